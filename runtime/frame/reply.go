@@ -1,0 +1,104 @@
+// Package frame holds the framing rules of the mail protocols that sit
+// below the matcher: SMTP-style replies (ddd-text / ddd text), RFC 3463
+// enhanced status codes, and dot-terminated bodies (POP3 multi-line
+// responses, SMTP DATA) with their byte stuffing in both directions.
+package frame
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// Reply is one whole SMTP-style reply.
+type Reply struct {
+	Code     int      // e.g. 250
+	Enhanced string   // RFC 3463 code of the last line ("2.1.5"), or ""
+	Lines    []string // text of each line after "250-" / "250 "
+	Text     string   // Lines joined by "\n"
+}
+
+// ReplyLine parses one line (without CRLF) of an SMTP-style reply. last
+// reports whether it is the final line (code followed by a space or by
+// nothing at all, as some servers send a bare "334").
+func ReplyLine(line string) (code int, last bool, text string, err error) {
+	if len(line) < 3 || !isDigits(line[:3]) || line[0] < '1' || line[0] > '5' {
+		return 0, false, "", failure.New(failure.Protocol, "invalid reply line %q: no 3-digit code", clip(line))
+	}
+	code, _ = strconv.Atoi(line[:3])
+	switch {
+	case len(line) == 3:
+		return code, true, "", nil
+	case line[3] == ' ':
+		return code, true, line[4:], nil
+	case line[3] == '-':
+		return code, false, line[4:], nil
+	}
+	return 0, false, "", failure.New(failure.Protocol, "invalid reply line %q: code not followed by space or '-'", clip(line))
+}
+
+// ReplyBuilder accumulates the lines of one multi-line reply.
+type ReplyBuilder struct {
+	code  int
+	lines []string
+}
+
+// Add parses the next line; done reports that the reply is complete.
+// A continuation line whose code differs from the first line's is a
+// protocol error (RFC 5321 4.2.1).
+func (b *ReplyBuilder) Add(line string) (done bool, err error) {
+	code, last, text, err := ReplyLine(line)
+	if err != nil {
+		return false, err
+	}
+	if len(b.lines) > 0 && code != b.code {
+		return false, failure.New(failure.Protocol, "reply line %q has code %d, expected %d like the lines before", clip(line), code, b.code)
+	}
+	b.code = code
+	b.lines = append(b.lines, text)
+	return last, nil
+}
+
+// Reply returns the accumulated reply.
+func (b *ReplyBuilder) Reply() *Reply {
+	r := &Reply{Code: b.code, Lines: b.lines, Text: strings.Join(b.lines, "\n")}
+	if len(b.lines) > 0 {
+		r.Enhanced = Enhanced(b.lines[len(b.lines)-1])
+	}
+	return r
+}
+
+// enhancedRE is RFC 3463's class "." subject "." detail, where class is 2,
+// 4 or 5 and subject/detail are 1-3 digits, followed by a space or the end.
+var enhancedRE = regexp.MustCompile(`^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$)`)
+
+// Enhanced returns the RFC 3463 code at the start of a reply text, or ""
+// when the text does not start with one (the code is optional, and a text
+// such as "1.2.3.4 rejected" must not be taken for one).
+func Enhanced(text string) string {
+	m := enhancedRE.FindStringSubmatch(text)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// clip keeps error messages one short line even for a 10 MB garbage line.
+func clip(s string) string {
+	const max = 200
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
+}
