@@ -1,0 +1,10 @@
+// Command mailexpect runs Lua scripts that talk to mail servers: expect
+// for SMTP, POP3 and IMAP. See usage.go for the command line and
+// DESIGN.md for the Lua API.
+package main
+
+import "os"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

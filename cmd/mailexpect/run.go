@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	luabind "github.com/mailexpect/mailexpect/lua"
+)
+
+// version is set with -ldflags "-X main.version=v1.2.3"; otherwise the
+// module version from the build info is shown.
+var version = ""
+
+// cliError is a usage error: printed as "error: ..." plus an optional
+// "hint: ...", exit code 2.
+type cliError struct {
+	msg, hint string
+}
+
+func (e *cliError) Error() string { return e.msg }
+
+func usageErr(hint, format string, args ...any) *cliError {
+	return &cliError{msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// options are the parsed command line.
+type options struct {
+	code       string // -e
+	hasCode    bool
+	verbose    bool
+	quiet      bool
+	logFile    string
+	logFormat  string
+	timeout    time.Duration
+	maxTime    time.Duration
+	dryRun     bool
+	restricted bool
+	plugin     bool
+	luaPath    bool
+	version    bool
+	help       bool
+
+	script string   // path, "-" for stdin; "" with -e
+	args   []string // the script's arguments
+}
+
+// notYet are flags of later releases: recognised, so users get a clear
+// message instead of "unknown flag".
+var notYet = []string{"sandbox", "each", "jobs", "per-host", "rate", "results", "resume", "journal", "listen-public"}
+
+func parseArgs(args []string) (*options, error) {
+	o := &options{logFormat: "text"}
+	fs := flag.NewFlagSet("mailexpect", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Func("e", "", func(s string) error { o.code, o.hasCode = s, true; return nil })
+	fs.BoolVar(&o.verbose, "v", false, "")
+	fs.BoolVar(&o.quiet, "q", false, "")
+	fs.StringVar(&o.logFile, "log", "", "")
+	fs.StringVar(&o.logFormat, "log-format", "text", "")
+	fs.Func("timeout", "", durationFlag(&o.timeout))
+	fs.Func("max-time", "", durationFlag(&o.maxTime))
+	fs.BoolVar(&o.dryRun, "dry-run", false, "")
+	fs.BoolVar(&o.restricted, "restricted", false, "")
+	fs.BoolVar(&o.plugin, "plugin", false, "")
+	fs.BoolVar(&o.luaPath, "lua-path", false, "")
+	fs.BoolVar(&o.version, "version", false, "")
+	fs.BoolVar(&o.help, "h", false, "")
+	fs.BoolVar(&o.help, "help", false, "")
+	for _, name := range notYet {
+		name := name
+		fs.Func(name, "", func(string) error {
+			return fmt.Errorf("--%s is not yet available in this version", name)
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, flagError(err)
+	}
+	if o.help || o.version {
+		return o, nil
+	}
+	rest := fs.Args()
+	switch {
+	case o.hasCode:
+		o.args = rest
+	case len(rest) == 0:
+		return nil, usageErr("run 'mailexpect --help' for examples", "no script given")
+	case rest[0] == "sandbox":
+		if _, err := os.Stat("sandbox"); err != nil {
+			return nil, usageErr("", "the sandbox subcommand is not yet available in this version")
+		}
+		fallthrough
+	default:
+		o.script, o.args = rest[0], rest[1:]
+	}
+	if o.verbose && o.quiet {
+		return nil, usageErr("use one of them", "-v and -q contradict each other")
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return nil, usageErr("", "--log-format must be text or json, not %q", o.logFormat)
+	}
+	if o.restricted && o.luaPath {
+		return nil, usageErr("--restricted scripts load no modules from disk", "--restricted and --lua-path cannot be combined")
+	}
+	return o, nil
+}
+
+// flagError rewrites the flag package's messages into the CLI's style.
+func flagError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "flag provided but not defined: "):
+		return usageErr("run 'mailexpect --help' for the flags; flags after the script name are the script's",
+			"unknown flag %s", strings.TrimPrefix(msg, "flag provided but not defined: "))
+	case strings.HasPrefix(msg, "flag needs an argument: "):
+		return usageErr("", "flag %s needs a value", strings.TrimPrefix(msg, "flag needs an argument: "))
+	}
+	// "invalid value "x" for flag -timeout: ..." from our Func flags.
+	if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "invalid value") {
+		return usageErr("", "%s", msg[i+2:])
+	}
+	return usageErr("", "%s", msg)
+}
+
+func durationFlag(d *time.Duration) func(string) error {
+	return func(s string) error {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			return fmt.Errorf("want a number of seconds > 0, got %q", s)
+		}
+		*d = time.Duration(f * float64(time.Second))
+		return nil
+	}
+}
+
+// run is main without os.Exit, so tests can call it.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args)
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitUsage
+	}
+	if o.help {
+		io.WriteString(stdout, usage)
+		return luabind.ExitOK
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "mailexpect %s\n", versionString())
+		return luabind.ExitOK
+	}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stopSignals := cancelOnSignal(cancel)
+	defer stopSignals()
+
+	return execute(ctx, o, stdin, stdout, stderr)
+}
+
+// cancelOnSignal cancels the run on the first SIGINT or SIGTERM; a second
+// one gets the default behaviour (the process dies at once).
+func cancelOnSignal(cancel context.CancelCauseFunc) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			signal.Stop(ch)
+			if sig == syscall.SIGTERM {
+				cancel(luabind.ErrTerminated)
+			} else {
+				cancel(luabind.ErrInterrupted)
+			}
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
+
+// execute runs the script of o under ctx and returns the exit code.
+func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
+	name, src, err := loadScript(o, stdin)
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitUsage
+	}
+	proto, err := luabind.Compile(name, src)
+	if err != nil {
+		printError(stderr, err)
+		code := luabind.SyntaxExitCode(o.plugin)
+		if o.plugin {
+			fmt.Fprintf(stdout, "UNKNOWN - %s\n", err)
+		}
+		return code
+	}
+
+	cfg := luabind.Config{
+		Stdout:     stdout,
+		Stderr:     stderr,
+		Timeout:    o.timeout,
+		MaxTime:    o.maxTime,
+		DryRun:     o.dryRun,
+		Restricted: o.restricted,
+		Plugin:     o.plugin,
+		LuaPath:    o.luaPath,
+		Quiet:      o.quiet,
+		ScriptName: name,
+		Args:       o.args,
+	}
+	closeLog, err := setupTranscript(&cfg, o, stderr)
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitUsage
+	}
+	defer closeLog()
+
+	code, err := luabind.NewRunner(cfg).Run(ctx, proto)
+	if err != nil {
+		printError(stderr, err)
+		if o.plugin || code == luabind.PluginUnknown && cfg.Plugin {
+			fmt.Fprintf(stdout, "%s - %s\n", pluginState(code), err)
+		}
+	}
+	return code
+}
+
+func pluginState(code int) string {
+	switch code {
+	case 0:
+		return "OK"
+	case 1:
+		return "WARNING"
+	case 2:
+		return "CRITICAL"
+	}
+	return "UNKNOWN"
+}
+
+// loadScript reads the script: -e code, a file, or "-" for stdin.
+func loadScript(o *options, stdin io.Reader) (name string, src []byte, err error) {
+	switch {
+	case o.hasCode:
+		return "(command line)", []byte(o.code), nil
+	case o.script == "-":
+		src, err = io.ReadAll(stdin)
+		if err != nil {
+			return "", nil, usageErr("", "reading the script from stdin: %v", err)
+		}
+		return "stdin", src, nil
+	}
+	src, err = os.ReadFile(o.script)
+	if err != nil {
+		hint := ""
+		if errors.Is(err, os.ErrNotExist) && !strings.HasSuffix(o.script, ".lua") {
+			hint = "flags go before the script name; -e runs inline code"
+		}
+		return "", nil, usageErr(hint, "cannot read script: %v", unwrapPath(err))
+	}
+	return o.script, src, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %v", pe.Path, pe.Err)
+	}
+	return err
+}
+
+// printError writes err to stderr: usage errors as "error: ..." and
+// "hint: ...", script errors as the one line "file:line: message".
+func printError(w io.Writer, err error) {
+	var ce *cliError
+	var se *luabind.SyntaxError
+	var re *luabind.RunError
+	switch {
+	case errors.As(err, &ce):
+		fmt.Fprintf(w, "error: %s\n", ce.msg)
+		if ce.hint != "" {
+			fmt.Fprintf(w, "hint: %s\n", ce.hint)
+		}
+	case errors.As(err, &se):
+		fmt.Fprintf(w, "%s\n", se)
+		if se.Hint != "" {
+			fmt.Fprintf(w, "hint: %s\n", se.Hint)
+		}
+	case errors.As(err, &re):
+		fmt.Fprintf(w, "%s\n", re)
+		if re.Hint != "" {
+			fmt.Fprintf(w, "hint: %s\n", re.Hint)
+		}
+	default:
+		fmt.Fprintf(w, "error: %s\n", err)
+	}
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,147 @@
+package luabind
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// The error object of DESIGN.md "Errors": a table with kind, message,
+// where and, when they apply, stage, awaited, tail and reply, whose
+// tostring is "where: message". It is raised as a value (not a string), so
+// pcall hands it to the script intact and err.kind can be branched on.
+
+const errorTypeName = "mailexpect.error"
+
+// errorMetatable returns the shared metatable of error objects, creating it
+// on first use in this state.
+func errorMetatable(L *lua.LState) *lua.LTable {
+	if mt, ok := L.GetTypeMetatable(errorTypeName).(*lua.LTable); ok {
+		return mt
+	}
+	mt := L.NewTypeMetatable(errorTypeName)
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		L.Push(lua.LString(errorObjectString(t)))
+		return 1
+	}))
+	return mt
+}
+
+// errorObjectString renders an error object as "where: message".
+func errorObjectString(t *lua.LTable) string {
+	msg := lua.LVAsString(t.RawGetString("message"))
+	if where := lua.LVAsString(t.RawGetString("where")); where != "" {
+		return where + ": " + msg
+	}
+	return msg
+}
+
+// isErrorObject reports whether v is one of our error objects.
+func isErrorObject(L *lua.LState, v lua.LValue) (*lua.LTable, bool) {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return nil, false
+	}
+	return t, L.GetMetatable(t) == L.GetTypeMetatable(errorTypeName) && L.GetTypeMetatable(errorTypeName) != lua.LNil
+}
+
+// userWhere returns "file:line" of the first frame that is Lua code outside
+// the embedded modules: the line of the user's script that led to the error,
+// even when the error is raised deep inside smtp.lua.
+func userWhere(L *lua.LState) string {
+	for level := 0; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return ""
+		}
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
+			continue
+		}
+		if dbg.What == "G" || dbg.Source == "" || isModuleChunk(dbg.Source) || dbg.CurrentLine <= 0 {
+			continue
+		}
+		return fmt.Sprintf("%s:%d", dbg.Source, dbg.CurrentLine)
+	}
+}
+
+// newErrorObject builds the error object for a *failure.Error. Every text
+// in it goes through mask, so a secret never reaches the script or stderr.
+func newErrorObject(L *lua.LState, fe *failure.Error, mask func(string) string) *lua.LTable {
+	t := L.CreateTable(0, 8)
+	t.RawSetString("kind", lua.LString(fe.Kind))
+	t.RawSetString("message", lua.LString(mask(oneLine(fe.Message))))
+	t.RawSetString("where", lua.LString(userWhere(L)))
+	if fe.Stage != "" {
+		t.RawSetString("stage", lua.LString(fe.Stage))
+	}
+	if len(fe.Awaited) > 0 {
+		aw := L.CreateTable(len(fe.Awaited), 0)
+		for _, a := range fe.Awaited {
+			aw.Append(lua.LString(mask(a)))
+		}
+		t.RawSetString("awaited", aw)
+	}
+	if fe.Tail != "" {
+		t.RawSetString("tail", lua.LString(mask(fe.Tail)))
+	}
+	if fe.Reply != nil {
+		t.RawSetString("reply", replyInfoTable(L, fe.Reply, mask))
+	}
+	L.SetMetatable(t, errorMetatable(L))
+	return t
+}
+
+func replyInfoTable(L *lua.LState, r *failure.ReplyInfo, mask func(string) string) *lua.LTable {
+	t := L.CreateTable(0, 5)
+	if r.Code != 0 {
+		t.RawSetString("code", lua.LNumber(r.Code))
+	}
+	if r.Status != "" {
+		t.RawSetString("status", lua.LString(r.Status))
+	}
+	if r.Enhanced != "" {
+		t.RawSetString("enhanced", lua.LString(r.Enhanced))
+	}
+	lines := L.CreateTable(len(r.Lines), 0)
+	for _, l := range r.Lines {
+		lines.Append(lua.LString(mask(l)))
+	}
+	t.RawSetString("lines", lines)
+	t.RawSetString("text", lua.LString(mask(r.Text)))
+	return t
+}
+
+// oneLine keeps a message on one line: the CLI prints it as
+// "file:line: message" and log scrapers split on newlines.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+// raise raises err into Lua as an error object and does not return. A
+// plain Go error becomes kind "usage" unless it is a *failure.Error.
+func (r *run) raise(L *lua.LState, err error) {
+	var fe *failure.Error
+	if !errors.As(err, &fe) {
+		fe = &failure.Error{Kind: failure.Usage, Message: err.Error(), Err: err}
+	}
+	fe = r.explainCancel(L, fe)
+	L.Error(newErrorObject(L, fe, r.mask), 0)
+}
+
+// raiseKind raises a new error object of the given kind.
+func (r *run) raiseKind(L *lua.LState, kind failure.Kind, format string, args ...any) {
+	r.raise(L, failure.New(kind, format, args...))
+}
+
+// usage raises a usage error: the script called a primitive wrongly.
+func (r *run) usage(L *lua.LState, format string, args ...any) {
+	r.raiseKind(L, failure.Usage, format, args...)
+}

@@ -1,0 +1,309 @@
+package luabind
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// processStart anchors now(): a monotonic clock with an arbitrary origin.
+var processStart = time.Now()
+
+// openGlobals installs the script-facing globals that are not sessions:
+// print, log, env, sleep, now, time, exit (and os.exit), arg, dry_run,
+// secrets and options.
+func (r *run) openGlobals(L *lua.LState) {
+	g := L.G.Global
+	set := func(name string, fn lua.LGFunction) { g.RawSetString(name, L.NewFunction(fn)) }
+
+	set("print", r.luaPrint)
+	set("log", r.luaLog)
+	set("sleep", r.luaSleep)
+	set("now", func(L *lua.LState) int {
+		L.Push(lua.LNumber(time.Since(processStart).Seconds()))
+		return 1
+	})
+	set("time", func(L *lua.LState) int {
+		L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
+		return 1
+	})
+	exit := L.NewFunction(r.luaExit)
+	g.RawSetString("exit", exit)
+	if osTable, ok := g.RawGetString(lua.OsLibName).(*lua.LTable); ok {
+		osTable.RawSetString("exit", exit)
+	}
+	if !r.cfg.Restricted {
+		// Scripts from elsewhere read no environment (it holds credentials).
+		set("env", func(L *lua.LState) int {
+			v, ok := os.LookupEnv(r.checkString(L, 1, "env"))
+			if !ok {
+				L.Push(lua.LNil)
+			} else {
+				L.Push(lua.LString(v))
+			}
+			return 1
+		})
+	}
+
+	argt := L.CreateTable(len(r.cfg.Args), 1)
+	argt.RawSetInt(0, lua.LString(r.cfg.ScriptName))
+	for i, a := range r.cfg.Args {
+		argt.RawSetInt(i+1, lua.LString(a))
+	}
+	g.RawSetString("arg", argt)
+
+	r.openSecrets(L)
+	r.openOptions(L)
+
+	ro := map[string]lua.LValue{"dry_run": lua.LBool(r.cfg.DryRun)}
+	for name, v := range r.cfg.ReadOnly {
+		ro[name] = r.readOnly(L, goToLua(L, v))
+	}
+	r.protectGlobals(L, ro)
+}
+
+// luaPrint is print bound to the run's stdout, with secrets masked.
+func (r *run) luaPrint(L *lua.LState) int {
+	io.WriteString(r.cfg.Stdout, r.mask(joinArgs(L, 1))+"\n")
+	return 0
+}
+
+// luaLog writes a line to the transcript and, unless -q, to stderr.
+func (r *run) luaLog(L *lua.LState) int {
+	r.logLine(r.mask(oneLine(joinArgs(L, 1))))
+	return 0
+}
+
+// luaSleep sleeps, but returns as soon as the run is cancelled
+// (--max-time, a signal), raising the run's error.
+func (r *run) luaSleep(L *lua.LState) int {
+	secs := r.checkNumber(L, 1, "sleep")
+	if secs < 0 || math.IsNaN(secs) {
+		r.usage(L, "sleep: seconds must be >= 0, got %v", secs)
+	}
+	d := seconds(secs)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-L.Context().Done():
+		r.raise(L, failure.New(failure.Timeout, "sleep(%s)", d))
+	}
+	return 0
+}
+
+// luaExit ends the run with a code. It cancels the run's context so that
+// no pcall can swallow it, then raises to unwind at once.
+func (r *run) luaExit(L *lua.LState) int {
+	code := 0
+	switch v := L.Get(1).(type) {
+	case *lua.LNilType:
+	case lua.LBool:
+		if !v {
+			code = 1
+		}
+	case lua.LNumber:
+		if float64(v) != math.Trunc(float64(v)) || v < 0 || v > 255 {
+			r.usage(L, "exit: code must be an integer 0-255, got %v", v)
+		}
+		code = int(v)
+	default:
+		r.usage(L, "exit: code must be a number, got %s", v.Type())
+	}
+	r.exited, r.exitCode = true, code
+	r.cancel(errExit)
+	L.Error(lua.LString("exit"), 0)
+	return 0
+}
+
+// seconds converts Lua float seconds to a Duration.
+func seconds(s float64) time.Duration {
+	if s > float64(math.MaxInt64/int64(time.Second)) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+// protectGlobals serves the read-only globals through _G's metatable, so
+// assigning one (dry_run = false) raises instead of silently shadowing it.
+// Modules read these flags from Go anyway; this keeps scripts honest.
+func (r *run) protectGlobals(L *lua.LState, ro map[string]lua.LValue) {
+	mt := L.CreateTable(0, 2)
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		if k, ok := L.Get(2).(lua.LString); ok {
+			if v, ok := ro[string(k)]; ok {
+				L.Push(v)
+				return 1
+			}
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		if k, ok := L.Get(2).(lua.LString); ok {
+			if _, ok := ro[string(k)]; ok {
+				r.usage(L, "%s is read-only", k)
+			}
+		}
+		L.RawSet(L.CheckTable(1), L.Get(2), L.Get(3))
+		return 0
+	}))
+	L.SetMetatable(L.G.Global, mt)
+}
+
+// readOnly wraps a table in a proxy whose writes raise; pairs, ipairs and #
+// see the original (see proxyPairs). Other values are returned as they are.
+func (r *run) readOnly(L *lua.LState, v lua.LValue) lua.LValue {
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return v
+	}
+	// Nested tables are read-only too.
+	t.ForEach(func(k, val lua.LValue) {
+		if _, ok := val.(*lua.LTable); ok {
+			t.RawSet(k, r.readOnly(L, val))
+		}
+	})
+	proxy := L.NewTable()
+	mt := L.CreateTable(0, 4)
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		r.usage(L, "attempt to change a read-only table (key %s)", luaString(L, L.Get(2)))
+		return 0
+	}))
+	mt.RawSetString("__len", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(t.Len()))
+		return 1
+	}))
+	mt.RawSetString("__metatable", lua.LFalse)
+	L.SetMetatable(proxy, mt)
+	if r.proxies == nil {
+		r.proxies = map[*lua.LTable]*lua.LTable{}
+		r.wrapIterators(L)
+	}
+	r.proxies[proxy] = t
+	return proxy
+}
+
+// wrapIterators makes pairs and ipairs look through read-only proxies
+// (Lua 5.1 has no __pairs).
+func (r *run) wrapIterators(L *lua.LState) {
+	for _, name := range []string{"pairs", "ipairs"} {
+		orig := L.GetGlobal(name)
+		L.SetGlobal(name, L.NewFunction(func(L *lua.LState) int {
+			if t, ok := L.Get(1).(*lua.LTable); ok {
+				if target, ok := r.proxies[t]; ok {
+					L.Replace(1, target)
+				}
+			}
+			L.Insert(orig, 1)
+			L.Call(L.GetTop()-1, lua.MultRet)
+			return L.GetTop()
+		}))
+	}
+}
+
+// goToLua converts plain Go data (strings, numbers, bools, maps, slices)
+// into Lua values: how rows and sandbox info reach a state.
+func goToLua(L *lua.LState, v any) lua.LValue {
+	switch v := v.(type) {
+	case nil:
+		return lua.LNil
+	case lua.LValue:
+		return v
+	case string:
+		return lua.LString(v)
+	case []byte:
+		return lua.LString(v)
+	case bool:
+		return lua.LBool(v)
+	case int:
+		return lua.LNumber(v)
+	case int64:
+		return lua.LNumber(v)
+	case float64:
+		return lua.LNumber(v)
+	case []string:
+		t := L.CreateTable(len(v), 0)
+		for _, s := range v {
+			t.Append(lua.LString(s))
+		}
+		return t
+	case []any:
+		t := L.CreateTable(len(v), 0)
+		for _, e := range v {
+			t.Append(goToLua(L, e))
+		}
+		return t
+	case map[string]string:
+		t := L.CreateTable(0, len(v))
+		for k, s := range v {
+			t.RawSetString(k, lua.LString(s))
+		}
+		return t
+	case map[string]any:
+		t := L.CreateTable(0, len(v))
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			t.RawSetString(k, goToLua(L, v[k]))
+		}
+		return t
+	default:
+		return lua.LString(fmt.Sprint(v))
+	}
+}
+
+// checkString returns argument n as a string or raises a usage error that
+// names the function: the contract's errors are objects, not bare strings.
+func (r *run) checkString(L *lua.LState, n int, fname string) string {
+	switch v := L.Get(n).(type) {
+	case lua.LString:
+		return string(v)
+	case lua.LNumber:
+		return v.String()
+	}
+	r.usage(L, "%s: argument #%d must be a string, got %s", fname, n, L.Get(n).Type())
+	return ""
+}
+
+// checkNumber returns argument n as a number or raises a usage error.
+func (r *run) checkNumber(L *lua.LState, n int, fname string) float64 {
+	switch v := L.Get(n).(type) {
+	case lua.LNumber:
+		return float64(v)
+	case lua.LString:
+		if f, err := parseNumber(string(v)); err == nil {
+			return f
+		}
+	}
+	r.usage(L, "%s: argument #%d must be a number, got %s", fname, n, L.Get(n).Type())
+	return 0
+}
+
+// optNumber is checkNumber for an optional argument; ok is false for nil.
+func (r *run) optNumber(L *lua.LState, n int, fname string) (float64, bool) {
+	if L.Get(n) == lua.LNil {
+		return 0, false
+	}
+	return r.checkNumber(L, n, fname), true
+}
+
+// checkTable returns argument n as a table or raises a usage error.
+func (r *run) checkTable(L *lua.LState, n int, fname string) *lua.LTable {
+	if t, ok := L.Get(n).(*lua.LTable); ok {
+		return t
+	}
+	r.usage(L, "%s: argument #%d must be a table, got %s", fname, n, L.Get(n).Type())
+	return nil
+}

@@ -1,0 +1,228 @@
+package luabind
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// The json module, on encoding/json:
+//
+//	json.encode(v [, indent])  -> string   (raises a usage error on what JSON cannot hold)
+//	json.decode(s)             -> value, or nil, message
+//	json.null                  -> the sentinel for JSON null (decode gives it, encode takes it)
+//	json.object(t)             -> t, marked to encode as an object even when empty
+//	json.array(t)              -> t, marked to encode as an array even when empty
+//
+// A table whose keys are exactly 1..n is an array; any other table is an
+// object (number keys become strings). An empty table encodes as [] unless
+// marked with json.object: script results are more often lists than maps.
+// Object keys are sorted so output is stable. Strings that are not UTF-8
+// have bad bytes replaced with U+FFFD, as encoding/json does.
+
+const jsonMaxDepth = 200
+
+type jsonState struct {
+	r       *run
+	null    *lua.LUserData
+	objects map[*lua.LTable]bool // json.object / json.array marks
+	arrays  map[*lua.LTable]bool
+}
+
+func (r *run) openJSON(L *lua.LState) {
+	js := &jsonState{r: r, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
+	nullMT := L.NewTable()
+	nullMT.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("json.null")); return 1 }))
+	L.SetMetatable(js.null, nullMT)
+
+	t := L.CreateTable(0, 5)
+	t.RawSetString("null", js.null)
+	t.RawSetString("encode", L.NewFunction(js.encode))
+	t.RawSetString("decode", L.NewFunction(js.decode))
+	t.RawSetString("object", L.NewFunction(func(L *lua.LState) int {
+		tb := r.checkTable(L, 1, "json.object")
+		js.objects[tb] = true
+		delete(js.arrays, tb)
+		L.Push(tb)
+		return 1
+	}))
+	t.RawSetString("array", L.NewFunction(func(L *lua.LState) int {
+		tb := r.checkTable(L, 1, "json.array")
+		js.arrays[tb] = true
+		delete(js.objects, tb)
+		L.Push(tb)
+		return 1
+	}))
+	L.G.Global.RawSetString("json", t)
+	preloadTable(L, "json", t)
+}
+
+func (js *jsonState) encode(L *lua.LState) int {
+	var buf bytes.Buffer
+	if err := js.write(&buf, L.CheckAny(1), 0); err != nil {
+		js.r.usage(L, "json.encode: %v", err)
+	}
+	out := buf.Bytes()
+	if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+		indent := "  "
+		if s, ok := L.Get(2).(lua.LString); ok {
+			indent = string(s)
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, out, "", indent); err == nil {
+			out = pretty.Bytes()
+		}
+	}
+	L.Push(lua.LString(out))
+	return 1
+}
+
+func (js *jsonState) write(buf *bytes.Buffer, v lua.LValue, depth int) error {
+	if depth > jsonMaxDepth {
+		return fmt.Errorf("nested deeper than %d (a cycle?)", jsonMaxDepth)
+	}
+	switch v := v.(type) {
+	case *lua.LNilType:
+		buf.WriteString("null")
+	case lua.LBool:
+		buf.WriteString(strconv.FormatBool(bool(v)))
+	case lua.LNumber:
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%v cannot be represented in JSON", f)
+		}
+		b, _ := json.Marshal(f)
+		buf.Write(b)
+	case lua.LString:
+		b, _ := json.Marshal(string(v))
+		buf.Write(b)
+	case *lua.LUserData:
+		if v == js.null {
+			buf.WriteString("null")
+			return nil
+		}
+		return fmt.Errorf("cannot encode a userdata")
+	case *lua.LTable:
+		return js.writeTable(buf, v, depth)
+	default:
+		return fmt.Errorf("cannot encode a %s", v.Type())
+	}
+	return nil
+}
+
+func (js *jsonState) writeTable(buf *bytes.Buffer, t *lua.LTable, depth int) error {
+	if target, ok := js.r.proxies[t]; ok {
+		t = target // read-only proxies (row, sandbox) encode as their table
+	}
+	n := t.Len()
+	count := 0
+	t.ForEach(func(_, _ lua.LValue) { count++ })
+	isArray := !js.objects[t] && (count == n || js.arrays[t])
+	if isArray && count != n {
+		return fmt.Errorf("json.array table has keys other than 1..%d", n)
+	}
+	if isArray {
+		buf.WriteByte('[')
+		for i := 1; i <= n; i++ {
+			if i > 1 {
+				buf.WriteByte(',')
+			}
+			if err := js.write(buf, t.RawGetInt(i), depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+		return nil
+	}
+	type kv struct {
+		k string
+		v lua.LValue
+	}
+	var kvs []kv
+	var keyErr error
+	t.ForEach(func(k, v lua.LValue) {
+		switch k := k.(type) {
+		case lua.LString:
+			kvs = append(kvs, kv{string(k), v})
+		case lua.LNumber:
+			kvs = append(kvs, kv{k.String(), v})
+		default:
+			keyErr = fmt.Errorf("cannot encode a %s key", k.Type())
+		}
+	})
+	if keyErr != nil {
+		return keyErr
+	}
+	sort.Slice(kvs, func(i, j int) bool { return kvs[i].k < kvs[j].k })
+	buf.WriteByte('{')
+	for i, e := range kvs {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		b, _ := json.Marshal(e.k)
+		buf.Write(b)
+		buf.WriteByte(':')
+		if err := js.write(buf, e.v, depth+1); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+func (js *jsonState) decode(L *lua.LState) int {
+	s := js.r.checkString(L, 1, "json.decode")
+	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("json.decode: " + err.Error()))
+		return 2
+	}
+	if dec.More() {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("json.decode: data after the JSON value"))
+		return 2
+	}
+	L.Push(js.toLua(L, v))
+	return 1
+}
+
+func (js *jsonState) toLua(L *lua.LState, v any) lua.LValue {
+	switch v := v.(type) {
+	case nil:
+		return js.null
+	case bool:
+		return lua.LBool(v)
+	case json.Number:
+		f, _ := v.Float64()
+		return lua.LNumber(f)
+	case string:
+		return lua.LString(v)
+	case []any:
+		t := L.CreateTable(len(v), 0)
+		for i, e := range v {
+			t.RawSetInt(i+1, js.toLua(L, e))
+		}
+		if len(v) == 0 {
+			js.arrays[t] = true // round-trips [] as []
+		}
+		return t
+	case map[string]any:
+		t := L.CreateTable(0, len(v))
+		for k, e := range v {
+			t.RawSetString(k, js.toLua(L, e))
+		}
+		if len(v) == 0 {
+			js.objects[t] = true // round-trips {} as {}
+		}
+		return t
+	}
+	return lua.LNil
+}

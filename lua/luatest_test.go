@@ -1,0 +1,293 @@
+package luabind
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// TestLuaFiles runs every testdata/*.lua as a subtest. A test file states
+// what it expects in leading comments:
+//
+//	-- want-exit: 1                   exit code (default 0)
+//	-- want-error: check.lua:3: msg   the error line, exactly (with the
+//	                                  chunk name testdata/NAME.lua)
+//	-- want-stdout: text              a line print() must have written
+//	-- args: a b c                    the script's arguments
+//	-- config: restricted dry-run plugin timeout=0.2 max-time=0.5
+//
+// A file NAME.server next to it is a canned server (see fakeServer); its
+// address is the global SERVER. The harness also provides the global T:
+// T.eq(got, want [, what]) and T.fails(fn) -> the error fn raised.
+func TestLuaFiles(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.lua")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/*.lua: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".lua")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			runLuaFile(t, file)
+		})
+	}
+}
+
+type luaFileSpec struct {
+	exit    int
+	errLine string
+	hasErr  bool
+	stdout  []string
+	args    []string
+	cfg     Config
+}
+
+func parseSpec(t *testing.T, src []byte) luaFileSpec {
+	var s luaFileSpec
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "-- ") {
+			if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#!") {
+				continue
+			}
+			break
+		}
+		key, val, ok := strings.Cut(strings.TrimPrefix(line, "-- "), ": ")
+		if !ok {
+			continue
+		}
+		switch key {
+		case "want-exit":
+			s.exit, _ = strconv.Atoi(val)
+		case "want-error":
+			s.errLine, s.hasErr = val, true
+		case "want-stdout":
+			s.stdout = append(s.stdout, val)
+		case "args":
+			s.args = strings.Fields(val)
+		case "config":
+			for _, f := range strings.Fields(val) {
+				k, v, _ := strings.Cut(f, "=")
+				secs, _ := strconv.ParseFloat(v, 64)
+				switch k {
+				case "restricted":
+					s.cfg.Restricted = true
+				case "dry-run":
+					s.cfg.DryRun = true
+				case "plugin":
+					s.cfg.Plugin = true
+				case "timeout":
+					s.cfg.Timeout = seconds(secs)
+				case "max-time":
+					s.cfg.MaxTime = seconds(secs)
+				default:
+					t.Fatalf("unknown config %q", k)
+				}
+			}
+		}
+	}
+	return s
+}
+
+func runLuaFile(t *testing.T, file string) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := parseSpec(t, src)
+	var stdout, stderr bytes.Buffer
+	cfg := spec.cfg
+	cfg.Stdout, cfg.Stderr = &stdout, &stderr
+	cfg.ScriptName, cfg.Args = file, spec.args
+	cfg.ReadOnly = map[string]any{}
+
+	serverFile := strings.TrimSuffix(file, ".lua") + ".server"
+	if script, err := os.ReadFile(serverFile); err == nil {
+		srv := startFakeServer(t, string(script))
+		cfg.ReadOnly["SERVER"] = srv.addr
+	}
+
+	rn := NewRunner(cfg)
+	rn.testHook = installT
+	code, err := rn.RunSource(context.Background(), file, src)
+	if code != spec.exit {
+		t.Errorf("exit code %d, want %d; error: %v\nstderr:\n%s", code, spec.exit, err, stderr.String())
+	}
+	switch {
+	case spec.hasErr && err == nil:
+		t.Errorf("no error, want %q", spec.errLine)
+	case spec.hasErr && err.Error() != spec.errLine:
+		t.Errorf("error:\n got %q\nwant %q", err.Error(), spec.errLine)
+	case !spec.hasErr && err != nil:
+		t.Errorf("unexpected error: %v", err)
+	}
+	for _, want := range spec.stdout {
+		if !containsLine(stdout.String(), want) {
+			t.Errorf("stdout lacks line %q; stdout:\n%s", want, stdout.String())
+		}
+	}
+	if testing.Verbose() && stdout.Len() > 0 {
+		t.Logf("stdout:\n%s", stdout.String())
+	}
+}
+
+func containsLine(out, want string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if l == want {
+			return true
+		}
+	}
+	return false
+}
+
+// installT adds the T test helpers to a state.
+func installT(r *run, L *lua.LState) {
+	tt := L.NewTable()
+	tt.RawSetString("eq", L.NewFunction(func(L *lua.LState) int {
+		got, want := L.Get(1), L.Get(2)
+		if !L.Equal(got, want) && luaString(L, got) != luaString(L, want) || got.Type() != want.Type() {
+			what := L.OptString(3, "value")
+			L.RaiseError("%s: got %s (%s), want %s (%s)", what, luaString(L, got), got.Type(), luaString(L, want), want.Type())
+		}
+		return 0
+	}))
+	tt.RawSetString("fails", L.NewFunction(func(L *lua.LState) int {
+		fn := L.CheckFunction(1)
+		L.Push(fn)
+		if err := L.PCall(0, 0, nil); err != nil {
+			L.Push(err.(*lua.ApiError).Object)
+			return 1
+		}
+		L.RaiseError("T.fails: the function did not raise")
+		return 0
+	}))
+	L.SetGlobal("T", tt)
+}
+
+// fakeServer plays a canned conversation on 127.0.0.1:0. Script lines:
+//
+//	S: text        send text + CRLF
+//	SR: "quoted"   send the Go-quoted bytes as they are
+//	C: text        read one line from the client; it must equal text
+//	C: *           read one line, any content
+//	SLEEP: 0.1     pause (seconds)
+//	CLOSE          close the connection now
+//	HANG           wait until the client closes
+//	ACCEPT         end of this connection's script; the next connection
+//	               plays the lines after it
+//	# ...          comment
+type fakeServer struct {
+	addr string
+	mu   sync.Mutex
+	errs []string
+	got  bytes.Buffer // everything the client sent
+}
+
+func startFakeServer(t *testing.T, script string) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeServer{addr: ln.Addr().String()}
+	conns := strings.Split(script, "\nACCEPT\n")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, c := range conns {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.play(conn, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, e := range s.errs {
+			t.Errorf("fake server: %s", e)
+		}
+	})
+	return s
+}
+
+func (s *fakeServer) fail(format string, args ...any) {
+	s.mu.Lock()
+	s.errs = append(s.errs, fmt.Sprintf(format, args...))
+	s.mu.Unlock()
+}
+
+func (s *fakeServer) play(conn net.Conn, script string) {
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(io.TeeReader(conn, &lockedWriter{s}))
+	for _, line := range strings.Split(script, "\n") {
+		cmd, arg, _ := strings.Cut(line, ": ")
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case cmd == "S":
+			io.WriteString(conn, arg+"\r\n")
+		case cmd == "SR":
+			b, err := strconv.Unquote(arg)
+			if err != nil {
+				s.fail("bad SR line %q", line)
+				return
+			}
+			io.WriteString(conn, b)
+		case cmd == "C":
+			got, err := br.ReadString('\n')
+			if err != nil {
+				s.fail("waiting for %q: %v", arg, err)
+				return
+			}
+			got = strings.TrimRight(got, "\r\n")
+			if arg != "*" && got != arg {
+				s.fail("client sent %q, want %q", got, arg)
+				return
+			}
+		case cmd == "SLEEP":
+			f, _ := strconv.ParseFloat(arg, 64)
+			time.Sleep(seconds(f))
+		case line == "CLOSE":
+			return
+		case line == "HANG":
+			io.Copy(io.Discard, br)
+			return
+		default:
+			s.fail("bad script line %q", line)
+			return
+		}
+	}
+	// End of script: let the client finish reading, then close.
+	io.Copy(io.Discard, br)
+}
+
+type lockedWriter struct{ s *fakeServer }
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	return w.s.got.Write(p)
+}
+
+var _ = regexp.MustCompile

@@ -1,0 +1,313 @@
+package luabind
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// options(arg, spec) parses a script's own flags, getopt style:
+//
+//	local opt, rest = options(arg, {
+//	  _usage = "check.lua [--json] [-w SECONDS] HOST",  -- shown for -h/--help
+//	  json = false,                -- flag: --json, --no-json, --json=false
+//	  ["w|warn"] = 5,              -- number: -w 5, -w5, --warn 5, --warn=5
+//	  ["H|host"] = options.string, -- string without a default (nil)
+//	  ["r|rcpt"] = options.list,   -- repeatable: -r a -r b -> {"a", "b"}
+//	})
+//
+// A spec key lists an option's names separated by "|": one letter makes a
+// short option (-w), more make a long one (--warn); the result field is the
+// longest name. The default's type gives the option's type (boolean, number,
+// string); options.string, options.number and options.list declare a type
+// with no default. Keys starting with "_" are not options. Options may come
+// before, between or after positional arguments; "--" ends them; boolean
+// short options combine (-jv). -h/--help (unless the spec defines them)
+// print the usage and exit 0. A bad command line raises a usage error,
+// which ends an uncaught run with exit code 2.
+
+type optKind int
+
+const (
+	optBool optKind = iota
+	optNumber
+	optString
+	optList
+)
+
+type optSpec struct {
+	field string
+	names []string // as written, without dashes
+	kind  optKind
+	def   lua.LValue
+}
+
+func (o *optSpec) display() string {
+	var parts []string
+	for _, n := range o.names {
+		if len(n) == 1 {
+			parts = append(parts, "-"+n)
+		} else {
+			parts = append(parts, "--"+n)
+		}
+	}
+	s := strings.Join(parts, "/")
+	switch o.kind {
+	case optNumber:
+		s += " N"
+	case optString, optList:
+		s += " VALUE"
+	}
+	return s
+}
+
+func (r *run) openOptions(L *lua.LState) {
+	t := L.NewTable()
+	sentinels := map[lua.LValue]optKind{}
+	for name, kind := range map[string]optKind{"string": optString, "number": optNumber, "list": optList} {
+		s := L.NewTable()
+		tag := "options." + name
+		smt := L.NewTable()
+		smt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString(tag)); return 1 }))
+		L.SetMetatable(s, smt)
+		t.RawSetString(name, s)
+		sentinels[s] = kind
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+		L.Remove(1) // the options table itself
+		return r.luaOptions(L, sentinels)
+	}))
+	L.SetMetatable(t, mt)
+	L.G.Global.RawSetString("options", t)
+}
+
+func (r *run) luaOptions(L *lua.LState, sentinels map[lua.LValue]optKind) int {
+	argt := r.checkTable(L, 1, "options")
+	spect := r.checkTable(L, 2, "options")
+
+	var specs []*optSpec
+	byName := map[string]*optSpec{}
+	usage := ""
+	var specErr string
+	spect.ForEach(func(k, v lua.LValue) {
+		key, ok := k.(lua.LString)
+		if !ok {
+			specErr = fmt.Sprintf("options: spec keys must be strings, got %s", k.Type())
+			return
+		}
+		if strings.HasPrefix(string(key), "_") {
+			if key == "_usage" {
+				usage = lua.LVAsString(v)
+			}
+			return
+		}
+		o := &optSpec{def: v}
+		if kind, ok := sentinels[v]; ok {
+			o.kind, o.def = kind, lua.LNil
+		} else {
+			switch v.(type) {
+			case lua.LBool:
+				o.kind = optBool
+			case lua.LNumber:
+				o.kind = optNumber
+			case lua.LString:
+				o.kind = optString
+			default:
+				specErr = fmt.Sprintf("options: the default of %q must be a boolean, number, string or options.string/number/list, got %s", key, v.Type())
+				return
+			}
+		}
+		for _, n := range strings.Split(string(key), "|") {
+			n = strings.TrimLeft(strings.TrimSpace(n), "-")
+			if n == "" {
+				continue
+			}
+			if byName[n] != nil {
+				specErr = fmt.Sprintf("options: option name %q given twice", n)
+				return
+			}
+			byName[n] = o
+			o.names = append(o.names, n)
+			if len(n) >= len(o.field) {
+				o.field = n
+			}
+		}
+		specs = append(specs, o)
+	})
+	if specErr != "" {
+		r.usage(L, "%s", specErr)
+	}
+	sort.Slice(specs, func(i, j int) bool { return specs[i].field < specs[j].field })
+
+	opts := L.NewTable()
+	for _, o := range specs {
+		if o.kind == optList {
+			opts.RawSetString(o.field, L.NewTable())
+		} else {
+			opts.RawSetString(o.field, o.def)
+		}
+	}
+	rest := L.NewTable()
+
+	fail := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if usage != "" {
+			msg += "; usage: " + usage
+		} else if len(specs) > 0 {
+			var known []string
+			for _, o := range specs {
+				known = append(known, o.display())
+			}
+			msg += " (options: " + strings.Join(known, ", ") + ")"
+		}
+		t := newErrorObject(L, failure.New(failure.Usage, "%s", msg), r.mask)
+		r.usageErrors = append(r.usageErrors, t)
+		L.Error(t, 0)
+	}
+	assign := func(o *optSpec, shown, val string) {
+		switch o.kind {
+		case optNumber:
+			f, err := parseNumber(val)
+			if err != nil {
+				fail("option %s wants a number, got %q", shown, val)
+			}
+			opts.RawSetString(o.field, lua.LNumber(f))
+		case optString:
+			opts.RawSetString(o.field, lua.LString(val))
+		case optList:
+			opts.RawGetString(o.field).(*lua.LTable).Append(lua.LString(val))
+		}
+	}
+	help := func(name string) bool {
+		if (name == "h" || name == "help") && byName[name] == nil {
+			text := usage
+			if text == "" {
+				var known []string
+				for _, o := range specs {
+					known = append(known, "["+o.display()+"]")
+				}
+				text = r.cfg.ScriptName + " " + strings.Join(known, " ")
+			}
+			fmt.Fprintf(r.cfg.Stdout, "usage: %s\n", strings.TrimPrefix(text, "usage: "))
+			r.exited, r.exitCode = true, 0
+			r.cancel(errExit)
+			L.Error(lua.LString("exit"), 0)
+			return true
+		}
+		return false
+	}
+
+	var args []string
+	for i := 1; i <= argt.Len(); i++ {
+		args = append(args, lua.LVAsString(argt.RawGetInt(i)))
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			for _, p := range args[i+1:] {
+				rest.Append(lua.LString(p))
+			}
+			i = len(args)
+		case strings.HasPrefix(a, "--"):
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			if help(name) {
+				return 0
+			}
+			o := byName[name]
+			if o == nil && strings.HasPrefix(name, "no-") {
+				if neg := byName[name[3:]]; neg != nil && neg.kind == optBool && !hasVal {
+					opts.RawSetString(neg.field, lua.LFalse)
+					continue
+				}
+			}
+			if o == nil || len(name) == 1 {
+				fail("unknown option --%s", name)
+			}
+			if o.kind == optBool {
+				b := true
+				if hasVal {
+					var ok bool
+					if b, ok = parseBool(val); !ok {
+						fail("option --%s wants true or false, got %q", name, val)
+					}
+				}
+				opts.RawSetString(o.field, lua.LBool(b))
+				continue
+			}
+			if !hasVal {
+				if i+1 >= len(args) {
+					fail("option --%s needs a value", name)
+				}
+				i++
+				val = args[i]
+			}
+			assign(o, "--"+name, val)
+		case len(a) > 1 && a[0] == '-' && !isNegativeNumber(a, byName):
+			for j := 1; j < len(a); j++ {
+				name := a[j : j+1]
+				if help(name) {
+					return 0
+				}
+				o := byName[name]
+				if o == nil {
+					fail("unknown option -%s", name)
+				}
+				if o.kind == optBool {
+					opts.RawSetString(o.field, lua.LTrue)
+					continue
+				}
+				val := a[j+1:]
+				if val == "" {
+					if i+1 >= len(args) {
+						fail("option -%s needs a value", name)
+					}
+					i++
+					val = args[i]
+				}
+				assign(o, "-"+name, val)
+				break
+			}
+		default:
+			rest.Append(lua.LString(a))
+		}
+	}
+	L.Push(opts)
+	L.Push(rest)
+	return 2
+}
+
+// isNegativeNumber treats "-5" as a positional argument unless the spec
+// has a digit option.
+func isNegativeNumber(a string, byName map[string]*optSpec) bool {
+	if _, err := strconv.ParseFloat(a, 64); err != nil {
+		return false
+	}
+	return byName[a[1:2]] == nil
+}
+
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes", "on":
+		return true, true
+	case "0", "false", "no", "off":
+		return false, true
+	}
+	return false, false
+}
+
+// parseNumber accepts what Lua's tonumber accepts for decimal numbers.
+func parseNumber(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		n, err := strconv.ParseUint(s[2:], 16, 64)
+		return float64(n), err
+	}
+	return strconv.ParseFloat(s, 64)
+}

@@ -1,0 +1,400 @@
+//go:build luabind_full
+
+package luabind
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/expect"
+)
+
+// The regex module: Go RE2 with the same CR/LF rules as expect, so a
+// pattern tried out with re:match behaves the same in s:expect.
+//
+//	local re = regex.compile([[^(?P<code>\d{3})[ -]]])
+//	re:match(s)            match object or nil
+//	re:find(s [, init])    start, end (1-based, inclusive) or nil
+//	re:gmatch(s)           iterator of match objects
+//	re:replace(s, repl)    new string, count; repl "$1", "${name}", "$$" or function(m)
+//	re:split(s [, n])      array of pieces (n > 0: at most n pieces)
+//	regex.quote(s)         s with every metacharacter escaped
+//	exact"text"            a literal pattern (also a regex object)
+
+const regexTypeName = "mailexpect.regex"
+
+// Fields of the match object; a named group may not use these names.
+var matchFields = map[string]bool{"before": true, "line": true, "case": true, "n": true}
+
+func (r *run) openRegex(L *lua.LState) {
+	mt := L.NewTypeMetatable(regexTypeName)
+	methods := map[string]lua.LGFunction{
+		"match":   r.reMatch,
+		"find":    r.reFind,
+		"gmatch":  r.reGmatch,
+		"replace": r.reReplace,
+		"split":   r.reSplit,
+	}
+	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
+		name := lua.LVAsString(L.Get(2))
+		if fn, ok := methods[name]; ok {
+			L.Push(L.NewFunction(fn))
+			return 1
+		}
+		if name == "pattern" {
+			L.Push(lua.LString(r.checkRegex(L, 1, "pattern").String()))
+			return 1
+		}
+		r.usage(L, "regex has no method '%s' (methods: find, gmatch, match, replace, split)", name)
+		return 0
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		if p, ok := toPattern(L.Get(1)); ok {
+			L.Push(lua.LString(p.String()))
+			return 1
+		}
+		L.Push(lua.LString("regex"))
+		return 1
+	}))
+
+	mod := L.CreateTable(0, 3)
+	mod.RawSetString("compile", L.NewFunction(func(L *lua.LState) int {
+		p := r.compilePattern(L, r.checkString(L, 1, "regex.compile"))
+		L.Push(r.newRegex(L, p))
+		return 1
+	}))
+	mod.RawSetString("quote", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(quoteMeta(r.checkString(L, 1, "regex.quote"))))
+		return 1
+	}))
+	mod.RawSetString("exact", L.NewFunction(r.luaExact))
+	L.G.Global.RawSetString("regex", mod)
+	preloadTable(L, "regex", mod)
+	L.G.Global.RawSetString("exact", L.NewFunction(r.luaExact))
+}
+
+// luaExact: exact"text" is a literal pattern.
+func (r *run) luaExact(L *lua.LState) int {
+	L.Push(r.newRegex(L, expect.Exact(r.checkString(L, 1, "exact"))))
+	return 1
+}
+
+func (r *run) newRegex(L *lua.LState, p *expect.Pattern) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = p
+	L.SetMetatable(ud, L.GetTypeMetatable(regexTypeName))
+	return ud
+}
+
+// compilePattern compiles expr or raises the usage error expect.Compile
+// returns (it names the pattern and the problem).
+func (r *run) compilePattern(L *lua.LState, expr string) *expect.Pattern {
+	p, err := expect.Compile(expr)
+	if err != nil {
+		r.raise(L, err)
+	}
+	for _, name := range p.GroupNames() {
+		if matchFields[name] {
+			r.usage(L, "pattern %q: group name %q clashes with the match object's field m.%s; rename the group", expr, name, name)
+		}
+	}
+	return p
+}
+
+func toPattern(v lua.LValue) (*expect.Pattern, bool) {
+	if ud, ok := v.(*lua.LUserData); ok {
+		if p, ok := ud.Value.(*expect.Pattern); ok {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// checkRegex returns the regex object at argument n; called with '.'
+// instead of ':' it says so.
+func (r *run) checkRegex(L *lua.LState, n int, method string) *expect.Pattern {
+	if p, ok := toPattern(L.Get(n)); ok {
+		return p
+	}
+	if n == 1 {
+		r.usage(L, "%s: called with '.' instead of ':' (write re:%s(...))", method, method)
+	}
+	r.usage(L, "%s: argument #%d must be a regex, got %s", method, n, L.Get(n).Type())
+	return nil
+}
+
+// toPatternArg accepts a pattern string, exact"..." or a regex object.
+func (r *run) toPatternArg(L *lua.LState, v lua.LValue, fname string) *expect.Pattern {
+	switch v := v.(type) {
+	case lua.LString:
+		return r.compilePattern(L, string(v))
+	case *lua.LUserData:
+		if p, ok := v.Value.(*expect.Pattern); ok {
+			return p
+		}
+	}
+	r.usage(L, "%s: a pattern must be a string, exact\"...\" or a regex, got %s", fname, v.Type())
+	return nil
+}
+
+// matchObject builds the match object of DESIGN.md: m[0] the whole match,
+// m[1..n] the groups (false when unmatched, so #m holds), named groups as
+// fields, m.before, m.line, m.case, m.n.
+func (r *run) matchObject(L *lua.LState, m *expect.Match, caseIndex int) *lua.LTable {
+	n := len(m.Groups) - 1
+	t := L.CreateTable(n, 6)
+	for i, g := range m.Groups {
+		var v lua.LValue = lua.LString(g)
+		if i > 0 && i < len(m.Matched) && !m.Matched[i] {
+			v = lua.LFalse
+		}
+		t.RawSetInt(i, v)
+		if i < len(m.Names) && m.Names[i] != "" {
+			t.RawSetString(m.Names[i], v)
+		}
+	}
+	t.RawSetString("before", lua.LString(m.Before))
+	t.RawSetString("line", lua.LString(m.Line))
+	if caseIndex > 0 {
+		t.RawSetString("case", lua.LNumber(caseIndex))
+	}
+	t.RawSetString("n", lua.LNumber(n))
+	return t
+}
+
+func (r *run) reMatch(L *lua.LState) int {
+	p := r.checkRegex(L, 1, "match")
+	s := r.checkString(L, 2, "match")
+	m := p.FindString(s)
+	if m == nil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(r.matchObject(L, m, 0))
+	return 1
+}
+
+// luaInit turns Lua's 1-based (negative: from the end) init into an offset.
+func luaInit(init, n int) int {
+	switch {
+	case init > 0:
+		return min(init-1, n)
+	case init < 0:
+		return max(n+init, 0)
+	}
+	return 0
+}
+
+func (r *run) reFind(L *lua.LState) int {
+	p := r.checkRegex(L, 1, "find")
+	s := r.checkString(L, 2, "find")
+	start := 0
+	if init, ok := r.optNumber(L, 3, "find"); ok {
+		start = luaInit(int(init), len(s))
+	}
+	m := p.FindStringFrom(s, start)
+	if m == nil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LNumber(m.Start + 1))
+	L.Push(lua.LNumber(m.End))
+	return 2
+}
+
+// allMatches returns up to limit (< 0: all) successive non-overlapping
+// matches; an empty match advances by one character so the scan ends.
+func allMatches(p *expect.Pattern, s string, limit int) []*expect.Match {
+	var out []*expect.Match
+	pos, lastEnd := 0, -1
+	for pos <= len(s) && (limit < 0 || len(out) < limit) {
+		m := p.FindStringFrom(s, pos)
+		if m == nil {
+			break
+		}
+		if m.End == m.Start && m.Start == lastEnd {
+			// An empty match right after the previous match: skip ahead.
+			if m.Start >= len(s) {
+				break
+			}
+			_, size := utf8.DecodeRuneInString(s[m.Start:])
+			pos = m.Start + size
+			continue
+		}
+		out = append(out, m)
+		lastEnd = m.End
+		if m.End > m.Start {
+			pos = m.End
+		} else {
+			if m.End >= len(s) {
+				break
+			}
+			_, size := utf8.DecodeRuneInString(s[m.End:])
+			pos = m.End + size
+		}
+	}
+	return out
+}
+
+func (r *run) reGmatch(L *lua.LState) int {
+	p := r.checkRegex(L, 1, "gmatch")
+	s := r.checkString(L, 2, "gmatch")
+	matches := allMatches(p, s, -1)
+	i := 0
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		if i >= len(matches) {
+			L.Push(lua.LNil)
+			return 1
+		}
+		i++
+		L.Push(r.matchObject(L, matches[i-1], 0))
+		return 1
+	}))
+	return 1
+}
+
+func (r *run) reReplace(L *lua.LState) int {
+	p := r.checkRegex(L, 1, "replace")
+	s := r.checkString(L, 2, "replace")
+	repl := L.Get(3)
+	fn, isFn := repl.(*lua.LFunction)
+	var tmpl string
+	if !isFn {
+		tmpl = r.checkString(L, 3, "replace")
+	}
+	var b strings.Builder
+	last := 0
+	matches := allMatches(p, s, -1)
+	for _, m := range matches {
+		b.WriteString(s[last:m.Start])
+		if isFn {
+			L.Push(fn)
+			L.Push(r.matchObject(L, m, 0))
+			L.Call(1, 1)
+			switch v := L.Get(-1).(type) {
+			case lua.LString, lua.LNumber:
+				b.WriteString(v.String())
+			case *lua.LNilType, lua.LBool:
+				if v == lua.LTrue {
+					r.usage(L, "replace: the function returned true; return a string, or nil/false to keep the match")
+				}
+				b.WriteString(s[m.Start:m.End])
+			default:
+				r.usage(L, "replace: the function must return a string, got %s", v.Type())
+			}
+			L.Pop(1)
+		} else {
+			b.WriteString(expandTemplate(tmpl, m))
+		}
+		last = m.End
+	}
+	b.WriteString(s[last:])
+	L.Push(lua.LString(b.String()))
+	L.Push(lua.LNumber(len(matches)))
+	return 2
+}
+
+// expandTemplate expands $1, ${1}, $name, ${name} and $$ like Go's
+// regexp.Expand; an unknown group expands to "".
+func expandTemplate(tmpl string, m *expect.Match) string {
+	var b strings.Builder
+	for i := 0; i < len(tmpl); i++ {
+		c := tmpl[i]
+		if c != '$' || i+1 >= len(tmpl) {
+			b.WriteByte(c)
+			continue
+		}
+		if tmpl[i+1] == '$' {
+			b.WriteByte('$')
+			i++
+			continue
+		}
+		var name string
+		if tmpl[i+1] == '{' {
+			end := strings.IndexByte(tmpl[i+2:], '}')
+			if end < 0 {
+				b.WriteByte(c)
+				continue
+			}
+			name = tmpl[i+2 : i+2+end]
+			i += 2 + end
+		} else {
+			j := i + 1
+			for j < len(tmpl) && (isWordByte(tmpl[j])) {
+				j++
+			}
+			if j == i+1 {
+				b.WriteByte(c)
+				continue
+			}
+			name = tmpl[i+1 : j]
+			i = j - 1
+		}
+		b.WriteString(groupValue(m, name))
+	}
+	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func groupValue(m *expect.Match, name string) string {
+	if n, err := strconv.Atoi(name); err == nil {
+		if n >= 0 && n < len(m.Groups) {
+			return m.Groups[n]
+		}
+		return ""
+	}
+	for i, gn := range m.Names {
+		if gn == name && i < len(m.Groups) {
+			return m.Groups[i]
+		}
+	}
+	return ""
+}
+
+func (r *run) reSplit(L *lua.LState) int {
+	p := r.checkRegex(L, 1, "split")
+	s := r.checkString(L, 2, "split")
+	n := -1
+	if v, ok := r.optNumber(L, 3, "split"); ok {
+		n = int(v)
+	}
+	t := L.NewTable()
+	if n == 0 {
+		L.Push(t)
+		return 1
+	}
+	limit := -1
+	if n > 0 {
+		limit = n - 1
+	}
+	last := 0
+	for _, m := range allMatches(p, s, limit) {
+		if m.End == 0 && m.Start == 0 {
+			continue // an empty match at the start splits nothing off
+		}
+		t.Append(lua.LString(s[last:m.Start]))
+		last = m.End
+	}
+	t.Append(lua.LString(s[last:]))
+	L.Push(t)
+	return 1
+}
+
+// quoteMeta is regexp.QuoteMeta (kept here so the module has no second
+// regexp dialect to confuse).
+func quoteMeta(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(`\.+*?()|[]{}^$`, s[i]) >= 0 {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

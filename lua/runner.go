@@ -1,0 +1,325 @@
+package luabind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// Exit codes of DESIGN.md "The CLI".
+const (
+	ExitOK          = 0   // the script finished
+	ExitFailure     = 1   // an uncaught error
+	ExitUsage       = 2   // a usage or syntax error
+	ExitInterrupted = 130 // SIGINT
+	ExitTerminated  = 143 // SIGTERM
+
+	// Plugin mode (monitoring plugins): a typed error is CRITICAL, any
+	// other failure (a bug in the script, a syntax error) is UNKNOWN.
+	PluginCritical = 2
+	PluginUnknown  = 3
+)
+
+// Causes for cancelling a run's context from outside (the CLI's signal
+// handler): context.WithCancelCause(ctx) then cancel(ErrInterrupted).
+var (
+	ErrInterrupted = errors.New("interrupted")
+	ErrTerminated  = errors.New("terminated")
+)
+
+// Config holds what a run needs from its caller. The zero value runs a
+// script with output discarded and the default timeouts.
+type Config struct {
+	Stdout io.Writer // print; nil: discarded
+	Stderr io.Writer // log, warnings; nil: discarded
+
+	Transcript transcriptLog // sessions' transcript (-v, --log); nil: none
+	Secrets    secretsT      // shared registry; nil: a fresh one per run
+
+	Timeout time.Duration // default expect timeout (--timeout); 0: session default
+	MaxTime time.Duration // deadline of the whole run (--max-time); 0: none
+
+	DryRun     bool // the global dry_run; modules read it from Go
+	Restricted bool // no os, io, debug, dofile, loadfile (scripts from elsewhere)
+	Plugin     bool // monitoring-plugin exit codes from the start (--plugin)
+	LuaPath    bool // let require search LUA_PATH on disk (--lua-path)
+	Quiet      bool // no log() lines or warnings on stderr (-q)
+
+	// ReadOnly adds read-only globals (row, sandbox): plain Go data
+	// (string, number, bool, []any, map[string]any ...) converted per state.
+	ReadOnly map[string]any
+
+	ScriptName string   // arg[0]
+	Args       []string // arg[1..n] and the chunk's varargs
+}
+
+// Runner runs compiled scripts with one Config. It is safe for concurrent
+// use: every Run builds its own Lua state.
+type Runner struct {
+	cfg Config
+
+	testHook func(*run, *lua.LState) // tests add helpers to each state
+}
+
+// NewRunner returns a Runner for cfg.
+func NewRunner(cfg Config) *Runner {
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	return &Runner{cfg: cfg}
+}
+
+// Config returns the runner's configuration.
+func (rn *Runner) Config() Config { return rn.cfg }
+
+// RunError is how a run that did not finish normally ended. Error() is the
+// one line the CLI prints: "file:line: message".
+type RunError struct {
+	Kind    failure.Kind // "" for a script bug or error("...") with a string
+	Where   string       // "check.lua:12", or "" when unknown
+	Message string       // masked, one line
+	Hint    string       // optional second line for the user
+}
+
+func (e *RunError) Error() string {
+	if e.Where != "" && !strings.HasPrefix(e.Message, e.Where+":") {
+		return e.Where + ": " + e.Message
+	}
+	return e.Message
+}
+
+// errExit cancels a run's context when the script calls exit(n): cancelling
+// makes the exit unstoppable, because pcall cannot swallow cancellation.
+var errExit = errors.New("exit")
+
+// maxTimeError is the context cause when --max-time passes.
+type maxTimeError struct{ d time.Duration }
+
+func (e maxTimeError) Error() string { return fmt.Sprintf("--max-time %s reached", e.d) }
+
+// Run runs proto in a fresh state and returns the exit code and, for a
+// failed run, a *RunError to show the user. exit(n) in the script returns
+// (n, nil).
+func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error) {
+	r := newRun(rn.cfg)
+	defer r.closeAll()
+
+	if rn.cfg.MaxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, rn.cfg.MaxTime, maxTimeError{rn.cfg.MaxTime})
+		defer cancel()
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.ctx, r.cancel = ctx, cancel
+
+	L, err := r.newState()
+	if err != nil {
+		return rn.codeFor(r, "", err), err
+	}
+	defer L.Close()
+	if rn.testHook != nil {
+		rn.testHook(r, L)
+	}
+	L.SetContext(ctx)
+
+	L.Push(L.NewFunctionFromProto(proto))
+	for _, a := range rn.cfg.Args {
+		L.Push(lua.LString(a))
+	}
+	callErr := L.PCall(len(rn.cfg.Args), 0, nil)
+
+	if r.exited {
+		return r.exitCode, nil
+	}
+	if callErr == nil {
+		return ExitOK, nil
+	}
+	re := r.runError(L, callErr)
+	return rn.codeFor(r, re.Kind, re), re
+}
+
+// RunSource compiles src under name and runs it: the one-call form for
+// the CLI and tests. A syntax error exits 2 (3 in plugin mode).
+func (rn *Runner) RunSource(ctx context.Context, name string, src []byte) (int, error) {
+	proto, err := Compile(name, src)
+	if err != nil {
+		return SyntaxExitCode(rn.cfg.Plugin), err
+	}
+	return rn.Run(ctx, proto)
+}
+
+// SyntaxExitCode is the exit code for a script that does not compile.
+func SyntaxExitCode(plugin bool) int {
+	if plugin {
+		return PluginUnknown
+	}
+	return ExitUsage
+}
+
+// codeFor maps how a run failed to its exit code.
+func (rn *Runner) codeFor(r *run, kind failure.Kind, err error) int {
+	switch context.Cause(r.ctx) {
+	case ErrInterrupted:
+		return ExitInterrupted
+	case ErrTerminated:
+		return ExitTerminated
+	}
+	if r.scriptUsage {
+		return SyntaxExitCode(rn.cfg.Plugin || r.plugin)
+	}
+	if rn.cfg.Plugin || r.plugin {
+		switch kind {
+		case failure.Connect, failure.TLS, failure.Timeout, failure.EOF, failure.Reply, failure.Protocol:
+			return PluginCritical
+		}
+		return PluginUnknown
+	}
+	return ExitFailure
+}
+
+// runError turns what PCall returned into a RunError.
+func (r *run) runError(L *lua.LState, err error) *RunError {
+	var ae *lua.ApiError
+	if !errors.As(err, &ae) {
+		return &RunError{Message: r.mask(oneLine(err.Error()))}
+	}
+	cause := context.Cause(r.ctx)
+	if t, ok := isErrorObject(L, ae.Object); ok {
+		for _, u := range r.usageErrors {
+			if u == t {
+				r.scriptUsage = true
+			}
+		}
+		return &RunError{
+			Kind:    failure.Kind(lua.LVAsString(t.RawGetString("kind"))),
+			Where:   lua.LVAsString(t.RawGetString("where")),
+			Message: lua.LVAsString(t.RawGetString("message")),
+		}
+	}
+	var msg string
+	switch v := ae.Object.(type) {
+	case lua.LString:
+		msg = string(v)
+	case *lua.LTable:
+		// error{...} with a table of the script's own: show what we can.
+		if s, ok := L.GetMetaField(v, "__tostring").(*lua.LFunction); ok && s != nil {
+			if err := L.CallByParam(lua.P{Fn: s, NRet: 1, Protect: true}, v); err == nil {
+				msg = L.ToStringMeta(L.Get(-1)).String()
+				L.Pop(1)
+				break
+			}
+		}
+		msg = "error object is a table value"
+	default:
+		msg = fmt.Sprintf("error object is a %s value", ae.Object.Type())
+	}
+	if ae.Type == lua.ApiErrorPanic {
+		msg = "internal error (please report): " + msg
+	}
+	msg = r.mask(oneLine(msg))
+	// Cancellation raised by the VM between instructions reads "f:3:
+	// context deadline exceeded"; say what actually stopped the run.
+	if cause != nil && cause != errExit {
+		for _, ctxMsg := range []string{context.DeadlineExceeded.Error(), context.Canceled.Error()} {
+			if strings.HasSuffix(msg, ctxMsg) {
+				msg = strings.TrimSuffix(msg, ctxMsg) + cause.Error()
+				var mt maxTimeError
+				if errors.As(cause, &mt) {
+					return &RunError{Kind: failure.Timeout, Message: msg}
+				}
+				return &RunError{Message: msg}
+			}
+		}
+	}
+	return &RunError{Message: msg}
+}
+
+// explainCancel rewrites the error of a primitive that stopped because the
+// whole run was cancelled (--max-time, a signal), so the message says so
+// instead of blaming the per-call timeout.
+func (r *run) explainCancel(L *lua.LState, fe *failure.Error) *failure.Error {
+	cause := context.Cause(r.ctx)
+	if cause == nil || cause == errExit {
+		return fe
+	}
+	out := *fe
+	var mt maxTimeError
+	if errors.As(cause, &mt) {
+		out.Kind = failure.Timeout
+	}
+	out.Message = cause.Error() + " during " + fe.Message
+	return &out
+}
+
+// run is the state of one Run: everything the Lua-facing functions share.
+type run struct {
+	cfg     Config
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	secrets secretsT
+	start   time.Time
+
+	mu       sync.Mutex
+	sessions []sessionT // closed when the run ends
+
+	exited   bool
+	exitCode int
+	plugin   bool // set by require "check" (the check module's hook)
+
+	scriptUsage bool // the uncaught error is a bad command line for the script
+	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
+	usageErrors []*lua.LTable                // raised by options(): exit 2 when uncaught
+}
+
+func newRun(cfg Config) *run {
+	r := &run{cfg: cfg, ctx: context.Background(), start: time.Now()}
+	r.secrets = cfg.Secrets
+	if r.secrets == nil {
+		r.secrets = newSecretsT()
+	}
+	return r
+}
+
+// mask hides every registered secret in s.
+func (r *run) mask(s string) string { return r.secrets.Mask(s) }
+
+// SetPluginMode switches the run to monitoring-plugin exit codes; the check
+// module calls it when it is required.
+func (r *run) setPluginMode() { r.plugin = true }
+
+// closeAll closes the sessions the script left open.
+func (r *run) closeAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.sessions {
+		s.Close()
+	}
+	r.sessions = nil
+}
+
+// logLine writes a log() line, already masked.
+func (r *run) logLine(line string) {
+	if !r.cfg.Quiet {
+		fmt.Fprintf(r.cfg.Stderr, "%s\n", line)
+	}
+}
+
+// warn writes a warning to stderr unless -q.
+func (r *run) warn(format string, args ...any) {
+	if r.cfg.Quiet {
+		return
+	}
+	fmt.Fprintf(r.cfg.Stderr, "warning: %s\n", r.mask(fmt.Sprintf(format, args...)))
+}

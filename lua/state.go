@@ -1,0 +1,120 @@
+package luabind
+
+import (
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// newState builds the Lua state of one run: the standard libraries a mail
+// script needs, minus what would escape the run (collectgarbage runs the
+// process GC; print would write to the process stdout; os.exit would skip
+// cleanup), plus the mailexpect API.
+func (r *run) newState() (*lua.LState, error) {
+	L := lua.NewState(lua.Options{
+		SkipOpenLibs:        true,
+		CallStackSize:       200,
+		MinimizeStackMemory: true,
+	})
+	libs := []struct {
+		name string
+		open lua.LGFunction
+	}{
+		{lua.LoadLibName, lua.OpenPackage}, // first: the others register into it
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+	}
+	if !r.cfg.Restricted {
+		libs = append(libs, []struct {
+			name string
+			open lua.LGFunction
+		}{
+			{lua.OsLibName, lua.OpenOs},
+			{lua.IoLibName, lua.OpenIo},
+			{lua.DebugLibName, lua.OpenDebug},
+		}...)
+	}
+	for _, lib := range libs {
+		if err := L.CallByParam(lua.P{Fn: L.NewFunction(lib.open), Protect: true}, lua.LString(lib.name)); err != nil {
+			L.Close()
+			return nil, err
+		}
+	}
+
+	g := L.G.Global
+	g.RawSetString("collectgarbage", lua.LNil)
+	if r.cfg.Restricted {
+		// Reading files is what --restricted takes away.
+		g.RawSetString("dofile", lua.LNil)
+		g.RawSetString("loadfile", lua.LNil)
+	}
+	r.setupRequire(L)
+	r.openGlobals(L)
+	r.openSession(L)
+	r.openHelpers(L)
+	return L, nil
+}
+
+// setupRequire makes require find the embedded modules (package.preload)
+// and, unless --lua-path, nothing on disk: a stray smtp.lua in the working
+// directory must not replace the embedded one, and LUA_PATH is honoured
+// only on request.
+func (r *run) setupRequire(L *lua.LState) {
+	pkg := L.GetGlobal(lua.LoadLibName).(*lua.LTable)
+	pkg.RawSetString("cpath", lua.LString(""))
+	if !r.cfg.LuaPath || r.cfg.Restricted {
+		pkg.RawSetString("path", lua.LString(""))
+		// require reads registry._LOADERS, the same table object as
+		// package.loaders; entry 2 is the file searcher.
+		if loaders, ok := L.GetField(L.Get(lua.RegistryIndex), "_LOADERS").(*lua.LTable); ok {
+			loaders.Remove(2)
+		}
+	}
+	preload := L.GetField(pkg, "preload").(*lua.LTable)
+	for _, name := range moduleNames() {
+		name := name
+		preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+			if name == "check" {
+				// Monitoring-plugin conventions start with the require.
+				r.setPluginMode()
+			}
+			proto, err := moduleProto(name)
+			if err != nil {
+				L.RaiseError("%s", err)
+			}
+			L.Push(L.NewFunctionFromProto(proto))
+			L.Push(lua.LString(name))
+			L.Call(1, 1)
+			return 1
+		}))
+	}
+}
+
+// preloadTable registers a Go-built module under name for require and
+// returns it (it is also set as a global by the caller when wanted).
+func preloadTable(L *lua.LState, name string, t *lua.LTable) {
+	preload := L.GetField(L.GetGlobal(lua.LoadLibName), "preload").(*lua.LTable)
+	preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+		L.Push(t)
+		return 1
+	}))
+}
+
+// luaString renders v as print and tostring would.
+func luaString(L *lua.LState, v lua.LValue) string { return L.ToStringMeta(v).String() }
+
+// joinArgs renders the arguments from index first on, tab-separated, as
+// print does.
+func joinArgs(L *lua.LState, first int) string {
+	var b strings.Builder
+	for i := first; i <= L.GetTop(); i++ {
+		if i > first {
+			b.WriteByte('\t')
+		}
+		b.WriteString(luaString(L, L.Get(i)))
+	}
+	return b.String()
+}

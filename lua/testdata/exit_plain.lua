@@ -1,0 +1,3 @@
+-- want-exit: 0
+exit()
+error("not reached")

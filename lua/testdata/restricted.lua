@@ -1,0 +1,13 @@
+-- config: restricted
+T.eq(os, nil, "os")
+T.eq(io, nil, "io")
+T.eq(debug, nil, "debug")
+T.eq(dofile, nil, "dofile")
+T.eq(loadfile, nil, "loadfile")
+T.eq(env, nil, "env")
+T.eq(secret_env, nil, "secret_env")
+T.eq(netrc, nil, "netrc")
+T.eq(type(exit), "function")
+T.eq(type(secret), "function")
+local ok, msg = pcall(require, "os")
+T.eq(ok, false)
