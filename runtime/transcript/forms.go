@@ -1,0 +1,78 @@
+package transcript
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// formsOf returns value and the ways it is written when it is quoted or
+// encoded on its way into a protocol line, a log message or an error: each
+// must be masked as the value itself. For a plain alphanumeric password
+// they are all the same string and only one is returned.
+func formsOf(value string) []string {
+	forms := []string{value}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	add(unquote(strconv.Quote(value)))        // Go %q, and Lua's %q (gopher-lua uses Go's)
+	add(unquote(strconv.QuoteToASCII(value))) // Go %+q
+	add(jsonString(value, true))              // encoding/json's default
+	add(jsonString(value, false))             // Encoder.SetEscapeHTML(false)
+	add(imapQuoted(value))
+	for _, e := range []string{
+		url.QueryEscape(value),
+		url.PathEscape(value),
+		strings.TrimPrefix(url.UserPassword("", value).String(), ":"),
+	} {
+		add(e)
+		add(lowerHex(e))
+	}
+	return forms
+}
+
+// unquote strips the quotes around a quoted string: the value shows
+// between the quotes of whatever quoted it.
+func unquote(q string) string { return q[1 : len(q)-1] }
+
+func jsonString(value string, escapeHTML bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	if enc.Encode(value) != nil {
+		return ""
+	}
+	return unquote(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// imapQuoted is the inside of an RFC 9051 quoted string: `"` and `\` are
+// preceded by a backslash (`a001 LOGIN user "pa\"ss"`).
+func imapQuoted(value string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(value)
+}
+
+// lowerHex rewrites %XX escapes with lower-case hex digits, as some
+// encoders write them.
+func lowerHex(escaped string) string {
+	b := []byte(escaped)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1] = toLower(b[i+1])
+			b[i+2] = toLower(b[i+2])
+			i += 2
+		}
+	}
+	return string(b)
+}
+
+func toLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

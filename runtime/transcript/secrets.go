@@ -1,0 +1,174 @@
+package transcript
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Redacted is what a secret is replaced with.
+const Redacted = "***"
+
+// shortSecret is the length, in bytes, below which a value is masked only
+// where it stands as a word or field (see the package documentation).
+const shortSecret = 3
+
+// Secrets is the registry of values that must never be shown: passwords,
+// tokens, whatever the script passed to secret(). It is safe for concurrent
+// use; a bulk run shares one among all its goroutines. The zero value is
+// not usable: call NewSecrets. A nil *Secrets masks nothing.
+type Secrets struct {
+	mu      sync.RWMutex
+	values  map[string]bool
+	forms   matcher // every form of every value, searched in text
+	decoded matcher // the values themselves, searched in decoded base64 tokens
+
+	minValue int // bytes of the shortest value: shorter decodings are skipped
+	maxValue int // bytes of the longest value
+	maxForm  atomic.Int64
+	count    atomic.Int64 // len(values), so that Empty and Mask need no lock
+}
+
+// NewSecrets returns an empty registry.
+func NewSecrets() *Secrets {
+	return &Secrets{values: make(map[string]bool)}
+}
+
+// Add registers value. The empty string is ignored. A value containing CR
+// or LF is also registered line by line, because masking sees one line at
+// a time.
+func (s *Secrets) Add(value string) {
+	if s == nil || value == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.add(value)
+	if strings.ContainsAny(value, "\r\n") {
+		for _, line := range strings.FieldsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' }) {
+			s.add(line)
+		}
+	}
+}
+
+func (s *Secrets) add(value string) {
+	if s.values[value] {
+		return
+	}
+	s.values[value] = true
+	word := len(value) < shortSecret
+	for _, f := range formsOf(value) {
+		s.forms.add(f, word)
+		if int64(len(f)) > s.maxForm.Load() {
+			s.maxForm.Store(int64(len(f)))
+		}
+	}
+	s.decoded.add(value, word)
+	if s.minValue == 0 || len(value) < s.minValue {
+		s.minValue = len(value)
+	}
+	s.maxValue = max(s.maxValue, len(value))
+	s.count.Store(int64(len(s.values)))
+}
+
+// Empty reports whether no value is registered.
+func (s *Secrets) Empty() bool { return s == nil || s.count.Load() == 0 }
+
+// longestForm is the length of the longest string Mask looks for in text:
+// a line cut at n bytes is masked over n+longestForm bytes so that no
+// value straddling the cut is missed.
+func (s *Secrets) longestForm() int {
+	if s == nil {
+		return 0
+	}
+	return int(s.maxForm.Load())
+}
+
+// Mask returns text with every registered value, its quoted and encoded
+// forms and the base64 tokens that decode to them replaced by "***". With
+// nothing registered, or nothing found, it returns text itself.
+func (s *Secrets) Mask(text string) string { return s.mask(text, false, len(text)) }
+
+// MaskBytes is Mask for a byte slice; it returns p itself when nothing is
+// masked.
+func (s *Secrets) MaskBytes(p []byte) []byte {
+	if s.Empty() {
+		return p
+	}
+	str := string(p)
+	if m := s.mask(str, false, len(str)); m != str {
+		return []byte(m)
+	}
+	return p
+}
+
+// A span is the byte range [start, end) of a text to be replaced.
+type span struct{ start, end int }
+
+// mask is Mask for the first limit bytes of text: the rest of text is only
+// looked at, so that a value that begins before limit and ends after it is
+// found, and replaced whole. cut says that text is itself the first part of
+// a longer line, so the base64 token it ends in may go on past what is
+// seen, and is masked whole.
+func (s *Secrets) mask(text string, cut bool, limit int) string {
+	if s.Empty() {
+		return text[:limit]
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+
+	var stack [8]span
+	spans := stack[:0]
+	s.forms.each(text, func(p *pattern, start, end int) bool {
+		if !p.word || isWord(text, start, end) {
+			spans = append(spans, span{start, end})
+		}
+		return true
+	})
+	spans = s.base64Spans(text, cut, spans)
+	if len(spans) == 0 {
+		return text[:limit]
+	}
+	return redact(text, spans, limit)
+}
+
+// isWord reports whether text[start:end] stands as a word: it is not
+// glued to a word byte on a side where it begins or ends with one.
+func isWord(text string, start, end int) bool {
+	if start > 0 && isWordByte(text[start]) && isWordByte(text[start-1]) {
+		return false
+	}
+	if end < len(text) && isWordByte(text[end-1]) && isWordByte(text[end]) {
+		return false
+	}
+	return true
+}
+
+// isWordByte: letters, digits, '_' and any byte of a non-ASCII character.
+func isWordByte(c byte) bool {
+	return c >= 0x80 || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// redact returns text[:limit] with each span replaced, overlapping or
+// touching spans merged, by one Redacted. A span that begins before limit
+// is replaced whole, wherever it ends.
+func redact(text string, spans []span, limit int) string {
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	var b strings.Builder
+	b.Grow(limit)
+	done := 0 // text[:done] is written or masked
+	for i := 0; i < len(spans) && spans[i].start < limit; {
+		start, end := spans[i].start, spans[i].end
+		for i++; i < len(spans) && spans[i].start <= end; i++ {
+			end = max(end, spans[i].end)
+		}
+		b.WriteString(text[done:start])
+		b.WriteString(Redacted)
+		done = end
+	}
+	if done < limit {
+		b.WriteString(text[done:limit])
+	}
+	return b.String()
+}
