@@ -12,6 +12,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // Exit codes of DESIGN.md "The CLI".
@@ -41,8 +42,8 @@ type Config struct {
 	Stdout io.Writer // print; nil: discarded
 	Stderr io.Writer // log, warnings; nil: discarded
 
-	Transcript transcriptLog // sessions' transcript (-v, --log); nil: none
-	Secrets    secretsT      // shared registry; nil: a fresh one per run
+	Transcript *transcript.Log     // sessions' transcript (-v, --log); nil: none
+	Secrets    *transcript.Secrets // nil: the transcript's, else a fresh one per run
 
 	Timeout time.Duration // default expect timeout (--timeout); 0: session default
 	MaxTime time.Duration // deadline of the whole run (--max-time); 0: none
@@ -52,6 +53,7 @@ type Config struct {
 	Plugin     bool // monitoring-plugin exit codes from the start (--plugin)
 	LuaPath    bool // let require search LUA_PATH on disk (--lua-path)
 	Quiet      bool // no log() lines or warnings on stderr (-q)
+	Verbose    bool // the transcript is on stderr (-v): log() goes there only
 
 	// ReadOnly adds read-only globals (row, sandbox): plain Go data
 	// (string, number, bool, []any, map[string]any ...) converted per state.
@@ -268,7 +270,7 @@ type run struct {
 	cfg     Config
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
-	secrets secretsT
+	secrets *transcript.Secrets
 	start   time.Time
 
 	mu       sync.Mutex
@@ -278,16 +280,19 @@ type run struct {
 	exitCode int
 	plugin   bool // set by require "check" (the check module's hook)
 
-	scriptUsage bool // the uncaught error is a bad command line for the script
+	scriptUsage bool                        // the uncaught error is a bad command line for the script
 	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
-	usageErrors []*lua.LTable                // raised by options(): exit 2 when uncaught
+	usageErrors []*lua.LTable               // raised by options(): exit 2 when uncaught
 }
 
 func newRun(cfg Config) *run {
 	r := &run{cfg: cfg, ctx: context.Background(), start: time.Now()}
 	r.secrets = cfg.Secrets
 	if r.secrets == nil {
-		r.secrets = newSecretsT()
+		r.secrets = cfg.Transcript.Secrets()
+	}
+	if r.secrets == nil {
+		r.secrets = transcript.NewSecrets()
 	}
 	return r
 }
@@ -309,9 +314,11 @@ func (r *run) closeAll() {
 	r.sessions = nil
 }
 
-// logLine writes a log() line, already masked.
+// logLine writes a log() line, already masked, to the transcript and,
+// unless -q or -v (the transcript is on stderr already), to stderr.
 func (r *run) logLine(line string) {
-	if !r.cfg.Quiet {
+	r.cfg.Transcript.Logf("log", "%s", line)
+	if !r.cfg.Quiet && !(r.cfg.Verbose && r.cfg.Transcript != nil) {
 		fmt.Fprintf(r.cfg.Stderr, "%s\n", line)
 	}
 }

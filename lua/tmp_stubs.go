@@ -1,34 +1,8 @@
 package luabind
 
-// TEMPORARY stand-ins until runtime/transcript and runtime/session land.
+// TEMPORARY stand-ins until runtime/session lands.
 
-import (
-	"strings"
-
-	lua "github.com/yuin/gopher-lua"
-)
-
-type transcriptLog interface{}
-
-type secretsT interface {
-	Add(string)
-	Mask(string) string
-}
-
-type plainSecrets struct{ vals []string }
-
-func (p *plainSecrets) Add(s string) {
-	if s != "" {
-		p.vals = append(p.vals, s)
-	}
-}
-func (p *plainSecrets) Mask(s string) string {
-	for _, v := range p.vals {
-		s = strings.ReplaceAll(s, v, "***")
-	}
-	return s
-}
-func newSecretsT() secretsT { return &plainSecrets{} }
+import lua "github.com/yuin/gopher-lua"
 
 type sessionT interface{ Close() error }
 
