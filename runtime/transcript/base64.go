@@ -22,9 +22,11 @@ const minToken = 4
 
 // base64Spans appends the span of every base64 token in text whose decoding
 // holds a registered value. A token is a maximal run of base64 characters
-// and up to two '=' of padding. With cut, the token text ends in is masked
-// whole: its unseen rest might hold a value, and half a token could show
-// half of one. The caller holds s.mu.
+// and up to two '=' of padding. With cut, text is the first part of a line
+// and the token it ends in goes on unseen: only what is seen of it is
+// decoded, which is enough, since the caller shows less of it than it
+// passes (Log.keep) and a value further on cannot show. The caller holds
+// s.mu.
 func (s *Secrets) base64Spans(text string, cut bool, spans []span) []span {
 	for i := 0; i < len(text); {
 		if b64Value[text[i]] < 0 {
@@ -39,10 +41,8 @@ func (s *Secrets) base64Spans(text string, cut bool, spans []span) []span {
 		for n := 0; n < 2 && i < len(text) && text[i] == '='; n++ {
 			i++
 		}
-		switch {
-		case cut && i == len(text):
-			spans = append(spans, span{start, i})
-		case i-start >= minToken && s.decodesToValue(data):
+		seenWhole := !cut || i < len(text)
+		if i-start >= minToken && s.decodesToValue(data, seenWhole) {
 			spans = append(spans, span{start, i})
 		}
 	}
@@ -53,13 +53,13 @@ func (s *Secrets) base64Spans(text string, cut bool, spans []span) []span {
 // bytes holding a value. It is decoded from each of its first four
 // characters: a token glued to a prefix ("Basic%20dXNl" seen as
 // "20dXNl...") decodes correctly from the one offset where its own 4-byte
-// groups begin.
-func (s *Secrets) decodesToValue(data string) bool {
+// groups begin. seenWhole: data is the whole token, not the start of one.
+func (s *Secrets) decodesToValue(data string, seenWhole bool) bool {
 	for off := 0; off < 4 && off < len(data); off++ {
 		if (len(data)-off)*3/4 < s.minValue {
 			return false
 		}
-		if s.decodedHolds(data[off:], off == 0) {
+		if s.decodedHolds(data[off:], seenWhole, seenWhole && off == 0) {
 			return true
 		}
 	}
@@ -67,9 +67,10 @@ func (s *Secrets) decodesToValue(data string) bool {
 }
 
 // decodedHolds decodes data, a piece at a time so that a 10 MB token does
-// not cost 7.5 MB, and looks for values in it. whole says data is the
-// entire token, so a short value may match it exactly (AUTH LOGIN).
-func (s *Secrets) decodedHolds(data string, whole bool) bool {
+// not cost 7.5 MB, and looks for values in it. atEnd says data ends where
+// the token ends; whole, that data is the entire token, so a short value
+// may match it exactly (AUTH LOGIN).
+func (s *Secrets) decodedHolds(data string, atEnd, whole bool) bool {
 	var stack [1024]byte
 	buf := stack[:0]
 	if need := 4 * s.maxValue; need > cap(buf) {
@@ -102,7 +103,7 @@ func (s *Secrets) decodedHolds(data string, whole bool) bool {
 			fromStart = false
 		}
 	}
-	return s.holds(buf, fromStart, true, whole)
+	return s.holds(buf, fromStart, atEnd, whole)
 }
 
 // holds reports whether decoded bytes contain a value. A value of

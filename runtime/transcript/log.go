@@ -158,9 +158,9 @@ type entry struct {
 }
 
 // keep is how much of a line is kept to be printed: MaxLine bytes, and
-// beyond them as much as the longest string the masker looks for, so that a
-// secret that begins before the cut is seen whole.
-func (l *Log) keep() int { return MaxLine + max(1024, l.secrets.longestForm()) }
+// beyond them as much as the longest text that can show a secret, so that
+// a secret that begins before the cut is seen whole.
+func (l *Log) keep() int { return MaxLine + max(1024, l.secrets.reach()) }
 
 // render masks a line, cuts it at MaxLine and escapes it. data is the line
 // without its terminator, or only its first part when size, the line's full

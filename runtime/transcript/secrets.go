@@ -24,9 +24,9 @@ type Secrets struct {
 	forms   matcher // every form of every value, searched in text
 	decoded matcher // the values themselves, searched in decoded base64 tokens
 
-	minValue int // bytes of the shortest value: shorter decodings are skipped
-	maxValue int // bytes of the longest value
-	maxForm  atomic.Int64
+	minValue int          // bytes of the shortest value: shorter decodings are skipped
+	maxValue int          // bytes of the longest value
+	maxReach atomic.Int64 // see Secrets.reach
 	count    atomic.Int64 // len(values), so that Empty and Mask need no lock
 }
 
@@ -58,11 +58,15 @@ func (s *Secrets) add(value string) {
 	}
 	s.values[value] = true
 	word := len(value) < shortSecret
+	// In base64, value takes at most this many characters wherever it
+	// starts in the decoded bytes, with room for a glued prefix.
+	reach := (len(value)/3+2)*4 + 4
 	for _, f := range formsOf(value) {
 		s.forms.add(f, word)
-		if int64(len(f)) > s.maxForm.Load() {
-			s.maxForm.Store(int64(len(f)))
-		}
+		reach = max(reach, len(f))
+	}
+	if int64(reach) > s.maxReach.Load() {
+		s.maxReach.Store(int64(reach))
 	}
 	s.decoded.add(value, word)
 	if s.minValue == 0 || len(value) < s.minValue {
@@ -75,14 +79,15 @@ func (s *Secrets) add(value string) {
 // Empty reports whether no value is registered.
 func (s *Secrets) Empty() bool { return s == nil || s.count.Load() == 0 }
 
-// longestForm is the length of the longest string Mask looks for in text:
-// a line cut at n bytes is masked over n+longestForm bytes so that no
-// value straddling the cut is missed.
-func (s *Secrets) longestForm() int {
+// reach is the length of the longest text that can show a value: its
+// longest form, or its base64 encoding. A line cut at n bytes is masked
+// over its first n+reach bytes, so that no value straddling the cut is
+// missed.
+func (s *Secrets) reach() int {
 	if s == nil {
 		return 0
 	}
-	return int(s.maxForm.Load())
+	return int(s.maxReach.Load())
 }
 
 // Mask returns text with every registered value, its quoted and encoded
