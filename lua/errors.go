@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -127,12 +128,39 @@ func oneLine(s string) string {
 
 // raise raises err into Lua as an error object and does not return. A
 // plain Go error becomes kind "usage" unless it is a *failure.Error.
-func (r *run) raise(L *lua.LState, err error) {
+func (r *run) raise(L *lua.LState, err error) { r.raiseOp(L, "", err) }
+
+// raiseOp raises err from the session call op. When the whole run was
+// stopped (--max-time, a signal), the message says that and names the
+// call, instead of blaming the call's own timeout.
+func (r *run) raiseOp(L *lua.LState, op string, err error) {
 	var fe *failure.Error
 	if !errors.As(err, &fe) {
 		fe = &failure.Error{Kind: failure.Usage, Message: err.Error(), Err: err}
 	}
-	fe = r.explainCancel(L, fe)
+	if cause := context.Cause(r.ctx); cause != nil && cause != errExit {
+		out := *fe
+		if op == "" {
+			op = fe.Message
+		}
+		msg := fmt.Sprintf("%s during %s", cause.Error(), op)
+		if len(fe.Awaited) > 0 {
+			q := make([]string, len(fe.Awaited))
+			for i, a := range fe.Awaited {
+				q[i] = fmt.Sprintf("%q", a)
+			}
+			msg += " waiting for " + strings.Join(q, " or ")
+		}
+		if fe.Tail != "" {
+			msg += "; received " + fe.Tail
+		}
+		out.Message = msg
+		var mt maxTimeError
+		if errors.As(cause, &mt) {
+			out.Kind = failure.Timeout
+		}
+		L.Error(newErrorObject(L, &out, r.mask), 0)
+	}
 	L.Error(newErrorObject(L, fe, r.mask), 0)
 }
 

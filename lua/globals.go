@@ -94,7 +94,7 @@ func (r *run) luaSleep(L *lua.LState) int {
 	select {
 	case <-t.C:
 	case <-L.Context().Done():
-		r.raise(L, failure.New(failure.Timeout, "sleep(%s)", d))
+		r.raiseOp(L, fmt.Sprintf("sleep(%s)", d), failure.New(failure.Timeout, "sleep(%s) interrupted", d))
 	}
 	return 0
 }

@@ -248,23 +248,6 @@ func (r *run) runError(L *lua.LState, err error) *RunError {
 	return &RunError{Message: msg}
 }
 
-// explainCancel rewrites the error of a primitive that stopped because the
-// whole run was cancelled (--max-time, a signal), so the message says so
-// instead of blaming the per-call timeout.
-func (r *run) explainCancel(L *lua.LState, fe *failure.Error) *failure.Error {
-	cause := context.Cause(r.ctx)
-	if cause == nil || cause == errExit {
-		return fe
-	}
-	out := *fe
-	var mt maxTimeError
-	if errors.As(cause, &mt) {
-		out.Kind = failure.Timeout
-	}
-	out.Message = cause.Error() + " during " + fe.Message
-	return &out
-}
-
 // run is the state of one Run: everything the Lua-facing functions share.
 type run struct {
 	cfg     Config
@@ -281,6 +264,7 @@ type run struct {
 	plugin   bool // set by require "check" (the check module's hook)
 
 	scriptUsage bool                        // the uncaught error is a bad command line for the script
+	expCont     lua.LValue // the exp_continue sentinel of this state
 	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
 	usageErrors []*lua.LTable               // raised by options(): exit 2 when uncaught
 }

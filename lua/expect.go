@@ -1,0 +1,195 @@
+//go:build luabind_full
+
+package luabind
+
+import (
+	"errors"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/expect"
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// expectCall is one parsed s:expect: the cases with their handlers and the
+// keys of the table form.
+type expectCall struct {
+	cases     []expect.Case
+	handlers  []lua.LValue // per case: a function or nil
+	timeout   time.Duration
+	onTimeout lua.LValue
+	onEOF     lua.LValue
+	onFull    lua.LValue
+}
+
+// parseCases reads the case syntax shared by s:expect{...} and
+// s:guard{...}: each array item is a bare pattern (string, exact"..." or a
+// regex object) or {pat, fn, partial = true, lines = K}; fn may be nil.
+func (r *run) parseCases(L *lua.LState, t *lua.LTable, fname string, allowKeys bool) *expectCall {
+	c := &expectCall{}
+	n := t.Len()
+	t.ForEach(func(k, v lua.LValue) {
+		if num, ok := k.(lua.LNumber); ok && float64(num) == float64(int(num)) && int(num) >= 1 && int(num) <= n {
+			return // array items are read in order below
+		}
+		key, _ := k.(lua.LString)
+		if !allowKeys {
+			r.usage(L, "%s: unexpected key '%s' (a guard takes only cases)", fname, luaString(L, k))
+		}
+		switch key {
+		case "timeout":
+			c.timeout = r.callTimeout(L, v, fname)
+		case "on_timeout":
+			c.onTimeout = r.handlerValue(L, v, fname, "on_timeout")
+		case "on_eof":
+			c.onEOF = r.handlerValue(L, v, fname, "on_eof")
+		case "on_full":
+			c.onFull = r.handlerValue(L, v, fname, "on_full")
+		default:
+			r.usage(L, "%s: unknown key '%s' (known: timeout, on_timeout, on_eof, on_full)", fname, luaString(L, k))
+		}
+	})
+	for i := 1; i <= n; i++ {
+		item := t.RawGetInt(i)
+		switch v := item.(type) {
+		case lua.LString, *lua.LUserData:
+			c.cases = append(c.cases, expect.Case{Pattern: r.toPatternArg(L, v, fname)})
+			c.handlers = append(c.handlers, lua.LNil)
+		case *lua.LTable:
+			cs := expect.Case{Pattern: r.toPatternArg(L, v.RawGetInt(1), fname)}
+			v.ForEach(func(k, val lua.LValue) {
+				switch k {
+				case lua.LNumber(1), lua.LNumber(2):
+				case lua.LString("partial"):
+					cs.Partial = lua.LVAsBool(val)
+				case lua.LString("lines"):
+					num, ok := val.(lua.LNumber)
+					if !ok || num < 1 || float64(num) != float64(int(num)) {
+						r.usage(L, "%s: case %d: lines must be a whole number >= 1", fname, i)
+					}
+					cs.Lines = int(num)
+				default:
+					r.usage(L, "%s: case %d: unknown key '%s' (a case is {pattern, handler, partial = bool, lines = K})", fname, i, luaString(L, k))
+				}
+			})
+			c.cases = append(c.cases, cs)
+			c.handlers = append(c.handlers, r.handlerValue(L, v.RawGetInt(2), fname, "a case handler"))
+		default:
+			r.usage(L, "%s: case %d must be a pattern or {pattern, handler}, got %s", fname, i, item.Type())
+		}
+	}
+	if len(c.cases) == 0 {
+		r.usage(L, "%s: no cases given", fname)
+	}
+	return c
+}
+
+func (r *run) handlerValue(L *lua.LState, v lua.LValue, fname, what string) lua.LValue {
+	switch v.(type) {
+	case *lua.LNilType, *lua.LFunction:
+		return v
+	}
+	r.usage(L, "%s: %s must be a function, got %s", fname, what, v.Type())
+	return lua.LNil
+}
+
+// sExpect: s:expect(pattern [, timeout]) -> match, or
+// s:expect{cases..., timeout=, on_timeout=, on_eof=, on_full=} -> what the
+// chosen handler returns (the match object for a case without one).
+func (r *run) sExpect(L *lua.LState) int {
+	ls := r.checkSession(L, "expect")
+	var c *expectCall
+	switch v := L.Get(2).(type) {
+	case *lua.LTable:
+		if L.GetTop() > 2 {
+			r.usage(L, "s:expect: with a table of cases, give the timeout inside it: s:expect{..., timeout = 5}")
+		}
+		c = r.parseCases(L, v, "s:expect", true)
+	case lua.LString, *lua.LUserData:
+		c = &expectCall{
+			cases:    []expect.Case{{Pattern: r.toPatternArg(L, v, "s:expect")}},
+			handlers: []lua.LValue{lua.LNil},
+			timeout:  r.callTimeout(L, L.Get(3), "s:expect"),
+		}
+	default:
+		r.usage(L, "s:expect: want a pattern or a table of cases, got %s", v.Type())
+	}
+
+	for {
+		m, err := ls.s.Expect(L.Context(), c.cases, c.timeout)
+		if err != nil {
+			var fe *failure.Error
+			if !errors.As(err, &fe) || L.Context().Err() != nil {
+				r.raiseOp(L, "s:expect", err)
+			}
+			var handler lua.LValue = lua.LNil
+			var args []lua.LValue
+			errObj := newErrorObject(L, fe, r.mask)
+			switch fe.Kind {
+			case failure.Timeout:
+				handler, args = c.onTimeout, []lua.LValue{errObj}
+			case failure.EOF:
+				handler, args = c.onEOF, []lua.LValue{errObj}
+			case failure.Full:
+				handler, args = c.onFull, []lua.LValue{lua.LString(fe.Data), errObj}
+			}
+			if handler == lua.LNil {
+				L.Error(errObj, 0)
+			}
+			if n, again := r.callHandler(L, handler, args...); !again {
+				return n
+			}
+			continue
+		}
+
+		idx := m.Case
+		var handler lua.LValue = lua.LNil
+		if idx < len(c.handlers) {
+			handler = c.handlers[idx]
+		} else if g := idx - len(c.handlers); g < len(ls.guardHandlers) {
+			handler = ls.guardHandlers[g]
+		}
+		mo := r.matchObject(L, m, idx+1)
+		if handler == lua.LNil {
+			L.Push(mo)
+			return 1
+		}
+		if n, again := r.callHandler(L, handler, mo); !again {
+			return n
+		}
+		// exp_continue: the same expect again, with a fresh timer.
+	}
+}
+
+// callHandler calls fn(args...) and leaves its results on the stack. again
+// reports that it returned exp_continue (its results are then dropped).
+func (r *run) callHandler(L *lua.LState, fn lua.LValue, args ...lua.LValue) (n int, again bool) {
+	base := L.GetTop()
+	L.Push(fn)
+	for _, a := range args {
+		L.Push(a)
+	}
+	L.Call(len(args), lua.MultRet)
+	n = L.GetTop() - base
+	if n >= 1 && L.Get(base+1) == r.expCont {
+		L.SetTop(base)
+		return 0, true
+	}
+	return n, false
+}
+
+// sGuard: s:guard{cases...} adds cases tried on every later expect of the
+// session, after the call's own cases at a tie. m.case numbers guards
+// after the call's cases.
+func (r *run) sGuard(L *lua.LState) int {
+	ls := r.checkSession(L, "guard")
+	t, ok := L.Get(2).(*lua.LTable)
+	if !ok {
+		r.usage(L, "s:guard: want a table of cases, got %s", L.Get(2).Type())
+	}
+	c := r.parseCases(L, t, "s:guard", false)
+	ls.s.Guard(c.cases...)
+	ls.guardHandlers = append(ls.guardHandlers, c.handlers...)
+	return 0
+}

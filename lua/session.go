@@ -1,0 +1,530 @@
+//go:build luabind_full
+
+package luabind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/session"
+)
+
+// luaSession is the Go side of a session userdata: the session plus the
+// Lua handlers of its guards (Go keeps the guard patterns).
+type luaSession struct {
+	s             *session.Session
+	guardHandlers []lua.LValue // per guard: a function or nil
+}
+
+const sessionTypeName = "mailexpect.session"
+
+// sessionMethods is the method set of DESIGN.md "Sessions".
+func (r *run) sessionMethods() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"send":     r.sSend,
+		"sendline": r.sSendline,
+		"readline": r.sReadline,
+		"reply":    r.sReply,
+		"read":     r.sRead,
+		"read_dot": r.sReadDot,
+		"send_dot": r.sSendDot,
+		"expect":   r.sExpect,
+		"guard":    r.sGuard,
+		"starttls": r.sStartTLS,
+		"pending":  r.sPending,
+		"drain":    r.sDrain,
+		"close":    r.sClose,
+	}
+}
+
+// openSession installs connect, exp_continue and the session metatable.
+func (r *run) openSession(L *lua.LState) {
+	methods := r.sessionMethods()
+	fns := make(map[string]*lua.LFunction, len(methods))
+	names := make([]string, 0, len(methods))
+	for name, fn := range methods {
+		fns[name] = L.NewFunction(fn)
+		names = append(names, name)
+	}
+	sort.Strings(names)
+
+	mt := L.NewTypeMetatable(sessionTypeName)
+	// __index is a function: s.tls is computed, and an unknown name must
+	// raise a clear error instead of "attempt to call a nil value".
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		ls := L.CheckUserData(1).Value.(*luaSession)
+		key := lua.LVAsString(L.Get(2))
+		if fn, ok := fns[key]; ok {
+			L.Push(fn)
+			return 1
+		}
+		switch key {
+		case "tls":
+			L.Push(tlsTable(L, ls.s.TLS()))
+			return 1
+		case "label":
+			L.Push(lua.LString(ls.s.Label()))
+			return 1
+		}
+		msg := fmt.Sprintf("session has no method '%s'", key)
+		if near := nearest(key, names); near != "" {
+			msg += fmt.Sprintf(" (did you mean '%s'?)", near)
+		}
+		r.usage(L, "%s", msg)
+		return 0
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		r.usage(L, "cannot set field '%s' of a session", luaString(L, L.Get(2)))
+		return 0
+	}))
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		ls := L.CheckUserData(1).Value.(*luaSession)
+		L.Push(lua.LString("session(" + ls.s.Label() + ")"))
+		return 1
+	}))
+
+	g := L.G.Global
+	g.RawSetString("connect", L.NewFunction(r.luaConnect))
+	g.RawSetString("exp_continue", r.expContinue(L))
+}
+
+// expContinue is the sentinel a handler returns to restart its expect.
+func (r *run) expContinue(L *lua.LState) lua.LValue {
+	if r.expCont == nil {
+		ud := L.NewUserData()
+		mt := L.NewTable()
+		mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+			L.Push(lua.LString("exp_continue"))
+			return 1
+		}))
+		L.SetMetatable(ud, mt)
+		r.expCont = ud
+	}
+	return r.expCont
+}
+
+// checkSession returns the session a method was called on. s.send("x")
+// passes "x" as self; say so, since Lua's own message would be a puzzle.
+func (r *run) checkSession(L *lua.LState, method string) *luaSession {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if ls, ok := ud.Value.(*luaSession); ok {
+			return ls
+		}
+	}
+	r.usage(L, "s:%s: called with '.' instead of ':' (write s:%s(...))", method, method)
+	return nil
+}
+
+// callTimeout reads an optional timeout in seconds at argument n
+// (nil: the session default).
+func (r *run) callTimeout(L *lua.LState, v lua.LValue, fname string) time.Duration {
+	switch v := v.(type) {
+	case *lua.LNilType:
+		return 0
+	case lua.LNumber:
+		if v <= 0 {
+			r.usage(L, "%s: timeout must be > 0 seconds, got %v", fname, v)
+		}
+		return seconds(float64(v))
+	}
+	r.usage(L, "%s: timeout must be a number of seconds, got %s", fname, v.Type())
+	return 0
+}
+
+// optTable returns argument n as an options table, or nil when absent.
+func (r *run) optTable(L *lua.LState, n int, fname string) *lua.LTable {
+	switch v := L.Get(n).(type) {
+	case *lua.LNilType:
+		return nil
+	case *lua.LTable:
+		return v
+	}
+	r.usage(L, "%s: argument #%d must be an options table, got %s", fname, n, L.Get(n).Type())
+	return nil
+}
+
+// checkKeys rejects option names the function does not know: a typo such
+// as {insecure = true} spelt {insecur = true} must not silently verify.
+func (r *run) checkKeys(L *lua.LState, t *lua.LTable, fname string, known ...string) {
+	if t == nil {
+		return
+	}
+	t.ForEach(func(k, _ lua.LValue) {
+		ks, ok := k.(lua.LString)
+		if !ok {
+			r.usage(L, "%s: unexpected positional value in the options table", fname)
+		}
+		for _, kn := range known {
+			if string(ks) == kn {
+				return
+			}
+		}
+		r.usage(L, "%s: unknown option '%s' (known: %s)", fname, ks, strings.Join(known, ", "))
+	})
+}
+
+func boolField(t *lua.LTable, key string) bool {
+	if t == nil {
+		return false
+	}
+	return lua.LVAsBool(t.RawGetString(key))
+}
+
+func stringField(t *lua.LTable, key string) string {
+	if t == nil {
+		return ""
+	}
+	if s, ok := t.RawGetString(key).(lua.LString); ok {
+		return string(s)
+	}
+	return ""
+}
+
+// luaConnect: connect(addr [, opts]) -> session.
+func (r *run) luaConnect(L *lua.LState) int {
+	addr := r.checkString(L, 1, "connect")
+	opts := r.optTable(L, 2, "connect")
+	r.checkKeys(L, opts, "connect", "timeout", "connect_timeout", "tls", "servername", "insecure", "ca_file", "match_max", "label")
+
+	so := session.Options{
+		Timeout:    r.cfg.Timeout,
+		Transcript: r.cfg.Transcript,
+		Label:      stringField(opts, "label"),
+	}
+	if opts != nil {
+		if v := opts.RawGetString("timeout"); v != lua.LNil {
+			so.Timeout = r.callTimeout(L, v, "connect")
+		}
+		if v := opts.RawGetString("connect_timeout"); v != lua.LNil {
+			so.ConnectTimeout = r.callTimeout(L, v, "connect")
+		}
+		switch v := opts.RawGetString("tls"); v {
+		case lua.LNil, lua.LFalse, lua.LString("none"):
+		case lua.LTrue, lua.LString("implicit"):
+			so.ImplicitTLS = true
+		default:
+			r.usage(L, "connect: tls must be \"implicit\" (or true); STARTTLS is s:starttls() after the server's go-ahead; got %s", luaString(L, v))
+		}
+		if v := opts.RawGetString("match_max"); v != lua.LNil {
+			n, ok := v.(lua.LNumber)
+			if !ok || n < 1 {
+				r.usage(L, "connect: match_max must be a positive number of bytes")
+			}
+			so.MatchMax = int(n)
+		}
+	}
+	so.TLS = r.tlsOptions(L, opts, "connect")
+	if r.cfg.Transcript != nil {
+		tr := r.cfg.Transcript
+		so.Warn = func(msg string) { tr.Logf("warning", "%s", msg) }
+	}
+	if r.cfg.Restricted {
+		r.checkRestrictedHost(L, addr)
+	}
+	s, err := session.Dial(L.Context(), addr, so)
+	if err != nil {
+		r.raiseOp(L, "connect", err)
+	}
+	r.mu.Lock()
+	r.sessions = append(r.sessions, s)
+	r.mu.Unlock()
+
+	ud := L.NewUserData()
+	ud.Value = &luaSession{s: s}
+	L.SetMetatable(ud, L.GetTypeMetatable(sessionTypeName))
+	L.Push(ud)
+	return 1
+}
+
+func (r *run) tlsOptions(L *lua.LState, opts *lua.LTable, fname string) session.TLSOptions {
+	o := session.TLSOptions{
+		ServerName: stringField(opts, "servername"),
+		Insecure:   boolField(opts, "insecure"),
+		CAFile:     stringField(opts, "ca_file"),
+	}
+	if o.CAFile != "" && r.cfg.Restricted {
+		r.usage(L, "%s: ca_file is not allowed under --restricted", fname)
+	}
+	return o
+}
+
+// checkRestrictedHost enforces --restricted's "hosts only from arguments":
+// the host must appear in an argument (as the whole argument, host:port, a
+// URL, or the value of name=value) or in a read-only global such as row.
+func (r *run) checkRestrictedHost(L *lua.LState, addr string) {
+	a, err := session.ParseAddress(addr)
+	if err != nil {
+		r.raiseOp(L, "connect", err)
+	}
+	var candidates []string
+	for _, arg := range r.cfg.Args {
+		candidates = append(candidates, arg)
+		if _, v, ok := strings.Cut(arg, "="); ok {
+			candidates = append(candidates, v)
+		}
+	}
+	for _, v := range r.cfg.ReadOnly {
+		collectStrings(v, &candidates)
+	}
+	for _, c := range candidates {
+		if strings.EqualFold(c, a.Host) {
+			return
+		}
+		if ca, err := session.ParseAddress(c); err == nil && strings.EqualFold(ca.Host, a.Host) {
+			return
+		}
+	}
+	r.usage(L, "connect: --restricted allows only hosts named in the arguments; %q is not one of them", a.Host)
+}
+
+func collectStrings(v any, out *[]string) {
+	switch v := v.(type) {
+	case string:
+		*out = append(*out, v)
+	case []string:
+		*out = append(*out, v...)
+	case []any:
+		for _, e := range v {
+			collectStrings(e, out)
+		}
+	case map[string]string:
+		for _, e := range v {
+			*out = append(*out, e)
+		}
+	case map[string]any:
+		for _, e := range v {
+			collectStrings(e, out)
+		}
+	}
+}
+
+// sendOpts reads {secret = true}.
+func (r *run) sendOpts(L *lua.LState, n int, fname string) bool {
+	t := r.optTable(L, n, fname)
+	r.checkKeys(L, t, fname, "secret")
+	return boolField(t, "secret")
+}
+
+func (r *run) sSend(L *lua.LState) int {
+	ls := r.checkSession(L, "send")
+	data := r.checkString(L, 2, "s:send")
+	secret := r.sendOpts(L, 3, "s:send")
+	if secret {
+		r.secrets.Add(data)
+	}
+	if err := ls.s.Send(L.Context(), []byte(data), secret); err != nil {
+		r.raiseOp(L, "s:send", err)
+	}
+	return 0
+}
+
+func (r *run) sSendline(L *lua.LState) int {
+	ls := r.checkSession(L, "sendline")
+	line := r.checkString(L, 2, "s:sendline")
+	secret := r.sendOpts(L, 3, "s:sendline")
+	if err := ls.s.SendLine(L.Context(), line, secret); err != nil {
+		r.raiseOp(L, "s:sendline", err)
+	}
+	return 0
+}
+
+func (r *run) sReadline(L *lua.LState) int {
+	ls := r.checkSession(L, "readline")
+	line, err := ls.s.ReadLine(L.Context(), r.callTimeout(L, L.Get(2), "s:readline"))
+	if errors.Is(err, io.EOF) {
+		L.Push(lua.LNil)
+		return 1
+	}
+	if err != nil {
+		r.raiseOp(L, "s:readline", err)
+	}
+	L.Push(lua.LString(line))
+	return 1
+}
+
+func (r *run) sReply(L *lua.LState) int {
+	ls := r.checkSession(L, "reply")
+	rep, err := ls.s.Reply(L.Context(), r.callTimeout(L, L.Get(2), "s:reply"))
+	if err != nil {
+		r.raiseOp(L, "s:reply", err)
+	}
+	t := L.CreateTable(0, 4)
+	t.RawSetString("code", lua.LNumber(rep.Code))
+	if rep.Enhanced != "" {
+		t.RawSetString("enhanced", lua.LString(rep.Enhanced))
+	}
+	lines := L.CreateTable(len(rep.Lines), 0)
+	for _, l := range rep.Lines {
+		lines.Append(lua.LString(l))
+	}
+	t.RawSetString("lines", lines)
+	t.RawSetString("text", lua.LString(rep.Text))
+	L.Push(t)
+	return 1
+}
+
+func (r *run) sRead(L *lua.LState) int {
+	ls := r.checkSession(L, "read")
+	n := r.checkNumber(L, 2, "s:read")
+	if n < 0 || n != float64(int(n)) {
+		r.usage(L, "s:read: byte count must be a whole number >= 0, got %v", n)
+	}
+	b, err := ls.s.Read(L.Context(), int(n), r.callTimeout(L, L.Get(3), "s:read"))
+	if err != nil {
+		r.raiseOp(L, "s:read", err)
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// sReadDot: s:read_dot([{file = path, timeout = s}]) returns the body, or
+// with file writes it there (created 0600: mail is private) and returns
+// the number of bytes written.
+func (r *run) sReadDot(L *lua.LState) int {
+	ls := r.checkSession(L, "read_dot")
+	opts := r.optTable(L, 2, "s:read_dot")
+	r.checkKeys(L, opts, "s:read_dot", "file", "timeout")
+	var timeout time.Duration
+	if opts != nil {
+		timeout = r.callTimeout(L, opts.RawGetString("timeout"), "s:read_dot")
+	}
+	if path := stringField(opts, "file"); path != "" {
+		if r.cfg.Restricted {
+			r.usage(L, "s:read_dot: writing files is not allowed under --restricted")
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			r.usage(L, "s:read_dot: %v", err)
+		}
+		n, err := ls.s.ReadDot(L.Context(), f, timeout)
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = failure.Wrap(failure.Usage, cerr, "s:read_dot: closing %s", path)
+		}
+		if err != nil {
+			r.raiseOp(L, "s:read_dot", err)
+		}
+		L.Push(lua.LNumber(n))
+		return 1
+	}
+	var b strings.Builder
+	if _, err := ls.s.ReadDot(L.Context(), &b, timeout); err != nil {
+		r.raiseOp(L, "s:read_dot", err)
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+func (r *run) sSendDot(L *lua.LState) int {
+	ls := r.checkSession(L, "send_dot")
+	data := r.checkString(L, 2, "s:send_dot")
+	if err := ls.s.SendDot(L.Context(), []byte(data)); err != nil {
+		r.raiseOp(L, "s:send_dot", err)
+	}
+	return 0
+}
+
+func (r *run) sStartTLS(L *lua.LState) int {
+	ls := r.checkSession(L, "starttls")
+	opts := r.optTable(L, 2, "s:starttls")
+	r.checkKeys(L, opts, "s:starttls", "servername", "insecure", "ca_file")
+	var o *session.TLSOptions
+	if opts != nil {
+		t := r.tlsOptions(L, opts, "s:starttls")
+		o = &t
+	}
+	if err := ls.s.StartTLS(L.Context(), o); err != nil {
+		r.raiseOp(L, "s:starttls", err)
+	}
+	L.Push(tlsTable(L, ls.s.TLS()))
+	return 1
+}
+
+func (r *run) sPending(L *lua.LState) int {
+	ls := r.checkSession(L, "pending")
+	L.Push(lua.LNumber(ls.s.Pending()))
+	return 1
+}
+
+// sDrain discards the unread data and returns it, so a script can log it.
+func (r *run) sDrain(L *lua.LState) int {
+	ls := r.checkSession(L, "drain")
+	L.Push(lua.LString(ls.s.Drain()))
+	return 1
+}
+
+func (r *run) sClose(L *lua.LState) int {
+	ls := r.checkSession(L, "close")
+	ls.s.Close()
+	return 0
+}
+
+// tlsTable renders s.tls: nil before TLS, else {version, cipher,
+// server_name, verified, peer = {subject, issuer, not_before, not_after,
+// dns_names}} with times as epoch seconds.
+func tlsTable(L *lua.LState, info *session.TLSInfo) lua.LValue {
+	if info == nil {
+		return lua.LNil
+	}
+	t := L.CreateTable(0, 5)
+	t.RawSetString("version", lua.LString(info.Version))
+	t.RawSetString("cipher", lua.LString(info.Cipher))
+	t.RawSetString("server_name", lua.LString(info.ServerName))
+	t.RawSetString("verified", lua.LBool(info.Verified))
+	if info.VerifyError != "" {
+		t.RawSetString("verify_error", lua.LString(info.VerifyError))
+	}
+	if p := info.Peer; p != nil {
+		pt := L.CreateTable(0, 5)
+		pt.RawSetString("subject", lua.LString(p.Subject))
+		pt.RawSetString("issuer", lua.LString(p.Issuer))
+		pt.RawSetString("not_before", lua.LNumber(p.NotBefore.Unix()))
+		pt.RawSetString("not_after", lua.LNumber(p.NotAfter.Unix()))
+		names := L.CreateTable(len(p.DNSNames), 0)
+		for _, n := range p.DNSNames {
+			names.Append(lua.LString(n))
+		}
+		pt.RawSetString("dns_names", names)
+		t.RawSetString("peer", pt)
+	}
+	return t
+}
+
+// nearest returns the name closest to key by edit distance, if close.
+func nearest(key string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(key, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
