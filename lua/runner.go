@@ -264,7 +264,7 @@ type run struct {
 	plugin   bool // set by require "check" (the check module's hook)
 
 	scriptUsage bool                        // the uncaught error is a bad command line for the script
-	expCont     lua.LValue // the exp_continue sentinel of this state
+	expCont     lua.LValue                  // the exp_continue sentinel of this state
 	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
 	usageErrors []*lua.LTable               // raised by options(): exit 2 when uncaught
 }
