@@ -57,10 +57,11 @@
 // Received bytes are reassembled into lines before they are masked and
 // printed: a line is printed when its LF arrives, so a secret split across
 // two reads is still one string to the masker. An incomplete received line
-// (a prompt) is printed when the client sends, when the TLS state changes
-// (bytes that arrived in clear text are shown as clear text), and at Flush
-// or Close. Each Sent call is printed as the lines it contains, its last
-// piece printed even without an LF.
+// (a prompt, or the last words before a close) is printed when the client
+// sends, when the TLS state changes (bytes that arrived in clear text show
+// as clear text), and at Flush or Close; never because of a note, which
+// may come from another goroutine mid-line. Each Sent call is printed as
+// the lines it contains, its last piece even without an LF.
 //
 // # Masking
 //
@@ -105,9 +106,11 @@
 // a base64 token running past what is kept is masked whole, since its
 // unseen tail could hold a value.
 //
+// Masking comes before escaping: the masker sees the bytes as they were
+// (a value with a control character in it matches), and escaping can only
+// add text next to what was already masked.
+//
 // Limits: a value split across two lines (a MIME base64 body broken at 76
-// columns, a prompt answered before the rest of a line arrives) is masked
-// only if each piece is itself registered. Masking never needs a transcript
-// to be escaped first: escaping only ever rewrites bytes that a masked
-// value could not be shown through.
+// columns, a prompt printed before the rest of its line arrived) is masked
+// only if each piece is itself registered.
 package transcript

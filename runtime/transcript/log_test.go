@@ -406,11 +406,22 @@ func TestClose(t *testing.T) {
 	st := l.Stream("s")
 	st.Received([]byte("partial"))
 	st.Flush()
-	st.Received([]byte("rest\r\n"))
+	st.Received([]byte("rest\r\nbye"))
+	st.Note("a note does not split a line")
+	st.Received([]byte("-bye\r\nlast"))
+	st.Flush()
+	st.Note("closed")
 	st.Close()
 	st.Received([]byte("late\r\n"))
 	st.Sent([]byte("late\r\n"), false)
-	want := []string{"s <<< partial", "s <<< rest"}
+	want := []string{
+		"s <<< partial",
+		"s <<< rest",
+		"s --- a note does not split a line",
+		"s <<< bye-bye",
+		"s <<< last",
+		"s --- closed",
+	}
 	if diff := cmp.Diff(want, lines(out)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -508,5 +519,27 @@ func TestConcurrent(t *testing.T) {
 	}
 	if want := sessions * (perSession + 20); total != want {
 		t.Errorf("%d lines, want %d", total, want)
+	}
+}
+
+// TestTruncateAfterShrink: masks earlier in a long line shorten it, which
+// must not pull text from past the cut (where a secret may straddle what is
+// kept, unverified) into what is shown.
+func TestTruncateAfterShrink(t *testing.T) {
+	long := strings.Repeat("L", 60) // shrinks by 57 each time it is masked
+	s := NewSecrets()
+	s.Add(long)
+	s.Add("tail-secret-value")
+	l, out := newTestLog(Text, s)
+	prefix := strings.Repeat(long+" ", 60) // 3660 bytes, shown as 240
+	filler := strings.Repeat(".", l.keep()-len(prefix)-5)
+	line := prefix + filler + "tail-secret-value" + strings.Repeat(".", 5000)
+	l.Stream("s").Received([]byte(line + "\r\n"))
+	got := lines(out)[0]
+	if strings.Contains(got, "tail-") || strings.Contains(got, long[:10]) {
+		t.Errorf("shown: %q", got[len(got)-60:])
+	}
+	if want := len("s <<< ") + 60*4 + (MaxLine - len(prefix)) + len(fmt.Sprintf("… [%d bytes]", len(line))); len(got) != want {
+		t.Errorf("shown %d bytes, want %d (MaxLine bytes of the line, masked)", len(got), want)
 	}
 }

@@ -134,7 +134,10 @@ func (st *Stream) Sent(p []byte, secret bool) {
 
 // Note records something about the session that is not on the wire:
 // "connected to 127.0.0.1:25", the TLS version and peer, a warning. It is
-// masked like the wire lines.
+// masked like the wire lines. It does not print an incomplete received
+// line first: a note from another goroutine would then split a line, and
+// a secret with it. To have "closed" follow the server's last words, call
+// Flush before the note.
 func (st *Stream) Note(format string, args ...any) {
 	if st == nil {
 		return
