@@ -4,12 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -187,6 +193,8 @@ func installT(r *run, L *lua.LState) {
 //	SLEEP: 0.1     pause (seconds)
 //	CLOSE          close the connection now
 //	HANG           wait until the client closes
+//	TLS            TLS handshake as the server (self-signed, CN mx.test)
+//	TLS-REJECTED   a handshake the client must refuse; ends the script
 //	ACCEPT         end of this connection's script; the next connection
 //	               plays the lines after it
 //	# ...          comment
@@ -238,12 +246,30 @@ func (s *fakeServer) fail(format string, args ...any) {
 }
 
 func (s *fakeServer) play(conn net.Conn, script string) {
-	defer conn.Close()
+	defer func() { conn.Close() }()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(io.TeeReader(conn, &lockedWriter{s}))
 	for _, line := range strings.Split(script, "\n") {
 		cmd, arg, _ := strings.Cut(line, ": ")
 		switch {
+		case line == "TLS-REJECTED":
+			// The client is expected to refuse the certificate.
+			if err := tls.Server(conn, testTLSConfig()).Handshake(); err == nil {
+				s.fail("TLS handshake succeeded; the client should have refused the certificate")
+			}
+			return
+		case line == "TLS":
+			if br.Buffered() > 0 {
+				s.fail("client sent data before the TLS handshake")
+				return
+			}
+			tc := tls.Server(conn, testTLSConfig())
+			if err := tc.Handshake(); err != nil {
+				s.fail("TLS handshake: %v", err)
+				return
+			}
+			conn = tc
+			br = bufio.NewReader(io.TeeReader(conn, &lockedWriter{s}))
 		case line == "" || strings.HasPrefix(line, "#"):
 		case cmd == "S":
 			io.WriteString(conn, arg+"\r\n")
@@ -282,6 +308,27 @@ func (s *fakeServer) play(conn net.Conn, script string) {
 	io.Copy(io.Discard, br)
 }
 
+// testTLSConfig is a self-signed certificate for mx.test, made once.
+var testTLSConfig = sync.OnceValue(func() *tls.Config {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "mx.test"},
+		Issuer:       pkix.Name{CommonName: "mx.test"},
+		DNSNames:     []string{"mx.test"},
+		NotBefore:    time.Unix(1700000000, 0),
+		NotAfter:     time.Unix(2000000000, 0),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+})
+
 type lockedWriter struct{ s *fakeServer }
 
 func (w *lockedWriter) Write(p []byte) (int, error) {
@@ -289,5 +336,3 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	defer w.s.mu.Unlock()
 	return w.s.got.Write(p)
 }
-
-var _ = regexp.MustCompile

@@ -1,11 +1,8 @@
-//go:build luabind_full
-
 package luabind
 
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -25,9 +22,6 @@ import (
 //	exact"text"            a literal pattern (also a regex object)
 
 const regexTypeName = "mailexpect.regex"
-
-// Fields of the match object; a named group may not use these names.
-var matchFields = map[string]bool{"before": true, "line": true, "case": true, "n": true}
 
 func (r *run) openRegex(L *lua.LState) {
 	mt := L.NewTypeMetatable(regexTypeName)
@@ -92,14 +86,11 @@ func (r *run) newRegex(L *lua.LState, p *expect.Pattern) *lua.LUserData {
 // compilePattern compiles expr or raises the usage error expect.Compile
 // returns (it names the pattern and the problem).
 func (r *run) compilePattern(L *lua.LState, expr string) *expect.Pattern {
+	// expect.Compile also rejects a group named like a match-object
+	// field (before, line, case, n).
 	p, err := expect.Compile(expr)
 	if err != nil {
 		r.raise(L, err)
-	}
-	for _, name := range p.GroupNames() {
-		if matchFields[name] {
-			r.usage(L, "pattern %q: group name %q clashes with the match object's field m.%s; rename the group", expr, name, name)
-		}
 	}
 	return p
 }
@@ -206,37 +197,9 @@ func (r *run) reFind(L *lua.LState) int {
 }
 
 // allMatches returns up to limit (< 0: all) successive non-overlapping
-// matches; an empty match advances by one character so the scan ends.
+// matches, with Go's rule for empty matches.
 func allMatches(p *expect.Pattern, s string, limit int) []*expect.Match {
-	var out []*expect.Match
-	pos, lastEnd := 0, -1
-	for pos <= len(s) && (limit < 0 || len(out) < limit) {
-		m := p.FindStringFrom(s, pos)
-		if m == nil {
-			break
-		}
-		if m.End == m.Start && m.Start == lastEnd {
-			// An empty match right after the previous match: skip ahead.
-			if m.Start >= len(s) {
-				break
-			}
-			_, size := utf8.DecodeRuneInString(s[m.Start:])
-			pos = m.Start + size
-			continue
-		}
-		out = append(out, m)
-		lastEnd = m.End
-		if m.End > m.Start {
-			pos = m.End
-		} else {
-			if m.End >= len(s) {
-				break
-			}
-			_, size := utf8.DecodeRuneInString(s[m.End:])
-			pos = m.End + size
-		}
-	}
-	return out
+	return p.FindAllString(s, limit)
 }
 
 func (r *run) reGmatch(L *lua.LState) int {
