@@ -111,9 +111,10 @@ func (s *Secrets) decodedHolds(data string, atEnd, whole bool) bool {
 // field: after the start (if atStart: buf begins the decoding), NUL, \x01,
 // ' ', '=' or ':', and before the end (if atEnd), NUL or \x01 — the shapes
 // of SASL PLAIN, XOAUTH2 and HTTP Basic; filling the whole token only if
-// whole. A random token decodes to such a field about once in 30 000, and
-// would then merely hide a random token; a looser rule would hide every
-// hundredth word of the transcript for a one-letter password.
+// whole. With a one-byte value, about one random word in 2 000 decodes to
+// such a field and is hidden (a two-byte value: fewer than one in 200 000,
+// measured on random words); counting the value anywhere in the decoding
+// would hide one word in fifteen.
 func (s *Secrets) holds(buf []byte, atStart, atEnd, whole bool) bool {
 	// The string shares buf's memory only for this call; nothing keeps it.
 	text := unsafe.String(unsafe.SliceData(buf), len(buf))
