@@ -17,7 +17,7 @@ const shortSecret = 3
 // Secrets is the registry of values that must never be shown: passwords,
 // tokens, whatever the script passed to secret(). It is safe for concurrent
 // use; a bulk run shares one among all its goroutines. The zero value is
-// not usable: call NewSecrets. A nil *Secrets masks nothing.
+// an empty registry; a nil *Secrets masks nothing.
 type Secrets struct {
 	mu      sync.RWMutex
 	values  map[string]bool
@@ -55,6 +55,9 @@ func (s *Secrets) Add(value string) {
 func (s *Secrets) add(value string) {
 	if s.values[value] {
 		return
+	}
+	if s.values == nil {
+		s.values = make(map[string]bool)
 	}
 	s.values[value] = true
 	word := len(value) < shortSecret
@@ -115,7 +118,7 @@ type span struct{ start, end int }
 // looked at, so that a value that begins before limit and ends after it is
 // found, and replaced whole. cut says that text is itself the first part of
 // a longer line, so the base64 token it ends in may go on past what is
-// seen, and is masked whole.
+// seen (see base64Spans).
 func (s *Secrets) mask(text string, cut bool, limit int) string {
 	if s.Empty() {
 		return text[:limit]
