@@ -46,7 +46,10 @@ type TLSInfo struct {
 	Cipher     string
 	ServerName string
 	Peer       *PeerCert // leaf certificate; nil if none
-	Verified   bool
+	Verified   bool      // chain and name verified
+	// VerifyError says why verification failed; set even when Insecure let
+	// the handshake go on, so a certificate check can still report expiry.
+	VerifyError string
 }
 
 // PeerCert is the part of the leaf certificate scripts look at.

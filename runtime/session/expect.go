@@ -1,0 +1,68 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/expect"
+)
+
+// Guard adds cases tried on every later Expect of the session, after the
+// call's own cases when matches tie (e.g. "^421 ", "^\* BYE").
+func (s *Session) Guard(cases ...expect.Case) { s.guards = append(s.guards, cases...) }
+
+// Guards returns the session's guard cases.
+func (s *Session) Guards() []expect.Case { return s.guards }
+
+// Expect waits until one of cases (or a guard) matches, as DESIGN.md's
+// matching rules say. Match.Case indexes cases, then the guards.
+// Lines already buffered are replayed one at a time first. The timeout
+// is a total for the call. On timeout or EOF the unmatched data stays in
+// the buffer for the next call.
+func (s *Session) Expect(ctx context.Context, cases []expect.Case, timeout time.Duration) (*expect.Match, error) {
+	all := cases
+	if len(s.guards) > 0 {
+		all = make([]expect.Case, 0, len(cases)+len(s.guards))
+		all = append(append(all, cases...), s.guards...)
+	}
+	d := s.callTimeout(timeout)
+	deadline := time.Now().Add(d)
+	sc := s.buf.Scan(all)
+	for {
+		m, err := sc.Next(s.eof)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			return m, nil
+		}
+		if s.eof {
+			return nil, s.eofError(describe(all), patterns(all))
+		}
+		if s.buf.Len() > s.buf.Max() {
+			return nil, s.fullError(describe(all))
+		}
+		if err := s.fill(ctx, deadline); err != nil {
+			return nil, s.waitError(err, d, describe(all), patterns(all))
+		}
+	}
+}
+
+func patterns(cases []expect.Case) []string {
+	p := make([]string, len(cases))
+	for i, c := range cases {
+		p[i] = c.Pattern.String()
+	}
+	return p
+}
+
+// describe lists the awaited patterns for a one-line message.
+func describe(cases []expect.Case) string {
+	q := make([]string, len(cases))
+	for i, c := range cases {
+		q[i] = fmt.Sprintf("%q", c.Pattern.String())
+	}
+	return strings.Join(q, " or ")
+}

@@ -1,0 +1,83 @@
+package session
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/frame"
+)
+
+// Reply reads one whole SMTP-style reply ("250-..." lines up to "250 ...").
+// A line that is not a reply line is a protocol error.
+func (s *Session) Reply(ctx context.Context, timeout time.Duration) (*frame.Reply, error) {
+	d := s.callTimeout(timeout)
+	deadline := time.Now().Add(d)
+	var b frame.ReplyBuilder
+	for {
+		line, ok := s.buf.ReadLine(s.eof)
+		if ok {
+			done, err := b.Add(string(line))
+			if err != nil {
+				e := err.(*failure.Error)
+				e.Message = s.opts.Label + ": " + e.Message
+				return nil, e
+			}
+			if done {
+				return b.Reply(), nil
+			}
+			continue
+		}
+		if s.eof {
+			return nil, s.eofError("a reply", nil)
+		}
+		if s.buf.Len() > s.buf.Max() {
+			return nil, s.fullError("a line end")
+		}
+		if err := s.fill(ctx, deadline); err != nil {
+			return nil, s.waitError(err, d, "a reply", nil)
+		}
+	}
+}
+
+// ReadDot reads a dot-terminated body (after POP3 "+OK" or similar),
+// unstuffs it and streams it to w with CRLF line ends. The lines never
+// reach the matcher, so a body line such as "+OK" or "250 x" can never be
+// taken for a reply. It returns the bytes written to w.
+func (s *Session) ReadDot(ctx context.Context, w io.Writer, timeout time.Duration) (int64, error) {
+	d := s.callTimeout(timeout)
+	deadline := time.Now().Add(d)
+	var n int64
+	for {
+		line, ok := s.buf.ReadLine(false)
+		if ok {
+			data, end := frame.Unstuff(line)
+			if end {
+				return n, nil
+			}
+			k, err := w.Write(data)
+			n += int64(k)
+			if err == nil {
+				k, err = io.WriteString(w, "\r\n")
+				n += int64(k)
+			}
+			if err != nil {
+				return n, failure.Wrap(failure.Usage, err, "%s: writing the body", s.opts.Label)
+			}
+			continue
+		}
+		if s.eof {
+			return n, s.eofError("the end of a dot-terminated body (a line with a single '.')", nil)
+		}
+		if s.buf.Len() > s.buf.Max() {
+			return n, s.fullError("a line end in the body")
+		}
+		if err := s.fill(ctx, deadline); err != nil {
+			return n, s.waitError(err, d, "the end of a dot-terminated body", nil)
+		}
+	}
+}
+
+func newDotWriter(b *strings.Builder) *frame.DotWriter { return frame.NewDotWriter(b) }

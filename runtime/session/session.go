@@ -1,0 +1,400 @@
+package session
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/expect"
+	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
+)
+
+// readChunk is the size of one read from the connection. Large enough that
+// a 64 MiB body costs a thousand reads, small enough to stay in cache.
+const readChunk = 64 << 10
+
+// Session is one connection to a server. It is not safe for concurrent
+// use, except Close, which may be called from another goroutine.
+type Session struct {
+	addr    Address
+	opts    Options
+	conn    net.Conn // current transport: TCP or TLS over it
+	buf     *expect.Buffer
+	chunk   []byte
+	eof     bool  // the peer closed; nothing more will arrive
+	readErr error // why the stream ended, when not a clean EOF
+	guards  []expect.Case
+	stream  *transcript.Stream
+	tls     *TLSInfo
+	closed  bool
+}
+
+// Dial connects to addr ("host:port" or a URL) and, for implicit TLS,
+// completes the handshake. It returns errors of kinds connect, tls and usage.
+func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
+	a, err := ParseAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	if a.TLS {
+		opts.ImplicitTLS = true
+	}
+	ct := opts.ConnectTimeout
+	if ct <= 0 {
+		ct = opts.timeout()
+	}
+	dctx, cancel := context.WithTimeout(ctx, ct)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(dctx, "tcp", a.HostPort())
+	if err != nil {
+		reason := err
+		if dctx.Err() != nil && ctx.Err() == nil {
+			reason = fmt.Errorf("no answer within %v", ct)
+		}
+		return nil, &failure.Error{Kind: failure.Connect, Stage: "connect",
+			Message: fmt.Sprintf("connect to %s failed: %v", a, reason), Err: err}
+	}
+	s := newSession(conn, a, opts)
+	s.stream.Note("connected to %s (%s)", a, conn.RemoteAddr())
+	if opts.ImplicitTLS {
+		if err := s.handshake(dctx, &opts.TLS); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// New wraps an established connection, as Dial would after connecting.
+func New(conn net.Conn, opts Options) *Session {
+	host, port, _ := net.SplitHostPort(conn.RemoteAddr().String())
+	return newSession(conn, Address{Host: host, Port: port}, opts)
+}
+
+func newSession(conn net.Conn, a Address, opts Options) *Session {
+	if opts.Label == "" {
+		opts.Label = a.String()
+	}
+	return &Session{
+		addr:   a,
+		opts:   opts,
+		conn:   conn,
+		buf:    expect.NewBuffer(opts.MatchMax),
+		chunk:  make([]byte, readChunk),
+		stream: opts.Transcript.Stream(opts.Label),
+	}
+}
+
+func (o *Options) timeout() time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return DefaultTimeout
+}
+
+// Label returns the session's transcript label.
+func (s *Session) Label() string { return s.opts.Label }
+
+// Address returns the address dialed.
+func (s *Session) Address() Address { return s.addr }
+
+// Timeout returns the session's default per-call timeout.
+func (s *Session) Timeout() time.Duration { return s.opts.timeout() }
+
+// TLS returns the TLS state, or nil before TLS.
+func (s *Session) TLS() *TLSInfo { return s.tls }
+
+// Close closes the connection. It is safe to call more than once.
+func (s *Session) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.stream.Flush() // the server's last incomplete line goes before the note
+	s.stream.Note("closed")
+	s.stream.Close()
+	return s.conn.Close()
+}
+
+// callTimeout resolves a per-call timeout (0: the session default).
+func (s *Session) callTimeout(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return s.opts.timeout()
+}
+
+// --- sending ---
+
+// Send writes p as is. A secret payload shows as *** in the transcript.
+func (s *Session) Send(ctx context.Context, p []byte, secret bool) error {
+	s.warnUnread()
+	s.stream.Sent(p, secret)
+	return s.write(ctx, p)
+}
+
+// SendLine writes line followed by CRLF. A CR, LF or NUL inside line is
+// refused: it would let data (an address, a subject) smuggle a second
+// command onto the wire.
+func (s *Session) SendLine(ctx context.Context, line string, secret bool) error {
+	if i := strings.IndexAny(line, "\r\n\x00"); i >= 0 {
+		shown := line
+		if secret {
+			shown = "***"
+		}
+		return &failure.Error{Kind: failure.Injection,
+			Message: fmt.Sprintf("refusing to send a line containing %q at byte %d: %q (a CR, LF or NUL would start another command)", line[i], i, clip(shown, 80))}
+	}
+	p := make([]byte, 0, len(line)+2)
+	p = append(append(p, line...), '\r', '\n')
+	return s.Send(ctx, p, secret)
+}
+
+// SendDot sends a body terminated by CRLF.CRLF: line ends normalised to
+// CRLF, leading dots doubled (frame.DotWriter).
+func (s *Session) SendDot(ctx context.Context, data []byte) error {
+	var b strings.Builder
+	b.Grow(len(data) + len(data)/64 + 8)
+	w := newDotWriter(&b)
+	w.Write(data)
+	w.Close()
+	return s.Send(ctx, []byte(b.String()), false)
+}
+
+func (s *Session) warnUnread() {
+	if s.opts.Warn == nil {
+		return
+	}
+	if n := s.buf.Pending(); n > 0 {
+		s.opts.Warn(fmt.Sprintf("%s: sending while %d unread line(s) are buffered (next: %s); s:reply() reads a whole reply, s:drain() discards", s.opts.Label, n, s.buf.Tail(60)))
+	}
+}
+
+func (s *Session) write(ctx context.Context, p []byte) error {
+	if s.closed {
+		return failure.New(failure.Usage, "%s: session is closed", s.opts.Label)
+	}
+	if err := ctx.Err(); err != nil {
+		return s.ctxError(err, "sending")
+	}
+	d := s.opts.timeout()
+	s.conn.SetWriteDeadline(time.Now().Add(d))
+	stop := context.AfterFunc(ctx, func() { s.conn.SetWriteDeadline(time.Unix(1, 0)) })
+	_, err := s.conn.Write(p)
+	stop()
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return s.ctxError(cerr, "sending")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &failure.Error{Kind: failure.Timeout, Err: err,
+			Message: fmt.Sprintf("%s: timeout after %v sending %d bytes (the server is not reading)", s.opts.Label, d, len(p))}
+	}
+	return &failure.Error{Kind: failure.EOF, Err: err,
+		Message: fmt.Sprintf("%s: connection lost while sending: %v", s.opts.Label, err)}
+}
+
+// --- receiving ---
+
+// fill reads once from the connection into the buffer, waiting at most
+// until deadline. The returned error is errDeadline, a context error, or
+// nil; a closed stream sets s.eof instead.
+func (s *Session) fill(ctx context.Context, deadline time.Time) error {
+	if s.eof {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed {
+		s.eof, s.readErr = true, errors.New("session closed")
+		return nil
+	}
+	s.conn.SetReadDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { s.conn.SetReadDeadline(time.Unix(1, 0)) })
+	n, err := s.conn.Read(s.chunk)
+	stop()
+	if n > 0 {
+		s.stream.Received(s.chunk[:n])
+		s.buf.Write(s.chunk[:n]) // overflow is checked by the callers, after matching
+	}
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		if n > 0 {
+			return nil
+		}
+		return errDeadline
+	case errors.Is(err, io.EOF):
+		s.eof = true
+	default:
+		s.eof, s.readErr = true, err
+	}
+	return nil
+}
+
+var errDeadline = errors.New("deadline")
+
+// waitError turns a fill error into the call's error.
+func (s *Session) waitError(err error, d time.Duration, what string, awaited []string) error {
+	if err == errDeadline {
+		return &failure.Error{Kind: failure.Timeout, Awaited: awaited, Tail: s.buf.Tail(tailBytes),
+			Message: fmt.Sprintf("%s: timeout after %v waiting for %s; %s", s.opts.Label, d, what, s.received())}
+	}
+	e := s.ctxError(err, "waiting for "+what).(*failure.Error)
+	e.Awaited, e.Tail = awaited, s.buf.Tail(tailBytes)
+	e.Message += "; " + s.received()
+	return e
+}
+
+func (s *Session) ctxError(err error, doing string) error {
+	why := "interrupted"
+	if errors.Is(err, context.DeadlineExceeded) {
+		why = "run deadline (--max-time) reached"
+	}
+	return &failure.Error{Kind: failure.Timeout, Err: err,
+		Message: fmt.Sprintf("%s: %s while %s", s.opts.Label, why, doing)}
+}
+
+// eofError reports that the stream ended before what was awaited arrived.
+func (s *Session) eofError(what string, awaited []string) error {
+	how := "connection closed by the server"
+	if s.readErr != nil {
+		how = "connection lost (" + s.readErr.Error() + ")"
+	}
+	return &failure.Error{Kind: failure.EOF, Awaited: awaited, Tail: s.buf.Tail(tailBytes), Err: s.readErr,
+		Message: fmt.Sprintf("%s: %s while waiting for %s; %s", s.opts.Label, how, what, s.received())}
+}
+
+// fullError hands the whole buffer to the caller and empties it: the data
+// is reported, never silently dropped.
+func (s *Session) fullError(what string) error {
+	tail := s.buf.Tail(tailBytes)
+	data := s.buf.TakeAll()
+	return &failure.Error{Kind: failure.Full, Data: data, Tail: tail,
+		Message: fmt.Sprintf("%s: %d bytes buffered without finding %s, more than match_max (%d); last received %s", s.opts.Label, len(data), what, s.buf.Max(), tail)}
+}
+
+const tailBytes = 120
+
+func (s *Session) received() string {
+	if s.buf.Len() == 0 {
+		return "nothing unread received"
+	}
+	return fmt.Sprintf("received %s", s.buf.Tail(tailBytes))
+}
+
+// Pending returns the number of unread lines buffered (an incomplete last
+// line counts as one).
+func (s *Session) Pending() int { return s.buf.Pending() }
+
+// Drain discards everything buffered and returns it.
+func (s *Session) Drain() []byte { return s.buf.Drain() }
+
+// ReadLine returns the next line without its line end, or io.EOF when the
+// stream ended and nothing is left. At EOF an incomplete last line is
+// returned as a line.
+func (s *Session) ReadLine(ctx context.Context, timeout time.Duration) (string, error) {
+	d := s.callTimeout(timeout)
+	deadline := time.Now().Add(d)
+	for {
+		if line, ok := s.buf.ReadLine(s.eof); ok {
+			return string(line), nil
+		}
+		if s.eof {
+			if s.readErr != nil {
+				return "", s.eofError("a line", nil)
+			}
+			return "", io.EOF
+		}
+		if s.buf.Len() > s.buf.Max() {
+			return "", s.fullError("a line end")
+		}
+		if err := s.fill(ctx, deadline); err != nil {
+			return "", s.waitError(err, d, "a line", nil)
+		}
+	}
+}
+
+// Read returns exactly n bytes (an IMAP literal); no matching happens.
+func (s *Session) Read(ctx context.Context, n int, timeout time.Duration) ([]byte, error) {
+	if n < 0 {
+		return nil, failure.New(failure.Usage, "read: negative count %d", n)
+	}
+	d := s.callTimeout(timeout)
+	deadline := time.Now().Add(d)
+	for s.buf.Len() < n {
+		if s.eof {
+			return nil, s.eofError(fmt.Sprintf("%d bytes (have %d)", n, s.buf.Len()), nil)
+		}
+		if err := s.fill(ctx, deadline); err != nil {
+			return nil, s.waitError(err, d, fmt.Sprintf("%d bytes (have %d)", n, s.buf.Len()), nil)
+		}
+	}
+	return s.buf.Next(n), nil
+}
+
+// TLS upgrade.
+
+// StartTLS upgrades the connection in place, after the server said go
+// ahead. Bytes already buffered at that point were sent in plaintext
+// after the go-ahead and would be taken as if they came over TLS (the
+// CVE-2011-0411 class of response injection), so StartTLS refuses.
+func (s *Session) StartTLS(ctx context.Context, opts *TLSOptions) error {
+	if s.tls != nil {
+		return failure.New(failure.Usage, "%s: TLS is already active", s.opts.Label)
+	}
+	if n := s.buf.Len(); n > 0 {
+		return &failure.Error{Kind: failure.TLS, Stage: "starttls", Tail: s.buf.Tail(tailBytes),
+			Message: fmt.Sprintf("%s: refusing STARTTLS: %d bytes arrived in plaintext after the go-ahead (%s); they could be injected responses (CVE-2011-0411)", s.opts.Label, n, s.buf.Tail(tailBytes))}
+	}
+	o := s.opts.TLS
+	if opts != nil {
+		o = *opts
+	}
+	hctx, cancel := context.WithTimeout(ctx, s.opts.timeout())
+	defer cancel()
+	return s.handshake(hctx, &o)
+}
+
+func (s *Session) handshake(ctx context.Context, o *TLSOptions) error {
+	info := &TLSInfo{}
+	cfg, err := tlsConfig(s.addr.Host, *o, info)
+	if err != nil {
+		return err
+	}
+	tc := tls.Client(s.conn, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		if ctx.Err() != nil && info.VerifyError == "" {
+			err = fmt.Errorf("no handshake within the timeout: %w", err)
+		}
+		s.stream.Note("TLS handshake failed: %v", err)
+		return handshakeError(s.addr.String(), err)
+	}
+	fillInfo(info, tc.ConnectionState())
+	s.conn, s.tls = tc, info
+	s.stream.SetTLS(true)
+	s.stream.Note("%s", info.summary())
+	return nil
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}

@@ -1,0 +1,403 @@
+package session
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mailexpect/mailexpect/runtime/expect"
+	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/frame"
+)
+
+var bg = context.Background()
+
+func dial(t *testing.T, addr string, opts Options) *Session {
+	t.Helper()
+	s, err := Dial(bg, addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func cases(t *testing.T, pats ...string) []expect.Case {
+	t.Helper()
+	var cs []expect.Case
+	for _, p := range pats {
+		pat, err := expect.Compile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, expect.Case{Pattern: pat})
+	}
+	return cs
+}
+
+func wantKind(t *testing.T, err error, k failure.Kind) *failure.Error {
+	t.Helper()
+	var fe *failure.Error
+	if !failure.Is(err, k) {
+		t.Fatalf("err = %v (kind %q), want kind %q", err, failure.KindOf(err), k)
+	}
+	fe = err.(*failure.Error)
+	return fe
+}
+
+func TestParseAddress(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Address
+		bad  bool
+	}{
+		{in: "mail.example.com:25", want: Address{Host: "mail.example.com", Port: "25"}},
+		{in: "[::1]:143", want: Address{Host: "::1", Port: "143"}},
+		{in: "pop3s://mail.example.com", want: Address{Scheme: "pop3s", Host: "mail.example.com", Port: "995", TLS: true}},
+		{in: "SMTP://127.0.0.1:2525", want: Address{Scheme: "smtp", Host: "127.0.0.1", Port: "2525"}},
+		{in: "submission://h", want: Address{Scheme: "submission", Host: "h", Port: "587"}},
+		{in: "imaps://h", want: Address{Scheme: "imaps", Host: "h", Port: "993", TLS: true}},
+		{in: "lmtp://h", want: Address{Scheme: "lmtp", Host: "h", Port: "24"}},
+		{in: "mail.example.com", bad: true},
+		{in: "http://h", bad: true},
+		{in: "smtp://", bad: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseAddress(tt.in)
+		if tt.bad {
+			if !failure.Is(err, failure.Usage) {
+				t.Errorf("ParseAddress(%q) err = %v, want usage error", tt.in, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseAddress(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestConnectRefused(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err := Dial(bg, addr, Options{Timeout: time.Second})
+	e := wantKind(t, err, failure.Connect)
+	if !strings.Contains(e.Message, addr) {
+		t.Errorf("message %q does not name the address", e.Message)
+	}
+}
+
+func TestExpectAndReply(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		io.WriteString(c, "220 mx ESMTP\r\n")
+		r := bufio.NewReader(c)
+		r.ReadString('\n')
+		io.WriteString(c, "250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n")
+		r.ReadString('\n')
+		io.WriteString(c, "550-5.1.1 no such\r\n550 5.1.1 user\r\n")
+	})
+	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	m, err := s.Expect(bg, cases(t, `^220 (\S+)`), 0)
+	if err != nil || m.Groups[1] != "mx" {
+		t.Fatalf("greeting: %+v %v", m, err)
+	}
+	s.SendLine(bg, "EHLO me", false)
+	r, err := s.Reply(bg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&frame.Reply{Code: 250, Lines: []string{"mx", "PIPELINING", "SIZE 1000"}, Text: "mx\nPIPELINING\nSIZE 1000"}, r); diff != "" {
+		t.Error(diff)
+	}
+	s.SendLine(bg, "RCPT TO:<x@y>", false)
+	r, err = s.Reply(bg, 0)
+	if err != nil || r.Code != 550 || r.Enhanced != "5.1.1" {
+		t.Fatalf("rcpt reply %+v %v", r, err)
+	}
+}
+
+// A timeout is a total for the call, even against a server that drips a
+// byte now and then (an idle timer would never fire).
+func TestExpectTimeoutIsTotal(t *testing.T) {
+	stop := make(chan struct{})
+	addr := serve(t, func(c net.Conn) {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if _, err := c.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		}
+	})
+	defer close(stop)
+	s := dial(t, addr, Options{})
+	start := time.Now()
+	_, err := s.Expect(bg, cases(t, `^250 `), 300*time.Millisecond)
+	el := time.Since(start)
+	e := wantKind(t, err, failure.Timeout)
+	if el > 2*time.Second {
+		t.Errorf("timeout of 300ms returned after %v", el)
+	}
+	if !strings.Contains(e.Message, `"^250 "`) || !strings.Contains(e.Message, "300ms") || !strings.Contains(e.Message, "xxx") {
+		t.Errorf("message lacks pattern, duration or tail: %s", e.Message)
+	}
+	if strings.ContainsAny(e.Message, "\r\n") {
+		t.Errorf("message is not one line: %q", e.Message)
+	}
+	if s.Pending() != 1 {
+		t.Errorf("unmatched data was not kept: pending = %d", s.Pending())
+	}
+}
+
+func TestEOFWithBufferedData(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.WriteString(c, "220 hello\r\n421 going away") })
+	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	_, err := s.Expect(bg, cases(t, `^250 `), 0)
+	e := wantKind(t, err, failure.EOF)
+	if !strings.Contains(e.Message, "421 going away") {
+		t.Errorf("eof message lacks the tail: %s", e.Message)
+	}
+	// Nothing was lost: the incomplete last line counts as a line at EOF.
+	m, err := s.Expect(bg, cases(t, `^421 (.*)$`), 0)
+	if err != nil || m.Groups[1] != "going away" || !strings.Contains(m.Before, "220 hello") {
+		t.Fatalf("after eof: %+v %v", m, err)
+	}
+	if _, err := s.ReadLine(bg, 0); err != io.EOF {
+		t.Errorf("ReadLine at EOF = %v, want io.EOF", err)
+	}
+}
+
+func TestOverflow(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		line := strings.Repeat("y", 99) + "\n"
+		for i := 0; i < 3000; i++ {
+			if _, err := io.WriteString(c, line); err != nil {
+				return
+			}
+		}
+	})
+	s := dial(t, addr, Options{Timeout: 5 * time.Second, MatchMax: 100 << 10})
+	_, err := s.Expect(bg, cases(t, `^never$`), 0)
+	e := wantKind(t, err, failure.Full)
+	if len(e.Data) <= 100<<10 || !bytes.HasPrefix(e.Data, []byte("yyyy")) {
+		t.Errorf("full error carries %d bytes, want the whole buffer (> match_max)", len(e.Data))
+	}
+	if s.Pending() != 0 && s.buf.Len() >= len(e.Data) {
+		t.Errorf("buffer not emptied after overflow")
+	}
+}
+
+func TestSendLineRefusesInjection(t *testing.T) {
+	got := make(chan string, 1)
+	addr := serve(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		got <- string(b)
+	})
+	s := dial(t, addr, Options{Timeout: time.Second})
+	for _, bad := range []string{"RCPT TO:<a@b>\r\nDATA", "x\ny", "a\rb", "nul\x00"} {
+		err := s.SendLine(bg, bad, false)
+		wantKind(t, err, failure.Injection)
+	}
+	s.SendLine(bg, "NOOP", false)
+	s.Close()
+	if w := <-got; w != "NOOP\r\n" {
+		t.Errorf("server received %q, want only NOOP", w)
+	}
+}
+
+// A peer that never reads fills the socket buffers; the write deadline
+// must end the send.
+func TestWriteDeadline(t *testing.T) {
+	hold := make(chan struct{})
+	addr := serve(t, func(c net.Conn) { <-hold })
+	defer close(hold)
+	s := dial(t, addr, Options{Timeout: 300 * time.Millisecond})
+	big := bytes.Repeat([]byte("z"), 64<<20)
+	start := time.Now()
+	err := s.Send(bg, big, false)
+	wantKind(t, err, failure.Timeout)
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("write with 300ms timeout took %v", el)
+	}
+}
+
+func TestContextCancelStopsRead(t *testing.T) {
+	hold := make(chan struct{})
+	addr := serve(t, func(c net.Conn) { <-hold })
+	defer close(hold)
+	s := dial(t, addr, Options{Timeout: time.Minute})
+	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Expect(ctx, cases(t, `^x`), 0)
+	e := wantKind(t, err, failure.Timeout)
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("cancelled expect returned after %v", el)
+	}
+	if !strings.Contains(e.Message, "max-time") {
+		t.Errorf("message does not say the run deadline stopped it: %s", e.Message)
+	}
+}
+
+func TestReadDotAndRead(t *testing.T) {
+	body := "+OK 3 octets\r\nline 1\r\n..dot\r\n.\r\nafter\r\nLIT"
+	addr := serve(t, func(c net.Conn) {
+		// Drip the bytes one at a time: framing must not depend on it.
+		for i := range body {
+			c.Write([]byte{body[i]})
+		}
+	})
+	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	if l, err := s.ReadLine(bg, 0); err != nil || l != "+OK 3 octets" {
+		t.Fatalf("status line %q %v", l, err)
+	}
+	var out bytes.Buffer
+	n, err := s.ReadDot(bg, &out, 0)
+	if err != nil || out.String() != "line 1\r\n.dot\r\n" || n != int64(out.Len()) {
+		t.Fatalf("ReadDot = %q, %d, %v", out.String(), n, err)
+	}
+	if l, _ := s.ReadLine(bg, 0); l != "after" {
+		t.Errorf("line after body = %q", l)
+	}
+	if b, err := s.Read(bg, 3, 0); err != nil || string(b) != "LIT" {
+		t.Errorf("Read(3) = %q %v", b, err)
+	}
+}
+
+func TestSendDot(t *testing.T) {
+	got := make(chan string, 1)
+	addr := serve(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		got <- string(b)
+	})
+	s := dial(t, addr, Options{Timeout: time.Second})
+	if err := s.SendDot(bg, []byte(".hidden\nbare\rend")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if w := <-got; w != "..hidden\r\nbare\r\nend\r\n.\r\n" {
+		t.Errorf("wire = %q", w)
+	}
+}
+
+func TestImplicitTLSVerified(t *testing.T) {
+	p := newPKI(t)
+	addr := serveTLS(t, p, func(c net.Conn) { io.WriteString(c, "* OK ready\r\n") })
+	s := dial(t, addr, Options{Timeout: 2 * time.Second, ImplicitTLS: true, TLS: TLSOptions{RootCAs: p.pool}})
+	if _, err := s.Expect(bg, cases(t, `^\* OK`), 0); err != nil {
+		t.Fatal(err)
+	}
+	info := s.TLS()
+	if info == nil || !info.Verified || info.Peer == nil || info.Peer.Subject != "CN=localhost" || info.Version == "" {
+		t.Fatalf("tls info %+v", info)
+	}
+}
+
+func TestCertificateFailure(t *testing.T) {
+	p := newPKI(t)
+	addr := serveTLS(t, p, func(c net.Conn) { io.WriteString(c, "* OK\r\n") })
+	// System roots do not know the test CA.
+	_, err := Dial(bg, addr, Options{Timeout: 2 * time.Second, ImplicitTLS: true})
+	e := wantKind(t, err, failure.TLS)
+	if !strings.Contains(e.Message, "insecure") {
+		t.Errorf("no hint in %q", e.Message)
+	}
+	// Wrong name with the right CA.
+	addr = serveTLS(t, p, func(c net.Conn) { io.WriteString(c, "* OK\r\n") })
+	_, err = Dial(bg, addr, Options{Timeout: 2 * time.Second, ImplicitTLS: true, TLS: TLSOptions{RootCAs: p.pool, ServerName: "mail.example.com"}})
+	wantKind(t, err, failure.TLS)
+	// Insecure goes on but remembers why verification failed.
+	addr = serveTLS(t, p, func(c net.Conn) { io.WriteString(c, "* OK\r\n") })
+	s := dial(t, addr, Options{Timeout: 2 * time.Second, ImplicitTLS: true, TLS: TLSOptions{Insecure: true}})
+	if info := s.TLS(); info.Verified || info.VerifyError == "" || info.Peer.NotAfter.IsZero() {
+		t.Errorf("insecure tls info %+v", info)
+	}
+}
+
+func serveTLS(t *testing.T, p testPKI, handle func(c net.Conn)) string {
+	return serve(t, func(c net.Conn) {
+		tc := tls.Server(c, p.serverConfig())
+		if tc.Handshake() != nil {
+			return
+		}
+		handle(tc)
+	})
+}
+
+func TestStartTLS(t *testing.T) {
+	p := newPKI(t)
+	addr := serve(t, func(c net.Conn) {
+		io.WriteString(c, "220 ready\r\n")
+		r := bufio.NewReader(c)
+		r.ReadString('\n')
+		io.WriteString(c, "220 go ahead\r\n")
+		tc := tls.Server(c, p.serverConfig())
+		if tc.Handshake() != nil {
+			return
+		}
+		io.WriteString(tc, "250 secret hello\r\n")
+	})
+	s := dial(t, addr, Options{Timeout: 2 * time.Second, TLS: TLSOptions{RootCAs: p.pool}})
+	s.Reply(bg, 0)
+	s.SendLine(bg, "STARTTLS", false)
+	if r, err := s.Reply(bg, 0); err != nil || r.Code != 220 {
+		t.Fatal(r, err)
+	}
+	if err := s.StartTLS(bg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Reply(bg, 0); err != nil || r.Text != "secret hello" {
+		t.Fatal(r, err)
+	}
+}
+
+// Bytes that arrive after the go-ahead but before the handshake were sent
+// in plaintext and would pose as TLS-protected replies: refuse.
+func TestStartTLSRefusesInjectedData(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		io.WriteString(c, "220 ready\r\n")
+		r := bufio.NewReader(c)
+		r.ReadString('\n')
+		io.WriteString(c, "220 go ahead\r\n250-injected\r\n")
+		r.ReadString('\n')
+	})
+	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	s.Reply(bg, 0)
+	s.SendLine(bg, "STARTTLS", false)
+	if _, err := s.Expect(bg, cases(t, `^220 go ahead`), 0); err != nil {
+		t.Fatal(err)
+	}
+	// Make sure the injected line has arrived.
+	deadline := time.Now().Add(2 * time.Second)
+	for s.Pending() == 0 && time.Now().Before(deadline) {
+		s.fill(bg, time.Now().Add(50*time.Millisecond))
+	}
+	err := s.StartTLS(bg, nil)
+	e := wantKind(t, err, failure.TLS)
+	if !strings.Contains(e.Message, "injected") {
+		t.Errorf("message does not show the data: %s", e.Message)
+	}
+	if s.TLS() != nil {
+		t.Error("TLS active after refusal")
+	}
+}
+
+func TestGuards(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.WriteString(c, "421 shutting down\r\n250 ok\r\n") })
+	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	s.Guard(cases(t, `^421 `)...)
+	m, err := s.Expect(bg, cases(t, `^250 `), 0)
+	if err != nil || m.Case != 1 {
+		t.Fatalf("guard should win on the earlier line: %+v %v", m, err)
+	}
+}
