@@ -1,0 +1,181 @@
+package expect
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// Buffer is described in buffer_api.go.
+//
+// Data lives in b.data[b.r:]. Consuming only moves b.r; the consumed prefix
+// is reclaimed when it is at least as large as what is left and the slice
+// would otherwise have to grow, so every byte is copied a bounded number of
+// times (amortised linear cost, however small the consumptions).
+//
+// Positions that must survive that compaction (the scanner's cursor, the
+// line-feed search hint) are absolute stream offsets: b.base is the stream
+// offset of b.data[0].
+type Buffer struct {
+	data []byte
+	r    int
+	base int64
+	max  int
+
+	// midLine is set when the unconsumed data starts inside a line (after
+	// a partial match or Next): '^' must not match there. last is the last
+	// byte consumed, the context for '\b' at that start.
+	midLine bool
+	last    byte
+
+	noLFBefore int64 // ReadLine hint: no LF in [start, noLFBefore)
+}
+
+// NewBuffer returns an empty buffer bounded by max bytes (DefaultMatchMax
+// when max <= 0).
+func NewBuffer(max int) *Buffer {
+	b := &Buffer{}
+	b.SetMax(max)
+	return b
+}
+
+// Write appends p. It never drops data: past Max it still appends and
+// returns a *failure.Error of kind Full; the owner takes the data with
+// TakeAll.
+func (b *Buffer) Write(p []byte) error {
+	if b.r > 0 && len(b.data)+len(p) > cap(b.data) && b.r >= len(b.data)-b.r {
+		n := copy(b.data, b.data[b.r:])
+		b.base += int64(b.r)
+		b.data, b.r = b.data[:n], 0
+	}
+	b.data = append(b.data, p...)
+	if b.Len() > b.max {
+		return &failure.Error{
+			Kind:    failure.Full,
+			Message: "receive buffer full: " + strconv.Itoa(b.Len()) + " bytes unread, match_max is " + strconv.Itoa(b.max),
+			Tail:    b.Tail(64),
+		}
+	}
+	return nil
+}
+
+// Len returns the number of unconsumed bytes.
+func (b *Buffer) Len() int { return len(b.data) - b.r }
+
+// Max returns the bound.
+func (b *Buffer) Max() int { return b.max }
+
+// SetMax sets the bound (DefaultMatchMax when n <= 0). Data already
+// buffered is kept; the next Write reports Full if it is over.
+func (b *Buffer) SetMax(n int) {
+	if n <= 0 {
+		n = DefaultMatchMax
+	}
+	b.max = n
+}
+
+// Bytes returns the unconsumed bytes, valid until the next call.
+func (b *Buffer) Bytes() []byte { return b.data[b.r:] }
+
+// Pending returns the number of complete lines buffered; an incomplete
+// last line counts as one.
+func (b *Buffer) Pending() int {
+	rest := b.Bytes()
+	n := bytes.Count(rest, []byte{'\n'})
+	if len(rest) > 0 && rest[len(rest)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// Drain discards everything buffered and returns a copy of it. What comes
+// next starts a new line.
+func (b *Buffer) Drain() []byte {
+	out := bytes.Clone(b.Bytes())
+	b.consume(b.end())
+	b.midLine = false
+	if cap(b.data) > 1<<20 {
+		b.base += int64(len(b.data))
+		b.data, b.r = nil, 0 // give a large, now empty, buffer back
+	}
+	return out
+}
+
+// TakeAll is Drain; the session uses it to hand the data to on_full.
+func (b *Buffer) TakeAll() []byte { return b.Drain() }
+
+// ReadLine consumes and returns the next complete line without its
+// terminator (CR LF or LF). At eof an incomplete last line counts as a line
+// (a CR ending it is dropped as part of its line end). ok is false when no
+// line is available.
+func (b *Buffer) ReadLine(eof bool) (line []byte, ok bool) {
+	from := max(b.noLFBefore, b.start())
+	if i := bytes.IndexByte(b.data[b.index(from):], '\n'); i >= 0 {
+		lf := from + int64(i)
+		line = bytes.Clone(b.slice(b.start(), b.trimCR(b.start(), lf)))
+		b.consume(lf + 1)
+		return line, true
+	}
+	b.noLFBefore = b.end()
+	if !eof || b.Len() == 0 {
+		return nil, false
+	}
+	line = bytes.Clone(b.slice(b.start(), b.trimCR(b.start(), b.end())))
+	b.consume(b.end())
+	return line, true
+}
+
+// Next consumes n bytes (at most Len()) and returns a copy of them.
+func (b *Buffer) Next(n int) []byte {
+	n = min(max(n, 0), b.Len())
+	out := bytes.Clone(b.data[b.r : b.r+n])
+	b.consume(b.start() + int64(n))
+	return out
+}
+
+// Tail returns the last n unconsumed bytes, Go %q-quoted, so that a timeout
+// message stays on one line.
+func (b *Buffer) Tail(n int) string {
+	rest := b.Bytes()
+	return strconv.Quote(string(rest[len(rest)-min(max(n, 0), len(rest)):]))
+}
+
+// Scan starts an expect call with cases; see Scanner.
+func (b *Buffer) Scan(cases []Case) *Scanner { return newScanner(b, cases) }
+
+// start and end are the stream offsets of the unconsumed data.
+func (b *Buffer) start() int64 { return b.base + int64(b.r) }
+func (b *Buffer) end() int64   { return b.base + int64(len(b.data)) }
+
+// index converts a stream offset to an index in b.data.
+func (b *Buffer) index(off int64) int { return int(off - b.base) }
+
+// slice returns the bytes between two stream offsets.
+func (b *Buffer) slice(from, to int64) []byte { return b.data[b.index(from):b.index(to)] }
+
+// consume drops everything before stream offset to.
+func (b *Buffer) consume(to int64) {
+	if to <= b.start() {
+		return
+	}
+	b.r = b.index(to)
+	b.last = b.data[b.r-1]
+	b.midLine = b.last != '\n'
+	if b.r == len(b.data) {
+		// Empty: start over at the front of the slice, for free.
+		b.base += int64(b.r)
+		b.data, b.r = b.data[:0], 0
+	}
+}
+
+// trimCR returns end, or end-1 when the bytes [start,end) end with a CR.
+// A CR right before an LF belongs to the line end; so does a CR at the end
+// of the data (eof, or a line still arriving): it is taken as the start of
+// a CR LF, never as content.
+func (b *Buffer) trimCR(start, end int64) int64 {
+	if end > start && b.data[b.index(end-1)] == '\r' {
+		return end - 1
+	}
+	return end
+}

@@ -1,0 +1,217 @@
+package expect
+
+import (
+	"bytes"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// parseFlags is Go's default syntax in multi-line mode: ^ and $ are line
+// anchors.
+const parseFlags = syntax.Perl &^ syntax.OneLine
+
+// reservedGroupNames are the fields of the Lua match object; a group with
+// one of these names would be shadowed (or shadow them), so it is refused.
+var reservedGroupNames = map[string]bool{"before": true, "line": true, "case": true, "n": true}
+
+// pattern is the compiled form behind Pattern.
+//
+// A pattern runs in one of two ways (see scan.go):
+//   - line-local (it can never match an LF): on the content of one line,
+//     without its terminator, where ^ and $ are the text anchors \A and \z;
+//   - multi-line: on "window text", the last K lines joined with a single
+//     "\n" per line end (a CR LF becomes "\n"), in multi-line mode.
+type pattern struct {
+	source    string
+	lineLocal bool
+	window    int // lines a match can span; 0 = unbounded
+	numGroups int
+	names     []string
+
+	lit *literal // exact patterns
+	re  *compiled
+}
+
+// literal is an exact pattern: matched with bytes.Index, so any bytes
+// (including invalid UTF-8, which a regexp cannot match literally) work.
+type literal struct {
+	line   string // searched in one line's content (line-local patterns)
+	window string // the text with CR LF turned into "\n", searched in window text
+
+	lineBytes, windowBytes []byte
+}
+
+// needle returns the text to search for in the texts this pattern runs on.
+func (l *literal) needle(lineLocal bool) (string, []byte) {
+	if lineLocal {
+		return l.line, l.lineBytes
+	}
+	return l.window, l.windowBytes
+}
+
+// compiled holds the regexps of a regular-expression pattern. The
+// "continued" variants serve a text that starts mid-line (after a partial
+// match, or FindStringFrom); few patterns ever need one, so they are built
+// on first use.
+type compiled struct {
+	tree *syntax.Regexp // the tree behind main
+	main *regexp.Regexp // line-local: one line, \A/\z anchors; else window text, (?m)
+
+	once sync.Once
+	cont *regexp.Regexp // continued(tree), see rewrite.go
+	err  error
+}
+
+func usageError(format string, args ...any) error {
+	return failure.New(failure.Usage, format, args...)
+}
+
+func compile(expr string) (*Pattern, error) {
+	if _, err := syntax.Parse(expr, parseFlags); err != nil {
+		return nil, usageError("bad pattern %q: %v", expr, parseErrorText(err))
+	}
+	tree, err := syntax.Parse(markExplicitLineEnds(expr), parseFlags)
+	if err != nil {
+		// The marking step must never break a valid pattern; fall back to
+		// the unmarked tree (explicit \n in classes are then dropped).
+		tree, _ = syntax.Parse(expr, parseFlags)
+	}
+	if err := checkGroupNames(tree); err != nil {
+		return nil, usageError("bad pattern %q: %v", expr, err)
+	}
+	if err := applyLineRules(tree); err != nil {
+		return nil, usageError("bad pattern %q: %v", expr, err)
+	}
+	p := &pattern{source: expr}
+	nl, bounded := maxNewlines(tree)
+	p.lineLocal = bounded && nl == 0
+	if bounded {
+		p.window = nl + 1
+	}
+	if p.lineLocal {
+		lineAnchors(tree)
+	} else {
+		windowCR(tree, false)
+	}
+	main, err := regexp.Compile(tree.String())
+	if err != nil {
+		return nil, usageError("bad pattern %q: %v (after applying the line rules)", expr, parseErrorText(err))
+	}
+	p.re = &compiled{tree: tree, main: main}
+	p.numGroups = main.NumSubexp()
+	p.names = main.SubexpNames()
+	return &Pattern{p: p}, nil
+}
+
+// parseErrorText drops the "error parsing regexp: " prefix: the caller
+// names the pattern itself.
+func parseErrorText(err error) string {
+	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+}
+
+func checkGroupNames(re *syntax.Regexp) error {
+	if re.Op == syntax.OpCapture && reservedGroupNames[re.Name] {
+		return usageError("group name %q is reserved for a field of the match object (before, line, case, n)", re.Name)
+	}
+	for _, sub := range re.Sub {
+		if err := checkGroupNames(sub); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exact(text string) *Pattern {
+	nl := strings.Count(text, "\n")
+	p := &pattern{
+		source:    "exact" + strconv.Quote(text),
+		lineLocal: nl == 0,
+		window:    nl + 1,
+		names:     []string{""},
+	}
+	window := strings.ReplaceAll(text, "\r\n", "\n")
+	p.lit = &literal{line: text, window: window, lineBytes: []byte(text), windowBytes: []byte(window)}
+	return &Pattern{p: p}
+}
+
+// continued returns the variant of the main regexp for texts whose first
+// byte is context (see continued in rewrite.go).
+func (c *compiled) continued() (*regexp.Regexp, error) {
+	c.once.Do(func() {
+		c.cont, c.err = regexp.Compile(continued(c.tree).String())
+	})
+	return c.cont, c.err
+}
+
+// find returns the leftmost match in text[from:end] as submatch index
+// pairs relative to text, or nil. from is 0, or 1 when text[0] is a context
+// byte standing for consumed data. Bytes after end (the scanner's
+// sentinel) are seen by regexps as context but never by literals.
+func (p *pattern) find(text []byte, from, end int) []int {
+	if p.lit != nil {
+		_, needle := p.lit.needle(p.lineLocal)
+		i := bytes.Index(text[from:end], needle)
+		if i < 0 {
+			return nil
+		}
+		return []int{from + i, from + i + len(needle)}
+	}
+	re := p.re.main
+	if from == 1 {
+		var err error
+		if re, err = p.re.continued(); err != nil {
+			return nil
+		}
+	}
+	if !re.Match(text) {
+		return nil
+	}
+	loc := re.FindSubmatchIndex(text)
+	if from == 1 {
+		loc = loc[2:]
+	}
+	return loc
+}
+
+// findInString is find for strings, used by FindString (no copies of s).
+func (p *pattern) findInString(text string, from, end int) []int {
+	if p.lit != nil {
+		needle, _ := p.lit.needle(p.lineLocal)
+		i := strings.Index(text[from:end], needle)
+		if i < 0 {
+			return nil
+		}
+		return []int{from + i, from + i + len(needle)}
+	}
+	re := p.re.main
+	if from == 1 {
+		var err error
+		if re, err = p.re.continued(); err != nil {
+			return nil
+		}
+	}
+	if !re.MatchString(text) {
+		return nil
+	}
+	loc := re.FindStringSubmatchIndex(text)
+	if from == 1 {
+		loc = loc[2:]
+	}
+	return loc
+}
+
+// contextByte returns a stand-in for the byte before a mid-line start. Only
+// two properties of it matter to a pattern: it is not an LF (so ^ does not
+// match after it) and whether it is a word character (for \b). A stand-in
+// also keeps a multi-byte character from being decoded across the join.
+func contextByte(c byte) byte {
+	if c < 0x80 && (isAlnum(c) || c == '_') {
+		return 'a'
+	}
+	return ' '
+}

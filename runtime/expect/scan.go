@@ -1,0 +1,327 @@
+package expect
+
+import "bytes"
+
+// Scanner is one expect call over a Buffer: see buffer_api.go.
+//
+// The call starts at the buffer's start and tries the lines in order, each
+// exactly once, whether they were buffered before the call or arrive
+// during it (replay). At each line every case is tried; the earliest match
+// start wins, a tie goes to the case listed first.
+//
+// A line-local case runs on the new line alone. A multi-line case with a
+// window of K lines runs on window text: the last K lines (never before the
+// call's start), each line end written as a single "\n", followed by a
+// sentinel CR. Because line K-1's window already failed, any match found
+// now involves the new line, so no match is ever reported twice or late.
+// The sentinel stands for the next line, which has not arrived: '$' and
+// '\b' after the final "\n" are then false instead of pretending the text
+// ends there ('^' is true, as it is in the stream). Nothing can match the
+// sentinel except an optional CR or (?s), and matches are cut back to the
+// real text.
+type Scanner struct {
+	buf   *Buffer
+	cases []Case
+	err   error // a Usage error found by Scan, returned by Next
+
+	windows   []int // lines each case sees: 1 for line-local patterns
+	maxWindow int   // largest window of a multi-line case; 0 when none
+	partial   bool  // some case is partial
+
+	origin   int64 // stream offset of the buffer start when the call began
+	firstMid bool  // the call's first line starts mid-line
+	ctx      byte  // context stand-in for the byte before that start
+
+	next      int64  // stream offset of the first line not yet tried
+	noLF      int64  // no LF in [next, noLF): the search for the next line resumes there
+	lines     []span // lines tried, the last max(maxWindow, 1) kept
+	partialAt int64  // buffer end when partial cases last saw the incomplete line
+	eofTried  bool
+	done      bool
+
+	text     []byte   // window text: context byte, lines, sentinel
+	textEnd  int      // end of the real text in text (the sentinel's index)
+	layout   []placed // where each window line sits in text
+	lineText []byte   // context byte + first line, for a mid-line start
+}
+
+// span is a line in stream offsets: content [start, contentEnd), then its
+// terminator up to end.
+type span struct{ start, contentEnd, end int64 }
+
+// placed is a window line and the offset of its content in the window text.
+type placed struct {
+	off  int
+	line span
+}
+
+// lineKind says how a line is tried.
+type lineKind int
+
+const (
+	completeLine lineKind = iota // ends with an LF
+	eofLine                      // the incomplete last line at eof: counts as complete
+	partialLine                  // the incomplete last line: partial cases only
+)
+
+func newScanner(b *Buffer, cases []Case) *Scanner {
+	sc := &Scanner{buf: b, cases: cases, windows: make([]int, len(cases))}
+	for i, c := range cases {
+		if c.Pattern == nil {
+			sc.err = usageError("expect: case %d has no pattern", i+1)
+			break
+		}
+		p := c.Pattern.p
+		switch {
+		case p.lineLocal:
+			sc.windows[i] = 1
+		case c.Lines > 0:
+			sc.windows[i] = c.Lines
+		case p.window > 0:
+			sc.windows[i] = p.window
+		default:
+			sc.err = usageError("expect: pattern %s can match any number of line ends: "+
+				"give its case a window of lines (lines = K)", p.source)
+		}
+		if !p.lineLocal {
+			sc.maxWindow = max(sc.maxWindow, sc.windows[i])
+		}
+		sc.partial = sc.partial || c.Partial
+	}
+	sc.reset()
+	return sc
+}
+
+// reset starts the call over at the buffer's start.
+func (sc *Scanner) reset() {
+	b := sc.buf
+	sc.origin, sc.next, sc.noLF = b.start(), b.start(), b.start()
+	sc.firstMid, sc.ctx = b.midLine, contextByte(b.last)
+	sc.lines = sc.lines[:0]
+	sc.partialAt = -1
+	sc.eofTried = false
+}
+
+// Next tries every complete line not yet tried in this call, in order;
+// then the partial cases against the incomplete last line, or at eof every
+// case against it as a complete line. It returns (nil, nil) when more data
+// is needed. On a match the buffer is consumed through the end of the line
+// in which the match ends (a match on the incomplete line: through its end).
+// After a match, Next returns (nil, nil): the call is over.
+func (sc *Scanner) Next(eof bool) (*Match, error) {
+	if sc.err != nil {
+		return nil, sc.err
+	}
+	if sc.done {
+		return nil, nil
+	}
+	b := sc.buf
+	if b.start() != sc.origin {
+		sc.reset() // consumed behind the call's back (ReadLine, Drain): replay
+	}
+	for {
+		from := max(sc.next, sc.noLF)
+		i := bytes.IndexByte(b.data[b.index(from):], '\n')
+		if i < 0 {
+			sc.noLF = b.end()
+			break
+		}
+		lf := from + int64(i)
+		ln := span{sc.next, b.trimCR(sc.next, lf), lf + 1}
+		sc.next = ln.end
+		sc.push(ln)
+		if m := sc.try(ln, completeLine); m != nil {
+			return m, nil
+		}
+	}
+	if sc.next == b.end() {
+		return nil, nil
+	}
+	ln := span{sc.next, b.trimCR(sc.next, b.end()), b.end()}
+	switch {
+	case eof && !sc.eofTried:
+		sc.eofTried = true
+		sc.next = ln.end
+		sc.push(ln)
+		return sc.try(ln, eofLine), nil
+	case !eof && sc.partial && sc.partialAt != b.end():
+		sc.partialAt = b.end()
+		sc.push(ln)
+		m := sc.try(ln, partialLine)
+		sc.lines = sc.lines[:len(sc.lines)-1]
+		return m, nil
+	}
+	return nil, nil
+}
+
+// push records a tried line, keeping only as many as a window needs.
+func (sc *Scanner) push(ln span) {
+	keep := max(sc.maxWindow, 1)
+	if len(sc.lines) >= 2*keep+32 {
+		n := copy(sc.lines, sc.lines[len(sc.lines)-(keep-1):])
+		sc.lines = sc.lines[:n]
+	}
+	sc.lines = append(sc.lines, ln)
+}
+
+// try tries the cases at line ln (the last line pushed) and, when one
+// matches, consumes the buffer and returns the match.
+func (sc *Scanner) try(ln span, kind lineKind) *Match {
+	best, bestLoc := -1, []int64(nil)
+	windowBuilt := false
+	for i, c := range sc.cases {
+		if kind == partialLine && !c.Partial {
+			continue
+		}
+		p := c.Pattern.p
+		var loc []int64
+		if p.lineLocal {
+			loc = sc.tryLine(p, ln, kind)
+		} else {
+			if !windowBuilt {
+				sc.buildWindow(kind)
+				windowBuilt = true
+			}
+			loc = sc.tryWindow(p, sc.windows[i], kind)
+		}
+		if loc != nil && (best < 0 || loc[0] < bestLoc[0]) {
+			best, bestLoc = i, loc
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	return sc.accept(best, bestLoc, kind)
+}
+
+// tryLine runs a line-local pattern on the content of ln and returns the
+// submatch offsets in stream offsets (-1 for unmatched groups), or nil.
+func (sc *Scanner) tryLine(p *pattern, ln span, kind lineKind) []int64 {
+	b := sc.buf
+	text, from := b.slice(ln.start, ln.contentEnd), 0
+	if sc.firstMid && ln.start == sc.origin && p.lit == nil {
+		sc.lineText = append(append(sc.lineText[:0], sc.ctx), text...)
+		text, from = sc.lineText, 1
+	}
+	loc := p.find(text, from, len(text))
+	if loc == nil || kind == partialLine && loc[0] == loc[1] {
+		// An empty match on a line still arriving would consume nothing
+		// and match again at once: partial matches are never empty.
+		return nil
+	}
+	out := make([]int64, len(loc))
+	for k, off := range loc {
+		out[k] = -1
+		if off >= 0 {
+			out[k] = ln.start + int64(off-from)
+		}
+	}
+	return out
+}
+
+// buildWindow writes the window text of the last maxWindow lines.
+func (sc *Scanner) buildWindow(kind lineKind) {
+	b := sc.buf
+	lines := sc.lines[len(sc.lines)-min(sc.maxWindow, len(sc.lines)):]
+	sc.text = append(sc.text[:0], sc.ctx)
+	sc.layout = sc.layout[:0]
+	for j, l := range lines {
+		sc.layout = append(sc.layout, placed{len(sc.text), l})
+		sc.text = append(sc.text, b.slice(l.start, l.contentEnd)...)
+		if j < len(lines)-1 || kind == completeLine {
+			sc.text = append(sc.text, '\n')
+		}
+	}
+	sc.textEnd = len(sc.text)
+	if kind == completeLine {
+		sc.text = append(sc.text, '\r') // the sentinel
+	}
+}
+
+// tryWindow runs a multi-line pattern on the last k lines of the window
+// text and returns the submatch offsets in stream offsets, or nil.
+func (sc *Scanner) tryWindow(p *pattern, k int, kind lineKind) []int64 {
+	f := max(0, len(sc.layout)-k)
+	off, from := sc.layout[f].off, 0
+	if f == 0 && sc.firstMid && sc.layout[0].line.start == sc.origin && p.lit == nil {
+		off, from = off-1, 1 // keep the context byte
+	}
+	text, end := sc.text[off:], sc.textEnd-off
+	loc := p.find(text, from, end)
+	if loc == nil {
+		return nil
+	}
+	// A match may not start at the end of the text being tried (after the
+	// final line end), except at eof, where the text really ends there.
+	if loc[0] >= end && kind != eofLine || kind == partialLine && loc[0] == loc[1] {
+		return nil
+	}
+	out := make([]int64, len(loc))
+	for i, o := range loc {
+		out[i] = -1
+		if o >= 0 {
+			out[i] = sc.position(off + min(o, end))
+		}
+	}
+	return out
+}
+
+// position maps an offset in the window text to a stream offset. An offset
+// at a line's "\n" maps to the start of its terminator (a CR LF stays
+// whole); one past it maps past the terminator.
+func (sc *Scanner) position(q int) int64 {
+	j := len(sc.layout) - 1
+	for j > 0 && sc.layout[j].off > q {
+		j--
+	}
+	pl := sc.layout[j]
+	d := int64(max(q-pl.off, 0))
+	if d > pl.line.contentEnd-pl.line.start {
+		return pl.line.end
+	}
+	return pl.line.start + d
+}
+
+// accept builds the match of case i at loc and consumes the buffer.
+func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
+	b := sc.buf
+	p := sc.cases[i].Pattern.p
+	origin := b.start()
+	m := &Match{
+		Case:    i,
+		Groups:  make([]string, p.numGroups+1),
+		Matched: make([]bool, p.numGroups+1),
+		Names:   p.names,
+		Start:   int(loc[0] - origin),
+		End:     int(loc[1] - origin),
+		Before:  string(b.slice(origin, loc[0])),
+	}
+	for g := range m.Groups {
+		if 2*g+1 < len(loc) && loc[2*g] >= 0 {
+			m.Groups[g], m.Matched[g] = string(b.slice(loc[2*g], loc[2*g+1])), true
+		}
+	}
+	end := sc.lineOf(loc)
+	m.Line = string(b.slice(max(end.start, origin), end.contentEnd))
+	if kind == partialLine {
+		b.consume(loc[1])
+	} else {
+		b.consume(end.end)
+	}
+	sc.done = true
+	return m
+}
+
+// lineOf returns the line in which a match ends: the line holding its last
+// byte (a terminator included), or its position when it is empty.
+func (sc *Scanner) lineOf(loc []int64) span {
+	at := loc[0]
+	if loc[1] > loc[0] {
+		at = loc[1] - 1
+	}
+	j := len(sc.lines) - 1
+	for j > 0 && sc.lines[j].start > at {
+		j--
+	}
+	return sc.lines[j]
+}
