@@ -2,6 +2,7 @@ package expect
 
 import (
 	"bytes"
+	"errors"
 	"regexp"
 	"regexp/syntax"
 	"strconv"
@@ -71,9 +72,18 @@ func usageError(format string, args ...any) error {
 	return failure.New(failure.Usage, format, args...)
 }
 
+// quotePattern shows a pattern in an error message: as written between
+// backquotes when that is readable and one line, else Go-quoted.
+func quotePattern(s string) string {
+	if strconv.CanBackquote(s) {
+		return "`" + s + "`"
+	}
+	return strconv.Quote(s)
+}
+
 func compile(expr string) (*Pattern, error) {
 	if _, err := syntax.Parse(expr, parseFlags); err != nil {
-		return nil, usageError("bad pattern %q: %v", expr, parseErrorText(err))
+		return nil, usageError("bad pattern %s: %v", quotePattern(expr), parseErrorText(err, expr))
 	}
 	tree, err := syntax.Parse(markExplicitLineEnds(expr), parseFlags)
 	if err != nil {
@@ -82,10 +92,10 @@ func compile(expr string) (*Pattern, error) {
 		tree, _ = syntax.Parse(expr, parseFlags)
 	}
 	if err := checkGroupNames(tree); err != nil {
-		return nil, usageError("bad pattern %q: %v", expr, err)
+		return nil, usageError("bad pattern %s: %v", quotePattern(expr), err)
 	}
 	if err := applyLineRules(tree); err != nil {
-		return nil, usageError("bad pattern %q: %v", expr, err)
+		return nil, usageError("bad pattern %s: %v", quotePattern(expr), err)
 	}
 	p := &pattern{source: expr}
 	nl, bounded := maxNewlines(tree)
@@ -100,7 +110,7 @@ func compile(expr string) (*Pattern, error) {
 	}
 	main, err := regexp.Compile(tree.String())
 	if err != nil {
-		return nil, usageError("bad pattern %q: %v (after applying the line rules)", expr, parseErrorText(err))
+		return nil, usageError("bad pattern %s: %v (after applying the line rules)", quotePattern(expr), parseErrorText(err, expr))
 	}
 	p.re = &compiled{tree: tree, main: main}
 	p.numGroups = main.NumSubexp()
@@ -108,10 +118,18 @@ func compile(expr string) (*Pattern, error) {
 	return &Pattern{p: p}, nil
 }
 
-// parseErrorText drops the "error parsing regexp: " prefix: the caller
-// names the pattern itself.
-func parseErrorText(err error) string {
-	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+// parseErrorText describes a syntax error for a message that already
+// names the pattern: the part of the pattern at fault is only repeated when
+// it is not the whole pattern, and kept on one line.
+func parseErrorText(err error, expr string) string {
+	var se *syntax.Error
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	if se.Expr == "" || se.Expr == expr {
+		return se.Code.String()
+	}
+	return se.Code.String() + " " + quotePattern(se.Expr)
 }
 
 func checkGroupNames(re *syntax.Regexp) error {

@@ -81,7 +81,7 @@ func newScanner(b *Buffer, cases []Case) *Scanner {
 			sc.windows[i] = p.window
 		default:
 			sc.err = usageError("expect: pattern %s can match any number of line ends: "+
-				"give its case a window of lines (lines = K)", p.source)
+				"give its case a window of lines (lines = K)", quotePattern(p.source))
 		}
 		if !p.lineLocal {
 			sc.maxWindow = max(sc.maxWindow, sc.windows[i])

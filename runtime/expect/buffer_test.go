@@ -1,0 +1,239 @@
+package expect
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+func TestBufferFullKeepsData(t *testing.T) {
+	b := NewBuffer(10)
+	if err := b.Write([]byte("0123456789")); err != nil {
+		t.Fatalf("Write up to Max: %v", err)
+	}
+	err := b.Write([]byte("abc"))
+	if !failure.Is(err, failure.Full) {
+		t.Fatalf("Write past Max = %v, want kind full", err)
+	}
+	if got := string(b.Bytes()); got != "0123456789abc" {
+		t.Errorf("after overflow Bytes = %q, want all data kept", got)
+	}
+	if err := b.Write([]byte("d")); !failure.Is(err, failure.Full) {
+		t.Errorf("still over Max: Write = %v, want kind full", err)
+	}
+	if got := string(b.TakeAll()); got != "0123456789abcd" {
+		t.Errorf("TakeAll = %q", got)
+	}
+	if b.Len() != 0 {
+		t.Errorf("after TakeAll Len = %d", b.Len())
+	}
+	if err := b.Write([]byte("ok")); err != nil {
+		t.Errorf("Write after TakeAll: %v", err)
+	}
+}
+
+func TestBufferMax(t *testing.T) {
+	if got := NewBuffer(0).Max(); got != DefaultMatchMax {
+		t.Errorf("NewBuffer(0).Max() = %d, want %d", got, DefaultMatchMax)
+	}
+	b := NewBuffer(5)
+	b.SetMax(-1)
+	if b.Max() != DefaultMatchMax {
+		t.Errorf("SetMax(-1): Max = %d", b.Max())
+	}
+	b.SetMax(100)
+	if b.Max() != 100 {
+		t.Errorf("SetMax(100): Max = %d", b.Max())
+	}
+}
+
+func TestBufferDrain(t *testing.T) {
+	b := NewBuffer(0)
+	b.Write([]byte("250-a\r\n250 b"))
+	b.ReadLine(false)
+	got := b.Drain()
+	if string(got) != "250 b" {
+		t.Errorf("Drain = %q, want %q", got, "250 b")
+	}
+	b.Write([]byte("x"))
+	if string(got) != "250 b" {
+		t.Errorf("Drain result changed by a later Write: %q", got)
+	}
+	// What follows a drain starts a new line: ^ matches.
+	b.Write([]byte("yz\r\n"))
+	m, err := b.Scan([]Case{{Pattern: mustCompile(t, `^xyz$`)}}).Next(false)
+	if err != nil || m == nil {
+		t.Errorf("^ after Drain: match %v, err %v", m, err)
+	}
+}
+
+func TestBufferReadLine(t *testing.T) {
+	b := NewBuffer(0)
+	b.Write([]byte("a\r\nb\nc\r\r\n\r\n"))
+	for _, want := range []string{"a", "b", "c\r", ""} {
+		line, ok := b.ReadLine(false)
+		if !ok || string(line) != want {
+			t.Errorf("ReadLine = %q, %v; want %q", line, ok, want)
+		}
+	}
+	if line, ok := b.ReadLine(false); ok {
+		t.Errorf("ReadLine on empty buffer = %q, true", line)
+	}
+	b.Write([]byte("tail"))
+	if line, ok := b.ReadLine(false); ok {
+		t.Errorf("ReadLine of an incomplete line = %q, true", line)
+	}
+	b.Write([]byte(" more\r"))
+	if line, ok := b.ReadLine(false); ok {
+		t.Errorf("ReadLine of an incomplete line = %q, true", line)
+	}
+	line, ok := b.ReadLine(true)
+	if !ok || string(line) != "tail more" {
+		t.Errorf("ReadLine at eof = %q, %v; want the tail without its CR", line, ok)
+	}
+	if line, ok := b.ReadLine(true); ok {
+		t.Errorf("ReadLine at eof on empty buffer = %q, true", line)
+	}
+}
+
+// A line dripping in byte by byte is searched for its LF once, not once
+// per byte (the hint must also survive consumption).
+func TestBufferReadLineHint(t *testing.T) {
+	b := NewBuffer(0)
+	for _, c := range []byte("abc\r\ndef\n") {
+		b.Write([]byte{c})
+		b.ReadLine(false)
+	}
+	if b.Len() != 0 {
+		t.Errorf("left %q", b.Bytes())
+	}
+	b.Write([]byte("gh\n"))
+	if line, ok := b.ReadLine(false); !ok || string(line) != "gh" {
+		t.Errorf("ReadLine = %q, %v", line, ok)
+	}
+}
+
+func TestBufferNext(t *testing.T) {
+	b := NewBuffer(0)
+	b.Write([]byte("{5}\r\nhello)\r\n"))
+	b.ReadLine(false)
+	if got := string(b.Next(5)); got != "hello" {
+		t.Errorf("Next(5) = %q", got)
+	}
+	if got := string(b.Bytes()); got != ")\r\n" {
+		t.Errorf("after Next: %q", got)
+	}
+	// Next leaves the buffer mid-line: ^ does not match there.
+	sc := b.Scan([]Case{{Pattern: mustCompile(t, `^\)`)}, {Pattern: mustCompile(t, `\)$`)}})
+	m, _ := sc.Next(false)
+	if m == nil || m.Case != 1 {
+		t.Errorf("after Next: match %+v, want case 1", m)
+	}
+	if got := b.Next(10); len(got) != 0 {
+		t.Errorf("Next past the end = %q", got)
+	}
+}
+
+func TestBufferPending(t *testing.T) {
+	for _, tc := range []struct {
+		data string
+		want int
+	}{
+		{"", 0},
+		{"a", 1},
+		{"a\r\n", 1},
+		{"a\r\nb", 2},
+		{"a\nb\n\r\n", 3},
+	} {
+		b := NewBuffer(0)
+		b.Write([]byte(tc.data))
+		if got := b.Pending(); got != tc.want {
+			t.Errorf("Pending(%q) = %d, want %d", tc.data, got, tc.want)
+		}
+	}
+}
+
+func TestBufferTail(t *testing.T) {
+	b := NewBuffer(0)
+	b.Write([]byte("220 hi\r\n\x00ok"))
+	if got, want := b.Tail(4), `"\n\x00ok"`; got != want {
+		t.Errorf("Tail(4) = %s, want %s", got, want)
+	}
+	if got, want := b.Tail(100), `"220 hi\r\n\x00ok"`; got != want {
+		t.Errorf("Tail(100) = %s, want %s", got, want)
+	}
+	if strings.ContainsAny(b.Tail(100), "\r\n") {
+		t.Errorf("Tail is not one line")
+	}
+}
+
+// Many small consumptions interleaved with writes: the buffer must always
+// hold exactly the unconsumed suffix of the stream (compaction moves data
+// around underneath), and must not keep growing.
+func TestBufferCompaction(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	b := NewBuffer(1 << 20)
+	var stream []byte
+	consumed := 0
+	for i := range 20000 {
+		chunk := make([]byte, rng.IntN(40))
+		for j := range chunk {
+			chunk[j] = "ab\r\n"[rng.IntN(4)]
+		}
+		stream = append(stream, chunk...)
+		if err := b.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+		switch rng.IntN(3) {
+		case 0:
+			consumed += len(b.Next(rng.IntN(30)))
+		case 1:
+			if line, ok := b.ReadLine(false); ok {
+				consumed += len(line)
+				consumed = bytes.IndexByte(stream[consumed:], '\n') + consumed + 1
+			}
+		case 2:
+			m, _ := b.Scan([]Case{{Pattern: Exact("ab")}}).Next(false)
+			if m != nil {
+				consumed += len(m.Before) + len(m.Groups[0])
+				consumed = bytes.IndexByte(stream[consumed:], '\n') + consumed + 1
+			}
+		}
+		if diff := cmp.Diff(string(stream[consumed:]), string(b.Bytes())); diff != "" {
+			t.Fatalf("step %d: buffer is not the unconsumed stream (-want +got):\n%s", i, diff)
+		}
+	}
+	if c := cap(b.data); c > 4*max(b.Len(), 4096) {
+		t.Errorf("buffer capacity %d for %d unconsumed bytes: not compacted", c, b.Len())
+	}
+}
+
+// Scanner offsets survive compaction by a Write during a call.
+func TestScannerAcrossCompaction(t *testing.T) {
+	b := NewBuffer(0)
+	b.Write([]byte(strings.Repeat("x", 100) + "\r\n"))
+	b.ReadLine(false)
+	sc := b.Scan([]Case{{Pattern: mustCompile(t, `^a\r\nb$`)}})
+	for _, c := range []string{"a\r\n", strings.Repeat("y", 1000) + "\r\n", "a\r\nb\r\n"} {
+		b.Write([]byte(c))
+		if m, err := sc.Next(false); err != nil || m != nil && m.Before != "a\r\n"+strings.Repeat("y", 1000)+"\r\n" {
+			t.Fatalf("Next = %+v, %v", m, err)
+		}
+	}
+	if b.Len() != 0 {
+		t.Errorf("left %q", b.Bytes())
+	}
+}
+
+func mustCompile(t testing.TB, expr string) *Pattern {
+	t.Helper()
+	p, err := Compile(expr)
+	if err != nil {
+		t.Fatalf("Compile(%q): %v", expr, err)
+	}
+	return p
+}
