@@ -55,19 +55,36 @@ func isErrorObject(L *lua.LState, v lua.LValue) (*lua.LTable, bool) {
 // the embedded modules: the line of the user's script that led to the error,
 // even when the error is raised deep inside smtp.lua.
 func userWhere(L *lua.LState) string {
+	// gopher-lua's GetStack answers a level that falls on a tail call
+	// with the bottom frame (the main chunk), not Lua 5.1's "(tail call)"
+	// placeholder; so find the bottom frame first and skip it anywhere but
+	// at the bottom.
+	var levels []*lua.Debug
 	for level := 0; ; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {
-			return ""
+			break
 		}
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
+		levels = append(levels, dbg)
+	}
+	var bottom lua.LValue
+	if n := len(levels); n > 0 {
+		bottom, _ = L.GetInfo("f", levels[n-1], lua.LNil)
+	}
+	for i, dbg := range levels {
+		fn, err := L.GetInfo("Slf", dbg, lua.LNil)
+		if err != nil {
 			continue
+		}
+		if i < len(levels)-1 && fn == bottom {
+			continue // a tail-call level, see above
 		}
 		if dbg.What == "G" || dbg.Source == "" || isModuleChunk(dbg.Source) || dbg.CurrentLine <= 0 {
 			continue
 		}
 		return fmt.Sprintf("%s:%d", dbg.Source, dbg.CurrentLine)
 	}
+	return ""
 }
 
 // newErrorObject builds the error object for a *failure.Error. Every text

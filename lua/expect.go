@@ -1,5 +1,3 @@
-//go:build luabind_full
-
 package luabind
 
 import (
@@ -134,7 +132,7 @@ func (r *run) sExpect(L *lua.LState) int {
 			case failure.Full:
 				handler, args = c.onFull, []lua.LValue{lua.LString(fe.Data), errObj}
 			}
-			if handler == lua.LNil {
+			if handler == nil || handler == lua.LNil {
 				L.Error(errObj, 0)
 			}
 			if n, again := r.callHandler(L, handler, args...); !again {
@@ -151,7 +149,7 @@ func (r *run) sExpect(L *lua.LState) int {
 			handler = ls.guardHandlers[g]
 		}
 		mo := r.matchObject(L, m, idx+1)
-		if handler == lua.LNil {
+		if handler == nil || handler == lua.LNil {
 			L.Push(mo)
 			return 1
 		}

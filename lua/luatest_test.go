@@ -10,19 +10,25 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"flag"
 	"fmt"
 	"io"
 	"math/big"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // TestLuaFiles runs every testdata/*.lua as a subtest. A test file states
@@ -32,7 +38,8 @@ import (
 //	-- want-error: check.lua:3: msg   the error line, exactly (with the
 //	                                  chunk name testdata/NAME.lua)
 //	-- want-stdout: text              a line print() must have written
-//	-- args: a b c                    the script's arguments
+//	-- args: a b c                    the script's arguments ($SERVER: the
+//	                                  canned server's address)
 //	-- config: restricted dry-run plugin timeout=0.2 max-time=0.5
 //
 // A file NAME.server next to it is a canned server (see fakeServer); its
@@ -47,8 +54,16 @@ func TestLuaFiles(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".lua")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			runLuaFile(t, file)
+			runLuaFile(t, file, false)
 		})
+		// The matching rules promise the same result however TCP splits
+		// the server's bytes: play every canned server again in pieces.
+		if _, err := os.Stat(strings.TrimSuffix(file, ".lua") + ".server"); err == nil {
+			t.Run(name+"_resplit", func(t *testing.T) {
+				t.Parallel()
+				runLuaFile(t, file, true)
+			})
+		}
 	}
 }
 
@@ -109,7 +124,7 @@ func parseSpec(t *testing.T, src []byte) luaFileSpec {
 	return s
 }
 
-func runLuaFile(t *testing.T, file string) {
+func runLuaFile(t *testing.T, file string, resplit bool) {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -118,13 +133,31 @@ func runLuaFile(t *testing.T, file string) {
 	var stdout, stderr bytes.Buffer
 	cfg := spec.cfg
 	cfg.Stdout, cfg.Stderr = &stdout, &stderr
-	cfg.ScriptName, cfg.Args = file, spec.args
+	cfg.ScriptName = file
 	cfg.ReadOnly = map[string]any{}
 
 	serverFile := strings.TrimSuffix(file, ".lua") + ".server"
+	serverAddr := "no server"
 	if script, err := os.ReadFile(serverFile); err == nil {
-		srv := startFakeServer(t, string(script))
+		srv := startFakeServer(t, string(script), resplit)
+		serverAddr = srv.addr
 		cfg.ReadOnly["SERVER"] = srv.addr
+	}
+	for _, a := range spec.args {
+		cfg.Args = append(cfg.Args, strings.ReplaceAll(a, "$SERVER", serverAddr))
+	}
+	// A NAME.transcript next to the test is the golden text transcript,
+	// with every timestamp shown as T.
+	golden, _ := os.ReadFile(strings.TrimSuffix(file, ".lua") + ".transcript")
+	if *update && !resplit {
+		if _, err := os.Stat(serverFile); err == nil && golden == nil && strings.HasPrefix(filepath.Base(file), "golden_") {
+			golden = []byte{}
+		}
+	}
+	var tr bytes.Buffer
+	if golden != nil {
+		cfg.Secrets = transcript.NewSecrets()
+		cfg.Transcript = transcript.New(&tr, transcript.Text, cfg.Secrets)
 	}
 
 	rn := NewRunner(cfg)
@@ -141,6 +174,16 @@ func runLuaFile(t *testing.T, file string) {
 	case !spec.hasErr && err != nil:
 		t.Errorf("unexpected error: %v", err)
 	}
+	if golden != nil {
+		got := timestampRE.ReplaceAllString(tr.String(), "T ")
+		got = strings.ReplaceAll(got, serverAddr, "SERVER")
+		if *update {
+			os.WriteFile(strings.TrimSuffix(file, ".lua")+".transcript", []byte(got), 0o644)
+		}
+		if diff := cmp.Diff(strings.Split(string(golden), "\n"), strings.Split(got, "\n")); diff != "" {
+			t.Errorf("transcript (-want +got):\n%s", diff)
+		}
+	}
 	for _, want := range spec.stdout {
 		if !containsLine(stdout.String(), want) {
 			t.Errorf("stdout lacks line %q; stdout:\n%s", want, stdout.String())
@@ -150,6 +193,10 @@ func runLuaFile(t *testing.T, file string) {
 		t.Logf("stdout:\n%s", stdout.String())
 	}
 }
+
+var update = flag.Bool("update", false, "rewrite testdata/*.transcript from this run")
+
+var timestampRE = regexp.MustCompile(`(?m)^\S+Z `)
 
 func containsLine(out, want string) bool {
 	for _, l := range strings.Split(out, "\n") {
@@ -182,7 +229,30 @@ func installT(r *run, L *lua.LState) {
 		return 0
 	}))
 	L.SetGlobal("T", tt)
+
+	// testmod stands in for an embedded module: its chunk name carries the
+	// module prefix, so errors raised inside it must point at the caller.
+	proto, err := testModuleProto()
+	if err != nil {
+		L.RaiseError("testmod: %v", err)
+	}
+	preload := L.GetField(L.GetGlobal("package"), "preload").(*lua.LTable)
+	preload.RawSetString("testmod", L.NewFunction(func(L *lua.LState) int {
+		L.Push(L.NewFunctionFromProto(proto))
+		L.Call(0, 1)
+		return 1
+	}))
 }
+
+var testModuleProto = sync.OnceValues(func() (*lua.FunctionProto, error) {
+	return Compile(moduleChunkPrefix+"testmod.lua", []byte(`
+local M = {}
+function M.bad_pattern() return regex.compile("(") end
+function M.nested() return M.bad_pattern() end
+function M.raise_string() error("module said no") end
+return M
+`))
+})
 
 // fakeServer plays a canned conversation on 127.0.0.1:0. Script lines:
 //
@@ -199,19 +269,20 @@ func installT(r *run, L *lua.LState) {
 //	               plays the lines after it
 //	# ...          comment
 type fakeServer struct {
-	addr string
-	mu   sync.Mutex
-	errs []string
-	got  bytes.Buffer // everything the client sent
+	addr    string
+	resplit bool // write in small random pieces
+	mu      sync.Mutex
+	errs    []string
+	got     bytes.Buffer // everything the client sent
 }
 
-func startFakeServer(t *testing.T, script string) *fakeServer {
+func startFakeServer(t *testing.T, script string, resplit bool) *fakeServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{addr: ln.Addr().String()}
+	s := &fakeServer{addr: ln.Addr().String(), resplit: resplit}
 	conns := strings.Split(script, "\nACCEPT\n")
 	done := make(chan struct{})
 	go func() {
@@ -272,14 +343,14 @@ func (s *fakeServer) play(conn net.Conn, script string) {
 			br = bufio.NewReader(io.TeeReader(conn, &lockedWriter{s}))
 		case line == "" || strings.HasPrefix(line, "#"):
 		case cmd == "S":
-			io.WriteString(conn, arg+"\r\n")
+			s.write(conn, arg+"\r\n")
 		case cmd == "SR":
 			b, err := strconv.Unquote(arg)
 			if err != nil {
 				s.fail("bad SR line %q", line)
 				return
 			}
-			io.WriteString(conn, b)
+			s.write(conn, b)
 		case cmd == "C":
 			got, err := br.ReadString('\n')
 			if err != nil {
@@ -328,6 +399,21 @@ var testTLSConfig = sync.OnceValue(func() *tls.Config {
 	}
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 })
+
+// write sends data, in resplit mode as pieces of 1 to 5 bytes with a
+// short pause between them so that they arrive as separate reads.
+func (s *fakeServer) write(conn net.Conn, data string) {
+	if !s.resplit {
+		io.WriteString(conn, data)
+		return
+	}
+	for len(data) > 0 {
+		n := min(len(data), 1+mrand.IntN(5))
+		io.WriteString(conn, data[:n])
+		data = data[n:]
+		time.Sleep(50 * time.Microsecond)
+	}
+}
 
 type lockedWriter struct{ s *fakeServer }
 

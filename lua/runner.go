@@ -12,6 +12,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
@@ -257,7 +258,7 @@ type run struct {
 	start   time.Time
 
 	mu       sync.Mutex
-	sessions []sessionT // closed when the run ends
+	sessions []*session.Session // closed when the run ends
 
 	exited   bool
 	exitCode int

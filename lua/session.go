@@ -1,9 +1,6 @@
-//go:build luabind_full
-
 package luabind
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"

@@ -1,0 +1,15 @@
+local s = connect(SERVER)
+s:expect("^220")
+s:sendline("STARTTLS")
+s:expect("^220")
+local info = s:starttls{insecure = true, servername = "mx.test"}
+T.eq(info.verified, false)
+local t = s.tls
+T.eq(type(t), "table")
+T.eq(t.version, "TLS 1.3")
+T.eq(t.server_name, "mx.test")
+T.eq(t.peer.dns_names[1], "mx.test")
+T.eq(t.peer.not_after, 2000000000)
+assert(t.peer.subject:find("mx.test"), t.peer.subject)
+s:sendline("EHLO again")
+T.eq(s:reply().text, "secure")
