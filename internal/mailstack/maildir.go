@@ -89,23 +89,30 @@ func (s *Stack) SeedN(user string, n int) error {
 
 // Mailbox returns the paths of the messages in a user's INBOX (Maildir new/
 // and cur/), sorted. Dovecot moves a message from new/ to cur/ when a client
-// first sees it, and may rename it (flags); read the files right away.
+// first sees it, and renames it when its flags change, so read the files
+// right away. A message caught in both directories is listed once.
 func (s *Stack) Mailbox(user string) ([]string, error) {
 	md, err := s.maildir(user)
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
+	byID := make(map[string]string) // unique name (without ":2,flags") -> path
 	for _, sub := range []string{"new", "cur"} {
 		ents, err := os.ReadDir(filepath.Join(md, sub))
 		if err != nil {
 			return nil, fmt.Errorf("mailstack: %w", err)
 		}
 		for _, e := range ents {
-			if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-				paths = append(paths, filepath.Join(md, sub, e.Name()))
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+				continue
 			}
+			id, _, _ := strings.Cut(e.Name(), ":")
+			byID[id] = filepath.Join(md, sub, e.Name())
 		}
+	}
+	paths := make([]string, 0, len(byID))
+	for _, p := range byID {
+		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	return paths, nil

@@ -72,9 +72,11 @@ func allProcs() []proc {
 }
 
 // stackProcs returns the live processes that belong to the stack in dir:
-// the given masters, all their descendants, and any process whose working
-// directory or root (Dovecot's login processes chroot) lies inside dir,
-// which also catches a process that lost its parent.
+// the given masters, all their descendants, and any Dovecot or Postfix
+// process whose working directory or root (Dovecot's login processes
+// chroot) lies inside dir, which also catches a process that lost its
+// parent. The last rule checks the executable, so that a shell someone
+// opened in the state dir to read the logs is left alone.
 func stackProcs(dir string, masters ...proc) []proc {
 	all := allProcs()
 	children := make(map[int][]proc)
@@ -104,7 +106,7 @@ func stackProcs(dir string, masters ...proc) []proc {
 		}
 	}
 	for _, p := range all {
-		if p.pid != os.Getpid() && (inDir(p.pid, "cwd", dir) || inDir(p.pid, "root", dir)) {
+		if (inDir(p.pid, "cwd", dir) || inDir(p.pid, "root", dir)) && serverExe(p.pid) {
 			add(p)
 		}
 	}
@@ -115,6 +117,20 @@ func stackProcs(dir string, masters ...proc) []proc {
 func inDir(pid int, link, dir string) bool {
 	t, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), link))
 	return err == nil && (t == dir || strings.HasPrefix(t, dir+"/"))
+}
+
+// serverExe reports whether the process runs a Dovecot or Postfix binary.
+func serverExe(pid int) bool {
+	exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
+	if err != nil {
+		return false
+	}
+	for _, prefix := range []string{"/usr/sbin/dovecot", "/usr/lib/dovecot/", "/usr/sbin/postfix", "/usr/lib/postfix/"} {
+		if strings.HasPrefix(exe, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // signal sends sig to p if p is still the same process.

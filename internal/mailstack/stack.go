@@ -26,7 +26,7 @@ var ErrUnavailable = errors.New("mailstack: mail servers not available")
 
 // ErrNotInstalled means a binary or system account of the Debian packages
 // is missing. Errors wrapping it also wrap ErrUnavailable.
-var ErrNotInstalled = errors.New("Dovecot/Postfix not installed (run .ci/install-servers as root)")
+var ErrNotInstalled = errors.New("dovecot/postfix packages not installed (run .ci/install-servers as root)")
 
 // ErrNotRoot means the process is not root. Errors wrapping it also wrap
 // ErrUnavailable. Both servers must start as root: they bind, read the TLS

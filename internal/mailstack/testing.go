@@ -108,7 +108,7 @@ func check(t testing.TB, err error) {
 		return
 	}
 	if errors.Is(err, ErrUnavailable) && !required() {
-		t.Skipf("servers not available, skipping (set %s=1 to fail instead): %v", RequireEnv, err)
+		t.Skipf("skipping: %v (set %s=1 to fail instead)", err, RequireEnv)
 		return
 	}
 	t.Fatal(err)
