@@ -81,6 +81,10 @@ func TestRunExitCodes(t *testing.T) {
 
 		{name: "plugin typed error is CRITICAL", args: []string{"--plugin", "--max-time", "0.05", "-e", "sleep(5)"}, wantCode: 2,
 			wantStdout: "CRITICAL - (command line):1: --max-time 50ms reached during sleep(5s)\n"},
+		{name: "plugin connect error is CRITICAL", args: []string{"--plugin", "-e", "connect('127.0.0.1:1')"}, wantCode: 2,
+			wantStdout: "CRITICAL - (command line):1: connect to 127.0.0.1:1 failed: dial tcp 127.0.0.1:1: connect: connection refused\n"},
+		{name: "connect error", args: []string{"-e", "\nconnect('127.0.0.1:1')"}, wantCode: 1,
+			wantStderr: "(command line):2: connect to 127.0.0.1:1 failed: dial tcp 127.0.0.1:1: connect: connection refused\n"},
 		{name: "plugin script bug is UNKNOWN", args: []string{"--plugin", "-e", "local x = nil; x.y = 1"}, wantCode: 3},
 		{name: "plugin syntax error is UNKNOWN", args: []string{"--plugin", "-e", "if"}, wantCode: 3},
 		{name: "plugin ok", args: []string{"--plugin", "-e", "print('OK - fine')"}, wantCode: 0, wantStdout: "OK - fine\n"},
@@ -123,5 +127,37 @@ func TestLogFileMode(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if !strings.Contains(string(b), `"line":"note\\t***"`) || strings.Contains(string(b), "topsecret") {
 		t.Errorf("log content: %s", b)
+	}
+}
+
+func TestVerboseLog(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-v", "-e", "log('hello', secret('pw-123'))"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	// -v: log() goes to the live transcript on stderr, once, masked.
+	if got := stderr.String(); strings.Count(got, "hello") != 1 || !strings.Contains(got, " log --- hello\\t***") {
+		t.Errorf("stderr: %q", got)
+	}
+	stderr.Reset()
+	if code := run([]string{"-q", "-e", "log('hello')"}, nil, &stdout, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("-q: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestLuaPath(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mymod.lua"), []byte("return {answer = 42}"), 0o644)
+	t.Setenv("LUA_PATH", filepath.Join(dir, "?.lua"))
+	script := "print(require('mymod').answer)"
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--lua-path", "-e", script}, nil, &stdout, &stderr); code != 0 || stdout.String() != "42\n" {
+		t.Errorf("--lua-path: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	// Without --lua-path, LUA_PATH is ignored: nothing is loaded from disk.
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"-e", script}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "module mymod not found") {
+		t.Errorf("without --lua-path: exit %d, stderr %q", code, stderr.String())
 	}
 }
