@@ -19,8 +19,8 @@
 //	s.WaitDelivered(u.Name, 4, 5*time.Second)
 //
 // NewStack(t, opts) starts a private stack, stopped by t.Cleanup; Start
-// and Stop do the same without a testing.TB. Starting takes about 0.3 s,
-// stopping 0.1–1.1 s.
+// and Stop do the same without a testing.TB. Starting takes 0.3 s on a
+// quiet machine (up to 0.8 s on a busy one), stopping 0.1–1.1 s.
 //
 // # When the servers are missing
 //

@@ -62,7 +62,7 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// Require returns the package's shared stack (default Options, but 50
+// Require returns the package's shared stack (default Options, but 100
 // users), starting it on first use; Main stops it after the last test. Tests
 // that share it must not step on each other: take a user of your own with
 // TakeUser, or use unique subjects.
@@ -77,7 +77,7 @@ func Require(t testing.TB) *Stack {
 			"func TestMain(m *testing.M) { os.Exit(mailstack.Main(m)) }")
 	}
 	shared.once.Do(func() {
-		shared.stack, shared.err = Start(Options{Users: 50})
+		shared.stack, shared.err = Start(Options{Users: 100})
 	})
 	check(t, shared.err)
 	return shared.stack
