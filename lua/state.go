@@ -73,6 +73,7 @@ func (r *run) setupRequire(L *lua.LState) {
 			loaders.Remove(2)
 		}
 	}
+	r.wrapRequire(L)
 	preload := L.GetField(pkg, "preload").(*lua.LTable)
 	for _, name := range moduleNames() {
 		name := name
@@ -91,6 +92,35 @@ func (r *run) setupRequire(L *lua.LState) {
 			return 1
 		}))
 	}
+}
+
+// wrapRequire replaces require's multi-line "module x not found:\n\tno
+// field package.preload['x']..." with one line that says where modules
+// come from.
+func (r *run) wrapRequire(L *lua.LState) {
+	orig := L.GetGlobal("require")
+	L.SetGlobal("require", L.NewFunction(func(L *lua.LState) int {
+		name := r.checkString(L, 1, "require")
+		L.Push(orig)
+		L.Push(lua.LString(name))
+		if err := L.PCall(1, 1, nil); err != nil {
+			ae, ok := err.(*lua.ApiError)
+			if !ok {
+				L.RaiseError("%v", err)
+			}
+			if msg, isString := ae.Object.(lua.LString); isString && strings.Contains(string(msg), "module "+name+" not found") {
+				where := "mailexpect's embedded modules"
+				if r.cfg.LuaPath && !r.cfg.Restricted {
+					where += " or LUA_PATH"
+				} else {
+					where += " (files on disk are searched only with --lua-path)"
+				}
+				r.usage(L, "require: module '%s' not found in %s", name, where)
+			}
+			L.Error(ae.Object, 0)
+		}
+		return 1
+	}))
 }
 
 // preloadTable registers a Go-built module under name for require and

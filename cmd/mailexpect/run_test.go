@@ -157,7 +157,7 @@ func TestLuaPath(t *testing.T) {
 	// Without --lua-path, LUA_PATH is ignored: nothing is loaded from disk.
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"-e", script}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "module mymod not found") {
+	if code := run([]string{"-e", script}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "module 'mymod' not found") {
 		t.Errorf("without --lua-path: exit %d, stderr %q", code, stderr.String())
 	}
 }
