@@ -71,7 +71,7 @@ func (r *run) openGlobals(L *lua.LState) {
 
 // luaPrint is print bound to the run's stdout, with secrets masked.
 func (r *run) luaPrint(L *lua.LState) int {
-	io.WriteString(r.cfg.Stdout, r.mask(joinArgs(L, 1))+"\n")
+	io.WriteString(r.cfg.Stdout, r.cfg.PrintPrefix+r.mask(joinArgs(L, 1))+"\n")
 	return 0
 }
 

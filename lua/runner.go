@@ -41,6 +41,8 @@ var (
 // script with output discarded and the default timeouts.
 type Config struct {
 	Stdout io.Writer // print; nil: discarded
+	// PrintPrefix starts every print() line (the row key in bulk runs).
+	PrintPrefix string
 	Stderr io.Writer // log, warnings; nil: discarded
 
 	Transcript *transcript.Log     // sessions' transcript (-v, --log); nil: none

@@ -74,6 +74,7 @@ func (r *run) setupRequire(L *lua.LState) {
 		}
 	}
 	r.wrapRequire(L)
+	r.preloadInternal(L)
 	preload := L.GetField(pkg, "preload").(*lua.LTable)
 	for _, name := range moduleNames() {
 		name := name
@@ -121,6 +122,31 @@ func (r *run) wrapRequire(L *lua.LState) {
 		}
 		return 1
 	}))
+}
+
+// preloadInternal registers "mailexpect.internal", the embedded modules'
+// view of the run's flags. They read them from Go, not from globals a
+// script could shadow:
+//
+//	local rt = require "mailexpect.internal"
+//	rt.dry_run()       --dry-run
+//	rt.restricted()    --restricted
+//	rt.plugin_mode()   switch to monitoring-plugin exit codes
+func (r *run) preloadInternal(L *lua.LState) {
+	t := L.CreateTable(0, 3)
+	t.RawSetString("dry_run", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LBool(r.cfg.DryRun))
+		return 1
+	}))
+	t.RawSetString("restricted", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LBool(r.cfg.Restricted))
+		return 1
+	}))
+	t.RawSetString("plugin_mode", L.NewFunction(func(L *lua.LState) int {
+		r.setPluginMode()
+		return 0
+	}))
+	preloadTable(L, "mailexpect.internal", t)
 }
 
 // preloadTable registers a Go-built module under name for require and

@@ -84,7 +84,7 @@ func parseArgs(args []string) (*options, error) {
 		})
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, flagError(err)
+		return nil, flagError(err, args)
 	}
 	if o.help || o.version {
 		return o, nil
@@ -116,12 +116,20 @@ func parseArgs(args []string) (*options, error) {
 }
 
 // flagError rewrites the flag package's messages into the CLI's style.
-func flagError(err error) error {
+func flagError(err error, args []string) error {
 	msg := err.Error()
 	switch {
 	case strings.HasPrefix(msg, "flag provided but not defined: "):
+		name := strings.TrimPrefix(msg, "flag provided but not defined: ")
+		for _, a := range args {
+			// Show the flag as the user spelt it (--bogus, not -bogus).
+			if a == "-"+name || strings.HasPrefix(a, "-"+name+"=") {
+				name = "-" + name
+				break
+			}
+		}
 		return usageErr("run 'mailexpect --help' for the flags; flags after the script name are the script's",
-			"unknown flag %s", strings.TrimPrefix(msg, "flag provided but not defined: "))
+			"unknown flag %s", name)
 	case strings.HasPrefix(msg, "flag needs an argument: "):
 		return usageErr("", "flag %s needs a value", strings.TrimPrefix(msg, "flag needs an argument: "))
 	}

@@ -53,7 +53,7 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "no script", args: nil, wantCode: 2,
 			wantStderr: "error: no script given\nhint: run 'mailexpect --help' for examples\n"},
 		{name: "unknown flag", args: []string{"--bogus", "x.lua"}, wantCode: 2,
-			wantStderr: "error: unknown flag -bogus\nhint: run 'mailexpect --help' for the flags; flags after the script name are the script's\n"},
+			wantStderr: "error: unknown flag --bogus\nhint: run 'mailexpect --help' for the flags; flags after the script name are the script's\n"},
 		{name: "bad timeout", args: []string{"--timeout", "abc", "-e", ""}, wantCode: 2,
 			wantStderr: "error: want a number of seconds > 0, got \"abc\"\n"},
 		{name: "bad log format", args: []string{"--log-format", "xml", "-e", ""}, wantCode: 2},
