@@ -43,7 +43,7 @@ type Config struct {
 	Stdout io.Writer // print; nil: discarded
 	// PrintPrefix starts every print() line (the row key in bulk runs).
 	PrintPrefix string
-	Stderr io.Writer // log, warnings; nil: discarded
+	Stderr      io.Writer // log, warnings; nil: discarded
 
 	Transcript *transcript.Log     // sessions' transcript (-v, --log); nil: none
 	Secrets    *transcript.Secrets // nil: the transcript's, else a fresh one per run
