@@ -131,7 +131,7 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 
 	L, err := r.newState()
 	if err != nil {
-		return rn.codeFor(r, "", err), err
+		return ExitFailure, err
 	}
 	defer L.Close()
 	if rn.testHook != nil {
@@ -149,10 +149,24 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 		return r.exitCode, nil
 	}
 	if callErr == nil {
+		if code, signalled := signalExitCode(ctx); signalled {
+			return code, &RunError{Message: context.Cause(ctx).Error()}
+		}
 		return ExitOK, nil
 	}
 	re := r.runError(L, callErr)
-	return rn.codeFor(r, re.Kind, re), re
+	return rn.codeFor(r, re.Kind), re
+}
+
+// signalExitCode maps a run cancelled by a signal to 130 or 143.
+func signalExitCode(ctx context.Context) (int, bool) {
+	switch context.Cause(ctx) {
+	case ErrInterrupted:
+		return ExitInterrupted, true
+	case ErrTerminated:
+		return ExitTerminated, true
+	}
+	return 0, false
 }
 
 // RunSource compiles src under name and runs it: the one-call form for
@@ -174,12 +188,9 @@ func SyntaxExitCode(plugin bool) int {
 }
 
 // codeFor maps how a run failed to its exit code.
-func (rn *Runner) codeFor(r *run, kind failure.Kind, err error) int {
-	switch context.Cause(r.ctx) {
-	case ErrInterrupted:
-		return ExitInterrupted
-	case ErrTerminated:
-		return ExitTerminated
+func (rn *Runner) codeFor(r *run, kind failure.Kind) int {
+	if code, signalled := signalExitCode(r.ctx); signalled {
+		return code
 	}
 	if r.scriptUsage {
 		return SyntaxExitCode(rn.cfg.Plugin || r.plugin)
