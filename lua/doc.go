@@ -6,12 +6,17 @@
 // The package is named luabind so that it does not clash with gopher-lua's
 // package lua, which every file here imports.
 //
+// Typical use (the CLI does this):
+//
+//	proto, err := luabind.Compile("check.lua", src)  // once per process
+//	code, err := luabind.NewRunner(cfg).Run(ctx, proto)  // per run; concurrent-safe
+//
 // Files, one job each:
 //
 //	loader.go   Compile: BOM, shebang, unknown-escape check, parse + compile
 //	escapes.go  the unknown-escape scanner behind Compile
 //	modules.go  lua/modules/*.lua, embedded and compiled once per process
-//	state.go    a fresh LState: libraries, sandbox, print, require
+//	state.go    a fresh LState: libraries, sandbox, require, mailexpect.internal
 //	runner.go   Config, Runner.Run, exit codes
 //	errors.go   the contract's error object and "where"
 //	session.go  connect and the session methods
