@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// BenchmarkEmptyRun is the in-process part of `mailexpect -e ”`: a fresh
+// BenchmarkEmptyRun is the in-process part of an empty -e run: a fresh
 // state with the whole API, running an empty chunk.
 func BenchmarkEmptyRun(b *testing.B) {
 	proto, err := Compile("(command line)", nil)

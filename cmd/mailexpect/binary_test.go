@@ -62,7 +62,7 @@ func TestSignals(t *testing.T) {
 	}
 }
 
-// TestStartupTime measures `mailexpect -e ”`, the cost every cron check
+// TestStartupTime measures an empty -e run of the binary, the cost every cron check
 // pays before its first packet. Target: a median of 10 ms or less.
 func TestStartupTime(t *testing.T) {
 	bin := buildBinary(t)
