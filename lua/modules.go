@@ -40,7 +40,7 @@ func moduleNames() []string {
 }
 
 // moduleProtos compiles each embedded module once per process, on first
-// use: a state that never requires a module (mailexpect -e ”) pays nothing.
+// use: a state that never requires a module (an empty -e run) pays nothing.
 var moduleProtos sync.Map // name -> func() (*lua.FunctionProto, error)
 
 func moduleProto(name string) (*lua.FunctionProto, error) {
