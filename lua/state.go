@@ -1,9 +1,14 @@
 package luabind
 
 import (
+	"strconv"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
 // newState builds the Lua state of one run: the standard libraries a mail
@@ -146,7 +151,69 @@ func (r *run) preloadInternal(L *lua.LState) {
 		r.setPluginMode()
 		return 0
 	}))
+	t.RawSetString("raise", L.NewFunction(r.internalRaise))
+	// address parses "host:port" or a URL the way connect does, so the
+	// modules pick ports and TLS modes by the same rules.
+	t.RawSetString("address", L.NewFunction(func(L *lua.LState) int {
+		a, err := session.ParseAddress(L.CheckString(1))
+		if err != nil {
+			r.raise(L, err)
+		}
+		at := L.CreateTable(0, 5)
+		at.RawSetString("scheme", lua.LString(a.Scheme))
+		at.RawSetString("host", lua.LString(a.Host))
+		port, _ := strconv.Atoi(a.Port)
+		at.RawSetString("port", lua.LNumber(port))
+		at.RawSetString("tls", lua.LBool(a.TLS))
+		at.RawSetString("hostport", lua.LString(a.HostPort()))
+		L.Push(at)
+		return 1
+	}))
+	// date is the current time as an RFC 5322 Date: header value; Lua's
+	// os.date depends on the C locale rules gopher-lua imitates.
+	t.RawSetString("date", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(time.Now().Format(time.RFC1123Z)))
+		return 1
+	}))
+	t.RawSetString("warn", L.NewFunction(func(L *lua.LState) int {
+		r.warn("%s", L.CheckString(1))
+		return 0
+	}))
+	t.RawSetString("note", L.NewFunction(func(L *lua.LState) int {
+		ls, ok := L.CheckUserData(1).Value.(*luaSession)
+		if !ok {
+			L.ArgError(1, "session expected")
+		}
+		ls.s.Note("%s", L.CheckString(2))
+		return 0
+	}))
 	preloadTable(L, "mailexpect.internal", t)
+}
+
+// internalRaise is rt.raise(kind, message [, {stage=, reply=}]): how the
+// embedded modules raise the contract's typed errors (a refused RCPT is a
+// "reply" error carrying the server's reply).
+func (r *run) internalRaise(L *lua.LState) int {
+	fe := &failure.Error{Kind: failure.Kind(L.CheckString(1)), Message: L.CheckString(2)}
+	if fields := L.OptTable(3, nil); fields != nil {
+		fe.Stage = stringField(fields, "stage")
+		if rt, ok := fields.RawGetString("reply").(*lua.LTable); ok {
+			ri := &failure.ReplyInfo{
+				Status:   stringField(rt, "status"),
+				Enhanced: stringField(rt, "enhanced"),
+				Text:     stringField(rt, "text"),
+			}
+			if n, ok := rt.RawGetString("code").(lua.LNumber); ok {
+				ri.Code = int(n)
+			}
+			if lines, ok := rt.RawGetString("lines").(*lua.LTable); ok {
+				lines.ForEach(func(_, v lua.LValue) { ri.Lines = append(ri.Lines, lua.LVAsString(v)) })
+			}
+			fe.Reply = ri
+		}
+	}
+	r.raise(L, fe)
+	return 0
 }
 
 // preloadTable registers a Go-built module under name for require and

@@ -30,7 +30,9 @@ type Options struct {
 }
 
 var (
-	passwordRE = regexp.MustCompile(`^[A-Za-z0-9._+=-]+$`)
+	// A passwd-file line is colon-separated; a quote is allowed so tests can
+	// prove that clients quote passwords (IMAP LOGIN) or send literals.
+	passwordRE = regexp.MustCompile(`^[A-Za-z0-9._+="-]+$`)
 	domainRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 )
 
@@ -53,7 +55,7 @@ func (o Options) withDefaults() (Options, error) {
 	case o.Users < 1 || o.Users > 100000:
 		return o, fmt.Errorf("mailstack: Options.Users = %d, want 1..100000", o.Users)
 	case !passwordRE.MatchString(o.Password):
-		return o, fmt.Errorf("mailstack: Options.Password %q: use letters, digits and ._+=- only", o.Password)
+		return o, fmt.Errorf("mailstack: Options.Password %q: use letters, digits and ._+=\"- only", o.Password)
 	case !domainRE.MatchString(o.Domain):
 		return o, fmt.Errorf("mailstack: Options.Domain %q: want a lower-case dotted name", o.Domain)
 	case o.AuthFailureDelay < 0:

@@ -77,11 +77,16 @@ func Require(t testing.TB) *Stack {
 			"func TestMain(m *testing.M) { os.Exit(mailstack.Main(m)) }")
 	}
 	shared.once.Do(func() {
-		shared.stack, shared.err = Start(Options{Users: 100})
+		shared.stack, shared.err = Start(Options{Users: 100, Password: SharedPassword})
 	})
 	check(t, shared.err)
 	return shared.stack
 }
+
+// SharedPassword is every user's password on the shared stack. It holds a
+// double quote so that clients must quote it (IMAP LOGIN) or send it as a
+// literal, and it is long and odd enough that a leak test can grep for it.
+const SharedPassword = `Xq7"pa55-w0rd`
 
 // NewStack starts a private stack for one test and stops it in
 // t.Cleanup. Unavailable servers skip or fail the test as in Require.

@@ -398,3 +398,7 @@ func clip(s string, n int) string {
 	}
 	return s
 }
+
+// Note writes a note about the session into its transcript (for example
+// which AUTH mechanism a module chose, so -v names it).
+func (s *Session) Note(format string, args ...any) { s.stream.Note(format, args...) }
