@@ -113,7 +113,7 @@ func readBack(t *testing.T, s *Stack, u User, subject string) {
 		{"IMAPS", func() net.Conn { return dialTLS(t, s.IMAPS, s.TLSConfig()) }},
 	} {
 		m := newIMAP(t, v.conn())
-		m.cmd("LOGIN %s %s", u.Name, u.Password)
+		m.cmd("LOGIN %s %s", u.Name, imapQuote(u.Password))
 		m.cmd("SELECT INBOX")
 		uids := m.searchSubject(subject)
 		if len(uids) != 1 {
@@ -240,7 +240,7 @@ func TestSTARTTLS(t *testing.T) {
 	m.cmd("STARTTLS")
 	tc = upgrade(t, m.conn, cfg)
 	m = &imap{t: t, conn: tc, r: bufioReader(tc)}
-	m.cmd("LOGIN %s %s", u.Name, u.Password)
+	m.cmd("LOGIN %s %s", u.Name, imapQuote(u.Password))
 	m.cmd("SELECT INBOX")
 	m.cmd("LOGOUT")
 }
@@ -392,7 +392,7 @@ func TestSeed(t *testing.T) {
 	p.quit()
 
 	m := newIMAP(t, dial(t, s.IMAP))
-	m.cmd("LOGIN %s %s", u.Name, u.Password)
+	m.cmd("LOGIN %s %s", u.Name, imapQuote(u.Password))
 	m.cmd("SELECT INBOX")
 	for k := 1; k <= 5; k++ {
 		if uids := m.searchSubject(fmt.Sprintf("seed %d", k)); len(uids) != 1 {
@@ -651,3 +651,9 @@ func (f *fakeTB) Helper()                        {}
 func (f *fakeTB) Skipf(format string, a ...any)  { f.skipped = fmt.Sprintf(format, a...) }
 func (f *fakeTB) Fatal(a ...any)                 { f.failed = fmt.Sprint(a...) }
 func (f *fakeTB) Fatalf(format string, a ...any) { f.failed = fmt.Sprintf(format, a...) }
+
+// imapQuote writes s as an IMAP quoted string (RFC 9051 4.3): the shared
+// stack's password holds a double quote on purpose.
+func imapQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
