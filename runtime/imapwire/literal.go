@@ -86,7 +86,7 @@ func (r *Reader) literalBytes(size int64, w io.Writer) (string, error) {
 			err = failure.New(failure.EOF, "source returned %d bytes, not %d", len(p), n)
 		}
 		if err != nil {
-			return "", sourceError(err, "reading a literal of %d bytes (%d received)", size, got)
+			return "", sourceError(err, "reading a literal of %d bytes, at byte %d", size, got)
 		}
 		got += int64(n)
 		switch {
