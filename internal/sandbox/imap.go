@@ -1,0 +1,729 @@
+package sandbox
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-sasl"
+)
+
+// The IMAP side is emersion/go-imap v2's imapserver (wire protocol,
+// STARTTLS, LOGIN/AUTHENTICATE, IDLE, the per-session view of sequence
+// numbers) with a backend over the sandbox Store. imapmemserver was the
+// obvious store, but it keeps message bytes unexported: POP3 could not read
+// them, and there would be two stores. This backend follows its shape.
+
+func newIMAPServer(store *Store, tlsConfig *tls.Config, faults faultSet, allowPlaintextAuth bool, logf func(string, ...any), sessions *sessionCounter) *imapserver.Server {
+	backend := &imapBackend{store: store, faults: faults, logf: logf}
+	return imapserver.New(&imapserver.Options{
+		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			if !sessions.begin() {
+				return nil, nil, &imap.Error{Type: imap.StatusResponseTypeBye, Text: "sandbox shutting down"}
+			}
+			return &imapSession{backend: backend, label: connLabel(ListenerIMAP, c.NetConn()), end: sessions.end}, nil, nil
+		},
+		Caps: imap.CapSet{
+			imap.CapIMAP4rev1:   {},
+			imap.CapNamespace:   {},
+			imap.CapUIDPlus:     {},
+			imap.CapMove:        {},
+			imap.CapESearch:     {},
+			imap.CapSpecialUse:  {},
+			imap.CapLiteralPlus: {},
+		},
+		Logger:       libraryLogger{prefix: "imap: ", logf: logf},
+		TLSConfig:    tlsConfig,
+		InsecureAuth: allowPlaintextAuth,
+	})
+}
+
+type imapBackend struct {
+	store  *Store
+	faults faultSet
+	logf   func(string, ...any)
+}
+
+// imapSession is one IMAP connection's state.
+type imapSession struct {
+	backend  *imapBackend
+	label    string
+	end      func()
+	account  *account
+	selected *selectedMailbox
+}
+
+// selectedMailbox is a session's view of its selected mailbox. The tracker
+// maps the store's sequence numbers to the ones this client knows, which
+// lag behind until EXISTS and EXPUNGE are sent. Every tracker call except
+// Poll and Idle is made under Store.mu, in step with the changes it
+// describes.
+type selectedMailbox struct {
+	mbox     *mailbox
+	tracker  *imapserver.SessionTracker
+	readOnly bool
+}
+
+var (
+	_ imapserver.SessionIMAP4rev2 = (*imapSession)(nil)
+	_ imapserver.SessionSASL      = (*imapSession)(nil)
+)
+
+func (s *imapSession) Close() error {
+	if s.selected != nil {
+		s.selected.tracker.Close()
+		s.selected = nil
+	}
+	s.end()
+	return nil
+}
+
+func (s *imapSession) store() *Store { return s.backend.store }
+
+// loginAs ends a successful authentication, or turns it into the tempfail
+// fault's refusal.
+func (s *imapSession) loginAs(a *account, how string) error {
+	if s.backend.faults.tempfail {
+		s.backend.logf("%s: fault tempfail: refusing the login of %s", s.label, a.user.Name)
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable, Text: "sandbox fault tempfail: try again later"}
+	}
+	s.account = a
+	s.backend.logf("%s: logged in as %s (%s)", s.label, a.user.Name, how)
+	return nil
+}
+
+func (s *imapSession) Login(username, password string) error {
+	a, ok := s.store().authenticate(username, password)
+	if !ok {
+		return imapserver.ErrAuthFailed
+	}
+	return s.loginAs(a, "LOGIN")
+}
+
+func (s *imapSession) AuthenticateMechanisms() []string { return saslMechanisms }
+
+func (s *imapSession) Authenticate(mech string) (sasl.Server, error) {
+	l := saslLogin{
+		store:      s.store(),
+		authFailed: imapserver.ErrAuthFailed,
+		login:      func(a *account) error { return s.loginAs(a, "AUTHENTICATE "+strings.ToUpper(mech)) },
+	}
+	server, err := l.newServer(mech)
+	if err != nil {
+		return nil, &imap.Error{Type: imap.StatusResponseTypeNo, Text: err.Error()}
+	}
+	return server, nil
+}
+
+func (s *imapSession) Namespace() (*imap.NamespaceData, error) {
+	return &imap.NamespaceData{Personal: []imap.NamespaceDescriptor{{Delim: mailboxDelim}}}, nil
+}
+
+func errNoMailbox(name string) error {
+	return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeNonExistent, Text: fmt.Sprintf("no mailbox %q", name)}
+}
+
+func errTryCreate(name string) error {
+	return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeTryCreate, Text: fmt.Sprintf("no mailbox %q", name)}
+}
+
+var errReadOnly = &imap.Error{Type: imap.StatusResponseTypeNo, Code: "READ-ONLY", Text: "mailbox is read-only (opened with EXAMINE)"}
+
+var systemFlags = []imap.Flag{imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagSeen, imap.FlagDraft}
+
+func (s *imapSession) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := s.account.mailboxes[canonicalMailboxName(name)]
+	if m == nil {
+		return nil, errNoMailbox(name)
+	}
+	if s.selected != nil {
+		s.selected.tracker.Close()
+	}
+	s.selected = &selectedMailbox{mbox: m, tracker: m.tracker.NewSession(), readOnly: options.ReadOnly}
+
+	flags := append([]imap.Flag(nil), systemFlags...)
+	keywords := map[imap.Flag]bool{}
+	var firstUnseen uint32
+	for i, msg := range m.messages {
+		for _, f := range msg.flagList() {
+			if !strings.HasPrefix(string(f), `\`) && !keywords[f] {
+				keywords[f] = true
+				flags = append(flags, f)
+			}
+		}
+		if firstUnseen == 0 && !msg.hasFlag(imap.FlagSeen) {
+			firstUnseen = uint32(i) + 1
+		}
+	}
+	var permanent []imap.Flag
+	if !options.ReadOnly {
+		permanent = append(append(permanent, flags...), imap.FlagWildcard)
+	}
+	return &imap.SelectData{
+		Flags:             flags,
+		PermanentFlags:    permanent,
+		NumMessages:       uint32(len(m.messages)),
+		FirstUnseenSeqNum: firstUnseen,
+		UIDNext:           m.uidNext,
+		UIDValidity:       m.uidValidity,
+	}, nil
+}
+
+func (s *imapSession) Unselect() error {
+	if s.selected != nil {
+		s.selected.tracker.Close()
+		s.selected = nil
+	}
+	return nil
+}
+
+func (s *imapSession) Create(name string, options *imap.CreateOptions) error {
+	name = canonicalMailboxName(name)
+	if name == "" {
+		return &imap.Error{Type: imap.StatusResponseTypeBad, Text: "empty mailbox name"}
+	}
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if s.account.mailboxes[name] != nil {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAlreadyExists, Text: fmt.Sprintf("mailbox %q already exists", name)}
+	}
+	var specialUse imap.MailboxAttr
+	if options != nil && len(options.SpecialUse) > 0 {
+		specialUse = options.SpecialUse[0]
+	}
+	st.createMailboxLocked(s.account, name, specialUse)
+	return nil
+}
+
+func (s *imapSession) Delete(name string) error {
+	name = canonicalMailboxName(name)
+	if name == inboxName {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "INBOX cannot be deleted"}
+	}
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if s.account.mailboxes[name] == nil {
+		return errNoMailbox(name)
+	}
+	delete(s.account.mailboxes, name)
+	return nil
+}
+
+func (s *imapSession) Rename(oldName, newName string, options *imap.RenameOptions) error {
+	oldName, newName = canonicalMailboxName(oldName), canonicalMailboxName(newName)
+	if oldName == inboxName {
+		// RFC 3501 makes this move INBOX's messages; the sandbox does not
+		// implement that special case.
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "renaming INBOX is not supported by the sandbox"}
+	}
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := s.account.mailboxes[oldName]
+	if m == nil {
+		return errNoMailbox(oldName)
+	}
+	if newName == "" || s.account.mailboxes[newName] != nil {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAlreadyExists, Text: fmt.Sprintf("mailbox %q already exists", newName)}
+	}
+	delete(s.account.mailboxes, oldName)
+	m.name = newName
+	s.account.mailboxes[newName] = m
+	return nil
+}
+
+func (s *imapSession) setSubscribed(name string, subscribed bool) error {
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := s.account.mailboxes[canonicalMailboxName(name)]
+	if m == nil {
+		return errNoMailbox(name)
+	}
+	m.subscribed = subscribed
+	return nil
+}
+
+func (s *imapSession) Subscribe(name string) error   { return s.setSubscribed(name, true) }
+func (s *imapSession) Unsubscribe(name string) error { return s.setSubscribed(name, false) }
+
+func (s *imapSession) List(w *imapserver.ListWriter, ref string, patterns []string, options *imap.ListOptions) error {
+	if len(patterns) == 0 {
+		// LIST "" "" asks for the hierarchy delimiter.
+		return w.WriteList(&imap.ListData{Attrs: []imap.MailboxAttr{imap.MailboxAttrNoSelect}, Delim: mailboxDelim})
+	}
+	st := s.store()
+	st.mu.Lock()
+	var list []imap.ListData
+	for name, m := range s.account.mailboxes {
+		matched := false
+		for _, p := range patterns {
+			matched = matched || imapserver.MatchList(name, mailboxDelim, ref, p)
+		}
+		if !matched || (options.SelectSubscribed && !m.subscribed) || (options.SelectSpecialUse && m.specialUse == "") {
+			continue
+		}
+		data := imap.ListData{Mailbox: name, Delim: mailboxDelim}
+		if hasChildrenLocked(s.account, name) {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrHasChildren)
+		} else {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrHasNoChildren)
+		}
+		if m.specialUse != "" {
+			data.Attrs = append(data.Attrs, m.specialUse)
+		}
+		if m.subscribed && (options.SelectSubscribed || options.ReturnSubscribed) {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrSubscribed)
+		}
+		if options.ReturnStatus != nil {
+			data.Status = m.statusLocked(options.ReturnStatus)
+		}
+		list = append(list, data)
+	}
+	st.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].Mailbox < list[j].Mailbox })
+	for i := range list {
+		if err := w.WriteList(&list[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasChildrenLocked(a *account, name string) bool {
+	prefix := name + string(mailboxDelim)
+	for other := range a.mailboxes {
+		if strings.HasPrefix(other, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *imapSession) Status(name string, options *imap.StatusOptions) (*imap.StatusData, error) {
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := s.account.mailboxes[canonicalMailboxName(name)]
+	if m == nil {
+		return nil, errNoMailbox(name)
+	}
+	return m.statusLocked(options), nil
+}
+
+func (m *mailbox) statusLocked(options *imap.StatusOptions) *imap.StatusData {
+	data := &imap.StatusData{Mailbox: m.name}
+	count := func(flag imap.Flag) uint32 {
+		var n uint32
+		for _, msg := range m.messages {
+			if msg.hasFlag(flag) {
+				n++
+			}
+		}
+		return n
+	}
+	if options.NumMessages {
+		n := uint32(len(m.messages))
+		data.NumMessages = &n
+	}
+	if options.NumRecent {
+		var n uint32
+		data.NumRecent = &n
+	}
+	if options.UIDNext {
+		data.UIDNext = m.uidNext
+	}
+	if options.UIDValidity {
+		data.UIDValidity = m.uidValidity
+	}
+	if options.NumUnseen {
+		n := uint32(len(m.messages)) - count(imap.FlagSeen)
+		data.NumUnseen = &n
+	}
+	if options.NumDeleted {
+		n := count(imap.FlagDeleted)
+		data.NumDeleted = &n
+	}
+	if options.Size {
+		var size int64
+		for _, msg := range m.messages {
+			size += int64(len(msg.raw))
+		}
+		data.Size = &size
+	}
+	return data
+}
+
+func (s *imapSession) Append(name string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := s.account.mailboxes[canonicalMailboxName(name)]
+	if m == nil {
+		return nil, errTryCreate(name)
+	}
+	msg := m.appendLocked(raw, options.Flags, options.Time)
+	return &imap.AppendData{UID: msg.uid, UIDValidity: m.uidValidity}, nil
+}
+
+func (s *imapSession) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
+	if s.selected == nil {
+		return nil
+	}
+	return s.selected.tracker.Poll(w, allowExpunge)
+}
+
+func (s *imapSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if s.selected == nil {
+		<-stop
+		return nil
+	}
+	return s.selected.tracker.Idle(w, stop)
+}
+
+// forEachLocked calls f for each message of the selected mailbox in set,
+// with the sequence number this client knows it by. Messages the client
+// has not yet been told about (seq 0) are skipped.
+func (sel *selectedMailbox) forEachLocked(set imap.NumSet, f func(seq, storeSeq uint32, msg *message)) {
+	for i, msg := range sel.mbox.messages {
+		storeSeq := uint32(i) + 1
+		seq := sel.tracker.EncodeSeqNum(storeSeq)
+		if seq != 0 && sel.containsLocked(set, seq, msg.uid) {
+			f(seq, storeSeq, msg)
+		}
+	}
+}
+
+// containsLocked reads "*" as the largest number the client knows: the
+// last sequence number, or the last UID (RFC 3501 section 9, seq-number).
+func (sel *selectedMailbox) containsLocked(set imap.NumSet, seq uint32, uid imap.UID) bool {
+	switch set := set.(type) {
+	case imap.SeqSet:
+		return numSetContains(set, seq, sel.lastSeqLocked())
+	case imap.UIDSet:
+		ranges := make(imap.SeqSet, len(set))
+		for i, r := range set {
+			ranges[i] = imap.SeqRange{Start: uint32(r.Start), Stop: uint32(r.Stop)}
+		}
+		return numSetContains(ranges, uint32(uid), uint32(sel.mbox.lastUIDLocked()))
+	}
+	return false
+}
+
+func (sel *selectedMailbox) lastSeqLocked() uint32 {
+	for i := len(sel.mbox.messages); i > 0; i-- {
+		if seq := sel.tracker.EncodeSeqNum(uint32(i)); seq != 0 {
+			return seq
+		}
+	}
+	return 0
+}
+
+func numSetContains(set imap.SeqSet, n, star uint32) bool {
+	for _, r := range set {
+		start, stop := r.Start, r.Stop
+		if start == 0 {
+			start = star
+		}
+		if stop == 0 {
+			stop = star
+		}
+		if start > stop {
+			start, stop = stop, start
+		}
+		if n >= start && n <= stop {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *imapSession) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
+	sel := s.selected
+	if sel.readOnly {
+		if isCloseExpunge(w) {
+			return nil // CLOSE of an EXAMINEd mailbox expunges nothing
+		}
+		return errReadOnly
+	}
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	// The EXPUNGE responses for this session, too, come from the tracker
+	// when imapserver polls after the command.
+	removed := sel.mbox.removeLocked(func(msg *message) bool {
+		if !msg.hasFlag(imap.FlagDeleted) {
+			return false
+		}
+		return uids == nil || numSetContains(uidRanges(*uids), uint32(msg.uid), uint32(sel.mbox.lastUIDLocked()))
+	})
+	if len(removed) > 0 {
+		s.backend.logf("%s: expunged %d messages from %s", s.label, len(removed), sel.mbox.name)
+	}
+	return nil
+}
+
+// isCloseExpunge tells CLOSE's implicit expunge from an EXPUNGE command:
+// imapserver passes CLOSE a writer with no connection (it must send no
+// EXPUNGE responses). go-imap is pinned, so reading that unexported field
+// is safe; if it ever disappears this reports false, the strict answer.
+func isCloseExpunge(w *imapserver.ExpungeWriter) bool {
+	v := reflect.ValueOf(w).Elem().FieldByName("conn")
+	return v.IsValid() && v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+func uidRanges(set imap.UIDSet) imap.SeqSet {
+	ranges := make(imap.SeqSet, len(set))
+	for i, r := range set {
+		ranges[i] = imap.SeqRange{Start: uint32(r.Start), Stop: uint32(r.Stop)}
+	}
+	return ranges
+}
+
+func (s *imapSession) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) (*imap.SearchData, error) {
+	sel := s.selected
+	st := s.store()
+	st.mu.Lock()
+	var seqs imap.SeqSet
+	var uids imap.UIDSet
+	data := &imap.SearchData{}
+	lastSeq, lastUID := sel.lastSeqLocked(), uint32(sel.mbox.lastUIDLocked())
+	for i, msg := range sel.mbox.messages {
+		seq := sel.tracker.EncodeSeqNum(uint32(i) + 1)
+		if seq == 0 || !matchSearch(msg, seq, criteria, lastSeq, lastUID) {
+			continue
+		}
+		n := seq
+		if kind == imapserver.NumKindUID {
+			n = uint32(msg.uid)
+			uids.AddNum(msg.uid)
+		} else {
+			seqs.AddNum(seq)
+		}
+		if data.Count == 0 || n < data.Min {
+			data.Min = n
+		}
+		if n > data.Max {
+			data.Max = n
+		}
+		data.Count++
+	}
+	st.mu.Unlock()
+	if kind == imapserver.NumKindUID {
+		data.All = uids
+	} else {
+		data.All = seqs
+	}
+	return data, nil
+}
+
+// fetched is what Fetch copies out under the lock; the raw bytes are
+// immutable, so the response is written after unlocking.
+type fetched struct {
+	seq          uint32
+	uid          imap.UID
+	raw          []byte
+	received     time.Time
+	flags        []imap.Flag
+	flagsChanged bool
+}
+
+func (s *imapSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	sel := s.selected
+	markSeen := false
+	for _, bs := range options.BodySection {
+		markSeen = markSeen || !bs.Peek
+	}
+	for _, bs := range options.BinarySection {
+		markSeen = markSeen || !bs.Peek
+	}
+	markSeen = markSeen && !sel.readOnly
+
+	st := s.store()
+	st.mu.Lock()
+	var items []fetched
+	sel.forEachLocked(numSet, func(seq, storeSeq uint32, msg *message) {
+		it := fetched{seq: seq, uid: msg.uid, raw: msg.raw, received: msg.received}
+		if markSeen && !msg.hasFlag(imap.FlagSeen) {
+			// RFC 3501 6.4.5: \Seen is set implicitly, and the changed
+			// FLAGS go with this response; other sessions are told too.
+			msg.setFlag(imap.FlagSeen)
+			sel.mbox.tracker.QueueMessageFlags(storeSeq, msg.uid, msg.flagList(), sel.tracker)
+			it.flagsChanged = true
+		}
+		it.flags = msg.flagList()
+		items = append(items, it)
+	})
+	st.mu.Unlock()
+
+	for _, it := range items {
+		if err := writeFetch(w, it, options); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFetch(w *imapserver.FetchWriter, it fetched, options *imap.FetchOptions) error {
+	rw := w.CreateMessage(it.seq)
+	if options.UID {
+		rw.WriteUID(it.uid)
+	}
+	if options.Flags || it.flagsChanged {
+		rw.WriteFlags(it.flags)
+	}
+	if options.InternalDate {
+		rw.WriteInternalDate(it.received)
+	}
+	if options.RFC822Size {
+		rw.WriteRFC822Size(int64(len(it.raw)))
+	}
+	if options.Envelope {
+		rw.WriteEnvelope(envelopeOf(it.raw))
+	}
+	if options.BodyStructure != nil {
+		rw.WriteBodyStructure(imapserver.ExtractBodyStructure(newBytesReader(it.raw)))
+	}
+	for _, bs := range options.BodySection {
+		data := bodySection(it.raw, bs)
+		wc := rw.WriteBodySection(bs, int64(len(data)))
+		if err := writeAndClose(wc, data); err != nil {
+			return err
+		}
+	}
+	for _, bs := range options.BinarySection {
+		data := imapserver.ExtractBinarySection(newBytesReader(it.raw), bs)
+		wc := rw.WriteBinarySection(bs, int64(len(data)))
+		if err := writeAndClose(wc, data); err != nil {
+			return err
+		}
+	}
+	for _, bss := range options.BinarySectionSize {
+		rw.WriteBinarySectionSize(bss, imapserver.ExtractBinarySectionSize(newBytesReader(it.raw), bss))
+	}
+	return rw.Close()
+}
+
+func writeAndClose(wc io.WriteCloser, data []byte) error {
+	_, writeErr := wc.Write(data)
+	closeErr := wc.Close()
+	if writeErr != nil {
+		return writeErr
+	}
+	return closeErr
+}
+
+func (s *imapSession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
+	sel := s.selected
+	if sel.readOnly {
+		return errReadOnly
+	}
+	_, byUID := numSet.(imap.UIDSet)
+	st := s.store()
+	st.mu.Lock()
+	var items []fetched
+	sel.forEachLocked(numSet, func(seq, storeSeq uint32, msg *message) {
+		before := fmt.Sprint(msg.flagList())
+		switch flags.Op {
+		case imap.StoreFlagsSet:
+			msg.flags = map[string]imap.Flag{}
+			fallthrough
+		case imap.StoreFlagsAdd:
+			for _, f := range flags.Flags {
+				msg.setFlag(f)
+			}
+		case imap.StoreFlagsDel:
+			for _, f := range flags.Flags {
+				msg.clearFlag(f)
+			}
+		}
+		list := msg.flagList()
+		if fmt.Sprint(list) != before {
+			sel.mbox.tracker.QueueMessageFlags(storeSeq, msg.uid, list, sel.tracker)
+		}
+		items = append(items, fetched{seq: seq, uid: msg.uid, flags: list})
+	})
+	st.mu.Unlock()
+	if flags.Silent {
+		return nil
+	}
+	for _, it := range items {
+		if err := writeFetch(w, it, &imap.FetchOptions{Flags: true, UID: byUID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *imapSession) Copy(numSet imap.NumSet, destName string) (*imap.CopyData, error) {
+	st := s.store()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	dest := s.account.mailboxes[canonicalMailboxName(destName)]
+	if dest == nil {
+		return nil, errTryCreate(destName)
+	}
+	var sources []*message
+	s.selected.forEachLocked(numSet, func(_, _ uint32, msg *message) { sources = append(sources, msg) })
+	data := &imap.CopyData{UIDValidity: dest.uidValidity}
+	for _, msg := range sources {
+		copied := dest.appendLocked(msg.raw, msg.flagList(), msg.received)
+		data.SourceUIDs.AddNum(msg.uid)
+		data.DestUIDs.AddNum(copied.uid)
+	}
+	return data, nil
+}
+
+// Move is RFC 6851: copy, then expunge the originals. The COPYUID response
+// goes out here; the EXPUNGE responses follow from the tracker when
+// imapserver polls after the command, as the RFC orders them.
+func (s *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, destName string) error {
+	sel := s.selected
+	if sel.readOnly {
+		return errReadOnly
+	}
+	st := s.store()
+	st.mu.Lock()
+	dest := s.account.mailboxes[canonicalMailboxName(destName)]
+	if dest == nil {
+		st.mu.Unlock()
+		return errTryCreate(destName)
+	}
+	if dest == sel.mbox {
+		st.mu.Unlock()
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "source and destination are the same mailbox"}
+	}
+	moving := map[*message]bool{}
+	var sources []*message
+	sel.forEachLocked(numSet, func(_, _ uint32, msg *message) {
+		moving[msg] = true
+		sources = append(sources, msg)
+	})
+	data := &imap.CopyData{UIDValidity: dest.uidValidity}
+	for _, msg := range sources {
+		moved := dest.appendLocked(msg.raw, msg.flagList(), msg.received)
+		data.SourceUIDs.AddNum(msg.uid)
+		data.DestUIDs.AddNum(moved.uid)
+	}
+	sel.mbox.removeLocked(func(msg *message) bool { return moving[msg] })
+	st.mu.Unlock()
+	if len(sources) == 0 {
+		return nil
+	}
+	return w.WriteCopyData(data)
+}

@@ -1,0 +1,282 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-smtp"
+)
+
+// Server is a running sandbox: three listeners over one Store.
+type Server struct {
+	store *Store
+	users []User
+	pki   *sandboxPKI
+	addrs map[string]string
+
+	smtp      *smtp.Server
+	imap      *imapserver.Server
+	listeners []net.Listener
+
+	// sessions counts every goroutine that may touch the store or log:
+	// POP3 sessions, IMAP sessions, bye refusals, the accept loops. Close
+	// waits for it, so nothing logs after Close returns (a test's t.Logf
+	// would panic).
+	sessions sessionCounter
+
+	connsMu sync.Mutex
+	conns   map[*faultConn]struct{}
+	closing bool
+
+	logMu  sync.Mutex
+	logOff bool
+	logfn  func(string, ...any)
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// closeTimeout bounds how long Close waits for sessions to notice that
+// their connections are gone.
+const closeTimeout = 5 * time.Second
+
+// Start generates the CA and certificate, binds the three listeners and
+// serves until Close. On error nothing is left running.
+func Start(cfg Config) (*Server, error) {
+	r, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		users: demoUsers(r.users, cfg.ListenPublic),
+		addrs: map[string]string{},
+		conns: map[*faultConn]struct{}{},
+		logfn: cfg.Logf,
+	}
+	s.store = newStore(s.users)
+
+	var extraHosts []string
+	if cfg.ListenPublic {
+		for _, addr := range r.addrs {
+			host, _, _ := net.SplitHostPort(addr)
+			extraHosts = append(extraHosts, host)
+		}
+		if name, err := os.Hostname(); err == nil {
+			extraHosts = append(extraHosts, name)
+		}
+	}
+	if s.pki, err = newSandboxPKI(extraHosts); err != nil {
+		return nil, err
+	}
+	if err := s.pki.writeCAFile(); err != nil {
+		return nil, err
+	}
+
+	// Bind all three before serving any, so a port in use fails Start
+	// cleanly.
+	bound := map[string]net.Listener{}
+	for _, name := range listenerNames {
+		ln, err := net.Listen("tcp", r.addrs[name])
+		if err != nil {
+			for _, l := range bound {
+				l.Close()
+			}
+			os.Remove(s.pki.caFile)
+			return nil, fmt.Errorf("sandbox %s: listening on %s: %w", name, r.addrs[name], err)
+		}
+		bound[name] = ln
+		s.addrs[name] = ln.Addr().String()
+		s.listeners = append(s.listeners, &faultListener{Listener: ln, name: name, faults: r.faults[name], server: s})
+	}
+	fl := func(name string) net.Listener {
+		for _, l := range s.listeners {
+			if l.(*faultListener).name == name {
+				return l
+			}
+		}
+		panic("sandbox: no listener " + name)
+	}
+
+	tlsConfig := s.pki.serverTLSConfig()
+	s.smtp = newSMTPServer(s.store, tlsConfig, r.faults[ListenerSMTP], cfg.AllowPlaintextAuth, s.logf)
+	s.imap = newIMAPServer(s.store, tlsConfig, r.faults[ListenerIMAP], cfg.AllowPlaintextAuth, s.logf, &s.sessions)
+	pop3 := &pop3Server{store: s.store, tlsConfig: tlsConfig, faults: r.faults[ListenerPOP3], allowPlaintextAuth: cfg.AllowPlaintextAuth, logf: s.logf}
+
+	s.sessions.begin()
+	go func() {
+		defer s.sessions.end()
+		s.smtp.Serve(fl(ListenerSMTP))
+	}()
+	s.sessions.begin()
+	go func() {
+		defer s.sessions.end()
+		s.imap.Serve(fl(ListenerIMAP))
+	}()
+	s.sessions.begin()
+	go func() {
+		defer s.sessions.end()
+		pop3.serve(fl(ListenerPOP3), s.goRun)
+	}()
+
+	for _, name := range listenerNames {
+		line := fmt.Sprintf("sandbox %s listening on %s", name, s.addrs[name])
+		if specs := r.faults[name].specs; len(specs) > 0 {
+			line += " with faults " + strings.Join(specs, ", ")
+		}
+		s.logf("%s", line)
+	}
+	return s, nil
+}
+
+// Close stops the listeners, ends every open connection (even one in the
+// middle of a drip), waits for the sessions to finish and removes the CA
+// file. Uncommitted POP3 deletions are discarded, as on a dropped
+// connection. Calling it again returns the first result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
+	var errs []error
+	for _, l := range s.listeners {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	s.connsMu.Lock()
+	s.closing = true
+	open := make([]*faultConn, 0, len(s.conns))
+	for c := range s.conns {
+		open = append(open, c)
+	}
+	s.connsMu.Unlock()
+	for _, c := range open {
+		c.Close()
+	}
+
+	// Both libraries close their own listeners (already closed: ignore)
+	// and connections; Shutdown also waits for go-smtp's handlers.
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if err := s.smtp.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
+		errs = append(errs, fmt.Errorf("sandbox smtp: %w", err))
+	}
+	s.imap.Close()
+	if !s.sessions.closeAndWait(closeTimeout) {
+		errs = append(errs, errors.New("sandbox: sessions still running after "+closeTimeout.String()))
+	}
+
+	s.logMu.Lock()
+	s.logOff = true
+	s.logMu.Unlock()
+	if err := os.Remove(s.pki.caFile); err != nil && !os.IsNotExist(err) {
+		errs = append(errs, fmt.Errorf("sandbox CA file: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// track wraps an accepted connection; it returns nil (and closes the
+// connection) when the server is closing.
+func (s *Server) track(raw net.Conn, listener string, faults faultSet) *faultConn {
+	c := newFaultConn(raw, connLabel(listener, raw), faults, s.logf, s.untrack)
+	s.connsMu.Lock()
+	defer s.connsMu.Unlock()
+	if s.closing {
+		raw.Close()
+		return nil
+	}
+	s.conns[c] = struct{}{}
+	return c
+}
+
+func (s *Server) untrack(c *faultConn) {
+	s.connsMu.Lock()
+	delete(s.conns, c)
+	s.connsMu.Unlock()
+}
+
+// goRun runs f on a goroutine that Close waits for.
+func (s *Server) goRun(f func()) {
+	if !s.sessions.begin() {
+		return
+	}
+	go func() {
+		defer s.sessions.end()
+		f()
+	}()
+}
+
+func (s *Server) logf(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if s.logfn != nil && !s.logOff {
+		s.logfn(format, args...)
+	}
+}
+
+// SMTPAddr, POP3Addr and IMAPAddr are the bound "host:port" addresses.
+func (s *Server) SMTPAddr() string { return s.addrs[ListenerSMTP] }
+func (s *Server) POP3Addr() string { return s.addrs[ListenerPOP3] }
+func (s *Server) IMAPAddr() string { return s.addrs[ListenerIMAP] }
+
+// CAFile is the path of the generated CA certificate (PEM, mode 0600),
+// removed by Close.
+func (s *Server) CAFile() string { return s.pki.caFile }
+
+// CAPEM is the generated CA certificate in PEM form.
+func (s *Server) CAPEM() []byte { return append([]byte(nil), s.pki.caPEM...) }
+
+// CAPool is a pool holding only the generated CA, for tls.Config.RootCAs.
+func (s *Server) CAPool() *x509.CertPool { return s.pki.caPool.Clone() }
+
+// Users are the demo users, in order (demo1 first).
+func (s *Server) Users() []User { return append([]User(nil), s.users...) }
+
+// Store is the mail store behind all three protocols.
+func (s *Server) Store() *Store { return s.store }
+
+// sessionCounter is a WaitGroup that stops admitting once closed, so that
+// no Add can race with the final Wait.
+type sessionCounter struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func (c *sessionCounter) begin() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	return true
+}
+
+func (c *sessionCounter) end() { c.wg.Done() }
+
+func (c *sessionCounter) closeAndWait(timeout time.Duration) bool {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		c.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
