@@ -152,7 +152,9 @@ func (c *Client) Start(args ...Arg) (*Command, error) {
 // nil, nil. A continuation request ("+ ...") that no literal asked for —
 // AUTHENTICATE's challenge, IDLE's "+ idling" — stops it: Wait returns that
 // response with cmd still outstanding, for the caller to answer with
-// SendLine and Wait again.
+// SendLine and Wait again. After a timeout between responses (kind
+// timeout, Err nil) the command is still outstanding and Wait may be
+// called again.
 func (c *Client) Wait(cmd *Command) (*Response, error) {
 	if !cmd.Done() && !slices.Contains(c.pending, cmd) {
 		return nil, failure.New(failure.Usage, "%s: Wait on %s, which this client is not running", c.label, cmd.Tag)

@@ -12,6 +12,7 @@
 //
 //	value.go     Node: atoms, numbers, quoted strings, literals, lists, NIL
 //	reader.go    Reader: one whole response per call from a Source
+//	scan.go      the value grammar, relaxed where real servers stray
 //	literal.go   literal framing: bounded chunks, a size cap, streaming sinks
 //	response.go  Response: tagged, untagged, continuation; status text and [CODE args]
 //	fetch.go     FETCH item lists as (upper-cased name, value) pairs
