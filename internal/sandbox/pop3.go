@@ -538,6 +538,10 @@ func (s *pop3Session) quit() {
 		}
 	}
 	removed := s.server.store.expungeMaildrop(s.account, gone)
+	// Unlock before answering, so that a client that logs in again right
+	// after the +OK finds the maildrop free.
+	s.server.store.unlockMaildrop(s.account)
+	s.account = nil
 	s.server.logf("%s: QUIT: %d messages deleted", s.label, removed)
 	s.ok("%s POP3 sandbox signing off (%d messages deleted)", sandboxDomain, len(gone))
 }

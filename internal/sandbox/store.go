@@ -86,6 +86,11 @@ func newStore(users []User) *Store {
 		s.accounts[u.Name] = a
 		s.byAddr[strings.ToLower(u.Address)] = a
 	}
+	// RFC 5321 section 4.5.1: every domain has a postmaster. Here it is the
+	// first demo user.
+	if len(users) > 0 {
+		s.byAddr["postmaster@"+sandboxDomain] = s.accounts[users[0].Name]
+	}
 	return s
 }
 
