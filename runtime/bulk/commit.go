@@ -1,0 +1,251 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// Causes of a row's context being cancelled, as context.Cause reports them
+// (wrapped with details; test with errors.Is).
+var (
+	ErrInterrupted = errors.New("bulk run interrupted")
+	ErrRowTimeout  = errors.New("row timeout")
+	ErrCommitGrace = errors.New("commit did not finish within its grace period")
+	errAttemptOver = errors.New("row attempt over")
+)
+
+// Commit outcomes, as results and the journal write them.
+const (
+	OutcomeNone      = "none"      // the commit point was never reached: nothing was deleted
+	OutcomeCommitted = "committed" // the server confirmed the commit
+	OutcomeUnknown   = "unknown"   // the commit was sent but not confirmed (QUIT got no reply)
+)
+
+// attempt is one try at a row: what the row's context carries, and the
+// commit tracker.
+//
+// # Commit point and cancellation
+//
+// A commit runs from MarkCommit (called right before the destructive
+// command is sent: POP3 QUIT, an IMAP \Deleted store, EXPUNGE, MOVE) to
+// SetCommitOutcome (its reply arrived, or did not). Before the first
+// commit a row can be stopped, and a connect or timeout error retried,
+// with nothing lost: POP3 rolls DELE back without QUIT, and nothing
+// destructive was sent to IMAP. Once a commit is under way, stopping the
+// row half-way would leave the outcome unknown, and retrying would run
+// the script's selection again against a mailbox that already changed.
+//
+// So the row's context is not a child of the run's context. It keeps the
+// run's values but not its cancellation; instead, when the run is
+// interrupted (SIGINT, SIGTERM, the caller's deadline) or the row's own
+// timeout passes:
+//   - a row with no commit under way is cancelled at once;
+//   - a row with a commit under way is left to finish it, for at most the
+//     commit grace: it is cancelled as soon as SetCommitOutcome ends the
+//     commit, or when the grace runs out, whichever comes first;
+//   - from then on MarkCommit refuses to begin another commit.
+//
+// Retries happen only for attempts in which MarkCommit was never called.
+type attempt struct {
+	row    Row
+	key    string
+	number int // 1-based
+	run    *pool
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	grace  time.Duration
+	out    *PrefixedWriter // the row's print output, shared by its attempts
+
+	mu          sync.Mutex
+	over        bool        // the job returned: stop and the timers do nothing more
+	committed   bool        // MarkCommit was called in this attempt
+	inCommit    bool        // between MarkCommit and SetCommitOutcome
+	outcome     string      // "", committed or unknown; unknown is sticky
+	interrupted bool        // the run was interrupted while the attempt ran
+	timedOut    bool        // the row timeout passed while the attempt ran
+	stopCause   error       // why the attempt is being stopped, once it is
+	graceTimer  *time.Timer // running while a stopped row finishes its commit
+
+	// Journal entries recorded and not yet settled by an outcome line,
+	// and whether a commit began after they were recorded.
+	pending          int
+	pendingCommitted bool
+	journalErr       error
+
+	holds map[string]*hostHold // per-host slots held by this attempt
+}
+
+type ctxKey struct{}
+
+// attemptOf returns the attempt a row's context belongs to, or nil
+// outside a bulk run.
+func attemptOf(ctx context.Context) *attempt {
+	a, _ := ctx.Value(ctxKey{}).(*attempt)
+	return a
+}
+
+// stop is called when the run is interrupted or the row timeout passes.
+func (a *attempt) stop(cause error, interrupt bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.over {
+		return
+	}
+	if interrupt {
+		a.interrupted = true
+	} else {
+		a.timedOut = true
+	}
+	if a.stopCause == nil {
+		a.stopCause = cause
+	}
+	if !a.inCommit {
+		a.cancel(cause)
+		return
+	}
+	if a.graceTimer == nil {
+		a.graceTimer = time.AfterFunc(a.grace, func() {
+			a.cancel(fmt.Errorf("%w (%v), after %v", ErrCommitGrace, a.grace, cause))
+		})
+	}
+}
+
+// finish ends the attempt: timers stopped, unsettled journal entries
+// settled, host slots released, the context cancelled.
+func (a *attempt) finish() {
+	a.mu.Lock()
+	a.over = true
+	if a.graceTimer != nil {
+		a.graceTimer.Stop()
+	}
+	if a.committed && a.outcome == "" {
+		a.outcome = OutcomeUnknown // begun and never confirmed
+	}
+	a.settleLocked(a.unsettledOutcome())
+	holds := a.holds
+	a.holds = nil
+	a.mu.Unlock()
+	for _, h := range holds {
+		h.releaseAll()
+	}
+	a.cancel(errAttemptOver)
+}
+
+// unsettledOutcome is what the pending journal entries came to when the
+// attempt ends without SetCommitOutcome settling them: if a commit began
+// after they were recorded its result is unknown, else nothing was sent.
+func (a *attempt) unsettledOutcome() string {
+	if a.pendingCommitted {
+		return OutcomeUnknown
+	}
+	return OutcomeNone
+}
+
+// settleLocked writes the outcome line for the pending journal entries.
+func (a *attempt) settleLocked(outcome string) {
+	if a.pending == 0 {
+		return
+	}
+	if err := a.run.journal.outcome(a.row, a.key, outcome, a.pending); err != nil && a.journalErr == nil {
+		a.journalErr = err
+	}
+	a.pending, a.pendingCommitted = 0, false
+}
+
+// MarkCommit says that the row is about to send a command after which it
+// can no longer be stopped or retried safely: POP3 QUIT after DELE, an
+// IMAP STORE of \Deleted, EXPUNGE, MOVE. Protocol modules call it right
+// before sending, and must not send when it returns an error: the run was
+// interrupted or the row timed out (a *failure.Error of kind timeout,
+// wrapping the cause), or the journal could not be written.
+//
+// A commit lasts until SetCommitOutcome; calls within it (EXPUNGE after
+// the STORE) are part of the same commit and are not refused. Outside a
+// bulk run it only reports ctx.Err().
+func MarkCommit(ctx context.Context) error {
+	a := attemptOf(ctx)
+	if a == nil {
+		return ctx.Err()
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.inCommit {
+		return nil
+	}
+	if a.journalErr != nil {
+		return fmt.Errorf("commit refused: the journal could not be written: %w", a.journalErr)
+	}
+	if a.stopCause != nil || a.ctx.Err() != nil {
+		cause := a.stopCause
+		if cause == nil {
+			cause = context.Cause(a.ctx)
+		}
+		return &failure.Error{Kind: failure.Timeout, Stage: "commit", Err: cause,
+			Message: fmt.Sprintf("commit refused, nothing sent: %v", cause)}
+	}
+	a.committed, a.inCommit = true, true
+	if a.pending > 0 {
+		a.pendingCommitted = true
+	}
+	return nil
+}
+
+// Committed reports whether the row has reached its commit point (in the
+// current attempt; attempts after a commit never happen).
+func Committed(ctx context.Context) bool {
+	a := attemptOf(ctx)
+	if a == nil {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.committed
+}
+
+// SetCommitOutcome ends the commit under way with its outcome:
+// OutcomeCommitted when the server confirmed it (+OK to QUIT, OK to the
+// STORE/EXPUNGE), OutcomeUnknown when the reply never came. It writes the
+// outcome line for the journal entries recorded so far, and if the row is
+// being stopped, cancels its context now that the commit is over. A row
+// with several commits reports unknown if any of them was. Outside a bulk
+// run it does nothing.
+func SetCommitOutcome(ctx context.Context, outcome string) error {
+	if outcome != OutcomeCommitted && outcome != OutcomeUnknown {
+		return fmt.Errorf("bulk: commit outcome %q: want %q or %q", outcome, OutcomeCommitted, OutcomeUnknown)
+	}
+	a := attemptOf(ctx)
+	if a == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.outcome != OutcomeUnknown {
+		a.outcome = outcome
+	}
+	a.inCommit = false
+	a.settleLocked(outcome)
+	if a.stopCause != nil && !a.over {
+		a.cancel(a.stopCause)
+	}
+	if a.journalErr != nil {
+		return fmt.Errorf("journal: %w", a.journalErr)
+	}
+	return nil
+}
+
+// RefTime returns the run's reference time: when the first run of this
+// row set started, reused by --resume, so that "older than 30 days" means
+// the same messages in a resumed run as in the run it continues. ok is
+// false outside a bulk run; callers then use the current time.
+func RefTime(ctx context.Context) (t time.Time, ok bool) {
+	a := attemptOf(ctx)
+	if a == nil {
+		return time.Time{}, false
+	}
+	return a.run.refTime, true
+}

@@ -1,0 +1,506 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
+)
+
+// Job does the work of one row: the Lua side runs the script with the
+// global row. attempt counts from 1. ctx carries the row's commit tracker
+// (MarkCommit, SetCommitOutcome), host limiter (AcquireHost), journal
+// (RecordDeletion), reference time (RefTime) and print output (Stdout);
+// see "Commit point and cancellation" in the package documentation for
+// when it is cancelled. result is written to --results as JSON.
+type Job func(ctx context.Context, row Row, attempt int) (result any, err error)
+
+// Config says how to run the rows. The zero value runs one row at a time
+// with no limits, files or progress display.
+type Config struct {
+	Jobs        int           // rows at once (--jobs); < 1 means 1
+	PerHost     int           // rows connected to one host at once (--per-host), counted in AcquireHost; 0: no limit
+	Rate        float64       // row attempts started per second (--rate), retries included; 0: no limit
+	RowTimeout  time.Duration // time for each attempt at a row (--row-timeout); 0: none
+	CommitGrace time.Duration // how long a stopped row may take to finish a commit under way; 0: RowTimeout, or 1 minute without one
+	Retries     int           // further attempts after a connect or timeout error before the commit point (--retries)
+
+	// Backoff is the wait before retry n (n = 1 after the first
+	// failure); nil: DefaultBackoff.
+	Backoff func(attempt int) time.Duration
+
+	SecretColumns []string            // column names that hold secrets, beyond the password-like ones (--secret-columns)
+	Secrets       *transcript.Secrets // the run's registry, which masks everything written; nil: a new one
+
+	Results       string    // --results FILE.jsonl: created 0600, appended to
+	ResultsWriter io.Writer // results to a writer instead of a file
+	Resume        string    // --resume FILE.jsonl: a results file whose ok rows are skipped
+	Journal       string    // --journal FILE.jsonl: created 0600, appended to, fsynced
+
+	Progress         io.Writer     // where progress goes (stderr); nil: no progress
+	IsTerminal       bool          // Progress is a terminal: a live bar, else progress lines
+	ProgressInterval time.Duration // between progress lines; 0: 10 s
+	Stdout           io.Writer     // where rows' print lines go (see Stdout); nil: discarded
+	StdoutIsTerminal bool          // Stdout is the terminal the bar is drawn on: print lines go above the bar
+
+	Now func() time.Time // the clock for times written and measured; nil: time.Now
+
+	sleep func(ctx context.Context, d time.Duration) error // backoff and rate waits; tests replace it
+}
+
+// defaultCommitGrace bounds a stopped row's commit when there is no row
+// timeout: enough for a QUIT reply from a busy server.
+const defaultCommitGrace = time.Minute
+
+const defaultProgressInterval = 10 * time.Second
+
+// pool is one Run.
+type pool struct {
+	cfg     Config
+	job     Job
+	rows    []Row
+	keys    []string
+	ids     []string
+	refTime time.Time
+
+	runCtx   context.Context // the caller's: cancelled on SIGINT/SIGTERM
+	startCtx context.Context // runCtx, also cancelled when results cannot be written: gates new rows
+	stopNew  context.CancelCauseFunc
+
+	hosts    *HostLimiter
+	pacer    *pacer
+	journal  *Journal
+	results  *resultsWriter
+	closers  []io.Closer
+	progress progressDisplay
+	stdout   io.Writer
+
+	mu      sync.Mutex
+	sum     Summary
+	stats   progressStats
+	fatal   error
+	started []bool
+}
+
+// Run runs job once per row, Config.Jobs at a time, and returns the
+// summary. It returns an error without running anything when a file
+// cannot be opened or the resume file cannot be read; and, after the run,
+// when results or the journal could not be written (the run then started
+// no new rows after the failure).
+//
+// When ctx ends (the caller cancels it on SIGINT/SIGTERM), no new row
+// starts; running rows stop before their commit point or finish it (see
+// the package documentation); results are written for every row,
+// not_started for those that never ran; Summary.Interrupted is set.
+func Run(ctx context.Context, cfg Config, rows []Row, job Job) (Summary, error) {
+	p, err := newPool(ctx, cfg, rows, job)
+	if err != nil {
+		return Summary{Total: len(rows)}, err
+	}
+	sum := p.run()
+	return sum, p.close()
+}
+
+func newPool(ctx context.Context, cfg Config, rows []Row, job Job) (_ *pool, err error) {
+	if cfg.Jobs < 1 {
+		cfg.Jobs = 1
+	}
+	if cfg.Retries < 0 {
+		cfg.Retries = 0
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.Secrets == nil {
+		cfg.Secrets = transcript.NewSecrets()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.sleep == nil {
+		cfg.sleep = sleepCtx
+	}
+	if cfg.CommitGrace <= 0 {
+		cfg.CommitGrace = cfg.RowTimeout
+		if cfg.CommitGrace <= 0 {
+			cfg.CommitGrace = defaultCommitGrace
+		}
+	}
+	if cfg.ProgressInterval <= 0 {
+		cfg.ProgressInterval = defaultProgressInterval
+	}
+
+	MarkSecrets(rows, cfg.Secrets, cfg.SecretColumns...)
+	p := &pool{cfg: cfg, job: job, rows: rows, runCtx: ctx, started: make([]bool, len(rows))}
+	p.keys = make([]string, len(rows))
+	for i, r := range rows {
+		p.keys[i] = cfg.Secrets.Mask(r.Key())
+	}
+	p.ids = rowIDs(rows)
+	p.hosts = NewHostLimiter(cfg.PerHost)
+	p.pacer = newPacer(cfg.Rate, cfg.Now, cfg.sleep)
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
+
+	// The resume file is read before the results file is opened: they
+	// may be the same file.
+	var resume *resumeState
+	if cfg.Resume != "" {
+		if resume, err = readResume(cfg.Resume); err != nil {
+			return nil, err
+		}
+	}
+	p.refTime = cfg.Now()
+	if resume != nil && !resume.refTime.IsZero() {
+		p.refTime = resume.refTime
+	}
+	if resume != nil {
+		for i := range rows {
+			if resume.done[p.ids[i]] {
+				p.started[i] = true // decided: skipped
+			}
+		}
+	}
+
+	rw := cfg.ResultsWriter
+	if cfg.Results != "" {
+		f, _, err := openAppend(cfg.Results)
+		if err != nil {
+			return nil, fmt.Errorf("results: %w", err)
+		}
+		p.closers = append(p.closers, f)
+		rw = f
+	}
+	if rw != nil {
+		p.results = &resultsWriter{w: rw, secrets: cfg.Secrets}
+	}
+	if cfg.Journal != "" {
+		if p.journal, err = OpenJournal(cfg.Journal, cfg.Secrets); err != nil {
+			return nil, err
+		}
+		p.journal.now = cfg.Now
+	}
+	return p, nil
+}
+
+// close closes the files and returns the first error of the run's
+// outputs.
+func (p *pool) close() error {
+	errs := []error{p.fatal}
+	if p.journal != nil {
+		errs = append(errs, p.journal.Close())
+	}
+	for _, c := range p.closers {
+		if s, ok := c.(interface{ Sync() error }); ok {
+			errs = append(errs, s.Sync())
+		}
+		errs = append(errs, c.Close())
+	}
+	p.closers = nil
+	return errors.Join(errs...)
+}
+
+func (p *pool) run() Summary {
+	start := p.cfg.Now()
+	p.sum = Summary{Total: len(p.rows), ResultsPath: p.cfg.Results}
+	p.stats = progressStats{total: len(p.rows), start: start}
+	p.startCtx, p.stopNew = context.WithCancelCause(p.runCtx)
+	defer p.stopNew(nil)
+
+	var queue []int
+	for i := range p.rows {
+		if p.started[i] {
+			p.skip(i)
+		} else {
+			queue = append(queue, i)
+		}
+	}
+	p.progress = p.newProgress()
+	p.stdout = p.cfg.Stdout
+	if w := p.progress.printer(); w != nil && p.cfg.StdoutIsTerminal {
+		p.stdout = w
+	}
+	if p.stdout == nil {
+		p.stdout = io.Discard
+	}
+
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(p.cfg.Jobs, max(len(queue), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				p.runRow(i)
+			}
+		}()
+	}
+dispatch:
+	for _, i := range queue {
+		select {
+		case work <- i:
+		case <-p.startCtx.Done():
+			break dispatch
+		}
+	}
+	close(work)
+	wg.Wait()
+
+	for i := range p.rows {
+		if !p.started[i] {
+			p.notStarted(i)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.progress.finish(p.stats)
+	p.sum.Duration = p.cfg.Now().Sub(start)
+	if p.runCtx.Err() != nil {
+		p.sum.Interrupted, p.sum.Cause = true, context.Cause(p.runCtx)
+	}
+	return p.sum
+}
+
+func (p *pool) newProgress() progressDisplay {
+	switch {
+	case p.cfg.Progress == nil || len(p.rows) == 0:
+		return noProgress{}
+	case p.cfg.IsTerminal:
+		return newBarProgress(p.cfg.Progress, p.cfg.Now, p.stats)
+	default:
+		return newLineProgress(p.cfg.Progress, p.cfg.ProgressInterval, p.cfg.Now, p.stats)
+	}
+}
+
+// rowRun is what one row came to, over all its attempts.
+type rowRun struct {
+	status    string
+	attempts  int
+	startedAt time.Time
+	err       error
+	kind      failure.Kind
+	commit    string
+	result    any
+}
+
+// runRow runs one row: its attempts, waits between them, and the record
+// of its outcome.
+func (p *pool) runRow(i int) {
+	row, key := p.rows[i], p.keys[i]
+	if err := p.pacer.wait(p.startCtx); err != nil || p.startCtx.Err() != nil {
+		return // not started: reported after the others
+	}
+	p.mu.Lock()
+	p.started[i] = true
+	p.mu.Unlock()
+
+	out := PrefixWriter(p.stdout, key)
+	defer out.Flush()
+	rr := rowRun{startedAt: p.cfg.Now()}
+	for n := 1; ; n++ {
+		if n > 1 {
+			err := p.cfg.sleep(p.startCtx, p.cfg.Backoff(n-1))
+			if err == nil {
+				err = p.pacer.wait(p.startCtx)
+			}
+			if err != nil {
+				// Stopped while waiting to retry: the last attempt's
+				// error stands, and nothing was committed.
+				if p.runCtx.Err() != nil {
+					rr.status = StatusInterrupted
+				}
+				break
+			}
+		}
+		a := p.attempt(row, key, n, out)
+		rr.attempts = n
+		rr.result, rr.err, rr.commit = a.result, a.err, a.commit
+		if a.err == nil {
+			rr.status = StatusOK
+			break
+		}
+		rr.kind = a.kind
+		if a.interrupted {
+			rr.status = StatusInterrupted
+			break
+		}
+		retryable := a.kind == failure.Connect || a.kind == failure.Timeout
+		if !retryable || a.committed || n > p.cfg.Retries {
+			rr.status = StatusFailed
+			break
+		}
+		rr.status = StatusFailed // unless a retry does better
+	}
+	if rr.status == "" {
+		rr.status = StatusFailed
+	}
+	p.record(i, rr)
+}
+
+// attemptResult is what one attempt came to.
+type attemptResult struct {
+	result      any
+	err         error
+	kind        failure.Kind
+	committed   bool
+	commit      string
+	interrupted bool
+}
+
+// attempt runs the job once, with the row's context built as "Commit
+// point and cancellation" describes.
+func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptResult {
+	a := &attempt{row: row, key: key, number: n, run: p, grace: p.cfg.CommitGrace, out: out}
+	// Not a child of runCtx: an interrupt must not cancel a commit under
+	// way. The values (whatever the caller put in ctx) are kept.
+	base := context.WithValue(context.WithoutCancel(p.runCtx), ctxKey{}, a)
+	a.ctx, a.cancel = context.WithCancelCause(base)
+	stopOnInterrupt := context.AfterFunc(p.runCtx, func() {
+		a.stop(fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(p.runCtx)), true)
+	})
+	var timer *time.Timer
+	if p.cfg.RowTimeout > 0 {
+		timer = time.AfterFunc(p.cfg.RowTimeout, func() {
+			a.stop(fmt.Errorf("%w (%v)", ErrRowTimeout, p.cfg.RowTimeout), false)
+		})
+	}
+
+	result, err := p.call(a.ctx, row, n)
+
+	stopOnInterrupt()
+	if timer != nil {
+		timer.Stop()
+	}
+	a.finish()
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := attemptResult{result: result, err: err, committed: a.committed, commit: OutcomeNone, interrupted: a.interrupted && err != nil}
+	if a.committed {
+		r.commit = a.outcome
+	}
+	if err != nil {
+		r.kind = failure.KindOf(err)
+		if a.timedOut && !a.interrupted {
+			// The row's own deadline ended it, whatever the job made
+			// of the cancellation.
+			r.kind = failure.Timeout
+			r.err = fmt.Errorf("row timeout (%v): %w", p.cfg.RowTimeout, err)
+		}
+	}
+	if err == nil && a.journalErr != nil {
+		r.err = a.journalErr // the job ignored it; the row is not ok
+	}
+	return r
+}
+
+// call runs the job, turning a panic into the row's error: one row's bug
+// must not kill the rows running beside it, some in mid-commit.
+func (p *pool) call(ctx context.Context, row Row, n int) (result any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stack := string(debug.Stack())
+			if i := strings.Index(stack, "panic("); i > 0 {
+				stack = stack[i:]
+			}
+			err = fmt.Errorf("panic in row job: %v [%s]", r, firstLines(stack, 6))
+		}
+	}()
+	return p.job(ctx, row, n)
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// record writes a finished row's result line and counts it.
+func (p *pool) record(i int, rr rowRun) {
+	now := p.cfg.Now()
+	started := rr.startedAt
+	line := p.line(i, rr.status)
+	line.Attempts = rr.attempts
+	line.StartedAt = &started
+	line.DurationMS = now.Sub(rr.startedAt).Milliseconds()
+	line.Commit = rr.commit
+	line.Result = rr.result
+	var msg string
+	if rr.err != nil {
+		msg = p.cfg.Secrets.Mask(rr.err.Error())
+		line.Error = &lineError{Kind: rr.kind, Message: msg}
+	}
+	werr := p.results.write(line)
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.noteWriteError(werr)
+	switch rr.status {
+	case StatusOK:
+		p.sum.OK++
+	case StatusInterrupted:
+		p.sum.Stopped++
+	default:
+		p.sum.Failed++
+		p.stats.failed++
+		if len(p.sum.FirstFailures) < maxFirstFailures {
+			p.sum.FirstFailures = append(p.sum.FirstFailures, Failure{Key: p.keys[i], Kind: rr.kind, Message: oneLine(msg)})
+		}
+	}
+	if rr.commit == OutcomeUnknown {
+		p.sum.CommitUnknown++
+	}
+	p.stats.done++
+	p.stats.ran++
+	p.progress.update(p.stats)
+}
+
+// line starts a result line for row i.
+func (p *pool) line(i int, status string) resultLine {
+	return resultLine{Key: p.keys[i], Row: p.rows[i].Index, ID: p.ids[i], Columns: publicColumns(p.rows[i]),
+		Status: status, Commit: OutcomeNone, RefTime: p.refTime}
+}
+
+// skip records a row done in the run --resume continues. Called before
+// the workers start.
+func (p *pool) skip(i int) {
+	werr := p.results.write(p.line(i, StatusSkipped))
+	p.noteWriteError(werr)
+	p.sum.Skipped++
+	p.stats.done++
+}
+
+// notStarted records a row the run never got to. Called after the
+// workers ended.
+func (p *pool) notStarted(i int) {
+	werr := p.results.write(p.line(i, StatusNotStarted))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.noteWriteError(werr)
+	p.sum.NotStarted++
+}
+
+// noteWriteError keeps the first results error and starts no new row
+// after it: a run whose results cannot be written cannot be resumed
+// safely. The caller holds p.mu, or is the only goroutine.
+func (p *pool) noteWriteError(err error) {
+	if err == nil || p.fatal != nil {
+		return
+	}
+	p.fatal = err
+	if p.stopNew != nil {
+		p.stopNew(err)
+	}
+}

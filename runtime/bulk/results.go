@@ -1,0 +1,118 @@
+package bulk
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
+)
+
+// Row statuses in results.
+const (
+	StatusOK          = "ok"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted" // stopped by SIGINT/SIGTERM before (or after finishing) its commit
+	StatusSkipped     = "skipped"     // ok in the run that --resume continues
+	StatusNotStarted  = "not_started" // the run was interrupted before its turn
+)
+
+// resultLine is one line of --results, one per row, written as rows
+// finish (rows not started, after the others):
+//
+//	{"key":"alice@example.com","row":1,"id":"…","columns":{"user":"alice@example.com","host":"mx"},"status":"ok","attempts":1,"started_at":"…","duration_ms":812,"commit":"committed","result":{"deleted":3},"ref_time":"…"}
+//
+// columns are the row's non-secret columns; secret columns never appear.
+// id identifies the row for --resume: a hash of those columns and of the
+// row's occurrence among identical rows. error is {kind, message} with the
+// message masked; kind is absent for errors that have none (a script's
+// own error("…")). commit is none, committed or unknown. result is what
+// the job returned; result_error says why it could not be written.
+type resultLine struct {
+	Key         string            `json:"key"`
+	Row         int               `json:"row"`
+	ID          string            `json:"id"`
+	Columns     map[string]string `json:"columns"`
+	Status      string            `json:"status"`
+	Attempts    int               `json:"attempts"`
+	StartedAt   *time.Time        `json:"started_at,omitempty"`
+	DurationMS  int64             `json:"duration_ms"`
+	Error       *lineError        `json:"error,omitempty"`
+	Commit      string            `json:"commit"`
+	Result      any               `json:"result,omitempty"`
+	ResultError string            `json:"result_error,omitempty"`
+	RefTime     time.Time         `json:"ref_time"`
+}
+
+type lineError struct {
+	Kind    failure.Kind `json:"kind,omitempty"`
+	Message string       `json:"message"`
+}
+
+// rowID is a row's identity across runs: its non-secret columns and its
+// occurrence among rows with the same columns (two identical rows are two
+// pieces of work, and resume must not take one's success for the
+// other's). Hashed, so that masking a column in the file cannot change
+// it, and secret columns (left out) cannot be guessed from it.
+func rowID(columns map[string]string, occurrence int) string {
+	b, _ := json.Marshal(columns) // sorted keys: canonical
+	h := sha256.New()
+	h.Write(b)
+	fmt.Fprintf(h, "\x00%d", occurrence)
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// rowIDs returns the id of each row.
+func rowIDs(rows []Row) []string {
+	ids := make([]string, len(rows))
+	seen := map[string]int{}
+	for i, r := range rows {
+		cols := publicColumns(r)
+		b, _ := json.Marshal(cols)
+		seen[string(b)]++
+		ids[i] = rowID(cols, seen[string(b)])
+	}
+	return ids
+}
+
+// resultsWriter appends result lines, one Write per line, masked.
+type resultsWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	secrets *transcript.Secrets
+	err     error
+}
+
+func (rw *resultsWriter) write(l resultLine) error {
+	if rw == nil {
+		return nil
+	}
+	if l.Result != nil {
+		if _, err := json.Marshal(l.Result); err != nil {
+			l.Result, l.ResultError = nil, "the script's result cannot be written as JSON: "+err.Error()
+		}
+	}
+	line, err := maskedJSONLine(l, rw.secrets)
+	if errors.Is(err, errSecretInLine) {
+		l.Result, l.ResultError = nil, "withheld: it held a secret that could not be masked"
+		line, err = maskedJSONLine(l, rw.secrets)
+	}
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if rw.err != nil {
+		return rw.err
+	}
+	if _, err := rw.w.Write(append(line, '\n')); err != nil {
+		rw.err = fmt.Errorf("results: %w", err)
+	}
+	return rw.err
+}

@@ -1,0 +1,336 @@
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A Row is one line of the --each input: one run of the script.
+type Row struct {
+	Index  int               // 1-based position among the data rows (the CSV header is not a row)
+	Line   int               // input line where the row starts, for messages
+	Fields map[string]string // column name -> value; the script's read-only global row
+	Order  []string          // column names in input order
+
+	// Secret holds the columns whose values are secrets (see MarkSecrets).
+	// Rows read together share one map; nil means none.
+	Secret map[string]bool
+}
+
+// keyColumns are the columns that name a row, most telling first. They are
+// matched without regard to case. A secret column is never a key.
+var keyColumns = []string{"key", "user", "username", "login", "email", "mailbox"}
+
+// Key returns the name the row goes by in print lines, progress, results
+// and the summary: the value of the first non-empty, non-secret column
+// among key, user, username, login, email and mailbox (in that order,
+// names compared without case), else "row N". A key is always one line
+// of printable text: anything else in it is escaped as Go's %q does.
+//
+// Keys need not be unique; results also carry the row number and resume
+// tells rows apart by all their non-secret columns (see Run). Give the
+// input a key column when the same user appears on several servers.
+func (r Row) Key() string {
+	for _, want := range keyColumns {
+		for _, col := range r.Order {
+			if strings.EqualFold(col, want) && !r.Secret[col] && r.Fields[col] != "" {
+				return printable(r.Fields[col])
+			}
+		}
+	}
+	return "row " + strconv.Itoa(r.Index)
+}
+
+// printable returns s, or s escaped as inside Go's %q when it holds a
+// control character, invalid UTF-8 or a non-printing rune: a key must not
+// break the line-oriented outputs it appears in.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
+}
+
+// Format is the syntax of a rows file.
+type Format int
+
+const (
+	FormatAuto  Format = iota // by file extension, else by content
+	FormatCSV                 // RFC 4180 CSV with a header line
+	FormatJSONL               // JSON Lines: one object of scalar values per line
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatCSV:
+		return "csv"
+	case FormatJSONL:
+		return "jsonl"
+	}
+	return "auto"
+}
+
+// FormatOf returns the format a file name's extension announces: .csv is
+// CSV, .jsonl, .ndjson and .json are JSON Lines; anything else is
+// FormatAuto (decided by content).
+func FormatOf(name string) Format {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return FormatCSV
+	case ".jsonl", ".ndjson", ".json":
+		return FormatJSONL
+	}
+	return FormatAuto
+}
+
+// RowsError is a syntax error in a rows file.
+type RowsError struct {
+	Name string // file name, or "" when read from a bare reader
+	Line int    // 1-based; 0 when the error is not about one line
+	Msg  string
+}
+
+func (e *RowsError) Error() string {
+	var b strings.Builder
+	if e.Name != "" {
+		b.WriteString(e.Name)
+		b.WriteString(":")
+	}
+	if e.Line > 0 {
+		if e.Name == "" {
+			b.WriteString("line ")
+		}
+		b.WriteString(strconv.Itoa(e.Line))
+		b.WriteString(":")
+	}
+	if b.Len() > 0 {
+		b.WriteString(" ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ReadRowsFile reads the rows of the file at path, in the format its
+// extension announces or, failing that, its content shows. Errors name
+// the file and line.
+func ReadRowsFile(path string) ([]Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := ReadRows(f, FormatOf(path))
+	var re *RowsError
+	if errors.As(err, &re) {
+		re.Name = path
+	}
+	return rows, err
+}
+
+// utf8BOM starts files written by spreadsheet programs; it is not part of
+// the first column's name.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// ReadRows reads every row of r. With FormatAuto, input whose first
+// non-blank byte is '{' is JSON Lines, anything else CSV. The whole input
+// is read before the run starts, so that progress knows the total and a
+// syntax error on the last line stops the run before any mailbox is
+// touched. Errors are *RowsError values with line numbers.
+func ReadRows(r io.Reader, format Format) ([]Row, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	if format == FormatAuto {
+		format = sniff(br)
+	}
+	if format == FormatJSONL {
+		return readJSONL(br)
+	}
+	return readCSV(br)
+}
+
+// sniff decides between CSV and JSON Lines by the first non-blank byte.
+func sniff(br *bufio.Reader) Format {
+	p, _ := br.Peek(4096) // fewer at EOF: what there is
+	if t := bytes.TrimLeft(p, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		return FormatJSONL
+	}
+	return FormatCSV
+}
+
+func readCSV(r io.Reader) ([]Row, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // checked here, to say which line and how
+	cr.ReuseRecord = false
+
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, &RowsError{Msg: "empty input: a CSV rows file starts with a header line naming the columns"}
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	headerLine, _ := cr.FieldPos(0)
+	names := make([]string, len(header))
+	seen := make(map[string]int, len(header))
+	for i, h := range header {
+		name := strings.TrimSpace(h)
+		if name == "" {
+			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %d has no name", i+1)}
+		}
+		if j, dup := seen[name]; dup {
+			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %q appears twice (columns %d and %d)", name, j+1, i+1)}
+		}
+		seen[name] = i
+		names[i] = name
+	}
+
+	var rows []Row
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != len(names) {
+			return nil, &RowsError{Line: line, Msg: fmt.Sprintf("%d fields, but the header has %d columns", len(rec), len(names))}
+		}
+		fields := make(map[string]string, len(names))
+		for i, v := range rec {
+			fields[names[i]] = v
+		}
+		rows = append(rows, Row{Index: len(rows) + 1, Line: line, Fields: fields, Order: names})
+	}
+}
+
+// csvError turns encoding/csv's error into a RowsError with its line.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &RowsError{Line: pe.Line, Msg: pe.Err.Error()}
+	}
+	return err
+}
+
+func readJSONL(br *bufio.Reader) ([]Row, error) {
+	var rows []Row
+	for line := 1; ; line++ {
+		text, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(text)) > 0 {
+			row, perr := parseJSONRow(text)
+			if perr != nil {
+				return nil, &RowsError{Line: line, Msg: perr.Error()}
+			}
+			row.Index, row.Line = len(rows)+1, line
+			rows = append(rows, row)
+		}
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// parseJSONRow reads one JSON object of scalar values, keeping the order
+// of its names. Strings stay as they are, numbers keep their text ("007"
+// cannot be a number, "1e3" stays "1e3"), booleans become "true"/"false";
+// a null leaves the column out of the row, so the script sees nil.
+func parseJSONRow(text []byte) (Row, error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return Row{}, fmt.Errorf("not JSON: %v", jsonMsg(err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return Row{}, fmt.Errorf("a row must be a JSON object, not %s", describeToken(tok))
+	}
+	row := Row{Fields: map[string]string{}}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return Row{}, fmt.Errorf("not JSON: %v", jsonMsg(err))
+		}
+		name := tok.(string) // object keys are always strings
+		if name == "" {
+			return Row{}, fmt.Errorf("a field has an empty name")
+		}
+		if seen[name] {
+			return Row{}, fmt.Errorf("field %q appears twice", name)
+		}
+		seen[name] = true
+		val, err := dec.Token()
+		if err != nil {
+			return Row{}, fmt.Errorf("not JSON: %v", jsonMsg(err))
+		}
+		var value string
+		switch v := val.(type) {
+		case string:
+			value = v
+		case json.Number:
+			value = v.String()
+		case bool:
+			value = strconv.FormatBool(v)
+		case nil:
+			continue // absent: the script sees nil
+		default:
+			return Row{}, fmt.Errorf("field %q is %s; a row holds strings, numbers, booleans or null", name, describeToken(val))
+		}
+		row.Order = append(row.Order, name)
+		row.Fields[name] = value
+	}
+	if _, err := dec.Token(); err != nil { // the closing '}'
+		return Row{}, fmt.Errorf("not JSON: %v", jsonMsg(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Row{}, fmt.Errorf("text after the object: one object per line")
+	}
+	return row, nil
+}
+
+func describeToken(tok any) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "an array"
+		}
+		return "an object"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", tok)
+}
+
+func jsonMsg(err error) string {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the object is not closed on its line"
+	}
+	return err.Error()
+}
