@@ -95,6 +95,10 @@ type RunError struct {
 	Where   string       // "check.lua:12", or "" when unknown
 	Message string       // masked, one line
 	Hint    string       // optional second line for the user
+
+	// Reported: the check module has already shown this error in the
+	// plugin's status line on stdout, so the CLI need not print it again.
+	Reported bool
 }
 
 func (e *RunError) Error() string {
@@ -108,10 +112,20 @@ func (e *RunError) Error() string {
 // makes the exit unstoppable, because pcall cannot swallow cancellation.
 var errExit = errors.New("exit")
 
-// maxTimeError is the context cause when --max-time passes.
-type maxTimeError struct{ d time.Duration }
+// maxTimeError is the context cause when --max-time (or the check
+// module's -t, named by flag) passes.
+type maxTimeError struct {
+	d    time.Duration
+	flag string // "" is --max-time
+}
 
-func (e maxTimeError) Error() string { return fmt.Sprintf("--max-time %s reached", e.d) }
+func (e maxTimeError) Error() string {
+	flag := e.flag
+	if flag == "" {
+		flag = "--max-time"
+	}
+	return fmt.Sprintf("%s %s reached", flag, e.d)
+}
 
 // Run runs proto in a fresh state and returns the exit code and, for a
 // failed run, a *RunError to show the user. exit(n) in the script returns
@@ -119,10 +133,15 @@ func (e maxTimeError) Error() string { return fmt.Sprintf("--max-time %s reached
 func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error) {
 	r := newRun(rn.cfg)
 	defer r.closeAll()
+	defer func() {
+		for _, f := range r.cleanups {
+			f()
+		}
+	}()
 
 	if rn.cfg.MaxTime > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, rn.cfg.MaxTime, maxTimeError{rn.cfg.MaxTime})
+		ctx, cancel = context.WithTimeoutCause(ctx, rn.cfg.MaxTime, maxTimeError{d: rn.cfg.MaxTime})
 		defer cancel()
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -145,6 +164,19 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 	}
 	callErr := L.PCall(len(rn.cfg.Args), 0, nil)
 
+	code, err := rn.outcome(ctx, r, L, callErr)
+	if r.atEnd != nil {
+		// A signal ends the run as it is: the monitor killed the plugin.
+		if _, signalled := signalExitCode(ctx); !signalled {
+			code, err = r.finish(L, code, err)
+		}
+	}
+	return code, err
+}
+
+// outcome maps how the chunk ended to an exit code and, for a failed run,
+// a *RunError.
+func (rn *Runner) outcome(ctx context.Context, r *run, L *lua.LState, callErr error) (int, error) {
 	if r.exited {
 		return r.exitCode, nil
 	}
@@ -156,6 +188,79 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 	}
 	re := r.runError(L, callErr)
 	return rn.codeFor(r, re.Kind), re
+}
+
+// finish calls the function registered with rt.at_end (the check module:
+// it prints the plugin's status line) with how the run ended:
+//
+//	{exit = code, exited = true|nil, kind =, message =, where =}
+//
+// A number it returns becomes the exit code. It runs under a context of
+// its own, since the run's may be spent (--max-time, -t, exit); a failure
+// in it is UNKNOWN, as for any plugin bug.
+func (r *run) finish(L *lua.LState, code int, err error) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	L.SetContext(ctx)
+	outcome := L.CreateTable(0, 5)
+	outcome.RawSetString("exit", lua.LNumber(code))
+	if r.exited {
+		outcome.RawSetString("exited", lua.LTrue)
+	}
+	var re *RunError
+	if errors.As(err, &re) {
+		outcome.RawSetString("kind", lua.LString(re.Kind))
+		outcome.RawSetString("message", lua.LString(re.Message))
+		outcome.RawSetString("where", lua.LString(re.Where))
+	}
+	if ferr := L.CallByParam(lua.P{Fn: r.atEnd, NRet: 1, Protect: true}, outcome); ferr != nil {
+		msg := ferr.Error()
+		var ae *lua.ApiError
+		if errors.As(ferr, &ae) {
+			if t, ok := isErrorObject(L, ae.Object); ok {
+				msg = errorObjectString(t)
+			}
+		}
+		return PluginUnknown, &RunError{Message: r.mask(oneLine("check: " + msg))}
+	}
+	if n, ok := L.Get(-1).(lua.LNumber); ok {
+		code = int(n)
+	}
+	L.Pop(1)
+	if re != nil {
+		re.Reported = true
+	}
+	return code, err
+}
+
+// shortenDeadline gives the rest of the run a deadline, as --max-time
+// does (the earlier of the two wins): the check module's -t SECONDS. The
+// flag names it in the error: "-t 10s reached during s:reply".
+func (r *run) shortenDeadline(L *lua.LState, secs float64, flag string) {
+	if !(secs > 0) {
+		r.usage(L, "max_time: seconds must be > 0, got %v", secs)
+	}
+	d := seconds(secs)
+	ctx, cancelTimer := context.WithTimeoutCause(r.ctx, d, maxTimeError{d: d, flag: flag})
+	ctx, cancel := context.WithCancelCause(ctx)
+	r.cleanups = append(r.cleanups, cancelTimer, func() { cancel(nil) })
+	r.ctx, r.cancel = ctx, cancel
+	L.SetContext(ctx)
+}
+
+// startVerbose turns on the live transcript on stderr from inside the run
+// (the check module's -v: a flag after the script name). Sessions opened
+// from then on are shown.
+func (r *run) startVerbose() {
+	if r.cfg.Verbose && r.cfg.Transcript != nil {
+		return
+	}
+	if r.cfg.Transcript == nil {
+		r.cfg.Transcript = transcript.New(r.cfg.Stderr, transcript.Text, r.secrets)
+	} else {
+		r.cfg.Transcript.AddOutput(r.cfg.Stderr, transcript.Text)
+	}
+	r.cfg.Verbose = true
 }
 
 // signalExitCode maps a run cancelled by a signal to 130 or 143.
@@ -275,7 +380,9 @@ type run struct {
 
 	exited   bool
 	exitCode int
-	plugin   bool // set by require "check" (the check module's hook)
+	plugin   bool           // set by require "check" (the check module's hook)
+	atEnd    *lua.LFunction // rt.at_end: the check module's status line
+	cleanups []func()       // run when Run returns (timers of rt.max_time)
 
 	scriptUsage bool                        // the uncaught error is a bad command line for the script
 	expCont     lua.LValue                  // the exp_continue sentinel of this state

@@ -187,6 +187,20 @@ func (r *run) preloadInternal(L *lua.LState) {
 		ls.s.Note("%s", L.CheckString(2))
 		return 0
 	}))
+	// The check module's hooks (monitoring-plugin mode): its own -v,
+	// -t SECONDS and the status line printed when the run ends.
+	t.RawSetString("at_end", L.NewFunction(func(L *lua.LState) int {
+		r.atEnd = L.CheckFunction(1)
+		return 0
+	}))
+	t.RawSetString("max_time", L.NewFunction(func(L *lua.LState) int {
+		r.shortenDeadline(L, r.checkNumber(L, 1, "max_time"), L.OptString(2, "--max-time"))
+		return 0
+	}))
+	t.RawSetString("verbose", L.NewFunction(func(L *lua.LState) int {
+		r.startVerbose()
+		return 0
+	}))
 	preloadTable(L, "mailexpect.internal", t)
 }
 

@@ -237,7 +237,11 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	defer closeLog()
 
 	code, err := luabind.NewRunner(cfg).Run(ctx, proto)
-	if err != nil {
+	var re *luabind.RunError
+	if err != nil && !(errors.As(err, &re) && re.Reported) {
+		// A check script (require "check") has shown the error in its
+		// status line already: monitors such as Icinga 2 read stderr
+		// too, and the line would show up twice.
 		printError(stderr, err)
 		if o.plugin || code == luabind.PluginUnknown && cfg.Plugin {
 			fmt.Fprintf(stdout, "%s - %s\n", pluginState(code), err)
