@@ -1,17 +1,48 @@
--- pop3: POP3 (RFC 1939) with CAPA (RFC 2449), STLS (RFC 2595) and SASL
--- AUTH (RFC 5034), on the session primitives. Multi-line responses are
--- framed and unstuffed in Go by s:read_dot(), so a message line such as
--- "+OK" or "." is body text, never a status.
+-- pop3: POP3 (RFC 1939) with CAPA and response codes (RFC 2449), STLS
+-- (RFC 2595) and SASL AUTH (RFC 5034), on the session primitives.
+-- Multi-line responses are framed and unstuffed in Go by s:read_dot(), so
+-- a message line such as "+OK" or "." is body text, never a status.
 local rt = require "mailexpect.internal"
+
+-- The globals this module uses, captured once (see smtp.lua).
+local connect, now, base64, md5, hmac_md5, secret = connect, now, base64, md5, hmac_md5, secret
+local os_remove = os and os.remove
 
 local M = {}
 local Client = {}
 Client.__index = Client
 
--- Which commands answer with a multi-line response (RFC 1939, 2449): a
--- generic client must know, or it hangs (curl's DELE) or desynchronises.
+-- Which commands answer with a multi-line response (RFC 1939, 2449,
+-- 5034): a generic client must know, or it hangs (curl's DELE) or
+-- desynchronises. LIST, UIDL and AUTH are multi-line only without an
+-- argument.
 local MULTILINE = {CAPA = true, RETR = true, TOP = true}
-local MULTILINE_NOARG = {LIST = true, UIDL = true}
+local MULTILINE_NOARG = {LIST = true, UIDL = true, AUTH = true}
+
+-- Lines that carry credentials are always sent marked secret, even
+-- through p:cmd.
+local SECRET_VERBS = {PASS = true, APOP = true, AUTH = true}
+
+local function known(names)
+  local set = {}
+  for _, n in ipairs(names) do set[n] = true end
+  set[1] = table.concat(names, ", ")
+  return set
+end
+
+local OPEN_OPTS = known{"url", "host", "port", "user", "pass", "auth", "tls", "allow_plaintext_auth",
+  "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file", "match_max", "label"}
+
+local function check_opts(o, fname, set)
+  if type(o) ~= "table" then
+    rt.raise("usage", string.format("%s: expected an options table, got %s", fname, type(o)))
+  end
+  for k in pairs(o) do
+    if type(k) ~= "string" or not set[k] then
+      rt.raise("usage", string.format("%s: unknown option '%s' (known: %s)", fname, tostring(k), set[1]))
+    end
+  end
+end
 
 -- resolve works out the address and TLS mode of o: url = "pop3://host"
 -- or "pop3s://host" (with an optional port), or host/port. The default TLS
@@ -36,24 +67,45 @@ local function resolve(o)
   return a.hostport, tls
 end
 
--- status parses "+OK text" / "-ERR text" (case-insensitively, RFC 1939
--- says the indicators are upper case but servers vary).
-local function status(line, label)
-  if line == nil then rt.raise("eof", label .. ": connection closed while waiting for a status line") end
-  local ind, text = line:match("^([%+%-]%a+)%s?(.*)$")
+-- Lazily split multi-line bodies into r.lines: a RETR body is held once,
+-- as r.body, unless the script asks for the lines.
+local lazy_lines = {__index = function(r, k)
+  if k ~= "lines" or type(r.body) ~= "string" then return nil end
+  local lines = {}
+  for l in r.body:gmatch("(.-)\r\n") do lines[#lines + 1] = l end
+  rawset(r, "lines", lines)
+  return lines
+end}
+
+-- status parses "+OK text" / "-ERR text". RFC 1939 3 spells the
+-- indicators in upper case, but servers vary, so they are matched
+-- case-insensitively; the text is optional. A response code in brackets
+-- (RFC 2449 8: [IN-USE], [LOGIN-DELAY], [SYS/TEMP], [AUTH]) is r.code.
+local function status(c, line)
+  if line == nil then rt.raise("eof", c.label .. ": connection closed while waiting for a status line") end
+  local ind, text = line:match("^([%+%-]%a+)(.*)$")
   if ind then
     ind = ind:upper()
-    if ind == "+OK" or ind == "-ERR" then
-      local code = text:match("^%[([%w/%-]+)%]")
-      return {ok = ind == "+OK", status = ind, text = text, code = code, line = line}
+    if (ind == "+OK" or ind == "-ERR") and (text == "" or text:sub(1, 1) == " ") then
+      text = text:sub(2)
+      local r = {ok = ind == "+OK", status = ind, text = text, line = line,
+                 code = text:match("^%[([%w/%-]+)%]")}
+      return setmetatable(r, lazy_lines)
     end
   end
-  rt.raise("protocol", label .. ": expected +OK or -ERR, got " .. string.format("%q", line:sub(1, 200)))
+  rt.raise("protocol", c.label .. ": expected +OK or -ERR, got " .. string.format("%q", line:sub(1, 200)))
 end
 
+local function readstatus(c, timeout)
+  return status(c, c.session:readline(timeout or c.timeouts.command))
+end
+
+-- fail raises the reply error of a -ERR. POP3 replies have no numeric
+-- code: err.reply.status is "-ERR", err.reply.text the text (with any
+-- [RESP-CODE] in it).
 local function fail(c, stage, r, what)
   rt.raise("reply", string.format("%s: %s refused: %s %s", c.label, what or stage, r.status, r.text),
-             {reply = {status = r.status, text = r.text, lines = {r.text}, code = 0}, stage = stage})
+           {reply = {status = r.status, text = r.text, lines = {r.text}}, stage = stage})
 end
 
 local function timed(c, name, fn, ...)
@@ -63,8 +115,11 @@ local function timed(c, name, fn, ...)
   return a, b
 end
 
+-- M.connect opens the connection and reads the greeting (RFC 1939 4). A
+-- msg-id in it is the APOP timestamp (RFC 1939 7), kept as c.timestamp.
 function M.connect(o)
   o = o or {}
+  check_opts(o, "pop3.connect", OPEN_OPTS)
   local addr, tls = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, timings = {}, timeouts = o.timeouts or {},
                           label = o.label or addr, deleted = {}}, Client)
@@ -74,92 +129,232 @@ function M.connect(o)
     servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
     match_max = o.match_max, label = o.label,
   })
-  c.greeting = timed(c, "greeting", function() return status(c.session:readline(c.timeouts.greeting), c.label) end)
+  c.greeting = timed(c, "greeting", readstatus, c, c.timeouts.greeting)
   if not c.greeting.ok then
     c.session:close()
-    fail(c, "greeting", c.greeting, "connection")
+    rt.raise("reply", string.format("%s: the server refused the session in its greeting: %s %s", c.label, c.greeting.status, c.greeting.text),
+             {reply = {status = c.greeting.status, text = c.greeting.text, lines = {c.greeting.text}}, stage = "greeting"})
   end
-  -- APOP timestamp: a msg-id in the greeting (RFC 1939 7).
   c.timestamp = c.greeting.text:match("(<[^<>]*@[^<>]*>)")
   return c
 end
 
--- cmd sends a raw command and returns its response table: {ok, status,
--- text, code, lines (multi-line only), body}. It never raises on -ERR.
--- multiline: nil means "decide by the command" (CAPA, RETR, TOP, and LIST
--- / UIDL without argument); true or false forces it.
+-- cmd sends a raw command and returns its response: {ok, status, text,
+-- code, line} plus, for a multi-line response, body (unstuffed, CRLF line
+-- ends) and lines (split on first use), or octets with {file = path}. It
+-- never raises on -ERR. multiline: nil decides by the command (CAPA,
+-- RETR, TOP, and LIST / UIDL / AUTH without argument); true or false
+-- forces it. Under --dry-run the destructive DELE, and QUIT (which would
+-- commit deletions), raise instead of being sent.
 function Client:cmd(line, o)
   o = o or {}
-  local verb, arg = line:match("^(%S+)%s*(.*)$")
+  local verb, arg = line:match("^(%S*)%s*(.-)%s*$")
   verb = (verb or ""):upper()
-  if rt.dry_run() and verb == "DELE" and not o.allow_in_dry_run then
-    rt.raise("usage", self.label .. ": DELE refused under --dry-run (p:dele() reports instead)")
+  if rt.dry_run() and (verb == "DELE" or verb == "QUIT") then
+    rt.raise("usage", string.format("%s: %s refused under --dry-run (p:dele() only reports; p:quit() ends with RSET and a close)", self.label, verb))
   end
   local multiline = o.multiline
   if multiline == nil then
     multiline = MULTILINE[verb] or (MULTILINE_NOARG[verb] and arg == "") or false
   end
-  self.session:sendline(line, {secret = o.secret})
-  local r = status(self.session:readline(o.timeout or self.timeouts.command), self.label)
+  self.session:sendline(line, {secret = o.secret or (SECRET_VERBS[verb] and arg ~= "")})
+  local r = readstatus(self, o.timeout)
   if r.ok and multiline then
-    r.body = self.session:read_dot(o.file and {file = o.file} or nil)
-    if not o.file then
-      local lines = {}
-      for l in (r.body):gmatch("(.-)\r\n") do lines[#lines + 1] = l end
-      r.lines = lines
+    if o.file then
+      r.octets = self:read_to_file(o.file, o.timeout)
+    else
+      r.body = self.session:read_dot(o.timeout and {timeout = o.timeout} or nil)
     end
   end
   return r
 end
 
-local function must(c, stage, line, o)
-  local r = c:cmd(line, o)
-  if not r.ok then fail(c, stage, r, o and o.what or line:match("^%S+")) end
-  return r
+-- read_to_file streams a multi-line body to path (created 0600). A body
+-- cut short (EOF, timeout) removes the partial file: it must not pass for
+-- the message.
+function Client:read_to_file(path, timeout)
+  local ok, n = pcall(self.session.read_dot, self.session, {file = path, timeout = timeout})
+  if not ok then
+    if os_remove then os_remove(path) end
+    error(n, 0)
+  end
+  return n
 end
 
--- capa returns capability -> argument string or true (RFC 2449).
+-- must runs a command whose -ERR is a reply error, timed under the verb.
+local function must(c, line, o)
+  local verb = line:match("^%S+")
+  return timed(c, verb:lower(), function()
+    local r = c:cmd(line, o)
+    if not r.ok then fail(c, verb, r, o and o.what or verb) end
+    return r
+  end)
+end
+
+-- capa returns capability -> argument string or true (RFC 2449 5); a
+-- server without CAPA gives an empty table. The result is kept as p.caps.
 function Client:capa()
-  local r = self:cmd("CAPA")
-  if not r.ok then self.caps = {}; return self.caps end
+  local r = timed(self, "capa", self.cmd, self, "CAPA")
   local caps = {}
-  for _, l in ipairs(r.lines) do
-    local k, v = l:match("^(%S+)%s*(.*)$")
-    if k then caps[k:upper()] = (v ~= "" and v) or true end
+  if r.ok then
+    for _, l in ipairs(r.lines) do
+      local k, v = l:match("^(%S+)%s*(.-)%s*$")
+      if k then caps[k:upper()] = (v ~= "" and v) or true end
+    end
   end
   self.caps = caps
   return caps
 end
 
--- stls upgrades to TLS (RFC 2595 4); capabilities are asked again after.
+-- stls upgrades to TLS (RFC 2595 4). It is sent only when CAPA lists STLS:
+-- otherwise an error, never a silent fallback. Capabilities seen before TLS
+-- are discarded and asked again; the new ones are returned.
 function Client:stls()
+  if self.session.tls then rt.raise("usage", self.label .. ": the session is already encrypted") end
   return timed(self, "starttls", function()
     local caps = self.caps or self:capa()
     if not caps.STLS then
       rt.raise("tls", self.label .. ": the server does not offer STLS (tls = \"none\" must be said to go on without TLS)", {stage = "STLS"})
     end
-    must(self, "STLS", "STLS")
-    self.session:starttls()
     self.caps = nil
+    must(self, "STLS")
+    self.session:starttls()
     return self:capa()
   end)
 end
 Client.starttls = Client.stls
 
--- auth logs in: "user" (USER/PASS), "apop" (digest of the greeting's
--- timestamp, RFC 1939 7) or "plain" (SASL PLAIN, RFC 5034). The default is
--- the first that works from: apop when the greeting has a timestamp and
--- the session is not encrypted, else user.
+-- SASL exchange (RFC 5034 4): "AUTH mech [initial-response]", then "+
+-- challenge" lines answered in base64 until +OK or -ERR. The initial
+-- response is sent on the command line unless that would exceed 255
+-- octets; then after the first (empty) challenge. respond(challenge)
+-- returns the next answer, or nil to cancel with "*".
+local function sasl(c, mech, ir, respond)
+  local line = "AUTH " .. mech
+  local pending = ir
+  if ir then
+    local l = line .. " " .. (ir == "" and "=" or ir)
+    if #l + 2 <= 255 then line, pending = l, nil end
+  end
+  c.session:sendline(line, {secret = ir ~= nil and pending == nil})
+  for _ = 1, 8 do
+    local l = c.session:readline(c.timeouts.command)
+    if l ~= nil and (l == "+" or l:sub(1, 2) == "+ ") then
+      local answer
+      if pending then
+        answer, pending = pending, nil
+      else
+        local challenge = base64.decode(l:sub(3))
+        answer = challenge and respond and respond(challenge)
+      end
+      if not answer then
+        c.session:sendline("*")
+        local r = readstatus(c)
+        rt.raise("protocol", string.format("%s: AUTH %s cancelled: unexpected challenge %q (%s %s)", c.label, mech, l:sub(1, 100), r.status, r.text),
+                 {stage = "AUTH"})
+      end
+      c.session:sendline(base64.encode(answer), {secret = true})
+    else
+      return status(c, l)
+    end
+  end
+  c.session:sendline("*")
+  rt.raise("protocol", c.label .. ": AUTH " .. mech .. ": too many challenges", {stage = "AUTH"})
+end
+
+local mechanisms = {}
+
+-- USER/PASS (RFC 1939 7).
+function mechanisms.user(c, user, pass)
+  must(c, "USER " .. user, {what = "USER"})
+  local r = c:cmd("PASS " .. pass, {secret = true})
+  if not r.ok then fail(c, "AUTH", r, "PASS") end
+  return r
+end
+
+-- APOP (RFC 1939 7): the digest is MD5(timestamp .. secret) in lower-case
+-- hex; the password itself never leaves.
+function mechanisms.apop(c, user, pass)
+  if not c.timestamp then rt.raise("protocol", c.label .. ": auth = \"apop\" but the greeting has no timestamp", {stage = "AUTH"}) end
+  local r = c:cmd("APOP " .. user .. " " .. md5(c.timestamp .. pass), {secret = true})
+  if not r.ok then fail(c, "AUTH", r, "APOP") end
+  return r
+end
+
+-- SASL PLAIN (RFC 4616) with an initial response.
+function mechanisms.plain(c, user, pass)
+  local r = sasl(c, "PLAIN", "\0" .. user .. "\0" .. pass)
+  if not r.ok then fail(c, "AUTH", r, "AUTH PLAIN") end
+  return r
+end
+
+-- SASL LOGIN: user name, then password, one per challenge.
+function mechanisms.login(c, user, pass)
+  local answers, i = {user, pass}, 0
+  local r = sasl(c, "LOGIN", nil, function() i = i + 1; return answers[i] end)
+  if not r.ok then fail(c, "AUTH", r, "AUTH LOGIN") end
+  return r
+end
+
+-- SASL CRAM-MD5 (RFC 2195): user SP hex(HMAC-MD5(password, challenge)).
+mechanisms["cram-md5"] = function(c, user, pass)
+  local done = false
+  local r = sasl(c, "CRAM-MD5", nil, function(ch)
+    if done or ch == "" then return nil end
+    done = true
+    return user .. " " .. hmac_md5(pass, ch)
+  end)
+  if not r.ok then fail(c, "AUTH", r, "AUTH CRAM-MD5") end
+  return r
+end
+
+-- Digest mechanisms never put the password on the wire, so they may run
+-- without TLS; the others need TLS or allow_plaintext_auth.
+local DIGEST = {apop = true, ["cram-md5"] = true}
+
+local function sasl_offered(caps, mech)
+  if type(caps.SASL) ~= "string" then return false end
+  for m in caps.SASL:gmatch("%S+") do
+    if m:upper() == mech:upper() then return true end
+  end
+  return false
+end
+
+-- choose picks the default: over TLS USER (when CAPA lists it, or there
+-- is no CAPA), SASL PLAIN, APOP; without TLS the digest ones first, APOP
+-- then SASL CRAM-MD5, then (only with allow_plaintext_auth) USER, PLAIN.
+local function choose(c)
+  local caps = c.caps or c:capa()
+  local nocapa = next(caps) == nil
+  local can = {
+    user = nocapa or caps.USER ~= nil,
+    plain = sasl_offered(caps, "PLAIN"),
+    apop = c.timestamp ~= nil,
+    ["cram-md5"] = sasl_offered(caps, "CRAM-MD5"),
+  }
+  local order = c.session.tls and {"user", "plain", "apop"} or {"apop", "cram-md5", "user", "plain"}
+  for _, m in ipairs(order) do
+    if can[m] and (c.session.tls or DIGEST[m] or c.opts.allow_plaintext_auth) then return m end
+  end
+  if not c.session.tls and not c.opts.allow_plaintext_auth then
+    rt.raise("usage", c.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it; APOP and CRAM-MD5 are not offered)", {stage = "AUTH"})
+  end
+  rt.raise("protocol", c.label .. ": the server offers no login method mailexpect knows", {stage = "AUTH"})
+end
+
+-- auth logs in with opts user/pass: auth = "user" (USER/PASS), "apop",
+-- "plain", "login" or "cram-md5" (SASL, RFC 5034), or the default (see
+-- choose). The password is registered as a secret; -v names the method.
 function Client:auth()
   local o = self.opts
   if not o.user then rt.raise("usage", "pop3: auth needs user =") end
   local pass = o.pass or ""
+  secret(pass)
   return timed(self, "auth", function()
-    local mech = o.auth and o.auth:lower()
-    if not mech then
-      mech = (self.timestamp and not self.session.tls) and "apop" or "user"
-    end
-    if mech ~= "apop" and not self.session.tls and not o.allow_plaintext_auth then
+    local mech = o.auth and o.auth:lower() or choose(self)
+    local fn = mechanisms[mech]
+    if not fn then rt.raise("usage", "pop3: unknown auth " .. tostring(o.auth) .. " (user, apop, plain, login, cram-md5)") end
+    if not self.session.tls and not DIGEST[mech] and not o.allow_plaintext_auth then
       rt.raise("usage", self.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it)", {stage = "AUTH"})
     end
     if self.session.tls and o.insecure then
@@ -167,35 +362,23 @@ function Client:auth()
     end
     rt.note(self.session, "AUTH mechanism " .. mech)
     self.auth_mechanism = mech
-    local r
-    if mech == "user" then
-      r = must(self, "USER", "USER " .. o.user)
-      r = self:cmd("PASS " .. pass, {secret = true})
-      if not r.ok then fail(self, "AUTH", r, "PASS") end
-    elseif mech == "apop" then
-      if not self.timestamp then rt.raise("protocol", self.label .. ": auth = \"apop\" but the greeting has no timestamp", {stage = "AUTH"}) end
-      r = self:cmd("APOP " .. o.user .. " " .. hex.encode(md5(self.timestamp .. pass)))
-      if not r.ok then fail(self, "AUTH", r, "APOP") end
-    elseif mech == "plain" then
-      local ir = base64.encode("\0" .. o.user .. "\0" .. pass)
-      self.session:sendline("AUTH PLAIN " .. ir, {secret = true})
-      local line = self.session:readline(self.timeouts.command)
-      if line == "+" or (line and line:sub(1, 2) == "+ ") then
-        -- a server that ignores the initial response asks for it (RFC 5034 4)
-        self.session:sendline(ir, {secret = true})
-        line = self.session:readline(self.timeouts.command)
-      end
-      r = status(line, self.label)
-      if not r.ok then fail(self, "AUTH", r, "AUTH PLAIN") end
-    else
-      rt.raise("usage", "pop3: unknown auth " .. mech .. " (user, apop, plain)")
-    end
+    local r = fn(self, o.user, pass)
+    self.caps = nil -- CAPA may differ after login (RFC 2449 5)
     return r
   end)
 end
 
+local function msgnum(n, what)
+  local k = tonumber(n)
+  if not k or k < 1 or k ~= math.floor(k) then
+    rt.raise("usage", string.format("pop3: %s: message number must be a whole number >= 1, got %s", what, tostring(n)))
+  end
+  return string.format("%d", k)
+end
+
+-- stat returns the message count and the maildrop size in octets.
 function Client:stat()
-  local r = must(self, "STAT", "STAT")
+  local r = must(self, "STAT")
   local n, octets = r.text:match("^(%d+)%s+(%d+)")
   if not n then rt.raise("protocol", self.label .. ": unparsable STAT reply: " .. r.text) end
   return tonumber(n), tonumber(octets)
@@ -204,70 +387,94 @@ end
 -- list: with n, the size of message n; without, {{n=, size=}, ...}.
 function Client:list(n)
   if n then
-    local r = must(self, "LIST", "LIST " .. n)
-    return tonumber(r.text:match("^%d+%s+(%d+)"))
+    local r = must(self, "LIST " .. msgnum(n, "list"))
+    local size = tonumber(r.text:match("^%d+%s+(%d+)"))
+    if not size then rt.raise("protocol", self.label .. ": unparsable LIST reply: " .. r.text) end
+    return size
   end
-  local r = must(self, "LIST", "LIST")
   local out = {}
-  for _, l in ipairs(r.lines) do
+  for _, l in ipairs(must(self, "LIST").lines) do
     local k, size = l:match("^(%d+)%s+(%d+)")
     if k then out[#out + 1] = {n = tonumber(k), size = tonumber(size)} end
   end
   return out
 end
 
+-- uidl: with n, the unique id of message n; without, {{n=, uid=}, ...}.
+-- UIDs are the only ids stable across sessions (RFC 1939 7).
 function Client:uidl(n)
   if n then
-    local r = must(self, "UIDL", "UIDL " .. n)
-    return r.text:match("^%d+%s+(%S+)")
+    local r = must(self, "UIDL " .. msgnum(n, "uidl"))
+    local uid = r.text:match("^%d+%s+(%S+)")
+    if not uid then rt.raise("protocol", self.label .. ": unparsable UIDL reply: " .. r.text) end
+    return uid
   end
-  local r = must(self, "UIDL", "UIDL")
   local out = {}
-  for _, l in ipairs(r.lines) do
+  for _, l in ipairs(must(self, "UIDL").lines) do
     local k, uid = l:match("^(%d+)%s+(%S+)")
     if k then out[#out + 1] = {n = tonumber(k), uid = uid} end
   end
   return out
 end
 
--- retr returns message n, unstuffed; with {file = path} it streams the
--- message to the file and returns its size in octets.
+-- retr returns message n, unstuffed, held once; with {file = path} it
+-- streams the message to the file (0600) and returns its size in octets.
 function Client:retr(n, o)
-  local r = timed(self, "retr", must, self, "RETR", "RETR " .. n, {file = o and o.file, timeout = o and o.timeout})
+  o = o or {}
+  local r = must(self, "RETR " .. msgnum(n, "retr"), {file = o.file, timeout = o.timeout})
+  if o.file then return r.octets end
   return r.body
 end
 
+-- top returns the headers, the blank line and the first `lines` body
+-- lines of message n (RFC 1939 7; 0 = headers only).
 function Client:top(n, lines)
-  return must(self, "TOP", "TOP " .. n .. " " .. (lines or 0)).body
-end
-
--- dele marks message n for deletion; it takes effect only at QUIT. Under
--- --dry-run it only records the number.
-function Client:dele(n)
-  self.deleted[#self.deleted + 1] = n
-  if rt.dry_run() then
-    rt.note(self.session, "dry-run: would DELE " .. n)
-    return {ok = true, status = "+OK", text = "dry-run", dry_run = true}
+  local k = tonumber(lines or 0)
+  if not k or k < 0 or k ~= math.floor(k) then
+    rt.raise("usage", "pop3: top: line count must be a whole number >= 0, got " .. tostring(lines))
   end
-  return must(self, "DELE", "DELE " .. n)
+  return must(self, string.format("TOP %s %d", msgnum(n, "top"), k)).body
 end
 
+-- dele marks message n for deletion; it takes effect only at QUIT (RFC
+-- 1939 6). Under --dry-run it only reports: the number is checked with
+-- LIST n (so a wrong number fails as DELE would) and recorded.
+function Client:dele(n)
+  local num = msgnum(n, "dele")
+  if rt.dry_run() then
+    for _, d in ipairs(self.deleted) do
+      if d == tonumber(num) then
+        fail(self, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
+      end
+    end
+    must(self, "LIST " .. num, {what = "DELE"})
+    self.deleted[#self.deleted + 1] = tonumber(num)
+    rt.note(self.session, "dry-run: would DELE " .. num)
+    return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted", dry_run = true}
+  end
+  local r = must(self, "DELE " .. num)
+  self.deleted[#self.deleted + 1] = tonumber(num)
+  return r
+end
+
+-- rset unmarks every message marked for deletion (RFC 1939 5).
 function Client:rset()
   self.deleted = {}
-  return must(self, "RSET", "RSET")
+  return must(self, "RSET")
 end
 
-function Client:noop() return must(self, "NOOP", "NOOP") end
+function Client:noop() return must(self, "NOOP") end
 
--- quit commits the deletions (RFC 1939 6). Under --dry-run the session
--- ends with RSET and a close instead, so nothing can be committed.
+-- quit commits the deletions (RFC 1939 6, the UPDATE state). Under
+-- --dry-run the session ends with RSET and a close instead: nothing can be
+-- committed.
 function Client:quit()
   if rt.dry_run() then
     pcall(self.cmd, self, "RSET")
     self.session:close()
-    return {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT"}
+    return {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT", dry_run = true}
   end
-  local r = self:cmd("QUIT")
+  local r = timed(self, "quit", self.cmd, self, "QUIT")
   self.session:close()
   if not r.ok then fail(self, "QUIT", r) end
   return r
@@ -275,11 +482,20 @@ end
 
 function Client:close() self.session:close() end
 
--- open = connect + STLS (per tls mode) + auth.
+-- open = connect + STLS (unless tls is "implicit" or "none") + auth (when
+-- user is given). A failure after connecting closes the session without
+-- QUIT, so nothing is ever committed by a failed open.
 function M.open(o)
+  o = o or {}
   local c = M.connect(o)
-  if c.tlsmode == "starttls" then c:stls() end
-  if o.user then c:auth() end
+  local ok, err = pcall(function()
+    if c.tlsmode == "starttls" then c:stls() end
+    if o.user then c:auth() end
+  end)
+  if not ok then
+    c.session:close()
+    error(err, 0)
+  end
   return c
 end
 

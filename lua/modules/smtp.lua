@@ -1,8 +1,15 @@
 -- smtp: SMTP (RFC 5321), ESMTP submission (RFC 6409) and LMTP (RFC 2033)
 -- client steps on top of the session primitives. Reply framing (ddd-/ddd)
--- is done in Go by s:reply(); this module reads like the RFC: connect and
--- greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, RSET, QUIT.
+-- is done in Go by s:reply(); this module reads like the RFCs: greeting,
+-- EHLO, STARTTLS (RFC 3207), AUTH (RFC 4954), MAIL, RCPT, DATA, RSET, QUIT,
+-- with SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), DSN
+-- (RFC 3461) parameters and PIPELINING (RFC 2920).
 local rt = require "mailexpect.internal"
+
+-- The globals this module uses, captured once: a script that later
+-- assigns to one of them must not change how credentials are handled.
+local connect, now, time, base64, md5, hmac_md5, secret, json =
+      connect, now, time, base64, md5, hmac_md5, secret, json
 
 local M = {}
 local Client = {}
@@ -10,15 +17,54 @@ Client.__index = Client
 
 local DEFAULT_PORTS = {smtp = 25, submission = 587, smtps = 465, lmtp = 24}
 
--- reply_ok: 2xx (and 3xx where the step expects an intermediate reply).
-local function is2(r) return r.code >= 200 and r.code < 300 end
-
-local function fail(c, stage, r, what)
-  local msg = string.format("%s: %s refused: %d %s", c.label, what or stage, r.code, (r.text:gsub("\n", " / ")))
-  rt.raise("reply", msg, {reply = r, stage = stage})
+-- Options are checked by name: a typo such as insecur = true must not
+-- silently verify, nor alow_plaintext_auth silently refuse.
+local function known(names)
+  local set = {}
+  for _, n in ipairs(names) do set[n] = true end
+  set[1] = table.concat(names, ", ")
+  return set
 end
 
--- timed runs fn and records its duration in c.timings[name].
+local OPEN_OPTS = known{"url", "host", "port", "helo", "user", "pass", "auth", "authzid", "token",
+  "tls", "lmtp", "allow_plaintext_auth", "pipelining", "timeout", "connect_timeout", "timeouts",
+  "servername", "insecure", "ca_file", "match_max", "label"}
+local SEND_OPTS = known{"from", "to", "subject", "body", "headers", "raw", "params", "rcpt_params",
+  "allow_partial", "pipelining"}
+
+local function check_opts(o, fname, set)
+  if type(o) ~= "table" then
+    rt.raise("usage", string.format("%s: expected an options table, got %s", fname, type(o)))
+  end
+  for k in pairs(o) do
+    if type(k) ~= "string" or not set[k] then
+      rt.raise("usage", string.format("%s: unknown option '%s' (known: %s)", fname, tostring(k), set[1]))
+    end
+  end
+end
+
+local function is2(r) return r.code >= 200 and r.code < 300 end
+
+-- checked drops an enhanced code that does not agree with the basic code:
+-- RFC 2034 4 says a 2xx reply carries 2.X.X, 4xx 4.X.X, 5xx 5.X.X, and 3xx
+-- none. (The RFC 3463 syntax itself is checked in Go.)
+local function checked(r)
+  if r.enhanced and r.enhanced:sub(1, 1) ~= tostring(r.code):sub(1, 1) then r.enhanced = nil end
+  return r
+end
+
+local function reply(c, timeout)
+  return checked(c.session:reply(timeout or c.timeouts.command))
+end
+
+local function oneline(r) return (r.text:gsub("\n", " / ")) end
+
+local function fail(c, stage, r, what)
+  rt.raise("reply", string.format("%s: %s refused: %d %s", c.label, what or stage, r.code, oneline(r)),
+           {reply = r, stage = stage})
+end
+
+-- timed runs fn and adds its duration to c.timings[name].
 local function timed(c, name, fn, ...)
   local t0 = now()
   local a, b, d = fn(...)
@@ -27,9 +73,9 @@ local function timed(c, name, fn, ...)
 end
 
 -- resolve works out the address, TLS mode and LMTP-ness of o: url =
--- "smtp://host[:port]" (submission, smtps, lmtp too) or host/port.
--- The default TLS mode is implicit for smtps and port 465, else STARTTLS
--- (required); "none" must be said.
+-- "smtp://host[:port]" (submission, smtps, lmtp too) or host/port. The
+-- default TLS mode is implicit for smtps and port 465 (RFC 8314), else
+-- STARTTLS, required; "none" must be said.
 local function resolve(o)
   local a
   if o.url then
@@ -49,7 +95,7 @@ local function resolve(o)
   if tls ~= "implicit" and tls ~= "starttls" and tls ~= "none" then
     rt.raise("usage", "smtp: tls must be \"implicit\", \"starttls\" or \"none\", got " .. tostring(tls))
   end
-  return a.hostport, tls, (o.lmtp or a.scheme == "lmtp")
+  return a.hostport, tls, (o.lmtp or a.scheme == "lmtp") and true or false
 end
 
 local function session_opts(o, tls)
@@ -61,227 +107,411 @@ local function session_opts(o, tls)
   }
 end
 
--- M.connect opens the connection and reads the greeting (RFC 5321 3.1):
--- 220 is a welcome, 554 (or 521, RFC 7504) a refusal.
+-- parse_ehlo turns EHLO reply lines 2..n (RFC 5321 4.1.1.1) into caps:
+-- keyword upper-cased -> parameter string, or true when it has none.
+-- Keywords are case-insensitive. "AUTH=PLAIN LOGIN", the pre-RFC 2554
+-- form some servers still send next to or instead of "AUTH", is merged
+-- into AUTH without duplicates.
+local function parse_ehlo(r)
+  local caps = {}
+  local auth, seen = {}, {}
+  for i = 2, #r.lines do
+    local kw, params = r.lines[i]:match("^([%w][%w%-=]*)%s*(.-)%s*$")
+    if kw then
+      local legacy = kw:match("^[Aa][Uu][Tt][Hh]=(.+)$")
+      if legacy then kw, params = "AUTH", legacy .. " " .. params end
+      kw = kw:upper()
+      if kw == "AUTH" then
+        for m in params:gmatch("%S+") do
+          m = m:upper()
+          if not seen[m] then seen[m] = true; auth[#auth + 1] = m end
+        end
+      else
+        caps[kw] = (params ~= "" and params) or true
+      end
+    end
+  end
+  if #auth > 0 then caps.AUTH = table.concat(auth, " ") end
+  return caps
+end
+
+-- track follows the transaction state (RFC 5321 4.1.4) from the replies,
+-- whichever way the commands went out (helpers, c:cmd, a pipelined
+-- group), so that DATA knows how many LMTP replies to read.
+local function track(c, verb, r)
+  if verb == "MAIL" and is2(r) then c.accepted = 0
+  elseif verb == "RCPT" and is2(r) then c.accepted = (c.accepted or 0) + 1
+  elseif (verb == "RSET" or verb == "EHLO" or verb == "HELO" or verb == "LHLO") and is2(r) then c.accepted = nil
+  end
+end
+
+local function verb_of(line) return (line:match("^(%a+)") or ""):upper() end
+
+-- M.connect opens the connection and reads the greeting (RFC 5321 3.1),
+-- which may span several lines. 220 is a welcome; anything else refuses
+-- the session: after 554 the client should still say QUIT, after 421 or
+-- 521 (RFC 7504) the server is closing anyway.
 function M.connect(o)
   o = o or {}
+  check_opts(o, "smtp.connect", OPEN_OPTS)
   local addr, tls, lmtp = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, lmtp = lmtp, caps = {}, timings = {},
                           timeouts = o.timeouts or {}, label = o.label or addr}, Client)
   c.session = timed(c, "connect", connect, addr, session_opts(o, tls))
-  c.greeting = timed(c, "greeting", function() return c.session:reply(c.timeouts.greeting) end)
+  c.greeting = timed(c, "greeting", reply, c, c.timeouts.greeting)
   if c.greeting.code ~= 220 then
-    pcall(function() c.session:sendline("QUIT") end)
+    if c.greeting.code ~= 421 and c.greeting.code ~= 521 then
+      pcall(function()
+        c.session:sendline("QUIT")
+        c.session:reply(2)
+      end)
+    end
     c.session:close()
-    fail(c, "greeting", c.greeting, "connection")
+    rt.raise("reply", string.format("%s: the server refused the session in its greeting: %d %s",
+             c.label, c.greeting.code, oneline(c.greeting)), {reply = c.greeting, stage = "greeting"})
   end
   return c
 end
 
--- cmd sends one command line and returns the reply; 4xx/5xx are returned,
--- not raised. Options: secret (mask the line), timeout.
+-- cmd sends one command line and returns the reply; 4xx and 5xx replies
+-- are returned, never raised (only a broken connection or a timeout
+-- raises). Options: secret (mask the line in transcripts), timeout. An
+-- accepted EHLO/LHLO/HELO also refreshes c.caps, so c:send after a raw
+-- EHLO knows SIZE and PIPELINING.
 function Client:cmd(line, o)
   o = o or {}
   self.session:sendline(line, {secret = o.secret})
-  return self.session:reply(o.timeout or self.timeouts.command)
-end
-
--- parse_ehlo turns EHLO reply lines 2..n into caps: keyword upper-cased ->
--- parameter string, or true when the keyword has none. "AUTH=PLAIN" (the
--- pre-RFC form some servers still send) is merged into AUTH.
-local function parse_ehlo(r)
-  local caps = {}
-  for i = 2, #r.lines do
-    local kw, params = r.lines[i]:match("^([%w%-=]+)%s*(.*)$")
-    if kw then
-      local legacy = kw:match("^[Aa][Uu][Tt][Hh]=(.+)$")
-      if legacy then
-        kw, params = "AUTH", legacy .. (params ~= "" and (" " .. params) or "")
-        if caps.AUTH and caps.AUTH ~= true then params = caps.AUTH .. " " .. params end
-      end
-      kw = kw:upper()
-      caps[kw] = (params ~= "" and params) or (caps[kw] or true)
-    end
+  local r = reply(self, o.timeout)
+  local verb = verb_of(line)
+  if is2(r) and (verb == "EHLO" or verb == "LHLO") then
+    self.caps, self.ehlo_reply = parse_ehlo(r), r
+  elseif is2(r) and verb == "HELO" then
+    self.caps, self.ehlo_reply = {}, r
   end
-  return caps
+  track(self, verb, r)
+  return r
 end
 
--- ehlo says hello (LHLO for LMTP); a server that does not know EHLO (500,
--- 502) gets HELO, with no extensions.
+-- ehlo says hello (LHLO for LMTP, RFC 2033 4.1). A server that does not
+-- know EHLO answers 500 or 502 and gets HELO, without extensions (RFC 5321
+-- 3.2). LMTP has no HELO.
 function Client:ehlo(name)
-  name = name or self.opts.helo or "localhost"
+  name = name or self.helo_name or self.opts.helo or "localhost"
+  self.helo_name = name
   return timed(self, "ehlo", function()
     local verb = self.lmtp and "LHLO" or "EHLO"
     local r = self:cmd(verb .. " " .. name)
-    if is2(r) then
-      self.caps = parse_ehlo(r)
-      self.ehlo_reply = r
-      return r
-    end
+    if is2(r) then return r end
     if not self.lmtp and (r.code == 500 or r.code == 502) then
-      r = self:cmd("HELO " .. name)
-      if is2(r) then self.caps = {}; self.ehlo_reply = r; return r end
+      r, verb = self:cmd("HELO " .. name), "HELO"
+      if is2(r) then return r end
     end
-    fail(self, verb, r)
+    fail(self, verb, r, verb)
   end)
 end
 
--- starttls upgrades the connection (RFC 3207). What the server advertised
--- before TLS is void afterwards, so EHLO is sent again.
+-- starttls upgrades the connection (RFC 3207 4). It is sent only when
+-- EHLO offered it: a server that does not is an error, never a silent
+-- fallback to plaintext. The Go side refuses bytes the server sent after
+-- its go-ahead (CVE-2011-0411 class). Everything learnt before TLS is
+-- void (RFC 3207 4.2), so EHLO is sent again; both replies are returned.
 function Client:starttls()
-  return timed(self, "starttls", function()
+  if self.session.tls then rt.raise("usage", self.label .. ": the session is already encrypted") end
+  if not self.ehlo_reply then rt.raise("usage", self.label .. ": STARTTLS needs c:ehlo() first (it must be advertised)") end
+  local r = timed(self, "starttls", function()
     if not self.caps.STARTTLS then
-      rt.raise("tls", self.label .. ": the server does not offer STARTTLS (tls = \"none\" must be said to go on without TLS)", {stage = "STARTTLS"})
+      rt.raise("tls", self.label .. ": the server does not offer STARTTLS (tls = \"none\" must be said to go on without TLS)",
+               {stage = "STARTTLS"})
     end
     local r = self:cmd("STARTTLS")
     if r.code ~= 220 then fail(self, "STARTTLS", r) end
     self.session:starttls()
-    self.caps = {}
-    self.ehlo_reply = nil
+    self.caps, self.ehlo_reply = {}, nil
     return r
-  end), self:ehlo()
+  end)
+  return r, self:ehlo()
 end
 
--- AUTH mechanisms in order of preference when the script names none. PLAIN
--- first: one round trip, supported everywhere, and it only ever travels
--- over TLS unless allow_plaintext_auth. Without TLS CRAM-MD5 goes first,
--- since it does not expose the password.
+-- Mechanisms in order of preference when the script names none (the first
+-- the server advertises wins). Over TLS, PLAIN first: one round trip, and
+-- supported everywhere. Without TLS (only with allow_plaintext_auth),
+-- CRAM-MD5 first, since it never puts the password on the wire.
+-- XOAUTH2 is chosen when token = is given.
 local ORDER_TLS = {"PLAIN", "LOGIN", "CRAM-MD5"}
+-- CRAM-MD5 sends a digest of the password with a one-time challenge, never
+-- the password, so it may run without TLS (like POP3 APOP).
+local DIGEST = {["CRAM-MD5"] = true}
 local ORDER_PLAIN = {"CRAM-MD5", "PLAIN", "LOGIN"}
 
 local function offered(caps, mech)
   if type(caps.AUTH) ~= "string" then return false end
   for m in caps.AUTH:gmatch("%S+") do
-    if m:upper() == mech then return true end
+    if m == mech then return true end
   end
   return false
 end
 
 local function choose_mech(c)
   local want = c.opts.auth
-  if want then return want:upper() end
-  if c.opts.token then return "XOAUTH2" end
-  local order = c.session.tls and ORDER_TLS or ORDER_PLAIN
-  for _, m in ipairs(order) do
-    if offered(c.caps, m) then return m end
+  if want then
+    want = want:upper()
+    if not offered(c.caps, want) then
+      rt.raise("protocol", string.format("%s: auth = %q but the server does not offer it (AUTH %s)",
+               c.label, c.opts.auth, tostring(c.caps.AUTH or "not advertised")), {stage = "AUTH"})
+    end
+    return want
   end
-  rt.raise("protocol", c.label .. ": the server offers no AUTH mechanism mailexpect knows (AUTH " .. tostring(c.caps.AUTH or "not advertised") .. ")", {stage = "AUTH"})
+  if c.opts.token then return "XOAUTH2" end
+  local tls, allow = c.session.tls ~= nil, c.opts.allow_plaintext_auth
+  for _, m in ipairs(tls and ORDER_TLS or ORDER_PLAIN) do
+    if offered(c.caps, m) and (tls or allow or DIGEST[m]) then return m end
+  end
+  if not tls and not allow and c.caps.AUTH then
+    rt.raise("usage", c.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it; CRAM-MD5 is not offered)",
+             {stage = "AUTH"})
+  end
+  rt.raise("protocol", string.format("%s: the server offers no AUTH mechanism mailexpect knows (AUTH %s)",
+           c.label, tostring(c.caps.AUTH or "not advertised")), {stage = "AUTH"})
 end
 
--- continue answers a 334 challenge; the answer is always secret.
+-- answer sends a response to a 334 challenge; it is always secret.
 local function answer(c, payload)
   c.session:sendline(payload, {secret = true})
-  return c.session:reply(c.timeouts.command)
+  return reply(c)
+end
+
+-- cancel ends an exchange the client cannot go on with ("*", RFC 4954 4;
+-- the server answers 501) and raises a protocol error.
+local function cancel(c, why)
+  pcall(answer, c, "*")
+  rt.raise("protocol", c.label .. ": AUTH cancelled: " .. why, {stage = "AUTH"})
+end
+
+-- start sends "AUTH mech initial-response". The initial response rides on
+-- the command unless the line would exceed 512 octets (RFC 4954 4, RFC
+-- 5321 4.5.3.1.4): then it goes after the server's empty "334 ". A server
+-- that does not take initial responses asks for it with an empty 334.
+local function start(c, mech, ir)
+  local line = "AUTH " .. mech .. " " .. (ir == "" and "=" or ir)
+  local r
+  if #line + 2 > 512 then
+    r = c:cmd("AUTH " .. mech)
+    if r.code ~= 334 then return r end
+    return answer(c, ir)
+  end
+  r = c:cmd(line, {secret = true})
+  if r.code == 334 and r.text == "" then r = answer(c, ir) end
+  return r
 end
 
 local mechanisms = {}
 
+-- PLAIN (RFC 4616): authzid NUL authcid NUL passwd.
 function mechanisms.PLAIN(c, user, pass)
-  local ir = base64.encode("\0" .. user .. "\0" .. pass)
-  local r = c:cmd("AUTH PLAIN " .. ir, {secret = true})
-  if r.code == 334 then r = answer(c, ir) end -- servers that refuse an initial response
-  return r
+  return start(c, "PLAIN", base64.encode((c.opts.authzid or "") .. "\0" .. user .. "\0" .. pass))
 end
 
+-- LOGIN (draft-murchison-sasl-login): two 334 prompts, user name then
+-- password, whatever their (often bare) text says.
 function mechanisms.LOGIN(c, user, pass)
   local r = c:cmd("AUTH LOGIN")
   if r.code ~= 334 then return r end
-  r = answer(c, base64.encode(user))
+  c.session:sendline(base64.encode(user))
+  r = reply(c)
   if r.code ~= 334 then return r end
-  return answer(c, base64.encode(pass))
+  r = answer(c, base64.encode(pass))
+  if r.code == 334 then cancel(c, "a third 334 challenge to AUTH LOGIN") end
+  return r
 end
 
+-- CRAM-MD5 (RFC 2195): user SP hex(HMAC-MD5(password, challenge)).
 mechanisms["CRAM-MD5"] = function(c, user, pass)
   local r = c:cmd("AUTH CRAM-MD5")
   if r.code ~= 334 then return r end
   local challenge = base64.decode(r.text)
-  return answer(c, base64.encode(user .. " " .. hmac_md5(pass, challenge)))
+  if not challenge or challenge == "" then cancel(c, "CRAM-MD5 challenge is not base64: " .. string.format("%q", r.text)) end
+  r = answer(c, base64.encode(user .. " " .. hmac_md5(pass, challenge)))
+  if r.code == 334 then cancel(c, "a second 334 challenge to AUTH CRAM-MD5") end
+  return r
 end
 
+-- XOAUTH2 (Google's SASL mechanism): user=U ^A auth=Bearer T ^A ^A. A
+-- refusal comes as a 334 whose text is base64 JSON ({"status": "401",
+-- ...}); the client answers with an empty line and gets the final 535.
 function mechanisms.XOAUTH2(c, user, _, token)
   if not token then rt.raise("usage", "smtp: auth = \"xoauth2\" needs token =") end
-  local r = c:cmd("AUTH XOAUTH2 " .. base64.encode("user=" .. user .. "\1auth=Bearer " .. token .. "\1\1"), {secret = true})
+  local r = start(c, "XOAUTH2", base64.encode("user=" .. user .. "\1auth=Bearer " .. token .. "\1\1"))
   if r.code == 334 then
-    -- The error arrives as a base64 JSON challenge; an empty answer ends it.
-    c.last_auth_error = base64.decode(r.text)
+    local detail = base64.decode(r.text) or r.text
+    c.auth_error = (json.decode(detail)) or detail
     r = answer(c, "")
+    if r.code == 334 then cancel(c, "XOAUTH2 error challenge not followed by a final reply") end
+    r.auth_error = c.auth_error
   end
   return r
 end
 
--- auth authenticates (RFC 4954) with o.user / o.pass (or token). Passwords
--- never travel in clear unless allow_plaintext_auth = true.
+-- auth authenticates (RFC 4954) with opts user/pass (or token). Passwords
+-- never travel in clear unless allow_plaintext_auth = true: without TLS
+-- only CRAM-MD5 is allowed, anything else is refused before a byte is
+-- sent. The password and token are
+-- registered as secrets, so they (and their base64 forms) never reach a
+-- transcript, and every line carrying them is sent marked secret.
 function Client:auth()
   local o = self.opts
-  local user, pass = o.user, o.pass
+  local user = o.user
   if not user then rt.raise("usage", "smtp: auth needs user =") end
+  if o.pass then secret(o.pass) end
+  if o.token then secret(o.token) end
   return timed(self, "auth", function()
-    if not self.session.tls and not o.allow_plaintext_auth then
-      rt.raise("usage", self.label .. ": refusing to send credentials without TLS (allow_plaintext_auth = true permits it)", {stage = "AUTH"})
+    local mech = choose_mech(self)
+    if not self.session.tls and not o.allow_plaintext_auth and not DIGEST[mech] then
+      rt.raise("usage", self.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it)",
+               {stage = "AUTH"})
     end
     if self.session.tls and o.insecure then
       rt.warn(self.label .. ": sending credentials over TLS without certificate verification (insecure = true)")
     end
-    local mech = choose_mech(self)
     local fn = mechanisms[mech]
     if not fn then rt.raise("usage", "smtp: unknown auth mechanism " .. mech .. " (plain, login, cram-md5, xoauth2)") end
     rt.note(self.session, "AUTH mechanism " .. mech)
     self.auth_mechanism = mech
-    local r = fn(self, user, pass or "", o.token)
+    local r = fn(self, user, o.pass or "", o.token)
     if r.code ~= 235 then fail(self, "AUTH", r, "AUTH " .. mech) end
     return r
   end)
 end
 
-local function params_string(params)
-  if not params then return "" end
+-- Which EHLO keyword a MAIL/RCPT parameter needs (RFC 1870, 6152, 6531,
+-- 3461, 3030 for BINARYMIME). A parameter the server did not advertise is
+-- refused before sending; c:cmd sends anything.
+local PARAM_EXT = {SIZE = "SIZE", BODY = "8BITMIME", SMTPUTF8 = "SMTPUTF8",
+                   RET = "DSN", ENVID = "DSN", NOTIFY = "DSN", ORCPT = "DSN",
+                   REQUIRETLS = "REQUIRETLS", AUTH = "AUTH"}
+
+local function params_string(c, params, verb)
+  if params == nil then return "" end
   if type(params) == "string" then return params ~= "" and (" " .. params) or "" end
+  if type(params) ~= "table" then rt.raise("usage", verb .. ": params must be a table or a string") end
   local keys, out = {}, {}
-  for k in pairs(params) do keys[#keys + 1] = k end
+  for k, v in pairs(params) do
+    if type(k) ~= "string" or not k:match("^%w[%w%-]*$") then
+      rt.raise("usage", verb .. ": bad parameter name " .. tostring(k))
+    end
+    if v ~= false then keys[#keys + 1] = k end
+  end
   table.sort(keys)
   for _, k in ipairs(keys) do
-    local v = params[k]
-    out[#out + 1] = (v == true) and k:upper() or (k:upper() .. "=" .. tostring(v))
+    local v, K = params[k], k:upper()
+    local ext = PARAM_EXT[K]
+    if K == "BODY" and tostring(v):upper() == "BINARYMIME" then ext = "BINARYMIME" end
+    if ext and not c.caps[ext] then
+      rt.raise("usage", string.format("%s: parameter %s needs the %s extension, which the server does not offer (c:cmd sends it anyway)", verb, K, ext))
+    end
+    if v == true then
+      out[#out + 1] = K
+    else
+      v = tostring(v)
+      -- esmtp-value (RFC 5321 4.1.2): no space, no "=", no control characters
+      if v == "" or v:find("[%s=%c]") then
+        rt.raise("usage", string.format("%s: bad value for %s: %q", verb, K, v))
+      end
+      out[#out + 1] = K .. "=" .. v
+    end
   end
   return #out > 0 and (" " .. table.concat(out, " ")) or ""
 end
 
--- mail starts a transaction (RFC 5321 3.3). params: string or table
--- ({SIZE = n, BODY = "8BITMIME", SMTPUTF8 = true, RET = "HDRS"}).
+-- path renders an address as a reverse- or forward-path: "<a@b>", "<>" for
+-- the null sender. Angle brackets given by the caller are not doubled.
+local function path(addr, what)
+  if type(addr) ~= "string" then rt.raise("usage", what .. ": address must be a string, got " .. type(addr)) end
+  local inner = addr:match("^<(.*)>$") or addr
+  if inner:find("[<>]") then rt.raise("usage", what .. ": bad address " .. string.format("%q", addr)) end
+  return "<" .. inner .. ">"
+end
+
+local function size_limit(c)
+  local n = tonumber(type(c.caps.SIZE) == "string" and c.caps.SIZE:match("^%d+") or nil)
+  if n and n > 0 then return n end -- SIZE 0 or without a number: no fixed limit (RFC 1870 4)
+end
+
+local function too_big(c, size)
+  local limit = size_limit(c)
+  if limit and size > limit then
+    rt.raise("usage", string.format("%s: message of %d bytes exceeds the server's SIZE limit of %d; not sent", c.label, size, limit),
+             {stage = "MAIL"})
+  end
+end
+
+local function mail_line(c, from, params)
+  if type(params) == "table" and tonumber(params.SIZE) then too_big(c, tonumber(params.SIZE)) end
+  return "MAIL FROM:" .. path(from or "", "MAIL") .. params_string(c, params, "MAIL")
+end
+
+local function rcpt_line(c, to, params)
+  return "RCPT TO:" .. path(to, "RCPT") .. params_string(c, params, "RCPT")
+end
+
+-- mail starts a transaction (RFC 5321 3.3). params: a table ({SIZE = n,
+-- BODY = "8BITMIME", SMTPUTF8 = true, RET = "HDRS", ENVID = "x"}) or a
+-- string sent as is.
 function Client:mail(from, params)
   return timed(self, "mail", function()
-    local r = self:cmd("MAIL FROM:<" .. (from or "") .. ">" .. params_string(params))
-    if not is2(r) then fail(self, "MAIL", r, "MAIL FROM:<" .. (from or "") .. ">") end
+    local line = mail_line(self, from, params)
+    local r = self:cmd(line)
+    if not is2(r) then fail(self, "MAIL", r, line:match("^MAIL FROM:%S*")) end
     return r
   end)
 end
 
-function Client:rcpt(to, params, raw)
+-- rcpt adds a recipient; params e.g. {NOTIFY = "SUCCESS,FAILURE"}.
+function Client:rcpt(to, params)
   return timed(self, "rcpt", function()
-    local r = self:cmd("RCPT TO:<" .. to .. ">" .. params_string(params))
-    if not raw and not is2(r) then fail(self, "RCPT", r, "RCPT TO:<" .. to .. ">") end
+    local line = rcpt_line(self, to, params)
+    local r = self:cmd(line)
+    if not is2(r) then fail(self, "RCPT", r, line:match("^RCPT TO:%S*")) end
     return r
   end)
 end
 
--- data sends the message (RFC 5321 4.1.1.4): 354, then the dot-stuffed
--- body. For LMTP there is one reply per accepted recipient (RFC 2033 4.2):
--- data returns them as an array.
-function Client:data(msg, nrcpt)
+-- finish reads the verdict after the final dot (RFC 5321 4.1.1.4): one
+-- reply, or for LMTP one per accepted recipient, in RCPT order (RFC 2033
+-- 4.2). Timeout: timeouts.data_end, else the session's.
+local function finish(c, n)
+  local t = c.timeouts.data_end
+  if not c.lmtp then return reply(c, t) end
+  local replies = {}
+  for i = 1, n do replies[i] = reply(c, t) end
+  c.accepted = nil
+  return replies
+end
+
+-- data sends DATA, waits for 354, then the message: line ends made CRLF,
+-- leading dots doubled, ended by CRLF.CRLF (s:send_dot). SMTP: returns
+-- the final reply, raising when it refuses. LMTP: returns the array of
+-- per-recipient replies (also kept in c.data_replies), raising with the
+-- first refusal unless {allow_partial = true} and at least one succeeded.
+function Client:data(msg, o)
+  if type(msg) ~= "string" then rt.raise("usage", "c:data: message must be a string") end
   return timed(self, "data", function()
+    local n = self.accepted or 0
     local r = self:cmd("DATA")
     if r.code ~= 354 then fail(self, "DATA", r) end
     self.session:send_dot(msg)
-    if self.lmtp then
-      local replies = {}
-      for i = 1, (nrcpt or 1) do
-        replies[i] = self.session:reply(self.timeouts.data_end or 600)
-      end
-      return replies
+    local fin = finish(self, n)
+    if not self.lmtp then
+      self.accepted = nil
+      if not is2(fin) then fail(self, "DATA", fin, "message") end
+      return fin
     end
-    r = self.session:reply(self.timeouts.data_end or 600)
-    if not is2(r) then fail(self, "DATA", r, "message") end
-    return r
+    self.data_replies = fin
+    local okn, first_bad = 0, nil
+    for _, x in ipairs(fin) do
+      if is2(x) then okn = okn + 1 else first_bad = first_bad or x end
+    end
+    if first_bad and (okn == 0 or not (o and o.allow_partial)) then fail(self, "DATA", first_bad, "message") end
+    return fin
   end)
 end
 
@@ -293,81 +523,295 @@ end
 
 function Client:noop() return self:cmd("NOOP") end
 
--- quit ends the session politely; a server that just closes is fine.
+-- quit ends the session politely (RFC 5321 4.1.1.10); a server that just
+-- closes is fine. Returns the 221 reply, or nil.
 function Client:quit()
-  local ok, r = pcall(function() return timed(self, "quit", self.cmd, self, "QUIT") end)
+  local ok, r = pcall(timed, self, "quit", self.cmd, self, "QUIT")
   self.session:close()
   if ok then return r end
 end
 
 function Client:close() self.session:close() end
 
--- message builds an RFC 5322 message from o: headers are ordered; Date
--- and Message-ID are added when missing.
-local function header_value_ok(v)
-  return not tostring(v):find("[\r\n]")
+-- Message building (RFC 5322). Headers are kept in the given order; From,
+-- To and Subject made from the fields come first when the headers list
+-- lacks them; Date and Message-ID are added at the end when missing.
+local function add_header(out, have, name, value)
+  if type(name) ~= "string" or not name:match("^[!-9;-~]+$") then
+    rt.raise("usage", "smtp: bad header name " .. string.format("%q", tostring(name)))
+  end
+  value = tostring(value)
+  if value:find("[\r\n%z]") then
+    rt.raise("injection", "smtp: header " .. name .. " contains CR, LF or NUL")
+  end
+  out[#out + 1] = name .. ": " .. value
+  have[name:lower()] = true
+end
+
+local function recipients(to)
+  if type(to) == "string" then return {to} end
+  if type(to) ~= "table" then rt.raise("usage", "smtp: to = must be an address or a list of addresses") end
+  return to
 end
 
 function M.message(o)
-  local headers = {}
-  local have = {}
-  local function add(name, value)
-    if not header_value_ok(value) then rt.raise("injection", "smtp: header " .. name .. " contains CR or LF") end
-    headers[#headers + 1] = name .. ": " .. tostring(value)
-    have[name:lower()] = true
+  local given = {}
+  for _, h in ipairs(o.headers or {}) do
+    if type(h) ~= "table" then rt.raise("usage", "smtp: headers must be a list of {name, value} pairs") end
+    given[tostring(h[1]):lower()] = true
   end
-  for _, h in ipairs(o.headers or {}) do add(h[1], h[2]) end
-  if not have.from and o.from then add("From", o.header_from or ("<" .. o.from .. ">")) end
-  if not have.to and o.to then
-    local to = type(o.to) == "table" and o.to or {o.to}
+  local out, have = {}, {}
+  if not given.from and o.from and o.from ~= "" then add_header(out, have, "From", path(o.from, "From")) end
+  if not given.to and o.to then
     local list = {}
-    for i, a in ipairs(to) do list[i] = "<" .. a .. ">" end
-    add("To", table.concat(list, ", "))
+    for i, a in ipairs(recipients(o.to)) do list[i] = path(a, "To") end
+    add_header(out, have, "To", table.concat(list, ", "))
   end
-  if not have.subject and o.subject then add("Subject", o.subject) end
-  if not have.date then add("Date", rt.date()) end
+  if not given.subject and o.subject then add_header(out, have, "Subject", o.subject) end
+  for _, h in ipairs(o.headers or {}) do add_header(out, have, h[1], h[2]) end
+  if not have.date then add_header(out, have, "Date", rt.date()) end
   if not have["message-id"] then
-    local domain = (o.from or ""):match("@([^>]+)$") or "mailexpect.invalid"
-    add("Message-ID", string.format("<%s.%d@%s>", md5(tostring(now()) .. tostring(math.random())):sub(1, 16), math.floor(time()), domain))
+    local domain = (o.from or ""):match("@([^>@]+)>?$") or "mailexpect.invalid"
+    add_header(out, have, "Message-ID", string.format("<%s.%d@%s>",
+      md5(tostring(now()) .. tostring(time()) .. tostring(math.random())):sub(1, 16), math.floor(time()), domain))
   end
-  local body = o.body or ""
-  return table.concat(headers, "\r\n") .. "\r\n\r\n" .. body
+  return table.concat(out, "\r\n") .. "\r\n\r\n" .. (o.body or "")
 end
 
--- send is MAIL + RCPT for each recipient + DATA. It raises on a refused
--- RCPT unless allow_partial, in which case it returns the data reply and
--- one reply per RCPT.
+-- wire_size is the message size as RFC 1870 counts it: octets after line
+-- ends are made CRLF, without the added dots and the final dot line.
+local function wire_size(msg)
+  local n, i = #msg, 1
+  while true do
+    local s = msg:find("[\r\n]", i)
+    if not s then return n end
+    if msg:byte(s) == 13 and msg:byte(s + 1) == 10 then
+      i = s + 2
+    else
+      n, i = n + 1, s + 1 -- a bare CR or LF becomes CRLF
+    end
+  end
+end
+
+-- fail_all raises when no recipient was accepted, with the first refusal.
+local function fail_all(c, rlines, rcpts)
+  for i, r in ipairs(rcpts) do
+    if not is2(r) then
+      rt.raise("reply", string.format("%s: every recipient was refused; %s: %d %s", c.label,
+               rlines[i]:match("^RCPT TO:%S*"), r.code, oneline(r)), {reply = r, stage = "RCPT"})
+    end
+  end
+end
+
+local function utf8_addr(a) return a:find("[\128-\255]") ~= nil end
+
+-- send_group writes MAIL, every RCPT and DATA as one group (RFC 2920 3.1:
+-- DATA may end a group) and maps the replies to the commands by position.
+-- Returns the MAIL reply, the RCPT replies and the DATA reply.
+local function send_group(c, mline, rlines)
+  local lines = {mline}
+  for i, l in ipairs(rlines) do lines[i + 1] = l end
+  lines[#lines + 1] = "DATA"
+  for _, l in ipairs(lines) do
+    if l:find("[\r\n%z]") then rt.raise("injection", "smtp: refusing to send a command containing CR, LF or NUL") end
+  end
+  local t0 = now()
+  c.session:send(table.concat(lines, "\r\n") .. "\r\n")
+  local mr = reply(c)
+  track(c, "MAIL", mr)
+  local t1 = now()
+  c.timings.mail = (c.timings.mail or 0) + (t1 - t0)
+  local rr = {}
+  for i = 1, #rlines do
+    rr[i] = reply(c)
+    track(c, "RCPT", rr[i])
+  end
+  local t2 = now()
+  c.timings.rcpt = (c.timings.rcpt or 0) + (t2 - t1)
+  local dr = reply(c)
+  c.timings.data = (c.timings.data or 0) + (now() - t2)
+  c.pipelined = true
+  return mr, rr, dr
+end
+
+-- send is MAIL, RCPT per recipient, DATA (RFC 5321 3.3). from/to are the
+-- envelope; the message is raw, or built from subject/body/headers.
+--
+-- Parameters are added when needed and offered: SIZE=n with the RFC 1870
+-- size (a message over the server's limit is refused before MAIL),
+-- SMTPUTF8 when an envelope address is not ASCII (required: RFC 6531 3.4),
+-- BODY=8BITMIME when the message has 8-bit bytes (RFC 6152).
+--
+-- Without allow_partial: returns the final reply (LMTP: the last
+-- recipient's, plus the array of all), raising a reply error on any
+-- refusal; a transaction left open is ended with RSET first.
+-- With allow_partial = true: returns one reply per recipient of to (the
+-- reply that decided it: its RCPT refusal, else the final reply, for LMTP
+-- its own), then the final reply; raises only when nobody got the message.
+--
+-- pipelining = true (or on open) sends MAIL/RCPT.../DATA as one group when
+-- the server offers PIPELINING (RFC 2920). Since DATA is then already
+-- accepted when a refused RCPT is seen, an unwanted partial delivery is
+-- aborted the only way SMTP has: closing the connection.
 function Client:send(o)
-  local to = type(o.to) == "table" and o.to or {o.to}
-  if #to == 0 then rt.raise("usage", "smtp: send needs at least one recipient (to =)") end
+  check_opts(o, "c:send", SEND_OPTS)
+  local to = recipients(o.to)
+  if #to == 0 then rt.raise("usage", "c:send: needs at least one recipient (to =)") end
+  if o.raw and (o.subject or o.body or o.headers) then
+    rt.raise("usage", "c:send: raw = excludes subject, body and headers")
+  end
   local msg = o.raw or M.message(o)
-  local size = tonumber(self.caps.SIZE)
-  if size and size > 0 and #msg > size then
-    rt.raise("usage", string.format("%s: message of %d bytes exceeds the server's SIZE limit of %d", self.label, #msg, size), {stage = "MAIL"})
+  if type(msg) ~= "string" then rt.raise("usage", "c:send: raw must be a string") end
+  local size = wire_size(msg)
+  too_big(self, size)
+
+  local params = o.params
+  if params == nil or type(params) == "table" then
+    local p = {}
+    for k, v in pairs(params or {}) do p[type(k) == "string" and k:upper() or k] = v end
+    if p.SIZE == nil and self.caps.SIZE then p.SIZE = size end
+    local need8 = utf8_addr(o.from or "")
+    for _, a in ipairs(to) do need8 = need8 or utf8_addr(a) end
+    if need8 and p.SMTPUTF8 == nil then
+      if not self.caps.SMTPUTF8 then
+        rt.raise("usage", self.label .. ": a non-ASCII address needs SMTPUTF8, which the server does not offer", {stage = "MAIL"})
+      end
+      p.SMTPUTF8 = true
+    end
+    if p.BODY == nil and msg:find("[\128-\255]") then
+      if self.caps["8BITMIME"] then p.BODY = "8BITMIME"
+      elseif not p.SMTPUTF8 then rt.warn(self.label .. ": sending 8-bit data to a server that does not offer 8BITMIME") end
+    end
+    params = p
   end
-  local params = o.params or {}
-  if size and type(params) == "table" and params.SIZE == nil then params.SIZE = #msg end
-  self:mail(o.from or "", params)
-  local rcpts, accepted = {}, 0
-  for i, addr in ipairs(to) do
-    rcpts[i] = self:rcpt(addr, o.rcpt_params, o.allow_partial)
-    if is2(rcpts[i]) then accepted = accepted + 1 end
+
+  local pipelining = o.pipelining
+  if pipelining == nil then pipelining = self.opts.pipelining end
+  if pipelining and not self.caps.PIPELINING then
+    rt.note(self.session, "the server does not offer PIPELINING: one command at a time")
+    pipelining = false
   end
-  if accepted == 0 then
-    self:rset()
-    rt.raise("reply", self.label .. ": every recipient was refused", {reply = rcpts[1], stage = "RCPT"})
+
+  local mline = mail_line(self, o.from or "", params)
+  local rlines = {}
+  for i, a in ipairs(to) do rlines[i] = rcpt_line(self, a, o.rcpt_params) end
+
+  local function rset_and(err)
+    pcall(self.cmd, self, "RSET")
+    error(err, 0)
   end
-  local r = self:data(msg, accepted)
-  if o.allow_partial then return r, rcpts end
-  return r
+
+  local rcpts, accepted, first_bad = {}, 0, nil
+  local data_ok
+  if pipelining then
+    local mr, rr, dr = send_group(self, mline, rlines)
+    rcpts = rr
+    for _, r in ipairs(rr) do
+      if is2(r) then accepted = accepted + 1 else first_bad = first_bad or r end
+    end
+    local abort
+    if not is2(mr) then abort = function() fail(self, "MAIL", mr, mline:match("^MAIL FROM:%S*")) end
+    elseif accepted == 0 then abort = function() fail_all(self, rlines, rr) end
+    elseif first_bad and not o.allow_partial then
+      abort = function()
+        for i, r in ipairs(rr) do
+          if not is2(r) then fail(self, "RCPT", r, rlines[i]:match("^RCPT TO:%S*")) end
+        end
+      end
+    elseif dr.code ~= 354 then abort = function() fail(self, "DATA", dr) end
+    end
+    if abort then
+      if dr.code == 354 then
+        if accepted == 0 then
+          -- DATA accepted with no valid recipient: an empty message ends it
+          -- (RFC 2920 3.1).
+          pcall(function() self.session:send(".\r\n"); reply(self) end)
+        else
+          -- DATA accepted for a partial set of recipients: only dropping
+          -- the connection keeps the message from being delivered.
+          rt.note(self.session, "closing the connection to abort the message (a recipient was refused after DATA was pipelined)")
+          self.session:close()
+          local ok, err = pcall(abort)
+          error(err, 0)
+        end
+      end
+      local ok, err = pcall(abort)
+      rset_and(err)
+    end
+    self.accepted = accepted
+    data_ok = true
+  else
+    local ok, err = pcall(function()
+      self:mail(o.from or "", params)
+      for i, a in ipairs(to) do
+        local r = timed(self, "rcpt", self.cmd, self, rlines[i])
+        rcpts[i] = r
+        if is2(r) then accepted = accepted + 1 else first_bad = first_bad or r end
+        if not is2(r) and not o.allow_partial then fail(self, "RCPT", r, rlines[i]:match("^RCPT TO:%S*")) end
+      end
+      if accepted == 0 then fail_all(self, rlines, rcpts) end
+    end)
+    if not ok then
+      if type(err) == "table" and err.kind == "reply" then rset_and(err) end
+      error(err, 0)
+    end
+  end
+
+  -- The message itself; DATA was already accepted on the pipelined path.
+  local fin = timed(self, "data", function()
+    if not data_ok then
+      local r = self:cmd("DATA")
+      if r.code ~= 354 then
+        local ok, err = pcall(fail, self, "DATA", r)
+        rset_and(err)
+      end
+    end
+    self.session:send_dot(msg)
+    return finish(self, accepted)
+  end)
+  self.accepted = nil
+
+  -- per[i]: the reply that decided recipient i.
+  local per, k = {}, 0
+  local last
+  for i, r in ipairs(rcpts) do
+    if is2(r) then
+      k = k + 1
+      per[i] = self.lmtp and fin[k] or fin
+    else
+      per[i] = r
+    end
+  end
+  if self.lmtp then
+    self.data_replies = fin
+    last = fin[#fin]
+    local okn, bad = 0, nil
+    for _, x in ipairs(fin) do if is2(x) then okn = okn + 1 else bad = bad or x end end
+    if bad and (okn == 0 or not o.allow_partial) then fail(self, "DATA", bad, "message") end
+  else
+    last = fin
+    if not is2(fin) then fail(self, "DATA", fin, "message") end
+  end
+  if o.allow_partial then return per, last end
+  if self.lmtp then return last, per end
+  return last
 end
 
--- open = connect + EHLO + STARTTLS (per tls mode) + AUTH (when user given).
+-- open = connect + EHLO + STARTTLS (unless tls is "implicit" or "none") +
+-- AUTH (when user is given). A failure after connecting closes the session.
 function M.open(o)
+  o = o or {}
   local c = M.connect(o)
-  c:ehlo(o.helo)
-  if c.tlsmode == "starttls" then c:starttls() end
-  if o.user then c:auth() end
+  local ok, err = pcall(function()
+    c:ehlo(o.helo)
+    if c.tlsmode == "starttls" then c:starttls() end
+    if o.user then c:auth() end
+  end)
+  if not ok then
+    pcall(function() c.session:sendline("QUIT") end)
+    c.session:close()
+    error(err, 0)
+  end
   return c
 end
 
