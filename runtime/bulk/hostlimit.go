@@ -11,7 +11,8 @@ import (
 )
 
 // HostLimiter bounds how many rows are connected to one host at once
-// (--per-host). Waiters are served in the order they came.
+// (--per-host). Waiters queue on a channel, which Go serves in about
+// the order they came.
 type HostLimiter struct {
 	n     int
 	mu    sync.Mutex

@@ -52,7 +52,8 @@ type Config struct {
 
 	Now func() time.Time // the clock for times written and measured; nil: time.Now
 
-	sleep func(ctx context.Context, d time.Duration) error // backoff and rate waits; tests replace it
+	sleep   func(ctx context.Context, d time.Duration) error // backoff and rate waits; tests replace it
+	journal *Journal                                         // instead of Journal; tests give one over a fake file
 }
 
 // defaultCommitGrace bounds a stopped row's commit when there is no row
@@ -184,10 +185,13 @@ func newPool(ctx context.Context, cfg Config, rows []Row, job Job) (_ *pool, err
 	if rw != nil {
 		p.results = &resultsWriter{w: rw, secrets: cfg.Secrets}
 	}
+	p.journal = cfg.journal
 	if cfg.Journal != "" {
 		if p.journal, err = OpenJournal(cfg.Journal, cfg.Secrets); err != nil {
 			return nil, err
 		}
+	}
+	if p.journal != nil {
 		p.journal.now = cfg.Now
 	}
 	return p, nil
