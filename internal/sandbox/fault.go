@@ -160,8 +160,3 @@ func newFaultSet(listener string, faults []Fault) (faultSet, error) {
 	}
 	return set, nil
 }
-
-// wrapsConn says whether connections need the fault wrapper at all.
-func (s faultSet) wrapsConn() bool {
-	return s.drip > 0 || s.slow > 0 || s.dropAfter > 0
-}

@@ -302,7 +302,7 @@ func TestFaultDropAfterCountsTLSRecords(t *testing.T) {
 
 func TestFaultBye(t *testing.T) {
 	want := map[string]string{
-		ListenerSMTP: "554 5.3.2 sandbox.test sandbox fault bye: no SMTP service here\r\n",
+		ListenerSMTP: "554 sandbox.test sandbox fault bye: no SMTP service here\r\n",
 		ListenerPOP3: "-ERR [SYS/TEMP] sandbox fault bye: no POP3 service here\r\n",
 		ListenerIMAP: "* BYE sandbox fault bye: no IMAP service here\r\n",
 	}

@@ -115,34 +115,31 @@ func (c *faultConn) countInbound(b byte) bool {
 			return b == '\n' && c.lines >= c.faults.dropAfter
 		}
 	}
-	fire := false
-	c.inbound.feed([]byte{b}, func(contentType byte) {
-		if contentType != tlsRecordApplicationData {
-			return
+	contentType, isHeader := c.inbound.next(b)
+	if !isHeader || contentType != tlsRecordApplicationData {
+		return false
+	}
+	// Under TLS 1.3 the client's Finished travels as the first
+	// application-data record; the server has by then sent its own
+	// encrypted flight. Under TLS 1.2 Finished is a handshake record.
+	if !c.finishedSet {
+		c.finishedSet = true
+		if c.serverAppData.Load() {
+			return false
 		}
-		// Under TLS 1.3 the client's Finished travels as the first
-		// application-data record; the server has by then sent its own
-		// encrypted flight. Under TLS 1.2 Finished is a handshake record.
-		if !c.finishedSet {
-			c.finishedSet = true
-			if c.serverAppData.Load() {
-				return
-			}
-		}
-		c.lines++
-		fire = c.lines >= c.faults.dropAfter
-	})
-	return fire
+	}
+	c.lines++
+	return c.lines >= c.faults.dropAfter
 }
 
 func (c *faultConn) Write(p []byte) (int, error) {
 	if c.faults.dropAfter > 0 && c.tls.Load() {
 		c.writeMu.Lock()
-		c.outbound.feed(p, func(contentType byte) {
-			if contentType == tlsRecordApplicationData {
+		for _, b := range p {
+			if contentType, isHeader := c.outbound.next(b); isHeader && contentType == tlsRecordApplicationData {
 				c.serverAppData.Store(true)
 			}
-		})
+		}
 		c.writeMu.Unlock()
 	}
 	if c.faults.slow > 0 && !c.pause(c.faults.slow) {
@@ -183,23 +180,20 @@ type tlsRecordScanner struct {
 	skip   int
 }
 
-func (s *tlsRecordScanner) feed(p []byte, onRecord func(contentType byte)) {
-	for len(p) > 0 {
-		if s.skip > 0 {
-			k := min(s.skip, len(p))
-			s.skip -= k
-			p = p[k:]
-			continue
-		}
-		s.header[s.have] = p[0]
-		s.have++
-		p = p[1:]
-		if s.have == len(s.header) {
-			s.have = 0
-			s.skip = int(binary.BigEndian.Uint16(s.header[3:5]))
-			onRecord(s.header[0])
-		}
+// next takes one byte and reports when it completes a record header.
+func (s *tlsRecordScanner) next(b byte) (contentType byte, isHeader bool) {
+	if s.skip > 0 {
+		s.skip--
+		return 0, false
 	}
+	s.header[s.have] = b
+	s.have++
+	if s.have < len(s.header) {
+		return 0, false
+	}
+	s.have = 0
+	s.skip = int(binary.BigEndian.Uint16(s.header[3:5]))
+	return s.header[0], true
 }
 
 // faultListener hands out faultConns, and answers connections itself when
@@ -231,7 +225,8 @@ func (l *faultListener) Accept() (net.Conn, error) {
 
 // byeGreetings are the refusals each protocol has for "no service here".
 var byeGreetings = map[string]string{
-	ListenerSMTP: "554 5.3.2 " + sandboxDomain + " sandbox fault bye: no SMTP service here\r\n",
+	// No enhanced status code: those come only after EHLO (RFC 2034).
+	ListenerSMTP: "554 " + sandboxDomain + " sandbox fault bye: no SMTP service here\r\n",
 	ListenerPOP3: "-ERR [SYS/TEMP] sandbox fault bye: no POP3 service here\r\n",
 	ListenerIMAP: "* BYE sandbox fault bye: no IMAP service here\r\n",
 }

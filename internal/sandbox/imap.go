@@ -71,8 +71,9 @@ type selectedMailbox struct {
 }
 
 var (
-	_ imapserver.SessionIMAP4rev2 = (*imapSession)(nil)
-	_ imapserver.SessionSASL      = (*imapSession)(nil)
+	_ imapserver.SessionIMAP4rev2   = (*imapSession)(nil)
+	_ imapserver.SessionSASL        = (*imapSession)(nil)
+	_ imapserver.SessionAppendLimit = (*imapSession)(nil)
 )
 
 func (s *imapSession) Close() error {
@@ -120,6 +121,9 @@ func (s *imapSession) Authenticate(mech string) (sasl.Server, error) {
 	}
 	return server, nil
 }
+
+// AppendLimit matches the SMTP side's SIZE, instead of imapserver's 100 MiB.
+func (s *imapSession) AppendLimit() uint32 { return smtpMaxMessageBytes }
 
 func (s *imapSession) Namespace() (*imap.NamespaceData, error) {
 	return &imap.NamespaceData{Personal: []imap.NamespaceDescriptor{{Delim: mailboxDelim}}}, nil

@@ -241,6 +241,22 @@ func (s *Server) CAPool() *x509.CertPool { return s.pki.caPool.Clone() }
 // Users are the demo users, in order (demo1 first).
 func (s *Server) Users() []User { return append([]User(nil), s.users...) }
 
+// Env is the contract's MAILEXPECT_* variables for this sandbox, as
+// "NAME=value" pairs ready for os.Setenv or exec.Cmd.Env: the three
+// addresses, the first demo user's login and password, and the CA file.
+// They are the same variables the example scripts read for a real server.
+func (s *Server) Env() []string {
+	first := s.users[0]
+	return []string{
+		"MAILEXPECT_SMTP=" + s.SMTPAddr(),
+		"MAILEXPECT_POP3=" + s.POP3Addr(),
+		"MAILEXPECT_IMAP=" + s.IMAPAddr(),
+		"MAILEXPECT_USER=" + first.Name,
+		"MAILEXPECT_PASS=" + first.Pass,
+		"MAILEXPECT_CA_FILE=" + s.CAFile(),
+	}
+}
+
 // Store is the mail store behind all three protocols.
 func (s *Server) Store() *Store { return s.store }
 
