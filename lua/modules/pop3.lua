@@ -233,7 +233,7 @@ local function sasl(c, mech, ir, respond)
   local line = "AUTH " .. mech
   local pending = ir
   if ir then
-    local l = line .. " " .. (ir == "" and "=" or ir)
+    local l = line .. " " .. (ir == "" and "=" or base64.encode(ir))
     if #l + 2 <= 255 then line, pending = l, nil end
   end
   c.session:sendline(line, {secret = ir ~= nil and pending == nil})
