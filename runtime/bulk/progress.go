@@ -149,7 +149,7 @@ type barProgress struct {
 
 func newBarProgress(w io.Writer, now func() time.Time, initial progressStats) *barProgress {
 	bp := &barProgress{now: now, s: initial}
-	bp.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(40))
+	bp.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh())
 	stat := func(f func(progressStats) string) decor.Decorator {
 		return decor.Any(func(decor.Statistics) string {
 			bp.mu.Lock()
