@@ -27,34 +27,14 @@ const (
 )
 
 // attempt is one try at a row: what the row's context carries, and the
-// commit tracker.
-//
-// # Commit point and cancellation
-//
-// A commit runs from MarkCommit (called right before the destructive
-// command is sent: POP3 QUIT, an IMAP \Deleted store, EXPUNGE, MOVE) to
-// SetCommitOutcome (its reply arrived, or did not). Before the first
-// commit a row can be stopped, and a connect or timeout error retried,
-// with nothing lost: POP3 rolls DELE back without QUIT, and nothing
-// destructive was sent to IMAP. Once a commit is under way, stopping the
-// row half-way would leave the outcome unknown, and retrying would run
-// the script's selection again against a mailbox that already changed.
-//
-// So the row's context is not a child of the run's context. It keeps the
-// run's values but not its cancellation; instead, when the run is
-// interrupted (SIGINT, SIGTERM, the caller's deadline) or the row's own
-// timeout passes:
-//   - a row with no commit under way is cancelled at once;
-//   - a row with a commit under way is left to finish it, for at most the
-//     commit grace: it is cancelled as soon as SetCommitOutcome ends the
-//     commit, or when the grace runs out, whichever comes first;
-//   - from then on MarkCommit refuses to begin another commit.
-//
-// Retries happen only for attempts in which MarkCommit was never called.
+// commit tracker that decides, when the run is interrupted or the row
+// times out, whether to cancel the row now or let its commit finish (see
+// "Commit point and cancellation" in the package documentation). Its
+// context is not a child of the run's: it keeps the run's values but not
+// its cancellation, which reaches it only through stop.
 type attempt struct {
 	row    Row
 	key    string
-	number int // 1-based
 	run    *pool
 	ctx    context.Context
 	cancel context.CancelCauseFunc

@@ -40,7 +40,7 @@ type Config struct {
 	Secrets       *transcript.Secrets // the run's registry, which masks everything written; nil: a new one
 
 	Results       string    // --results FILE.jsonl: created 0600, appended to
-	ResultsWriter io.Writer // results to a writer instead of a file
+	ResultsWriter io.Writer // results to a writer instead (used when Results is empty)
 	Resume        string    // --resume FILE.jsonl: a results file whose ok rows are skipped
 	Journal       string    // --journal FILE.jsonl: created 0600, appended to, fsynced
 
@@ -364,7 +364,7 @@ type attemptResult struct {
 // attempt runs the job once, with the row's context built as "Commit
 // point and cancellation" describes.
 func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptResult {
-	a := &attempt{row: row, key: key, number: n, run: p, grace: p.cfg.CommitGrace, out: out}
+	a := &attempt{row: row, key: key, run: p, grace: p.cfg.CommitGrace, out: out}
 	// Not a child of runCtx: an interrupt must not cancel a commit under
 	// way. The values (whatever the caller put in ctx) are kept.
 	base := context.WithValue(context.WithoutCancel(p.runCtx), ctxKey{}, a)
