@@ -14,7 +14,8 @@ import (
 
 // waitStopping waits until the row of ctx has been told to stop (the
 // interrupt or the row timeout reached it), which the test cannot see
-// from the context when the row is in mid-commit.
+// from the context when the row is in mid-commit. It and waitDone run in
+// the pool's goroutines, so they report with Error, not Fatal.
 func waitStopping(t *testing.T, ctx context.Context) {
 	t.Helper()
 	a := attemptOf(ctx)
@@ -26,7 +27,7 @@ func waitStopping(t *testing.T, ctx context.Context) {
 			return
 		}
 	}
-	t.Fatal("the row was never told to stop")
+	t.Error("the row was never told to stop")
 }
 
 // waitDone waits for ctx to end, failing the test after a while.
@@ -35,7 +36,7 @@ func waitDone(t *testing.T, ctx context.Context, what string) {
 	select {
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: the row's context was not cancelled", what)
+		t.Errorf("%s: the row's context was not cancelled", what)
 	}
 }
 
@@ -195,7 +196,7 @@ func TestCommitGraceExpires(t *testing.T) {
 	sum, err := Run(ctx, Config{CommitGrace: 20 * time.Millisecond, Journal: journal, ResultsWriter: &results}, makeRows(t, 1),
 		func(ctx context.Context, row Row, attempt int) (any, error) {
 			if err := RecordDeletion(ctx, JournalEntry{Mailbox: "INBOX", UID: "7", Action: ActionDelete}); err != nil {
-				t.Fatal(err)
+				t.Error(err)
 			}
 			MarkCommit(ctx)
 			close(committed)
