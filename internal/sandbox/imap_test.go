@@ -367,3 +367,34 @@ func TestIMAPMailboxManagement(t *testing.T) {
 		t.Fatalf("STATUS INBOX: %+v, %v", st, err)
 	}
 }
+
+// CLOSE expunges \Deleted messages silently; UNSELECT does not (RFC 3691).
+func TestIMAPCloseExpungesUnselectDoesNot(t *testing.T) {
+	srv := startSandbox(t, Config{})
+	demo1 := srv.Users()[0]
+	seed(t, srv, demo1.Address, "one", "two")
+	c := dialIMAP(t, srv, demo1)
+	deleted := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
+	steps := []struct {
+		name  string
+		close func() error
+		want  int
+	}{
+		{"UNSELECT", func() error { return c.Unselect().Wait() }, 2},
+		{"CLOSE", func() error { return c.UnselectAndExpunge().Wait() }, 1},
+	}
+	for _, st := range steps {
+		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Store(imap.SeqSetNum(1), deleted, nil).Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.close(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if n := srv.Store().Count("demo1", "INBOX"); n != st.want {
+			t.Errorf("after %s the INBOX has %d messages, want %d", st.name, n, st.want)
+		}
+	}
+}
