@@ -148,7 +148,7 @@ end
 -- commit deletions), raise instead of being sent.
 function Client:cmd(line, o)
   o = o or {}
-  local verb, arg = line:match("^(%S*)%s*(.-)%s*$")
+  local verb, arg = line:match("^%s*(%S*)%s*(.-)%s*$")
   verb = (verb or ""):upper()
   if rt.dry_run() and (verb == "DELE" or verb == "QUIT") then
     rt.raise("usage", string.format("%s: %s refused under --dry-run (p:dele() only reports; p:quit() ends with RSET and a close)", self.label, verb))
@@ -186,7 +186,7 @@ local function must(c, line, o)
   local verb = line:match("^%S+")
   return timed(c, verb:lower(), function()
     local r = c:cmd(line, o)
-    if not r.ok then fail(c, verb, r, o and o.what or verb) end
+    if not r.ok then fail(c, o and o.what or verb, r) end
     return r
   end)
 end

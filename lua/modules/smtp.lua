@@ -145,7 +145,7 @@ local function track(c, verb, r)
   end
 end
 
-local function verb_of(line) return (line:match("^(%a+)") or ""):upper() end
+local function verb_of(line) return (line:match("^%s*(%a+)") or ""):upper() end
 
 -- M.connect opens the connection and reads the greeting (RFC 5321 3.1),
 -- which may span several lines. 220 is a welcome; anything else refuses

@@ -1,0 +1,39 @@
+-- POP3 against odd servers: case of the status indicators (RFC 1939 says
+-- upper case, servers vary), response codes (RFC 2449 8), a missing STLS,
+-- the 255-octet limit of AUTH (RFC 5034 4).
+local pop3 = require "pop3"
+local F = "testdata/pop3_odd.lua:"
+local function here() return F .. debug.getinfo(2, "l").currentline end
+
+local p = pop3.open{url = "pop3://" .. SERVER, tls = "none", user = "alice", pass = "s3cret"}
+T.eq(p.greeting.status, "+OK")
+T.eq(p.timestamp, "<1896.697170952@mx.test>")
+T.eq(p.auth_mechanism, "apop", "no CAPA, a timestamp, no TLS: APOP")
+T.eq(p:stat(), 2)
+local r = p:noop()
+T.eq(r.ok, true)
+T.eq(r.text, "", "a bare +Ok")
+T.eq(p:quit().text, "bye")
+
+local e, where = T.fails(function() pop3.open{url = "pop3://" .. SERVER, tls = "none", user = "alice", pass = "s3cret", auth = "user", allow_plaintext_auth = true} end), here()
+T.eq(e.kind, "reply")
+T.eq(e.stage, "AUTH")
+T.eq(e.where, where)
+T.eq(e.reply.status, "-ERR")
+T.eq(e.reply.text, "[IN-USE] mailbox locked by another session")
+T.eq(e.message, SERVER .. ": PASS refused: -ERR [IN-USE] mailbox locked by another session")
+
+local e = T.fails(function() pop3.open{url = "pop3://" .. SERVER, user = "alice", pass = "s3cret"} end)
+T.eq(e.kind, "tls")
+T.eq(e.stage, "STLS")
+
+local long = string.rep("a", 200)
+p = pop3.open{url = "pop3://" .. SERVER, tls = "none", user = long, pass = "s3cret", auth = "plain", allow_plaintext_auth = true}
+T.eq(p.auth_mechanism, "plain")
+local r = p:cmd("STAT")
+T.eq(r.code, nil)
+T.eq(r.text, "0 0")
+p:close()
+
+local e = T.fails(function() pop3.connect{url = "pop3://" .. SERVER, tls = "none"} end)
+T.eq(e.kind, "protocol")
