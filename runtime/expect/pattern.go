@@ -108,7 +108,7 @@ func compile(expr string) (*Pattern, error) {
 	} else {
 		windowCR(tree, false)
 	}
-	main, err := regexp.Compile(tree.String())
+	main, err := regexp.Compile(toSource(tree))
 	if err != nil {
 		return nil, usageError("bad pattern %s: %v (after applying the line rules)", quotePattern(expr), parseErrorText(err, expr))
 	}
@@ -161,7 +161,7 @@ func exact(text string) *Pattern {
 // byte is context (see continued in rewrite.go).
 func (c *compiled) continued() (*regexp.Regexp, error) {
 	c.once.Do(func() {
-		c.cont, c.err = regexp.Compile(continued(c.tree).String())
+		c.cont, c.err = regexp.Compile(toSource(continued(c.tree)))
 	})
 	return c.cont, c.err
 }

@@ -269,3 +269,17 @@ func TestMarkingKeepsOtherPatterns(t *testing.T) {
 		}
 	}
 }
+
+func TestToSource(t *testing.T) {
+	for _, expr := range []string{
+		`^(?P<code>\d{3})[ -](.*)$`, `(?i)abc|x*?y+?z??`, `a{2}b{2,}c{2,5}?`, `(?s:.)(?-s:.)\A\z\b\B`,
+		`(?-m:$)`, `[^a-z]|\pL|[[:space:]]`, `(?i)[k]`, `(?:)`, `(a|b)(?:c|d)*`, `[^\x00-\x{10FFFF}]`,
+		`\x{10FFFF}é`, `(?U)a*b`, "a\x00b",
+	} {
+		re, err := syntax.Parse(expr, parseFlags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRoundTrip(t, re)
+	}
+}

@@ -80,7 +80,7 @@ func rewriteClass(re *syntax.Regexp) error {
 	if explicitCR {
 		rs = addRune(rs, '\r')
 	}
-	if len(rs) == 0 {
+	if len(rs) == 0 && len(re.Rune) > 0 {
 		return fmt.Errorf("character class %s can only match CR or LF, which classes never match here; "+
 			`write \n or \r\n outside the class, or use (?s)`, re)
 	}
