@@ -207,11 +207,15 @@ end
 -- metric adds perfdata label=value[uom];warn;crit;min;max and returns the
 -- metric's state. A value outside a threshold raises the check's state
 -- with a message such as "delivery 12.3s > 10". Also callable with one
--- table: check.metric{label =, value =, uom =, warn =, crit =, min =, max =}.
+-- table: check.metric{label =, value =, uom =, warn =, crit =, min =, max =,
+-- quiet = true} (quiet: the state still counts, the script words the
+-- message itself).
 function M.metric(label, value, uom, warn, crit, min, max)
+  local quiet
   if type(label) == "table" then
     local t = label
     label, value, uom, warn, crit, min, max = t.label or t.name, t.value, t.uom, t.warn, t.crit, t.min, t.max
+    quiet = t.quiet
   end
   check_label(label, "metric")
   if value == nil then value = 0 / 0 end -- "U": the value could not be measured
@@ -234,36 +238,31 @@ function M.metric(label, value, uom, warn, crit, min, max)
   end
   metrics[#metrics + 1] = {label = label, value = value, uom = uom, warn = w, crit = c,
                            min = min, max = max, state = s}
-  if s ~= M.OK then add_message(s, why) end
+  if s ~= M.OK then add_message(s, not quiet and why or nil) end
   return s
 end
 
--- timings adds a protocol client's step times (c.timings of the smtp and
--- pop3 modules) as perfdata PREFIX_connect, PREFIX_banner, PREFIX_ehlo,
--- ... in seconds. They are read when the check ends, so the steps that
--- completed before a failure still show.
-function M.timings(client, prefix)
+-- timings adds a protocol client's step times (c.timings of the smtp,
+-- pop3 and imap modules) as perfdata PREFIX_connect, PREFIX_banner (the
+-- greeting), PREFIX_ehlo, PREFIX_starttls, PREFIX_auth, PREFIX_mail,
+-- PREFIX_rcpt, PREFIX_data, PREFIX_quit, in seconds: the steps of a
+-- session that a monitor graphs. Modules time single commands too (capa,
+-- uidl, ...); names = {"connect", "uidl", ...} picks others. The times
+-- are read when the check ends, so the steps that completed before a
+-- failure still show.
+function M.timings(client, prefix, names)
   if type(client) ~= "table" or type(client.timings) ~= "table" then
     usage("timings: want a client with .timings (smtp, pop3, imap)")
   end
-  metrics[#metrics + 1] = {timings = client.timings, prefix = prefix or ""}
+  if names ~= nil and type(names) ~= "table" then usage("timings: names must be a list of step names") end
+  metrics[#metrics + 1] = {timings = client.timings, prefix = prefix or "", names = names}
 end
 
-local STEP_ORDER = {"connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "quit"}
+local STEPS = {"connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "quit"}
 local STEP_LABEL = {greeting = "banner"}
 
 local function expand_timings(m, out)
-  local seen, names = {}, {}
-  for _, k in ipairs(STEP_ORDER) do
-    if m.timings[k] then names[#names + 1] = k; seen[k] = true end
-  end
-  local rest = {}
-  for k in pairs(m.timings) do
-    if not seen[k] and type(k) == "string" then rest[#rest + 1] = k end
-  end
-  table.sort(rest)
-  for _, k in ipairs(rest) do names[#names + 1] = k end
-  for _, k in ipairs(names) do
+  for _, k in ipairs(m.names or STEPS) do
     local v = m.timings[k]
     if type(v) == "number" then
       local label = (m.prefix ~= "" and (m.prefix .. "_") or "") .. (STEP_LABEL[k] or k)

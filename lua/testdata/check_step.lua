@@ -1,7 +1,8 @@
 -- want-exit: 0
 -- Steps: check.step times a function and adds NAME=...s;;;0; a client's
 -- c.timings become PREFIX_connect, PREFIX_banner (the greeting), ... in
--- protocol order, read when the check ends.
+-- protocol order (other timed commands when named), read when the check
+-- ends.
 local check = require "check"
 local a, b = check.step("nap", function(x) sleep(0.02) return x, "two" end, "one")
 T.eq(a, "one")
@@ -13,9 +14,11 @@ T.eq(tonumber(secs) >= 0.02 and tonumber(secs) < 1, true, "nap took " .. tostrin
 
 local client = {timings = {}}
 check.timings(client, "smtp")
-client.timings.xtra, client.timings.greeting, client.timings.connect = 0.25, 0.5, 0.125
+client.timings.capa, client.timings.greeting, client.timings.connect = 0.25, 0.5, 0.125
 client.timings.ehlo = 1
-T.eq(check.perfdata():match("smtp.*$"), "smtp_connect=0.125s;;;0 smtp_banner=0.5s;;;0 smtp_ehlo=1s;;;0 smtp_xtra=0.25s;;;0")
+T.eq(check.perfdata():match("smtp.*$"), "smtp_connect=0.125s;;;0 smtp_banner=0.5s;;;0 smtp_ehlo=1s;;;0")
+check.timings(client, "", {"capa", "nope"})
+T.eq(check.perfdata():match("smtp_ehlo=1s;;;0 (.*)$"), "capa=0.25s;;;0")
 
 -- An error escaping a step is re-raised as it was (kind and all).
 local e = T.fails(function() check.step("dial", connect, "127.0.0.1:1") end)
