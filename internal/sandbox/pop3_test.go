@@ -342,3 +342,36 @@ func TestHeaderAndLines(t *testing.T) {
 		}
 	}
 }
+
+// Under PIPELINING the replies come back in order, whatever the batching.
+func TestPOP3Pipelining(t *testing.T) {
+	srv := startSandbox(t, Config{})
+	demo1 := srv.Users()[0]
+	msg := seed(t, srv, demo1.Address, "pipelined")[0]
+	p := dialPOP3(t, srv.POP3Addr())
+	p.stls(clientTLS(srv))
+	p.send("USER " + demo1.Name + "\r\nPASS " + demo1.Pass + "\r\nSTAT\r\nRETR 1\r\nNOOP")
+	for _, want := range []string{"+OK send PASS", "+OK Logged in", fmt.Sprintf("+OK 1 %d", len(msg)), fmt.Sprintf("+OK %d octets", len(msg))} {
+		if got := p.line(); !strings.HasPrefix(got, want) {
+			t.Fatalf("pipelined reply %q, want %q...", got, want)
+		}
+	}
+	if body := p.body(); !bytes.Equal(body, msg) {
+		t.Fatalf("pipelined RETR body %q", body)
+	}
+	if got := p.line(); got != "+OK " {
+		t.Fatalf("pipelined NOOP: %q", got)
+	}
+}
+
+func TestPOP3OverlongLine(t *testing.T) {
+	srv := startSandbox(t, Config{})
+	p := dialPOP3(t, srv.POP3Addr())
+	p.send("NOOP " + strings.Repeat("x", pop3MaxLine))
+	if got := p.line(); got != "-ERR command line too long" {
+		t.Fatalf("overlong line: %q", got)
+	}
+	if l, err := p.r.ReadString('\n'); err == nil {
+		t.Fatalf("after an overlong line the connection stays open: %q", l)
+	}
+}
