@@ -129,7 +129,12 @@ function M.connect(o)
     servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
     match_max = o.match_max, label = o.label,
   })
-  c.greeting = timed(c, "greeting", readstatus, c, c.timeouts.greeting)
+  local ok, g = pcall(timed, c, "greeting", readstatus, c, c.timeouts.greeting)
+  if not ok then
+    c.session:close() -- garbage, EOF or a timeout instead of a greeting
+    error(g, 0)
+  end
+  c.greeting = g
   if not c.greeting.ok then
     c.session:close()
     rt.raise("reply", string.format("%s: the server refused the session in its greeting: %s %s", c.label, c.greeting.status, c.greeting.text),
@@ -347,7 +352,8 @@ end
 -- choose). The password is registered as a secret; -v names the method.
 function Client:auth()
   local o = self.opts
-  if not o.user then rt.raise("usage", "pop3: auth needs user =") end
+  if type(o.user) ~= "string" then rt.raise("usage", "pop3: auth needs user = (a string)") end
+  if o.pass ~= nil and type(o.pass) ~= "string" then rt.raise("usage", "pop3: pass must be a string") end
   local pass = o.pass or ""
   secret(pass)
   return timed(self, "auth", function()

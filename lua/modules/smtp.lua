@@ -158,7 +158,12 @@ function M.connect(o)
   local c = setmetatable({opts = o, tlsmode = tls, lmtp = lmtp, caps = {}, timings = {},
                           timeouts = o.timeouts or {}, label = o.label or addr}, Client)
   c.session = timed(c, "connect", connect, addr, session_opts(o, tls))
-  c.greeting = timed(c, "greeting", reply, c, c.timeouts.greeting)
+  local ok, g = pcall(timed, c, "greeting", reply, c, c.timeouts.greeting)
+  if not ok then
+    c.session:close() -- garbage, EOF or a timeout instead of a greeting
+    error(g, 0)
+  end
+  c.greeting = g
   if c.greeting.code ~= 220 then
     if c.greeting.code ~= 421 and c.greeting.code ~= 521 then
       pcall(function()
@@ -360,7 +365,10 @@ end
 function Client:auth()
   local o = self.opts
   local user = o.user
-  if not user then rt.raise("usage", "smtp: auth needs user =") end
+  if type(user) ~= "string" then rt.raise("usage", "smtp: auth needs user = (a string)") end
+  for _, k in ipairs{"pass", "token", "authzid"} do
+    if o[k] ~= nil and type(o[k]) ~= "string" then rt.raise("usage", "smtp: " .. k .. " must be a string") end
+  end
   if o.pass then secret(o.pass) end
   if o.token then secret(o.token) end
   return timed(self, "auth", function()

@@ -37,3 +37,14 @@ p:close()
 
 local e = T.fails(function() pop3.connect{url = "pop3://" .. SERVER, tls = "none"} end)
 T.eq(e.kind, "protocol")
+
+local e = T.fails(function() pop3.connect{url = "pop3://" .. SERVER, tls = "none"} end)
+T.eq(e.kind, "reply")
+T.eq(e.stage, "greeting")
+T.eq(e.reply.status, "-ERR")
+T.eq(e.reply.text, "[SYS/TEMP] too busy, try later")
+
+-- options are checked by name
+local e = T.fails(function() pop3.open{url = "pop3://" .. SERVER, tls = "none", pasword = "x"} end)
+T.eq(e.kind, "usage")
+T.eq(e.message:sub(1, 38), "pop3.connect: unknown option 'pasword'")

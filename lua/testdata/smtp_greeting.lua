@@ -25,3 +25,5 @@ T.eq(e.reply.code, 421)
 
 local e = T.fails(function() smtp.connect{url = "smtp://" .. SERVER, tls = "none"} end)
 T.eq(e.kind, "protocol")
+-- the session of the garbage greeting was closed: the server got to the next connection
+T.eq(smtp.connect{url = "smtp://" .. SERVER, tls = "none"}:quit().code, 221)
