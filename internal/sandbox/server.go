@@ -83,6 +83,7 @@ func Start(cfg Config) (*Server, error) {
 	// Bind all three before serving any, so a port in use fails Start
 	// cleanly.
 	bound := map[string]net.Listener{}
+	fl := map[string]net.Listener{} // the same, wrapped for faults
 	for _, name := range listenerNames {
 		ln, err := net.Listen("tcp", r.addrs[name])
 		if err != nil {
@@ -94,37 +95,17 @@ func Start(cfg Config) (*Server, error) {
 		}
 		bound[name] = ln
 		s.addrs[name] = ln.Addr().String()
-		s.listeners = append(s.listeners, &faultListener{Listener: ln, name: name, faults: r.faults[name], server: s})
+		fl[name] = &faultListener{Listener: ln, name: name, faults: r.faults[name], server: s}
+		s.listeners = append(s.listeners, fl[name])
 	}
-	fl := func(name string) net.Listener {
-		for _, l := range s.listeners {
-			if l.(*faultListener).name == name {
-				return l
-			}
-		}
-		panic("sandbox: no listener " + name)
-	}
-
 	tlsConfig := s.pki.serverTLSConfig()
 	s.smtp = newSMTPServer(s.store, tlsConfig, r.faults[ListenerSMTP], cfg.AllowPlaintextAuth, s.logf)
 	s.imap = newIMAPServer(s.store, tlsConfig, r.faults[ListenerIMAP], cfg.AllowPlaintextAuth, s.logf, &s.sessions)
 	pop3 := &pop3Server{store: s.store, tlsConfig: tlsConfig, faults: r.faults[ListenerPOP3], allowPlaintextAuth: cfg.AllowPlaintextAuth, logf: s.logf}
 
-	s.sessions.begin()
-	go func() {
-		defer s.sessions.end()
-		s.smtp.Serve(fl(ListenerSMTP))
-	}()
-	s.sessions.begin()
-	go func() {
-		defer s.sessions.end()
-		s.imap.Serve(fl(ListenerIMAP))
-	}()
-	s.sessions.begin()
-	go func() {
-		defer s.sessions.end()
-		pop3.serve(fl(ListenerPOP3), s.goRun)
-	}()
+	s.goRun(func() { s.smtp.Serve(fl[ListenerSMTP]) })
+	s.goRun(func() { s.imap.Serve(fl[ListenerIMAP]) })
+	s.goRun(func() { pop3.serve(fl[ListenerPOP3], s.goRun) })
 
 	for _, name := range listenerNames {
 		line := fmt.Sprintf("sandbox %s listening on %s", name, s.addrs[name])
