@@ -385,6 +385,7 @@ function Client:auth()
     rt.note(self.session, "AUTH mechanism " .. mech)
     self.auth_mechanism = mech
     local r = fn(self, user, o.pass or "", o.token)
+    if r.code == 334 then cancel(self, "an unexpected 334 challenge to AUTH " .. mech) end
     if r.code ~= 235 then fail(self, "AUTH", r, "AUTH " .. mech) end
     return r
   end)

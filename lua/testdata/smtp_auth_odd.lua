@@ -40,3 +40,8 @@ c:quit()
 
 c = smtp.open(o{allow_plaintext_auth = false})
 T.eq(c.auth_mechanism, "CRAM-MD5", "without TLS the default is the digest")
+c:quit()
+
+local e = T.fails(function() smtp.open(o{auth = "plain"}) end)
+T.eq(e.kind, "protocol")
+T.eq(e.message, SERVER .. ": AUTH cancelled: an unexpected 334 challenge to AUTH PLAIN")
