@@ -524,8 +524,9 @@ function Client:data(msg, o)
   end)
 end
 
+-- rset aborts the current transaction (RFC 5321 4.1.1.5).
 function Client:rset()
-  local r = self:cmd("RSET")
+  local r = timed(self, "rset", self.cmd, self, "RSET")
   if not is2(r) then fail(self, "RSET", r) end
   return r
 end

@@ -35,6 +35,13 @@ T.eq(rs[1].code, 250)
 T.eq(rs[2].code, 250)
 c:quit()
 
+-- lmtp = true with host/port
+local host, port = STACK.lmtp:match("^(.*):(%d+)$")
+c = smtp.open{host = host, port = tonumber(port), lmtp = true, tls = "none"}
+T.eq(c.lmtp, true)
+T.eq(c.ehlo_reply.code, 250, "LHLO")
+c:quit()
+
 -- no polling: LMTP has delivered already
 local p = pop3.open{url = "pop3s://" .. STACK.pop3s, ca_file = STACK.ca_file, user = STACK.user, pass = STACK.pass}
 T.eq(p:stat(), 3, "three messages for the user")

@@ -33,4 +33,20 @@ c = smtp.open{url = "smtp://" .. STACK.smtp, ca_file = STACK.ca_file, user = STA
 T.eq(c.session.tls ~= nil, true, "STARTTLS by default")
 T.eq(c.auth_mechanism, "PLAIN")
 c:quit()
+
+-- Capabilities from before TLS are discarded (RFC 3207 4.2): the
+-- submission port offers AUTH only inside TLS.
+c = smtp.connect{url = "submission://" .. STACK.submission, ca_file = STACK.ca_file}
+c:ehlo()
+T.eq(c.caps.STARTTLS, true)
+T.eq(c.caps.AUTH, nil, "no AUTH before TLS")
+local r1, r2 = c:starttls()
+T.eq(r1.code, 220)
+T.eq(r2.code, 250, "EHLO again")
+T.eq(c.caps.STARTTLS, nil, "STARTTLS gone")
+T.eq(c.caps.AUTH, "PLAIN LOGIN CRAM-MD5", "AUTH offered inside TLS")
+T.eq(T.fails(function() c:starttls() end).kind, "usage", "already encrypted")
+c:rset()
+T.eq(type(c.timings.rset), "number")
+c:quit()
 print("ok")
