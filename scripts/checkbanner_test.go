@@ -1,0 +1,84 @@
+package scripts_test
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"testing"
+
+	"github.com/mailexpect/mailexpect/internal/mailstack"
+)
+
+var apopRE = regexp.MustCompile(`<[^<>@ ]+@[^<> ]+>`)
+
+func TestCheckBanner(t *testing.T) {
+	st := mailstack.Require(t)
+	postfix := "220 mail." + st.Domain + " ESMTP Postfix (mailstack)"
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want string
+	}{
+		{"smtp", nil, []string{"smtp://" + st.SMTP}, 0,
+			"SMTP OK - " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;;;0"},
+		{"smtp from the environment", []string{"MAILEXPECT_SMTP=" + st.Submission}, nil, 0,
+			"SMTP OK - " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;;;0"},
+		{"smtps verified", []string{"MAILEXPECT_CA_FILE=" + st.CAFile}, []string{"-w", "5", "-c", "10", "smtps://" + st.SMTPS}, 0,
+			"SMTP OK - " + postfix + ", Ns response time (TLS 1.3) | connect=Ns;;;0 time=Ns;5;10;0"},
+		{"pop3", nil, []string{"--protocol", "pop3", st.POP3}, 0,
+			"POP3 OK - +OK Dovecot (Debian) ready. <APOP>, Ns response time | connect=Ns;;;0 time=Ns;;;0"},
+		{"imaps", []string{"MAILEXPECT_CA_FILE=" + st.CAFile}, []string{"-e", `^\* OK \[CAPABILITY IMAP4rev1`, "imaps://" + st.IMAPS}, 0, ""},
+		{"warning", nil, []string{"-w", "0.000001", "smtp://" + st.SMTP}, 1,
+			"SMTP WARNING - time Ns > 0.000001, " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;0.000001;;0"},
+		{"critical", nil, []string{"-w", "0.000001", "-c", "0.000002", "smtp://" + st.SMTP}, 2,
+			"SMTP CRITICAL - time Ns > 0.000002, " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;0.000001;0.000002;0"},
+		{"mismatch", nil, []string{"--expect", `^220 other\.example `, "smtp://" + st.SMTP}, 2,
+			`SMTP CRITICAL - greeting does not match ^220 other\.example : ` + postfix + " | connect=Ns;;;0 time=Ns;;;0"},
+		{"untrusted", nil, []string{"pop3s://" + st.POP3S}, 2, "POP3 CRITICAL - TLS handshake with " + st.POP3S +
+			" failed: x509: certificate signed by unknown authority (hint: ca_file adds a CA, servername sets the name to verify, insecure = true skips verification)"},
+		{"usage", nil, nil, 3,
+			"UNKNOWN - no server: give an ADDRESS or set MAILEXPECT_SMTP, MAILEXPECT_POP3 or MAILEXPECT_IMAP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, tt.env, nil, append([]string{script("check-banner.lua")}, tt.args...)...)
+			wantCode(t, r, tt.code)
+			if tt.want != "" {
+				// Dovecot's APOP timestamp differs every time.
+				r.stdout = apopRE.ReplaceAllString(r.stdout, "<APOP>")
+				wantLine(t, r, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckBannerDown: nothing listening, or a server that hangs up
+// before its greeting, is CRITICAL.
+func TestCheckBannerDown(t *testing.T) {
+	t.Parallel()
+	down := closedPort(t)
+	r := run(t, nil, nil, script("check-banner.lua"), "smtp://"+down)
+	wantCode(t, r, 2)
+	wantLine(t, r, fmt.Sprintf("SMTP CRITICAL - connect to %s failed: dial tcp %s: connect: connection refused", down, down))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	r = run(t, nil, nil, script("check-banner.lua"), "pop3://"+ln.Addr().String())
+	wantCode(t, r, 2)
+	wantLine(t, r, fmt.Sprintf("POP3 CRITICAL - %s: connection closed before the greeting | connect=Ns;;;0", ln.Addr()))
+}
