@@ -77,6 +77,7 @@ var _ = expect.DefaultMatchMax
 //	Dial(ctx, addr string, opts Options) (*Session, error)   kinds connect, tls, timeout
 //	New(conn net.Conn, opts Options) *Session        wrap an established conn (tests)
 //	(s) Send(ctx, p []byte, secret bool) error       raw bytes; secret: *** in the transcript
+//	(s) SendPipelined(ctx, p []byte, secret bool) error  Send without the unread-lines warning (IMAP)
 //	(s) SendLine(ctx, line string, secret bool) error line+CRLF; CR, LF or NUL inside: kind injection
 //	(s) ReadLine(ctx, timeout) (string, error)       next line without CRLF; io.EOF at EOF
 //	(s) Reply(ctx, timeout) (*frame.Reply, error)    one whole ddd-/ddd reply; kind protocol on garbage

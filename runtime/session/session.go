@@ -141,6 +141,15 @@ func (s *Session) Send(ctx context.Context, p []byte, secret bool) error {
 	return s.write(ctx, p)
 }
 
+// SendPipelined is Send without the warning about unread buffered lines,
+// for a client that frames every response itself and expects data to be
+// waiting when it sends: IMAP's untagged responses arrive at any time,
+// and pipelined commands go out while earlier replies are still buffered.
+func (s *Session) SendPipelined(ctx context.Context, p []byte, secret bool) error {
+	s.stream.Sent(p, secret)
+	return s.write(ctx, p)
+}
+
 // SendLine writes line followed by CRLF. A CR, LF or NUL inside line is
 // refused: it would let data (an address, a subject) smuggle a second
 // command onto the wire.

@@ -1,0 +1,1310 @@
+-- imap: IMAP4rev1/IMAP4rev2 (RFC 3501, RFC 9051) client steps on the Go
+-- wire reader (mailexpect.imapwire, runtime/imapwire): tagged commands,
+-- untagged data attributed in arrival order, literals framed by byte count
+-- both ways. A message line such as "A004 OK" or "* BYE" inside a literal is
+-- data; it can never complete a command or end the session.
+--
+-- Extensions used when offered: STARTTLS (RFC 9051 6.2.1), SASL-IR (RFC
+-- 4959), LITERAL+/LITERAL- (RFC 7888), UIDPLUS (RFC 4315: UID EXPUNGE,
+-- required to delete), MOVE (RFC 6851), IDLE (RFC 2177).
+--
+-- Safety rules (DESIGN.md "Safety and trust"):
+--   * Helpers delete only by UID: UID STORE +FLAGS (\Deleted) then UID
+--     EXPUNGE, or UID MOVE. Never a bare EXPUNGE (it also takes messages
+--     other clients flagged \Deleted); uid_expunge is refused without UIDPLUS;
+--     a "*" is refused in the UID set of a destructive helper.
+--   * UIDVALIDITY: UIDs are checked against the mailbox's current
+--     UIDVALIDITY before anything destructive (see check_uids).
+--   * --dry-run: mailboxes are opened with EXAMINE (read-only), destructive
+--     helpers only report (and journal "would-delete"), raw destructive
+--     commands through i:cmd raise.
+--   * Commit point: rt.commit_point() (when the run provides it) right
+--     before a \Deleted store, UID EXPUNGE or MOVE is sent, after the
+--     journal entries (rt.journal) are written; rt.commit_outcome() after.
+local rt = require "mailexpect.internal"
+local w = require "mailexpect.imapwire"
+
+-- The globals this module uses, captured once: a script that later
+-- assigns to one of them must not change how credentials are handled.
+local connect, now, sleep, base64, hmac_md5, secret, json, mail =
+      connect, now, sleep, base64, hmac_md5, secret, json, mail
+
+local M = {}
+local Client = {}
+Client.__index = Client
+
+M.NIL = w.NIL
+
+-- ---------------------------------------------------------------------
+-- Arguments of the table form.
+
+local ARG = {}
+ARG.__tostring = function(a)
+  return "imap." .. (a.secret and "secret" or a._imap) .. "(" .. (a.secret and "***" or string.format("%q", a.value)) .. ")"
+end
+
+local function mkarg(form, x, fname, sec)
+  if type(x) == "number" then x = string.format("%d", x) end
+  if type(x) ~= "string" then
+    rt.raise("usage", string.format("imap.%s: expected a string, got %s", fname, type(x)))
+  end
+  return setmetatable({_imap = form, value = x, secret = sec or nil}, ARG)
+end
+
+-- imap.string(x): an IMAP string, quoted when that is safe, else a literal
+-- (synchronizing unless the server has LITERAL+).
+function M.string(x) return mkarg("string", x, "string") end
+-- imap.literal(x): always a literal (APPEND's message).
+function M.literal(x) return mkarg("literal", x, "literal") end
+-- imap.secret(x): an IMAP string masked as *** everywhere, and registered
+-- with the run's secrets.
+function M.secret(x) return mkarg("string", x, "secret", true) end
+-- imap.raw(x): sent as is (the same as a plain string in the table form).
+function M.raw(x) return mkarg("raw", x, "raw") end
+
+local function is_arg(v) return getmetatable(v) == ARG end
+
+local MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+-- civil converts days since 1970-01-01 to year, month, day (proleptic
+-- Gregorian; H. Hinnant's algorithm), so that imap.date needs no os.date
+-- (which --restricted removes).
+local function civil(days)
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then y = y + 1 end
+  return y, m, d
+end
+
+-- imap.date(epoch) is the day of epoch (UTC) as SEARCH wants it:
+-- "1-Jan-2024" (RFC 9051 date). SINCE/BEFORE compare INTERNALDATE by day.
+function M.date(t)
+  if type(t) ~= "number" then rt.raise("usage", "imap.date: expected epoch seconds, got " .. type(t)) end
+  local y, m, d = civil(math.floor(t / 86400))
+  return string.format("%d-%s-%d", d, MONTHS[m], y)
+end
+
+local function nn(v) if v == M.NIL then return nil end return v end
+
+-- imap.envelope(v) turns a FETCH ENVELOPE value (RFC 9051 7.5.2) into
+-- {date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to,
+-- message_id}; addresses are arrays of {name, mailbox, host, address}.
+-- NIL fields are nil. Header texts are not RFC 2047 decoded
+-- (mail.decode_header does that).
+function M.envelope(v)
+  if type(v) ~= "table" then return nil end
+  local function addrs(list)
+    if type(list) ~= "table" then return nil end
+    local out = {}
+    for _, a in ipairs(list) do
+      if type(a) == "table" then
+        local mb, host = nn(a[3]), nn(a[4])
+        out[#out + 1] = {name = nn(a[1]), mailbox = mb and tostring(mb), host = host and tostring(host),
+                         address = (mb and host) and (tostring(mb) .. "@" .. tostring(host)) or nil}
+      end
+    end
+    return out
+  end
+  local function str(x) x = nn(x); return x ~= nil and tostring(x) or nil end
+  return {date = str(v[1]), subject = str(v[2]), from = addrs(v[3]), sender = addrs(v[4]),
+          reply_to = addrs(v[5]), to = addrs(v[6]), cc = addrs(v[7]), bcc = addrs(v[8]),
+          in_reply_to = str(v[9]), message_id = str(v[10])}
+end
+
+-- ---------------------------------------------------------------------
+-- Options, addresses, errors.
+
+local function known(names)
+  local set = {}
+  for _, n in ipairs(names) do set[n] = true end
+  set[1] = table.concat(names, ", ")
+  return set
+end
+
+local OPEN_OPTS = known{"url", "host", "port", "user", "pass", "auth", "authzid", "token", "tls",
+  "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
+  "match_max", "label", "max_literal"}
+
+local function check_opts(o, fname, set)
+  if type(o) ~= "table" then
+    rt.raise("usage", string.format("%s: expected an options table, got %s", fname, type(o)))
+  end
+  for k in pairs(o) do
+    if type(k) ~= "string" or not set[k] then
+      rt.raise("usage", string.format("%s: unknown option '%s' (known: %s)", fname, tostring(k), set[1]))
+    end
+  end
+end
+
+-- resolve works out the address and TLS mode: url = "imap://host[:port]"
+-- or "imaps://host[:port]", or host/port. The default TLS mode is implicit
+-- for imaps and port 993, else STARTTLS, required; "none" must be said.
+local function resolve(o)
+  local a
+  if o.url then
+    a = rt.address(o.url)
+    if a.scheme ~= "imap" and a.scheme ~= "imaps" then
+      rt.raise("usage", "imap: url must be imap://host[:port] or imaps://host[:port], got " .. tostring(o.url))
+    end
+  else
+    if type(o.host) ~= "string" then rt.raise("usage", "imap: host (or url) is required") end
+    a = rt.address((o.host:find(":", 1, true) and ("[" .. o.host .. "]") or o.host) .. ":" .. (tonumber(o.port) or 143))
+  end
+  local tls = o.tls
+  if tls == true then tls = "implicit" elseif tls == false then tls = "none" end
+  if tls == nil then tls = (a.tls or a.port == 993) and "implicit" or "starttls" end
+  if tls ~= "implicit" and tls ~= "starttls" and tls ~= "none" then
+    rt.raise("usage", "imap: tls must be \"implicit\", \"starttls\" or \"none\", got " .. tostring(tls))
+  end
+  return a.hostport, tls
+end
+
+local function timed(c, name, fn, ...)
+  local t0 = now()
+  local a, b, d = fn(...)
+  c.timings[name] = (c.timings[name] or 0) + (now() - t0)
+  return a, b, d
+end
+
+local function describe(r)
+  local s = r.status
+  if r.code then s = s .. " [" .. r.code .. ((r.code_text and r.code_text ~= "") and (" " .. r.code_text) or "") .. "]" end
+  if r.text and r.text ~= "" then s = s .. " " .. r.text end
+  return s
+end
+
+-- fail raises a reply error: err.reply = {status, code, code_args, text,
+-- lines, tag, command}.
+local function fail(c, stage, r, what)
+  w.reply_error(string.format("%s: %s refused: %s", c.label, what or stage, describe(r)), r, stage)
+end
+
+-- ---------------------------------------------------------------------
+-- Capabilities and mailbox state, from every response that passes.
+
+local function set_caps(c, list)
+  local caps, auth = {}, {}
+  for _, v in ipairs(list or {}) do
+    local cap = tostring(v):upper()
+    caps[cap] = true
+    local mech = cap:match("^AUTH=(.+)$")
+    if mech then auth[#auth + 1] = mech end
+  end
+  if #auth > 0 then caps.AUTH = table.concat(auth, " ") end
+  c.caps, c.caps_known = caps, true
+  c.w:literal_mode(caps["LITERAL+"] or false, caps["LITERAL-"] or false)
+end
+
+-- absorb updates the client from one response: capabilities, alerts and
+-- the selected mailbox (EXISTS, RECENT, EXPUNGE, FLAGS, the UIDVALIDITY,
+-- UIDNEXT, PERMANENTFLAGS, UNSEEN, HIGHESTMODSEQ codes).
+local function absorb(c, r)
+  local code = r.code
+  if code == "CAPABILITY" then set_caps(c, r.code_args) end
+  if code == "ALERT" then rt.warn(c.label .. ": server alert: " .. tostring(r.text)) end
+  if r.type ~= "untagged" then return end
+  local name = r.name
+  if name == "CAPABILITY" then set_caps(c, r.fields) return end
+  local mb = c.mailbox
+  if not mb then return end
+  if name == "EXISTS" then mb.exists = r.number
+  elseif name == "RECENT" then mb.recent = r.number
+  elseif name == "EXPUNGE" then
+    if mb.exists then mb.exists = mb.exists - 1 end
+  elseif name == "FLAGS" then mb.flags = r.fields and r.fields[1] or {}
+  elseif code == "UIDVALIDITY" and r.code_args then
+    local v = r.code_args[1]
+    if mb.uidvalidity ~= nil and v ~= mb.uidvalidity then
+      -- The mailbox changed under the session: every UID known so far is
+      -- void (RFC 9051 2.3.1.1).
+      rt.warn(string.format("%s: UIDVALIDITY of %s changed from %s to %s: earlier UIDs are void",
+              c.label, mb.name, tostring(mb.uidvalidity), tostring(v)))
+      mb.changed = mb.changed or mb.uidvalidity
+    end
+    mb.uidvalidity = v
+    c.known_uidvalidity[mb.name] = v
+  elseif code == "UIDNEXT" and r.code_args then mb.uidnext = r.code_args[1]
+  elseif code == "PERMANENTFLAGS" and r.code_args then mb.permanentflags = r.code_args[1]
+  elseif code == "UNSEEN" and r.code_args then mb.unseen = r.code_args[1]
+  elseif code == "HIGHESTMODSEQ" and r.code_args then mb.highestmodseq = r.code_args[1]
+  elseif code == "READ-ONLY" then mb.readonly = true
+  elseif code == "READ-WRITE" then mb.readonly = false
+  end
+end
+
+local function absorb_result(c, res)
+  for _, r in ipairs(res.untagged) do absorb(c, r) end
+  absorb(c, res)
+end
+
+-- ---------------------------------------------------------------------
+-- Commands.
+
+-- words lists the command's raw words upper-cased, to recognise the verb
+-- and destructive commands whichever form the script used.
+local function words(cmd)
+  local out = {}
+  local function add(s) for word in tostring(s):gmatch("%S+") do out[#out + 1] = word:upper() end end
+  if type(cmd) == "string" then
+    add(cmd)
+  elseif type(cmd) == "table" then
+    for _, a in ipairs(cmd) do
+      if is_arg(a) then
+        if a._imap == "raw" then add(a.value) else out[#out + 1] = "\0" end
+      else
+        add(a)
+      end
+    end
+  end
+  return out
+end
+
+-- destructive says why a raw command is in the destructive set (DESIGN.md
+-- "Safety and trust"), or nil: EXPUNGE, MOVE, DELETE, RENAME, a STORE that
+-- sets \Deleted, and CLOSE on a read-write mailbox (it expunges).
+local function destructive(c, ws)
+  local i = 1
+  if ws[1] == "UID" then i = 2 end
+  local verb = ws[i]
+  if verb == "EXPUNGE" or verb == "MOVE" or verb == "DELETE" or verb == "RENAME" then
+    return (i == 2 and "UID " or "") .. verb
+  end
+  if verb == "CLOSE" and c.mailbox and not c.mailbox.readonly then
+    return "CLOSE (it expunges the selected mailbox)"
+  end
+  if verb == "STORE" then
+    for j = i + 2, #ws do
+      local item = ws[j]
+      if item:match("^[+%-]?FLAGS") then
+        if item:sub(1, 1) == "-" then return nil end
+        for k = j + 1, #ws do
+          for flag in ws[k]:gmatch("[^%s()]+") do
+            if flag == "\\DELETED" then return (i == 2 and "UID " or "") .. "STORE of \\Deleted" end
+          end
+        end
+        return nil
+      end
+    end
+  end
+  return nil
+end
+
+local function journal_outcome(outcome)
+  if rt.commit_outcome then rt.commit_outcome(outcome) end
+end
+
+local function commit_point()
+  if rt.commit_point then rt.commit_point() end
+end
+
+-- committing runs fn (which sends a destructive command and waits for its
+-- reply) as the session's commit point: rt.commit_point() first, then the
+-- outcome, "committed" once the server answered, "unknown" when it did not.
+local function committing(fn)
+  commit_point()
+  local ok, a, b = pcall(fn)
+  if not ok then
+    local kind = type(a) == "table" and a.kind
+    journal_outcome(kind == "reply" and "committed" or "unknown")
+    error(a, 0)
+  end
+  journal_outcome("committed")
+  return a, b
+end
+
+-- await waits for h's completion, answering continuation requests with
+-- o.continue(cont) (a line, or nil to cancel with "*"). Without a handler
+-- a continuation is a protocol error: the server waits for data that will
+-- not come, so the session is closed.
+local function await(c, h, o)
+  local steps = 0
+  while true do
+    local res, cont = c.w:wait(h, {timeout = o.timeout or c.timeouts.command, file = o.file})
+    if res then
+      absorb_result(c, res)
+      return res
+    end
+    steps = steps + 1
+    if not o.continue or steps > 20 then
+      c.session:close()
+      rt.raise("protocol", string.format("%s: the server asks for more (+ %s) but %s has nothing more to send",
+               c.label, tostring(cont.text), h.text), {stage = h.name})
+    end
+    local line = o.continue(cont)
+    if line == nil then line = "*" end
+    c.w:send_line(line, o.secret_continue or false)
+  end
+end
+
+local function check_dry_run(c, cmd, ws)
+  local why = destructive(c, ws or words(cmd))
+  if why and rt.dry_run() then
+    rt.raise("usage", string.format("%s: %s refused under --dry-run (the helpers uid_store, uid_expunge and uid_move report instead)",
+             c.label, why))
+  end
+  return why
+end
+
+-- mailbox_arg is the mailbox name of a SELECT or EXAMINE command.
+local function mailbox_arg(cmd)
+  if type(cmd) == "table" then
+    local v = cmd[2]
+    if is_arg(v) then return v.value end
+    return tostring(v)
+  end
+  local name = tostring(cmd):match("^%S+%s+(.-)%s*$") or ""
+  local q = name:match('^"(.*)"$')
+  if q then name = q:gsub("\\(.)", "%1") end
+  return name
+end
+
+-- cmd sends one command, as a line ("UID SEARCH ALL", sent as is) or a
+-- table of arguments ({"UID", "SEARCH", "SUBJECT", imap.string(x)}), and
+-- returns {status = "OK"|"NO"|"BAD", code, code_args, text, tag, command,
+-- untagged = {...}}. NO and BAD are returned, never raised. Options:
+-- timeout, file (FETCH message literals to files), continue (answers "+"
+-- continuation requests), secret_continue.
+function Client:cmd(cmd, o)
+  o = o or {}
+  local ws = words(cmd)
+  local why = check_dry_run(self, cmd, ws)
+  local verb = ws[1] == "UID" and ("UID " .. tostring(ws[2])) or ws[1]
+  local selecting = verb == "SELECT" or verb == "EXAMINE"
+  local previous
+  if selecting then
+    -- The mailbox state is rebuilt from the responses (RFC 9051 6.3.2: a
+    -- SELECT deselects first, and a failed one leaves none selected).
+    local name = mailbox_arg(cmd)
+    previous = self.known_uidvalidity[name]
+    self.mailbox = {name = name, flags = {}, readonly = verb == "EXAMINE"}
+    self.state = "authenticated"
+  end
+  local function run()
+    local h = self.w:start(cmd, {timeout = o.timeout or self.timeouts.command})
+    return await(self, h, o)
+  end
+  local r
+  if why then r = committing(run) else r = run() end
+  if selecting then
+    local mb = self.mailbox
+    if r.status ~= "OK" then
+      self.mailbox = nil
+    else
+      self.state = "selected"
+      mb.readonly = (r.code == "READ-ONLY") or (verb == "EXAMINE" and r.code ~= "READ-WRITE")
+      if previous ~= nil and mb.uidvalidity ~= previous then
+        -- Selected again in this session with another UIDVALIDITY: the
+        -- mailbox was recreated, and UIDs from before name other messages.
+        rt.warn(string.format("%s: UIDVALIDITY of %s is %s, was %s earlier in this session: earlier UIDs are void",
+                self.label, mb.name, tostring(mb.uidvalidity), tostring(previous)))
+        mb.changed = previous
+      end
+    end
+  elseif (verb == "CLOSE" or verb == "UNSELECT") and r.status == "OK" then
+    self.mailbox, self.state = nil, "authenticated"
+  elseif verb == "LOGOUT" then
+    self.state = "logout"
+  end
+  return r
+end
+
+-- pipeline sends every command before reading any reply (the completions
+-- are matched by tag) and returns their results in order. A command that
+-- needs a continuation (IDLE, AUTHENTICATE) cannot be pipelined.
+function Client:pipeline(cmds, o)
+  o = o or {}
+  if type(cmds) ~= "table" then rt.raise("usage", "i:pipeline: expected an array of commands") end
+  local any
+  for _, cmd in ipairs(cmds) do any = check_dry_run(self, cmd) or any end
+  local function run()
+    local hs = {}
+    for k, cmd in ipairs(cmds) do hs[k] = self.w:start(cmd, {timeout = o.timeout or self.timeouts.command}) end
+    local out = {}
+    for k, h in ipairs(hs) do out[k] = await(self, h, {timeout = o.timeout}) end
+    return out
+  end
+  if any then return committing(run) end
+  return run()
+end
+
+local function must(c, stage, cmd, o)
+  local r = c:cmd(cmd, o)
+  if r.status ~= "OK" then fail(c, stage, r, o and o.what or stage) end
+  return r
+end
+
+-- ---------------------------------------------------------------------
+-- Connection, TLS, authentication.
+
+function M.connect(o)
+  o = o or {}
+  check_opts(o, "imap.connect", OPEN_OPTS)
+  local addr, tls = resolve(o)
+  local c = setmetatable({opts = o, tlsmode = tls, caps = {}, caps_known = false, timings = {},
+                          timeouts = o.timeouts or {}, label = o.label or addr,
+                          known_uidvalidity = {}, journaled = {}}, Client)
+  c.session = timed(c, "connect", connect, addr, {
+    timeout = o.timeout, connect_timeout = o.connect_timeout,
+    tls = (tls == "implicit") and "implicit" or nil,
+    servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
+    match_max = o.match_max, label = o.label,
+  })
+  c.w = w.client(c.session, {max_literal = o.max_literal})
+  local ok, err = pcall(function()
+    c.greeting = timed(c, "greeting", c.w.greeting, c.w, c.timeouts.greeting)
+  end)
+  if not ok then
+    c.session:close()
+    error(err, 0)
+  end
+  local g = c.greeting
+  absorb(c, g)
+  c.state = g.name == "PREAUTH" and "authenticated" or "not-authenticated"
+  if g.name == "PREAUTH" and tls == "starttls" then
+    -- STARTTLS is only valid before authentication: a PREAUTH session
+    -- cannot be encrypted, and going on would be a silent downgrade.
+    c.session:close()
+    rt.raise("tls", c.label .. ": the server greeted with PREAUTH, so STARTTLS is impossible; refusing an unencrypted session (tls = \"none\" accepts it)",
+             {stage = "greeting"})
+  end
+  return c
+end
+
+-- capability asks for the capabilities (RFC 9051 6.1.1) and returns c.caps:
+-- upper-cased capability -> true, and AUTH = "PLAIN LOGIN" (the AUTH=
+-- mechanisms, space-separated).
+function Client:capability()
+  local r = must(self, "CAPABILITY", "CAPABILITY")
+  if not self.caps_known then set_caps(self, {}) end
+  return self.caps, r
+end
+
+local function ensure_caps(c)
+  if not c.caps_known then c:capability() end
+  return c.caps
+end
+
+-- starttls upgrades the connection (RFC 9051 6.2.1), only when offered:
+-- a server that does not is an error, never a silent fallback. Bytes the
+-- server sent after its go-ahead are refused in Go (CVE-2011-0411 class).
+-- Capabilities learnt before TLS are discarded and asked again.
+function Client:starttls()
+  if self.session.tls then rt.raise("usage", self.label .. ": the session is already encrypted") end
+  return timed(self, "starttls", function()
+    ensure_caps(self)
+    if not self.caps.STARTTLS then
+      rt.raise("tls", self.label .. ": the server does not offer STARTTLS (tls = \"none\" must be said to go on without TLS)",
+               {stage = "STARTTLS"})
+    end
+    local r = must(self, "STARTTLS", "STARTTLS")
+    self.session:starttls()
+    self.caps, self.caps_known = {}, false
+    self.w:literal_mode(false, false)
+    self:capability()
+    return r
+  end)
+end
+
+local function sasl_arg(v) return setmetatable({_imap = "raw", value = v, secret = true}, ARG) end
+
+-- authenticate runs AUTHENTICATE mech (RFC 9051 6.2.2). ir is the initial
+-- response: on the command line with SASL-IR, else after the server's
+-- empty "+". respond(cont, step) answers each further challenge (nil:
+-- cancel with "*"). Every line the client sends here is secret.
+local function authenticate(c, mech, ir, respond)
+  local args = {"AUTHENTICATE", mech}
+  if ir and c.caps["SASL-IR"] then
+    args[3] = sasl_arg(ir == "" and "=" or ir)
+    ir = nil
+  end
+  local h = c.w:start(args, {timeout = c.timeouts.command})
+  local step = 0
+  while true do
+    local res, cont = c.w:wait(h, {timeout = c.timeouts.command})
+    if res then
+      absorb_result(c, res)
+      return res
+    end
+    local line
+    if ir then
+      line, ir = ir, nil
+    else
+      step = step + 1
+      if respond and step <= 5 then line = respond(cont, step) end
+    end
+    c.w:send_line(line or "*", true)
+  end
+end
+
+local mechanisms = {}
+
+-- PLAIN (RFC 4616): authzid NUL authcid NUL passwd.
+function mechanisms.plain(c, user, pass)
+  return authenticate(c, "PLAIN", base64.encode((c.opts.authzid or "") .. "\0" .. user .. "\0" .. pass))
+end
+
+-- LOGIN (draft-murchison-sasl-login): user name, then password.
+function mechanisms.login(c, user, pass)
+  return authenticate(c, "LOGIN", nil, function(_, step)
+    if step == 1 then return base64.encode(user) end
+    if step == 2 then return base64.encode(pass) end
+  end)
+end
+
+-- CRAM-MD5 (RFC 2195).
+mechanisms["cram-md5"] = function(c, user, pass)
+  return authenticate(c, "CRAM-MD5", nil, function(cont, step)
+    if step ~= 1 then return nil end
+    local challenge = base64.decode(cont.text or "")
+    if not challenge or challenge == "" then return nil end
+    return base64.encode(user .. " " .. hmac_md5(pass, challenge))
+  end)
+end
+
+-- XOAUTH2: user=U ^A auth=Bearer T ^A ^A. A refusal comes as a "+" whose
+-- text is base64 JSON; the client answers with an empty line and gets NO.
+function mechanisms.xoauth2(c, user, _, token)
+  if not token then rt.raise("usage", "imap: auth = \"xoauth2\" needs token =") end
+  local r = authenticate(c, "XOAUTH2", base64.encode("user=" .. user .. "\1auth=Bearer " .. token .. "\1\1"),
+    function(cont, step)
+      if step ~= 1 then return nil end
+      local detail = base64.decode(cont.text or "") or cont.text
+      c.auth_error = (json.decode(detail)) or detail
+      return ""
+    end)
+  r.auth_error = c.auth_error
+  return r
+end
+
+-- LOGIN command (RFC 9051 6.2.3): both arguments are IMAP strings, quoted
+-- or sent as literals, so a password with a quote, a backslash or 8-bit
+-- bytes arrives exactly.
+mechanisms["login-command"] = function(c, user, pass)
+  if c.caps.LOGINDISABLED then
+    rt.raise("protocol", c.label .. ": the server says LOGINDISABLED: the LOGIN command is refused here" ..
+             (c.session.tls and "" or " (before TLS)"), {stage = "LOGIN"})
+  end
+  return c:cmd({"LOGIN", M.string(user), M.secret(pass)})
+end
+
+local function offered(c, mech)
+  return c.caps["AUTH=" .. mech:upper()] == true
+end
+
+-- choose_mech: auth = as asked; else xoauth2 when token = is given; else,
+-- over TLS, plain when advertised, then login-command (unless
+-- LOGINDISABLED); without TLS (allow_plaintext_auth) cram-md5 first, which
+-- never puts the password on the wire.
+local function choose_mech(c)
+  local want = c.opts.auth
+  if want then
+    want = want:lower()
+    if not mechanisms[want] then
+      rt.raise("usage", "imap: unknown auth " .. want .. " (plain, login, cram-md5, xoauth2, login-command)")
+    end
+    if want ~= "login-command" and not offered(c, want) then
+      rt.raise("protocol", string.format("%s: auth = %q but the server does not offer AUTH=%s (AUTH %s)",
+               c.label, c.opts.auth, want:upper(), tostring(c.caps.AUTH or "not advertised")), {stage = "AUTHENTICATE"})
+    end
+    return want
+  end
+  if c.opts.token then return "xoauth2" end
+  if not c.session.tls and offered(c, "cram-md5") then return "cram-md5" end
+  if offered(c, "plain") then return "plain" end
+  if not c.caps.LOGINDISABLED then return "login-command" end
+  rt.raise("protocol", string.format("%s: no way to log in: LOGINDISABLED and no SASL mechanism mailexpect knows (AUTH %s)",
+           c.label, tostring(c.caps.AUTH or "not advertised")), {stage = "AUTHENTICATE"})
+end
+
+-- auth logs in with opts user/pass (or token). Credentials never travel in
+-- clear unless allow_plaintext_auth = true; they are registered as
+-- secrets and every line carrying them goes out marked secret.
+function Client:auth()
+  local o = self.opts
+  if type(o.user) ~= "string" then rt.raise("usage", "imap: auth needs user =") end
+  if o.pass then secret(o.pass) end
+  if o.token then secret(o.token) end
+  if self.state ~= "not-authenticated" then
+    rt.raise("usage", self.label .. ": already authenticated (" .. tostring(self.state) .. ")")
+  end
+  return timed(self, "auth", function()
+    if not self.session.tls and not o.allow_plaintext_auth then
+      rt.raise("usage", self.label .. ": refusing to send credentials without TLS (allow_plaintext_auth = true permits it)",
+               {stage = "LOGIN"})
+    end
+    if self.session.tls and o.insecure then
+      rt.warn(self.label .. ": sending credentials over TLS without certificate verification (insecure = true)")
+    end
+    ensure_caps(self)
+    local mech = choose_mech(self)
+    rt.note(self.session, "IMAP login: " .. mech)
+    self.auth_mechanism = mech
+    self.caps_known = false -- the OK may carry the new set; else asked below
+    local r = mechanisms[mech](self, o.user, o.pass or "", o.token)
+    if r.status ~= "OK" then
+      self.caps_known = true
+      fail(self, mech == "login-command" and "LOGIN" or "AUTHENTICATE", r,
+           mech == "login-command" and "LOGIN" or ("AUTHENTICATE " .. mech:upper()))
+    end
+    self.state = "authenticated"
+    if not self.caps_known then self:capability() end
+    return r
+  end)
+end
+Client.login = Client.auth
+
+-- open = connect + STARTTLS (per tls mode) + login (when user is given).
+-- A failure after connecting closes the session.
+function M.open(o)
+  o = o or {}
+  local c = M.connect(o)
+  local ok, err = pcall(function()
+    if c.tlsmode == "starttls" then c:starttls() end
+    if o.user or o.token then
+      if c.state == "authenticated" then
+        rt.note(c.session, "PREAUTH: already authenticated, not logging in")
+      else
+        c:auth()
+      end
+    end
+  end)
+  if not ok then
+    c.session:close()
+    error(err, 0)
+  end
+  return c
+end
+
+-- ---------------------------------------------------------------------
+-- Mailboxes.
+
+local function open_mailbox(c, verb, name, o)
+  o = o or {}
+  if type(name) ~= "string" then rt.raise("usage", "i:" .. verb:lower() .. ": mailbox name must be a string") end
+  return timed(c, "select", function()
+    local r = c:cmd({verb, M.string(name)}, {timeout = o.timeout})
+    if r.status ~= "OK" then fail(c, verb, r, verb .. " " .. name) end
+    local mb = c.mailbox
+    return {name = name, exists = mb.exists, recent = mb.recent, uidvalidity = mb.uidvalidity,
+            uidnext = mb.uidnext, flags = mb.flags, permanentflags = mb.permanentflags,
+            unseen = mb.unseen, highestmodseq = mb.highestmodseq, readonly = mb.readonly}
+  end)
+end
+
+-- select opens a mailbox read-write (RFC 9051 6.3.2); under --dry-run, or
+-- with {readonly = true}, read-only with EXAMINE. Returns {exists, recent,
+-- uidvalidity, uidnext, flags, permanentflags, unseen, highestmodseq,
+-- readonly}.
+function Client:select(name, o)
+  local verb = (rt.dry_run() or (o and o.readonly)) and "EXAMINE" or "SELECT"
+  if verb == "EXAMINE" and rt.dry_run() then rt.note(self.session, "dry-run: EXAMINE instead of SELECT") end
+  return open_mailbox(self, verb, name, o)
+end
+
+function Client:examine(name, o) return open_mailbox(self, "EXAMINE", name, o) end
+
+-- list returns the mailboxes matching pattern (default "*") under ref
+-- (default ""): array of {name, delimiter, flags}. Names are as the
+-- server sends them (modified UTF-7 unless UTF8=ACCEPT).
+function Client:list(ref, pattern)
+  local r = must(self, "LIST", {"LIST", M.string(ref or ""), M.string(pattern or "*")})
+  local out = {}
+  for _, u in ipairs(r.untagged) do
+    if u.name == "LIST" and u.fields and #u.fields >= 3 then
+      local f = u.fields
+      out[#out + 1] = {flags = type(f[1]) == "table" and f[1] or {}, delimiter = nn(f[2]), name = tostring(f[3])}
+    end
+  end
+  return out
+end
+
+-- status returns the STATUS items of a mailbox (RFC 9051 6.3.11) as
+-- {MESSAGES = n, UIDNEXT = n, ...}; items default to MESSAGES UIDNEXT
+-- UIDVALIDITY UNSEEN.
+function Client:status(name, items)
+  if type(items) == "table" then items = "(" .. table.concat(items, " ") .. ")" end
+  items = items or "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN)"
+  if not items:match("^%(") then items = "(" .. items .. ")" end
+  local r = must(self, "STATUS", {"STATUS", M.string(name), items})
+  local out = {}
+  for _, u in ipairs(r.untagged) do
+    if u.name == "STATUS" and u.fields then
+      local list = u.fields[#u.fields]
+      if type(list) == "table" then
+        for k = 1, #list - 1, 2 do out[tostring(list[k]):upper()] = list[k + 1] end
+      end
+    end
+  end
+  return out
+end
+
+-- append adds a message to a mailbox (RFC 9051 6.3.12), sent as a
+-- literal; o.flags ("(\\Seen)" or {"\\Seen"}), o.date (an INTERNALDATE
+-- string). Returns the result with uid and uidvalidity from APPENDUID
+-- (UIDPLUS) when the server gives them.
+function Client:append(name, message, o)
+  o = o or {}
+  if type(message) ~= "string" then rt.raise("usage", "i:append: message must be a string") end
+  local args = {"APPEND", M.string(name)}
+  if o.flags then
+    args[#args + 1] = type(o.flags) == "table" and ("(" .. table.concat(o.flags, " ") .. ")") or o.flags
+  end
+  if o.date then args[#args + 1] = M.string(o.date) end
+  args[#args + 1] = M.literal(message)
+  local r = must(self, "APPEND", args, {timeout = o.timeout, what = "APPEND to " .. name})
+  if r.code == "APPENDUID" and r.code_args then
+    r.uidvalidity, r.uid = r.code_args[1], r.code_args[2]
+  end
+  return r
+end
+
+function Client:noop() return must(self, "NOOP", "NOOP") end
+
+-- ---------------------------------------------------------------------
+-- Sets, searches and fetches.
+
+local function int(n) return string.format("%d", n) end
+
+-- set_string checks a sequence set given as a number or a string
+-- ("1:5,7", "1:*") and returns it as a string.
+local function set_string(v, what)
+  if type(v) == "number" then
+    if v < 1 or v ~= math.floor(v) then rt.raise("usage", what .. ": bad number " .. tostring(v)) end
+    return int(v)
+  end
+  if type(v) == "string" then
+    if not v:match("^[%d:,*]+$") then rt.raise("usage", what .. ": bad sequence set " .. string.format("%q", v)) end
+    return v
+  end
+  rt.raise("usage", what .. ": expected a number, a set string such as \"1:5,7\" or an array, got " .. type(v))
+end
+
+-- collect returns the numbers in uids (array of numbers, numeric strings
+-- or records carrying key) sorted and distinct, and the records by number.
+local function collect(uids, key, what)
+  local nums, recs, seen = {}, {}, {}
+  for k, v in ipairs(uids) do
+    local n, rec = v, nil
+    if type(v) == "table" then rec, n = v, v[key] end
+    n = tonumber(n)
+    if not n or n < 1 or n ~= math.floor(n) then
+      rt.raise("usage", string.format("%s: element %d is not a %s", what, k, key == "UID" and "UID" or "number"))
+    end
+    if not seen[n] then
+      seen[n] = true
+      nums[#nums + 1] = n
+    end
+    if rec then recs[n] = rec end
+  end
+  table.sort(nums)
+  return nums, recs
+end
+
+-- compress renders sorted numbers as sets ("1:5,7"), each at most about
+-- MAX_SET characters: a long selection goes out in several commands
+-- instead of one line a server would refuse.
+local MAX_SET = 4000
+local function compress(nums)
+  local sets, parts, len = {}, {}, 0
+  local k = 1
+  while k <= #nums do
+    local a, b = nums[k], nums[k]
+    while nums[k + 1] == b + 1 do k = k + 1; b = nums[k] end
+    local p = a == b and int(a) or (int(a) .. ":" .. int(b))
+    if len + #p + 1 > MAX_SET and #parts > 0 then
+      sets[#sets + 1] = table.concat(parts, ",")
+      parts, len = {}, 0
+    end
+    parts[#parts + 1] = p
+    len = len + #p + 1
+    k = k + 1
+  end
+  if #parts > 0 then sets[#sets + 1] = table.concat(parts, ",") end
+  return sets
+end
+
+-- in_set reports whether n is in a sequence set; "*" is star (the
+-- highest number), and a:b means the numbers between, either way round.
+local function in_set(n, set, star)
+  for part in set:gmatch("[^,]+") do
+    local a, b = part:match("^([^:]+):([^:]+)$")
+    a = a or part
+    b = b or part
+    a = a == "*" and star or tonumber(a)
+    b = b == "*" and star or tonumber(b)
+    if a and b then
+      if a > b then a, b = b, a end
+      if n >= a and n <= b then return true end
+    end
+  end
+  return false
+end
+
+local function has_non_ascii(v)
+  if is_arg(v) then return v.value:find("[\128-\255]") ~= nil end
+  return type(v) == "string" and v:find("[\128-\255]") ~= nil
+end
+
+local function search(c, uid, criteria, o)
+  o = o or {}
+  local args = {}
+  if uid then args[1] = "UID" end
+  args[#args + 1] = "SEARCH"
+  local crit = criteria
+  if crit == nil then crit = "ALL" end
+  if type(crit) ~= "table" then crit = {crit} end
+  if #crit == 0 then rt.raise("usage", "i:search: empty criteria") end
+  local utf8, charset = false, false
+  for k, v in ipairs(crit) do
+    if has_non_ascii(v) then utf8 = true end
+    if k == 1 and type(v) == "string" and v:upper():match("^CHARSET") then charset = true end
+  end
+  if utf8 and not charset then
+    -- Non-ASCII search text needs a charset (RFC 9051 6.4.4).
+    args[#args + 1] = "CHARSET"
+    args[#args + 1] = "UTF-8"
+  end
+  for _, v in ipairs(crit) do args[#args + 1] = v end
+  local what = uid and "UID SEARCH" or "SEARCH"
+  local r = timed(c, "search", must, c, what, args, {timeout = o.timeout})
+  local out = {}
+  for _, u in ipairs(r.untagged) do
+    if u.name == "SEARCH" and u.fields then
+      for _, n in ipairs(u.fields) do
+        if type(n) == "number" then out[#out + 1] = n end
+      end
+    end
+  end
+  if uid and c.mailbox then out.uidvalidity = c.mailbox.uidvalidity end
+  return out
+end
+
+-- search / uid_search: criteria as a string sent as is ("SUBJECT x
+-- SINCE 1-Jan-2024"), or a table of arguments ({"SUBJECT", imap.string(x)}):
+-- non-ASCII imap.string values add CHARSET UTF-8. Returns an array of
+-- numbers (message numbers / UIDs); uid_search's array carries the
+-- mailbox's uidvalidity as a field, checked by the destructive helpers.
+function Client:search(criteria, o) return search(self, false, criteria, o) end
+function Client:uid_search(criteria, o) return search(self, true, criteria, o) end
+
+-- updates_only: FETCH items that unsolicited updates carry.
+local UPDATE_ITEMS = {seq = true, uidvalidity = true, UID = true, FLAGS = true, MODSEQ = true}
+
+local function wants_more(items)
+  local s = items:upper():gsub("%b[]", "")
+  for word in s:gmatch("[%w%.]+") do
+    if word ~= "UID" and word ~= "FLAGS" and word ~= "MODSEQ" then return true end
+  end
+  return false
+end
+
+local function fetch(c, uid, set, items, o)
+  o = o or {}
+  local what = uid and "i:uid_fetch" or "i:fetch"
+  if type(set) == "table" then
+    local nums = collect(set, uid and "UID" or "seq", what)
+    if #nums == 0 then return {} end
+    set = table.concat(compress(nums), ",") -- a fetch set may be long
+  else
+    set = set_string(set, what)
+  end
+  if type(items) == "table" then items = "(" .. table.concat(items, " ") .. ")" end
+  if type(items) ~= "string" then rt.raise("usage", what .. ": items must be a string or an array") end
+  local args = {}
+  if uid then args[1] = "UID" end
+  args[#args + 1] = "FETCH"
+  args[#args + 1] = set
+  args[#args + 1] = items
+  local r = timed(c, "fetch", must, c, uid and "UID FETCH" or "FETCH", args, {timeout = o.timeout, file = o.file})
+  local more = wants_more(items)
+  local mb = c.mailbox
+  local out, byseq = {}, {}
+  for _, u in ipairs(r.untagged) do
+    local f = u.fetch
+    if f then
+      local rec = byseq[f.seq]
+      if rec then
+        for k, v in pairs(f) do rec[k] = v end
+      else
+        byseq[f.seq] = f
+        out[#out + 1] = f
+      end
+    end
+  end
+  -- Keep the records of the messages asked for: unsolicited FLAGS updates
+  -- for other messages may arrive during a FETCH.
+  local kept = {}
+  local star_seq = mb and mb.exists or math.huge
+  for _, rec in ipairs(out) do
+    local ours
+    if uid then
+      ours = rec.UID ~= nil and (set:find("*", 1, true) ~= nil or in_set(rec.UID, set, math.huge))
+    else
+      ours = in_set(rec.seq, set, star_seq)
+    end
+    if ours and more then
+      local only_update = true
+      for k in pairs(rec) do if not UPDATE_ITEMS[k] then only_update = false break end end
+      ours = not only_update
+    end
+    if ours then
+      if mb and mb.uidvalidity then rec.uidvalidity = mb.uidvalidity end
+      kept[#kept + 1] = rec
+    end
+  end
+  if mb then kept.uidvalidity = mb.uidvalidity end
+  return kept
+end
+
+-- fetch / uid_fetch: set (number, "1:5,7", or an array of numbers or
+-- records), items ("(UID FLAGS RFC822.SIZE BODY.PEEK[])" or an array).
+-- Returns an array of records in the server's order: {seq = n, UID = u,
+-- ["RFC822.SIZE"] = n, ["BODY[]"] = bytes, ...} keyed by the item names
+-- the server sends, upper-cased (BODY.PEEK[...] comes back as BODY[...]),
+-- NIL as imap.NIL, plus uidvalidity when a mailbox is selected. Records
+-- for messages outside the set (unsolicited FLAGS updates) are left out.
+-- o.file: message literals to files (a path for one, a function(info)
+-- returning a path per literal); the item's value is then its byte count.
+function Client:fetch(set, items, o) return fetch(self, false, set, items, o) end
+function Client:uid_fetch(set, items, o) return fetch(self, true, set, items, o) end
+
+-- ---------------------------------------------------------------------
+-- Destructive helpers.
+
+-- selected_mailbox returns the selected mailbox or raises.
+local function selected_mailbox(c, what)
+  local mb = c.mailbox
+  if not mb or c.state ~= "selected" then rt.raise("usage", c.label .. ": " .. what .. " needs a selected mailbox (i:select first)") end
+  return mb
+end
+
+-- check_uids returns the UID list and records of a destructive helper's
+-- argument after the UIDVALIDITY rule: the UIDs must belong to the
+-- mailbox's current UIDVALIDITY. A uidvalidity they carry (uid_search and
+-- fetch results, their records, or o.uidvalidity) must equal it; UIDs that
+-- carry none are refused once the UIDVALIDITY changed in this session (an
+-- untagged change, or a reselect that found another value).
+local function check_uids(c, uids, o, what)
+  local mb = selected_mailbox(c, what)
+  local nums, recs
+  if type(uids) == "string" or type(uids) == "number" then
+    local s = set_string(uids, what)
+    if s:find("*", 1, true) then
+      rt.raise("usage", what .. ": \"*\" is refused in the UIDs of a destructive helper (it means whatever is newest when the server reads it)")
+    end
+    nums = {}
+    for part in s:gmatch("[^,]+") do
+      local a, b = part:match("^(%d+):(%d+)$")
+      a, b = tonumber(a or part), tonumber(b or part)
+      if not a or not b then rt.raise("usage", what .. ": bad UID set " .. s) end
+      if a > b then a, b = b, a end
+      if b - a > 1000000 then rt.raise("usage", what .. ": UID range " .. part .. " is too wide; pass the UIDs found by a search") end
+      for n = a, b do nums[#nums + 1] = n end
+    end
+    nums = collect(nums, "UID", what)
+    recs = {}
+  elseif type(uids) == "table" then
+    nums, recs = collect(uids, "UID", what)
+  else
+    rt.raise("usage", what .. ": expected UIDs (an array, a number or a set string), got " .. type(uids))
+  end
+  local cur = mb.uidvalidity
+  if cur == nil then
+    rt.raise("protocol", c.label .. ": " .. what .. ": the server gave no UIDVALIDITY for " .. mb.name .. ", so UIDs cannot be trusted", {stage = what})
+  end
+  local claims = {}
+  if o and o.uidvalidity ~= nil then claims[#claims + 1] = o.uidvalidity end
+  if type(uids) == "table" and uids.uidvalidity ~= nil then claims[#claims + 1] = uids.uidvalidity end
+  for _, rec in pairs(recs) do
+    if rec.uidvalidity ~= nil then claims[#claims + 1] = rec.uidvalidity break end
+  end
+  for _, v in ipairs(claims) do
+    if tonumber(v) ~= tonumber(cur) then
+      rt.raise("protocol", string.format("%s: %s refused: the UIDs belong to UIDVALIDITY %s but %s now has %s (the mailbox was recreated; search again)",
+               c.label, what, tostring(v), mb.name, tostring(cur)), {stage = what})
+    end
+  end
+  if #claims == 0 and mb.changed ~= nil then
+    rt.raise("protocol", string.format("%s: %s refused: UIDVALIDITY of %s changed from %s to %s in this session; pass UIDs from a new search (or {uidvalidity = %s})",
+             c.label, what, mb.name, tostring(mb.changed), tostring(cur), tostring(cur)), {stage = what})
+  end
+  return nums, recs, mb
+end
+
+local function header_value(rec, name)
+  for k, v in pairs(rec) do
+    if type(k) == "string" and type(v) == "string" and k:match("^BODY%[HEADER") then
+      local h = mail.parse_headers(v)
+      if h and h[name] then return h[name] end
+    end
+  end
+end
+
+-- journal records each message about to be deleted (or, under --dry-run,
+-- that would be) through rt.journal when the run provides it (a bulk run
+-- with --journal): {mailbox, uid, uidvalidity, size, message_id, date,
+-- subject, action = "delete"|"would-delete"}. Details come from the
+-- records passed to the helper (RFC822.SIZE, ENVELOPE, or BODY[HEADER...]).
+-- A UID is journaled once per session.
+local function journal(c, mb, nums, recs, action)
+  if not rt.journal then return end
+  for _, n in ipairs(nums) do
+    local key = tostring(mb.uidvalidity) .. "/" .. mb.name .. "/" .. int(n) .. "/" .. action
+    if not c.journaled[key] then
+      local rec = recs[n] or {}
+      local env = rec.ENVELOPE and M.envelope(rec.ENVELOPE) or {}
+      rt.journal{
+        mailbox = mb.name, uid = int(n), uidvalidity = mb.uidvalidity,
+        size = tonumber(rec["RFC822.SIZE"]) or 0,
+        message_id = env.message_id or header_value(rec, "message-id") or "",
+        date = env.date or header_value(rec, "date") or "",
+        subject = env.subject or header_value(rec, "subject") or "",
+        action = action,
+      }
+      c.journaled[key] = true
+    end
+  end
+end
+
+local function report(c, what, nums, extra)
+  local sets = compress(nums)
+  rt.note(c.session, string.format("dry-run: would send %s %s%s", what, table.concat(sets, ","), extra or ""))
+  return {status = "OK", text = "dry-run", dry_run = true, uids = nums}
+end
+
+local function flag_list(flags, what)
+  if type(flags) == "table" then flags = "(" .. table.concat(flags, " ") .. ")" end
+  if type(flags) ~= "string" then rt.raise("usage", what .. ": flags must be a string or an array") end
+  if not flags:match("^%(") then flags = "(" .. flags .. ")" end
+  return flags
+end
+
+local function sets_of(nums) return compress(nums) end
+
+-- uid_store changes flags by UID (RFC 9051 6.4.6 with UID): op is FLAGS,
+-- +FLAGS or -FLAGS, optionally .SILENT; flags "(\\Deleted)" or an array.
+-- Setting \Deleted is the session's commit point (journal first). Under
+-- --dry-run nothing is sent (the mailbox is read-only anyway): it reports.
+-- Returns the FETCH records the server sent back (none with .SILENT).
+function Client:uid_store(uids, op, flags, o)
+  o = o or {}
+  if type(op) ~= "string" or not op:upper():match("^[+%-]?FLAGS$") and not op:upper():match("^[+%-]?FLAGS%.SILENT$") then
+    rt.raise("usage", "i:uid_store: op must be FLAGS, +FLAGS or -FLAGS (optionally .SILENT), got " .. tostring(op))
+  end
+  op = op:upper()
+  flags = flag_list(flags, "i:uid_store")
+  local nums, recs, mb = check_uids(self, uids, o, "UID STORE")
+  if #nums == 0 then return {} end
+  local deleting = op:sub(1, 1) ~= "-" and flags:upper():find("\\DELETED", 1, true) ~= nil
+  if rt.dry_run() then
+    if deleting then journal(self, mb, nums, recs, "would-delete") end
+    return report(self, "UID STORE", nums, " " .. op .. " " .. flags)
+  end
+  local function run()
+    local out = {}
+    for _, set in ipairs(sets_of(nums)) do
+      local r = timed(self, "store", must, self, "UID STORE", {"UID", "STORE", set, op, flags}, {timeout = o.timeout})
+      for _, u in ipairs(r.untagged) do if u.fetch then out[#out + 1] = u.fetch end end
+    end
+    return out
+  end
+  if deleting then
+    journal(self, mb, nums, recs, "delete")
+    return committing(run)
+  end
+  return run()
+end
+
+-- uid_expunge removes the given UIDs, and only them, if they are flagged
+-- \Deleted (UID EXPUNGE, RFC 4315): messages other clients flagged
+-- \Deleted stay. Refused without UIDPLUS: a bare EXPUNGE would take those
+-- too. Returns the message numbers the server reported expunged.
+function Client:uid_expunge(uids, o)
+  o = o or {}
+  local nums, recs, mb = check_uids(self, uids, o, "UID EXPUNGE")
+  ensure_caps(self)
+  if not self.caps.UIDPLUS then
+    rt.raise("protocol", self.label .. ": uid_expunge needs UIDPLUS (RFC 4315), which the server does not offer; a bare EXPUNGE would also remove messages other clients flagged \\Deleted",
+             {stage = "UID EXPUNGE"})
+  end
+  if #nums == 0 then return {} end
+  if rt.dry_run() then
+    journal(self, mb, nums, recs, "would-delete")
+    return report(self, "UID EXPUNGE", nums)
+  end
+  journal(self, mb, nums, recs, "delete")
+  return committing(function()
+    local out = {}
+    for _, set in ipairs(sets_of(nums)) do
+      local r = timed(self, "expunge", must, self, "UID EXPUNGE", {"UID", "EXPUNGE", set}, {timeout = o.timeout})
+      for _, u in ipairs(r.untagged) do
+        if u.name == "EXPUNGE" then out[#out + 1] = u.number end
+      end
+    end
+    return out
+  end)
+end
+
+-- copyuid reads COPYUID (RFC 4315) from a result: {uidvalidity, from,
+-- to} with the source and destination UID sets as strings.
+local function copyuid(r, into)
+  local function scan(x)
+    if x.code == "COPYUID" and x.code_args and #x.code_args >= 3 then
+      into.copyuid = {uidvalidity = x.code_args[1], from = tostring(x.code_args[2]), to = tostring(x.code_args[3])}
+    end
+  end
+  scan(r)
+  for _, u in ipairs(r.untagged) do scan(u) end
+end
+
+-- uid_copy copies messages by UID to another mailbox; returns {copyuid =
+-- {uidvalidity, from, to}} when the server says (UIDPLUS). Not in the
+-- destructive set: it runs under --dry-run too.
+function Client:uid_copy(uids, dest, o)
+  o = o or {}
+  if type(dest) ~= "string" then rt.raise("usage", "i:uid_copy: destination mailbox must be a string") end
+  local nums = check_uids(self, uids, o, "UID COPY")
+  local out = {}
+  for _, set in ipairs(sets_of(nums)) do
+    local r = timed(self, "copy", must, self, "UID COPY", {"UID", "COPY", set, M.string(dest)}, {timeout = o.timeout, what = "UID COPY to " .. dest})
+    copyuid(r, out)
+  end
+  return out
+end
+
+-- uid_move moves messages by UID (RFC 6851 UID MOVE). Without MOVE, with
+-- UIDPLUS: UID COPY, UID STORE +FLAGS.SILENT (\Deleted), UID EXPUNGE of
+-- exactly those UIDs. A commit point; journaled; under --dry-run it
+-- reports. Returns {expunged = {message numbers}, copyuid = {...}}.
+function Client:uid_move(uids, dest, o)
+  o = o or {}
+  if type(dest) ~= "string" then rt.raise("usage", "i:uid_move: destination mailbox must be a string") end
+  local nums, recs, mb = check_uids(self, uids, o, "UID MOVE")
+  ensure_caps(self)
+  if not self.caps.MOVE and not self.caps.UIDPLUS then
+    rt.raise("protocol", self.label .. ": uid_move needs MOVE (RFC 6851) or UIDPLUS (RFC 4315); the server offers neither", {stage = "UID MOVE"})
+  end
+  if #nums == 0 then return {expunged = {}} end
+  if rt.dry_run() then
+    journal(self, mb, nums, recs, "would-delete")
+    local r = report(self, "UID MOVE", nums, " to " .. dest)
+    r.expunged = {}
+    return r
+  end
+  journal(self, mb, nums, recs, "delete")
+  return committing(function()
+    local out = {expunged = {}}
+    for _, set in ipairs(sets_of(nums)) do
+      if self.caps.MOVE then
+        local r = timed(self, "move", must, self, "UID MOVE", {"UID", "MOVE", set, M.string(dest)},
+                        {timeout = o.timeout, what = "UID MOVE to " .. dest})
+        copyuid(r, out)
+        for _, u in ipairs(r.untagged) do
+          if u.name == "EXPUNGE" then out.expunged[#out.expunged + 1] = u.number end
+        end
+      else
+        local r = timed(self, "move", must, self, "UID COPY", {"UID", "COPY", set, M.string(dest)},
+                        {timeout = o.timeout, what = "UID COPY to " .. dest})
+        copyuid(r, out)
+        must(self, "UID STORE", {"UID", "STORE", set, "+FLAGS.SILENT", "(\\Deleted)"}, {timeout = o.timeout})
+        r = must(self, "UID EXPUNGE", {"UID", "EXPUNGE", set}, {timeout = o.timeout})
+        for _, u in ipairs(r.untagged) do
+          if u.name == "EXPUNGE" then out.expunged[#out.expunged + 1] = u.number end
+        end
+      end
+    end
+    return out
+  end)
+end
+
+-- ---------------------------------------------------------------------
+-- IDLE, LOGOUT.
+
+-- A server may drop an IDLE after 30 minutes (RFC 2177): it is renewed
+-- every IDLE_CYCLE seconds.
+local IDLE_CYCLE = 25 * 60
+
+-- idle waits up to timeout seconds for mailbox updates (RFC 2177). Each
+-- untagged response (a table as in r.untagged: name "EXISTS", "EXPUNGE",
+-- "FETCH" ...) is passed to fn(event); a true result ends the wait.
+-- Without fn the first update ends it. Returns the array of events. A
+-- server without IDLE is polled with NOOP every o.poll seconds (5).
+function Client:idle(timeout, fn, o)
+  o = o or {}
+  if type(timeout) ~= "number" or timeout <= 0 then rt.raise("usage", "i:idle: timeout must be a number of seconds > 0") end
+  if fn ~= nil and type(fn) ~= "function" then rt.raise("usage", "i:idle: fn must be a function") end
+  ensure_caps(self)
+  local events, stop = {}, false
+  local function deliver(ev)
+    events[#events + 1] = ev
+    if stop then return end
+    if fn then stop = fn(ev) and true or false else stop = true end
+  end
+  local t0 = now()
+  local deadline = t0 + timeout
+  local function finish()
+    self.timings.idle = (self.timings.idle or 0) + (now() - t0)
+    return events
+  end
+  if not self.caps.IDLE then
+    local poll = o.poll or 5
+    while true do
+      local r = must(self, "NOOP", "NOOP")
+      for _, ev in ipairs(r.untagged) do deliver(ev) end
+      local left = deadline - now()
+      if stop or left <= 0 then return finish() end
+      sleep(math.min(poll, left))
+    end
+  end
+  while true do
+    local cycle_end = math.min(deadline, now() + IDLE_CYCLE)
+    local h = self.w:start("IDLE", {timeout = self.timeouts.command})
+    local res, cont = self.w:wait(h, {timeout = self.timeouts.command})
+    if res then
+      -- Refused, or completed without a "+".
+      absorb_result(self, res)
+      for _, ev in ipairs(res.untagged) do deliver(ev) end
+      if res.status ~= "OK" then fail(self, "IDLE", res) end
+      return finish()
+    end
+    while not stop and not h.done do
+      local left = cycle_end - now()
+      if left < 0.001 then break end
+      local ev = self.w:next(left)
+      if ev == nil then break end
+      if ev.type == "untagged" then
+        absorb(self, ev)
+        deliver(ev)
+      end
+    end
+    if not h.done then self.w:send_line("DONE") end
+    res = self.w:wait(h, {timeout = self.timeouts.command})
+    absorb_result(self, res)
+    for _, ev in ipairs(res.untagged) do deliver(ev) end
+    if res.status ~= "OK" then fail(self, "IDLE", res) end
+    if stop or now() >= deadline then return finish() end
+  end
+end
+
+-- logout ends the session (RFC 9051 6.1.3): the server's BYE is expected
+-- here. It never expunges. Returns the result, or nil if the server had
+-- already gone.
+function Client:logout()
+  local ok, r = pcall(timed, self, "logout", self.cmd, self, "LOGOUT")
+  self.session:close()
+  self.state = "logout"
+  if ok then return r end
+end
+
+-- close closes the connection without a word. (It is not IMAP's CLOSE
+-- command, which expunges the selected mailbox: send that with i:cmd.)
+function Client:close() self.session:close() end
+
+return M
