@@ -44,10 +44,20 @@ func NewBuffer(max int) *Buffer {
 // returns a *failure.Error of kind Full; the owner takes the data with
 // TakeAll.
 func (b *Buffer) Write(p []byte) error {
-	if b.r > 0 && len(b.data)+len(p) > cap(b.data) && b.r >= len(b.data)-b.r {
-		n := copy(b.data, b.data[b.r:])
-		b.base += int64(b.r)
-		b.data, b.r = b.data[:n], 0
+	if need := len(b.data) + len(p); need > cap(b.data) {
+		if b.r > 0 && b.r >= len(b.data)-b.r {
+			// At least half is consumed: slide the rest down instead.
+			n := copy(b.data, b.data[b.r:])
+			b.base += int64(b.r)
+			b.data, b.r = b.data[:n], 0
+		}
+		if need = len(b.data) + len(p); need > cap(b.data) {
+			// Double: append grows large slices by only 1.25x, which
+			// copies a big buffer about five times over.
+			grown := make([]byte, len(b.data), max(2*cap(b.data), need, 4096))
+			copy(grown, b.data)
+			b.data = grown
+		}
 	}
 	b.data = append(b.data, p...)
 	if b.Len() > b.max {

@@ -63,6 +63,17 @@ type compiled struct {
 	tree *syntax.Regexp // the tree behind main
 	main *regexp.Regexp // line-local: one line, \A/\z anchors; else window text, (?m)
 
+	// prefix is a literal every match begins with (or nil): a text
+	// without it is rejected without running the regexp.
+	prefix       []byte
+	prefixString string
+
+	// lineStart is main anchored at the start of the text, for a
+	// multi-line pattern whose matches all begin with '^': trying it at
+	// each line start of a window is much cheaper than an unanchored
+	// search through the window.
+	lineStart *regexp.Regexp
+
 	once sync.Once
 	cont *regexp.Regexp // continued(tree), see rewrite.go
 	err  error
@@ -113,6 +124,14 @@ func compile(expr string) (*Pattern, error) {
 		return nil, usageError("bad pattern %s: %v (after applying the line rules)", quotePattern(expr), parseErrorText(err, expr))
 	}
 	p.re = &compiled{tree: tree, main: main}
+	if prefix := leadingLiteral(tree); prefix != "" {
+		p.re.prefix, p.re.prefixString = []byte(prefix), prefix
+	}
+	if !p.lineLocal && beginsAtLineStart(tree) {
+		if p.re.lineStart, err = regexp.Compile(toSource(atTextStart(tree))); err != nil {
+			return nil, usageError("bad pattern %s: %v (after applying the line rules)", quotePattern(expr), parseErrorText(err, expr))
+		}
+	}
 	p.numGroups = main.NumSubexp()
 	p.names = main.SubexpNames()
 	return &Pattern{p: p}, nil
@@ -179,6 +198,9 @@ func (p *pattern) find(text []byte, from, end int) []int {
 		}
 		return []int{from + i, from + i + len(needle)}
 	}
+	if p.re.prefix != nil && !bytes.Contains(text[from:], p.re.prefix) {
+		return nil
+	}
 	re := p.re.main
 	if from == 1 {
 		var err error
@@ -196,6 +218,28 @@ func (p *pattern) find(text []byte, from, end int) []int {
 	return loc
 }
 
+// findAtLineStarts is find for a pattern with a lineStart regexp: it tries
+// the match at each offset of starts in turn (line starts in text, in
+// order), so the first match found is the leftmost.
+func (p *pattern) findAtLineStarts(text []byte, starts []int) []int {
+	if p.re.prefix != nil && !bytes.Contains(text[starts[0]:], p.re.prefix) {
+		return nil
+	}
+	for _, at := range starts {
+		if !p.re.lineStart.Match(text[at:]) {
+			continue
+		}
+		loc := p.re.lineStart.FindSubmatchIndex(text[at:])
+		for i := range loc {
+			if loc[i] >= 0 {
+				loc[i] += at
+			}
+		}
+		return loc
+	}
+	return nil
+}
+
 // findInString is find for strings, used by FindString (no copies of s).
 func (p *pattern) findInString(text string, from, end int) []int {
 	if p.lit != nil {
@@ -205,6 +249,9 @@ func (p *pattern) findInString(text string, from, end int) []int {
 			return nil
 		}
 		return []int{from + i, from + i + len(needle)}
+	}
+	if p.re.prefix != nil && !strings.Contains(text[from:], p.re.prefixString) {
+		return nil
 	}
 	re := p.re.main
 	if from == 1 {

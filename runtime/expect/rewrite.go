@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"unicode"
+	"unicode/utf8"
 )
 
 // The rewrites below turn a parse tree (of a source marked by
@@ -314,4 +315,76 @@ func continued(re *syntax.Regexp) *syntax.Regexp {
 		{Op: syntax.OpStar, Flags: syntax.NonGreedy, Sub: []*syntax.Regexp{any()}},
 		{Op: syntax.OpCapture, Cap: 1, Sub: []*syntax.Regexp{re}},
 	}}
+}
+
+// leadingLiteral returns the text every match of re begins with (after
+// zero-width assertions), or "" when there is none to rely on. A text
+// without it cannot match, which is much cheaper to find out with
+// bytes.Contains than with the regexp.
+func leadingLiteral(re *syntax.Regexp) string {
+	for {
+		switch re.Op {
+		case syntax.OpCapture, syntax.OpPlus:
+			re = re.Sub[0]
+		case syntax.OpRepeat:
+			if re.Min < 1 {
+				return ""
+			}
+			re = re.Sub[0]
+		case syntax.OpConcat:
+			i := 0
+			for i < len(re.Sub) && zeroWidth(re.Sub[i]) {
+				i++
+			}
+			if i == len(re.Sub) {
+				return ""
+			}
+			re = re.Sub[i]
+		case syntax.OpLiteral:
+			// Invalid UTF-8 in the text decodes as U+FFFD, which a
+			// byte search would not find.
+			if re.Flags&syntax.FoldCase != 0 || slices.Contains(re.Rune, utf8.RuneError) {
+				return ""
+			}
+			return string(re.Rune)
+		default:
+			return ""
+		}
+	}
+}
+
+// beginsAtLineStart reports whether every match of re begins with '^'.
+func beginsAtLineStart(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginLine:
+		return true
+	case syntax.OpCapture:
+		return beginsAtLineStart(re.Sub[0])
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			if beginsAtLineStart(sub) {
+				return true
+			}
+			if !zeroWidth(sub) {
+				return false
+			}
+		}
+	case syntax.OpAlternate:
+		return !slices.ContainsFunc(re.Sub, func(sub *syntax.Regexp) bool { return !beginsAtLineStart(sub) })
+	}
+	return false
+}
+
+func zeroWidth(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	}
+	return false
+}
+
+// atTextStart anchors re at the start of the text.
+func atTextStart(re *syntax.Regexp) *syntax.Regexp {
+	return &syntax.Regexp{Op: syntax.OpConcat, Sub: []*syntax.Regexp{{Op: syntax.OpBeginText}, re}}
 }

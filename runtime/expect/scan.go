@@ -42,6 +42,7 @@ type Scanner struct {
 	text     []byte   // window text: context byte, lines, sentinel
 	textEnd  int      // end of the real text in text (the sentinel's index)
 	layout   []placed // where each window line sits in text
+	starts   []int    // line starts in a case's window text
 	lineText []byte   // context byte + first line, for a mid-line start
 }
 
@@ -247,7 +248,21 @@ func (sc *Scanner) tryWindow(p *pattern, k int, kind lineKind) []int64 {
 		off, from = off-1, 1 // keep the context byte
 	}
 	text, end := sc.text[off:], sc.textEnd-off
-	loc := p.find(text, from, end)
+	var loc []int
+	if p.re != nil && p.re.lineStart != nil {
+		// Every match begins at a line start: try only those.
+		sc.starts = sc.starts[:0]
+		for j := f; j < len(sc.layout); j++ {
+			if j > f || from == 0 { // a mid-line start is no line start
+				sc.starts = append(sc.starts, sc.layout[j].off-off)
+			}
+		}
+		if len(sc.starts) > 0 {
+			loc = p.findAtLineStarts(text, sc.starts)
+		}
+	} else {
+		loc = p.find(text, from, end)
+	}
 	if loc == nil {
 		return nil
 	}
