@@ -179,19 +179,23 @@ function M.connect(o)
 end
 
 -- cmd sends one command line and returns the reply; 4xx and 5xx replies
--- are returned, never raised (only a broken connection or a timeout
--- raises). Options: secret (mask the line in transcripts), timeout. An
--- accepted EHLO/LHLO/HELO also refreshes c.caps, so c:send after a raw
--- EHLO knows SIZE and PIPELINING.
+-- are returned, never raised (only a broken connection, a timeout or a
+-- line with CR/LF raises). Options: secret (mask the line in transcripts),
+-- timeout. An accepted EHLO/LHLO/HELO also refreshes c.caps, so c:send
+-- after a raw EHLO knows SIZE and PIPELINING; a raw STARTTLS go-ahead
+-- empties them (then c.session:starttls() and EHLO again).
 function Client:cmd(line, o)
   o = o or {}
-  self.session:sendline(line, {secret = o.secret})
-  local r = reply(self, o.timeout)
   local verb = verb_of(line)
+  -- an AUTH line may carry an initial response: always secret
+  self.session:sendline(line, {secret = o.secret or verb == "AUTH"})
+  local r = reply(self, o.timeout)
   if is2(r) and (verb == "EHLO" or verb == "LHLO") then
     self.caps, self.ehlo_reply = parse_ehlo(r), r
   elseif is2(r) and verb == "HELO" then
     self.caps, self.ehlo_reply = {}, r
+  elseif r.code == 220 and verb == "STARTTLS" then
+    self.caps, self.ehlo_reply = {}, nil -- void once TLS starts (RFC 3207 4.2)
   end
   track(self, verb, r)
   return r
@@ -239,14 +243,13 @@ end
 
 -- Mechanisms in order of preference when the script names none (the first
 -- the server advertises wins). Over TLS, PLAIN first: one round trip, and
--- supported everywhere. Without TLS (only with allow_plaintext_auth),
--- CRAM-MD5 first, since it never puts the password on the wire.
--- XOAUTH2 is chosen when token = is given.
+-- supported everywhere. Without TLS, CRAM-MD5 first: it sends a digest of
+-- the password and a one-time challenge, never the password, so it may
+-- run without TLS (like POP3 APOP); PLAIN and LOGIN only with
+-- allow_plaintext_auth. XOAUTH2 is chosen when token = is given.
 local ORDER_TLS = {"PLAIN", "LOGIN", "CRAM-MD5"}
--- CRAM-MD5 sends a digest of the password with a one-time challenge, never
--- the password, so it may run without TLS (like POP3 APOP).
-local DIGEST = {["CRAM-MD5"] = true}
 local ORDER_PLAIN = {"CRAM-MD5", "PLAIN", "LOGIN"}
+local DIGEST = {["CRAM-MD5"] = true}
 
 local function offered(caps, mech)
   if type(caps.AUTH) ~= "string" then return false end
