@@ -144,6 +144,24 @@ function M.connect(o)
   return c
 end
 
+-- read_to_file streams a multi-line body to path (created 0600). A body
+-- cut short (EOF, timeout, a failed write) removes the partial file: it
+-- must not pass for the message. A file that could not be opened is left
+-- alone (it may be someone else's) and the body is read and dropped.
+local function read_to_file(c, path, timeout)
+  local ok, n = pcall(c.session.read_dot, c.session, {file = path, timeout = timeout})
+  if not ok then
+    local partial = type(n) ~= "table" or n.kind ~= "usage" or tostring(n.message):find("writing the body", 1, true)
+    if partial then
+      if os_remove then os_remove(path) end
+    else
+      pcall(c.session.read_dot, c.session, {timeout = timeout}) -- skip the body: the session stays in step
+    end
+    error(n, 0)
+  end
+  return n
+end
+
 -- cmd sends a raw command and returns its response: {ok, status, text,
 -- code, line} plus, for a multi-line response, body (unstuffed, CRLF line
 -- ends) and lines (split on first use), or octets with {file = path}. It
@@ -166,24 +184,12 @@ function Client:cmd(line, o)
   local r = readstatus(self, o.timeout)
   if r.ok and multiline then
     if o.file then
-      r.octets = self:read_to_file(o.file, o.timeout)
+      r.octets = read_to_file(self, o.file, o.timeout)
     else
       r.body = self.session:read_dot(o.timeout and {timeout = o.timeout} or nil)
     end
   end
   return r
-end
-
--- read_to_file streams a multi-line body to path (created 0600). A body
--- cut short (EOF, timeout) removes the partial file: it must not pass for
--- the message.
-function Client:read_to_file(path, timeout)
-  local ok, n = pcall(self.session.read_dot, self.session, {file = path, timeout = timeout})
-  if not ok then
-    if os_remove then os_remove(path) end
-    error(n, 0)
-  end
-  return n
 end
 
 -- must runs a command whose -ERR is a reply error, timed under the verb.
@@ -444,7 +450,10 @@ end
 
 -- dele marks message n for deletion; it takes effect only at QUIT (RFC
 -- 1939 6). Under --dry-run it only reports: the number is checked with
--- LIST n (so a wrong number fails as DELE would) and recorded.
+-- LIST n (so a wrong number fails as DELE would) and recorded. With
+-- --journal (bulk runs) the message is described first (LIST n, UIDL n,
+-- TOP n 0: a message marked deleted cannot be asked about) and journaled
+-- once DELE is accepted, before the commit point at QUIT.
 function Client:dele(n)
   local num = msgnum(n, "dele")
   if rt.dry_run() then
@@ -453,13 +462,30 @@ function Client:dele(n)
         fail(self, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
       end
     end
-    must(self, "LIST " .. num, {what = "DELE"})
+  end
+  local entry
+  if rt.journal_enabled() then
+    local l = must(self, "LIST " .. num, {what = "DELE"})
+    -- UIDL and TOP are optional (RFC 1939 7): a -ERR leaves the field
+    -- empty; anything else (EOF, timeout) ends the row.
+    local function optional(ok, v)
+      if ok then return v end
+      if type(v) == "table" and v.kind == "reply" then return nil end
+      error(v, 0)
+    end
+    entry = {mailbox = self.opts.user or self.label, size = tonumber(l.text:match("^%d+%s+(%d+)")),
+             uidl = optional(pcall(self.uidl, self, num)), headers = optional(pcall(self.top, self, num, 0))}
+  end
+  if rt.dry_run() then
+    if not entry then must(self, "LIST " .. num, {what = "DELE"}) end
     self.deleted[#self.deleted + 1] = tonumber(num)
+    if entry then rt.journal(entry) end
     rt.note(self.session, "dry-run: would DELE " .. num)
     return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted", dry_run = true}
   end
   local r = must(self, "DELE " .. num)
   self.deleted[#self.deleted + 1] = tonumber(num)
+  if entry then rt.journal(entry) end
   return r
 end
 
@@ -480,8 +506,23 @@ function Client:quit()
     self.session:close()
     return {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT", dry_run = true}
   end
-  local r = timed(self, "quit", self.cmd, self, "QUIT")
+  -- With messages marked, QUIT is the commit point: a bulk run may refuse
+  -- it (interrupted, row timeout, journal not written), and then the
+  -- session closes without QUIT, which rolls the DELEs back. After QUIT,
+  -- +OK means committed; no reply, or -ERR (RFC 1939 6: some messages
+  -- not removed), leaves the outcome unknown.
+  local committing = #self.deleted > 0
+  if committing then
+    local ok, err = pcall(rt.commit_point)
+    if not ok then
+      self.session:close()
+      error(err, 0)
+    end
+  end
+  local ok, r = pcall(timed, self, "quit", self.cmd, self, "QUIT")
   self.session:close()
+  if committing then rt.commit_outcome((ok and r.ok) and "committed" or "unknown") end
+  if not ok then error(r, 0) end
   if not r.ok then fail(self, "QUIT", r) end
   return r
 end

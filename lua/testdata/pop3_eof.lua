@@ -24,3 +24,12 @@ p = pop3.connect{url = "pop3://" .. SERVER, tls = "none"}
 p:dele(1)
 local e = T.fails(function() p:quit() end)
 T.eq(e.kind, "eof")
+
+-- a file that cannot be opened is left alone (here: a directory)
+local dir = (os.getenv("TMPDIR") or "/tmp")
+p = pop3.connect{url = "pop3://" .. SERVER, tls = "none"}
+local e = T.fails(function() p:retr(1, {file = dir}) end)
+T.eq(e.kind, "usage")
+T.eq(io.open(dir .. "/.", "rb") ~= nil, true, "still there")
+T.eq(p:noop().ok, true, "the body was skipped: the session is in step")
+p:close()
