@@ -30,7 +30,10 @@ import (
 //	c:start(args [, {timeout = s}])  -> command handle     (waits for "+" of a
 //	                                                        synchronizing literal)
 //	c:wait(cmd [, {timeout = s, file = path | fn}])
-//	                                 -> result | nil, continuation
+//	                                 -> result | nil, continuation, untagged
+//	                                    (a continuation request: the command
+//	                                    goes on; untagged: what came for it
+//	                                    so far, not returned again)
 //	c:next([timeout])                -> response | nil on timeout
 //	c:send_line(line [, secret])     (IDLE's DONE, an AUTHENTICATE answer)
 //	c:literal_mode(plus, minus)      LITERAL+ / LITERAL- (RFC 7888)
@@ -58,7 +61,7 @@ import (
 // A result (a command's completion) is {status = "OK"|"NO"|"BAD", tag,
 // code, code_args, code_text, text, command (as sent, secrets as ***),
 // untagged = {responses attributed to the command and not already
-// returned by c:next()}}.
+// returned by c:next() or with a continuation}}.
 //
 // wait's file option streams message literals (items BODY[...],
 // BINARY[...], RFC822...) of FETCH responses to files created 0600
@@ -338,9 +341,20 @@ func (b *imapBinding) wait(L *lua.LState) int {
 		b.r.raiseOp(L, "imap "+k.cmd.Text, sinkErr)
 	}
 	if cont != nil {
+		// The command goes on (IDLE, AUTHENTICATE): hand over what came
+		// for it so far, so that an update that arrived before "+ idling"
+		// is not held back until the command ends.
 		L.Push(lua.LNil)
 		L.Push(b.response(L, cont))
-		return 2
+		u := L.CreateTable(0, 0)
+		for _, resp := range k.cmd.Untagged {
+			if !li.delivered[resp] {
+				li.delivered[resp] = true
+				u.Append(b.response(L, resp))
+			}
+		}
+		L.Push(u)
+		return 3
 	}
 	L.Push(b.result(L, li, k.cmd))
 	return 1
@@ -359,7 +373,9 @@ func (b *imapBinding) next(L *lua.LState) int {
 		}
 		b.fail(L, li, "imap", err)
 	}
-	if resp.Type == imapwire.Untagged {
+	if resp.Type == imapwire.Untagged && len(li.c.Pending()) > 0 {
+		// Filed to the oldest outstanding command as well: keep it out of
+		// that command's result.
 		li.delivered[resp] = true
 	}
 	L.Push(b.response(L, resp))

@@ -1038,21 +1038,19 @@ local function check_uids(c, uids, o, what)
   return nums, recs, mb
 end
 
-local function header_value(rec, name)
+-- header_fields returns the text of a BODY[HEADER...] item of a record.
+local function header_fields(rec)
   for k, v in pairs(rec) do
-    if type(k) == "string" and type(v) == "string" and k:match("^BODY%[HEADER") then
-      local h = mail.parse_headers(v)
-      if h and h[name] then return h[name] end
-    end
+    if type(k) == "string" and type(v) == "string" and k:match("^BODY%[HEADER") then return v end
   end
 end
 
 -- journal records each message about to be deleted (or, under --dry-run,
 -- that would be) through rt.journal when the run provides it (a bulk run
 -- with --journal): {mailbox, uid, uidvalidity, size, message_id, date,
--- subject, action = "delete"|"would-delete"}. Details come from the
--- records passed to the helper (RFC822.SIZE, ENVELOPE, or BODY[HEADER...]).
--- A UID is journaled once per session.
+-- subject, headers}. Details come from the records passed to the helper:
+-- RFC822.SIZE, ENVELOPE, or a BODY[HEADER.FIELDS (...)] item. A UID is
+-- journaled once per session and action.
 local function journal(c, mb, nums, recs, action)
   if not rt.journal then return end
   for _, n in ipairs(nums) do
@@ -1063,10 +1061,9 @@ local function journal(c, mb, nums, recs, action)
       rt.journal{
         mailbox = mb.name, uid = int(n), uidvalidity = mb.uidvalidity,
         size = tonumber(rec["RFC822.SIZE"]) or 0,
-        message_id = env.message_id or header_value(rec, "message-id") or "",
-        date = env.date or header_value(rec, "date") or "",
-        subject = env.subject or header_value(rec, "subject") or "",
-        action = action,
+        message_id = env.message_id, date = env.date,
+        subject = env.subject and mail.decode_header(env.subject),
+        headers = header_fields(rec),
       }
       c.journaled[key] = true
     end
@@ -1236,6 +1233,8 @@ local IDLE_CYCLE = 25 * 60
 -- "FETCH" ...) is passed to fn(event); a true result ends the wait.
 -- Without fn the first update ends it. Returns the array of events. A
 -- server without IDLE is polled with NOOP every o.poll seconds (5).
+-- o.ready(), if given, is called each time the server has said "+ idling"
+-- (for a round-trip check: send the mail then, and time its arrival).
 function Client:idle(timeout, fn, o)
   o = o or {}
   if type(timeout) ~= "number" or timeout <= 0 then rt.raise("usage", "i:idle: timeout must be a number of seconds > 0") end
@@ -1255,18 +1254,20 @@ function Client:idle(timeout, fn, o)
   end
   if not self.caps.IDLE then
     local poll = o.poll or 5
+    local readied = false
     while true do
       local r = must(self, "NOOP", "NOOP")
       for _, ev in ipairs(r.untagged) do deliver(ev) end
       local left = deadline - now()
       if stop or left <= 0 then return finish() end
+      if o.ready and not readied then readied = true; o.ready() end
       sleep(math.min(poll, left))
     end
   end
   while true do
     local cycle_end = math.min(deadline, now() + IDLE_CYCLE)
     local h = self.w:start("IDLE", {timeout = self.timeouts.command})
-    local res, cont = self.w:wait(h, {timeout = self.timeouts.command})
+    local res, _, early = self.w:wait(h, {timeout = self.timeouts.command})
     if res then
       -- Refused, or completed without a "+".
       absorb_result(self, res)
@@ -1274,6 +1275,11 @@ function Client:idle(timeout, fn, o)
       if res.status ~= "OK" then fail(self, "IDLE", res) end
       return finish()
     end
+    for _, ev in ipairs(early) do
+      absorb(self, ev)
+      deliver(ev)
+    end
+    if o.ready and not stop then o.ready() end
     while not stop and not h.done do
       local left = cycle_end - now()
       if left < 0.001 then break end
