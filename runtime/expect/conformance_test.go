@@ -526,19 +526,33 @@ func toResult(m *Match) result {
 // run plays the expect calls of r against the server's bytes given in
 // chunks. With buffered, all bytes arrive before the first call (replay).
 func run(t testing.TB, r row, chunks []string, buffered bool) outcome {
+	n := 0
+	if buffered {
+		n = len(chunks)
+	}
+	return runBuffered(t, r, chunks, n)
+}
+
+// runBuffered is run with the first n chunks buffered before the first call.
+func runBuffered(t testing.TB, r row, chunks []string, n int) outcome {
 	t.Helper()
-	b := NewBuffer(0)
-	var out outcome
 	calls := make([][]Case, len(r.calls))
 	for i, ps := range r.calls {
 		cases, err := compileCases(ps)
 		if err != nil {
-			out.Err = failure.KindOf(err)
-			out.Rest = r.data()
-			return out
+			return outcome{Err: failure.KindOf(err), Rest: r.data()}
 		}
 		calls[i] = cases
 	}
+	return play(t, calls, r.eof, chunks, n)
+}
+
+// play makes the expect calls one after the other while the chunks arrive;
+// chunks[:buffered] arrive before the first call.
+func play(t testing.TB, calls [][]Case, eof bool, chunks []string, buffered int) outcome {
+	t.Helper()
+	b := NewBuffer(0)
+	var out outcome
 	var sc *Scanner
 	call, ok := 0, true
 	// step asks the current call for a decision, starting the next call
@@ -557,6 +571,9 @@ func run(t testing.TB, r row, chunks []string, buffered bool) outcome {
 			if m == nil {
 				return
 			}
+			if m.Start != len(m.Before) || m.End-m.Start != len(m.Groups[0]) {
+				t.Fatalf("match at [%d,%d] with before %q and match %q", m.Start, m.End, m.Before, m.Groups[0])
+			}
 			out.Results = append(out.Results, toResult(m))
 			call, sc = call+1, nil
 		}
@@ -566,19 +583,15 @@ func run(t testing.TB, r row, chunks []string, buffered bool) outcome {
 			t.Fatalf("Write: %v", err)
 		}
 	}
-	if buffered {
-		for _, c := range chunks {
-			write(c)
-		}
+	for _, c := range chunks[:buffered] {
+		write(c)
 	}
 	step(false)
-	if !buffered {
-		for _, c := range chunks {
-			write(c)
-			step(false)
-		}
+	for _, c := range chunks[buffered:] {
+		write(c)
+		step(false)
 	}
-	if r.eof {
+	if eof {
 		step(true)
 	}
 	out.Rest = string(b.Bytes())
@@ -632,6 +645,28 @@ func TestConformance(t *testing.T) {
 			got := run(t, r, []string{r.server}, true)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("buffered before the call: (-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReplay: whatever part of the server's bytes was already buffered when
+// the first call started (a previous call timed out, or the data came with
+// the greeting), the outcome is the same as when it all arrives during the
+// call.
+func TestReplay(t *testing.T) {
+	for _, r := range conformance {
+		if r.hasPartial() || r.chunks != nil {
+			continue
+		}
+		t.Run(r.name, func(t *testing.T) {
+			want := run(t, r, []string{r.server}, false)
+			for cut := range len(r.server) + 1 {
+				before, after := r.server[:cut], r.server[cut:]
+				got := runBuffered(t, r, []string{before, after}, 1)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%q buffered, %q arriving: (-want +got)\n%s", before, after, diff)
+				}
 			}
 		})
 	}
