@@ -72,6 +72,10 @@ type Runner struct {
 	cfg Config
 
 	testHook func(*run, *lua.LState) // tests add helpers to each state
+
+	// onReturn, when set, gets the chunk's first return value after a
+	// normal end (bulk rows: the row's result; see bulk.go).
+	onReturn func(*lua.LState, lua.LValue)
 }
 
 // NewRunner returns a Runner for cfg.
@@ -162,7 +166,15 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 	for _, a := range rn.cfg.Args {
 		L.Push(lua.LString(a))
 	}
-	callErr := L.PCall(len(rn.cfg.Args), 0, nil)
+	nret := 0
+	if rn.onReturn != nil {
+		nret = 1
+	}
+	callErr := L.PCall(len(rn.cfg.Args), nret, nil)
+	if callErr == nil && rn.onReturn != nil {
+		rn.onReturn(L, L.Get(-1))
+		L.Pop(1)
+	}
 
 	code, err := rn.outcome(ctx, r, L, callErr)
 	if r.atEnd != nil {

@@ -202,6 +202,9 @@ func (r *run) preloadInternal(L *lua.LState) {
 		r.startVerbose()
 		return 0
 	}))
+	// Bulk runs: commit_point, commit_outcome, journal, journal_enabled,
+	// ref_time (bulk.go).
+	r.addBulkHooks(L, t)
 	preloadTable(L, "mailexpect.internal", t)
 }
 
