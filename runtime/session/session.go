@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -34,6 +35,7 @@ type Session struct {
 	stream  *transcript.Stream
 	tls     *TLSInfo
 	closed  bool
+	release func() // the bulk run's per-host slot (bulk.AcquireHost), given back on Close
 }
 
 // Dial connects to addr ("host:port" or a URL) and, for implicit TLS,
@@ -50,11 +52,21 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	if ct <= 0 {
 		ct = opts.timeout()
 	}
+	// In a bulk run, wait for a slot under --per-host first; the connect
+	// timeout starts once there is one.
+	release, err := bulk.AcquireHost(ctx, a.Host)
+	if err != nil {
+		return nil, err
+	}
 	dctx, cancel := context.WithTimeout(ctx, ct)
 	defer cancel()
 	var d net.Dialer
 	conn, err := d.DialContext(dctx, "tcp", a.HostPort())
 	if err != nil {
+		release()
+		if ctx.Err() != nil {
+			return nil, stopError(stoppedBy(ctx), "", fmt.Sprintf("connecting to %s", a))
+		}
 		reason := err
 		if dctx.Err() != nil && ctx.Err() == nil {
 			reason = fmt.Errorf("no answer within %v", ct)
@@ -63,6 +75,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 			Message: fmt.Sprintf("connect to %s failed: %v", a, reason), Err: err}
 	}
 	s := newSession(conn, a, opts)
+	s.release = release
 	s.stream.Note("connected to %s (%s)", a, conn.RemoteAddr())
 	if opts.ImplicitTLS {
 		if err := s.handshake(dctx, &opts.TLS); err != nil {
@@ -121,7 +134,11 @@ func (s *Session) Close() error {
 	s.stream.Flush() // the server's last incomplete line goes before the note
 	s.stream.Note("closed")
 	s.stream.Close()
-	return s.conn.Close()
+	err := s.conn.Close()
+	if s.release != nil {
+		s.release()
+	}
+	return err
 }
 
 // callTimeout resolves a per-call timeout (0: the session default).
@@ -191,8 +208,8 @@ func (s *Session) write(ctx context.Context, p []byte) error {
 	if s.closed {
 		return failure.New(failure.Usage, "%s: session is closed", s.opts.Label)
 	}
-	if err := ctx.Err(); err != nil {
-		return s.ctxError(err, "sending")
+	if ctx.Err() != nil {
+		return s.ctxError(stoppedBy(ctx), "sending")
 	}
 	d := s.opts.timeout()
 	s.conn.SetWriteDeadline(time.Now().Add(d))
@@ -202,8 +219,8 @@ func (s *Session) write(ctx context.Context, p []byte) error {
 	if err == nil {
 		return nil
 	}
-	if cerr := ctx.Err(); cerr != nil {
-		return s.ctxError(cerr, "sending")
+	if ctx.Err() != nil {
+		return s.ctxError(stoppedBy(ctx), "sending")
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -223,8 +240,8 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 	if s.eof {
 		return nil
 	}
-	if err := ctx.Err(); err != nil {
-		return err
+	if ctx.Err() != nil {
+		return stoppedBy(ctx)
 	}
 	if s.closed {
 		s.eof, s.readErr = true, errors.New("session closed")
@@ -242,7 +259,7 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
-		return ctx.Err()
+		return stoppedBy(ctx)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		if n > 0 {
 			return nil
@@ -271,12 +288,33 @@ func (s *Session) waitError(err error, d time.Duration, what string, awaited []s
 }
 
 func (s *Session) ctxError(err error, doing string) error {
+	return stopError(err, s.opts.Label+": ", doing)
+}
+
+// stopped is why a call ended before its own timeout: the context's
+// error and its cause (context.Cause: --max-time, a signal, a bulk row's
+// timeout or the bulk run's interrupt), so that the message can say which.
+type stopped struct{ err, cause error }
+
+func stoppedBy(ctx context.Context) error {
+	return &stopped{err: ctx.Err(), cause: context.Cause(ctx)}
+}
+
+func (e *stopped) Error() string   { return e.err.Error() }
+func (e *stopped) Unwrap() []error { return []error{e.err, e.cause} }
+
+// stopError is the timeout-kind error of a call stopped by its context.
+func stopError(err error, prefix, doing string) error {
 	why := "interrupted"
 	if errors.Is(err, context.DeadlineExceeded) {
 		why = "run deadline (--max-time) reached"
 	}
+	var st *stopped
+	if errors.As(err, &st) && st.cause != nil && st.cause != st.err {
+		why = st.cause.Error()
+	}
 	return &failure.Error{Kind: failure.Timeout, Err: err,
-		Message: fmt.Sprintf("%s: %s while %s", s.opts.Label, why, doing)}
+		Message: fmt.Sprintf("%s%s while %s", prefix, why, doing)}
 }
 
 // eofError reports that the stream ended before what was awaited arrived.
