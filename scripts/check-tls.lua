@@ -184,8 +184,6 @@ local function handshake(t)
   return info
 end
 
-local TYPED = {connect = true, tls = true, timeout = true, eof = true, reply = true, protocol = true}
-
 local function date(epoch) return os.date("!%Y-%m-%d", epoch) end
 
 local function expiry_phrase(days, not_after)
@@ -206,9 +204,7 @@ for _, t in ipairs(list) do
   local ok, info = pcall(handshake, t)
   local elapsed = now() - t0
   if not ok then
-    local e = info
-    if type(e) ~= "table" or not TYPED[e.kind] then error(e, 0) end
-    check.critical(where .. ": " .. tostring(e.message))
+    check.error(info, where) -- CRITICAL for this server; the others are still checked
   elseif not info or not info.peer then
     check.critical(where .. ": no certificate received")
   else

@@ -37,7 +37,7 @@ Servers (host:port or URL; default from the environment):
                        ($MAILEXPECT_SMTP)
   --smtp-tls MODE      starttls, implicit or none (default: implicit for
                        smtps:// and port 465, else starttls, required)
-  --smtp-auth MODE     auto (AUTH when the server offers it), yes or no
+  --smtp-auth MODE     auto (AUTH when offered over TLS), yes or no
   --pop3 ADDR          mailbox over POP3: host:port, pop3://, pop3s://
                        ($MAILEXPECT_POP3)
   --imap ADDR          mailbox over IMAP instead: host:port, imap://, imaps://
@@ -46,7 +46,8 @@ Servers (host:port or URL; default from the environment):
   --ca-file FILE       extra CA for both ($MAILEXPECT_CA_FILE)
   --servername NAME    name to verify in the certificates
 Message:
-  --to ADDRESS         recipient (default: the user, when it is an address)
+  --to ADDRESS         recipient (default: the user, when it is an address;
+                       under --sandbox, the demo user's address)
   --from ADDRESS       envelope and header sender (default: --to)
   --helo NAME          EHLO name (default: localhost)
 Credentials (never on the command line):
@@ -118,6 +119,9 @@ end
 if opt["smtp-auth"] ~= "auto" and opt["smtp-auth"] ~= "yes" and opt["smtp-auth"] ~= "no" then
   missing(string.format("--smtp-auth must be auto, yes or no, not %q", opt["smtp-auth"]))
 end
+if opt["smtp-auth"] == "yes" and opt["smtp-tls"] == "none" then
+  missing("--smtp-auth yes needs TLS: credentials never travel in clear (drop --smtp-tls none)")
+end
 if not (opt.wait > 0) or not (opt.interval > 0) then missing("--wait and --interval must be > 0") end
 
 -- Credentials: the environment, a secret file, or ~/.netrc. Every one of
@@ -137,6 +141,12 @@ if not user or not pass then
   missing("no credentials for the mailbox: set MAILEXPECT_USER and MAILEXPECT_PASS, or use --secret-file or ~/.netrc")
 end
 local to = nonempty(opt.to) or (user:find("@", 1, true) and user)
+if not to and sandbox then
+  -- mailexpect --sandbox: the demo user's address (its login is not one).
+  for _, u in ipairs(sandbox.users) do
+    if u.user == user then to = u.address end
+  end
+end
 if not to then missing("no recipient: give --to (the user name " .. user .. " is not an address)") end
 local from = nonempty(opt.from) or to
 local ca_file = nonempty(opt["ca-file"]) or nonempty(env("MAILEXPECT_CA_FILE"))
@@ -253,8 +263,10 @@ local c = smtp.connect{url = url(smtp_addr, "smtp"), tls = opt["smtp-tls"], user
 check.timings(c, "smtp")
 c:ehlo()
 if c.tlsmode == "starttls" then c:starttls() end
+-- auto: AUTH when the server offers it over TLS. Without TLS the probe
+-- goes unauthenticated (an MX on port 25 takes mail for its own users).
 local auth = opt["smtp-auth"]
-if auth == "yes" or (auth == "auto" and c.caps.AUTH) then c:auth() end
+if auth == "yes" or (auth == "auto" and c.caps.AUTH and c.session.tls) then c:auth() end
 local reply = c:send{
   from = from, to = {to},
   subject = "mailexpect delivery probe " .. token,

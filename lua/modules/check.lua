@@ -45,6 +45,7 @@ local details = {}   -- long output lines
 local forced         -- state given to check.exit
 local done = false   -- the status line is out
 local failed_step    -- {name =, elapsed =} of the step an error escaped from
+local caught         -- {kind =, message =, where =}: the first check.error
 
 M.service = nil      -- "SMTP": the first word of the status line
 
@@ -176,6 +177,24 @@ function M.ok(text) add_message(M.OK, text) end
 function M.warning(text) add_message(M.WARNING, text) end
 function M.critical(text) add_message(M.CRITICAL, text) end
 function M.unknown(text) add_message(M.UNKNOWN, text) end
+
+-- TYPED are the error kinds that mean "the service is broken" (DESIGN.md
+-- "The CLI": CRITICAL); anything else is a bug or a bad command line.
+local TYPED = {connect = true, tls = true, timeout = true, eof = true, reply = true, protocol = true}
+
+-- error reports an error the script caught (pcall) and goes on: a check
+-- of several servers says which one failed and checks the others. A typed
+-- error (connect, tls, timeout, eof, reply, protocol) becomes a CRITICAL
+-- message, prefix .. ": " .. its message, and the result's error (the
+-- first one: --json shows its kind). Anything else is raised again: a bug
+-- stays UNKNOWN.
+function M.error(e, prefix)
+  if type(e) ~= "table" or not TYPED[e.kind] then error(e, 0) end
+  local text = tostring(e.message)
+  if prefix and prefix ~= "" then text = prefix .. ": " .. text end
+  add_message(M.CRITICAL, text)
+  caught = caught or {kind = e.kind, message = text, where = e.where}
+end
 
 -- detail adds long output: lines after the status line (a multi-line
 -- text is several lines).
@@ -334,7 +353,7 @@ local function result(outcome)
   for _, m in ipairs(ms) do s = worse(s, m.state) end
   local msgs = {}
   for i, m in ipairs(messages) do msgs[i] = m end
-  local err
+  local err = caught
   if outcome and outcome.kind ~= nil and outcome.message then
     -- An uncaught error decides the state (Go says which: 2 typed, 3
     -- anything else) and leads the message. A script bug names its line.
