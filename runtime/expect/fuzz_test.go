@@ -170,3 +170,84 @@ func checkRoundTrip(t *testing.T, re *syntax.Regexp) {
 		t.Fatalf("toSource(%v) = %q parses back to %v", re, src, back)
 	}
 }
+
+// FuzzScanModel compares the scanner with a brute-force model of the
+// contract for one case with any bounded pattern: at each line end in turn,
+// run the pattern in multi-line mode over the whole normalised data so far
+// (plus the sentinel standing for the next line); the first leftmost match
+// decides. No windows, no line-local shortcut, no prefilter, no anchoring:
+// if the scanner's optimisations lose or invent a match, this finds it.
+// It also checks that re-splitting the data changes nothing for this
+// pattern.
+func FuzzScanModel(f *testing.F) {
+	for _, s := range [][2]string{
+		{`^250 (.*)$`, "250-a\r\n250 OK\r\n"},
+		{`^250-x\r\n250 (E)`, "250-x\r\n250-y\r\n250-x\r\n250 END\r\n"},
+		{`x\r\n$`, "x\r\ny\r\nx\r\n\r\n"},
+		{`(?s)a..b`, "a\r\n\r\nb\r\na\r\nb"},
+		{`\bb|^a\n`, "ab\r\na\nb b"},
+		{`(?:^a\r\n)?$`, "a\r\n\r\n"},
+	} {
+		f.Add(s[0], s[1], false, uint64(1))
+	}
+	f.Fuzz(func(t *testing.T, expr, data string, eof bool, seed uint64) {
+		p, err := Compile(expr)
+		if err != nil || p.Window() == 0 || p.Window() > 8 || !utf8Clean(data) {
+			return
+		}
+		tree, _ := syntax.Parse(markExplicitLineEnds(expr), parseFlags)
+		applyLineRules(tree)
+		windowCR(tree, false)
+		model := regexp.MustCompile(tree.String())
+
+		b := NewBuffer(0)
+		b.Write([]byte(data))
+		got, _ := b.Scan([]Case{{Pattern: p}}).Next(eof)
+		var gotLoc []int
+		if got != nil {
+			gotLoc = []int{got.Start, got.End}
+		}
+		if want := modelScan(model, data, eof); !cmp.Equal(want, gotLoc) {
+			t.Fatalf("%q on %q (eof %v): model %v, scanner %v (%+v)", expr, data, eof, want, gotLoc, got)
+		}
+
+		r := row{server: data, eof: eof, calls: [][]pat{{re(expr)}, {re(expr)}, {re(expr)}}}
+		whole := run(t, r, []string{data}, false)
+		if split := run(t, r, randomSplit(data, seed), false); !cmp.Equal(whole, split) {
+			t.Fatalf("%q on %q: split changed the outcome (-whole +split):\n%s", expr, data, cmp.Diff(whole, split))
+		}
+	})
+}
+
+// modelScan returns the offsets of the match the contract says the first
+// expect call on data returns, or nil.
+func modelScan(model *regexp.Regexp, data string, eof bool) []int {
+	try := func(end int, complete bool) []int {
+		n := normalize(data[:end], 0)
+		text := n.text
+		if complete {
+			text += "\r" // the next line has not arrived
+		}
+		loc := model.FindStringIndex(text)
+		if loc == nil || complete && loc[0] >= len(n.text) {
+			return nil
+		}
+		loc[1] = min(loc[1], len(n.text))
+		n.toSource(loc)
+		return loc
+	}
+	for end := 0; end < len(data); {
+		i := strings.IndexByte(data[end:], '\n')
+		if i < 0 {
+			if eof {
+				return try(len(data), false)
+			}
+			return nil
+		}
+		end += i + 1
+		if loc := try(end, true); loc != nil {
+			return loc
+		}
+	}
+	return nil
+}
