@@ -225,7 +225,7 @@ local function imap_mailbox()
   local mb = {proto = "imap"}
   function mb.baseline()
     mb.i = imap.open(o)
-    check.timings(mb.i, "imap")
+    check.timings(mb.i, "imap", {"connect", "greeting", "starttls", "auth", "select"})
     local box = mb.i:select("INBOX")
     mb.uidvalidity, mb.uidnext = box.uidvalidity, box.uidnext or 1
   end

@@ -115,6 +115,10 @@ func TestCheckJSON(t *testing.T) {
 	st := mailstack.Require(t)
 	t.Parallel()
 	u := st.TakeUser(t)
+	// Two bystanders: the check must leave them alone.
+	if err := st.SeedN(u.Name, 2); err != nil {
+		t.Fatal(err)
+	}
 	r := run(t, stackEnv(st, u), []string{u.Password}, checkArgs(u, "--json", "-w", "30")...)
 	wantCode(t, r, 0)
 	var got struct {
@@ -146,7 +150,9 @@ func TestCheckJSON(t *testing.T) {
 	if strings.Count(strings.TrimSpace(r.stdout), "\n") != 0 {
 		t.Errorf("--json prints one line:\n%s", r.stdout)
 	}
-	mailboxEmpty(t, st, u, 0)
+	if files, err := st.Mailbox(u.Name); err != nil || len(files) != 2 {
+		t.Errorf("mailbox after the check: %v, %v (want the two bystanders)", files, err)
+	}
 }
 
 // TestCheckCredentials: the password from a secret file or ~/.netrc, never
@@ -226,8 +232,9 @@ func TestCheckUsage(t *testing.T) {
 	}
 }
 
-// TestCheckIMAP: polling over IMAP works once the imap module exists;
-// until then it is a clear UNKNOWN.
+// TestCheckIMAP: polling over IMAP (one session: NOOP, UID SEARCH HEADER,
+// UID STORE + UID EXPUNGE of the probe alone). Without the imap module
+// (older builds) it is a clear UNKNOWN.
 func TestCheckIMAP(t *testing.T) {
 	st := mailstack.Require(t)
 	t.Parallel()
@@ -240,8 +247,19 @@ func TestCheckIMAP(t *testing.T) {
 		return
 	}
 	wantCode(t, r, 0)
-	if !strings.HasPrefix(normalize(r.firstLine()), fmt.Sprintf("MAIL OK - probe delivered in Ns (%s -> %s) | ", st.Submission, st.IMAP)) {
-		t.Errorf("status line %q", r.firstLine())
-	}
+	wantLine(t, r, fmt.Sprintf("MAIL OK - probe delivered in Ns (%s -> %s) | imap_connect=Ns;;;0 imap_banner=Ns;;;0 "+
+		"imap_starttls=Ns;;;0 imap_auth=Ns;;;0 imap_select=Ns;;;0 smtp_connect=Ns;;;0 smtp_banner=Ns;;;0 smtp_ehlo=Ns;;;0 "+
+		"smtp_starttls=Ns;;;0 smtp_auth=Ns;;;0 smtp_mail=Ns;;;0 smtp_rcpt=Ns;;;0 smtp_data=Ns;;;0 smtp_quit=Ns;;;0 "+
+		"delivery=Ns;;;0 total=Ns;;;0", st.Submission, st.IMAP))
 	mailboxEmpty(t, st, u, 0)
+
+	// Another message in the mailbox is left alone: only the probe goes.
+	if err := st.SeedN(u.Name, 1); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, env, []string{u.Password}, checkArgs(u)...)
+	wantCode(t, r, 0)
+	if files, err := st.Mailbox(u.Name); err != nil || len(files) != 1 {
+		t.Errorf("mailbox after the check: %v, %v", files, err)
+	}
 }

@@ -217,6 +217,13 @@ func TestPOP3Stat(t *testing.T) {
 		t.Errorf("report: %+v", got)
 	}
 
+	// -v: the transcript on stderr, the password masked (run checks).
+	r = run(t, stackEnv(st, u), []string{u.Password}, "-v", script("pop3-stat.lua"), "--auth", "plain")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stderr, " --- AUTH mechanism plain\n") {
+		t.Errorf("-v: no transcript on stderr:\n%s", r.stderr)
+	}
+
 	// It only looks: the three messages are still there.
 	if files, err := st.Mailbox(u.Name); err != nil || len(files) != 3 {
 		t.Errorf("mailbox after pop3-stat: %v, %v", files, err)
