@@ -3,6 +3,7 @@ package expect
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"regexp"
 	"regexp/syntax"
 	"strconv"
@@ -93,19 +94,8 @@ func quotePattern(s string) string {
 }
 
 func compile(expr string) (*Pattern, error) {
-	if _, err := syntax.Parse(expr, parseFlags); err != nil {
-		return nil, usageError("bad pattern %s: %v", quotePattern(expr), parseErrorText(err, expr))
-	}
-	tree, err := syntax.Parse(markExplicitLineEnds(expr), parseFlags)
+	tree, err := parse(expr)
 	if err != nil {
-		// The marking step must never break a valid pattern; fall back to
-		// the unmarked tree (explicit \n in classes are then dropped).
-		tree, _ = syntax.Parse(expr, parseFlags)
-	}
-	if err := checkGroupNames(tree); err != nil {
-		return nil, usageError("bad pattern %s: %v", quotePattern(expr), err)
-	}
-	if err := applyLineRules(tree); err != nil {
 		return nil, usageError("bad pattern %s: %v", quotePattern(expr), err)
 	}
 	p := &pattern{source: expr}
@@ -114,27 +104,56 @@ func compile(expr string) (*Pattern, error) {
 	if bounded {
 		p.window = nl + 1
 	}
-	if p.lineLocal {
+	if p.re, err = compileTree(tree, p.lineLocal); err != nil {
+		return nil, usageError("bad pattern %s: %v (after applying the line rules)", quotePattern(expr), parseErrorText(err, expr))
+	}
+	p.numGroups = p.re.main.NumSubexp()
+	p.names = p.re.main.SubexpNames()
+	return &Pattern{p: p}, nil
+}
+
+// parse parses expr and applies the contract's line rules to the tree.
+func parse(expr string) (*syntax.Regexp, error) {
+	if _, err := syntax.Parse(expr, parseFlags); err != nil {
+		return nil, errors.New(parseErrorText(err, expr))
+	}
+	tree, err := syntax.Parse(markExplicitLineEnds(expr), parseFlags)
+	if err != nil {
+		// The marking step must never break a valid pattern (FuzzFind);
+		// should it, explicit line ends in classes are merely dropped.
+		tree, _ = syntax.Parse(expr, parseFlags)
+	}
+	if err := checkGroupNames(tree); err != nil {
+		return nil, err
+	}
+	if err := applyLineRules(tree); err != nil {
+		return nil, err
+	}
+	return tree, nil
+}
+
+// compileTree compiles the regexps that run tree: on one line for a
+// line-local pattern, else on window text.
+func compileTree(tree *syntax.Regexp, lineLocal bool) (*compiled, error) {
+	if lineLocal {
 		lineAnchors(tree)
 	} else {
 		windowCR(tree, false)
 	}
 	main, err := regexp.Compile(toSource(tree))
 	if err != nil {
-		return nil, usageError("bad pattern %s: %v (after applying the line rules)", quotePattern(expr), parseErrorText(err, expr))
+		return nil, err
 	}
-	p.re = &compiled{tree: tree, main: main}
+	c := &compiled{tree: tree, main: main}
 	if prefix := leadingLiteral(tree); prefix != "" {
-		p.re.prefix, p.re.prefixString = []byte(prefix), prefix
+		c.prefix, c.prefixString = []byte(prefix), prefix
 	}
-	if !p.lineLocal && beginsAtLineStart(tree) {
-		if p.re.lineStart, err = regexp.Compile(toSource(atTextStart(tree))); err != nil {
-			return nil, usageError("bad pattern %s: %v (after applying the line rules)", quotePattern(expr), parseErrorText(err, expr))
+	if !lineLocal && beginsAtLineStart(tree) {
+		if c.lineStart, err = regexp.Compile(toSource(atTextStart(tree))); err != nil {
+			return nil, err
 		}
 	}
-	p.numGroups = main.NumSubexp()
-	p.names = main.SubexpNames()
-	return &Pattern{p: p}, nil
+	return c, nil
 }
 
 // parseErrorText describes a syntax error for a message that already
@@ -153,7 +172,7 @@ func parseErrorText(err error, expr string) string {
 
 func checkGroupNames(re *syntax.Regexp) error {
 	if re.Op == syntax.OpCapture && reservedGroupNames[re.Name] {
-		return usageError("group name %q is reserved for a field of the match object (before, line, case, n)", re.Name)
+		return fmt.Errorf("group name %q is reserved for a field of the match object (before, line, case, n)", re.Name)
 	}
 	for _, sub := range re.Sub {
 		if err := checkGroupNames(sub); err != nil {
