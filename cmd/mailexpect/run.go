@@ -53,11 +53,13 @@ type options struct {
 
 	script string   // path, "-" for stdin; "" with -e
 	args   []string // the script's arguments
+
+	each eachOptions // --each ROWS and the bulk flags (each.go)
 }
 
 // notYet are flags of later releases: recognised, so users get a clear
 // message instead of "unknown flag".
-var notYet = []string{"sandbox", "each", "jobs", "per-host", "rate", "results", "resume", "journal", "listen-public"}
+var notYet = []string{"sandbox", "listen-public"}
 
 func parseArgs(args []string) (*options, error) {
 	o := &options{logFormat: "text"}
@@ -77,6 +79,7 @@ func parseArgs(args []string) (*options, error) {
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
+	o.each.register(fs)
 	for _, name := range notYet {
 		name := name
 		fs.Func(name, "", func(string) error {
@@ -111,6 +114,9 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if o.restricted && o.luaPath {
 		return nil, usageErr("--restricted scripts load no modules from disk", "--restricted and --lua-path cannot be combined")
+	}
+	if err := o.each.validate(o); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -172,6 +178,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stopSignals := cancelOnSignal(cancel)
 	defer stopSignals()
 
+	if o.each.file != "" {
+		return executeEach(ctx, o, stdin, stdout, stderr)
+	}
 	return execute(ctx, o, stdin, stdout, stderr)
 }
 

@@ -35,6 +35,42 @@ Exit codes:
   130, 143  interrupted by SIGINT, SIGTERM
   plugin mode: 2 CRITICAL for connect/tls/timeout/eof/reply/protocol errors,
                3 UNKNOWN for anything else
+  bulk (--each): 0 every row ok, 1 some row failed or did not run,
+               2 usage, 130/143 interrupted (the summary says what is left)
+
+Bulk runs: mailexpect --each ROWS [bulk flags] SCRIPT.lua [args...]
+  One run of the script per row, in parallel, one Lua state each. ROWS is
+  CSV with a header line, or JSON Lines ("-": stdin); the row is the
+  read-only global table row (values are strings). Columns named like
+  passwords (pass, password, token, ...) are secrets: masked everywhere,
+  never written to results or the journal. print lines start with the
+  row's key ([user] ...). Progress on stderr: a live bar on a terminal,
+  else a line every 10 s; a summary at the end.
+  --each FILE           the rows
+  --jobs N              rows at once (default 4)
+  --per-host N          rows connected to one host at once (default: no limit)
+  --rate R              row starts per second, retries included (10 or 10/s)
+  --row-timeout SECS    time for each attempt at a row (default: none)
+  --retries N           retry a row after a connect or timeout error, but
+                        never after its commit point (default 0)
+  --results FILE.jsonl  one line per row: key, non-secret columns, status,
+                        duration, error, commit outcome, what the script
+                        returned
+  --resume FILE.jsonl   skip the rows that were ok in that results file and
+                        reuse its reference time; results are appended to it
+                        unless --results says otherwise
+  --journal FILE.jsonl  every message deleted (or, with --dry-run, that
+                        would be), fsynced before the commit, and the outcome
+  --secret-columns A,B  more columns that hold secrets
+  --max-time SECS       the deadline of the whole bulk run (exit 1)
+  --dry-run             deletions only reported: the journal lists the same
+                        messages a real run deletes
+  SIGINT/SIGTERM: no new rows; running rows stop before their commit point
+  (QUIT after DELE, an IMAP \Deleted store or EXPUNGE) or finish it;
+  results are written; a second signal stops at once.
+  Example:
+    mailexpect --each users.csv --jobs 16 --per-host 4 --dry-run \
+      --journal would.jsonl scripts/pop3-cleanup.lua --older-than 365
 
 Examples:
   mailexpect -e 'local s = connect("smtp://mail.example.com")

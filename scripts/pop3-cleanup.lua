@@ -1,0 +1,192 @@
+#!/usr/bin/env mailexpect
+-- pop3-cleanup.lua: delete messages that match criteria from POP3
+-- mailboxes, one mailbox per row of a bulk run (or one from the
+-- environment).
+--
+--   mailexpect --each users.csv --jobs 16 --per-host 4 --dry-run \
+--     --journal would.jsonl --results dry.jsonl \
+--     pop3-cleanup.lua --older-than 365 --subject '(?i)newsletter'
+--
+-- Rows (CSV with a header, or JSON Lines): user (or login, username,
+-- email), pass (or password), and optionally host: the POP3 server as
+-- host:port, pop3://host or pop3s://host (default --host, else
+-- $MAILEXPECT_POP3). Without --each the mailbox is $MAILEXPECT_USER /
+-- $MAILEXPECT_PASS on $MAILEXPECT_POP3.
+--
+-- A message is deleted when it matches every criterion given; at least one
+-- is required (--all deletes everything). Dates come from the Date header,
+-- compared with the run's reference time (the start of the first run; a
+-- --resume'd run uses the same one, so "older than 30 days" means the same
+-- messages in both). A missing or unparsable Date is never "old": such a
+-- message is kept, and counted as undated.
+--
+-- Safety: messages are only marked (DELE) once the whole mailbox has been
+-- examined, and the deletions take effect at QUIT, the commit point. An
+-- error anywhere before it, a row timeout or Ctrl-C closes the session
+-- without QUIT, and the server forgets the marks: a mailbox is either
+-- untouched or cleaned as a whole. --max-delete N refuses (the row fails,
+-- nothing deleted) a mailbox where more than N messages match: a guard
+-- against a criterion that is wider than meant. Under --dry-run nothing is
+-- marked; the journal and the result name exactly what a real run deletes.
+--
+-- The row's result (--results): {deleted=, kept=, undated=, bytes=,
+-- would_delete=true under --dry-run, uids={...} with --list-uids}.
+local pop3 = require "pop3"
+local regex = require "regex"
+local rt = require "mailexpect.internal"
+
+local HELP = [==[
+usage: mailexpect [--each ROWS [bulk flags]] pop3-cleanup.lua CRITERIA... [options]
+
+Delete POP3 messages that match every criterion given.
+
+Criteria (at least one):
+  --older-than DAYS     Date header more than DAYS days before the run's
+                        reference time (missing or bad Date: kept)
+  --subject REGEX       the Subject (decoded) matches (Go RE2; (?i) ignores case)
+  --from REGEX          the From header (decoded) matches
+  --larger-than BYTES   the message is larger than BYTES
+  --all                 every message (no other criterion needed)
+Options:
+  --host ADDR           POP3 server when the row has no host column
+                        (default $MAILEXPECT_POP3): host:port, pop3://, pop3s://
+  --tls MODE            starttls, implicit or none (default: implicit for
+                        pop3s:// and port 995, else starttls, required)
+  --ca-file FILE        extra CA to verify the server ($MAILEXPECT_CA_FILE)
+  --max-delete N        fail the mailbox, deleting nothing, when more than N
+                        messages match
+  --list-uids           put the UIDLs of the deleted messages in the result
+  -h, --help            this help
+Rows: user (login, username, email), pass (password), host (optional).
+Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_POP3.
+--dry-run reports what would be deleted (RSET and close, never QUIT).
+]==]
+
+local opt = options(arg, {
+  _usage = "pop3-cleanup.lua [--older-than DAYS] [--subject RE] [--from RE] [--larger-than BYTES] [--all] (-h for help)",
+  ["h|help"] = false,
+  ["older-than"] = options.number,
+  subject = options.string,
+  from = options.string,
+  ["larger-than"] = options.number,
+  all = false,
+  host = options.string,
+  tls = options.string,
+  ["ca-file"] = options.string,
+  ["max-delete"] = options.number,
+  ["list-uids"] = false,
+})
+if opt.help then
+  print(HELP)
+  exit(0)
+end
+
+-- A bad command line: exit 2 for one mailbox; in a bulk run the row
+-- fails with the message (every row will: the summary shows it).
+local function usage(msg)
+  if row then error("usage: " .. msg, 0) end
+  if io then io.stderr:write("pop3-cleanup.lua: " .. msg .. "\n") else log("pop3-cleanup.lua: " .. msg) end
+  exit(2)
+end
+
+local getenv = env or function() return nil end
+
+-- The criteria, checked once for every row.
+local older, subject_re, from_re, larger = opt["older-than"], nil, nil, opt["larger-than"]
+if older ~= nil and not (older > 0) then usage("--older-than wants a number of days > 0") end
+if larger ~= nil and not (larger >= 0) then usage("--larger-than wants a number of bytes >= 0") end
+if opt["max-delete"] ~= nil and not (opt["max-delete"] >= 0) then usage("--max-delete wants a number >= 0") end
+local function compile(flag, pattern)
+  local ok, re = pcall(regex.compile, pattern)
+  if not ok then usage(flag .. ": " .. tostring(re)) end
+  return re
+end
+if opt.subject then subject_re = compile("--subject", opt.subject) end
+if opt.from then from_re = compile("--from", opt.from) end
+if not (older or subject_re or from_re or larger or opt.all) then
+  usage("no criterion: give --older-than, --subject, --from or --larger-than (or --all to delete every message)")
+end
+if opt.all and (older or subject_re or from_re or larger) then
+  usage("--all deletes every message: it cannot be combined with other criteria")
+end
+local need_headers = older or subject_re or from_re
+
+-- The mailbox: the row's columns, else the environment.
+local function column(...)
+  if not row then return nil end
+  for _, name in ipairs({...}) do
+    local v = row[name]
+    if v ~= nil and v ~= "" then return v end
+  end
+end
+local user = column("user", "login", "username", "email") or (not row and getenv("MAILEXPECT_USER"))
+local pass = column("pass", "password")
+if not pass and not row then pass = getenv("MAILEXPECT_PASS") end
+local host = column("host") or opt.host or getenv("MAILEXPECT_POP3")
+if not user then usage(row and "the row has no user column (user, login, username or email)" or "no mailbox: run with --each ROWS, or set MAILEXPECT_USER") end
+if not pass then usage(row and "the row has no pass column (pass or password)" or "no password: set MAILEXPECT_PASS") end
+if not host then usage("no POP3 server: a host column, --host, or MAILEXPECT_POP3") end
+secret(pass)
+
+local conn = {user = user, pass = pass, tls = opt.tls, ca_file = opt["ca-file"] or getenv("MAILEXPECT_CA_FILE")}
+if host:match("^pop3s?://") then conn.url = host else conn.url = "pop3://" .. host end
+
+local ref = rt.ref_time()
+local p = pop3.open(conn)
+
+-- Examine every message first; mark none until the whole mailbox is known.
+local sizes, uids = {}, {}
+for _, m in ipairs(p:list()) do sizes[#sizes + 1] = m end
+local uidl_ok, uidl = pcall(p.uidl, p)
+if uidl_ok then
+  for _, u in ipairs(uidl) do uids[u.n] = u.uid end
+elseif not (type(uidl) == "table" and uidl.kind == "reply") then
+  error(uidl, 0) -- EOF, timeout: the session is gone
+end
+
+local function matches(m)
+  if larger and not (m.size > larger) then return false end
+  if not need_headers then return true end
+  local h = mail.parse_headers(p:top(m.n, 0)) or {}
+  if older then
+    local t = mail.parse_date(h.date)
+    if not t then return false, "undated" end
+    if not (ref - t > older * 86400) then return false end
+  end
+  if subject_re and not subject_re:find(h.subject or "") then return false end
+  if from_re and not from_re:find(h.from or "") then return false end
+  return true
+end
+
+local doomed, kept, undated, bytes = {}, 0, 0, 0
+for _, m in ipairs(sizes) do
+  local yes, why = matches(m)
+  if yes then
+    doomed[#doomed + 1] = m
+    bytes = bytes + m.size
+  else
+    kept = kept + 1
+    if why == "undated" then undated = undated + 1 end
+  end
+end
+
+local cap = opt["max-delete"]
+if cap and #doomed > cap then
+  p:close() -- no QUIT: nothing was marked, nothing changes
+  error(string.format("%d messages match, more than --max-delete %d: nothing deleted", #doomed, cap), 0)
+end
+
+local deleted_uids = {}
+for _, m in ipairs(doomed) do
+  p:dele(m.n)
+  deleted_uids[#deleted_uids + 1] = uids[m.n] or ("#" .. m.n)
+end
+p:quit() -- the commit point (under --dry-run: RSET and close)
+
+local verb = dry_run and "would delete" or "deleted"
+print(string.format("%s %d (%d bytes), kept %d%s", verb, #doomed, bytes, kept,
+  undated > 0 and string.format(" (%d undated)", undated) or ""))
+local result = {deleted = #doomed, kept = kept, undated = undated, bytes = bytes}
+if dry_run then result.would_delete = true end
+if opt["list-uids"] then result.uids = deleted_uids end
+return result
