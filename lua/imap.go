@@ -574,9 +574,27 @@ func (b *imapBinding) fetch(L *lua.LState, resp *imapwire.Response) *lua.LTable 
 	ft := L.CreateTable(0, len(items)+1)
 	ft.RawSetString("seq", lua.LNumber(seq))
 	for _, it := range items {
-		ft.RawSetString(it.Name, b.node(L, it.Value))
+		ft.RawSetString(canonicalItem(it.Name), b.node(L, it.Value))
 	}
 	return ft
+}
+
+// canonicalItem writes a FETCH item name the one way a script spells it:
+// servers may echo header field names quoted (go-imap sends
+// BODY[HEADER.FIELDS ("DATE" "FROM")]) or spaced differently, and a
+// script asking for BODY.PEEK[HEADER.FIELDS (DATE FROM)] looks up
+// BODY[HEADER.FIELDS (DATE FROM)]. Header field names hold neither
+// quotes nor spaces, so dropping the quotes changes no meaning.
+func canonicalItem(name string) string {
+	i := strings.IndexByte(name, '[')
+	j := strings.LastIndexByte(name, ']')
+	if i < 0 || j < i || !strings.ContainsAny(name[i:j], "\"\t") && !strings.Contains(name[i:j], "  ") &&
+		!strings.Contains(name[i:j], "( ") && !strings.Contains(name[i:j], " )") {
+		return name
+	}
+	sec := strings.Join(strings.Fields(strings.ReplaceAll(name[i:j], `"`, "")), " ")
+	sec = strings.ReplaceAll(strings.ReplaceAll(sec, "( ", "("), " )", ")")
+	return name[:i] + sec + name[j:]
 }
 
 func (b *imapBinding) statusFields(L *lua.LState, t *lua.LTable, resp *imapwire.Response) {

@@ -134,3 +134,19 @@ i:logout()
 		})
 	}
 }
+
+func TestCanonicalItem(t *testing.T) {
+	for in, want := range map[string]string{
+		"UID":       "UID",
+		"BODY[]":    "BODY[]",
+		"BODY[]<0>": "BODY[]<0>",
+		`BODY[HEADER.FIELDS ("DATE" "FROM" "MESSAGE-ID")]`: "BODY[HEADER.FIELDS (DATE FROM MESSAGE-ID)]",
+		"BODY[HEADER.FIELDS ( DATE  FROM )]":               "BODY[HEADER.FIELDS (DATE FROM)]",
+		"BODY[HEADER.FIELDS (DATE FROM)]":                  "BODY[HEADER.FIELDS (DATE FROM)]",
+		`BODY[1.HEADER.FIELDS.NOT ("X")]<10>`:              "BODY[1.HEADER.FIELDS.NOT (X)]<10>",
+	} {
+		if got := canonicalItem(in); got != want {
+			t.Errorf("canonicalItem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,274 @@
+#!/usr/bin/env mailexpect
+-- imap-cleanup.lua: delete (or move to a Trash mailbox) the IMAP messages
+-- that match criteria, one mailbox per row of a bulk run (or one from the
+-- environment). The IMAP twin of pop3-cleanup.lua.
+--
+--   mailexpect --each users.csv --jobs 16 --per-host 4 --dry-run \
+--     --journal would.jsonl --results dry.jsonl \
+--     imap-cleanup.lua --older-than 365 --subject newsletter
+--
+-- Rows (CSV with a header, or JSON Lines): user (or login, username,
+-- email), pass (or password), and optionally host: the IMAP server as
+-- host:port, imap://host or imaps://host (default --host, else
+-- $MAILEXPECT_IMAP). Without --each the mailbox is $MAILEXPECT_USER /
+-- $MAILEXPECT_PASS on $MAILEXPECT_IMAP.
+--
+-- The server does the searching (UID SEARCH): --subject and --from are
+-- IMAP's case-insensitive substring matches, --larger-than is LARGER,
+-- the dates narrow the search by day (SENTBEFORE, BEFORE). The candidates'
+-- headers are then fetched and checked exactly: dates against the run's
+-- reference time (the start of the first run; a --resume'd run uses the
+-- same one), --subject-re / --from-re as regular expressions on the
+-- decoded headers. A missing or unparsable Date is never "old": such a
+-- message is kept and counted as undated.
+--
+-- Safety: deletion is by UID only - UID STORE +FLAGS.SILENT (\Deleted) of
+-- exactly the matching messages, then UID EXPUNGE of exactly those (the
+-- server must offer UIDPLUS): a message another client flagged \Deleted is
+-- left alone. --move-to MAILBOX uses UID MOVE instead. The UIDs are checked
+-- against the mailbox's UIDVALIDITY before anything is sent. Nothing is
+-- flagged until every candidate has been examined; the \Deleted store is
+-- the commit point (journal written first). If the run dies between the
+-- store and the expunge, the messages stay flagged \Deleted: running again
+-- finishes the job. --max-delete N refuses (the row fails, nothing
+-- deleted) a mailbox where more than N messages match. Under --dry-run the
+-- mailbox is opened read-only (EXAMINE) and nothing is flagged, moved or
+-- expunged; the journal and the result name exactly what a real run
+-- deletes.
+--
+-- The row's result (--results): {deleted=, kept=, undated=, bytes=,
+-- mailbox=, uidvalidity=, moved_to= with --move-to, would_delete=true under
+-- --dry-run, uids={...} with --list-uids}.
+local imap = require "imap"
+local regex = require "regex"
+local rt = require "mailexpect.internal"
+
+local HELP = [==[
+usage: mailexpect [--each ROWS [bulk flags]] imap-cleanup.lua CRITERIA... [options]
+
+Delete (or move) IMAP messages that match every criterion given.
+
+Criteria (at least one):
+  --older-than DAYS     Date header more than DAYS days before the run's
+                        reference time (missing or bad Date: kept)
+  --received-older-than DAYS
+                        arrived (INTERNALDATE) more than DAYS days before it
+  --subject TEXT        the Subject contains TEXT (server-side, any case)
+  --from TEXT           the From header contains TEXT (server-side, any case)
+  --subject-re REGEX    the decoded Subject matches (Go RE2; (?i) ignores case)
+  --from-re REGEX       the decoded From header matches
+  --larger-than BYTES   the message is larger than BYTES
+  --search KEYS         extra IMAP SEARCH keys, as is (e.g. "UNFLAGGED SEEN")
+  --all                 every message (no other criterion needed)
+Options:
+  --mailbox NAME        the mailbox to clean (default INBOX)
+  --move-to MAILBOX     move the messages there (UID MOVE) instead of deleting
+  --create              create the --move-to mailbox when it does not exist
+  --host ADDR           IMAP server when the row has no host column
+                        (default $MAILEXPECT_IMAP): host:port, imap://, imaps://
+  --tls MODE            starttls, implicit or none (default: implicit for
+                        imaps:// and port 993, else starttls, required)
+  --ca-file FILE        extra CA to verify the server ($MAILEXPECT_CA_FILE)
+  --max-delete N        fail the mailbox, deleting nothing, when more than N
+                        messages match
+  --list-uids           put the UIDs of the deleted messages in the result
+  -h, --help            this help
+Rows: user (login, username, email), pass (password), host (optional).
+Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_IMAP.
+--dry-run reports what would be deleted (EXAMINE: the mailbox is read-only).
+]==]
+
+local opt = options(arg, {
+  _usage = "imap-cleanup.lua [--older-than DAYS] [--subject TEXT] [--from TEXT] [--larger-than BYTES] [--all] (-h for help)",
+  ["h|help"] = false,
+  ["older-than"] = options.number,
+  ["received-older-than"] = options.number,
+  subject = options.string,
+  from = options.string,
+  ["subject-re"] = options.string,
+  ["from-re"] = options.string,
+  ["larger-than"] = options.number,
+  search = options.string,
+  all = false,
+  mailbox = "INBOX",
+  ["move-to"] = options.string,
+  create = false,
+  host = options.string,
+  tls = options.string,
+  ["ca-file"] = options.string,
+  ["max-delete"] = options.number,
+  ["list-uids"] = false,
+})
+if opt.help then
+  print(HELP)
+  exit(0)
+end
+
+local function usage(msg)
+  io.stderr:write("imap-cleanup.lua: " .. msg .. "\n")
+  exit(2)
+end
+
+local getenv = env or function() return nil end
+
+-- The criteria, checked once for every row.
+local older, received, larger = opt["older-than"], opt["received-older-than"], opt["larger-than"]
+if older ~= nil and not (older > 0) then usage("--older-than wants a number of days > 0") end
+if received ~= nil and not (received > 0) then usage("--received-older-than wants a number of days > 0") end
+if larger ~= nil and not (larger >= 0) then usage("--larger-than wants a number of bytes >= 0") end
+if opt["max-delete"] ~= nil and not (opt["max-delete"] >= 0) then usage("--max-delete wants a number >= 0") end
+local function compile(flag, pattern)
+  local ok, re = pcall(regex.compile, pattern)
+  if not ok then usage(flag .. ": " .. tostring(re)) end
+  return re
+end
+local subject_re = opt["subject-re"] and compile("--subject-re", opt["subject-re"])
+local from_re = opt["from-re"] and compile("--from-re", opt["from-re"])
+for _, flag in ipairs{"subject", "from", "search"} do
+  if opt[flag] == "" then usage("--" .. flag .. " wants a non-empty value") end
+end
+local any = older or received or larger or opt.subject or opt.from or subject_re or from_re or opt.search
+if not (any or opt.all) then
+  usage("no criterion: give --older-than, --received-older-than, --subject, --from, --subject-re, --from-re, --larger-than or --search (or --all to delete every message)")
+end
+if opt.all and any then usage("--all deletes every message: it cannot be combined with other criteria") end
+if opt.create and not opt["move-to"] then usage("--create goes with --move-to") end
+if opt["move-to"] == opt.mailbox then usage("--move-to names the mailbox being cleaned") end
+
+-- The mailbox: the row's columns, else the environment.
+local function column(...)
+  if not row then return nil end
+  for _, name in ipairs({...}) do
+    local v = row[name]
+    if v ~= nil and v ~= "" then return v end
+  end
+end
+local user = column("user", "login", "username", "email") or (not row and getenv("MAILEXPECT_USER"))
+local pass = column("pass", "password")
+if not pass and not row then pass = getenv("MAILEXPECT_PASS") end
+local host = column("host") or opt.host or getenv("MAILEXPECT_IMAP")
+if not user then usage(row and "the row has no user column (user, login, username or email)" or "no mailbox: run with --each ROWS, or set MAILEXPECT_USER") end
+if not pass then usage(row and "the row has no pass column (pass or password)" or "no password: set MAILEXPECT_PASS") end
+if not host then usage("no IMAP server: a host column, --host, or MAILEXPECT_IMAP") end
+secret(pass)
+
+local conn = {user = user, pass = pass, tls = opt.tls, ca_file = opt["ca-file"] or getenv("MAILEXPECT_CA_FILE")}
+if host:match("^imaps?://") then conn.url = host else conn.url = "imap://" .. host end
+
+local ref = rt.ref_time()
+
+-- INTERNALDATE ("25-Nov-2026 20:51:53 +0000") as epoch seconds.
+local MONTH = {jan = 1, feb = 2, mar = 3, apr = 4, may = 5, jun = 6, jul = 7, aug = 8, sep = 9, oct = 10, nov = 11, dec = 12}
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = math.floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+local function internaldate(s)
+  if type(s) ~= "string" then return nil end
+  local d, mon, y, hh, mm, ss, sign, zh, zm = s:match("^%s*(%d+)%-(%a%a%a)%-(%d%d%d%d) (%d%d):(%d%d):(%d%d) ([+-])(%d%d)(%d%d)$")
+  local m = mon and MONTH[mon:lower()]
+  if not m then return nil end
+  local t = days_from_civil(tonumber(y), m, tonumber(d)) * 86400 + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)
+  local off = (tonumber(zh) * 3600 + tonumber(zm) * 60) * (sign == "-" and -1 or 1)
+  return t - off
+end
+
+-- The server-side search. Dates by day, with two days of margin for time
+-- zones (the Date header's day is taken in its own zone): a superset of
+-- the exact criterion, checked on the fetched headers below.
+local keys = {}
+local function add(...) for _, k in ipairs({...}) do keys[#keys + 1] = k end end
+if older then add("SENTBEFORE", imap.date(ref - older * 86400 + 2 * 86400)) end
+if received then add("BEFORE", imap.date(ref - received * 86400 + 2 * 86400)) end
+if larger then add("LARGER", string.format("%d", larger)) end
+if opt.subject then add("SUBJECT", imap.string(opt.subject)) end
+if opt.from then add("FROM", imap.string(opt.from)) end
+if opt.search then add(opt.search) end
+if #keys == 0 then add("ALL") end
+
+local FIELDS = "BODY.PEEK[HEADER.FIELDS (DATE FROM SUBJECT MESSAGE-ID)]"
+local HEADER_ITEM = "BODY[HEADER.FIELDS (DATE FROM SUBJECT MESSAGE-ID)]"
+local BATCH = 500
+
+local i = imap.open(conn)
+local mbox = opt.mailbox
+local sel = i:select(mbox)
+local candidates = i:uid_search(keys)
+
+-- Examine every candidate first; flag none until all are known.
+local doomed, undated, bytes = {}, 0, 0
+local function examine(rec)
+  local h = mail.parse_headers(rec[HEADER_ITEM] or "") or {}
+  if older then
+    local t = mail.parse_date(h.date)
+    if not t then return false, "undated" end
+    if not (ref - t > older * 86400) then return false end
+  end
+  if received then
+    local t = internaldate(rec.INTERNALDATE)
+    if not t or not (ref - t > received * 86400) then return false end
+  end
+  if larger and not ((tonumber(rec["RFC822.SIZE"]) or 0) > larger) then return false end
+  if subject_re and not subject_re:find(h.subject or "") then return false end
+  if from_re and not from_re:find(h.from or "") then return false end
+  return true
+end
+for first = 1, #candidates, BATCH do
+  local batch = {}
+  for k = first, math.min(first + BATCH - 1, #candidates) do batch[#batch + 1] = candidates[k] end
+  batch.uidvalidity = candidates.uidvalidity
+  for _, rec in ipairs(i:uid_fetch(batch, "(UID RFC822.SIZE INTERNALDATE " .. FIELDS .. ")")) do
+    local yes, why = examine(rec)
+    if yes then
+      doomed[#doomed + 1] = rec
+      bytes = bytes + (tonumber(rec["RFC822.SIZE"]) or 0)
+    elseif why == "undated" then
+      undated = undated + 1
+    end
+  end
+end
+table.sort(doomed, function(a, b) return a.UID < b.UID end)
+
+local cap = opt["max-delete"]
+if cap and #doomed > cap then
+  i:logout() -- nothing was flagged: nothing changes
+  error(string.format("%d messages match, more than --max-delete %d: nothing deleted", #doomed, cap), 0)
+end
+
+local dest = opt["move-to"]
+if #doomed > 0 then
+  if dest then
+    if opt.create and not dry_run then
+      local found = false
+      for _, b in ipairs(i:list("", dest)) do if b.name == dest then found = true end end
+      if not found then
+        local r = i:cmd{"CREATE", imap.string(dest)}
+        if r.status ~= "OK" then error("cannot create " .. dest .. ": " .. r.status .. " " .. tostring(r.text), 0) end
+      end
+    end
+    i:uid_move(doomed, dest) -- the commit point (under --dry-run: reported)
+  else
+    i:uid_store(doomed, "+FLAGS.SILENT", "(\\Deleted)") -- the commit point
+    i:uid_expunge(doomed) -- exactly these UIDs: UIDPLUS
+  end
+end
+i:logout()
+
+local kept = (sel.exists or 0) - #doomed
+local verb = dry_run and (dest and "would move" or "would delete") or (dest and "moved" or "deleted")
+print(string.format("%s %d (%d bytes)%s, kept %d%s", verb, #doomed, bytes, dest and (" to " .. dest) or "", kept,
+  undated > 0 and string.format(" (%d undated)", undated) or ""))
+local result = {deleted = #doomed, kept = kept, undated = undated, bytes = bytes,
+                mailbox = mbox, uidvalidity = sel.uidvalidity, moved_to = dest}
+if dry_run then result.would_delete = true end
+if opt["list-uids"] then
+  local uids = {}
+  for k, rec in ipairs(doomed) do uids[k] = rec.UID end
+  result.uids = uids
+end
+return result
