@@ -51,11 +51,20 @@ local function mkarg(form, x, fname, sec)
   return setmetatable({_imap = form, value = x, secret = sec or nil}, ARG)
 end
 
--- imap.string(x): an IMAP string, quoted when that is safe, else a literal
--- (synchronizing unless the server has LITERAL+).
-function M.string(x) return mkarg("string", x, "string") end
--- imap.literal(x): always a literal (APPEND's message).
-function M.literal(x) return mkarg("literal", x, "literal") end
+local function secret_opt(o, fname)
+  if o == nil then return nil end
+  if type(o) ~= "table" then rt.raise("usage", "imap." .. fname .. ": options must be a table ({secret = true})") end
+  for k in pairs(o) do
+    if k ~= "secret" then rt.raise("usage", "imap." .. fname .. ": unknown option '" .. tostring(k) .. "' (known: secret)") end
+  end
+  return o.secret and true or nil
+end
+
+-- imap.string(x [, {secret = true}]): an IMAP string, quoted when that is
+-- safe, else a literal (synchronizing unless the server has LITERAL+).
+function M.string(x, o) return mkarg("string", x, "string", secret_opt(o, "string")) end
+-- imap.literal(x [, {secret = true}]): always a literal (APPEND's message).
+function M.literal(x, o) return mkarg("literal", x, "literal", secret_opt(o, "literal")) end
 -- imap.secret(x): an IMAP string masked as *** everywhere, and registered
 -- with the run's secrets.
 function M.secret(x) return mkarg("string", x, "secret", true) end
@@ -1052,7 +1061,7 @@ end
 -- RFC822.SIZE, ENVELOPE, or a BODY[HEADER.FIELDS (...)] item. A UID is
 -- journaled once per session and action.
 local function journal(c, mb, nums, recs, action)
-  if not rt.journal then return end
+  if not rt.journal or (rt.journal_enabled and not rt.journal_enabled()) then return end
   for _, n in ipairs(nums) do
     local key = tostring(mb.uidvalidity) .. "/" .. mb.name .. "/" .. int(n) .. "/" .. action
     if not c.journaled[key] then

@@ -93,6 +93,18 @@ T.eq(st.UIDVALIDITY, sel.uidvalidity, "status UIDVALIDITY")
 local boxes = i:list("", "*")
 T.eq(boxes[1].name, "INBOX", "list")
 
+-- The password as a synchronizing literal, then as a LITERAL+ one: sent
+-- byte for byte, masked, the "+" awaited only for the first.
+for _, plus in ipairs{false, true} do
+  local c = imap.connect{url = "imap://" .. STACK.imap, ca_file = STACK.ca_file, servername = "localhost"}
+  c:starttls()
+  c.w:literal_mode(plus, false)
+  local r = c:cmd{"LOGIN", imap.literal(STACK.user), imap.literal(STACK.pass, {secret = true})}
+  T.eq(r.status, "OK", "LOGIN with literals, LITERAL+ " .. tostring(plus))
+  T.eq(r.command:find("***", 1, true) ~= nil, true, "the command text masks the password: " .. r.command)
+  c:logout()
+end
+
 local lo = i:logout()
 T.eq(lo.status, "OK", "logout")
 for _, step in ipairs{"connect", "greeting", "starttls", "auth", "select", "search", "fetch"} do
