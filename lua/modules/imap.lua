@@ -361,16 +361,19 @@ local function check_dry_run(c, cmd, ws)
   return why
 end
 
--- mailbox_arg is the mailbox name of a SELECT or EXAMINE command.
+-- mailbox_arg is the mailbox name of a SELECT or EXAMINE command; INBOX
+-- in any case is INBOX (RFC 9051 5.1).
 local function mailbox_arg(cmd)
+  local name
   if type(cmd) == "table" then
     local v = cmd[2]
-    if is_arg(v) then return v.value end
-    return tostring(v)
+    if is_arg(v) then name = v.value else name = tostring(v) end
+  else
+    name = tostring(cmd):match("^%S+%s+(.-)%s*$") or ""
+    local q = name:match('^"(.*)"$')
+    if q then name = q:gsub("\\(.)", "%1") end
   end
-  local name = tostring(cmd):match("^%S+%s+(.-)%s*$") or ""
-  local q = name:match('^"(.*)"$')
-  if q then name = q:gsub("\\(.)", "%1") end
+  if name:upper() == "INBOX" then name = "INBOX" end
   return name
 end
 
@@ -1284,20 +1287,33 @@ function Client:idle(timeout, fn, o)
       if res.status ~= "OK" then fail(self, "IDLE", res) end
       return finish()
     end
-    for _, ev in ipairs(early) do
-      absorb(self, ev)
-      deliver(ev)
-    end
-    if o.ready and not stop then o.ready() end
-    while not stop and not h.done do
-      local left = cycle_end - now()
-      if left < 0.001 then break end
-      local ev = self.w:next(left)
-      if ev == nil then break end
-      if ev.type == "untagged" then
+    -- The script's callbacks run while the server idles: if one raises,
+    -- IDLE is still ended (DONE) before the error goes on, so the session
+    -- stays usable.
+    local ok, err = pcall(function()
+      for _, ev in ipairs(early) do
         absorb(self, ev)
         deliver(ev)
       end
+      if o.ready and not stop then o.ready() end
+      while not stop and not h.done do
+        local left = cycle_end - now()
+        if left < 0.001 then break end
+        local ev = self.w:next(left)
+        if ev == nil then break end
+        if ev.type == "untagged" then
+          absorb(self, ev)
+          deliver(ev)
+        end
+      end
+    end)
+    if not ok then
+      -- End IDLE if the session still can; the script's error comes first.
+      pcall(function()
+        if not h.done then self.w:send_line("DONE") end
+        absorb_result(self, self.w:wait(h, {timeout = self.timeouts.command}))
+      end)
+      error(err, 0)
     end
     if not h.done then self.w:send_line("DONE") end
     res = self.w:wait(h, {timeout = self.timeouts.command})
