@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// countingServer greets every connection with "+OK" and holds it until
+// the client closes, recording when each was open.
+type countingServer struct {
+	addr  string
+	mu    sync.Mutex
+	spans [][2]time.Time
+}
+
+func newCountingServer(t *testing.T) *countingServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &countingServer{addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			start := time.Now()
+			go func() {
+				defer c.Close()
+				c.Write([]byte("+OK hello\r\n"))
+				c.Read(make([]byte, 1)) // until the client closes
+				s.mu.Lock()
+				s.spans = append(s.spans, [2]time.Time{start, time.Now()})
+				s.mu.Unlock()
+			}()
+		}
+	}()
+	return s
+}
+
+// stats returns the most connections open at once and how many there
+// were. A close takes a moment to reach the server, so a connection
+// counts as closed 10 ms before the server saw it go: the rows hold
+// theirs for 50 ms, so a limit that is not kept still shows.
+func (s *countingServer) stats() (maxOpen, seen int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.spans {
+		open := 0
+		for _, b := range s.spans {
+			if !b[0].After(a[0]) && b[1].Add(-10*time.Millisecond).After(a[0]) {
+				open++
+			}
+		}
+		maxOpen = max(maxOpen, open)
+	}
+	return maxOpen, len(s.spans)
+}
+
+const holdScript = `local s = connect(row.host)
+s:expect([[^\+OK]])
+sleep(0.05)
+s:close()
+print("done", row.n)
+return {n = tonumber(row.n)}
+`
+
+func rowsFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func hostRows(t *testing.T, host string, n int) string {
+	var b strings.Builder
+	b.WriteString("n,host\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d,%s\n", i, host)
+	}
+	return rowsFile(t, "rows.csv", b.String())
+}
+
+// TestEachPerHost: --per-host 2 holds connections to one host to two at a
+// time, whatever --jobs; two names of the same port count once each.
+func TestEachPerHost(t *testing.T) {
+	script := writeScript(t, "hold.lua", holdScript)
+	for _, tt := range []struct {
+		perHost []string
+		want    func(int) bool
+	}{
+		{[]string{"--per-host", "2"}, func(m int) bool { return m == 2 }},
+		{nil, func(m int) bool { return m > 2 }},
+	} {
+		srv := newCountingServer(t)
+		rows := hostRows(t, srv.addr, 16)
+		var stdout, stderr bytes.Buffer
+		args := append(append([]string{"--each", rows, "--jobs", "8"}, tt.perHost...), script)
+		code := run(args, nil, &stdout, &stderr)
+		maxOpen, seen := srv.stats()
+		for deadline := time.Now().Add(2 * time.Second); seen < 16 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond) // the last closes are on their way
+			maxOpen, seen = srv.stats()
+		}
+		if code != 0 || seen != 16 || !tt.want(maxOpen) {
+			t.Errorf("%v: exit %d, %d connections, at most %d at once\nstderr: %s", tt.perHost, code, seen, maxOpen, stderr.String())
+		}
+		for i := 1; i <= 16; i++ {
+			if !strings.Contains(stdout.String(), fmt.Sprintf("[row %d] done\t%d\n", i, i)) {
+				t.Errorf("stdout lacks row %d:\n%s", i, stdout.String())
+			}
+		}
+	}
+}
+
+// TestEachOutputs: JSON Lines on stdin, inline code, secret columns
+// (password-like and --secret-columns) masked in print, results and
+// stderr, result file mode 0600, exit 1 when a row fails.
+func TestEachOutputs(t *testing.T) {
+	dir := t.TempDir()
+	results := filepath.Join(dir, "results.jsonl")
+	rows := `{"user": "ann", "password": "pw-ann-1", "api": "tok-ann-2"}
+{"user": "bob", "password": "pw-bob-1", "api": "tok-bob-2"}
+`
+	code := `print(row.user, row.password, row.api)
+log("logging " .. row.api)
+if row.user == "bob" then error("bob fails with " .. row.password) end
+return {echo = row.api, n = 1}`
+	var stdout, stderr bytes.Buffer
+	got := run([]string{"--each", "-", "--secret-columns", "api", "--results", results, "-e", code}, strings.NewReader(rows), &stdout, &stderr)
+	if got != 1 {
+		t.Errorf("exit %d, want 1\nstderr: %s", got, stderr.String())
+	}
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(results); fi.Mode().Perm() != 0o600 {
+		t.Errorf("results mode %v", fi.Mode().Perm())
+	}
+	all := stdout.String() + stderr.String() + string(data)
+	for _, leak := range []string{"pw-ann-1", "tok-ann-2", "pw-bob-1", "tok-bob-2"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("%s leaked:\n%s", leak, all)
+		}
+	}
+	for _, want := range []string{"[ann] ann\t***\t***\n", "[bob] bob\t***\t***\n"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	for _, want := range []string{"[ann] logging ***\n", "2 rows in ", ": 1 ok, 1 failed\n", "  bob: (command line):3: bob fails with ***\n"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	var lines []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, m)
+	}
+	if len(lines) != 2 {
+		t.Fatalf("results:\n%s", data)
+	}
+	for _, l := range lines {
+		cols := l["columns"].(map[string]any)
+		if len(cols) != 1 || cols["user"] != l["key"] {
+			t.Errorf("columns %v", cols)
+		}
+		if l["key"] == "ann" && (l["status"] != "ok" || fmt.Sprint(l["result"]) != "map[echo:*** n:1]") {
+			t.Errorf("ann: %v", l)
+		}
+	}
+}
+
+// TestEachUsage: bad bulk command lines exit 2 and run nothing.
+func TestEachUsage(t *testing.T) {
+	script := writeScript(t, "s.lua", "print('ran')\n")
+	syntax := writeScript(t, "syntax.lua", "local x = = 1\n")
+	rows := rowsFile(t, "rows.csv", "user\nann\n")
+	bad := rowsFile(t, "bad.csv", "user,pass\nann\n")
+	for _, tt := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"--journal", "j.jsonl", script}, "", "error: --journal needs --each ROWS\n"},
+		{[]string{"--each", rows, "--plugin", script}, "", "error: --plugin cannot be combined with --each\n"},
+		{[]string{"--each", "-", "-"}, "", "error: --each - and the script - cannot both be read from stdin\n"},
+		{[]string{"--each", rows, "--rate", "fast", script}, "", "error: --rate wants rows per second > 0 (10 or 10/s), got \"fast\"\n"},
+		{[]string{"--each", rows, "--retries", "-1", script}, "", "error: --retries wants a whole number >= 0, got \"-1\"\n"},
+		{[]string{"--each", bad, script}, "", "error: --each: " + bad + ":2: 1 fields, but the header has 2 columns\n"},
+		{[]string{"--each", rows, syntax}, "", "syntax.lua:1:"},
+		{[]string{"--each", rows, "--results", "/nonexistent/dir/r.jsonl", script}, "", "error: results: open /nonexistent/dir/r.jsonl: no such file or directory\n"},
+		{[]string{"--each", rows, "--journal", "same.jsonl", "--results", "same.jsonl", script}, "", "error: --journal and --results must be different files\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), tt.want) || stdout.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s\nwant %q", tt.args, code, stdout.String(), stderr.String(), tt.want)
+		}
+	}
+}
+
+// TestEachMaxTime: --max-time is the deadline of the whole bulk run: the
+// rows not started are said, and the exit code is 1, not 130.
+func TestEachMaxTime(t *testing.T) {
+	rows := hostRows(t, "unused", 6)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--each", rows, "--jobs", "1", "--max-time", "0.3", "-e", "sleep(0.2)"}, nil, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "interrupted (--max-time 300ms reached): ") || !strings.Contains(stderr.String(), "not started") {
+		t.Errorf("exit %d\nstderr: %s", code, stderr.String())
+	}
+}
+
+// TestEachSignals: the built binary, interrupted mid-run: 130 for SIGINT,
+// 143 for SIGTERM, the rows left undone said, results written for all.
+func TestEachSignals(t *testing.T) {
+	bin := buildBinary(t)
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		name string
+		want int
+	}{{syscall.SIGINT, "SIGINT", 130}, {syscall.SIGTERM, "SIGTERM", 143}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			rows := hostRows(t, "unused", 50)
+			cmd := exec.Command(bin, "--each", rows, "--jobs", "2", "--results", "r.jsonl", "-e", "print('go', row.n) sleep(0.1)")
+			cmd.Dir = dir
+			out, _ := cmd.StdoutPipe()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(out)
+			for i := 0; i < 5; i++ {
+				if _, err := br.ReadString('\n'); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd.Process.Signal(tt.sig)
+			go func() { br.WriteTo(new(bytes.Buffer)) }()
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tt.want {
+				t.Fatalf("exit %v, want %d\nstderr: %s", err, tt.want, stderr.String())
+			}
+			for _, want := range []string{tt.name + ": starting no new rows", "interrupted (" + tt.name + "): ", "not started", "run again with --resume r.jsonl"} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			data, _ := os.ReadFile(filepath.Join(dir, "r.jsonl"))
+			if n := strings.Count(string(data), "\n"); n != 50 {
+				t.Errorf("%d result lines, want 50", n)
+			}
+		})
+	}
+}

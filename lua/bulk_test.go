@@ -1,0 +1,485 @@
+package luabind
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/bulk"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
+)
+
+// fakePOP3 is a POP3 server with three messages per login, recording the
+// commands of each session. quit decides how QUIT is answered.
+type fakePOP3 struct {
+	addr string
+	quit func(user string) (reply string, delay time.Duration) // "" closes without a reply
+
+	mu       sync.Mutex
+	sessions map[string][][]string // user -> commands of each of its sessions
+	seen     chan string           // "user CMD" as commands arrive, when not nil
+}
+
+func newFakePOP3(t *testing.T) *fakePOP3 {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakePOP3{addr: ln.Addr().String(), sessions: map[string][][]string{},
+		quit: func(string) (string, time.Duration) { return "+OK bye", 0 }}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go f.serve(c)
+		}
+	}()
+	return f
+}
+
+func (f *fakePOP3) commands(user string) [][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sessions[user]
+}
+
+func (f *fakePOP3) serve(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	w := func(s string) { c.Write([]byte(s + "\r\n")) }
+	w("+OK fake POP3")
+	user, idx := "", -1
+	msg := func(n string) string {
+		return fmt.Sprintf("Message-ID: <%s.%s@fake>\r\nDate: Mon, 1 Jan 2001 00:00:00 +0000\r\nSubject: =?UTF-8?Q?caf=C3=A9?= %s\r\n", n, user, n)
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimRight(line, "\r\n")
+		verb, arg, _ := strings.Cut(line, " ")
+		verb = strings.ToUpper(verb)
+		if verb == "USER" {
+			user = arg
+			f.mu.Lock()
+			f.sessions[user] = append(f.sessions[user], nil)
+			idx = len(f.sessions[user]) - 1
+			f.mu.Unlock()
+		}
+		if idx >= 0 {
+			f.mu.Lock()
+			f.sessions[user][idx] = append(f.sessions[user][idx], line)
+			f.mu.Unlock()
+		}
+		if f.seen != nil {
+			f.seen <- user + " " + verb
+		}
+		switch verb {
+		case "CAPA":
+			w("+OK\r\nUSER\r\nUIDL\r\nTOP\r\n.")
+		case "USER", "PASS", "DELE", "RSET", "NOOP":
+			w("+OK")
+		case "STAT":
+			w("+OK 3 300")
+		case "LIST":
+			w("+OK " + arg + " 100")
+		case "UIDL":
+			w("+OK " + arg + " uid-" + user + "-" + arg)
+		case "TOP":
+			n, _, _ := strings.Cut(arg, " ")
+			w("+OK\r\n" + msg(n) + "\r\n.")
+		case "QUIT":
+			reply, delay := f.quit(user)
+			time.Sleep(delay)
+			if reply != "" {
+				w(reply)
+			}
+			return
+		default:
+			w("-ERR unknown")
+		}
+	}
+}
+
+// deleteAll marks every message and quits; row.hold sleeps between.
+const deleteAll = `local pop3 = require "pop3"
+local p = pop3.open{url = "pop3://" .. row.host, tls = "none", user = row.user, pass = row.pass, allow_plaintext_auth = true}
+local n = p:stat()
+for i = 1, n do p:dele(i) end
+print("marked", n, "of", row.user, "pass", row.pass)
+if row.hold then sleep(tonumber(row.hold)) end
+p:quit()
+return {deleted = n, user = row.user, list = {1, "two", {x = true}}, empty = {}}
+`
+
+type bulkRun struct {
+	results []map[string]any
+	journal []map[string]any
+	stdout  string
+	stderr  string
+	sum     bulk.Summary
+}
+
+// runBulk runs src over rows (a CSV text) with the fake server's address
+// as every row's host, and returns what it wrote.
+func runBulk(t *testing.T, ctx context.Context, src, rows string, cfg Config, bc bulk.Config) bulkRun {
+	t.Helper()
+	proto, err := Compile("job.lua", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := bulk.ReadRows(strings.NewReader(rows), bulk.FormatCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr, results syncBuffer
+	cfg.Secrets = transcript.NewSecrets()
+	cfg.Stderr = &stderr
+	bc.Secrets = cfg.Secrets
+	bc.Stdout = &stdout
+	bc.ResultsWriter = &results
+	bc.Backoff = func(int) time.Duration { return time.Millisecond }
+	if bc.Journal == "" {
+		bc.Journal = filepath.Join(t.TempDir(), "journal.jsonl")
+	}
+	sum, err := bulk.Run(ctx, bc, rs, BulkJob(cfg, proto, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := bulkRun{stdout: stdout.String(), stderr: stderr.String(), sum: sum}
+	for _, l := range strings.Split(strings.TrimSpace(results.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		out.results = append(out.results, m)
+	}
+	data, err := os.ReadFile(bc.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		out.journal = append(out.journal, m)
+	}
+	all := out.stdout + out.stderr + results.String() + string(data)
+	if strings.Contains(all, "pw-") {
+		t.Errorf("a password leaked:\n%s", all)
+	}
+	return out
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func rowsFor(host string, users ...string) string {
+	var b strings.Builder
+	b.WriteString("user,pass,host\n")
+	for _, u := range users {
+		fmt.Fprintf(&b, "%s,pw-%s,%s\n", u, u, host)
+	}
+	return b.String()
+}
+
+func byKey(lines []map[string]any) map[string]map[string]any {
+	m := map[string]map[string]any{}
+	for _, l := range lines {
+		m[l["key"].(string)] = l
+	}
+	return m
+}
+
+// TestBulkJobCommits: every row marks, journals and commits; the result is
+// the script's table; print carries the row key and masks the password.
+func TestBulkJobCommits(t *testing.T) {
+	srv := newFakePOP3(t)
+	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann", "bob", "cy"), Config{}, bulk.Config{Jobs: 2})
+	if out.sum.OK != 3 || out.sum.ExitCode() != 0 {
+		t.Fatalf("summary %+v\nstderr: %s", out.sum, out.stderr)
+	}
+	for _, u := range []string{"ann", "bob", "cy"} {
+		l := byKey(out.results)[u]
+		want := map[string]any{"deleted": 3.0, "user": u, "list": []any{1.0, "two", map[string]any{"x": true}}, "empty": map[string]any{}}
+		if diff := cmp.Diff(want, l["result"]); diff != "" || l["status"] != "ok" || l["commit"] != "committed" {
+			t.Errorf("%s: %v (result diff %s)", u, l, diff)
+		}
+		if !strings.Contains(out.stdout, "["+u+"] marked\t3\tof\t"+u+"\tpass\t***\n") {
+			t.Errorf("stdout lacks %s's line:\n%s", u, out.stdout)
+		}
+		cmds := srv.commands(u)
+		if len(cmds) != 1 || cmds[0][len(cmds[0])-1] != "QUIT" {
+			t.Errorf("%s: %v", u, cmds)
+		}
+	}
+	// Journal: three entries per row, described before DELE, then the
+	// outcome line.
+	entries := map[string]int{}
+	for _, j := range out.journal {
+		key := j["key"].(string)
+		if j["action"] != nil {
+			entries[key]++
+			n := fmt.Sprint(entries[key])
+			want := map[string]any{"uid": "uid-" + key + "-" + n, "size": 100.0, "message_id": "<" + n + "." + key + "@fake>",
+				"date": "Mon, 1 Jan 2001 00:00:00 +0000", "subject": "café " + n, "action": "delete", "outcome": "pending", "mailbox": key}
+			for k, v := range want {
+				if j[k] != v {
+					t.Errorf("journal %v: %s = %v, want %v", j, k, j[k], v)
+				}
+			}
+			continue
+		}
+		if j["outcome"] != "committed" || j["entries"] != 3.0 || entries[key] != 3 {
+			t.Errorf("outcome line %v after %d entries", j, entries[key])
+		}
+	}
+}
+
+// TestBulkJobQuitWithoutReply: QUIT answered by a closed connection leaves
+// the commit unknown, in the results and the journal.
+func TestBulkJobQuitWithoutReply(t *testing.T) {
+	srv := newFakePOP3(t)
+	srv.quit = func(string) (string, time.Duration) { return "", 0 }
+	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann"), Config{}, bulk.Config{Retries: 3})
+	l := out.results[0]
+	if l["status"] != "failed" || l["commit"] != "unknown" || l["attempts"] != 1.0 || l["error"].(map[string]any)["kind"] != "eof" {
+		t.Errorf("result %v", l)
+	}
+	if last := out.journal[len(out.journal)-1]; last["outcome"] != "unknown" {
+		t.Errorf("journal ends %v", last)
+	}
+	if out.sum.CommitUnknown != 1 {
+		t.Errorf("summary %+v", out.sum)
+	}
+}
+
+// TestBulkJobInterruptBeforeCommit: interrupted after its DELEs, a row
+// stops without QUIT: nothing is deleted, and the results say so.
+func TestBulkJobInterruptBeforeCommit(t *testing.T) {
+	srv := newFakePOP3(t)
+	srv.seen = make(chan string, 100)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		for s := range srv.seen {
+			if s == "ann DELE" {
+				time.Sleep(100 * time.Millisecond) // the row is asleep by now
+				cancel(fmt.Errorf("SIGINT"))
+			}
+		}
+	}()
+	rows := "user,pass,host,hold\nann,pw-a," + srv.addr + ",30\nbob,pw-b," + srv.addr + ",0\n"
+	start := time.Now()
+	out := runBulk(t, ctx, deleteAll, rows, Config{}, bulk.Config{Jobs: 1})
+	close(srv.seen)
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("took %v", el)
+	}
+	ann := byKey(out.results)["ann"]
+	if ann["status"] != "interrupted" || ann["commit"] != "none" {
+		t.Errorf("ann: %v", ann)
+	}
+	if bob := byKey(out.results)["bob"]; bob["status"] != "not_started" {
+		t.Errorf("bob: %v", bob)
+	}
+	for _, c := range srv.commands("ann")[0] {
+		if c == "QUIT" {
+			t.Errorf("QUIT sent after the interrupt: %v", srv.commands("ann"))
+		}
+	}
+	if len(srv.commands("bob")) != 0 {
+		t.Errorf("bob's row ran: %v", srv.commands("bob"))
+	}
+	if last := out.journal[len(out.journal)-1]; last["outcome"] != "none" {
+		t.Errorf("journal ends %v", last)
+	}
+	if !out.sum.Interrupted || out.sum.ExitCode() != 130 {
+		t.Errorf("summary %+v", out.sum)
+	}
+	if msg := ann["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "SIGINT") {
+		t.Errorf("the error does not say what stopped the row: %s", msg)
+	}
+}
+
+// TestBulkJobInterruptDuringCommit: an interrupt that comes while QUIT
+// waits for its reply lets the commit finish: committed.
+func TestBulkJobInterruptDuringCommit(t *testing.T) {
+	srv := newFakePOP3(t)
+	srv.quit = func(string) (string, time.Duration) { return "+OK bye", 300 * time.Millisecond }
+	srv.seen = make(chan string, 100)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		for s := range srv.seen {
+			if s == "ann QUIT" {
+				cancel(fmt.Errorf("SIGINT"))
+			}
+		}
+	}()
+	out := runBulk(t, ctx, deleteAll, rowsFor(srv.addr, "ann"), Config{}, bulk.Config{})
+	close(srv.seen)
+	ann := out.results[0]
+	if ann["commit"] != "committed" {
+		t.Errorf("ann: %v", ann)
+	}
+	if last := out.journal[len(out.journal)-1]; last["outcome"] != "committed" {
+		t.Errorf("journal ends %v", last)
+	}
+}
+
+// TestBulkJobDryRun: the same script under --dry-run journals would-delete
+// entries and never sends DELE or QUIT.
+func TestBulkJobDryRun(t *testing.T) {
+	srv := newFakePOP3(t)
+	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann"), Config{DryRun: true}, bulk.Config{})
+	if l := out.results[0]; l["status"] != "ok" || l["commit"] != "none" {
+		t.Errorf("result %v", l)
+	}
+	n := 0
+	for _, j := range out.journal {
+		if j["action"] != nil {
+			n++
+			if j["action"] != "would-delete" {
+				t.Errorf("journal %v", j)
+			}
+		} else if j["outcome"] != "none" {
+			t.Errorf("journal %v", j)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d entries", n)
+	}
+	for _, c := range srv.commands("ann")[0] {
+		if strings.HasPrefix(c, "DELE") || c == "QUIT" {
+			t.Errorf("dry run sent %s: %v", c, srv.commands("ann"))
+		}
+	}
+}
+
+// TestBulkJobErrors: failure kinds survive (connect errors are retried,
+// other kinds are not); row is read-only; exit(n) decides.
+func TestBulkJobErrors(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := ln.Addr().String()
+	ln.Close()
+	src := `if row.case == "connect" then connect(row.host, {timeout = 1}) end
+if row.case == "write" then row.user = "x" end
+if row.case == "exit0" then exit(0) end
+if row.case == "exit3" then exit(3) end
+if row.case == "error" then error("plain", 0) end
+return row.case`
+	rows := "user,case,host\na,connect," + closed + "\nb,write,\nc,exit0,\nd,exit3,\ne,error,\nf,fine,\n"
+	out := runBulk(t, context.Background(), src, rows, Config{}, bulk.Config{Jobs: 3, Retries: 2})
+	want := map[string]struct {
+		status, kind, msg string
+		attempts          float64
+	}{
+		"a": {"failed", "connect", "connect to " + closed + " failed", 3},
+		"b": {"failed", "usage", "job.lua:2: attempt to change a read-only table (key user)", 1},
+		"c": {"ok", "", "", 1},
+		"d": {"failed", "", "the script called exit(3)", 1},
+		"e": {"failed", "", "plain", 1},
+		"f": {"ok", "", "", 1},
+	}
+	for key, w := range want {
+		l := byKey(out.results)[key]
+		var kind, msg string
+		if e, ok := l["error"].(map[string]any); ok {
+			kind, _ = e["kind"].(string)
+			msg, _ = e["message"].(string)
+		}
+		if l["status"] != w.status || kind != w.kind || !strings.Contains(msg, w.msg) || l["attempts"] != w.attempts {
+			t.Errorf("%s: %v", key, l)
+		}
+	}
+	if r := byKey(out.results)["f"]["result"]; r != "fine" {
+		t.Errorf("f's result %v", r)
+	}
+}
+
+// TestBulkHooksOutsideBulk: the hooks do nothing harmful in a plain run.
+func TestBulkHooksOutsideBulk(t *testing.T) {
+	src := `local rt = require "mailexpect.internal"
+assert(rt.journal_enabled() == false)
+rt.journal{mailbox = "INBOX", uid = 7, size = 10, headers = "Subject: x\r\n\r\n"}
+rt.commit_point()
+rt.commit_outcome("committed")
+local ok, err = pcall(rt.commit_outcome, "maybe")
+assert(not ok and err.kind == "usage", tostring(err))
+local ok, err = pcall(rt.journal, {bogus = 1})
+assert(not ok and err.kind == "usage", tostring(err))
+assert(math.abs(rt.ref_time() - time()) < 5, "ref_time is the run's start")
+print("fine")`
+	var stdout bytes.Buffer
+	code, err := NewRunner(Config{Stdout: &stdout}).RunSource(context.Background(), "hooks.lua", []byte(src))
+	if code != 0 || err != nil || stdout.String() != "fine\n" {
+		t.Fatalf("exit %d, %v, %q", code, err, stdout.String())
+	}
+}
+
+func TestLuaToGo(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	if err := L.DoString(`
+		local cyc = {}
+		cyc.self = cyc
+		local deep = {}
+		local d = deep
+		for i = 1, 40 do d.next = {}; d = d.next end
+		v = {1, 2.5, "x", true, n = 0/0, f = print, [3.5] = "float key", cyc = cyc, deep = deep, big = 2^60, neg = -3}
+	`); err != nil {
+		t.Fatal(err)
+	}
+	got := luaToGo(L.GetGlobal("v"), 0, nil).(map[string]any)
+	if got["1"] != int64(1) || got["2"] != 2.5 || got["3"] != "x" || got["4"] != true || got["n"] != "NaN" ||
+		got["f"] != "<function>" || got["3.5"] != "float key" || got["big"] != float64(1<<60) || got["neg"] != int64(-3) {
+		t.Errorf("%#v", got)
+	}
+	if c := got["cyc"].(map[string]any); c["self"] != "<cycle>" {
+		t.Errorf("cycle: %#v", c)
+	}
+	if _, err := json.Marshal(got); err != nil {
+		t.Errorf("not JSON-able: %v", err)
+	}
+	d := got["deep"].(map[string]any)
+	for i := 0; i < maxResultDepth-2; i++ {
+		d = d["next"].(map[string]any)
+	}
+	if d["next"] != "<too deep>" {
+		t.Errorf("depth: %#v", d)
+	}
+}
