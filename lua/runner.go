@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -61,6 +62,11 @@ type Config struct {
 	// ReadOnly adds read-only globals (row, sandbox): plain Go data
 	// (string, number, bool, []any, map[string]any ...) converted per state.
 	ReadOnly map[string]any
+
+	// RootCAs, when set, is what every connect and s:starttls verifies
+	// against instead of the system roots (a ca_file option adds to it):
+	// under --sandbox, the system roots plus the sandbox's CA.
+	RootCAs *x509.CertPool
 
 	ScriptName string   // arg[0]
 	Args       []string // arg[1..n] and the chunk's varargs

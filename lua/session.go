@@ -251,6 +251,7 @@ func (r *run) tlsOptions(L *lua.LState, opts *lua.LTable, fname string) session.
 	if o.CAFile != "" && r.cfg.Restricted {
 		r.usage(L, "%s: ca_file is not allowed under --restricted", fname)
 	}
+	o.RootCAs = r.cfg.RootCAs // nil: the system roots; ca_file adds to either
 	return o
 }
 

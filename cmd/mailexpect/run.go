@@ -51,15 +51,16 @@ type options struct {
 	version    bool
 	help       bool
 
+	sandbox   bool         // --sandbox: run against the embedded server
+	sbx       sandboxFlags // --fault, --users (sandbox.go)
+	serve     bool         // the sandbox subcommand
+	serveArgs []string     // its arguments
+
 	script string   // path, "-" for stdin; "" with -e
 	args   []string // the script's arguments
 
 	each eachOptions // --each ROWS and the bulk flags (each.go)
 }
-
-// notYet are flags of later releases: recognised, so users get a clear
-// message instead of "unknown flag".
-var notYet = []string{"sandbox", "listen-public"}
 
 func parseArgs(args []string) (*options, error) {
 	o := &options{logFormat: "text"}
@@ -80,12 +81,11 @@ func parseArgs(args []string) (*options, error) {
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	o.each.register(fs)
-	for _, name := range notYet {
-		name := name
-		fs.Func(name, "", func(string) error {
-			return fmt.Errorf("--%s is not yet available in this version", name)
-		})
-	}
+	fs.BoolVar(&o.sandbox, "sandbox", false, "")
+	o.sbx.register(fs)
+	fs.Func("listen-public", "", func(string) error {
+		return errors.New("--listen-public is for the sandbox subcommand: mailexpect sandbox --listen-public")
+	})
 	if err := fs.Parse(args); err != nil {
 		return nil, flagError(err, args)
 	}
@@ -99,15 +99,20 @@ func parseArgs(args []string) (*options, error) {
 	case len(rest) == 0:
 		return nil, usageErr("run 'mailexpect --help' for examples", "no script given")
 	case rest[0] == "sandbox":
-		if _, err := os.Stat("sandbox"); err != nil {
-			return nil, usageErr("", "the sandbox subcommand is not yet available in this version")
+		// The subcommand; a script named sandbox runs as ./sandbox.
+		o.serve, o.serveArgs = true, rest[1:]
+		if o.sandbox {
+			return nil, usageErr("", "--sandbox runs a script; the sandbox subcommand serves: give one of them")
 		}
-		fallthrough
+		return o, checkSandboxFlags(o)
 	default:
 		o.script, o.args = rest[0], rest[1:]
 	}
 	if o.verbose && o.quiet {
 		return nil, usageErr("use one of them", "-v and -q contradict each other")
+	}
+	if err := checkSandboxFlags(o); err != nil {
+		return nil, err
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return nil, usageErr("", "--log-format must be text or json, not %q", o.logFormat)
@@ -178,6 +183,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stopSignals := cancelOnSignal(cancel)
 	defer stopSignals()
 
+	if o.serve {
+		return serveSandbox(ctx, o.serveArgs, o.quiet, stdout, stderr)
+	}
 	if o.each.file != "" {
 		return executeEach(ctx, o, stdin, stdout, stderr)
 	}
@@ -244,6 +252,14 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		return luabind.ExitUsage
 	}
 	defer closeLog()
+	if o.sandbox {
+		stop, err := startSandbox(&cfg, &o.sbx)
+		if err != nil {
+			printError(stderr, err)
+			return luabind.ExitFailure
+		}
+		defer stop()
+	}
 
 	code, err := luabind.NewRunner(cfg).Run(ctx, proto)
 	var re *luabind.RunError

@@ -4,6 +4,9 @@ package main
 // usage errors point to it.
 const usage = `usage: mailexpect [flags] SCRIPT.lua [args...]
        mailexpect [flags] -e 'lua code' [args...]
+       mailexpect --sandbox [--fault SPEC]... SCRIPT.lua [args...]
+       mailexpect sandbox [--smtp ADDR] [--pop3 ADDR] [--imap ADDR] [--users N]
+                          [--fault SPEC]... [--listen-public] [-q]
 
 mailexpect is expect for mail: a Lua script connects to SMTP, POP3 and IMAP
 servers, sends commands and branches on what comes back. Arguments after
@@ -24,8 +27,28 @@ Flags:
                       files, environment; hosts only from the arguments
   --plugin            monitoring-plugin exit codes (also: require "check")
   --lua-path          let require search LUA_PATH on disk
+  --sandbox           run the script against the embedded sandbox server:
+                      global sandbox, MAILEXPECT_* set, its CA trusted
+  --fault SPEC        with --sandbox: make the sandbox misbehave (repeatable)
+  --users N           with --sandbox: number of demo users (default 3)
   --version           print the version and exit
   -h, --help          print this help and exit
+
+Sandbox (mailexpect sandbox, or --sandbox for one run):
+  SMTP (STARTTLS, AUTH), POP3 (STLS, APOP, UIDL, TOP) and IMAP (STARTTLS,
+  UIDPLUS) over one in-memory store, on 127.0.0.1 (ephemeral ports unless
+  --smtp/--pop3/--imap HOST:PORT; other than loopback only with
+  --listen-public), a CA generated at start, demo users demo1..demoN with
+  passwords demoN-pass, delivery only to @sandbox.test. The subcommand
+  prints the addresses, CA file and users and serves until Ctrl-C; -q
+  silences its event log.
+  --fault [LISTENER=]SPEC   LISTENER: smtp, pop3 or imap (default: all)
+    drip[:DELAY]      one byte per DELAY (default 10ms; a bare number is ms)
+    slow[:DELAY]      a pause before every reply (default 200ms)
+    drop-after:N      close the connection at the client's Nth line
+    reject-rcpt       SMTP: 550 to every RCPT
+    tempfail          SMTP 451 to MAIL, POP3/IMAP login refused for now
+    bye               refuse in the greeting and close
 
 Exit codes:
   0  success
@@ -78,4 +101,7 @@ Examples:
   mailexpect -v check.lua mail.example.com
   mailexpect --timeout 5 --max-time 30 --plugin check.lua -w 2 mail.example.com
   mailexpect --dry-run --log cleanup.log cleanup.lua user@example.com
+  mailexpect --sandbox scripts/check.lua
+  mailexpect --sandbox --fault pop3=drip:5ms -v scripts/check.lua
+  mailexpect sandbox --smtp 127.0.0.1:2525 --fault smtp=reject-rcpt
 `

@@ -15,7 +15,8 @@
 //     RETR and IMAP BODY[] give back the bytes that were sent.
 //   - POP3 (pop3.go, written here): RFC 1939 with CAPA, STLS, APOP, UIDL,
 //     TOP, SASL PLAIN/LOGIN/CRAM-MD5, response codes and pipelining.
-//     Deletions are committed only by QUIT; one POP3 session per user at a
+//     Deletions are committed only by QUIT, which also sets \Seen on the
+//     messages RETR'd (as Dovecot does); one POP3 session per user at a
 //     time ([IN-USE]). UIDL ids are "UIDVALIDITY.UID" of the INBOX message.
 //   - IMAP (emersion/go-imap v2 imapserver): IMAP4rev1 with STARTTLS,
 //     UIDPLUS, MOVE, NAMESPACE, ESEARCH, SPECIAL-USE, IDLE, UNSELECT;

@@ -71,6 +71,9 @@ type pop3Session struct {
 	account  *account
 	messages []maildropMessage
 	deleted  []bool
+	// retrieved: RETR'd since login or the last RSET; QUIT sets \Seen on
+	// them, as Dovecot does (TOP does not count).
+	retrieved []bool
 }
 
 // pop3Error is a refusal: its text goes after "-ERR ".
@@ -198,6 +201,7 @@ func (s *pop3Session) dispatch(line string) (quit bool) {
 	case "RSET":
 		for i := range s.deleted {
 			s.deleted[i] = false
+			s.retrieved[i] = false
 		}
 		count, size := s.totals()
 		s.ok("maildrop has %d messages (%d octets)", count, size)
@@ -419,6 +423,7 @@ func (s *pop3Session) finishLogin(a *account, how string) {
 	s.account = a
 	s.messages = msgs
 	s.deleted = make([]bool, len(msgs))
+	s.retrieved = make([]bool, len(msgs))
 	s.state = pop3Transaction
 	s.server.logf("%s: logged in as %s (%s), %d messages", s.label, a.user.Name, how, len(msgs))
 	count, size := s.totals()
@@ -495,6 +500,7 @@ func (s *pop3Session) retr(arg string) {
 		return
 	}
 	raw := s.messages[i].raw
+	s.retrieved[i] = true
 	s.ok("%d octets", len(raw))
 	writeDotStuffed(s.w, raw)
 }
@@ -531,13 +537,17 @@ func (s *pop3Session) quit() {
 		s.ok("%s POP3 sandbox signing off", sandboxDomain)
 		return
 	}
-	var gone []maildropMessage
+	var gone, read []maildropMessage
 	for i, m := range s.messages {
-		if s.deleted[i] {
+		switch {
+		case s.deleted[i]:
 			gone = append(gone, m)
+		case s.retrieved[i]:
+			read = append(read, m)
 		}
 	}
 	removed := s.server.store.expungeMaildrop(s.account, gone)
+	s.server.store.markSeenMaildrop(s.account, read)
 	// Unlock before answering, so that a client that logs in again right
 	// after the +OK finds the maildrop free.
 	s.server.store.unlockMaildrop(s.account)

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 func seed(t *testing.T, srv *Server, address string, subjects ...string) [][]byte {
@@ -373,5 +375,65 @@ func TestPOP3OverlongLine(t *testing.T) {
 	}
 	if l, err := p.r.ReadString('\n'); err == nil {
 		t.Fatalf("after an overlong line the connection stays open: %q", l)
+	}
+}
+
+// TestPOP3RetrMarksSeen: as with Dovecot, QUIT sets \Seen on the messages
+// RETR'd (not TOP'd) since login or the last RSET and not deleted; an IMAP
+// client that has INBOX selected is told. A dropped session marks nothing.
+func TestPOP3RetrMarksSeen(t *testing.T) {
+	srv := startSandbox(t, Config{})
+	demo1 := srv.Users()[0]
+	seed(t, srv, demo1.Address, "a", "b", "c", "d")
+	flags := func() string {
+		msgs, err := srv.Store().Messages(demo1.Name, "INBOX")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range msgs {
+			out = append(out, fmt.Sprint(m.Flags))
+		}
+		return strings.Join(out, " ")
+	}
+	ic := dialIMAP(t, srv, demo1)
+	if _, err := ic.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+
+	p := dialPOP3(t, srv.POP3Addr())
+	p.login(srv, demo1)
+	p.multi("RETR 1")
+	p.conn.Close()
+	waitFor(t, "the dropped session's maildrop lock", func() bool {
+		p = dialPOP3(t, srv.POP3Addr())
+		p.stls(clientTLS(srv))
+		p.ok("USER " + demo1.Name)
+		if strings.HasPrefix(p.cmd("PASS "+demo1.Pass), "+OK") {
+			return true
+		}
+		p.conn.Close()
+		return false
+	})
+	if got := flags(); got != "[] [] [] []" {
+		t.Fatalf("after a dropped session that RETR'd 1: flags %s, want none", got)
+	}
+	p.multi("RETR 1") // undone by RSET
+	p.ok("RSET")
+	p.multi("RETR 2")
+	p.multi("TOP 3 0")
+	p.multi("RETR 4")
+	p.ok("DELE 4")
+	p.ok("QUIT")
+	if got := flags(); got != `[] [\Seen] []` {
+		t.Errorf("after RETR 1, RSET, RETR 2, TOP 3, RETR+DELE 4, QUIT: flags %s, want only 2 seen", got)
+	}
+	// The selected IMAP session learns about the flag and the expunge.
+	if err := ic.Noop().Wait(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := ic.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{Flags: true}).Collect()
+	if err != nil || len(data) != 1 || fmt.Sprint(data[0].Flags) != `[\Seen]` {
+		t.Errorf("IMAP FETCH 2 FLAGS: %v, %v; want [\\Seen]", data, err)
 	}
 }

@@ -323,3 +323,27 @@ func (s *Store) expungeMaildrop(a *account, deleted []maildropMessage) int {
 	}
 	return len(inbox.removeLocked(func(msg *message) bool { return gone[msg.uid] }))
 }
+
+// markSeenMaildrop sets \Seen, at QUIT, on the messages a POP3 session
+// retrieved with RETR: as with Dovecot, mail read over POP3 shows as read
+// over IMAP. The IMAP sessions that have INBOX selected are told.
+func (s *Store) markSeenMaildrop(a *account, read []maildropMessage) {
+	if len(read) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inbox := a.mailboxes[inboxName]
+	want := map[imap.UID]bool{}
+	for _, r := range read {
+		if r.uidValidity == inbox.uidValidity {
+			want[r.uid] = true
+		}
+	}
+	for i, msg := range inbox.messages {
+		if want[msg.uid] && !msg.hasFlag(imap.FlagSeen) {
+			msg.setFlag(imap.FlagSeen)
+			inbox.tracker.QueueMessageFlags(uint32(i+1), msg.uid, msg.flagList(), nil)
+		}
+	}
+}

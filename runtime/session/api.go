@@ -36,7 +36,7 @@ type Options struct {
 type TLSOptions struct {
 	ServerName string         // SNI and name to verify (default: the host dialed)
 	Insecure   bool           // skip certificate verification
-	CAFile     string         // PEM file added to the system roots
+	CAFile     string         // PEM file added to the roots (the system's, or RootCAs)
 	RootCAs    *x509.CertPool // used instead of the system roots (tests, the sandbox CA)
 }
 

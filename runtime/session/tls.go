@@ -21,15 +21,15 @@ func tlsConfig(host string, o TLSOptions, info *TLSInfo) (*tls.Config, error) {
 		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
 			roots = x509.NewCertPool()
 		}
-		if o.CAFile != "" {
-			pem, err := os.ReadFile(o.CAFile)
-			if err != nil {
-				return nil, failure.Wrap(failure.Usage, err, "ca_file")
-			}
-			roots = roots.Clone()
-			if !roots.AppendCertsFromPEM(pem) {
-				return nil, failure.New(failure.Usage, "ca_file %s: no PEM certificate found", o.CAFile)
-			}
+	}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, failure.Wrap(failure.Usage, err, "ca_file")
+		}
+		roots = roots.Clone()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, failure.New(failure.Usage, "ca_file %s: no PEM certificate found", o.CAFile)
 		}
 	}
 	name := o.ServerName
