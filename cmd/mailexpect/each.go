@@ -169,6 +169,14 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		return luabind.ExitUsage
 	}
 	defer closeLog()
+	if o.sandbox {
+		stopSandbox, err := startSandbox(&cfg, &o.sbx)
+		if err != nil {
+			printError(stderr, err)
+			return luabind.ExitFailure
+		}
+		defer stopSandbox()
+	}
 
 	// The run's own context: the signal's cause renamed for the summary,
 	// and --max-time as the deadline of the whole run.

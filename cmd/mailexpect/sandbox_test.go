@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -174,6 +175,32 @@ func TestSandboxRun(t *testing.T) {
 	stdout.Reset()
 	if code := run([]string{"-e", "print(sandbox)"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stdout.String() != "nil\n" {
 		t.Errorf("without --sandbox: exit %d, %q", code, stdout.String())
+	}
+}
+
+// TestSandboxEach: a bulk run against the sandbox, one row per demo user
+// (and one with a wrong password). Not parallel: --sandbox sets the
+// process environment.
+func TestSandboxEach(t *testing.T) {
+	rows := writeScript(t, "rows.csv", "user,pass\ndemo1,demo1-pass\ndemo2,demo2-pass\ndemo3,demo3-pass\ndemo4,wrong\n")
+	results := filepath.Join(t.TempDir(), "results.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--sandbox", "--users", "4", "--each", rows, "--results", results, "-e", `
+local pop3 = require "pop3"
+local p = pop3.open{url = "pop3://" .. sandbox.pop3, user = row.user, pass = row.pass}
+local n = p:stat()
+p:quit()
+return {count = n, pop3 = env("MAILEXPECT_POP3") == sandbox.pop3}`}, strings.NewReader(""), &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "4 rows in ") || !strings.Contains(stderr.String(), ": 3 ok, 1 failed") ||
+		!strings.Contains(stderr.String(), "demo4: reply: ") {
+		t.Fatalf("exit %d, want 1 with 3 rows ok and demo4 refused\nstderr:\n%s", code, stderr.String())
+	}
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), `"result":{"count":0,"pop3":true}`); n != 3 {
+		t.Errorf("%d rows with the expected result, want 3:\n%s", n, data)
 	}
 }
 

@@ -29,6 +29,7 @@ Flags:
   --lua-path          let require search LUA_PATH on disk
   --sandbox           run the script against the embedded sandbox server:
                       global sandbox, MAILEXPECT_* set, its CA trusted
+                      (with --each: one sandbox for all the rows)
   --fault SPEC        with --sandbox: make the sandbox misbehave (repeatable)
   --users N           with --sandbox: number of demo users (default 3)
   --version           print the version and exit
