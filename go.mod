@@ -19,3 +19,7 @@ require (
 	golang.org/x/term v0.45.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 )
+
+// gopher-lua v1.1.2 with one patch: upvalues are closed only for the frames
+// an error unwinds (yuin/gopher-lua#448). See third_party/gopher-lua/PATCHES.md.
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

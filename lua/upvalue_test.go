@@ -1,0 +1,46 @@
+package luabind
+
+import (
+	"bytes"
+	"context"
+	"testing"
+)
+
+// Upvalues after a caught error behave as in Lua 5.1 (the patched
+// gopher-lua in third_party/, yuin/gopher-lua#448).
+func TestUpvaluesAfterCaughtError(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"enclosing local written after pcall",
+			`local f = false
+			 local function p() pcall(error, "x"); f = true end
+			 p(); print(f)`, "true\n"},
+		{"enclosing local written after a caught module error",
+			`local n = 0
+			 local function bump() local ok = pcall(function() regex.compile("(") end); n = n + 1 end
+			 bump(); bump(); print(n)`, "2\n"},
+		{"closure made inside the failed call keeps its value",
+			`local saved
+			 pcall(function() local x = 42; saved = function() return x end; error("e") end)
+			 local a, b, c = 1, 2, 3
+			 print(saved())`, "42\n"},
+		{"xpcall handler sees live upvalues",
+			`local seen
+			 local v = "before"
+			 xpcall(function() v = "inside"; error("e") end, function(e) seen = v; return e end)
+			 v = v .. "+after"
+			 print(seen, v)`, "inside\tinside+after\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			rn := NewRunner(Config{Stdout: &out, ScriptName: "t.lua"})
+			code, err := rn.RunSource(context.Background(), "t.lua", []byte(tt.src))
+			if code != 0 || err != nil {
+				t.Fatalf("exit %d: %v", code, err)
+			}
+			if out.String() != tt.want {
+				t.Errorf("printed %q, want %q", out.String(), tt.want)
+			}
+		})
+	}
+}
