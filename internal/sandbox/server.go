@@ -151,7 +151,10 @@ func (s *Server) close() error {
 	if err := s.smtp.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, fmt.Errorf("sandbox smtp: %w", err))
 	}
-	s.imap.Close()
+	// Not s.imap.Close(): go-imap beta.8 calls WaitGroup.Add in Serve and
+	// Wait in Close without ordering them (a data race when Close follows
+	// Start at once). The listener and every connection are closed above,
+	// so Serve returns by itself and sessions.closeAndWait waits for it.
 	if !s.sessions.closeAndWait(closeTimeout) {
 		errs = append(errs, errors.New("sandbox: sessions still running after "+closeTimeout.String()))
 	}
