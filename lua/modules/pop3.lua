@@ -176,12 +176,18 @@ function Client:cmd(line, o)
   if rt.dry_run() and (verb == "DELE" or verb == "QUIT") then
     rt.raise("usage", string.format("%s: %s refused under --dry-run (p:dele() only reports; p:quit() ends with RSET and a close)", self.label, verb))
   end
+  -- A raw QUIT is the same commit point as p:quit(): route it there, so a
+  -- bulk run can still refuse it and the journal gets its outcome.
+  if verb == "QUIT" and not o.commit then return self:quit() end
   local multiline = o.multiline
   if multiline == nil then
     multiline = MULTILINE[verb] or (MULTILINE_NOARG[verb] and arg == "") or false
   end
   self.session:sendline(line, {secret = o.secret or (SECRET_VERBS[verb] and arg ~= "")})
   local r = readstatus(self, o.timeout)
+  -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
+  if verb == "DELE" and r.ok then self.deleted[#self.deleted + 1] = tonumber(arg) or arg end
+  if verb == "RSET" and r.ok then self.deleted = {} end
   if r.ok and multiline then
     if o.file then
       r.octets = read_to_file(self, o.file, o.timeout)
@@ -483,8 +489,7 @@ function Client:dele(n)
     rt.note(self.session, "dry-run: would DELE " .. num)
     return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted", dry_run = true}
   end
-  local r = must(self, "DELE " .. num)
-  self.deleted[#self.deleted + 1] = tonumber(num)
+  local r = must(self, "DELE " .. num) -- cmd records the mark
   if entry then rt.journal(entry) end
   return r
 end
@@ -519,7 +524,7 @@ function Client:quit()
       error(err, 0)
     end
   end
-  local ok, r = pcall(timed, self, "quit", self.cmd, self, "QUIT")
+  local ok, r = pcall(timed, self, "quit", self.cmd, self, "QUIT", {commit = true})
   self.session:close()
   if committing then rt.commit_outcome((ok and r.ok) and "committed" or "unknown") end
   if not ok then error(r, 0) end
