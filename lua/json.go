@@ -99,8 +99,7 @@ func (js *jsonState) write(buf *bytes.Buffer, v lua.LValue, depth int) error {
 		b, _ := json.Marshal(f)
 		buf.Write(b)
 	case lua.LString:
-		b, _ := json.Marshal(string(v))
-		buf.Write(b)
+		writeJSONString(buf, string(v))
 	case *lua.LUserData:
 		if v == js.null {
 			buf.WriteString("null")
@@ -164,8 +163,7 @@ func (js *jsonState) writeTable(buf *bytes.Buffer, t *lua.LTable, depth int) err
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		b, _ := json.Marshal(e.k)
-		buf.Write(b)
+		writeJSONString(buf, e.k)
 		buf.WriteByte(':')
 		if err := js.write(buf, e.v, depth+1); err != nil {
 			return err
@@ -225,4 +223,13 @@ func (js *jsonState) toLua(L *lua.LState, v any) lua.LValue {
 		return t
 	}
 	return lua.LNil
+}
+
+// writeJSONString writes s as a JSON string without Go's HTML escaping:
+// "<" and ">" in a status message or an address stay readable.
+func writeJSONString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	buf.Truncate(buf.Len() - 1) // Encode adds a newline
 }

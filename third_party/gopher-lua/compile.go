@@ -1097,11 +1097,16 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	nnames := len(stmt.Names)
 
 	context.EnterBlock(endlabel, stmt)
+	// mailexpect patch: compile the explist before the three hidden locals
+	// exist, as a local statement does. With them registered first, a call
+	// nested in the explist (for l in (f() .. "x"):gmatch(p)) took the
+	// registers above it for locals and its result was overwritten
+	// (a nil register, then a Go panic in CONCAT).
+	reg := context.RegTop()
+	compileRegAssignment(context, stmt.Names, stmt.Exprs, reg, 3, sline(stmt))
 	rgen := context.RegisterLocalVar("(for generator)")
 	context.RegisterLocalVar("(for state)")
 	context.RegisterLocalVar("(for control)")
-
-	compileRegAssignment(context, stmt.Names, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
 
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 

@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// Upvalues after a caught error behave as in Lua 5.1 (the patched
-// gopher-lua in third_party/, yuin/gopher-lua#448).
-func TestUpvaluesAfterCaughtError(t *testing.T) {
+// The two fixes of the patched gopher-lua in third_party/: upvalues after
+// a caught error behave as in Lua 5.1 (yuin/gopher-lua#448), and a call
+// nested in a generic-for explist keeps its register.
+func TestVMPatches(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"enclosing local written after pcall",
 			`local f = false
@@ -23,6 +24,11 @@ func TestUpvaluesAfterCaughtError(t *testing.T) {
 			 pcall(function() local x = 42; saved = function() return x end; error("e") end)
 			 local a, b, c = 1, 2, 3
 			 print(saved())`, "42\n"},
+		{"call nested in a generic-for explist keeps its register",
+			`local x = 5
+			 for l in (tostring(x) .. "b"):gmatch(".") do io.write(l) end
+			 for k, v in next, {(type(x) .. "!"):upper()} do io.write(k, v) end
+			 print()`, "5b1NUMBER!\n"},
 		{"xpcall handler sees live upvalues",
 			`local seen
 			 local v = "before"
