@@ -25,10 +25,10 @@ func TestVMPatches(t *testing.T) {
 			 local a, b, c = 1, 2, 3
 			 print(saved())`, "42\n"},
 		{"call nested in a generic-for explist keeps its register",
-			`local x = 5
-			 for l in (tostring(x) .. "b"):gmatch(".") do io.write(l) end
-			 for k, v in next, {(type(x) .. "!"):upper()} do io.write(k, v) end
-			 print()`, "5b1NUMBER!\n"},
+			`local x, out = 5, {}
+			 for l in (tostring(x) .. "b"):gmatch(".") do out[#out + 1] = l end
+			 for k, v in next, {(type(x) .. "!"):upper()} do out[#out + 1] = k .. v end
+			 print(table.concat(out))`, "5b1NUMBER!\n"},
 		{"xpcall handler sees live upvalues",
 			`local seen
 			 local v = "before"
