@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -20,11 +23,45 @@ type Sample struct {
 	Err      error // the process failed, or the check found the work not done
 }
 
+// gnuTime is GNU time, when installed. It measures the peak RSS: a child
+// forked by the runner inherits the runner's resident pages until it
+// execs, and Linux carries that high-water mark over exec into ru_maxrss
+// (exec_mmap: setmax_mm_hiwater_rss), so wait4 on a direct child reports
+// at least the runner's own RSS, which holds the load server's data.
+// GNU time is a small process: the client forked from it starts from
+// about 1 MiB.
+var gnuTime = findGNUTime()
+
+func findGNUTime() string {
+	if _, err := os.Stat("/usr/bin/time"); err == nil {
+		if exec.Command("/usr/bin/time", "-q", "-f", "%M", "-o", os.DevNull, "true").Run() == nil {
+			return "/usr/bin/time"
+		}
+	}
+	return ""
+}
+
 // measure runs argv with the cap as a timeout and returns what wait4
-// reported. stdout and stderr are captured.
+// reported (CPU: user+sys of the process and the children it waited
+// for) and, through GNU time when installed, the client's own peak RSS.
+// stdout and stderr are captured.
 func measure(ctx context.Context, argv []string, dir string, env []string, limit time.Duration) (Sample, string, string) {
+	return measureWith(ctx, argv, dir, env, limit, gnuTime)
+}
+
+func measureWith(ctx context.Context, argv []string, dir string, env []string, limit time.Duration, timeBin string) (Sample, string, string) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	var rssFile string
+	if timeBin != "" {
+		f, err := os.CreateTemp("", "bench-rss-")
+		if err == nil {
+			rssFile = f.Name()
+			f.Close()
+			defer os.Remove(rssFile)
+			argv = append([]string{timeBin, "-q", "-f", "%M", "-o", rssFile}, argv...)
+		}
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	if env != nil {
@@ -47,6 +84,18 @@ func measure(ctx context.Context, argv []string, dir string, env []string, limit
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			r.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 			r.MaxRSS = ru.Maxrss * 1024
+		}
+	}
+	if rssFile != "" {
+		b, _ := os.ReadFile(rssFile)
+		// The file ends with the "%M" line; a failing command adds a
+		// "Command exited with non-zero status" line before it.
+		f := strings.Fields(string(b))
+		r.MaxRSS = 0
+		if len(f) > 0 {
+			if kib, err := strconv.ParseInt(f[len(f)-1], 10, 64); err == nil {
+				r.MaxRSS = kib * 1024
+			}
 		}
 	}
 	if ctx.Err() == context.DeadlineExceeded {

@@ -168,7 +168,11 @@ func (r *Report) Markdown() string {
 		r.Date.Format("2006-01-02 15:04 MST"), mode, r.Reps, fmtDur(r.Cap))
 	fmt.Fprintf(&b, "Machine: %s.\n\n", strings.Join(r.Machine, "; "))
 	fmt.Fprintf(&b, "Versions: %s.\n\n", strings.Join(r.Versions, "; "))
-	b.WriteString("Wall is the median over the runs that passed; CPU is user+sys of the client process and peak RSS its ru_maxrss (both from wait4, medians). " +
+	rss := "peak RSS the client's ru_maxrss as GNU time reports it (a child forked by the runner itself would inherit the runner's RSS as its high-water mark)"
+	if r.RSSFloor {
+		rss = "peak RSS is wait4's ru_maxrss of the runner's child: **GNU time is not installed, so it includes the runner's own RSS** (install the Debian package time)"
+	}
+	b.WriteString("Wall is the median over the runs that passed; CPU is user+sys of the client process and the processes it waited for (wait4); " + rss + "; all medians. " +
 		"×Go is the ratio to the hand-written Go client's median in the same run. " +
 		"A run passes when the load server's counters (connections, logins, commands, deletions committed at QUIT, messages and bytes) and the client's output " +
 		"(the W1 file's SHA-256, W5's count of bytes before the match) show that all the work was done.\n\n")
@@ -219,12 +223,8 @@ func (r *Report) Markdown() string {
 		for _, s := range r.Startup {
 			ws := field(s.Runs, func(r Sample) int64 { return int64(r.Wall) })
 			sort.Slice(ws, func(i, j int) bool { return ws[i] < ws[j] })
-			var rss []int64
-			for _, x := range s.Runs {
-				rss = append(rss, x.MaxRSS)
-			}
 			if len(ws) > 0 {
-				fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", s.Name, fmtDur(medianDur(ws)), fmtDur(ws[0]), fmtDur(ws[len(ws)-1]), fmtRSS(medianInt(rss)))
+				fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", s.Name, fmtDur(medianDur(ws)), fmtDur(ws[0]), fmtDur(ws[len(ws)-1]), fmtRSS(s.RSS))
 			}
 		}
 		b.WriteString("\n")

@@ -123,6 +123,7 @@ type Startup struct {
 	Name string
 	Argv []string
 	Runs []Sample
+	RSS  int64 // peak RSS through GNU time; 0 when not installed
 }
 
 // Report is the outcome of a benchmark run.
@@ -136,6 +137,7 @@ type Report struct {
 	Cap      time.Duration
 	Cells    []*Cell
 	Startup  []*Startup
+	RSSFloor bool // GNU time missing: RSS includes the runner's
 	Notes    []string
 }
 
@@ -295,6 +297,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		}
 	}
+	rep.RSSFloor = gnuTime == ""
 	if len(o.Clients) == 0 || slices.Contains(o.Clients, "mx-raw") || slices.Contains(o.Clients, "mx-mod") {
 		rep.Startup = e.startup(ctx)
 	}
@@ -400,6 +403,7 @@ func (e *env) tools(ctx context.Context) {
 			apt(install...)
 		}
 		e.findTools(ctx)
+		gnuTime = findGNUTime()
 	}
 	e.have["goclient"], e.have["mailexpect"] = "", ""
 	e.have["each"] = e.probeEach(ctx)
@@ -423,6 +427,9 @@ func (e *env) findTools(ctx context.Context) []string {
 		} else {
 			e.have["pexpect"] = ""
 		}
+	}
+	if gnuTime == "" {
+		missing = append(missing, "time")
 	}
 	for tool, pkg := range map[string]string{"expect": "expect", "curl": "curl"} {
 		if p, err := exec.LookPath(tool); err == nil {
@@ -462,9 +469,15 @@ func (e *env) startup(ctx context.Context) []*Startup {
 		list = append(list, &Startup{Name: "expect -c exit", Argv: []string{e.bin["expect"], "-c", "exit"}})
 	}
 	for _, s := range list {
+		// Timed directly (GNU time would add its own exec); one more run
+		// through GNU time gives the peak RSS.
 		for i := 0; i < e.o.StartupReps; i++ {
-			r, _, _ := measure(ctx, s.Argv, e.tmp, nil, 10*time.Second)
+			r, _, _ := measureWith(ctx, s.Argv, e.tmp, nil, 10*time.Second, "")
 			s.Runs = append(s.Runs, r)
+		}
+		if gnuTime != "" {
+			r, _, _ := measure(ctx, s.Argv, e.tmp, nil, 10*time.Second)
+			s.RSS = r.MaxRSS
 		}
 		ws := field(s.Runs, func(r Sample) int64 { return int64(r.Wall) })
 		e.logf("startup %-22s median %s", s.Name, fmtDur(medianDur(ws)))
