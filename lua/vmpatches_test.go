@@ -28,7 +28,8 @@ func TestVMPatches(t *testing.T) {
 			`local x, out = 5, {}
 			 for l in (tostring(x) .. "b"):gmatch(".") do out[#out + 1] = l end
 			 for k, v in next, {(type(x) .. "!"):upper()} do out[#out + 1] = k .. v end
-			 print(table.concat(out))`, "5b1NUMBER!\n"},
+			 for k, v in next, {"a"} do out[#out + 1] = k .. v end
+			 print(table.concat(out))`, "5b1NUMBER!1a\n"},
 		{"xpcall handler sees live upvalues",
 			`local seen
 			 local v = "before"

@@ -1102,11 +1102,14 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	// nested in the explist (for l in (f() .. "x"):gmatch(p)) took the
 	// registers above it for locals and its result was overwritten
 	// (a nil register, then a Go panic in CONCAT).
+	// The explist is assigned to the three hidden locals (not to the loop
+	// names): missing values become nil, extra ones are dropped.
+	hidden := []string{"(for generator)", "(for state)", "(for control)"}
 	reg := context.RegTop()
-	compileRegAssignment(context, stmt.Names, stmt.Exprs, reg, 3, sline(stmt))
-	rgen := context.RegisterLocalVar("(for generator)")
-	context.RegisterLocalVar("(for state)")
-	context.RegisterLocalVar("(for control)")
+	compileRegAssignment(context, hidden, stmt.Exprs, reg, 3, sline(stmt))
+	rgen := context.RegisterLocalVar(hidden[0])
+	context.RegisterLocalVar(hidden[1])
+	context.RegisterLocalVar(hidden[2])
 
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 
