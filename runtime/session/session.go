@@ -426,10 +426,13 @@ func (s *Session) handshake(ctx context.Context, o *TLSOptions) error {
 	}
 	tc := tls.Client(s.conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		if ctx.Err() != nil && info.VerifyError == "" {
-			err = fmt.Errorf("no handshake within the timeout: %w", err)
-		}
 		s.stream.Note("TLS handshake failed: %v", err)
+		if ctx.Err() != nil && info.VerifyError == "" {
+			// A slow or silent peer is a timeout, not a TLS problem: the
+			// bulk runner retries timeouts, and checks report them as such.
+			return &failure.Error{Kind: failure.Timeout, Stage: "tls", Err: err,
+				Message: fmt.Sprintf("%s: no TLS handshake with %s within the timeout: %v", s.opts.Label, s.addr, err)}
+		}
 		return handshakeError(s.addr.String(), err)
 	}
 	fillInfo(info, tc.ConnectionState())

@@ -401,3 +401,17 @@ func TestGuards(t *testing.T) {
 		t.Fatalf("guard should win on the earlier line: %+v %v", m, err)
 	}
 }
+
+// A peer that never answers the TLS handshake is a timeout (the bulk
+// runner retries those), not a certificate problem.
+func TestHandshakeTimeoutIsTimeout(t *testing.T) {
+	hold := make(chan struct{})
+	addr := serve(t, func(c net.Conn) { <-hold })
+	defer close(hold)
+	start := time.Now()
+	_, err := Dial(bg, addr, Options{Timeout: 300 * time.Millisecond, ImplicitTLS: true})
+	e := wantKind(t, err, failure.Timeout)
+	if e.Stage != "tls" || time.Since(start) > 3*time.Second {
+		t.Errorf("stage %q after %v: %s", e.Stage, time.Since(start), e.Message)
+	}
+}
