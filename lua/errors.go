@@ -168,7 +168,7 @@ func (r *run) raiseOp(L *lua.LState, op string, err error) {
 			}
 			msg += " waiting for " + strings.Join(q, " or ")
 		}
-		if fe.Tail != "" {
+		if fe.Tail != "" && fe.Tail != `""` {
 			msg += "; received " + fe.Tail
 		}
 		out.Message = msg
@@ -176,7 +176,13 @@ func (r *run) raiseOp(L *lua.LState, op string, err error) {
 		if errors.As(cause, &mt) {
 			out.Kind = failure.Timeout
 		}
-		L.Error(newErrorObject(L, &out, r.mask), 0)
+		obj := newErrorObject(L, &out, r.mask)
+		// A module that catches this error to clean up (close the session)
+		// runs on in a cancelled VM, which then raises a bare "context
+		// deadline exceeded" at a line inside the module. Keep this
+		// object: it names the user's line and what was awaited.
+		r.cancelErr = obj
+		L.Error(obj, 0)
 	}
 	L.Error(newErrorObject(L, fe, r.mask), 0)
 }

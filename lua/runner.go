@@ -373,6 +373,13 @@ func (r *run) runError(L *lua.LState, err error) *RunError {
 	if cause != nil && cause != errExit {
 		for _, ctxMsg := range []string{context.DeadlineExceeded.Error(), context.Canceled.Error()} {
 			if strings.HasSuffix(msg, ctxMsg) {
+				if t := r.cancelErr; t != nil {
+					return &RunError{
+						Kind:    failure.Kind(lua.LVAsString(t.RawGetString("kind"))),
+						Where:   lua.LVAsString(t.RawGetString("where")),
+						Message: lua.LVAsString(t.RawGetString("message")),
+					}
+				}
 				msg = strings.TrimSuffix(msg, ctxMsg) + cause.Error()
 				var mt maxTimeError
 				if errors.As(cause, &mt) {
@@ -402,6 +409,7 @@ type run struct {
 	atEnd    *lua.LFunction // rt.at_end: the check module's status line
 	cleanups []func()       // run when Run returns (timers of rt.max_time)
 
+	cancelErr   *lua.LTable                 // the error a cancelled session call raised (see raiseOp)
 	scriptUsage bool                        // the uncaught error is a bad command line for the script
 	expCont     lua.LValue                  // the exp_continue sentinel of this state
 	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
