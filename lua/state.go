@@ -153,6 +153,8 @@ func (r *run) preloadInternal(L *lua.LState) {
 		return 0
 	}))
 	t.RawSetString("raise", L.NewFunction(r.internalRaise))
+	t.RawSetString("check_options", L.NewFunction(r.checkOptions))
+	t.RawSetString("endpoint", L.NewFunction(r.endpoint))
 	// address parses "host:port" or a URL the way connect does, so the
 	// modules pick ports and TLS modes by the same rules.
 	t.RawSetString("address", L.NewFunction(func(L *lua.LState) int {

@@ -130,49 +130,18 @@ end
 -- ---------------------------------------------------------------------
 -- Options, addresses, errors.
 
-local function known(names)
-  local set = {}
-  for _, n in ipairs(names) do set[n] = true end
-  set[1] = table.concat(names, ", ")
-  return set
-end
-
-local OPEN_OPTS = known{"url", "host", "port", "user", "pass", "auth", "authzid", "token", "tls",
+-- Options are checked by name (rt.check_options).
+local OPEN_OPTS = {"url", "host", "port", "user", "pass", "auth", "authzid", "token", "tls",
   "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
   "match_max", "label", "max_literal"}
 
-local function check_opts(o, fname, set)
-  if type(o) ~= "table" then
-    rt.raise("usage", string.format("%s: expected an options table, got %s", fname, type(o)))
-  end
-  for k in pairs(o) do
-    if type(k) ~= "string" or not set[k] then
-      rt.raise("usage", string.format("%s: unknown option '%s' (known: %s)", fname, tostring(k), set[1]))
-    end
-  end
-end
-
--- resolve works out the address and TLS mode: url = "imap://host[:port]"
--- or "imaps://host[:port]", or host/port. The default TLS mode is implicit
--- for imaps and port 993, else STARTTLS, required; "none" must be said.
+-- resolve works out the address and TLS mode (rt.endpoint): url =
+-- "imap://host[:port]" or "imaps://host[:port]", or host/port. The TLS mode
+-- defaults to implicit for imaps and port 993, else STARTTLS, required;
+-- "none" must be said.
 local function resolve(o)
-  local a
-  if o.url then
-    a = rt.address(o.url)
-    if a.scheme ~= "imap" and a.scheme ~= "imaps" then
-      rt.raise("usage", "imap: url must be imap://host[:port] or imaps://host[:port], got " .. tostring(o.url))
-    end
-  else
-    if type(o.host) ~= "string" then rt.raise("usage", "imap: host (or url) is required") end
-    a = rt.address((o.host:find(":", 1, true) and ("[" .. o.host .. "]") or o.host) .. ":" .. (tonumber(o.port) or 143))
-  end
-  local tls = o.tls
-  if tls == true then tls = "implicit" elseif tls == false then tls = "none" end
-  if tls == nil then tls = (a.tls or a.port == 993) and "implicit" or "starttls" end
-  if tls ~= "implicit" and tls ~= "starttls" and tls ~= "none" then
-    rt.raise("usage", "imap: tls must be \"implicit\", \"starttls\" or \"none\", got " .. tostring(tls))
-  end
-  return a.hostport, tls
+  local addr, tls = rt.endpoint(o, {name = "imap", schemes = {"imap", "imaps"}, port = 143, implicit_port = 993})
+  return addr, tls
 end
 
 local function timed(c, name, fn, ...)
@@ -457,7 +426,7 @@ end
 
 function M.connect(o)
   o = o or {}
-  check_opts(o, "imap.connect", OPEN_OPTS)
+  rt.check_options(o, "imap.connect", OPEN_OPTS)
   local addr, tls = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, caps = {}, caps_known = false, timings = {},
                           timeouts = o.timeouts or {}, label = o.label or addr,

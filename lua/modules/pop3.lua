@@ -23,48 +23,17 @@ local MULTILINE_NOARG = {LIST = true, UIDL = true, AUTH = true}
 -- through p:cmd.
 local SECRET_VERBS = {PASS = true, APOP = true, AUTH = true}
 
-local function known(names)
-  local set = {}
-  for _, n in ipairs(names) do set[n] = true end
-  set[1] = table.concat(names, ", ")
-  return set
-end
-
-local OPEN_OPTS = known{"url", "host", "port", "user", "pass", "auth", "tls", "allow_plaintext_auth",
+-- Options are checked by name (rt.check_options).
+local OPEN_OPTS = {"url", "host", "port", "user", "pass", "auth", "tls", "allow_plaintext_auth",
   "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file", "match_max", "label"}
 
-local function check_opts(o, fname, set)
-  if type(o) ~= "table" then
-    rt.raise("usage", string.format("%s: expected an options table, got %s", fname, type(o)))
-  end
-  for k in pairs(o) do
-    if type(k) ~= "string" or not set[k] then
-      rt.raise("usage", string.format("%s: unknown option '%s' (known: %s)", fname, tostring(k), set[1]))
-    end
-  end
-end
-
--- resolve works out the address and TLS mode of o: url = "pop3://host"
--- or "pop3s://host" (with an optional port), or host/port. The default TLS
--- mode is implicit for pop3s and port 995, else STLS (required).
+-- resolve works out the address and TLS mode of o (rt.endpoint): url =
+-- "pop3://host" or "pop3s://host" with an optional port, or host/port.
+-- The TLS mode defaults to implicit for pop3s and port 995 (RFC 8314),
+-- else STLS, required; "none" must be said.
 local function resolve(o)
-  local a
-  if o.url then
-    a = rt.address(o.url)
-    if a.scheme ~= "pop3" and a.scheme ~= "pop3s" then
-      rt.raise("usage", "pop3: url must be pop3://host[:port] or pop3s://host[:port], got " .. tostring(o.url))
-    end
-  else
-    if not o.host then rt.raise("usage", "pop3: host (or url) is required") end
-    a = rt.address((o.host:find(":", 1, true) and ("[" .. o.host .. "]") or o.host) .. ":" .. (tonumber(o.port) or 110))
-  end
-  local tls = o.tls
-  if tls == true then tls = "implicit" elseif tls == false then tls = "none" end
-  if tls == nil then tls = (a.tls or a.port == 995) and "implicit" or "starttls" end
-  if tls ~= "implicit" and tls ~= "starttls" and tls ~= "none" then
-    rt.raise("usage", "pop3: tls must be \"implicit\", \"starttls\" or \"none\", got " .. tostring(tls))
-  end
-  return a.hostport, tls
+  local addr, tls = rt.endpoint(o, {name = "pop3", schemes = {"pop3", "pop3s"}, port = 110, implicit_port = 995})
+  return addr, tls
 end
 
 -- Lazily split multi-line bodies into r.lines: a RETR body is held once,
@@ -119,7 +88,7 @@ end
 -- msg-id in it is the APOP timestamp (RFC 1939 7), kept as c.timestamp.
 function M.connect(o)
   o = o or {}
-  check_opts(o, "pop3.connect", OPEN_OPTS)
+  rt.check_options(o, "pop3.connect", OPEN_OPTS)
   local addr, tls = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, timings = {}, timeouts = o.timeouts or {},
                           label = o.label or addr, deleted = {}}, Client)
@@ -192,7 +161,10 @@ function Client:cmd(line, o)
     if o.file then
       r.octets = read_to_file(self, o.file, o.timeout)
     else
-      r.body = self.session:read_dot(o.timeout and {timeout = o.timeout} or nil)
+      -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
+      -- once instead of growing (and copying) it.
+      local size = verb == "RETR" and tonumber(r.text:match("^(%d+)")) or nil
+      r.body = self.session:read_dot{timeout = o.timeout, size = size}
     end
   end
   return r

@@ -15,33 +15,12 @@ local M = {}
 local Client = {}
 Client.__index = Client
 
-local DEFAULT_PORTS = {smtp = 25, submission = 587, smtps = 465, lmtp = 24}
-
--- Options are checked by name: a typo such as insecur = true must not
--- silently verify, nor alow_plaintext_auth silently refuse.
-local function known(names)
-  local set = {}
-  for _, n in ipairs(names) do set[n] = true end
-  set[1] = table.concat(names, ", ")
-  return set
-end
-
-local OPEN_OPTS = known{"url", "host", "port", "helo", "user", "pass", "auth", "authzid", "token",
+-- Options are checked by name (rt.check_options).
+local OPEN_OPTS = {"url", "host", "port", "helo", "user", "pass", "auth", "authzid", "token",
   "tls", "lmtp", "allow_plaintext_auth", "pipelining", "timeout", "connect_timeout", "timeouts",
   "servername", "insecure", "ca_file", "match_max", "label"}
-local SEND_OPTS = known{"from", "to", "subject", "body", "headers", "raw", "params", "rcpt_params",
+local SEND_OPTS = {"from", "to", "subject", "body", "headers", "raw", "params", "rcpt_params",
   "allow_partial", "pipelining"}
-
-local function check_opts(o, fname, set)
-  if type(o) ~= "table" then
-    rt.raise("usage", string.format("%s: expected an options table, got %s", fname, type(o)))
-  end
-  for k in pairs(o) do
-    if type(k) ~= "string" or not set[k] then
-      rt.raise("usage", string.format("%s: unknown option '%s' (known: %s)", fname, tostring(k), set[1]))
-    end
-  end
-end
 
 local function is2(r) return r.code >= 200 and r.code < 300 end
 
@@ -72,30 +51,14 @@ local function timed(c, name, fn, ...)
   return a, b, d
 end
 
--- resolve works out the address, TLS mode and LMTP-ness of o: url =
--- "smtp://host[:port]" (submission, smtps, lmtp too) or host/port. The
--- default TLS mode is implicit for smtps and port 465 (RFC 8314), else
--- STARTTLS, required; "none" must be said.
+-- resolve works out the address, TLS mode and LMTP-ness of o
+-- (rt.endpoint): url = "smtp://host[:port]" (submission, smtps, lmtp too)
+-- or host/port. The TLS mode defaults to implicit for smtps and port 465
+-- (RFC 8314), else STARTTLS, required; "none" must be said.
 local function resolve(o)
-  local a
-  if o.url then
-    a = rt.address(o.url)
-    if not DEFAULT_PORTS[a.scheme] then
-      rt.raise("usage", "smtp: url scheme must be smtp, submission, smtps or lmtp, got " .. tostring(o.url))
-    end
-  else
-    if not o.host then rt.raise("usage", "smtp: host (or url) is required") end
-    local port = tonumber(o.port) or (o.lmtp and 24 or 25)
-    a = rt.address((o.host:find(":", 1, true) and ("[" .. o.host .. "]") or o.host) .. ":" .. port)
-    a.scheme = o.lmtp and "lmtp" or "smtp"
-  end
-  local tls = o.tls
-  if tls == true then tls = "implicit" elseif tls == false then tls = "none" end
-  if tls == nil then tls = (a.tls or a.port == 465) and "implicit" or "starttls" end
-  if tls ~= "implicit" and tls ~= "starttls" and tls ~= "none" then
-    rt.raise("usage", "smtp: tls must be \"implicit\", \"starttls\" or \"none\", got " .. tostring(tls))
-  end
-  return a.hostport, tls, (o.lmtp or a.scheme == "lmtp") and true or false
+  local addr, tls, scheme = rt.endpoint(o, {name = "smtp", schemes = {"smtp", "submission", "smtps", "lmtp"},
+                                            port = o.lmtp and 24 or 25, implicit_port = 465})
+  return addr, tls, (o.lmtp or scheme == "lmtp") and true or false
 end
 
 local function session_opts(o, tls)
@@ -153,7 +116,7 @@ local function verb_of(line) return (line:match("^%s*(%a+)") or ""):upper() end
 -- 521 (RFC 7504) the server is closing anyway.
 function M.connect(o)
   o = o or {}
-  check_opts(o, "smtp.connect", OPEN_OPTS)
+  rt.check_options(o, "smtp.connect", OPEN_OPTS)
   local addr, tls, lmtp = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, lmtp = lmtp, caps = {}, timings = {},
                           timeouts = o.timeouts or {}, label = o.label or addr}, Client)
@@ -667,7 +630,7 @@ end
 -- accepted when a refused RCPT is seen, an unwanted partial delivery is
 -- aborted the only way SMTP has: closing the connection.
 function Client:send(o)
-  check_opts(o, "c:send", SEND_OPTS)
+  rt.check_options(o, "c:send", SEND_OPTS)
   local to = recipients(o.to)
   if #to == 0 then rt.raise("usage", "c:send: needs at least one recipient (to =)") end
   if o.raw and (o.subject or o.body or o.headers) then

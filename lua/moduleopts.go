@@ -1,0 +1,99 @@
+package luabind
+
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/session"
+)
+
+// The option handling every protocol module shares, in Go so that smtp,
+// pop3 and imap check options and pick TLS modes by one rule.
+
+// checkOptions is rt.check_options(o, fname, {"url", "host", ...}): o must
+// be a table whose keys are all known. A typo such as insecur = true must
+// not silently verify, nor alow_plaintext_auth silently refuse.
+func (r *run) checkOptions(L *lua.LState) int {
+	fname := L.CheckString(2)
+	names := L.CheckTable(3)
+	o, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		r.usage(L, "%s: expected an options table, got %s", fname, L.Get(1).Type())
+	}
+	known := map[string]bool{}
+	var list []string
+	names.ForEach(func(_, v lua.LValue) {
+		known[lua.LVAsString(v)] = true
+		list = append(list, lua.LVAsString(v))
+	})
+	o.ForEach(func(k, _ lua.LValue) {
+		if s, isStr := k.(lua.LString); !isStr || !known[string(s)] {
+			r.usage(L, "%s: unknown option '%s' (known: %s)", fname, luaString(L, k), strings.Join(list, ", "))
+		}
+	})
+	return 0
+}
+
+// endpoint is rt.endpoint(o, spec) -> hostport, tls, scheme: where a
+// module connects and in which TLS mode. o has url, or host and port;
+// spec is {name =, schemes = {...}, port =, implicit_port =}. The TLS mode
+// defaults to implicit for a TLS scheme (smtps, pop3s, imaps) or the
+// implicit port, else STARTTLS, which is then required; "none" must be
+// said (true and false are accepted for implicit and none).
+func (r *run) endpoint(L *lua.LState) int {
+	o, spec := L.CheckTable(1), L.CheckTable(2)
+	name := stringField(spec, "name")
+	var a session.Address
+	var scheme string
+	if url := o.RawGetString("url"); url != lua.LNil {
+		var err error
+		if a, err = session.ParseAddress(lua.LVAsString(url)); err != nil {
+			r.raise(L, err)
+		}
+		var schemes []string
+		ok := false
+		spec.RawGetString("schemes").(*lua.LTable).ForEach(func(_, v lua.LValue) {
+			schemes = append(schemes, lua.LVAsString(v)+"://")
+			ok = ok || lua.LVAsString(v) == a.Scheme
+		})
+		if !ok {
+			r.usage(L, "%s: url must start with %s, got %s", name, strings.Join(schemes, ", "), lua.LVAsString(url))
+		}
+		scheme = a.Scheme
+	} else {
+		host, isStr := o.RawGetString("host").(lua.LString)
+		if !isStr || host == "" {
+			r.usage(L, "%s: host (or url) is required", name)
+		}
+		port := spec.RawGetString("port")
+		if p := o.RawGetString("port"); p != lua.LNil {
+			port = p
+		}
+		n, err := strconv.Atoi(lua.LVAsString(port))
+		if err != nil || n <= 0 || n > 65535 {
+			r.usage(L, "%s: bad port %s", name, luaString(L, port))
+		}
+		a = session.Address{Host: string(host), Port: strconv.Itoa(n)}
+	}
+	tls := "starttls"
+	switch v := o.RawGetString("tls"); v {
+	case lua.LTrue, lua.LString("implicit"):
+		tls = "implicit"
+	case lua.LFalse, lua.LString("none"):
+		tls = "none"
+	case lua.LString("starttls"):
+	case lua.LNil:
+		if a.TLS || a.Port == lua.LVAsString(spec.RawGetString("implicit_port")) {
+			tls = "implicit"
+		}
+	default:
+		r.usage(L, `%s: tls must be "implicit", "starttls" or "none", got %s`, name, luaString(L, v))
+	}
+	L.Push(lua.LString(net.JoinHostPort(a.Host, a.Port)))
+	L.Push(lua.LString(tls))
+	L.Push(lua.LString(scheme))
+	return 3
+}
