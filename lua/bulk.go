@@ -53,6 +53,7 @@ func BulkJob(cfg Config, proto *lua.FunctionProto, journal bool) bulk.Job {
 		c := cfg
 		c.Stdout = bulk.Stdout(ctx)
 		c.PrintPrefix = "" // bulk.Stdout prefixes the key
+		c.LabelPrefix = "[" + key + "]"
 		stderr := bulk.PrefixWriter(cfg.Stderr, key)
 		defer stderr.Flush()
 		c.Stderr = stderr

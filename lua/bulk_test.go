@@ -483,3 +483,20 @@ func TestLuaToGo(t *testing.T) {
 		t.Errorf("depth: %#v", d)
 	}
 }
+
+// Under -v parallel rows write to one transcript: every session's label
+// carries its row key.
+func TestBulkJobTranscriptLabels(t *testing.T) {
+	srv := newFakePOP3(t)
+	var tr syncBuffer
+	cfg := Config{Transcript: transcript.New(&tr, transcript.Text, nil)}
+	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann", "bob"), cfg, bulk.Config{Jobs: 2})
+	if out.sum.OK != 2 {
+		t.Fatalf("summary %+v", out.sum)
+	}
+	for _, u := range []string{"ann", "bob"} {
+		if !strings.Contains(tr.String(), " ["+u+"]"+srv.addr+" >>> USER "+u) {
+			t.Errorf("no %s-labelled USER line in the transcript:\n%s", u, tr.String())
+		}
+	}
+}

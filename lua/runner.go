@@ -44,6 +44,9 @@ type Config struct {
 	Stdout io.Writer // print; nil: discarded
 	// PrintPrefix starts every print() line (the row key in bulk runs).
 	PrintPrefix string
+	// LabelPrefix starts the default transcript label of every session
+	// (the row key in bulk runs, so parallel rows stay apart under -v).
+	LabelPrefix string
 	Stderr      io.Writer // log, warnings; nil: discarded
 
 	Transcript *transcript.Log     // sessions' transcript (-v, --log); nil: none
