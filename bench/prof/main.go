@@ -5,6 +5,9 @@
 //	go run ./bench/loadserver/cmd/loadserver &      # prints its addresses
 //	go run ./bench/prof -cpu cpu.prof bench/clients/w2_raw.lua 127.0.0.1:P 20000
 //	go tool pprof -top cpu.prof
+//
+// -each ROWS [-jobs J] runs the script once per row through the bulk pool,
+// as `mailexpect --each ROWS --jobs J` does.
 package main
 
 import (
@@ -17,12 +20,16 @@ import (
 	"time"
 
 	luabind "github.com/mailexpect/mailexpect/lua"
+	"github.com/mailexpect/mailexpect/runtime/bulk"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 func main() {
 	cpu := flag.String("cpu", "", "write a CPU profile here")
 	mem := flag.String("mem", "", "write a heap (alloc) profile here")
 	timeout := flag.Duration("timeout", 600*time.Second, "default expect timeout")
+	rowsFile := flag.String("each", "", "rows file: a bulk run as `mailexpect --each FILE` does (bulk.Run + luabind.BulkJob)")
+	jobs := flag.Int("jobs", 1, "with -each: --jobs")
 	flag.Parse()
 	if flag.NArg() < 1 {
 		fmt.Fprintln(os.Stderr, "usage: prof [-cpu FILE] [-mem FILE] SCRIPT.lua [args...]")
@@ -51,10 +58,26 @@ func main() {
 		pprof.StartCPUProfile(f)
 	}
 	start := time.Now()
-	code, err := luabind.NewRunner(luabind.Config{
+	cfg := luabind.Config{
 		Stdout: os.Stdout, Stderr: os.Stderr, Timeout: *timeout,
 		ScriptName: script, Args: flag.Args()[1:],
-	}).Run(context.Background(), proto)
+	}
+	var code int
+	if *rowsFile != "" {
+		rows, rerr := bulk.ReadRowsFile(*rowsFile)
+		if rerr != nil {
+			fmt.Fprintln(os.Stderr, rerr)
+			os.Exit(2)
+		}
+		cfg.Stdout = nil
+		cfg.Secrets = transcript.NewSecrets()
+		var sum bulk.Summary
+		sum, err = bulk.Run(context.Background(), bulk.Config{Jobs: *jobs, Secrets: cfg.Secrets, Stdout: os.Stdout},
+			rows, luabind.BulkJob(cfg, proto, false))
+		code = sum.ExitCode()
+	} else {
+		code, err = luabind.NewRunner(cfg).Run(context.Background(), proto)
+	}
 	elapsed := time.Since(start)
 	if *cpu != "" {
 		pprof.StopCPUProfile()

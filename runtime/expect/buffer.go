@@ -120,10 +120,19 @@ func (b *Buffer) TakeAll() []byte { return b.Drain() }
 // (a CR ending it is dropped as part of its line end). ok is false when no
 // line is available.
 func (b *Buffer) ReadLine(eof bool) (line []byte, ok bool) {
+	line, ok = b.NextLine(eof)
+	return bytes.Clone(line), ok
+}
+
+// NextLine is ReadLine without the copy: the line aliases the buffer and
+// is valid only until the next call that writes to or consumes from it.
+// Framing loops over large bodies (dot bodies) use it to avoid an
+// allocation per line.
+func (b *Buffer) NextLine(eof bool) (line []byte, ok bool) {
 	from := max(b.noLFBefore, b.start())
 	if i := bytes.IndexByte(b.data[b.index(from):], '\n'); i >= 0 {
 		lf := from + int64(i)
-		line = bytes.Clone(b.slice(b.start(), b.trimCR(b.start(), lf)))
+		line = b.slice(b.start(), b.trimCR(b.start(), lf))
 		b.consume(lf + 1)
 		return line, true
 	}
@@ -131,7 +140,7 @@ func (b *Buffer) ReadLine(eof bool) (line []byte, ok bool) {
 	if !eof || b.Len() == 0 {
 		return nil, false
 	}
-	line = bytes.Clone(b.slice(b.start(), b.trimCR(b.start(), b.end())))
+	line = b.slice(b.start(), b.trimCR(b.start(), b.end()))
 	b.consume(b.end())
 	return line, true
 }

@@ -21,6 +21,8 @@ package expect
 //	(b) ReadLine(eof bool) ([]byte, bool) next complete line without its
 //	                                     terminator (CRLF or LF), consumed; at
 //	                                     eof an incomplete tail counts as a line
+//	(b) NextLine(eof bool) ([]byte, bool) ReadLine without the copy: the line
+//	                                     aliases the buffer until its next change
 //	(b) Next(n int) []byte               consume n bytes (n <= Len()), a copy
 //	(b) Tail(n int) string               last n bytes of unconsumed data, %q-quoted
 //	(b) Scan(cases []Case) *Scanner      start an expect call (replays buffered lines)

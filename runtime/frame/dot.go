@@ -2,7 +2,9 @@ package frame
 
 import (
 	"bufio"
+	"bytes"
 	"io"
+	"strings"
 )
 
 // Unstuff interprets one line (without its terminator) of a dot-terminated
@@ -39,7 +41,14 @@ const (
 
 // NewDotWriter returns a DotWriter writing to w.
 func NewDotWriter(w io.Writer) *DotWriter {
-	return &DotWriter{w: bufio.NewWriterSize(w, 32<<10)}
+	size := 32 << 10
+	switch w.(type) {
+	case *strings.Builder, *bytes.Buffer:
+		// Already in memory: the buffer only batches the byte writes, and
+		// a 32 KiB one per message (SendDot) was most of its allocations.
+		size = 512
+	}
+	return &DotWriter{w: bufio.NewWriterSize(w, size)}
 }
 
 // Write writes p, normalising line ends and stuffing dots.

@@ -19,7 +19,13 @@ import (
 
 // readChunk is the size of one read from the connection. Large enough that
 // a 64 MiB body costs a thousand reads, small enough to stay in cache.
-const readChunk = 64 << 10
+// A session starts with firstChunk and moves to readChunk when a read
+// fills it: most sessions only ever read short replies, and a bulk run
+// opens thousands of them.
+const (
+	readChunk  = 64 << 10
+	firstChunk = 4 << 10
+)
 
 // Session is one connection to a server. It is not safe for concurrent
 // use, except Close, which may be called from another goroutine.
@@ -101,7 +107,7 @@ func newSession(conn net.Conn, a Address, opts Options) *Session {
 		opts:   opts,
 		conn:   conn,
 		buf:    expect.NewBuffer(opts.MatchMax),
-		chunk:  make([]byte, readChunk),
+		chunk:  make([]byte, firstChunk),
 		stream: opts.Transcript.Stream(opts.Label),
 	}
 }
@@ -254,6 +260,9 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 	if n > 0 {
 		s.stream.Received(s.chunk[:n])
 		s.buf.Write(s.chunk[:n]) // overflow is checked by the callers, after matching
+		if n == len(s.chunk) && n < readChunk {
+			s.chunk = make([]byte, readChunk) // a large transfer: read in big chunks
+		}
 	}
 	switch {
 	case err == nil:

@@ -3,6 +3,8 @@ package pm
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -613,6 +615,39 @@ redo:
 
 /* API {{{ */
 
+// mailexpect patch: a cache of compiled patterns. string.find, match,
+// gmatch and gsub parsed and compiled their pattern on every call; a
+// protocol module matching each reply line spent a tenth of its time
+// there. Entries are immutable (recursiveVM only reads them), so the
+// cache is shared by all states. It holds at most patternCacheMax
+// patterns and starts over when full, so patterns built from data cannot
+// grow it without bound.
+type compiledPattern struct {
+	pat   *seqPattern
+	insts []inst
+}
+
+const patternCacheMax = 4096
+
+var (
+	patternCache  sync.Map // string -> *compiledPattern
+	patternCached atomic.Int64
+)
+
+func compiled(p string) *compiledPattern {
+	if c, ok := patternCache.Load(p); ok {
+		return c.(*compiledPattern)
+	}
+	pat := parsePattern(newScanner([]byte(p)), true) // panics with *Error on a bad pattern
+	c := &compiledPattern{pat: pat, insts: compilePattern(pat)}
+	if patternCached.Add(1) > patternCacheMax {
+		patternCache.Clear()
+		patternCached.Store(1)
+	}
+	patternCache.Store(p, c)
+	return c
+}
+
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -623,8 +658,10 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 			}
 		}
 	}()
-	pat := parsePattern(newScanner([]byte(p)), true)
-	insts := compilePattern(pat)
+	// mailexpect patch: each pattern is parsed and compiled once (see
+	// PATCHES.md); the result is read-only, so states share it.
+	c := compiled(p)
+	pat, insts := c.pat, c.insts
 	matches = []*MatchData{}
 	for sp := offset; sp <= len(src); {
 		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0)

@@ -1,0 +1,90 @@
+package session
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/failure"
+)
+
+// countingWriter is a writer that is not in memory (like a file): ReadDot
+// must buffer in front of it.
+type countingWriter struct {
+	b      strings.Builder
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.b.Write(p)
+}
+
+// dotBody returns n lines, some starting with dots, as sent (stuffed and
+// terminated) and as ReadDot must write them.
+func dotBody(n int) (wire, want string) {
+	var w, u strings.Builder
+	for i := 0; i < n; i++ {
+		line := fmt.Sprintf("line %d", i)
+		switch i % 7 {
+		case 3:
+			line = "." + line
+		case 5:
+			line = "."
+		}
+		u.WriteString(line + "\r\n")
+		if strings.HasPrefix(line, ".") {
+			line = "." + line
+		}
+		w.WriteString(line + "\r\n")
+	}
+	w.WriteString(".\r\n")
+	return w.String(), u.String()
+}
+
+// TestReadDotBuffersWrites: a body of thousands of lines reaches a file-like
+// writer in a few large writes, not two per line, however the bytes arrive.
+func TestReadDotBuffersWrites(t *testing.T) {
+	wire, want := dotBody(5000)
+	addr := serve(t, func(c net.Conn) {
+		r := rand.New(rand.NewPCG(1, 2))
+		for rest := wire + "after\r\n"; len(rest) > 0; {
+			k := min(len(rest), 1+r.IntN(3000))
+			c.Write([]byte(rest[:k]))
+			rest = rest[k:]
+		}
+	})
+	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	var w countingWriter
+	n, err := s.ReadDot(bg, &w, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.b.String(); got != want || n != int64(len(want)) {
+		t.Fatalf("ReadDot wrote %d bytes (n=%d), want %d; equal: %v", len(got), n, len(want), got == want)
+	}
+	if max := len(want)/(64<<10) + 2; w.writes > max {
+		t.Errorf("%d writes for %d bytes, want at most %d (buffered)", w.writes, len(want), max)
+	}
+	if l, err := s.ReadLine(bg, 0); err != nil || l != "after" {
+		t.Errorf("line after the body = %q, %v", l, err)
+	}
+}
+
+// TestReadDotFlushesOnError: when the body is cut short, what was read
+// reaches the writer before the error returns, and n counts it.
+func TestReadDotFlushesOnError(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		c.Write([]byte("one\r\n..two\r\nthr"))
+	})
+	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	var w countingWriter
+	n, err := s.ReadDot(bg, &w, 0)
+	wantKind(t, err, failure.EOF)
+	if got := w.b.String(); got != "one\r\n.two\r\n" || n != int64(len(got)) {
+		t.Errorf("wrote %q (n=%d)", got, n)
+	}
+}
