@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailexpect/mailexpect/runtime/bulk"
@@ -42,6 +43,15 @@ type Session struct {
 	tls     *TLSInfo
 	closed  bool
 	release func() // the bulk run's per-host slot (bulk.AcquireHost), given back on Close
+
+	// Deadlines and cancellation (see arm and watch): the read and write
+	// deadlines set on the connection now (zero: unknown, set anew), and
+	// the context whose cancellation unblocks reads and writes.
+	rdl, wdl time.Time
+	raw      net.Conn // the TCP connection under any TLS: a cancelled context sets its deadlines
+	wmu      sync.Mutex
+	watched  context.Context
+	unwatch  func() bool
 }
 
 // Dial connects to addr ("host:port" or a URL) and, for implicit TLS,
@@ -106,6 +116,7 @@ func newSession(conn net.Conn, a Address, opts Options) *Session {
 		addr:   a,
 		opts:   opts,
 		conn:   conn,
+		raw:    conn,
 		buf:    expect.NewBuffer(opts.MatchMax),
 		chunk:  make([]byte, firstChunk),
 		stream: opts.Transcript.Stream(opts.Label),
@@ -137,6 +148,12 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.wmu.Lock()
+	if s.unwatch != nil {
+		s.unwatch() // the context no longer holds the session
+		s.unwatch, s.watched = nil, nil
+	}
+	s.wmu.Unlock()
 	s.stream.Flush() // the server's last incomplete line goes before the note
 	s.stream.Note("closed")
 	s.stream.Close()
@@ -218,10 +235,18 @@ func (s *Session) write(ctx context.Context, p []byte) error {
 		return s.ctxError(stoppedBy(ctx), "sending")
 	}
 	d := s.opts.timeout()
-	s.conn.SetWriteDeadline(time.Now().Add(d))
-	stop := context.AfterFunc(ctx, func() { s.conn.SetWriteDeadline(time.Unix(1, 0)) })
+	s.watch(ctx)
+	// A write deadline reused from an earlier call may be a little later
+	// than now+d (never earlier: a TLS write that times out breaks the
+	// connection), so the timeout may fire up to deadlineSlack late.
+	if want := time.Now().Add(d); s.wdl.Before(want) || s.wdl.Sub(want) > deadlineSlack(d) {
+		s.wdl = want.Add(deadlineSlack(d))
+		s.conn.SetWriteDeadline(s.wdl)
+	}
+	if ctx.Err() != nil { // cancelled before the deadline was set: watch's hook may have run
+		return s.ctxError(stoppedBy(ctx), "sending")
+	}
 	_, err := s.conn.Write(p)
-	stop()
 	if err == nil {
 		return nil
 	}
@@ -253,10 +278,23 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 		s.eof, s.readErr = true, errors.New("session closed")
 		return nil
 	}
-	s.conn.SetReadDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { s.conn.SetReadDeadline(time.Unix(1, 0)) })
+	s.watch(ctx)
+	// A read deadline reused from an earlier call may be a little earlier
+	// than this call's; reaching it early, the read is tried again below
+	// with the exact deadline, so the call still times out exactly.
+	if s.rdl.After(deadline) || deadline.Sub(s.rdl) > deadlineSlack(time.Until(deadline)) {
+		s.rdl = deadline
+		s.conn.SetReadDeadline(deadline)
+	}
+	if ctx.Err() != nil { // cancelled before the deadline was set: watch's hook may have run
+		return stoppedBy(ctx)
+	}
 	n, err := s.conn.Read(s.chunk)
-	stop()
+	if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil && time.Now().Before(deadline) && !s.rdl.Equal(deadline) {
+		s.rdl = deadline // an earlier call's deadline passed: wait until this call's
+		s.conn.SetReadDeadline(deadline)
+		n, err = s.conn.Read(s.chunk)
+	}
 	if n > 0 {
 		s.stream.Received(s.chunk[:n])
 		s.buf.Write(s.chunk[:n]) // overflow is checked by the callers, after matching
@@ -283,6 +321,31 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 }
 
 var errDeadline = errors.New("deadline")
+
+// deadlineSlack is how far a deadline set by an earlier call may be from
+// the one a call wants before it is set again. Setting a deadline moves a
+// runtime timer and may wake the network poller; a loop of short commands
+// would otherwise do it twice per command.
+func deadlineSlack(d time.Duration) time.Duration { return min(50*time.Millisecond, d/64) }
+
+// watch makes a cancellation of ctx unblock the session's reads and
+// writes, with one registration per context rather than one per call.
+// Callers check ctx.Err() after setting their deadline: a hook that ran
+// before would have been overwritten.
+func (s *Session) watch(ctx context.Context) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if ctx == s.watched || s.closed {
+		return
+	}
+	if s.unwatch != nil {
+		s.unwatch()
+	}
+	raw := s.raw
+	s.watched = ctx
+	s.unwatch = context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	s.rdl, s.wdl = time.Time{}, time.Time{} // the last context's hook may have moved them
+}
 
 // waitError turns a fill error into the call's error.
 func (s *Session) waitError(err error, d time.Duration, what string, awaited []string) error {
@@ -446,6 +509,7 @@ func (s *Session) handshake(ctx context.Context, o *TLSOptions) error {
 	}
 	fillInfo(info, tc.ConnectionState())
 	s.conn, s.tls = tc, info
+	s.rdl, s.wdl = time.Time{}, time.Time{} // set anew on the TLS connection's first use
 	s.stream.SetTLS(true)
 	s.stream.Note("%s", info.summary())
 	return nil
