@@ -17,13 +17,13 @@ type Message struct {
 }
 
 // NewMessage returns a deterministic message of exactly size raw bytes
-// (size >= 64). It has headers, lines of varying length, lines starting
+// (size >= 128). It has headers, lines of varying length, lines starting
 // with "." and "..", lone "." lines, and lines that look like POP3 and
 // SMTP replies ("+OK", "-ERR", "250 OK"), so a client that does not unstuff
 // or frames the body wrongly produces different bytes.
 func NewMessage(size int) *Message {
-	if size < 64 {
-		size = 64
+	if size < 128 {
+		size = 128
 	}
 	raw := make([]byte, 0, size)
 	raw = append(raw, "From: bench@example.com\r\nTo: user@example.com\r\nSubject: load\r\n\r\n"...)

@@ -193,7 +193,7 @@ func (r *Report) Markdown() string {
 	for _, w := range r.workloads() {
 		cells := groups[w]
 		fmt.Fprintf(&b, "## %s: %s\n\n", w, r.title(w, cells[0].Group))
-		b.WriteString("| client | wall | ×Go | CPU | ×Go | peak RSS | runs |\n|---|---:|---:|---:|---:|---:|---|\n")
+		b.WriteString("| client | wall | ×Go | wall min–max | CPU | ×Go | peak RSS | runs |\n|---|---:|---:|---:|---:|---:|---:|---|\n")
 		goc := find(cells, "go")
 		var gw, gc time.Duration
 		if goc != nil && goc.OK() {
@@ -205,11 +205,11 @@ func (r *Report) Markdown() string {
 				name = "**" + name + "**"
 			}
 			if c.Skip != "" {
-				fmt.Fprintf(&b, "| %s | | | | | | %s |\n", name, c.Skip)
+				fmt.Fprintf(&b, "| %s | | | | | | | %s |\n", name, c.Skip)
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", name, fmtDur(c.Wall()), ratio(c.Wall(), gw),
-				fmtDur(c.CPU()), ratio(c.CPU(), gc), fmtRSS(c.RSS()), c.status())
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, fmtDur(c.Wall()), ratio(c.Wall(), gw),
+				c.spread(), fmtDur(c.CPU()), ratio(c.CPU(), gc), fmtRSS(c.RSS()), c.status())
 		}
 		b.WriteString("\n")
 	}
@@ -242,6 +242,20 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&b, "\n%s\n", n)
 	}
 	return b.String()
+}
+
+// spread is the fastest and slowest wall time of the measured runs: on a
+// shared machine, latency-bound workloads vary from run to run.
+func (c *Cell) spread() string {
+	rs := c.measured()
+	if len(rs) < 2 {
+		return "-"
+	}
+	lo, hi := rs[0].Wall, rs[0].Wall
+	for _, r := range rs[1:] {
+		lo, hi = min(lo, r.Wall), max(hi, r.Wall)
+	}
+	return fmtDur(lo) + "–" + fmtDur(hi)
 }
 
 // status is "5/5 ok" or the first failure.
