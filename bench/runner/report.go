@@ -189,6 +189,8 @@ func (r *Report) Markdown() string {
 		b.WriteString("\n")
 	}
 
+	b.WriteString(r.Summary())
+
 	groups := r.byWorkload()
 	for _, w := range r.workloads() {
 		cells := groups[w]
@@ -256,6 +258,64 @@ func (c *Cell) spread() string {
 		lo, hi = min(lo, r.Wall), max(hi, r.Wall)
 	}
 	return fmtDur(lo) + "–" + fmtDur(hi)
+}
+
+// Summary is one table of every cell: the median wall time and its ratio
+// to the Go client's, per workload (columns) and client (rows).
+func (r *Report) Summary() string {
+	ws := r.workloads()
+	if len(ws) == 0 {
+		return ""
+	}
+	groups := r.byWorkload()
+	var clients []string
+	seen := map[string]bool{}
+	for _, c := range r.Cells {
+		if !seen[c.Client] {
+			seen[c.Client] = true
+			clients = append(clients, c.Client)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("## Summary: median wall time (×Go)\n\n| client |")
+	for _, w := range ws {
+		fmt.Fprintf(&b, " %s |", w)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(ws)) + "\n")
+	for _, cl := range clients {
+		name := cl
+		if mx(cl) {
+			name = "**" + cl + "**"
+		}
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, w := range ws {
+			c, goc := find(groups[w], cl), find(groups[w], "go")
+			switch {
+			case c == nil || c.Skip != "":
+				b.WriteString(" |")
+			case len(c.finished()) == 0 && len(c.Runs) > 0 && c.Runs[0].TimedOut:
+				fmt.Fprintf(&b, " >%s |", fmtDur(r.Cap))
+			case len(c.finished()) == 0:
+				b.WriteString(" failed |")
+			default:
+				q := ""
+				if goc != nil && goc.OK() {
+					q = " (" + ratio(c.Wall(), goc.Wall()) + ")"
+				}
+				mark := ""
+				if !c.OK() {
+					mark = " ✗"
+					if c.Lossy != "" {
+						mark = " ✗ data lost"
+					}
+				}
+				fmt.Fprintf(&b, " %s%s%s |", fmtDur(c.Wall()), q, mark)
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // status is "5/5 ok" or the first failure.
