@@ -5,7 +5,7 @@
 //
 //	goclient -w W1 -addr 127.0.0.1:P -out FILE     RETR 1 of user big, unstuffed to FILE
 //	goclient -w W2 -addr 127.0.0.1:P -n 20000      NOOP n times, one at a time
-//	goclient -w W3 -addr 127.0.0.1:P -n 500        box0..box{n-1}: USER/PASS, STAT, UIDL, DELE all, QUIT
+//	goclient -w W3 -addr 127.0.0.1:P -n 500 [-jobs J]  box0..box{n-1}: USER/PASS, STAT, UIDL, DELE all, QUIT
 //	goclient -w W4 -addr 127.0.0.1:P -n 2000 -msg FILE   one SMTP session, n x MAIL/RCPT/DATA
 //	goclient -w W5 -addr 127.0.0.1:P -size BYTES   GEN, then wait for "250 END" (a regexp per line)
 //
@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 func main() {
@@ -34,6 +35,7 @@ func main() {
 	n := flag.Int("n", 0, "W2: NOOPs, W3: mailboxes, W4: messages")
 	msg := flag.String("msg", "", "W4: message file (CRLF lines)")
 	size := flag.Int("size", 0, "W5: bytes of lines")
+	jobs := flag.Int("jobs", 1, "W3: mailboxes worked on at a time")
 	flag.Parse()
 	var err error
 	switch *w {
@@ -42,7 +44,7 @@ func main() {
 	case "W2":
 		err = w2(*addr, *n)
 	case "W3":
-		err = w3(*addr, *n)
+		err = w3(*addr, *n, *jobs)
 	case "W4":
 		err = w4(*addr, *n, *msg)
 	case "W5":
@@ -179,47 +181,76 @@ func w2(addr string, n int) error {
 	return p.quit()
 }
 
-// W3: for each mailbox: log in, STAT, UIDL, DELE every message, QUIT.
-func w3(addr string, boxes int) error {
-	deleted := 0
-	for b := 0; b < boxes; b++ {
-		p, err := dialPOP3(addr)
-		if err != nil {
-			return err
-		}
-		if err := p.login("box" + strconv.Itoa(b)); err != nil {
-			return err
-		}
-		st, err := p.cmd("STAT")
-		if err != nil {
-			return err
-		}
-		count, err := strconv.Atoi(strings.Fields(st)[0])
-		if err != nil {
-			return err
-		}
-		if _, err := p.cmd("UIDL"); err != nil {
-			return err
-		}
-		uids, err := p.ReadDotLines()
-		if err != nil {
-			return err
-		}
-		if len(uids) != count {
-			return fmt.Errorf("box%d: STAT says %d, UIDL lists %d", b, count, len(uids))
-		}
-		for i := 1; i <= count; i++ {
-			if _, err := p.cmd("DELE %d", i); err != nil {
-				return err
+// W3: for each mailbox: log in, STAT, UIDL, DELE every message, QUIT;
+// jobs mailboxes at a time.
+func w3(addr string, boxes, jobs int) error {
+	var (
+		mu      sync.Mutex
+		deleted int
+		first   error
+		wg      sync.WaitGroup
+	)
+	next := make(chan int)
+	for j := 0; j < max(jobs, 1); j++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				n, err := w3box(addr, b)
+				mu.Lock()
+				deleted += n
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
 			}
-			deleted++
-		}
-		if err := p.quit(); err != nil {
-			return err
-		}
+		}()
+	}
+	for b := 0; b < boxes; b++ {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
 	}
 	fmt.Printf("deleted=%d\n", deleted)
 	return nil
+}
+
+func w3box(addr string, b int) (deleted int, err error) {
+	p, err := dialPOP3(addr)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.login("box" + strconv.Itoa(b)); err != nil {
+		return 0, err
+	}
+	st, err := p.cmd("STAT")
+	if err != nil {
+		return 0, err
+	}
+	count, err := strconv.Atoi(strings.Fields(st)[0])
+	if err != nil {
+		return 0, err
+	}
+	if _, err := p.cmd("UIDL"); err != nil {
+		return 0, err
+	}
+	uids, err := p.ReadDotLines()
+	if err != nil {
+		return 0, err
+	}
+	if len(uids) != count {
+		return 0, fmt.Errorf("box%d: STAT says %d, UIDL lists %d", b, count, len(uids))
+	}
+	for i := 1; i <= count; i++ {
+		if _, err := p.cmd("DELE %d", i); err != nil {
+			return deleted, err
+		}
+		deleted++
+	}
+	return deleted, p.quit()
 }
 
 // W4: one SMTP session: EHLO, n x (MAIL, RCPT, DATA + body), QUIT.

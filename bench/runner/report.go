@@ -143,7 +143,11 @@ func (r *Report) title(w, group string) string {
 	case "W2":
 		return fmt.Sprintf(workloadTitles[group], fmt.Sprint(p.Noops))
 	case "W3":
-		return fmt.Sprintf(workloadTitles[group], fmt.Sprintf("%d mailboxes x %d messages", p.Boxes, p.PerBox))
+		t := fmt.Sprintf(workloadTitles[group], fmt.Sprintf("%d mailboxes x %d messages", p.Boxes, p.PerBox))
+		if strings.HasPrefix(w, "W3-jobs") {
+			t = strings.Replace(t, "one mailbox after the other", strings.TrimPrefix(w, "W3-jobs")+" mailboxes at a time", 1)
+		}
+		return t
 	case "W4":
 		return fmt.Sprintf(workloadTitles[group], fmt.Sprintf("%d x MAIL/RCPT/DATA of %s", p.Messages, size(p.MsgSize)))
 	case "W5":

@@ -23,18 +23,19 @@ type Params struct {
 	MsgSize   int   // ... of this size
 	LineSizes []int // W5: bytes of lines before the match
 	EachJobs  int   // W3 with --each: --jobs
+	Jobs      int   // W3-jobsN: mailboxes at a time (Go goroutines, --each --jobs)
 }
 
 // FullParams are the sizes of issue 10.
 func FullParams() Params {
 	return Params{BigSize: 64 << 20, Noops: 20000, Boxes: 500, PerBox: 10, Messages: 2000, MsgSize: 1024,
-		LineSizes: []int{1 << 20, 16 << 20, 64 << 20}, EachJobs: 1}
+		LineSizes: []int{1 << 20, 16 << 20, 64 << 20}, EachJobs: 1, Jobs: 4}
 }
 
 // QuickParams are tiny sizes: the correctness mode CI runs.
 func QuickParams() Params {
 	return Params{BigSize: 256 << 10, Noops: 200, Boxes: 5, PerBox: 10, Messages: 20, MsgSize: 1024,
-		LineSizes: []int{64 << 10, 256 << 10}, EachJobs: 1}
+		LineSizes: []int{64 << 10, 256 << 10}, EachJobs: 1, Jobs: 4}
 }
 
 // A workload's description, for the table.
@@ -52,7 +53,7 @@ var clientInfo = map[string]string{
 	"mx-raw":         "mailexpect, raw primitives (connect/sendline/expect; W1: s:read_dot{file=})",
 	"mx-mod":         "mailexpect, protocol modules (pop3/smtp); W1: p:retr(1) in memory",
 	"mx-modfile":     "mailexpect, pop3 module, p:retr(1, {file=}) streams to a file",
-	"mx-each":        "mailexpect --each rows.csv --jobs J, pop3 module, one Lua state per mailbox",
+	"mx-each":        "mailexpect --each rows.csv --jobs J, pop3 module, one Lua state per mailbox (W3: --jobs 1; W3-jobsN: --jobs N, and the Go client with N goroutines)",
 	"python":         "Python stdlib poplib / smtplib",
 	"pexpect":        "pexpect fdspawn on a socket, default settings (maxread 2000, delayafterread 100 us); W1: expect_exact",
 	"pexpect-re":     "pexpect fdspawn, c.expect (regex), buffer unbounded",
@@ -155,16 +156,20 @@ func specs(p Params) []spec {
 	w3("go", "goclient", func(e *env, _ string) ([]string, error) {
 		return []string{e.bin["goclient"], "-w", "W3", "-addr", e.srv.POP3, "-n", b}, nil
 	})
-	w3("mx-raw", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w3_raw.lua", e.srv.POP3, b)(e, o) })
-	w3("mx-mod", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w3_mod.lua", e.srv.POP3, b)(e, o) })
-	w3("mx-each", "each", func(e *env, _ string) ([]string, error) {
+	rowsFile := func(e *env) (string, error) {
 		rows := filepath.Join(e.tmp, "w3-rows.csv")
 		var sb strings.Builder
 		sb.WriteString("user\n")
 		for i := 0; i < p.Boxes; i++ {
 			fmt.Fprintf(&sb, "box%d\n", i)
 		}
-		if err := os.WriteFile(rows, []byte(sb.String()), 0o644); err != nil {
+		return rows, os.WriteFile(rows, []byte(sb.String()), 0o644)
+	}
+	w3("mx-raw", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w3_raw.lua", e.srv.POP3, b)(e, o) })
+	w3("mx-mod", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w3_mod.lua", e.srv.POP3, b)(e, o) })
+	w3("mx-each", "each", func(e *env, _ string) ([]string, error) {
+		rows, err := rowsFile(e)
+		if err != nil {
 			return nil, err
 		}
 		return []string{e.bin["mailexpect"], "--timeout", "600", "-q", "--each", rows, "--jobs", itoa(p.EachJobs),
@@ -180,6 +185,24 @@ func specs(p Params) []spec {
 		return []string{e.bin["expect"], e.client("w3.exp"), e.srv.POP3, b}, nil
 	})
 	w3("curl", "curl", curlArgv("W3", func(e *env, _ string) []string { return []string{e.srv.POP3, b, itoa(p.PerBox)} }))
+
+	// W3-jobsN: the same, N mailboxes at a time
+	if p.Jobs > 1 {
+		id, j := "W3-jobs"+itoa(p.Jobs), itoa(p.Jobs)
+		add(spec{w: id, group: "W3", client: "go", tool: "goclient", check: checkW3,
+			argv: func(e *env, _ string) ([]string, error) {
+				return []string{e.bin["goclient"], "-w", "W3", "-addr", e.srv.POP3, "-n", b, "-jobs", j}, nil
+			}})
+		add(spec{w: id, group: "W3", client: "mx-each", tool: "each", check: checkW3,
+			argv: func(e *env, _ string) ([]string, error) {
+				rows, err := rowsFile(e)
+				if err != nil {
+					return nil, err
+				}
+				return []string{e.bin["mailexpect"], "--timeout", "600", "-q", "--each", rows, "--jobs", j,
+					e.client("w3_each.lua"), e.srv.POP3}, nil
+			}})
+	}
 
 	// W4
 	m := itoa(p.Messages)
