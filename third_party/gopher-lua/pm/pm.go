@@ -50,7 +50,7 @@ type MatchData struct {
 	captures []uint32
 }
 
-func newMatchState() *MatchData { return &MatchData{[]uint32{}} }
+func newMatchState() *MatchData { return &MatchData{make([]uint32, 0, 8)} } // mailexpect patch: room for 3 captures
 
 func (st *MatchData) addPosCapture(s, pos int) {
 	for s+1 >= len(st.captures) {
@@ -529,16 +529,16 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 
 // Simple recursive virtual machine based on the
 // "Regular Expression Matching: the Virtual Machine Approach" (https://swtch.com/~rsc/regexp/regexp2.html)
-func recursiveVM(src []byte, insts []inst, pc, sp, recLevel int, ms ...*MatchData) (bool, int, *MatchData) {
+// mailexpect patch: m is a plain parameter (nil: a new match) instead of
+// a variadic one, whose slice was allocated on every recursion, that is
+// for every character a repetition consumed (see PATCHES.md).
+func recursiveVM(src []byte, insts []inst, pc, sp, recLevel int, m *MatchData) (bool, int, *MatchData) {
 	recLevel++
 	if recLevel > maxRecursionLevel {
 		panic(newError(_UNKNOWN, "pattern/input too complex"))
 	}
-	var m *MatchData
-	if len(ms) == 0 {
+	if m == nil {
 		m = newMatchState()
-	} else {
-		m = ms[0]
 	}
 redo:
 	inst := insts[pc]
@@ -663,14 +663,21 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 	c := compiled(p)
 	pat, insts := c.pat, c.insts
 	matches = []*MatchData{}
+	var m *MatchData // mailexpect patch: reused across start positions that fail
 	for sp := offset; sp <= len(src); {
-		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0)
+		if m == nil {
+			m = newMatchState()
+		} else {
+			m.captures = m.captures[:0]
+		}
+		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0, m)
 		sp++
 		if ok {
 			if sp < nsp {
 				sp = nsp
 			}
 			matches = append(matches, ms)
+			m = nil
 		}
 		if len(matches) == limit || pat.MustHead {
 			break
