@@ -42,6 +42,10 @@ func newLTable(acap int, hcap int) *LTable {
 	}
 	if hcap != 0 {
 		tb.strdict = make(map[string]LValue, hcap)
+		// mailexpect patch: the key order for next() sized up front
+		// too, instead of growing from empty key by key (PATCHES.md).
+		tb.keys = make([]LValue, 0, hcap)
+		tb.k2i = make(map[LValue]int, hcap)
 	}
 	return tb
 }
