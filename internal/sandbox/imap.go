@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -395,5 +396,21 @@ func (s *imapSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) err
 		<-stop
 		return nil
 	}
-	return s.selected.tracker.Idle(w, stop)
+	// Not tracker.Idle: it waits for the next notification and never
+	// reports an update queued before IDLE began (a delivery between
+	// SELECT and IDLE stayed unseen until the one after it). Polling the
+	// queue every idlePoll loses nothing and costs a sandbox little.
+	for {
+		if err := s.selected.tracker.Poll(w, true); err != nil {
+			return err
+		}
+		select {
+		case <-stop:
+			return nil
+		case <-time.After(idlePoll):
+		}
+	}
 }
+
+// idlePoll is how often an idling IMAP session looks for new updates.
+const idlePoll = 50 * time.Millisecond

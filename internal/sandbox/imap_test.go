@@ -323,7 +323,7 @@ func TestIMAPIdleSeesSMTPDelivery(t *testing.T) {
 		if n != 1 {
 			t.Errorf("IDLE reported %d EXISTS, want 1", n)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(5 * time.Second):
 		t.Fatal("IDLE did not report the delivery")
 	}
 	if err := idle.Close(); err != nil {
