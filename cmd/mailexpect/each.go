@@ -153,30 +153,13 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 	// Everything but the progress bar writes stderr through one lock:
 	// rows print their log lines in parallel.
 	errw := &lockedWriter{w: stderr}
-	cfg := luabind.Config{
-		Stderr:     errw,
-		Timeout:    o.timeout,
-		DryRun:     o.dryRun,
-		Restricted: o.restricted,
-		LuaPath:    o.luaPath,
-		Quiet:      o.quiet,
-		ScriptName: name,
-		Args:       o.args,
+	cfg := baseConfig(o, name)
+	cfg.Stderr = errw
+	cleanup, code, ok := prepareRun(&cfg, o, errw, stderr)
+	if !ok {
+		return code
 	}
-	closeLog, err := setupTranscript(&cfg, o, errw)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	defer closeLog()
-	if o.sandbox {
-		stopSandbox, err := startSandbox(&cfg, &o.sbx)
-		if err != nil {
-			printError(stderr, err)
-			return luabind.ExitFailure
-		}
-		defer stopSandbox()
-	}
+	defer cleanup()
 
 	// The run's own context: the signal's cause renamed for the summary,
 	// and --max-time as the deadline of the whole run.
@@ -232,7 +215,7 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		return luabind.ExitUsage
 	}
 	sum.Write(errw)
-	code := sum.ExitCode()
+	code = sum.ExitCode()
 	if code == bulk.ExitInterrupted && errors.Is(sum.Cause, errSIGTERM) {
 		code = luabind.ExitTerminated
 	}

@@ -216,6 +216,42 @@ func cancelOnSignal(cancel context.CancelCauseFunc) (stop func()) {
 	}
 }
 
+// baseConfig is the part of a run's Lua configuration that single and
+// bulk runs share.
+func baseConfig(o *options, name string) luabind.Config {
+	return luabind.Config{
+		Timeout:    o.timeout,
+		DryRun:     o.dryRun,
+		Restricted: o.restricted,
+		LuaPath:    o.luaPath,
+		Quiet:      o.quiet,
+		ScriptName: name,
+		Args:       o.args,
+	}
+}
+
+// prepareRun sets up what every run needs around cfg: the transcript (-v,
+// --log, written to logw) and, under --sandbox, the sandbox. It returns
+// the cleanup to defer, or ok = false and the exit code to return (the
+// error is already printed on stderr).
+func prepareRun(cfg *luabind.Config, o *options, logw, stderr io.Writer) (cleanup func(), code int, ok bool) {
+	closeLog, err := setupTranscript(cfg, o, logw)
+	if err != nil {
+		printError(stderr, err)
+		return nil, luabind.ExitUsage, false
+	}
+	if !o.sandbox {
+		return closeLog, 0, true
+	}
+	stopSandbox, err := startSandbox(cfg, &o.sbx)
+	if err != nil {
+		closeLog()
+		printError(stderr, err)
+		return nil, luabind.ExitFailure, false
+	}
+	return func() { stopSandbox(); closeLog() }, 0, true
+}
+
 // execute runs the script of o under ctx and returns the exit code.
 func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 	name, src, err := loadScript(o, stdin)
@@ -233,35 +269,17 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		return code
 	}
 
-	cfg := luabind.Config{
-		Stdout:     stdout,
-		Stderr:     stderr,
-		Timeout:    o.timeout,
-		MaxTime:    o.maxTime,
-		DryRun:     o.dryRun,
-		Restricted: o.restricted,
-		Plugin:     o.plugin,
-		LuaPath:    o.luaPath,
-		Quiet:      o.quiet,
-		ScriptName: name,
-		Args:       o.args,
+	cfg := baseConfig(o, name)
+	cfg.Stdout, cfg.Stderr = stdout, stderr
+	cfg.MaxTime = o.maxTime
+	cfg.Plugin = o.plugin
+	cleanup, code, ok := prepareRun(&cfg, o, stderr, stderr)
+	if !ok {
+		return code
 	}
-	closeLog, err := setupTranscript(&cfg, o, stderr)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	defer closeLog()
-	if o.sandbox {
-		stop, err := startSandbox(&cfg, &o.sbx)
-		if err != nil {
-			printError(stderr, err)
-			return luabind.ExitFailure
-		}
-		defer stop()
-	}
+	defer cleanup()
 
-	code, err := luabind.NewRunner(cfg).Run(ctx, proto)
+	code, err = luabind.NewRunner(cfg).Run(ctx, proto)
 	var re *luabind.RunError
 	if err != nil && !(errors.As(err, &re) && re.Reported) {
 		// A check script (require "check") has shown the error in its
