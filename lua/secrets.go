@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
 // openSecrets installs secret, secret_env, secret_file and netrc. Every
@@ -74,9 +76,11 @@ func (r *run) warnPermissions(path, what string) {
 
 // luaNetrc: netrc(host [, login]) returns login, password from $NETRC or
 // ~/.netrc (the "machine" entry for host, else "default"), or nil when
-// there is none. The password is registered as a secret.
+// there is none. The password is registered as a secret. host may also be
+// an address as connect takes it ("host:port", "[v6]:port", a URL), so a
+// script passes on what it was given instead of parsing it.
 func (r *run) luaNetrc(L *lua.LState) int {
-	host := r.checkString(L, 1, "netrc")
+	host := netrcHost(r.checkString(L, 1, "netrc"))
 	login := ""
 	if L.Get(2) != lua.LNil {
 		login = r.checkString(L, 2, "netrc")
@@ -184,4 +188,13 @@ func lookupNetrc(entries []netrcEntry, host, login string) (netrcEntry, bool) {
 		}
 	}
 	return netrcEntry{}, false
+}
+
+// netrcHost returns the host of an address ("host:port", "[v6]:port" or a
+// URL), or s itself when it is a bare host name.
+func netrcHost(s string) string {
+	if a, err := session.ParseAddress(s); err == nil {
+		return a.Host
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 }

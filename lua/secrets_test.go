@@ -40,11 +40,15 @@ default login anon password anon-pw
 		print(netrc("other.example.com"))
 		print(netrc("evil.example.com", "x"))
 		local _, pw = netrc("mail.example.com")
-		print("pw " .. pw)`)
+		print("pw " .. pw)
+		-- an address as connect takes it: the host is looked up
+		print(netrc("mail.example.com:587", "bob"))
+		print(netrc("pop3s://mail.example.com"))
+		print(netrc("[::1]:110"))`)
 	if code != 0 || err != nil {
 		t.Fatalf("exit %d: %v %s", code, err, stderr)
 	}
-	want := "alice\t***\nbob\t***\nanon\t***\nnil\npw ***\n"
+	want := "alice\t***\nbob\t***\nanon\t***\nnil\npw ***\nbob\t***\nalice\t***\nanon\t***\n"
 	if out != want {
 		t.Errorf("stdout:\n got %q\nwant %q", out, want)
 	}

@@ -97,12 +97,6 @@ local function url(addr, scheme)
   return scheme .. "://" .. addr
 end
 
--- host returns the host part of "host:port", "[v6]:port" or a URL.
-local function host(addr)
-  local a = addr:gsub("^%a[%w+.-]*://", ""):gsub("/.*$", "")
-  return a:match("^%[(.-)%]") or a:match("^([^:]+):%d+$") or a
-end
-
 local smtp_addr = nonempty(opt.smtp) or nonempty(env("MAILEXPECT_SMTP"))
 local pop3_addr = nonempty(opt.pop3) or (not nonempty(opt.imap) and nonempty(env("MAILEXPECT_POP3")))
 local imap_addr = not pop3_addr and (nonempty(opt.imap) or nonempty(env("MAILEXPECT_IMAP"))) or nil
@@ -134,7 +128,7 @@ else
   pass = nonempty(secret_env("MAILEXPECT_PASS", nil))
 end
 if not pass then
-  local login, p = netrc(host(mailbox_addr), user)
+  local login, p = netrc(mailbox_addr, user)
   if p then user, pass = user or login, p end
 end
 if not user or not pass then

@@ -63,11 +63,6 @@ if not addr then usage_error("no server: give an ADDRESS or set MAILEXPECT_POP3"
 if #rest > 1 then usage_error("one ADDRESS at a time") end
 if opt.max < 0 or (opt.top and opt.top < 0) then usage_error("--max and --top must be >= 0") end
 
-local function hostof(a)
-  a = a:gsub("^%a[%w+.-]*://", ""):gsub("/.*$", "")
-  return a:match("^%[(.-)%]") or a:match("^([^:]+):%d+$") or a
-end
-
 local user = nonempty(opt.user) or nonempty(env("MAILEXPECT_USER"))
 local pass
 if opt["secret-file"] then
@@ -76,7 +71,7 @@ else
   pass = nonempty(secret_env("MAILEXPECT_PASS", nil))
 end
 if not pass then
-  local login, p = netrc(hostof(addr), user)
+  local login, p = netrc(addr, user)
   if p then user, pass = user or login, p end
 end
 if not user or not pass then

@@ -70,12 +70,6 @@ local addr = rest[1] or nonempty(env("MAILEXPECT_SMTP"))
 if not addr then usage_error("no server: give an ADDRESS or set MAILEXPECT_SMTP") end
 if #rest > 1 then usage_error("one ADDRESS at a time") end
 local url = addr:find("://", 1, true) and addr or ("smtp://" .. addr)
--- The host, for ~/.netrc: "[v6]:port", "host:port" or a URL.
-local function hostof(a)
-  a = a:gsub("^%a[%w+.-]*://", ""):gsub("/.*$", "")
-  return a:match("^%[(.-)%]") or a:match("^([^:]+):%d+$") or a
-end
-local host = hostof(addr)
 
 -- Credentials, only for --auth.
 local user, pass
@@ -87,7 +81,7 @@ if opt.auth then
     pass = nonempty(secret_env("MAILEXPECT_PASS", nil))
   end
   if not pass then
-    local login, p = netrc(host, user)
+    local login, p = netrc(addr, user)  -- netrc takes the address as given
     if p then user, pass = user or login, p end
   end
   if not user or not pass then
