@@ -104,5 +104,3 @@ func (s *Session) ReadDot(ctx context.Context, w io.Writer, timeout time.Duratio
 		}
 	}
 }
-
-func newDotWriter(b *strings.Builder) *frame.DotWriter { return frame.NewDotWriter(b) }

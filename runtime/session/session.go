@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/frame"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
@@ -210,12 +212,14 @@ func (s *Session) SendLine(ctx context.Context, line string, secret bool) error 
 // SendDot sends a body terminated by CRLF.CRLF: line ends normalised to
 // CRLF, leading dots doubled (frame.DotWriter).
 func (s *Session) SendDot(ctx context.Context, data []byte) error {
-	var b strings.Builder
+	// A bytes.Buffer, not a strings.Builder: its bytes go to Send without
+	// another copy of the whole message.
+	var b bytes.Buffer
 	b.Grow(len(data) + len(data)/64 + 8)
-	w := newDotWriter(&b)
+	w := frame.NewDotWriter(&b)
 	w.Write(data)
 	w.Close()
-	return s.Send(ctx, []byte(b.String()), false)
+	return s.Send(ctx, b.Bytes(), false)
 }
 
 func (s *Session) warnUnread() {
