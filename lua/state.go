@@ -20,6 +20,13 @@ func (r *run) newState() (*lua.LState, error) {
 		SkipOpenLibs:        true,
 		CallStackSize:       200,
 		MinimizeStackMemory: true,
+		// The value stack starts small and grows on demand: gopher-lua's
+		// default is a fixed 5120 slots (80 KiB zeroed for every state, and
+		// a bulk run makes one per row) that a deep recursion or a big
+		// table.unpack overflows.
+		RegistrySize:     256,
+		RegistryGrowStep: 1024,
+		RegistryMaxSize:  1 << 20,
 	})
 	libs := []struct {
 		name string

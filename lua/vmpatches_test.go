@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// The two fixes of the patched gopher-lua in third_party/: upvalues after
-// a caught error behave as in Lua 5.1 (yuin/gopher-lua#448), and a call
-// nested in a generic-for explist keeps its register.
+// The fixes of the patched gopher-lua in third_party/: upvalues after a
+// caught error behave as in Lua 5.1 (yuin/gopher-lua#448), a call nested
+// in a generic-for explist keeps its register; and what the speed-ups
+// must keep: next()'s key order built lazily, a value stack that grows.
 func TestVMPatches(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"enclosing local written after pcall",
@@ -30,6 +31,33 @@ func TestVMPatches(t *testing.T) {
 			 for k, v in next, {(type(x) .. "!"):upper()} do out[#out + 1] = k .. v end
 			 for k, v in next, {"a"} do out[#out + 1] = k .. v end
 			 print(table.concat(out))`, "5b1NUMBER!1a\n"},
+		{"pairs lists keys in insertion order",
+			`local t = {}
+			 t.c = 1; t.a = 2; t[true] = 3; t.b = 4; t[2.5] = 5
+			 local ks = {}
+			 for k in pairs(t) do ks[#ks + 1] = tostring(k) end
+			 print(table.concat(ks, " "))`, "c a true b 2.5\n"},
+		{"a key deleted and set again is listed once",
+			`local t = {x = 1, y = 2, z = 3}
+			 t.y = nil; t.y = 5; t.w = nil; t.w = 6
+			 local ks = {}
+			 for k, v in pairs(t) do ks[#ks + 1] = k .. v end
+			 table.sort(ks)
+			 print(table.concat(ks, " "))`, "w6 x1 y5 z3\n"},
+		{"keys cleared during a traversal",
+			`local t = {}
+			 for i = 1, 100 do t["k" .. i] = i end
+			 local n = 0
+			 for k in pairs(t) do t[k] = nil; n = n + 1 end
+			 print(n, next(t))`, "100\tnil\n"},
+		{"next from a key before any traversal",
+			`local t = {a = 1}; t.b = 2; t.c = 3
+			 print((next(t, "a")), next(t, "c"))`, "b\tnil\n"},
+		{"deep stack beyond the initial registry",
+			`local function count(...) return select("#", ...) end
+			 local big = {}
+			 for i = 1, 50000 do big[i] = i end
+			 print(count(unpack(big)))`, "50000\n"},
 		{"xpcall handler sees live upvalues",
 			`local seen
 			 local v = "before"

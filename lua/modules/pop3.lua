@@ -7,6 +7,10 @@ local rt = require "mailexpect.internal"
 -- The globals this module uses, captured once (see smtp.lua).
 local connect, now, base64, md5, hmac_md5, secret = connect, now, base64, md5, hmac_md5, secret
 local os_remove = os and os.remove
+local byte, find, sub, lower = string.byte, string.find, string.sub, string.lower
+
+-- --dry-run is fixed for the whole run.
+local DRY_RUN = rt.dry_run()
 
 local M = {}
 local Client = {}
@@ -50,16 +54,25 @@ end}
 -- indicators in upper case, but servers vary, so they are matched
 -- case-insensitively; the text is optional. A response code in brackets
 -- (RFC 2449 8: [IN-USE], [LOGIN-DELAY], [SYS/TEMP], [AUTH]) is r.code.
+-- The common "+OK" in upper case is recognised without a pattern: this
+-- runs once per command.
+local function response(ok, ind, text, line)
+  local code = byte(text, 1) == 91 and text:match("^%[([%w/%-]+)%]") or nil -- 91 = "["
+  return setmetatable({ok = ok, status = ind, text = text, line = line, code = code}, lazy_lines)
+end
+
 local function status(c, line)
   if line == nil then rt.raise("eof", c.label .. ": connection closed while waiting for a status line") end
+  if find(line, "+OK", 1, true) == 1 then
+    local sep = byte(line, 4)
+    if sep == nil then return response(true, "+OK", "", line) end
+    if sep == 32 then return response(true, "+OK", sub(line, 5), line) end
+  end
   local ind, text = line:match("^([%+%-]%a+)(.*)$")
   if ind then
     ind = ind:upper()
-    if (ind == "+OK" or ind == "-ERR") and (text == "" or text:sub(1, 1) == " ") then
-      text = text:sub(2)
-      local r = {ok = ind == "+OK", status = ind, text = text, line = line,
-                 code = text:match("^%[([%w/%-]+)%]")}
-      return setmetatable(r, lazy_lines)
+    if (ind == "+OK" or ind == "-ERR") and (text == "" or byte(text, 1) == 32) then
+      return response(ind == "+OK", ind, sub(text, 2), line)
     end
   end
   rt.raise("protocol", c.label .. ": expected +OK or -ERR, got " .. string.format("%q", line:sub(1, 200)))
@@ -131,6 +144,42 @@ local function read_to_file(c, path, timeout)
   return n
 end
 
+-- exec sends one command (verb upper-cased, arg the rest) and reads its
+-- response, and the body of a multi-line one. See Client:cmd.
+local SECRET = {secret = true}
+
+local function exec(c, verb, arg, line, o)
+  if DRY_RUN and (verb == "DELE" or verb == "QUIT") then
+    rt.raise("usage", string.format("%s: %s refused under --dry-run (p:dele() only reports; p:quit() ends with RSET and a close)", c.label, verb))
+  end
+  -- A raw QUIT is the same commit point as p:quit(): route it there, so a
+  -- bulk run can still refuse it and the journal gets its outcome.
+  if verb == "QUIT" and not o.commit then return c:quit() end
+  local multiline = o.multiline
+  if multiline == nil then
+    multiline = MULTILINE[verb] or (MULTILINE_NOARG[verb] and arg == "") or false
+  end
+  local secret = o.secret or (SECRET_VERBS[verb] and arg ~= "")
+  c.session:sendline(line, secret and SECRET or nil)
+  local r = status(c, c.session:readline(o.timeout or c.timeouts.command))
+  -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
+  if verb == "DELE" and r.ok then c.deleted[#c.deleted + 1] = tonumber(arg) or arg end
+  if verb == "RSET" and r.ok then c.deleted = {} end
+  if r.ok and multiline then
+    if o.file then
+      r.octets = read_to_file(c, o.file, o.timeout)
+    else
+      -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
+      -- once instead of growing (and copying) it.
+      local size = verb == "RETR" and tonumber(r.text:match("^(%d+)")) or nil
+      r.body = c.session:read_dot{timeout = o.timeout, size = size}
+    end
+  end
+  return r
+end
+
+local NO_OPTS = {}
+
 -- cmd sends a raw command and returns its response: {ok, status, text,
 -- code, line} plus, for a multi-line response, body (unstuffed, CRLF line
 -- ends) and lines (split on first use), or octets with {file = path}. It
@@ -139,45 +188,20 @@ end
 -- forces it. Under --dry-run the destructive DELE, and QUIT (which would
 -- commit deletions), raise instead of being sent.
 function Client:cmd(line, o)
-  o = o or {}
   local verb, arg = line:match("^%s*(%S*)%s*(.-)%s*$")
-  verb = (verb or ""):upper()
-  if rt.dry_run() and (verb == "DELE" or verb == "QUIT") then
-    rt.raise("usage", string.format("%s: %s refused under --dry-run (p:dele() only reports; p:quit() ends with RSET and a close)", self.label, verb))
-  end
-  -- A raw QUIT is the same commit point as p:quit(): route it there, so a
-  -- bulk run can still refuse it and the journal gets its outcome.
-  if verb == "QUIT" and not o.commit then return self:quit() end
-  local multiline = o.multiline
-  if multiline == nil then
-    multiline = MULTILINE[verb] or (MULTILINE_NOARG[verb] and arg == "") or false
-  end
-  self.session:sendline(line, {secret = o.secret or (SECRET_VERBS[verb] and arg ~= "")})
-  local r = readstatus(self, o.timeout)
-  -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
-  if verb == "DELE" and r.ok then self.deleted[#self.deleted + 1] = tonumber(arg) or arg end
-  if verb == "RSET" and r.ok then self.deleted = {} end
-  if r.ok and multiline then
-    if o.file then
-      r.octets = read_to_file(self, o.file, o.timeout)
-    else
-      -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
-      -- once instead of growing (and copying) it.
-      local size = verb == "RETR" and tonumber(r.text:match("^(%d+)")) or nil
-      r.body = self.session:read_dot{timeout = o.timeout, size = size}
-    end
-  end
-  return r
+  return exec(self, (verb or ""):upper(), arg, line, o or NO_OPTS)
 end
 
--- must runs a command whose -ERR is a reply error, timed under the verb.
-local function must(c, line, o)
-  local verb = line:match("^%S+")
-  return timed(c, verb:lower(), function()
-    local r = c:cmd(line, o)
-    if not r.ok then fail(c, o and o.what or verb, r) end
-    return r
-  end)
+-- must runs the helpers' commands: verb (upper case) and an optional
+-- argument; a -ERR is a reply error. The time taken is added to
+-- c.timings under the verb in lower case.
+local function must(c, verb, arg, o)
+  local t0 = now()
+  local r = exec(c, verb, arg or "", arg and (verb .. " " .. arg) or verb, o or NO_OPTS)
+  if not r.ok then fail(c, o and o.what or verb, r) end
+  local key = lower(verb)
+  c.timings[key] = (c.timings[key] or 0) + (now() - t0)
+  return r
 end
 
 -- capa returns capability -> argument string or true (RFC 2449 5); a
@@ -255,7 +279,7 @@ local mechanisms = {}
 
 -- USER/PASS (RFC 1939 7).
 function mechanisms.user(c, user, pass)
-  must(c, "USER " .. user, {what = "USER"})
+  must(c, "USER", user, {what = "USER"})
   local r = c:cmd("PASS " .. pass, {secret = true})
   if not r.ok then fail(c, "AUTH", r, "PASS") end
   return r
@@ -377,7 +401,7 @@ end
 -- list: with n, the size of message n; without, {{n=, size=}, ...}.
 function Client:list(n)
   if n then
-    local r = must(self, "LIST " .. msgnum(n, "list"))
+    local r = must(self, "LIST", msgnum(n, "list"))
     local size = tonumber(r.text:match("^%d+%s+(%d+)"))
     if not size then rt.raise("protocol", self.label .. ": unparsable LIST reply: " .. r.text) end
     return size
@@ -394,7 +418,7 @@ end
 -- UIDs are the only ids stable across sessions (RFC 1939 7).
 function Client:uidl(n)
   if n then
-    local r = must(self, "UIDL " .. msgnum(n, "uidl"))
+    local r = must(self, "UIDL", msgnum(n, "uidl"))
     local uid = r.text:match("^%d+%s+(%S+)")
     if not uid then rt.raise("protocol", self.label .. ": unparsable UIDL reply: " .. r.text) end
     return uid
@@ -411,7 +435,7 @@ end
 -- streams the message to the file (0600) and returns its size in octets.
 function Client:retr(n, o)
   o = o or {}
-  local r = must(self, "RETR " .. msgnum(n, "retr"), {file = o.file, timeout = o.timeout})
+  local r = must(self, "RETR", msgnum(n, "retr"), {file = o.file, timeout = o.timeout})
   if o.file then return r.octets end
   return r.body
 end
@@ -423,7 +447,7 @@ function Client:top(n, lines)
   if not k or k < 0 or k ~= math.floor(k) then
     rt.raise("usage", "pop3: top: line count must be a whole number >= 0, got " .. tostring(lines))
   end
-  return must(self, string.format("TOP %s %d", msgnum(n, "top"), k)).body
+  return must(self, "TOP", string.format("%s %d", msgnum(n, "top"), k)).body
 end
 
 -- dele marks message n for deletion; it takes effect only at QUIT (RFC
@@ -434,7 +458,7 @@ end
 -- once DELE is accepted, before the commit point at QUIT.
 function Client:dele(n)
   local num = msgnum(n, "dele")
-  if rt.dry_run() then
+  if DRY_RUN then
     for _, d in ipairs(self.deleted) do
       if d == tonumber(num) then
         fail(self, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
@@ -443,7 +467,7 @@ function Client:dele(n)
   end
   local entry
   if rt.journal_enabled() then
-    local l = must(self, "LIST " .. num, {what = "DELE"})
+    local l = must(self, "LIST", num, {what = "DELE"})
     -- UIDL and TOP are optional (RFC 1939 7): a -ERR leaves the field
     -- empty; anything else (EOF, timeout) ends the row.
     local function optional(ok, v)
@@ -454,14 +478,14 @@ function Client:dele(n)
     entry = {mailbox = self.opts.user or self.label, size = tonumber(l.text:match("^%d+%s+(%d+)")),
              uidl = optional(pcall(self.uidl, self, num)), headers = optional(pcall(self.top, self, num, 0))}
   end
-  if rt.dry_run() then
-    if not entry then must(self, "LIST " .. num, {what = "DELE"}) end
+  if DRY_RUN then
+    if not entry then must(self, "LIST", num, {what = "DELE"}) end
     self.deleted[#self.deleted + 1] = tonumber(num)
     if entry then rt.journal(entry) end
     rt.note(self.session, "dry-run: would DELE " .. num)
     return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted", dry_run = true}
   end
-  local r = must(self, "DELE " .. num) -- cmd records the mark
+  local r = must(self, "DELE", num) -- exec records the mark
   if entry then rt.journal(entry) end
   return r
 end
@@ -478,7 +502,7 @@ function Client:noop() return must(self, "NOOP") end
 -- --dry-run the session ends with RSET and a close instead: nothing can be
 -- committed.
 function Client:quit()
-  if rt.dry_run() then
+  if DRY_RUN then
     pcall(self.cmd, self, "RSET")
     self.session:close()
     return {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT", dry_run = true}

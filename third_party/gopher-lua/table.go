@@ -1,7 +1,10 @@
 package lua
 
-const defaultArrayCap = 32
-const defaultHashCap = 32
+// mailexpect patch (PATCHES.md): tables start small (upstream: 32 and 32,
+// about 2.5 KiB for every empty table, and a state makes dozens) and grow
+// as Go slices and maps do.
+const defaultArrayCap = 4
+const defaultHashCap = 4
 
 type lValueArraySorter struct {
 	L      *LState
@@ -45,9 +48,33 @@ func newLTable(acap int, hcap int) *LTable {
 		// mailexpect patch: the key order for next() sized up front
 		// too, instead of growing from empty key by key (PATCHES.md).
 		tb.keys = make([]LValue, 0, hcap)
-		tb.k2i = make(map[LValue]int, hcap)
 	}
 	return tb
+}
+
+// mailexpect patch (PATCHES.md): tb.keys keeps the hash keys in insertion
+// order for next(); the index k2i from key to position is built only when
+// next() or a deletion first needs it, so that a table that is filled and
+// read, never traversed (most of them), pays one append per key instead of
+// a map insert and two boxed copies of the key.
+
+// addKey records a new hash key in insertion order.
+func (tb *LTable) addKey(key LValue) {
+	if tb.k2i != nil {
+		tb.k2i[key] = len(tb.keys)
+	}
+	tb.keys = append(tb.keys, key)
+}
+
+// index builds k2i from keys when it does not exist yet.
+func (tb *LTable) index() {
+	if tb.k2i != nil {
+		return
+	}
+	tb.k2i = make(map[LValue]int, len(tb.keys))
+	for i, k := range tb.keys {
+		tb.k2i[k] = i
+	}
 }
 
 // Len returns length of this LTable without using __len.
@@ -207,22 +234,24 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 	if tb.strdict == nil {
 		tb.strdict = make(map[string]LValue, defaultHashCap)
 	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
-	}
-
 	if value == LNil {
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.strdict, key)
-	} else {
-		tb.strdict[key] = value
-		lkey := LString(key)
-		if _, ok := tb.k2i[lkey]; !ok {
-			tb.k2i[lkey] = len(tb.keys)
-			tb.keys = append(tb.keys, lkey)
+		// A deleted key stays in keys (a traversal may be at it) and k2i
+		// remembers it, so that setting it again does not list it twice.
+		if _, ok := tb.strdict[key]; ok {
+			tb.index()
+			delete(tb.strdict, key)
+		}
+		return
+	}
+	if _, ok := tb.strdict[key]; !ok {
+		lkey := LValue(LString(key))
+		if tb.k2i == nil {
+			tb.addKey(lkey)
+		} else if _, ok := tb.k2i[lkey]; !ok {
+			tb.addKey(lkey)
 		}
 	}
+	tb.strdict[key] = value
 }
 
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
@@ -234,21 +263,21 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 	if tb.dict == nil {
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
 	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
-	}
-
 	if value == LNil {
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.dict, key)
-	} else {
-		tb.dict[key] = value
-		if _, ok := tb.k2i[key]; !ok {
-			tb.k2i[key] = len(tb.keys)
-			tb.keys = append(tb.keys, key)
+		if _, ok := tb.dict[key]; ok {
+			tb.index()
+			delete(tb.dict, key)
+		}
+		return
+	}
+	if _, ok := tb.dict[key]; !ok {
+		if tb.k2i == nil {
+			tb.addKey(key)
+		} else if _, ok := tb.k2i[key]; !ok {
+			tb.addKey(key)
 		}
 	}
+	tb.dict[key] = value
 }
 
 // RawGet returns an LValue associated with a given key without __index metamethod.
@@ -381,6 +410,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 
+	tb.index()
 	for i := tb.k2i[key] + 1; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {

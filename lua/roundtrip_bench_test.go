@@ -1,0 +1,171 @@
+package luabind
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailexpect/mailexpect/runtime/session"
+)
+
+// The round-trip benchmarks price one command and its reply through each
+// layer, against an in-process server on loopback that answers at once:
+// the session API from Go (the floor), the raw Lua primitives, and the
+// pop3 and smtp modules. The differences are the cost of the Lua layers
+// per command (bench/ measures the same against real processes).
+
+// answerServer accepts connections and answers every line: greeting
+// first, then reply(line) for each line read (SMTP DATA bodies are read
+// up to the dot and answered once).
+func answerServer(b *testing.B, greeting string, reply func(line string) string) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r, w := bufio.NewReader(c), bufio.NewWriter(c)
+				w.WriteString(greeting)
+				w.Flush()
+				inData := false
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					line = strings.TrimRight(line, "\r\n")
+					if inData {
+						if line == "." {
+							inData = false
+							w.WriteString("250 2.0.0 queued\r\n")
+							w.Flush()
+						}
+						continue
+					}
+					out := reply(line)
+					if out == "354" {
+						inData = true
+						out = "354 go ahead\r\n"
+					}
+					w.WriteString(out)
+					w.Flush()
+					if strings.HasPrefix(line, "QUIT") {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func pop3Answers(string) string { return "+OK\r\n" }
+
+func smtpAnswers(line string) string {
+	switch {
+	case strings.HasPrefix(line, "EHLO"):
+		return "250-bench\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+	case line == "DATA":
+		return "354"
+	case line == "QUIT":
+		return "221 2.0.0 bye\r\n"
+	}
+	return "250 2.1.0 ok\r\n"
+}
+
+// runBench runs src with args; the script does b.N operations itself.
+func runBench(b *testing.B, src string, args ...string) {
+	b.Helper()
+	proto, err := Compile("bench.lua", []byte(src))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out strings.Builder
+	rn := NewRunner(Config{Stdout: &out, Stderr: &out, Timeout: time.Minute, Args: args})
+	b.ReportAllocs()
+	b.ResetTimer()
+	if code, err := rn.Run(context.Background(), proto); code != 0 || err != nil {
+		b.Fatal(code, err, out.String())
+	}
+}
+
+const w4Message = "From: a@example.com\r\nTo: b@example.com\r\nSubject: bench\r\n\r\n.dot line\r\nbody\r\n"
+
+func BenchmarkRoundTrip(b *testing.B) {
+	b.Run("pop3/go-session", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", pop3Answers)
+		ctx := context.Background()
+		s, err := session.Dial(ctx, addr, session.Options{Timeout: time.Minute})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.ReadLine(ctx, 0); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.SendLine(ctx, "NOOP", false); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.ReadLine(ctx, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pop3/lua-readline", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", pop3Answers)
+		runBench(b, `
+local s = connect(arg[1]); s:readline()
+for _ = 1, tonumber(arg[2]) do s:sendline("NOOP"); s:readline() end
+s:close()`, addr, fmt.Sprint(b.N))
+	})
+	b.Run("pop3/lua-expect", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", pop3Answers)
+		runBench(b, `
+local s = connect(arg[1]); s:expect([[^\+OK]])
+for _ = 1, tonumber(arg[2]) do s:sendline("NOOP"); s:expect([[^\+OK]]) end
+s:close()`, addr, fmt.Sprint(b.N))
+	})
+	b.Run("pop3/module-noop", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", pop3Answers)
+		runBench(b, `
+local p = require("pop3").open{url = "pop3://" .. arg[1], user = "u", pass = "p", auth = "user", tls = "none", allow_plaintext_auth = true}
+for _ = 1, tonumber(arg[2]) do p:noop() end
+p:quit()`, addr, fmt.Sprint(b.N))
+	})
+	b.Run("smtp/module-mail-rcpt-data", func(b *testing.B) {
+		addr := answerServer(b, "220 bench ESMTP\r\n", smtpAnswers)
+		runBench(b, `
+local c = require("smtp").open{url = "smtp://" .. arg[1], helo = "client.example", tls = "none"}
+local msg = arg[3]
+for _ = 1, tonumber(arg[2]) do c:mail("a@example.com"); c:rcpt("b@example.com"); c:data(msg) end
+c:quit()`, addr, fmt.Sprint(b.N), w4Message)
+	})
+	b.Run("smtp/lua-expect-mail-rcpt-data", func(b *testing.B) {
+		addr := answerServer(b, "220 bench ESMTP\r\n", smtpAnswers)
+		runBench(b, `
+local s = connect(arg[1]); s:expect([[^220 ]])
+s:sendline("EHLO client.example"); s:expect([[^250 ]])
+local msg = arg[3]
+for _ = 1, tonumber(arg[2]) do
+  s:sendline("MAIL FROM:<a@example.com>"); s:expect([[^250 ]])
+  s:sendline("RCPT TO:<b@example.com>"); s:expect([[^250 ]])
+  s:sendline("DATA"); s:expect([[^354 ]])
+  s:send_dot(msg); s:expect([[^250 ]])
+end
+s:close()`, addr, fmt.Sprint(b.N), w4Message)
+	})
+}
