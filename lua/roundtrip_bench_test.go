@@ -73,6 +73,23 @@ func answerServer(b *testing.B, greeting string, reply func(line string) string)
 
 func pop3Answers(string) string { return "+OK\r\n" }
 
+// mailboxAnswers plays a mailbox of ten messages for the W3 flow.
+func mailboxAnswers(line string) string {
+	switch {
+	case line == "STAT":
+		return "+OK 10 11905\r\n"
+	case line == "UIDL":
+		var b strings.Builder
+		b.WriteString("+OK listing follows\r\n")
+		for i := 1; i <= 10; i++ {
+			fmt.Fprintf(&b, "%d box0-m%d\r\n", i, i)
+		}
+		b.WriteString(".\r\n")
+		return b.String()
+	}
+	return "+OK\r\n"
+}
+
 func smtpAnswers(line string) string {
 	switch {
 	case strings.HasPrefix(line, "EHLO"):
@@ -145,6 +162,40 @@ s:close()`, addr, fmt.Sprint(b.N))
 local p = require("pop3").open{url = "pop3://" .. arg[1], user = "u", pass = "p", auth = "user", tls = "none", allow_plaintext_auth = true}
 for _ = 1, tonumber(arg[2]) do p:noop() end
 p:quit()`, addr, fmt.Sprint(b.N))
+	})
+	// One W3 mailbox (bench/): connect, USER/PASS, STAT, UIDL, 10 x DELE,
+	// QUIT; per op, the whole mailbox.
+	b.Run("pop3/mailbox-raw", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", mailboxAnswers)
+		runBench(b, `
+for _ = 1, tonumber(arg[2]) do
+  local s = connect(arg[1])
+  s:expect([[^\+OK]])
+  s:sendline("USER box0"); s:expect([[^\+OK]])
+  s:sendline("PASS pw"); s:expect([[^\+OK]])
+  s:sendline("STAT")
+  local count = tonumber(s:expect([[^\+OK (\d+) \d+]])[1])
+  s:sendline("UIDL"); s:expect([[^\+OK]])
+  local uids = 0
+  for _ in s:read_dot():gmatch("[^\r\n]+") do uids = uids + 1 end
+  assert(uids == count)
+  for i = 1, count do s:sendline("DELE " .. i); s:expect([[^\+OK]]) end
+  s:sendline("QUIT"); s:expect([[^\+OK]])
+  s:close()
+end`, addr, fmt.Sprint(b.N))
+	})
+	b.Run("pop3/mailbox-module", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", mailboxAnswers)
+		runBench(b, `
+local pop3 = require "pop3"
+for _ = 1, tonumber(arg[2]) do
+  local p = pop3.open{url = "pop3://" .. arg[1], user = "box0", pass = "pw", auth = "user", tls = "none", allow_plaintext_auth = true}
+  local count = p:stat()
+  local uids = p:uidl()
+  assert(#uids == count)
+  for i = 1, count do p:dele(i) end
+  p:quit()
+end`, addr, fmt.Sprint(b.N))
 	})
 	b.Run("smtp/module-mail-rcpt-data", func(b *testing.B) {
 		addr := answerServer(b, "220 bench ESMTP\r\n", smtpAnswers)

@@ -20,3 +20,19 @@ func BenchmarkEmptyRun(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRequirePOP3 is a fresh state that loads the pop3 module: what
+// every row of `--each` with a pop3 script pays before its first command.
+func BenchmarkRequirePOP3(b *testing.B) {
+	proto, err := Compile("(command line)", []byte(`require "pop3"`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rn := NewRunner(Config{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if code, err := rn.Run(context.Background(), proto); code != 0 || err != nil {
+			b.Fatal(code, err)
+		}
+	}
+}

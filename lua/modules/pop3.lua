@@ -104,7 +104,7 @@ function M.connect(o)
   rt.check_options(o, "pop3.connect", OPEN_OPTS)
   local addr, tls = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, timings = {}, timeouts = o.timeouts or {},
-                          label = o.label or addr, deleted = {}}, Client)
+                          label = o.label or addr, deleted = {}, journal = rt.journal_enabled()}, Client)
   c.session = timed(c, "connect", connect, addr, {
     timeout = o.timeout, connect_timeout = o.connect_timeout,
     tls = (tls == "implicit") and "implicit" or nil,
@@ -382,6 +382,13 @@ function Client:auth()
   end)
 end
 
+-- listing iterates over the "n value" lines of a LIST or UIDL body
+-- (RFC 1939 7) in one pass: each match starts at a line start (the "\n"
+-- before it), and a line that does not parse is skipped.
+local function listing(body, value)
+  return ("\n" .. body):gmatch("\n(%d+)[ \t]+" .. value)
+end
+
 local function msgnum(n, what)
   local k = tonumber(n)
   if not k or k < 1 or k ~= math.floor(k) then
@@ -407,9 +414,8 @@ function Client:list(n)
     return size
   end
   local out = {}
-  for _, l in ipairs(must(self, "LIST").lines) do
-    local k, size = l:match("^(%d+)%s+(%d+)")
-    if k then out[#out + 1] = {n = tonumber(k), size = tonumber(size)} end
+  for k, size in listing(must(self, "LIST").body, "(%d+)") do
+    out[#out + 1] = {n = tonumber(k), size = tonumber(size)}
   end
   return out
 end
@@ -424,9 +430,8 @@ function Client:uidl(n)
     return uid
   end
   local out = {}
-  for _, l in ipairs(must(self, "UIDL").lines) do
-    local k, uid = l:match("^(%d+)%s+(%S+)")
-    if k then out[#out + 1] = {n = tonumber(k), uid = uid} end
+  for k, uid in listing(must(self, "UIDL").body, "(%S+)") do
+    out[#out + 1] = {n = tonumber(k), uid = uid}
   end
   return out
 end
@@ -466,7 +471,7 @@ function Client:dele(n)
     end
   end
   local entry
-  if rt.journal_enabled() then
+  if self.journal then
     local l = must(self, "LIST", num, {what = "DELE"})
     -- UIDL and TOP are optional (RFC 1939 7): a -ERR leaves the field
     -- empty; anything else (EOF, timeout) ends the row.
