@@ -5,7 +5,6 @@
 package frame
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -72,17 +71,31 @@ func (b *ReplyBuilder) Reply() *Reply {
 
 // enhancedRE is RFC 3463's class "." subject "." detail, where class is 2,
 // 4 or 5 and subject/detail are 1-3 digits, followed by a space or the end.
-var enhancedRE = regexp.MustCompile(`^([245]\.[0-9]{1,3}\.[0-9]{1,3})(?: |$)`)
-
 // Enhanced returns the RFC 3463 code at the start of a reply text, or ""
-// when the text does not start with one (the code is optional, and a text
-// such as "1.2.3.4 rejected" must not be taken for one).
+// when there is none: class 2, 4 or 5, then subject and detail of one to
+// three digits each, then a space or the end of the text ("2.1.5 Ok").
+// It runs for every reply, so it is written out rather than a regexp.
 func Enhanced(text string) string {
-	m := enhancedRE.FindStringSubmatch(text)
-	if m == nil {
+	if len(text) < 5 || (text[0] != '2' && text[0] != '4' && text[0] != '5') || text[1] != '.' {
 		return ""
 	}
-	return m[1]
+	subject := 2 + leadingDigits(text[2:])
+	if subject == 2 || subject-2 > 3 || subject >= len(text) || text[subject] != '.' {
+		return ""
+	}
+	detail := subject + 1 + leadingDigits(text[subject+1:])
+	if detail == subject+1 || detail-(subject+1) > 3 || (detail < len(text) && text[detail] != ' ') {
+		return ""
+	}
+	return text[:detail]
+}
+
+func leadingDigits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 func isDigits(s string) bool {
