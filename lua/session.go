@@ -424,18 +424,27 @@ func (r *run) sReadDot(L *lua.LState) int {
 		L.Push(lua.LNumber(n))
 		return 1
 	}
-	var b strings.Builder
+	size := 0
 	if opts != nil {
 		switch v := opts.RawGetString("size").(type) {
 		case *lua.LNilType:
 		case lua.LNumber:
 			if v > 0 {
-				b.Grow(int(min(float64(v), maxSizeHint)))
+				size = int(min(float64(v), maxSizeHint))
 			}
 		default:
 			r.usage(L, "s:read_dot: size must be a number of bytes, got %s", v.Type())
 		}
 	}
+	if size > 0 {
+		b := session.NewBodyBuffer(size)
+		if _, err := ls.s.ReadDot(L.Context(), b, timeout); err != nil {
+			r.raiseOp(L, "s:read_dot", err)
+		}
+		L.Push(lua.LString(b.String()))
+		return 1
+	}
+	var b strings.Builder
 	if _, err := ls.s.ReadDot(L.Context(), &b, timeout); err != nil {
 		r.raiseOp(L, "s:read_dot", err)
 	}

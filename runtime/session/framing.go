@@ -58,7 +58,7 @@ func (s *Session) ReadDot(ctx context.Context, w io.Writer, timeout time.Duratio
 	deadline := time.Now().Add(d)
 	var bw *bufio.Writer
 	switch w.(type) {
-	case *strings.Builder, *bytes.Buffer, *bufio.Writer:
+	case *strings.Builder, *bytes.Buffer, *bufio.Writer, *BodyBuffer:
 	default:
 		bw = bufio.NewWriterSize(w, 64<<10)
 		w = bw

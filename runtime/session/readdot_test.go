@@ -88,3 +88,25 @@ func TestReadDotFlushesOnError(t *testing.T) {
 		t.Errorf("wrote %q (n=%d)", got, n)
 	}
 }
+
+// A body read into a BodyBuffer (size known in advance; huge pages from
+// 8 MiB) is the same as one read into a strings.Builder, whether the size
+// given is too small, exact or too large.
+func TestReadDotIntoBodyBuffer(t *testing.T) {
+	wire, want := dotBody(1_200_000) // ~12 MiB
+	for _, size := range []int{1, len(want), len(want) + 5<<20} {
+		addr := serve(t, func(c net.Conn) { c.Write([]byte(wire)) })
+		s := dial(t, addr, Options{Timeout: 5 * time.Second})
+		b := NewBodyBuffer(size)
+		n, err := s.ReadDot(bg, b, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.String(); got != want || n != int64(len(want)) || b.Len() != len(want) {
+			t.Errorf("size hint %d: %d bytes (n=%d), want %d; equal: %v", size, len(got), n, len(want), got == want)
+		}
+	}
+	if NewBodyBuffer(0).String() != "" {
+		t.Error("an empty body is not the empty string")
+	}
+}
