@@ -53,6 +53,20 @@ func TestVMPatches(t *testing.T) {
 		{"next from a key before any traversal",
 			`local t = {a = 1}; t.b = 2; t.c = 3
 			 print((next(t, "a")), next(t, "c"))`, "b\tnil\n"},
+		{"a table outgrows its short key list",
+			`local t = {}
+			 for i = 1, 20 do t["k" .. i] = i end
+			 t.k3 = nil; t.k15 = nil; t.k3 = 33
+			 local n, sum = 0, 0
+			 for k, v in pairs(t) do n = n + 1; sum = sum + v end
+			 print(n, sum, t.k3, t.k15, t.k20)`, "19\t225\t33\tnil\t20\n"},
+		{"keys deleted from a short key list",
+			`local t = {a = 1, b = 2, c = 3}
+			 t.a = nil; t.c = nil; t.d = 4; t.a = 5
+			 local ks = {}
+			 for k, v in pairs(t) do ks[#ks + 1] = k .. v end
+			 table.sort(ks)
+			 print(table.concat(ks, " "), rawget(t, "c"))`, "a5 b2 d4\tnil\n"},
 		{"deep stack beyond the initial registry",
 			`local function count(...) return select("#", ...) end
 			 local big = {}
