@@ -93,3 +93,19 @@ func TestVMPatches(t *testing.T) {
 		})
 	}
 }
+
+// string.format's integer fast path (the defaultFormat patch) prints what
+// fmt prints, with and without flags and widths.
+func TestFormatIntegers(t *testing.T) {
+	src := `print(string.format("%d|%5d|%-5d|%05d|%+d|% d|%x|%#x|%o|%c|%d|%d|%.2f|%s",
+	  42, 42, 42, 42, 42, 42, 255, 255, 8, 65, -12345678901, 0, 1.5, 7))`
+	want := "42|   42|42   |00042|+42| 42|ff|0xff|10|A|-12345678901|0|1.50|7\n"
+	var out bytes.Buffer
+	rn := NewRunner(Config{Stdout: &out, ScriptName: "t.lua"})
+	if code, err := rn.RunSource(context.Background(), "t.lua", []byte(src)); code != 0 || err != nil {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	if out.String() != want {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+}

@@ -58,7 +58,7 @@ end}
 -- runs once per command.
 local function response(ok, ind, text, line)
   local code = byte(text, 1) == 91 and text:match("^%[([%w/%-]+)%]") or nil -- 91 = "["
-  return setmetatable({ok = ok, status = ind, text = text, line = line, code = code}, lazy_lines)
+  return {ok = ok, status = ind, text = text, line = line, code = code}
 end
 
 local function status(c, line)
@@ -166,6 +166,7 @@ local function exec(c, verb, arg, line, o)
   if verb == "DELE" and r.ok then c.deleted[#c.deleted + 1] = tonumber(arg) or arg end
   if verb == "RSET" and r.ok then c.deleted = {} end
   if r.ok and multiline then
+    setmetatable(r, lazy_lines)
     if o.file then
       r.octets = read_to_file(c, o.file, o.timeout)
     else
@@ -179,6 +180,10 @@ local function exec(c, verb, arg, line, o)
 end
 
 local NO_OPTS = {}
+
+-- The c.timings key of each verb the helpers send.
+local TIMING_KEY = {USER = "user", STAT = "stat", LIST = "list", UIDL = "uidl", RETR = "retr",
+  TOP = "top", DELE = "dele", RSET = "rset", NOOP = "noop", STLS = "stls"}
 
 -- cmd sends a raw command and returns its response: {ok, status, text,
 -- code, line} plus, for a multi-line response, body (unstuffed, CRLF line
@@ -199,7 +204,7 @@ local function must(c, verb, arg, o)
   local t0 = now()
   local r = exec(c, verb, arg or "", arg and (verb .. " " .. arg) or verb, o or NO_OPTS)
   if not r.ok then fail(c, o and o.what or verb, r) end
-  local key = lower(verb)
+  local key = TIMING_KEY[verb] or lower(verb)
   c.timings[key] = (c.timings[key] or 0) + (now() - t0)
   return r
 end

@@ -28,11 +28,21 @@ func intMax(a, b int) int {
 }
 
 func defaultFormat(v interface{}, f fmt.State, c rune) {
+	// mailexpect patch (PATCHES.md): "%d" of an integer, the common case
+	// (string.format("%d", n)), is written directly; and only the five
+	// flags fmt knows are asked for, not all 128 ASCII codes.
+	_, hasWidth := f.Width()
+	_, hasPrec := f.Precision()
+	if n, ok := v.(int64); ok && c == 'd' && !hasWidth && !hasPrec && !f.Flag('+') && !f.Flag(' ') {
+		var b [24]byte
+		f.Write(strconv.AppendInt(b[:0], n, 10))
+		return
+	}
 	buf := make([]string, 0, 10)
 	buf = append(buf, "%")
-	for i := 0; i < 128; i++ {
-		if f.Flag(i) {
-			buf = append(buf, string(rune(i)))
+	for _, flag := range "-+# 0" {
+		if f.Flag(int(flag)) {
+			buf = append(buf, string(flag))
 		}
 	}
 
