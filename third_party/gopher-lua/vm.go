@@ -48,18 +48,31 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 		return
 	}
 
-	for {
+	// mailexpect patch (PATCHES.md): the context is polled every 64
+	// instructions and right after every call (a Go function such as
+	// sleep may return because the context ended), not before each
+	// instruction: an interface call and a channel poll cost as much as a
+	// simple instruction. Its Done channel is looked up once per loop:
+	// SetContext while this loop runs takes effect at the next call into
+	// Lua.
+	done := L.ctx.Done()
+	check := true
+	for n := uint32(1); ; n++ {
 		cf = L.currentFrame
 		inst = cf.Fn.Proto.Code[cf.Pc]
 		cf.Pc++
-		select {
-		case <-L.ctx.Done():
-			L.RaiseError(L.ctx.Err().Error())
-			return
-		default:
-			if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
+		if check || n&63 == 0 {
+			select {
+			case <-done:
+				L.RaiseError(L.ctx.Err().Error())
 				return
+			default:
 			}
+		}
+		op := int(inst >> 26)
+		check = op == OP_CALL || op == OP_TAILCALL || op == OP_TFORLOOP
+		if jumpTable[op](L, inst, baseframe) == 1 {
+			return
 		}
 	}
 }
