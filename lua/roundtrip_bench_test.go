@@ -220,3 +220,49 @@ end
 s:close()`, addr, fmt.Sprint(b.N), w4Message)
 	})
 }
+
+// BenchmarkPOP3MailboxWithoutIO is the pop3 module's own Lua work for one
+// W3 mailbox (connect, USER/PASS, STAT, UIDL, 10 x DELE, QUIT), with a
+// session written in Lua that answers at once: no sockets, no syscalls.
+// The fake's own cost is BenchmarkPOP3MailboxWithoutIO/fake-alone.
+func BenchmarkPOP3MailboxWithoutIO(b *testing.B) {
+	const fake = `
+local queue, body = {}, ""
+local fake = {}
+function fake:sendline(line)
+  local v = line:match("^(%S+)")
+  if v == "STAT" then queue[#queue + 1] = "+OK 10 11905"
+  elseif v == "UIDL" then
+    queue[#queue + 1] = "+OK listing"
+    body = "1 a\r\n2 b\r\n3 c\r\n4 d\r\n5 e\r\n6 f\r\n7 g\r\n8 h\r\n9 i\r\n10 j\r\n"
+  else queue[#queue + 1] = "+OK" end
+end
+function fake:readline() return table.remove(queue, 1) end
+function fake:read_dot() return body end
+function fake:close() end
+connect = function() queue = {"+OK ready"}; return setmetatable({}, {__index = fake}) end
+`
+	b.Run("module", func(b *testing.B) {
+		runBench(b, fake+`
+local pop3 = require "pop3"
+for _ = 1, tonumber(arg[1]) do
+  local p = pop3.connect{url = "pop3://127.0.0.1:1", tls = "none"}
+  p:cmd("USER box0"); p:cmd("PASS pw", {secret = true})
+  local count = p:stat()
+  assert(#p:uidl() == count)
+  for i = 1, count do p:dele(i) end
+  p:quit()
+end`, fmt.Sprint(b.N))
+	})
+	b.Run("fake-alone", func(b *testing.B) {
+		runBench(b, fake+`
+for _ = 1, tonumber(arg[1]) do
+  local s = connect()
+  s:readline()
+  for _, l in ipairs{"USER box0", "PASS pw", "STAT", "UIDL"} do s:sendline(l); s:readline() end
+  s:read_dot()
+  for i = 1, 10 do s:sendline("DELE " .. i); s:readline() end
+  s:sendline("QUIT"); s:readline(); s:close()
+end`, fmt.Sprint(b.N))
+	})
+}
