@@ -444,26 +444,25 @@ local function rcpt_line(c, to, params)
   return "RCPT TO:" .. path(to, "RCPT") .. params_string(c, params, "RCPT")
 end
 
+-- envelope sends a MAIL or RCPT line and raises on a refusal, naming the
+-- path ("MAIL FROM:<a@b>") refused; the time goes to c.timings[key].
+local function envelope(c, verb, key, t0, line)
+  local r = send(c, verb, line, NO_OPTS)
+  if not is2(r) then fail(c, verb, r, line:match("^%u+ %u+:%S*")) end
+  took(c, key, t0)
+  return r
+end
+
 -- mail starts a transaction (RFC 5321 3.3). params: a table ({SIZE = n,
 -- BODY = "8BITMIME", SMTPUTF8 = true, RET = "HDRS", ENVID = "x"}) or a
 -- string sent as is.
 function Client:mail(from, params)
-  local t0 = now()
-  local line = mail_line(self, from, params)
-  local r = send(self, "MAIL", line, NO_OPTS)
-  if not is2(r) then fail(self, "MAIL", r, line:match("^MAIL FROM:%S*")) end
-  took(self, "mail", t0)
-  return r
+  return envelope(self, "MAIL", "mail", now(), mail_line(self, from, params))
 end
 
 -- rcpt adds a recipient; params e.g. {NOTIFY = "SUCCESS,FAILURE"}.
 function Client:rcpt(to, params)
-  local t0 = now()
-  local line = rcpt_line(self, to, params)
-  local r = send(self, "RCPT", line, NO_OPTS)
-  if not is2(r) then fail(self, "RCPT", r, line:match("^RCPT TO:%S*")) end
-  took(self, "rcpt", t0)
-  return r
+  return envelope(self, "RCPT", "rcpt", now(), rcpt_line(self, to, params))
 end
 
 -- finish reads the verdict after the final dot (RFC 5321 4.1.1.4): one
