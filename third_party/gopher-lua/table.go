@@ -431,7 +431,10 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 			}
 		}
 	}
-	for _, e := range tb.small {
+	// By index, the length read each time: a callback that deletes a key
+	// (swapping the last entry into its place) never sees an emptied slot.
+	for i := 0; i < len(tb.small); i++ {
+		e := tb.small[i]
 		cb(LString(e.key), e.value)
 	}
 	if tb.dict != nil {
