@@ -1,7 +1,6 @@
 package expect
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -9,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
@@ -39,21 +39,19 @@ type pattern struct {
 	re  *compiled
 }
 
-// literal is an exact pattern: matched with bytes.Index, so any bytes
+// literal is an exact pattern: matched with strings.Index, so any bytes
 // (including invalid UTF-8, which a regexp cannot match literally) work.
 type literal struct {
 	line   string // searched in one line's content (line-local patterns)
 	window string // the text with CR LF turned into "\n", searched in window text
-
-	lineBytes, windowBytes []byte
 }
 
 // needle returns the text to search for in the texts this pattern runs on.
-func (l *literal) needle(lineLocal bool) (string, []byte) {
+func (l *literal) needle(lineLocal bool) string {
 	if lineLocal {
-		return l.line, l.lineBytes
+		return l.line
 	}
-	return l.window, l.windowBytes
+	return l.window
 }
 
 // compiled holds the regexps of a regular-expression pattern. The
@@ -64,10 +62,9 @@ type compiled struct {
 	tree *syntax.Regexp // the tree behind main
 	main *regexp.Regexp // line-local: one line, \A/\z anchors; else window text, (?m)
 
-	// prefix is a literal every match begins with (or nil): a text
+	// prefix is a literal every match begins with (or ""): a text
 	// without it is rejected without running the regexp.
-	prefix       []byte
-	prefixString string
+	prefix string
 
 	// lineStart is main anchored at the start of the text, for a
 	// multi-line pattern whose matches all begin with '^': trying it at
@@ -146,7 +143,7 @@ func compileTree(tree *syntax.Regexp, lineLocal bool) (*compiled, error) {
 	}
 	c := &compiled{tree: tree, main: main}
 	if prefix := leadingLiteral(tree); prefix != "" {
-		c.prefix, c.prefixString = []byte(prefix), prefix
+		c.prefix = prefix
 	}
 	if !lineLocal && beginsAtLineStart(tree) {
 		if c.lineStart, err = regexp.Compile(toSource(atTextStart(tree))); err != nil {
@@ -191,7 +188,7 @@ func exact(text string) *Pattern {
 		names:     []string{""},
 	}
 	window := strings.ReplaceAll(text, "\r\n", "\n")
-	p.lit = &literal{line: text, window: window, lineBytes: []byte(text), windowBytes: []byte(window)}
+	p.lit = &literal{line: text, window: window}
 	return &Pattern{p: p}
 }
 
@@ -205,43 +202,27 @@ func (c *compiled) continued() (*regexp.Regexp, error) {
 }
 
 // find returns the leftmost match in text[from:end] as submatch index
-// pairs relative to text, or nil. from is 0, or 1 when text[0] is a context
-// byte standing for consumed data. Bytes after end (the scanner's
-// sentinel) are seen by regexps as context but never by literals.
+// pairs relative to text, or nil; see findInString. The scanner's bytes
+// are searched as a string view of the same memory, not a copy: text is
+// not written to while find runs.
 func (p *pattern) find(text []byte, from, end int) []int {
-	if p.lit != nil {
-		_, needle := p.lit.needle(p.lineLocal)
-		i := bytes.Index(text[from:end], needle)
-		if i < 0 {
-			return nil
-		}
-		return []int{from + i, from + i + len(needle)}
+	return p.findInString(view(text), from, end)
+}
+
+// view returns the bytes of b as a string without copying them; b must not
+// change while the string is in use.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
 	}
-	if p.re.prefix != nil && !bytes.Contains(text[from:], p.re.prefix) {
-		return nil
-	}
-	re := p.re.main
-	if from == 1 {
-		var err error
-		if re, err = p.re.continued(); err != nil {
-			return nil
-		}
-	}
-	if !re.Match(text) {
-		return nil
-	}
-	loc := re.FindSubmatchIndex(text)
-	if from == 1 {
-		loc = loc[2:]
-	}
-	return loc
+	return unsafe.String(&b[0], len(b))
 }
 
 // findAtLineStarts is find for a pattern with a lineStart regexp: it tries
 // the match at each offset of starts in turn (line starts in text, in
 // order), so the first match found is the leftmost.
 func (p *pattern) findAtLineStarts(text []byte, starts []int) []int {
-	if p.re.prefix != nil && !bytes.Contains(text[starts[0]:], p.re.prefix) {
+	if p.re.prefix != "" && !strings.Contains(view(text[starts[0]:]), p.re.prefix) {
 		return nil
 	}
 	for _, at := range starts {
@@ -259,17 +240,20 @@ func (p *pattern) findAtLineStarts(text []byte, starts []int) []int {
 	return nil
 }
 
-// findInString is find for strings, used by FindString (no copies of s).
+// findInString returns the leftmost match in text[from:end] as submatch
+// index pairs relative to text, or nil. from is 0, or 1 when text[0] is a
+// context byte standing for consumed data. Bytes after end (the scanner's
+// sentinel) are seen by regexps as context but never by literals.
 func (p *pattern) findInString(text string, from, end int) []int {
 	if p.lit != nil {
-		needle, _ := p.lit.needle(p.lineLocal)
+		needle := p.lit.needle(p.lineLocal)
 		i := strings.Index(text[from:end], needle)
 		if i < 0 {
 			return nil
 		}
 		return []int{from + i, from + i + len(needle)}
 	}
-	if p.re.prefix != nil && !strings.Contains(text[from:], p.re.prefixString) {
+	if p.re.prefix != "" && !strings.Contains(text[from:], p.re.prefix) {
 		return nil
 	}
 	re := p.re.main
