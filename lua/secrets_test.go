@@ -82,3 +82,37 @@ func TestSecretFileWarnsUnless0600(t *testing.T) {
 		t.Errorf("-q: stderr %q", stderr)
 	}
 }
+
+// credentials.lookup: the user from the option or MAILEXPECT_USER; the
+// password from --secret-file, else MAILEXPECT_PASS, else ~/.netrc for the
+// address (which may give the user too).
+func TestCredentialsLookup(t *testing.T) {
+	dir := t.TempDir()
+	netrcPath := filepath.Join(dir, "netrc")
+	os.WriteFile(netrcPath, []byte("machine mail.example.com login nina password netrc-pw\n"), 0o600)
+	secretPath := filepath.Join(dir, "pw")
+	os.WriteFile(secretPath, []byte("file-pw\n"), 0o600)
+	t.Setenv("NETRC", netrcPath)
+	src := `
+		local c = require "credentials"
+		local function show(o) local u, p = c.lookup(o); print(u, p and ("[" .. #p .. "]") or p) end
+		show{address = "mail.example.com:110"}              -- netrc gives both
+		show{user = "bob", address = "other.example.com"}   -- nothing for the password
+		show{user = "bob", secret_file = arg[1], address = "mail.example.com"}
+		local ok, e = pcall(c.lookup, {usr = "x"})
+		print(ok, e.kind)`
+	for _, tt := range []struct{ userEnv, passEnv, want string }{
+		{"", "", "nina\t[8]\nbob\tnil\nbob\t[7]\nfalse\tusage\n"},
+		{"eve", "env-pw", "eve\t[6]\nbob\t[6]\nbob\t[7]\nfalse\tusage\n"},
+	} {
+		t.Setenv("MAILEXPECT_USER", tt.userEnv)
+		t.Setenv("MAILEXPECT_PASS", tt.passEnv)
+		out, stderr, code, err := runCode(t, Config{Args: []string{secretPath}}, src)
+		if code != 0 || err != nil {
+			t.Fatalf("exit %d: %v %s", code, err, stderr)
+		}
+		if out != tt.want {
+			t.Errorf("MAILEXPECT_USER=%q MAILEXPECT_PASS=%q:\n got %q\nwant %q", tt.userEnv, tt.passEnv, out, tt.want)
+		}
+	}
+}

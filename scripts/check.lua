@@ -120,17 +120,7 @@ if not (opt.wait > 0) or not (opt.interval > 0) then missing("--wait and --inter
 
 -- Credentials: the environment, a secret file, or ~/.netrc. Every one of
 -- them is registered as a secret, so -v and errors show *** instead.
-local user = nonempty(opt.user) or nonempty(env("MAILEXPECT_USER"))
-local pass
-if opt["secret-file"] then
-  pass = secret_file(opt["secret-file"])
-else
-  pass = nonempty(secret_env("MAILEXPECT_PASS", nil))
-end
-if not pass then
-  local login, p = netrc(mailbox_addr, user)
-  if p then user, pass = user or login, p end
-end
+local user, pass = require("credentials").lookup{user = opt.user, secret_file = opt["secret-file"], address = mailbox_addr}
 if not user or not pass then
   missing("no credentials for the mailbox: set MAILEXPECT_USER and MAILEXPECT_PASS, or use --secret-file or ~/.netrc")
 end

@@ -63,17 +63,7 @@ if not addr then usage_error("no server: give an ADDRESS or set MAILEXPECT_POP3"
 if #rest > 1 then usage_error("one ADDRESS at a time") end
 if opt.max < 0 or (opt.top and opt.top < 0) then usage_error("--max and --top must be >= 0") end
 
-local user = nonempty(opt.user) or nonempty(env("MAILEXPECT_USER"))
-local pass
-if opt["secret-file"] then
-  pass = secret_file(opt["secret-file"])
-else
-  pass = nonempty(secret_env("MAILEXPECT_PASS", nil))
-end
-if not pass then
-  local login, p = netrc(addr, user)
-  if p then user, pass = user or login, p end
-end
+local user, pass = require("credentials").lookup{user = opt.user, secret_file = opt["secret-file"], address = addr}
 if not user or not pass then
   usage_error("no credentials: set MAILEXPECT_USER and MAILEXPECT_PASS, or use --secret-file or ~/.netrc")
 end

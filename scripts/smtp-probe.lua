@@ -74,16 +74,7 @@ local url = addr:find("://", 1, true) and addr or ("smtp://" .. addr)
 -- Credentials, only for --auth.
 local user, pass
 if opt.auth then
-  user = nonempty(opt.user) or nonempty(env("MAILEXPECT_USER"))
-  if opt["secret-file"] then
-    pass = secret_file(opt["secret-file"])
-  else
-    pass = nonempty(secret_env("MAILEXPECT_PASS", nil))
-  end
-  if not pass then
-    local login, p = netrc(addr, user)  -- netrc takes the address as given
-    if p then user, pass = user or login, p end
-  end
+  user, pass = require("credentials").lookup{user = opt.user, secret_file = opt["secret-file"], address = addr}
   if not user or not pass then
     usage_error("--auth needs credentials: MAILEXPECT_USER and MAILEXPECT_PASS, --secret-file or ~/.netrc")
   end
