@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -167,11 +168,41 @@ func (r *run) preloadIMAP(L *lua.LState) {
 		return 1
 	}))
 
-	mod := L.CreateTable(0, 4)
+	mod := L.CreateTable(0, 6)
 	mod.RawSetString("client", L.NewFunction(b.client))
+	mod.RawSetString("format_date", L.NewFunction(b.formatDate))
+	mod.RawSetString("parse_date_time", L.NewFunction(b.parseDateTime))
 	mod.RawSetString("NIL", b.nilv)
 	mod.RawSetString("reply_error", L.NewFunction(b.replyError))
 	preloadTable(L, "mailexpect.imapwire", mod)
+}
+
+// formatDate: w.format_date(epoch) -> "1-Jan-2024", the UTC day.
+func (b *imapBinding) formatDate(L *lua.LState) int {
+	n, ok := L.Get(1).(lua.LNumber)
+	if !ok {
+		b.r.usage(L, "imap.date: expected epoch seconds, got %s", L.Get(1).Type())
+	}
+	sec := math.Floor(float64(n))
+	L.Push(lua.LString(imapwire.FormatDate(time.Unix(int64(sec), 0))))
+	return 1
+}
+
+// parseDateTime: w.parse_date_time(s) -> epoch seconds, or nil when s is
+// not an INTERNALDATE (never a made-up date: cleanup must skip it).
+func (b *imapBinding) parseDateTime(L *lua.LState) int {
+	s, ok := L.Get(1).(lua.LString)
+	if !ok {
+		L.Push(lua.LNil)
+		return 1
+	}
+	t, err := imapwire.ParseDateTime(string(s))
+	if err != nil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LNumber(t.Unix()))
+	return 1
 }
 
 // client: w.client(session [, opts]).

@@ -150,3 +150,28 @@ func TestCanonicalItem(t *testing.T) {
 		}
 	}
 }
+
+// imap.date and imap.internaldate: the IMAP date forms, through Go's time
+// package (runtime/imapwire); a value that is not a date is nil, never a
+// made-up time.
+func TestIMAPDates(t *testing.T) {
+	out, stderr, code, err := runCode(t, Config{}, `
+		local imap = require "imap"
+		print(imap.date(0), imap.date(1795645313), imap.date(951825600.7))
+		print(imap.internaldate(" 1-Jan-2024 10:00:00 +0000"), imap.internaldate("25-nov-2026 20:51:53 -0130"))
+		print(imap.internaldate("1-Jan-2024"), imap.internaldate(nil), imap.internaldate(42))
+		print(pcall(imap.date, "today"))`)
+	if code != 0 || err != nil {
+		t.Fatalf("exit %d: %v %s", code, err, stderr)
+	}
+	lines := strings.Split(out, "\n")
+	want := []string{"1-Jan-1970\t25-Nov-2026\t29-Feb-2000", "1704103200\t1795645313", "nil\tnil\tnil"}
+	for i, w := range want {
+		if i >= len(lines) || lines[i] != w {
+			t.Errorf("line %d: got %q, want %q (all: %q)", i+1, lines[min(i, len(lines)-1)], w, out)
+		}
+	}
+	if len(lines) < 4 || !strings.HasPrefix(lines[3], "false\t") || !strings.Contains(lines[3], "imap.date: expected epoch seconds, got string") {
+		t.Errorf("imap.date(\"today\") must be a usage error, got %q", out)
+	}
+}

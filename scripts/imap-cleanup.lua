@@ -157,27 +157,6 @@ if host:match("^imaps?://") then conn.url = host else conn.url = "imap://" .. ho
 
 local ref = rt.ref_time()
 
--- INTERNALDATE ("25-Nov-2026 20:51:53 +0000") as epoch seconds.
-local MONTH = {jan = 1, feb = 2, mar = 3, apr = 4, may = 5, jun = 6, jul = 7, aug = 8, sep = 9, oct = 10, nov = 11, dec = 12}
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = math.floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = math.floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-local function internaldate(s)
-  if type(s) ~= "string" then return nil end
-  local d, mon, y, hh, mm, ss, sign, zh, zm = s:match("^%s*(%d+)%-(%a%a%a)%-(%d%d%d%d) (%d%d):(%d%d):(%d%d) ([+-])(%d%d)(%d%d)$")
-  local m = mon and MONTH[mon:lower()]
-  if not m then return nil end
-  local t = days_from_civil(tonumber(y), m, tonumber(d)) * 86400 + tonumber(hh) * 3600 + tonumber(mm) * 60 + tonumber(ss)
-  local off = (tonumber(zh) * 3600 + tonumber(zm) * 60) * (sign == "-" and -1 or 1)
-  return t - off
-end
-
 -- The server-side search. Dates by day, with two days of margin for time
 -- zones (the Date header's day is taken in its own zone): a superset of
 -- the exact criterion, checked on the fetched headers below.
@@ -210,7 +189,7 @@ local function examine(rec)
     if not (ref - t > older * 86400) then return false end
   end
   if received then
-    local t = internaldate(rec.INTERNALDATE)
+    local t = imap.internaldate(rec.INTERNALDATE)
     if not t or not (ref - t > received * 86400) then return false end
   end
   if larger and not ((tonumber(rec["RFC822.SIZE"]) or 0) > larger) then return false end

@@ -73,32 +73,13 @@ function M.raw(x) return mkarg("raw", x, "raw") end
 
 local function is_arg(v) return getmetatable(v) == ARG end
 
-local MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
--- civil converts days since 1970-01-01 to year, month, day (proleptic
--- Gregorian; H. Hinnant's algorithm), so that imap.date needs no os.date
--- (which --restricted removes).
-local function civil(days)
-  local z = days + 719468
-  local era = math.floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-  local mp = math.floor((5 * doy + 2) / 153)
-  local d = doy - math.floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then y = y + 1 end
-  return y, m, d
-end
-
 -- imap.date(epoch) is the day of epoch (UTC) as SEARCH wants it:
 -- "1-Jan-2024" (RFC 9051 date). SINCE/BEFORE compare INTERNALDATE by day.
-function M.date(t)
-  if type(t) ~= "number" then rt.raise("usage", "imap.date: expected epoch seconds, got " .. type(t)) end
-  local y, m, d = civil(math.floor(t / 86400))
-  return string.format("%d-%s-%d", d, MONTHS[m], y)
-end
+M.date = w.format_date
+
+-- imap.internaldate(s) is an INTERNALDATE (" 1-Jan-2024 10:00:00 +0000")
+-- as epoch seconds, or nil when s is not one.
+M.internaldate = w.parse_date_time
 
 local function nn(v) if v == M.NIL then return nil end return v end
 
