@@ -500,3 +500,30 @@ func TestBulkJobTranscriptLabels(t *testing.T) {
 		}
 	}
 }
+
+// credentials.mailbox in a bulk run takes the row's columns (any of the
+// accepted names), the option's host when the row has none, and says
+// which column is missing; the environment is not consulted for rows.
+func TestCredentialsMailboxFromRows(t *testing.T) {
+	t.Setenv("MAILEXPECT_USER", "env-user")
+	t.Setenv("MAILEXPECT_PASS", "env-pass")
+	src := `
+		local mb, missing = require("credentials").mailbox{host = "opt-host", env = "MAILEXPECT_POP3", what = "POP3"}
+		return {user = mb and mb.user or "-", host = mb and mb.host or "-", missing = missing or "-"}`
+	rows := "login,password,host\nann,pw1,\nbob,,h2\n,pw3,h3\n"
+	out := runBulk(t, context.Background(), src, rows, Config{}, bulk.Config{Jobs: 1})
+	want := []string{
+		"ann opt-host -",
+		"- - the row has no pass column (pass or password)",
+		"- - the row has no user column (user, login, username or email)",
+	}
+	if len(out.results) != len(want) {
+		t.Fatalf("%d results, want %d: %v", len(out.results), len(want), out.results)
+	}
+	for i, r := range out.results {
+		res, _ := r["result"].(map[string]any)
+		if got := fmt.Sprintf("%v %v %v", res["user"], res["host"], res["missing"]); got != want[i] {
+			t.Errorf("row %d: got %q, want %q", i+1, got, want[i])
+		}
+	}
+}

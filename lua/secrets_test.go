@@ -116,3 +116,38 @@ func TestCredentialsLookup(t *testing.T) {
 		}
 	}
 }
+
+// credentials.mailbox without a bulk run: the environment, and what is
+// missing, naming the protocol's variable.
+func TestCredentialsMailboxFromEnvironment(t *testing.T) {
+	src := `
+		local mb, missing = require("credentials").mailbox{env = "MAILEXPECT_IMAP", what = "IMAP", host = arg[1]}
+		if mb then print(mb.user, #mb.pass, mb.host) else print(missing) end`
+	for _, tt := range []struct{ user, pass, server, hostOpt, want string }{
+		{"u", "secret", "imap.example.com", "", "u\t6\timap.example.com\n"},
+		{"u", "secret", "imap.example.com", "other:143", "u\t6\tother:143\n"},
+		{"", "secret", "imap.example.com", "", "no mailbox: run with --each ROWS, or set MAILEXPECT_USER\n"},
+		{"u", "", "imap.example.com", "", "no password: set MAILEXPECT_PASS\n"},
+		{"u", "secret", "", "", "no IMAP server: a host column, --host, or MAILEXPECT_IMAP\n"},
+	} {
+		for k, v := range map[string]string{"MAILEXPECT_USER": tt.user, "MAILEXPECT_PASS": tt.pass, "MAILEXPECT_IMAP": tt.server} {
+			if v == "" {
+				t.Setenv(k, "") // set, then removed: the variable is absent
+				os.Unsetenv(k)
+			} else {
+				t.Setenv(k, v)
+			}
+		}
+		var args []string
+		if tt.hostOpt != "" {
+			args = []string{tt.hostOpt}
+		}
+		out, stderr, code, err := runCode(t, Config{Args: args}, src)
+		if code != 0 || err != nil {
+			t.Fatalf("exit %d: %v %s", code, err, stderr)
+		}
+		if out != tt.want {
+			t.Errorf("%+v: got %q, want %q", tt, out, tt.want)
+		}
+	}
+}

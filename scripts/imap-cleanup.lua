@@ -136,23 +136,11 @@ if opt.create and not opt["move-to"] then usage("--create goes with --move-to") 
 if opt["move-to"] == opt.mailbox then usage("--move-to names the mailbox being cleaned") end
 
 -- The mailbox: the row's columns, else the environment.
-local function column(...)
-  if not row then return nil end
-  for _, name in ipairs({...}) do
-    local v = row[name]
-    if v ~= nil and v ~= "" then return v end
-  end
-end
-local user = column("user", "login", "username", "email") or (not row and getenv("MAILEXPECT_USER"))
-local pass = column("pass", "password")
-if not pass and not row then pass = getenv("MAILEXPECT_PASS") end
-local host = column("host") or opt.host or getenv("MAILEXPECT_IMAP")
-if not user then usage(row and "the row has no user column (user, login, username or email)" or "no mailbox: run with --each ROWS, or set MAILEXPECT_USER") end
-if not pass then usage(row and "the row has no pass column (pass or password)" or "no password: set MAILEXPECT_PASS") end
-if not host then usage("no IMAP server: a host column, --host, or MAILEXPECT_IMAP") end
-secret(pass)
+local mb, missing = require("credentials").mailbox{host = opt.host, env = "MAILEXPECT_IMAP", what = "IMAP"}
+if not mb then usage(missing) end
+local host = mb.host
 
-local conn = {user = user, pass = pass, tls = opt.tls, ca_file = opt["ca-file"] or getenv("MAILEXPECT_CA_FILE")}
+local conn = {user = mb.user, pass = mb.pass, tls = opt.tls, ca_file = opt["ca-file"] or getenv("MAILEXPECT_CA_FILE")}
 if host:match("^imaps?://") then conn.url = host else conn.url = "imap://" .. host end
 
 local ref = rt.ref_time()

@@ -6,7 +6,7 @@
 local rt = require "mailexpect.internal"
 
 -- Captured once, like the other modules' globals.
-local env, secret_env, secret_file, netrc = env, secret_env, secret_file, netrc
+local env, secret_env, secret_file, netrc, secret = env, secret_env, secret_file, netrc, secret
 
 local M = {}
 
@@ -30,6 +30,34 @@ function M.lookup(o)
     if p then user, pass = user or login, p end
   end
   return user, pass
+end
+
+-- mailbox finds the mailbox a cleanup run works on: in a bulk run the
+-- row's columns (user, login, username or email; pass or password; host),
+-- else the environment (MAILEXPECT_USER, MAILEXPECT_PASS); the server from
+-- the row's host, else o.host (an option), else the variable o.env
+-- ("MAILEXPECT_POP3"). o.what names the protocol in messages. Returns
+-- {user =, pass =, host =} with the password registered as a secret, or
+-- nil and what is missing. Under --restricted only rows and o.host count.
+function M.mailbox(o)
+  rt.check_options(o, "credentials.mailbox", {"host", "env", "what"})
+  local getenv = env or function() return nil end
+  local function column(...)
+    if not row then return nil end
+    for _, name in ipairs({...}) do
+      local v = row[name]
+      if v ~= nil and v ~= "" then return v end
+    end
+  end
+  local user = column("user", "login", "username", "email") or (not row and getenv("MAILEXPECT_USER"))
+  local pass = column("pass", "password")
+  if not pass and not row then pass = getenv("MAILEXPECT_PASS") end
+  local host = column("host") or o.host or getenv(o.env)
+  if not user then return nil, row and "the row has no user column (user, login, username or email)" or "no mailbox: run with --each ROWS, or set MAILEXPECT_USER" end
+  if not pass then return nil, row and "the row has no pass column (pass or password)" or "no password: set MAILEXPECT_PASS" end
+  if not host then return nil, string.format("no %s server: a host column, --host, or %s", o.what, o.env) end
+  secret(pass)
+  return {user = user, pass = pass, host = host}
 end
 
 return M
