@@ -2,14 +2,8 @@ package scripts_test
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,85 +11,46 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/pki"
 )
 
 // testCA signs short-lived server certificates for the expiry tests: the
 // real stack's certificate is good for ten years.
 type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+	*pki.CA
 	file string // PEM, for --ca-file
-}
-
-var serial struct {
-	sync.Mutex
-	n int64
-}
-
-func nextSerial() *big.Int {
-	serial.Lock()
-	defer serial.Unlock()
-	serial.n++
-	return big.NewInt(serial.n)
 }
 
 func newCA(t *testing.T, name string) *testCA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	ca, err := pki.NewCA(pki.Name{CommonName: name}, now.Add(-time.Hour), now.Add(365*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
 	file := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	if err := os.WriteFile(file, ca.PEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return &testCA{cert: cert, key: key, file: file}
+	return &testCA{CA: ca, file: file}
 }
 
 // leaf returns a certificate for localhost and 127.0.0.1 that expires at
 // notAfter (valid since a day before it, or before now when that is
-// earlier, so an expired one was once valid).
+// earlier, so an expired one was once valid), sent with the CA above it.
 func (ca *testCA) leaf(t *testing.T, notAfter time.Time) (tls.Certificate, *x509.Certificate) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	notBefore := time.Now().Add(-24 * time.Hour)
 	if nb := notAfter.Add(-24 * time.Hour); nb.Before(notBefore) {
 		notBefore = nb
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: nextSerial(),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	c, err := ca.Issue(pki.Name{CommonName: "localhost"}, []string{"localhost", "127.0.0.1"}, notBefore, notAfter)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der, ca.cert.Raw}, PrivateKey: key}, cert
+	c.Certificate = append(c.Certificate, ca.Cert.Raw)
+	return c, c.Leaf
 }
 
 // startTLSServer serves proto ("smtp", "pop3" or "imap") on 127.0.0.1

@@ -1,18 +1,12 @@
 package mailstack
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/pki"
 )
 
 // ffdhe2048 is the 2048-bit finite-field Diffie-Hellman group of RFC 7919,
@@ -39,11 +33,8 @@ type tlsFiles struct {
 }
 
 // writeTLS creates a fresh CA and a server certificate it signs, valid for
-// localhost, mail.<domain> and 127.0.0.1, and writes them into dir. The CA
-// is a real CA (not the leaf itself), so a client that verifies against the
-// CA file exercises the same chain logic as against a public server. ECDSA
-// P-256 keeps generation under a millisecond (RSA-2048 took most of the
-// reference's start-up time).
+// localhost, mail.<domain> and 127.0.0.1, and writes them into dir (see
+// internal/pki: a real CA above the leaf, ECDSA P-256).
 func writeTLS(dir, domain string) (tlsFiles, *x509.Certificate, error) {
 	f := tlsFiles{
 		CA:   filepath.Join(dir, "ca.pem"),
@@ -52,61 +43,29 @@ func writeTLS(dir, domain string) (tlsFiles, *x509.Certificate, error) {
 		DH:   filepath.Join(dir, "dh.pem"),
 	}
 	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	from, until := now.Add(-time.Hour), now.Add(10*365*24*time.Hour) // an hour of clock skew tolerated
+	ca, err := pki.NewCA(pki.Name{CommonName: "mailstack test CA", Organization: "mailstack"}, from, until)
 	if err != nil {
 		return f, nil, err
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "mailstack test CA", Organization: []string{"mailstack"}},
-		NotBefore:             now.Add(-time.Hour), // tolerate a little clock skew
-		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		return f, nil, fmt.Errorf("create CA certificate: %w", err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
+	leaf, err := ca.Issue(pki.Name{CommonName: "localhost", Organization: "mailstack"},
+		[]string{"localhost", "mail." + domain, "127.0.0.1"}, from, until)
 	if err != nil {
 		return f, nil, err
 	}
-
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	keyPEM, err := pki.KeyPEM(leaf)
 	if err != nil {
 		return f, nil, err
 	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "localhost", Organization: []string{"mailstack"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(10 * 365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost", "mail." + domain},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		return f, nil, fmt.Errorf("create server certificate: %w", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return f, nil, err
-	}
-
 	files := []struct {
 		path string
 		data []byte
 		mode os.FileMode
 	}{
-		{f.CA, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644},
-		{f.Cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}), 0o644},
+		{f.CA, ca.PEM(), 0o644},
+		{f.Cert, pki.CertPEM(leaf), 0o644},
 		// Both servers read the key as root before they drop privileges.
-		{f.Key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600},
+		{f.Key, keyPEM, 0o600},
 		{f.DH, []byte(ffdhe2048), 0o644},
 	}
 	for _, file := range files {
@@ -114,13 +73,5 @@ func writeTLS(dir, domain string) (tlsFiles, *x509.Certificate, error) {
 			return f, nil, err
 		}
 	}
-	return f, caCert, nil
-}
-
-func serial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
-	return n
+	return f, ca.Cert, nil
 }

@@ -1,18 +1,13 @@
 package sandbox
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/pki"
 )
 
 // sandboxPKI is the CA made at start and the one server certificate it
@@ -39,82 +34,17 @@ const (
 // public listen addresses under ListenPublic).
 func newSandboxPKI(extraHosts []string) (*sandboxPKI, error) {
 	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox CA: generating the key: %w", err)
-	}
-	caTemplate := &x509.Certificate{
-		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{Organization: []string{"mailexpect sandbox"}, CommonName: "mailexpect sandbox CA " + now.UTC().Format("2006-01-02T15:04:05Z")},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(caLifetime),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox CA: signing the certificate: %w", err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
+	ca, err := pki.NewCA(pki.Name{Organization: "mailexpect sandbox", CommonName: "mailexpect sandbox CA " + now.UTC().Format("2006-01-02T15:04:05Z")},
+		now.Add(-time.Hour), now.Add(caLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("sandbox CA: %w", err)
 	}
-
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox certificate: generating the key: %w", err)
-	}
-	leafTemplate := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{Organization: []string{"mailexpect sandbox"}, CommonName: "localhost"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(leafLifetime),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost", sandboxDomain},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	for _, h := range extraHosts {
-		if ip := net.ParseIP(h); ip != nil {
-			if !ip.IsUnspecified() {
-				leafTemplate.IPAddresses = append(leafTemplate.IPAddresses, ip)
-			}
-		} else if h != "" {
-			leafTemplate.DNSNames = append(leafTemplate.DNSNames, h)
-		}
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTemplate, caCert, &leafKey.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox certificate: signing: %w", err)
-	}
-	leafCert, err := x509.ParseCertificate(leafDER)
+	hosts := append([]string{"localhost", sandboxDomain, "127.0.0.1", "::1"}, extraHosts...)
+	leaf, err := ca.Issue(pki.Name{Organization: "mailexpect sandbox", CommonName: "localhost"}, hosts, now.Add(-time.Hour), now.Add(leafLifetime))
 	if err != nil {
 		return nil, fmt.Errorf("sandbox certificate: %w", err)
 	}
-
-	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
-	return &sandboxPKI{
-		caCert: caCert,
-		caPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		leaf: tls.Certificate{
-			Certificate: [][]byte{leafDER},
-			PrivateKey:  leafKey,
-			Leaf:        leafCert,
-		},
-		caPool:  pool,
-		created: now,
-	}, nil
-}
-
-func randomSerial() *big.Int {
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return n
+	return &sandboxPKI{caCert: ca.Cert, caPEM: ca.PEM(), leaf: leaf, caPool: ca.Pool(), created: now}, nil
 }
 
 // writeCAFile writes the CA certificate where a client can be pointed at it

@@ -1,17 +1,14 @@
 package session
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/pki"
 )
 
 // serve starts a one-connection server on 127.0.0.1:0 that runs handle
@@ -46,38 +43,23 @@ type testPKI struct {
 
 var (
 	pkiOnce sync.Once
-	pki     testPKI
+	testCA  testPKI
 )
 
 func newPKI(t *testing.T) testPKI {
 	pkiOnce.Do(func() {
-		caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		ca := &x509.Certificate{
-			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mailexpect test CA"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-		}
-		caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+		now := time.Now()
+		ca, err := pki.NewCA(pki.Name{CommonName: "mailexpect test CA"}, now.Add(-time.Hour), now.Add(time.Hour))
 		if err != nil {
 			panic(err)
 		}
-		caCert, _ := x509.ParseCertificate(caDER)
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		leaf := &x509.Certificate{
-			SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+		cert, err := ca.Issue(pki.Name{CommonName: "localhost"}, []string{"localhost", "127.0.0.1"}, now.Add(-time.Hour), now.Add(time.Hour))
 		if err != nil {
 			panic(err)
 		}
-		pki.pool = x509.NewCertPool()
-		pki.pool.AddCert(caCert)
-		pki.cert = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+		testCA = testPKI{pool: ca.Pool(), cert: cert}
 	})
-	return pki
+	return testCA
 }
 
 func (p testPKI) serverConfig() *tls.Config {
