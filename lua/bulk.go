@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/mail"
 	"strconv"
 	"strings"
 
@@ -315,13 +314,7 @@ func (r *run) journalEntry(L *lua.LState, t *lua.LTable) bulk.JournalEntry {
 // decoded) out of a message's header. A header that does not parse gives
 // what it can: nothing, rather than a guess.
 func journalHeaders(raw string) (messageID, date, subject string) {
-	head := raw
-	if i := strings.Index(raw, "\r\n\r\n"); i >= 0 {
-		head = raw[:i+2]
-	} else if i := strings.Index(raw, "\n\n"); i >= 0 {
-		head = raw[:i+1]
-	}
-	msg, err := mail.ReadMessage(strings.NewReader(head + "\r\n"))
+	_, msg, err := readHeader(raw)
 	if err != nil {
 		return "", "", ""
 	}

@@ -101,19 +101,26 @@ func decodeHeader(v string) string {
 	return d
 }
 
-// luaParseHeaders: mail.parse_headers(raw) -> map, list. raw is a message
-// or just its header (TOP n 0). map is keyed by lower-case field name with
-// the first occurrence's value, RFC 2047 decoded; list has every field in
-// order as {name=, value=, raw=}. Bad input returns nil, message.
-func (r *run) luaParseHeaders(L *lua.LState) int {
-	raw := r.checkString(L, 1, "mail.parse_headers")
-	head := raw
+// readHeader parses the header of raw, a whole message or just its header
+// (TOP n 0, with or without the blank line after it), and returns the
+// header's text too.
+func readHeader(raw string) (head string, msg *mail.Message, err error) {
+	head = raw
 	if i := strings.Index(raw, "\r\n\r\n"); i >= 0 {
 		head = raw[:i+2]
 	} else if i := strings.Index(raw, "\n\n"); i >= 0 {
 		head = raw[:i+1]
 	}
-	msg, err := mail.ReadMessage(strings.NewReader(head + "\r\n"))
+	msg, err = mail.ReadMessage(strings.NewReader(head + "\r\n"))
+	return head, msg, err
+}
+
+// luaParseHeaders: mail.parse_headers(raw) -> map, list. raw is a message
+// or just its header (TOP n 0). map is keyed by lower-case field name with
+// the first occurrence's value, RFC 2047 decoded; list has every field in
+// order as {name=, value=, raw=}. Bad input returns nil, message.
+func (r *run) luaParseHeaders(L *lua.LState) int {
+	head, msg, err := readHeader(r.checkString(L, 1, "mail.parse_headers"))
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("mail.parse_headers: " + err.Error()))
