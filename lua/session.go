@@ -436,16 +436,8 @@ func (r *run) sReadDot(L *lua.LState) int {
 			r.usage(L, "s:read_dot: size must be a number of bytes, got %s", v.Type())
 		}
 	}
-	if size > 0 {
-		b := session.NewBodyBuffer(size)
-		if _, err := ls.s.ReadDot(L.Context(), b, timeout); err != nil {
-			r.raiseOp(L, "s:read_dot", err)
-		}
-		L.Push(lua.LString(b.String()))
-		return 1
-	}
-	var b strings.Builder
-	if _, err := ls.s.ReadDot(L.Context(), &b, timeout); err != nil {
+	b := session.NewBodyBuffer(size)
+	if _, err := ls.s.ReadDot(L.Context(), b, timeout); err != nil {
 		r.raiseOp(L, "s:read_dot", err)
 	}
 	L.Push(lua.LString(b.String()))

@@ -263,6 +263,8 @@ func (p *pattern) findInString(text string, from, end int) []int {
 			return nil
 		}
 	}
+	// Most texts do not match: MatchString, which tracks no submatches, is
+	// the cheaper test; the submatch search runs only for a match.
 	if !re.MatchString(text) {
 		return nil
 	}

@@ -2,10 +2,11 @@ package session
 
 import "unsafe"
 
-// BodyBuffer collects a message body of a known size (POP3's "+OK n
-// octets") for ReadDot, and hands it out as a string without a copy. A
-// large one asks the kernel for huge pages (Linux): a 64 MiB body is
-// otherwise 16,384 page faults, which cost more than receiving it.
+// BodyBuffer collects a message body for ReadDot and hands it out as a
+// string without a copy. Given the size in advance (POP3's "+OK n
+// octets"), it reserves it once; a large one asks the kernel for huge
+// pages (Linux): a 64 MiB body is otherwise 16,384 page faults, which cost
+// more than receiving it.
 type BodyBuffer struct {
 	b []byte
 }
@@ -13,7 +14,8 @@ type BodyBuffer struct {
 // hugeBody is the size from which a body buffer is worth huge pages.
 const hugeBody = 8 << 20
 
-// NewBodyBuffer returns a buffer with room for size bytes.
+// NewBodyBuffer returns a buffer with room for size bytes (0: unknown, it
+// grows as the body arrives).
 func NewBodyBuffer(size int) *BodyBuffer {
 	b := make([]byte, 0, size)
 	if size >= hugeBody {
