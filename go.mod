@@ -9,7 +9,6 @@ require (
 	github.com/emersion/go-smtp v0.25.1
 	github.com/google/go-cmp v0.7.0
 	github.com/vbauerster/mpb/v8 v8.15.2
-	github.com/yuin/gopher-lua v1.1.2
 	golang.org/x/term v0.45.0
 	golang.org/x/time v0.15.0
 )
@@ -22,7 +21,3 @@ require (
 	github.com/vbauerster/cupwriter v0.0.4 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 )
-
-// gopher-lua v1.1.2 with one patch: upvalues are closed only for the frames
-// an error unwinds (yuin/gopher-lua#448). See third_party/gopher-lua/PATCHES.md.
-replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -19,7 +19,7 @@ import (
 	"runtime/pprof"
 	"time"
 
-	luabind "github.com/mailexpect/mailexpect/lua"
+	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )

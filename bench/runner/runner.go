@@ -557,7 +557,7 @@ func (e *env) versions(ctx context.Context) []string {
 	}
 	if out, err := exec.CommandContext(ctx, "go", "version", "-m", e.bin["mailexpect"]).Output(); err == nil {
 		for _, l := range strings.Split(string(out), "\n") {
-			if f := strings.Fields(l); len(f) >= 3 && f[0] == "dep" && f[1] == "github.com/yuin/gopher-lua" {
+			if f := strings.Fields(l); len(f) >= 3 && f[0] == "dep" && f[1] == "github.com/mailexpect/mailexpect/third_party/gopher-lua" {
 				v = append(v, "gopher-lua "+f[2])
 			}
 		}

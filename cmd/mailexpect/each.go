@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	luabind "github.com/mailexpect/mailexpect/lua"
+	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 )
 

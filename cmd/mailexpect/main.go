@@ -1,6 +1,6 @@
 // Command mailexpect runs Lua scripts that talk to mail servers: expect
 // for SMTP, POP3 and IMAP. See usage.go for the command line and
-// DESIGN.md for the Lua API.
+// docs/DESIGN.md for the Lua API.
 package main
 
 import "os"

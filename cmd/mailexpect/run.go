@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	luabind "github.com/mailexpect/mailexpect/lua"
+	luabind "github.com/mailexpect/mailexpect/luabind"
 )
 
 // version is set with -ldflags "-X main.version=v1.2.3"; otherwise the

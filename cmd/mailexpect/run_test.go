@@ -17,7 +17,7 @@ func writeScript(t *testing.T, name, src string) string {
 	return p
 }
 
-// TestRunExitCodes runs run() for every exit code of DESIGN.md "The CLI".
+// TestRunExitCodes runs run() for every exit code of docs/DESIGN.md "The CLI".
 func TestRunExitCodes(t *testing.T) {
 	syntax := writeScript(t, "syntax.lua", "local x = = 1\n")
 	escape := writeScript(t, "escape.lua", "local ok = true\nlocal p = \"^\\d{3} \"\n")

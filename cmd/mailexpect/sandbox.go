@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/mailexpect/mailexpect/internal/sandbox"
-	luabind "github.com/mailexpect/mailexpect/lua"
+	luabind "github.com/mailexpect/mailexpect/luabind"
 )
 
 // sandboxFlags are the embedded server's settings: `mailexpect sandbox`
@@ -100,7 +100,7 @@ func startSandbox(cfg *luabind.Config, sf *sandboxFlags) (stop func(), err error
 	}, nil
 }
 
-// sandboxTable is the global sandbox of DESIGN.md: {smtp =, pop3 =, imap =,
+// sandboxTable is the global sandbox of docs/DESIGN.md: {smtp =, pop3 =, imap =,
 // ca_file =, users = {{user =, pass =, address =}, ...}}.
 func sandboxTable(srv *sandbox.Server) map[string]any {
 	var users []any

@@ -4,7 +4,7 @@ import (
 	"io"
 	"os"
 
-	luabind "github.com/mailexpect/mailexpect/lua"
+	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 

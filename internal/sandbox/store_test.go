@@ -90,7 +90,7 @@ func TestIMAPUIDExpungeRemovesFromPOP3(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Flag two, expunge one by UID: the other flagged one must stay (the
-	// reason DESIGN.md wants UID EXPUNGE, never a bare EXPUNGE).
+	// reason docs/DESIGN.md wants UID EXPUNGE, never a bare EXPUNGE).
 	if err := c.Store(imap.UIDSetNum(1, 2), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
 		t.Fatal(err)
 	}

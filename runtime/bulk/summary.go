@@ -44,7 +44,7 @@ type Failure struct {
 	Message string
 }
 
-// Exit codes of DESIGN.md "The CLI" for bulk runs. Usage errors (2) are
+// Exit codes of docs/DESIGN.md "The CLI" for bulk runs. Usage errors (2) are
 // the caller's to report.
 const (
 	ExitOK          = 0

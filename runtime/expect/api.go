@@ -2,7 +2,7 @@
 // buffer and a line-at-a-time matcher over it. It does no I/O; the session
 // package feeds it bytes and asks it for decisions.
 //
-// The rules are those of DESIGN.md "Matching rules": matching is decided at
+// The rules are those of docs/DESIGN.md "Matching rules": matching is decided at
 // line ends; at the first line where any case matches, the earliest match
 // start wins and a tie goes to the case listed first; a match consumes the
 // buffer through the end of the line it ends in. Because decisions are made

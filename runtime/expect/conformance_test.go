@@ -9,7 +9,7 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
-// The conformance table: one row per matching rule of DESIGN.md "Matching
+// The conformance table: one row per matching rule of docs/DESIGN.md "Matching
 // rules". Every row without a partial case is run with the server's bytes
 // whole, one byte at a time, at seeded random splits, and already buffered
 // before the call (replay): the outcome must be identical.

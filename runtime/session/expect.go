@@ -16,7 +16,7 @@ func (s *Session) Guard(cases ...expect.Case) { s.guards = append(s.guards, case
 // Guards returns the session's guard cases.
 func (s *Session) Guards() []expect.Case { return s.guards }
 
-// Expect waits until one of cases (or a guard) matches, as DESIGN.md's
+// Expect waits until one of cases (or a guard) matches, as docs/DESIGN.md's
 // matching rules say. Match.Case indexes cases, then the guards.
 // Lines already buffered are replayed one at a time first. The timeout
 // is a total for the call. On timeout or EOF the unmatched data stays in

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/failure"

@@ -1,6 +1,6 @@
 // Package luabind is the Lua side of mailexpect: it compiles scripts and
 // the embedded protocol modules, builds one gopher-lua state per run with
-// the API of DESIGN.md "The Lua API" (connect, sessions, expect, regex,
+// the API of docs/DESIGN.md "The Lua API" (connect, sessions, expect, regex,
 // secrets, helpers), and turns what a run ends with into an exit code.
 //
 // The package is named luabind so that it does not clash with gopher-lua's

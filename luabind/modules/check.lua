@@ -8,7 +8,7 @@
 --
 -- and exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 --
--- Requiring this module switches the run to plugin mode (DESIGN.md "The
+-- Requiring this module switches the run to plugin mode (docs/DESIGN.md "The
 -- CLI"): an uncaught typed error (connect, tls, timeout, eof, reply,
 -- protocol) ends CRITICAL, anything else (a bug, a bad command line)
 -- UNKNOWN, and the module prints the status line whenever the run ends,
@@ -178,7 +178,7 @@ function M.warning(text) add_message(M.WARNING, text) end
 function M.critical(text) add_message(M.CRITICAL, text) end
 function M.unknown(text) add_message(M.UNKNOWN, text) end
 
--- TYPED are the error kinds that mean "the service is broken" (DESIGN.md
+-- TYPED are the error kinds that mean "the service is broken" (docs/DESIGN.md
 -- "The CLI": CRITICAL); anything else is a bug or a bad command line.
 local TYPED = {connect = true, tls = true, timeout = true, eof = true, reply = true, protocol = true}
 
@@ -439,7 +439,7 @@ end
 rt.at_end(function(outcome)
   if done then return nil end
   if outcome.exited then
-    -- A plain exit(n) wins (DESIGN.md); report under it, unless nothing
+    -- A plain exit(n) wins (docs/DESIGN.md); report under it, unless nothing
     -- was collected (e.g. -h printed the usage and left).
     if #messages == 0 and #metrics == 0 and #details == 0 then return nil end
     forced = NAMES[outcome.exit] and outcome.exit or M.UNKNOWN

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
-// The error object of DESIGN.md "Errors": a table with kind, message,
+// The error object of docs/DESIGN.md "Errors": a table with kind, message,
 // where and, when they apply, stage, awaited, tail and reply, whose
 // tostring is "where: message". It is raised as a value (not a string), so
 // pcall hands it to the script intact and err.kind can be branched on.

@@ -11,7 +11,7 @@ import (
 	"net/textproto"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
 // openHelpers installs base64, hex, md5, hmac_md5, json, mail and regex as

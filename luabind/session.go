@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
@@ -24,7 +24,7 @@ type luaSession struct {
 
 const sessionTypeName = "mailexpect.session"
 
-// sessionMethods is the method set of DESIGN.md "Sessions".
+// sessionMethods is the method set of docs/DESIGN.md "Sessions".
 func (r *run) sessionMethods() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
 		"send":     r.sSend,

@@ -8,7 +8,7 @@
 -- 4959), LITERAL+/LITERAL- (RFC 7888), UIDPLUS (RFC 4315: UID EXPUNGE,
 -- required to delete), MOVE (RFC 6851), IDLE (RFC 2177).
 --
--- Safety rules (DESIGN.md "Safety and trust"):
+-- Safety rules (docs/DESIGN.md "Safety and trust"):
 --   * Helpers delete only by UID: UID STORE +FLAGS (\Deleted) then UID
 --     EXPUNGE, or UID MOVE. Never a bare EXPUNGE (it also takes messages
 --     other clients flagged \Deleted); uid_expunge is refused without UIDPLUS;
@@ -225,7 +225,7 @@ local function words(cmd)
   return out
 end
 
--- destructive says why a raw command is in the destructive set (DESIGN.md
+-- destructive says why a raw command is in the destructive set (docs/DESIGN.md
 -- "Safety and trust"), or nil: EXPUNGE, MOVE, DELETE, RENAME, a STORE that
 -- sets \Deleted, and CLOSE on a read-write mailbox (it expunges).
 local function destructive(c, ws)

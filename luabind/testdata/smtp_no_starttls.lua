@@ -1,4 +1,4 @@
--- STARTTLS is required unless tls = "none" is said (RFC 3207; DESIGN
+-- STARTTLS is required unless tls = "none" is said (RFC 3207; docs/DESIGN.md
 -- "Protocol modules"): a server that does not offer it is an error.
 local smtp = require "smtp"
 

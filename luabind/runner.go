@@ -10,14 +10,14 @@ import (
 	"sync"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
-// Exit codes of DESIGN.md "The CLI".
+// Exit codes of docs/DESIGN.md "The CLI".
 const (
 	ExitOK          = 0   // the script finished
 	ExitFailure     = 1   // an uncaught error

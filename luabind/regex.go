@@ -5,7 +5,7 @@ import (
 	"strings"
 	"sync"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/expect"
 )
@@ -166,7 +166,7 @@ func (r *run) toPatternArg(L *lua.LState, v lua.LValue, fname string) *expect.Pa
 	return nil
 }
 
-// matchObject builds the match object of DESIGN.md: m[0] the whole match,
+// matchObject builds the match object of docs/DESIGN.md: m[0] the whole match,
 // m[1..n] the groups (false when unmatched, so #m holds), named groups as
 // fields, m.before, m.line, m.case, m.n.
 func (r *run) matchObject(L *lua.LState, m *expect.Match, caseIndex int) *lua.LTable {

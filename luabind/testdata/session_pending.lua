@@ -1,5 +1,5 @@
 local s = connect(SERVER)
--- expect "^250" eats only the first 250- line (DESIGN: Consumption)
+-- expect "^250" eats only the first 250- line (docs/DESIGN.md: Consumption)
 local m = s:expect([[^250]])
 T.eq(m.line, "250-one")
 -- the rest arrives in the same segment or soon after; wait for it

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/session"
 )

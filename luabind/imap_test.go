@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
 // bigIMAPServer serves one connection: PREAUTH, SELECT, and any FETCH

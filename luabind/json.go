@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strconv"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
 // The json module, on encoding/json:

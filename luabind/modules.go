@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	lua "github.com/yuin/gopher-lua"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
 // The Lua protocol modules. The directory (not a *.lua glob) is embedded so

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
+	"github.com/mailexpect/mailexpect/third_party/gopher-lua/parse"
 )
 
 // SyntaxError is a script that cannot be compiled: a Lua syntax error or an
