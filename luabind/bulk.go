@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -20,12 +21,12 @@ import (
 //
 //   - the read-only global row: the row's columns, every value a string
 //     (a JSON null leaves its column out, so the script sees nil);
-//   - print going to bulk.Stdout (lines prefixed with the row key, above
-//     the progress bar on a terminal), and log lines and warnings on
-//     cfg.Stderr with the same prefix;
-//   - the row's context, so that the modules' hooks (mailexpect.internal
-//     commit_point, commit_outcome, journal, ref_time) and the session's
-//     per-host limit reach the pool.
+//   - print going to the attempt's Stdout (lines prefixed with the row
+//     key, above the progress bar on a terminal), and log lines and
+//     warnings on cfg.Stderr with the same prefix;
+//   - the attempt wired to the modules' hooks (mailexpect.internal
+//     commit_point, commit_outcome, journal, journal_enabled, ref_time)
+//     and to every connect's per-host limit (session.Options.Acquire).
 //
 // The row's result is the chunk's first return value (a table becomes a
 // JSON-able map or slice). A failed row returns a *failure.Error keeping
@@ -35,23 +36,21 @@ import (
 //
 // cfg.Secrets must be the registry given to bulk.Config.Secrets: the pool
 // registers the secret columns there, and every output of the rows masks
-// with it. journal says whether the run has --journal (the modules ask,
-// through rt.journal_enabled(), before spending round trips on it).
-// cfg.MaxTime, if set, bounds each row; a whole-run deadline belongs on
+// with it. cfg.MaxTime, if set, bounds each row; a whole-run deadline belongs on
 // the run's context instead.
-func BulkJob(cfg Config, proto *lua.FunctionProto, journal bool) bulk.Job {
+func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 	if cfg.Secrets == nil {
 		panic("luabind.BulkJob: cfg.Secrets is nil; give the run's registry (the one in bulk.Config.Secrets)")
 	}
 	if cfg.Stderr == nil {
-		cfg.Stderr = discard{}
+		cfg.Stderr = io.Discard
 	}
-	info := &bulkInfo{journal: journal}
-	return func(ctx context.Context, row bulk.Row, attempt int) (any, error) {
+	return func(ctx context.Context, a *bulk.Attempt) (any, error) {
+		row := a.Row()
 		key := cfg.Secrets.Mask(row.Key())
 		c := cfg
-		c.Stdout = bulk.Stdout(ctx)
-		c.PrintPrefix = "" // bulk.Stdout prefixes the key
+		c.Stdout = a.Stdout()
+		c.PrintPrefix = "" // the attempt's Stdout prefixes the key
 		c.LabelPrefix = "[" + key + "]"
 		stderr := bulk.PrefixWriter(cfg.Stderr, key)
 		defer stderr.Flush()
@@ -65,12 +64,13 @@ func BulkJob(cfg Config, proto *lua.FunctionProto, journal bool) bulk.Job {
 			c.ReadOnly[k] = v
 		}
 		c.ReadOnly["row"] = fields
-		c.Transcript.Logf("bulk", "row %d (%s), attempt %d", row.Index, key, attempt)
+		c.Transcript.Logf("bulk", "row %d (%s), attempt %d", row.Index, key, a.Number())
 
 		var result any
 		rn := NewRunner(c)
+		rn.attempt = a
 		rn.onReturn = func(L *lua.LState, v lua.LValue) { result = luaToGo(v, 0, nil) }
-		code, err := rn.Run(context.WithValue(ctx, bulkInfoKey{}, info), proto)
+		code, err := rn.Run(ctx, proto)
 		if err != nil {
 			var re *RunError
 			if errors.As(err, &re) && re.Kind != "" {
@@ -84,18 +84,6 @@ func BulkJob(cfg Config, proto *lua.FunctionProto, journal bool) bulk.Job {
 		return result, nil
 	}
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// bulkInfo is what a row's Lua run needs to know about the bulk run that
-// the pool's context does not carry.
-type bulkInfo struct {
-	journal bool // --journal: rt.journal_enabled()
-}
-
-type bulkInfoKey struct{}
 
 // maxResultDepth bounds the nesting of a row's result.
 const maxResultDepth = 32
@@ -186,7 +174,8 @@ func proxyTarget(t *lua.LTable) *lua.LTable {
 }
 
 // addBulkHooks adds the bulk run's hooks to mailexpect.internal, for the
-// protocol modules (see "Commit point and cancellation" in runtime/bulk):
+// protocol modules (see "Commit point and cancellation" in runtime/bulk);
+// they call the run's *bulk.Attempt, nil outside a bulk run:
 //
 //	rt.commit_point()            before POP3 QUIT after DELE, an IMAP \Deleted
 //	                             STORE, EXPUNGE or MOVE; raises (kind timeout,
@@ -208,7 +197,11 @@ func proxyTarget(t *lua.LTable) *lua.LTable {
 // journal_enabled is false and ref_time is the run's start.
 func (r *run) addBulkHooks(L *lua.LState, t *lua.LTable) {
 	t.RawSetString("commit_point", L.NewFunction(func(L *lua.LState) int {
-		if err := bulk.MarkCommit(r.ctx); err != nil {
+		err := r.attempt.MarkCommit()
+		if r.attempt == nil {
+			err = r.ctx.Err() // outside a bulk run: refused only when the run was stopped
+		}
+		if err != nil {
 			var fe *failure.Error
 			if !errors.As(err, &fe) {
 				kind := failure.Usage // the journal could not be written
@@ -228,7 +221,7 @@ func (r *run) addBulkHooks(L *lua.LState, t *lua.LTable) {
 		if outcome != bulk.OutcomeCommitted && outcome != bulk.OutcomeUnknown {
 			r.usage(L, "commit_outcome: want %q or %q, got %q", bulk.OutcomeCommitted, bulk.OutcomeUnknown, outcome)
 		}
-		if err := bulk.SetCommitOutcome(r.ctx, outcome); err != nil {
+		if err := r.attempt.SetCommitOutcome(outcome); err != nil {
 			L.Error(newErrorObject(L, &failure.Error{Kind: failure.Usage, Stage: "commit", Err: err,
 				Message: "the commit is done (" + outcome + "), but " + err.Error()}, r.mask), 0)
 		}
@@ -236,19 +229,18 @@ func (r *run) addBulkHooks(L *lua.LState, t *lua.LTable) {
 	}))
 	t.RawSetString("journal", L.NewFunction(func(L *lua.LState) int {
 		e := r.journalEntry(L, r.checkTable(L, 1, "journal"))
-		if err := bulk.RecordDeletion(r.ctx, e); err != nil {
+		if err := r.attempt.RecordDeletion(e); err != nil {
 			L.Error(newErrorObject(L, &failure.Error{Kind: failure.Usage, Stage: "journal", Err: err,
 				Message: err.Error() + "; nothing will be committed"}, r.mask), 0)
 		}
 		return 0
 	}))
 	t.RawSetString("journal_enabled", L.NewFunction(func(L *lua.LState) int {
-		info, _ := r.ctx.Value(bulkInfoKey{}).(*bulkInfo)
-		L.Push(lua.LBool(info != nil && info.journal))
+		L.Push(lua.LBool(r.attempt.Journaling()))
 		return 1
 	}))
 	t.RawSetString("ref_time", L.NewFunction(func(L *lua.LState) int {
-		ref, ok := bulk.RefTime(r.ctx)
+		ref, ok := r.attempt.RefTime()
 		if !ok {
 			ref = r.start
 		}

@@ -159,7 +159,7 @@ func runBulk(t *testing.T, ctx context.Context, src, rows string, cfg Config, bc
 	if bc.Journal == "" {
 		bc.Journal = filepath.Join(t.TempDir(), "journal.jsonl")
 	}
-	sum, err := bulk.Run(ctx, bc, rs, BulkJob(cfg, proto, true))
+	sum, err := bulk.Run(ctx, bc, rs, BulkJob(cfg, proto))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func byKey(lines []map[string]any) map[string]map[string]any {
 func TestBulkJobCommits(t *testing.T) {
 	srv := newFakePOP3(t)
 	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann", "bob", "cy"), Config{}, bulk.Config{Jobs: 2})
-	if out.sum.OK != 3 || out.sum.ExitCode() != 0 {
+	if out.sum.OK != 3 || out.sum.Status() != bulk.RunOK {
 		t.Fatalf("summary %+v\nstderr: %s", out.sum, out.stderr)
 	}
 	for _, u := range []string{"ann", "bob", "cy"} {
@@ -328,7 +328,7 @@ func TestBulkJobInterruptBeforeCommit(t *testing.T) {
 	if last := out.journal[len(out.journal)-1]; last["outcome"] != "none" {
 		t.Errorf("journal ends %v", last)
 	}
-	if !out.sum.Interrupted || out.sum.ExitCode() != 130 {
+	if !out.sum.Interrupted || out.sum.Status() != bulk.RunInterrupted {
 		t.Errorf("summary %+v", out.sum)
 	}
 	if msg := ann["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "SIGINT") {
@@ -525,5 +525,25 @@ func TestCredentialsMailboxFromRows(t *testing.T) {
 		if got := fmt.Sprintf("%v %v %v", res["user"], res["host"], res["missing"]); got != want[i] {
 			t.Errorf("row %d: got %q, want %q", i+1, got, want[i])
 		}
+	}
+}
+
+// TestHooksOutsideABulkRun: without an attempt, the modules' hooks do
+// nothing harmful.
+func TestHooksOutsideABulkRun(t *testing.T) {
+	src := `local rt = require "mailexpect.internal"
+rt.commit_point()
+rt.commit_outcome("committed")
+rt.journal{uid = "1", mailbox = "INBOX"}
+assert(rt.journal_enabled() == false, "journal_enabled outside a bulk run")
+assert(math.abs(rt.ref_time() - time()) < 60, "ref_time is not the run's start")
+local ok, err = pcall(rt.commit_outcome, "maybe")
+assert(not ok and err.kind == "usage", "commit_outcome maybe: " .. tostring(err))
+print("ok")
+`
+	var stdout bytes.Buffer
+	code, err := NewRunner(Config{Stdout: &stdout}).RunSource(context.Background(), "hooks.lua", []byte(src))
+	if code != 0 || err != nil || stdout.String() != "ok\n" {
+		t.Fatalf("exit %d: %v\n%s", code, err, stdout.String())
 	}
 }

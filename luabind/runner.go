@@ -12,6 +12,7 @@ import (
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
+	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -85,6 +86,10 @@ type Runner struct {
 	// onReturn, when set, gets the chunk's first return value after a
 	// normal end (bulk rows: the row's result; see bulk.go).
 	onReturn func(*lua.LState, lua.LValue)
+
+	// attempt is the bulk row attempt this runner runs (BulkJob); nil
+	// outside a bulk run.
+	attempt *bulk.Attempt
 }
 
 // NewRunner returns a Runner for cfg.
@@ -145,6 +150,7 @@ func (e maxTimeError) Error() string {
 // (n, nil).
 func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error) {
 	r := newRun(rn.cfg)
+	r.attempt = rn.attempt
 	defer r.closeAll()
 	defer func() {
 		for _, f := range r.cleanups {
@@ -402,6 +408,7 @@ type run struct {
 	cancel  context.CancelCauseFunc
 	secrets *transcript.Secrets
 	start   time.Time
+	attempt *bulk.Attempt // the bulk row attempt; nil outside a bulk run
 
 	mu       sync.Mutex
 	sessions []*session.Session // closed when the run ends

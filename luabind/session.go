@@ -231,6 +231,9 @@ func (r *run) luaConnect(L *lua.LState) int {
 	if r.cfg.Restricted {
 		r.checkRestrictedHost(L, addr)
 	}
+	if r.attempt != nil {
+		so.Acquire = r.attempt.AcquireHost // --per-host
+	}
 	s, err := session.Dial(L.Context(), addr, so)
 	if err != nil {
 		r.raiseOp(L, "connect", err)

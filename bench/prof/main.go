@@ -73,8 +73,10 @@ func main() {
 		cfg.Secrets = transcript.NewSecrets()
 		var sum bulk.Summary
 		sum, err = bulk.Run(context.Background(), bulk.Config{Jobs: *jobs, Secrets: cfg.Secrets, Stdout: os.Stdout},
-			rows, luabind.BulkJob(cfg, proto, false))
-		code = sum.ExitCode()
+			rows, luabind.BulkJob(cfg, proto))
+		if sum.Status() != bulk.RunOK {
+			code = 1 // a profile run: any row not ok is a failure
+		}
 	} else {
 		code, err = luabind.NewRunner(cfg).Run(context.Background(), proto)
 	}

@@ -206,7 +206,7 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 			bc.Progress = stderr
 		}
 	}
-	job := luabind.BulkJob(cfg, proto, e.journal != "")
+	job := luabind.BulkJob(cfg, proto)
 	sum, err := bulk.Run(runCtx, bc, rows, job)
 	if err != nil && sum.Duration == 0 && sum.OK+sum.Failed+sum.Stopped+sum.Skipped+sum.NotStarted == 0 {
 		// Nothing ran: an output file could not be opened, or the
@@ -215,19 +215,32 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		return luabind.ExitUsage
 	}
 	sum.Write(errw)
-	code = sum.ExitCode()
-	if code == bulk.ExitInterrupted && errors.Is(sum.Cause, errSIGTERM) {
-		code = luabind.ExitTerminated
-	}
 	if err != nil {
 		// Results or journal could not be written: no new row was started
 		// after it, and the run is not ok.
 		printError(errw, err)
-		if code == bulk.ExitOK {
-			code = bulk.ExitFailed
-		}
 	}
-	return code
+	return bulkExitCode(sum, err)
+}
+
+// bulkExitCode is the exit code of a bulk run (docs/DESIGN.md "The CLI"):
+// 130 interrupted by SIGINT (143 SIGTERM); 1 when a row failed or did not
+// run, the run's deadline passed, or its outputs could not be written
+// (outputErr); else 0.
+func bulkExitCode(sum bulk.Summary, outputErr error) int {
+	switch sum.Status() {
+	case bulk.RunInterrupted:
+		if errors.Is(sum.Cause, errSIGTERM) {
+			return luabind.ExitTerminated
+		}
+		return luabind.ExitInterrupted
+	case bulk.RunFailed:
+		return luabind.ExitFailure
+	}
+	if outputErr != nil {
+		return luabind.ExitFailure
+	}
+	return luabind.ExitOK
 }
 
 // readRows reads the rows file, or stdin for "-".

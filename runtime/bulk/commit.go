@@ -26,15 +26,21 @@ const (
 	OutcomeUnknown   = "unknown"   // the commit was sent but not confirmed (QUIT got no reply)
 )
 
-// attempt is one try at a row: what the row's context carries, and the
-// commit tracker that decides, when the run is interrupted or the row
-// times out, whether to cancel the row now or let its commit finish (see
-// "Commit point and cancellation" in the package documentation). Its
-// context is not a child of the run's: it keeps the run's values but not
-// its cancellation, which reaches it only through stop.
-type attempt struct {
+// Attempt is one try at a row, handed to the Job: the row, the row's
+// print output, the run's reference time, and the collaborators a
+// protocol module needs in a bulk run — the commit tracker (MarkCommit,
+// SetCommitOutcome), the journal (RecordDeletion) and the per-host limit
+// (AcquireHost, for session.Options.Acquire). The tracker decides, when
+// the run is interrupted or the row times out, whether to cancel the row
+// now or let its commit finish (see "Commit point and cancellation" in
+// the package documentation).
+//
+// Every method works on a nil *Attempt, as outside a bulk run: nothing to
+// commit, journal or limit, and no reference time.
+type Attempt struct {
 	row    Row
 	key    string
+	number int // counts from 1
 	run    *pool
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -60,17 +66,30 @@ type attempt struct {
 	holds map[string]*hostHold // per-host slots held by this attempt
 }
 
-type ctxKey struct{}
+// Row returns the row this attempt runs.
+func (a *Attempt) Row() Row {
+	if a == nil {
+		return Row{}
+	}
+	return a.row
+}
 
-// attemptOf returns the attempt a row's context belongs to, or nil
-// outside a bulk run.
-func attemptOf(ctx context.Context) *attempt {
-	a, _ := ctx.Value(ctxKey{}).(*attempt)
-	return a
+// Number counts the row's attempts from 1; 0 outside a bulk run.
+func (a *Attempt) Number() int {
+	if a == nil {
+		return 0
+	}
+	return a.number
+}
+
+// Journaling reports whether the run writes a journal (--journal), so a
+// module can skip the round trips that only feed it.
+func (a *Attempt) Journaling() bool {
+	return a != nil && a.run.journal != nil
 }
 
 // stop is called when the run is interrupted or the row timeout passes.
-func (a *attempt) stop(cause error, interrupt bool) {
+func (a *Attempt) stop(cause error, interrupt bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.over {
@@ -97,7 +116,7 @@ func (a *attempt) stop(cause error, interrupt bool) {
 
 // finish ends the attempt: timers stopped, unsettled journal entries
 // settled, host slots released, the context cancelled.
-func (a *attempt) finish() {
+func (a *Attempt) finish() {
 	a.mu.Lock()
 	a.over = true
 	if a.graceTimer != nil {
@@ -119,7 +138,7 @@ func (a *attempt) finish() {
 // unsettledOutcome is what the pending journal entries came to when the
 // attempt ends without SetCommitOutcome settling them: if a commit began
 // after they were recorded its result is unknown, else nothing was sent.
-func (a *attempt) unsettledOutcome() string {
+func (a *Attempt) unsettledOutcome() string {
 	if a.pendingCommitted {
 		return OutcomeUnknown
 	}
@@ -127,7 +146,7 @@ func (a *attempt) unsettledOutcome() string {
 }
 
 // settleLocked writes the outcome line for the pending journal entries.
-func (a *attempt) settleLocked(outcome string) {
+func (a *Attempt) settleLocked(outcome string) {
 	if a.pending == 0 {
 		return
 	}
@@ -145,12 +164,11 @@ func (a *attempt) settleLocked(outcome string) {
 // wrapping the cause), or the journal could not be written.
 //
 // A commit lasts until SetCommitOutcome; calls within it (EXPUNGE after
-// the STORE) are part of the same commit and are not refused. Outside a
-// bulk run it only reports ctx.Err().
-func MarkCommit(ctx context.Context) error {
-	a := attemptOf(ctx)
+// the STORE) are part of the same commit and are not refused. On a nil
+// Attempt (outside a bulk run) it returns nil.
+func (a *Attempt) MarkCommit() error {
 	if a == nil {
-		return ctx.Err()
+		return nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -177,8 +195,7 @@ func MarkCommit(ctx context.Context) error {
 
 // Committed reports whether the row has reached its commit point (in the
 // current attempt; attempts after a commit never happen).
-func Committed(ctx context.Context) bool {
-	a := attemptOf(ctx)
+func (a *Attempt) Committed() bool {
 	if a == nil {
 		return false
 	}
@@ -192,13 +209,12 @@ func Committed(ctx context.Context) bool {
 // STORE/EXPUNGE), OutcomeUnknown when the reply never came. It writes the
 // outcome line for the journal entries recorded so far, and if the row is
 // being stopped, cancels its context now that the commit is over. A row
-// with several commits reports unknown if any of them was. Outside a bulk
-// run it does nothing.
-func SetCommitOutcome(ctx context.Context, outcome string) error {
+// with several commits reports unknown if any of them was. On a nil
+// Attempt it only checks outcome.
+func (a *Attempt) SetCommitOutcome(outcome string) error {
 	if outcome != OutcomeCommitted && outcome != OutcomeUnknown {
 		return fmt.Errorf("bulk: commit outcome %q: want %q or %q", outcome, OutcomeCommitted, OutcomeUnknown)
 	}
-	a := attemptOf(ctx)
 	if a == nil {
 		return nil
 	}
@@ -221,9 +237,8 @@ func SetCommitOutcome(ctx context.Context, outcome string) error {
 // RefTime returns the run's reference time: when the first run of this
 // row set started, reused by --resume, so that "older than 30 days" means
 // the same messages in a resumed run as in the run it continues. ok is
-// false outside a bulk run; callers then use the current time.
-func RefTime(ctx context.Context) (t time.Time, ok bool) {
-	a := attemptOf(ctx)
+// false on a nil Attempt; callers then use the current time.
+func (a *Attempt) RefTime() (t time.Time, ok bool) {
 	if a == nil {
 		return time.Time{}, false
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,13 +13,12 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
-// waitStopping waits until the row of ctx has been told to stop (the
+// waitStopping waits until the attempt has been told to stop (the
 // interrupt or the row timeout reached it), which the test cannot see
 // from the context when the row is in mid-commit. It and waitDone run in
 // the pool's goroutines, so they report with Error, not Fatal.
-func waitStopping(t *testing.T, ctx context.Context) {
+func waitStopping(t *testing.T, a *Attempt) {
 	t.Helper()
-	a := attemptOf(ctx)
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		a.mu.Lock()
 		stopping := a.stopCause != nil
@@ -54,29 +54,30 @@ func TestInterruptStopsRowsBeforeCommitAndLetsCommitsFinish(t *testing.T) {
 	var ran atomic.Int32
 	go func() { <-committed; <-started; cancel() }() // SIGINT
 	sum, err := Run(ctx, Config{Jobs: 2, Retries: 3, ResultsWriter: &results, sleep: noWait}, makeRows(t, 10),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
 			ran.Add(1)
 			switch row.Index {
 			case 1: // past its commit point when the interrupt comes
-				if err := MarkCommit(ctx); err != nil {
+				if err := at.MarkCommit(); err != nil {
 					t.Error(err)
 				}
 				close(committed)
-				waitStopping(t, ctx)
+				waitStopping(t, at)
 				if ctx.Err() != nil {
 					t.Error("a row in mid-commit was cancelled by the interrupt")
 				}
-				if err := MarkCommit(ctx); err != nil {
+				if err := at.MarkCommit(); err != nil {
 					t.Errorf("MarkCommit within the commit under way: %v", err)
 				}
-				if err := SetCommitOutcome(ctx, OutcomeCommitted); err != nil {
+				if err := at.SetCommitOutcome(OutcomeCommitted); err != nil {
 					t.Error(err)
 				}
 				waitDone(t, ctx, "after its commit finished")
 				if !errors.Is(context.Cause(ctx), ErrInterrupted) {
 					t.Errorf("cause %v", context.Cause(ctx))
 				}
-				err := MarkCommit(ctx)
+				err := at.MarkCommit()
 				if err == nil || failure.KindOf(err) != failure.Timeout || !errors.Is(err, ErrInterrupted) {
 					t.Errorf("a second commit after the interrupt: MarkCommit = %v", err)
 				}
@@ -92,8 +93,8 @@ func TestInterruptStopsRowsBeforeCommitAndLetsCommitsFinish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.OK != 1 || sum.Stopped != 1 || sum.NotStarted != 8 || sum.Failed != 0 || !sum.Interrupted || sum.ExitCode() != 130 {
-		t.Errorf("summary %+v, exit %d", sum, sum.ExitCode())
+	if sum.OK != 1 || sum.Stopped != 1 || sum.NotStarted != 8 || sum.Failed != 0 || !sum.Interrupted || sum.Status() != RunInterrupted {
+		t.Errorf("summary %+v, status %d", sum, sum.Status())
 	}
 	if ran.Load() != 2 {
 		t.Errorf("%d rows ran", ran.Load())
@@ -131,17 +132,18 @@ func TestInterruptWaitsForCommitThenCancels(t *testing.T) {
 	inCommit, running := make(chan struct{}), make(chan struct{})
 	go func() { <-inCommit; <-running; cancel() }()
 	var rowCtx1 context.Context
-	sum, err := Run(ctx, Config{Jobs: 2, sleep: noWait}, makeRows(t, 5), func(ctx context.Context, row Row, attempt int) (any, error) {
+	sum, err := Run(ctx, Config{Jobs: 2, sleep: noWait}, makeRows(t, 5), func(ctx context.Context, at *Attempt) (any, error) {
+		row := at.Row()
 		switch row.Index {
 		case 1:
 			rowCtx1 = ctx
-			MarkCommit(ctx)
+			at.MarkCommit()
 			close(inCommit)
-			waitStopping(t, ctx)
+			waitStopping(t, at)
 			if ctx.Err() != nil {
 				t.Error("cancelled in mid-commit")
 			}
-			SetCommitOutcome(ctx, OutcomeUnknown) // QUIT sent, no reply
+			at.SetCommitOutcome(OutcomeUnknown) // QUIT sent, no reply
 			return nil, nil
 		case 2:
 			close(running)
@@ -157,7 +159,7 @@ func TestInterruptWaitsForCommitThenCancels(t *testing.T) {
 	if rowCtx1.Err() == nil {
 		t.Error("row 1's context outlived the row")
 	}
-	if sum.OK != 1 || sum.Stopped != 1 || sum.NotStarted != 3 || sum.CommitUnknown != 1 || sum.ExitCode() != 130 {
+	if sum.OK != 1 || sum.Stopped != 1 || sum.NotStarted != 3 || sum.CommitUnknown != 1 || sum.Status() != RunInterrupted {
 		t.Errorf("summary %+v", sum)
 	}
 	var out bytes.Buffer
@@ -171,14 +173,14 @@ func TestInterruptedBeforeRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var results syncBuffer
-	sum, err := Run(ctx, Config{Jobs: 3, ResultsWriter: &results}, makeRows(t, 4), func(context.Context, Row, int) (any, error) {
+	sum, err := Run(ctx, Config{Jobs: 3, ResultsWriter: &results}, makeRows(t, 4), func(context.Context, *Attempt) (any, error) {
 		t.Error("a row started")
 		return nil, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.NotStarted != 4 || !sum.Interrupted || sum.ExitCode() != 130 {
+	if sum.NotStarted != 4 || !sum.Interrupted || sum.Status() != RunInterrupted {
 		t.Errorf("summary %+v", sum)
 	}
 	if n := len(parseResults(t, results.String())); n != 4 {
@@ -194,11 +196,11 @@ func TestCommitGraceExpires(t *testing.T) {
 	go func() { <-committed; cancel() }()
 	var results syncBuffer
 	sum, err := Run(ctx, Config{CommitGrace: 20 * time.Millisecond, Journal: journal, ResultsWriter: &results}, makeRows(t, 1),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
-			if err := RecordDeletion(ctx, JournalEntry{Mailbox: "INBOX", UID: "7", Action: ActionDelete}); err != nil {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			if err := at.RecordDeletion(JournalEntry{Mailbox: "INBOX", UID: "7", Action: ActionDelete}); err != nil {
 				t.Error(err)
 			}
-			MarkCommit(ctx)
+			at.MarkCommit()
 			close(committed)
 			waitDone(t, ctx, "grace")
 			if !errors.Is(context.Cause(ctx), ErrCommitGrace) {
@@ -223,7 +225,7 @@ func TestCommitGraceExpires(t *testing.T) {
 func TestRowTimeout(t *testing.T) {
 	var results syncBuffer
 	_, err := Run(context.Background(), Config{RowTimeout: 20 * time.Millisecond, Retries: 1, ResultsWriter: &results, sleep: noWait}, makeRows(t, 1),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
 			waitDone(t, ctx, "row timeout")
 			if !errors.Is(context.Cause(ctx), ErrRowTimeout) {
 				t.Errorf("cause %v", context.Cause(ctx))
@@ -242,13 +244,13 @@ func TestRowTimeout(t *testing.T) {
 func TestRowTimeoutDuringCommit(t *testing.T) {
 	var results syncBuffer
 	_, err := Run(context.Background(), Config{RowTimeout: 20 * time.Millisecond, CommitGrace: time.Hour, Retries: 3, ResultsWriter: &results, sleep: noWait}, makeRows(t, 1),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
-			MarkCommit(ctx)
-			waitStopping(t, ctx)
+		func(ctx context.Context, at *Attempt) (any, error) {
+			at.MarkCommit()
+			waitStopping(t, at)
 			if ctx.Err() != nil {
 				t.Error("the row timeout cancelled a commit under way")
 			}
-			SetCommitOutcome(ctx, OutcomeCommitted)
+			at.SetCommitOutcome(OutcomeCommitted)
 			waitDone(t, ctx, "after the commit")
 			return nil, sessionError(ctx) // LOGOUT after the commit fails
 		})
@@ -271,7 +273,7 @@ func TestInterruptDuringBackoff(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}}
-	sum, err := Run(ctx, cfg, makeRows(t, 1), func(context.Context, Row, int) (any, error) {
+	sum, err := Run(ctx, cfg, makeRows(t, 1), func(context.Context, *Attempt) (any, error) {
 		attempts.Add(1)
 		return nil, failure.New(failure.Connect, "connection refused")
 	})
@@ -284,32 +286,32 @@ func TestInterruptDuringBackoff(t *testing.T) {
 	}
 }
 
-func TestHooksOutsideARun(t *testing.T) {
-	ctx := context.Background()
-	if err := MarkCommit(ctx); err != nil {
+// TestNilAttempt: outside a bulk run the bridge holds a nil *Attempt, and
+// every hook is harmless on it.
+func TestNilAttempt(t *testing.T) {
+	var a *Attempt
+	if err := a.MarkCommit(); err != nil {
 		t.Error(err)
 	}
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	if err := MarkCommit(cancelled); err == nil {
-		t.Error("MarkCommit on a cancelled context: no error")
-	}
-	if Committed(ctx) {
+	if a.Committed() {
 		t.Error("Committed outside a run")
 	}
-	if err := SetCommitOutcome(ctx, OutcomeCommitted); err != nil {
+	if err := a.SetCommitOutcome(OutcomeCommitted); err != nil {
 		t.Error(err)
 	}
-	if err := SetCommitOutcome(ctx, "maybe"); err == nil {
+	if err := a.SetCommitOutcome("maybe"); err == nil {
 		t.Error("SetCommitOutcome accepted an unknown outcome")
 	}
-	if _, ok := RefTime(ctx); ok {
+	if _, ok := a.RefTime(); ok {
 		t.Error("RefTime outside a run")
 	}
-	if err := RecordDeletion(ctx, JournalEntry{}); err != nil {
+	if err := a.RecordDeletion(JournalEntry{}); err != nil {
 		t.Error(err)
 	}
-	release, err := AcquireHost(ctx, "mx:110")
+	if a.Journaling() || a.Number() != 0 || a.Stdout() != io.Discard {
+		t.Error("a nil Attempt journals, counts or prints")
+	}
+	release, err := a.AcquireHost(context.Background(), "mx:110")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,17 +322,18 @@ func TestCommittedAndUnsettledJournal(t *testing.T) {
 	journal := t.TempDir() + "/j.jsonl"
 	var results syncBuffer
 	_, err := Run(context.Background(), Config{Journal: journal, ResultsWriter: &results}, makeRows(t, 2),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
-			if Committed(ctx) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
+			if at.Committed() {
 				t.Error("committed before MarkCommit")
 			}
-			RecordDeletion(ctx, JournalEntry{UID: "1", Action: ActionDelete})
-			RecordDeletion(ctx, JournalEntry{UID: "2", Action: ActionDelete})
+			at.RecordDeletion(JournalEntry{UID: "1", Action: ActionDelete})
+			at.RecordDeletion(JournalEntry{UID: "2", Action: ActionDelete})
 			if row.Index == 1 {
 				return nil, failure.New(failure.Reply, "-ERR no such message") // fails before the commit point
 			}
-			MarkCommit(ctx)
-			if !Committed(ctx) {
+			at.MarkCommit()
+			if !at.Committed() {
 				t.Error("not committed after MarkCommit")
 			}
 			return nil, nil // never says how the commit went

@@ -1,18 +1,18 @@
 // Package bulk runs a job once per row of a rows file, in parallel, with
 // the limits, retries, records and safety a mailbox cleanup across
 // thousands of accounts needs (`mailexpect --each rows.csv --jobs 32
-// SCRIPT.lua`). It knows nothing of Lua: the lua/ side supplies the Job
+// SCRIPT.lua`). It knows nothing of Lua: luabind supplies the Job
 // (one Lua state per row, the compiled script shared) and the CLI the
 // Config.
 //
-//	rows, err := bulk.ReadRowsFile("rows.csv")         // exit 2 on error
+//	rows, err := bulk.ReadRowsFile("rows.csv")         // a usage error
 //	sum, err := bulk.Run(ctx, bulk.Config{Jobs: 32, PerHost: 4, Retries: 2,
 //		Results: "results.jsonl", Journal: "journal.jsonl", Secrets: secrets,
 //		Progress: os.Stderr, IsTerminal: bulk.IsTerminal(os.Stderr),
 //		Stdout: os.Stdout, StdoutIsTerminal: bulk.IsTerminal(os.Stdout)},
 //		rows, job)
 //	sum.Write(os.Stderr)
-//	os.Exit(sum.ExitCode())                             // 0, 1 or 130
+//	switch sum.Status() { ... }                         // RunOK, RunFailed, RunInterrupted: the caller's exit code
 //
 // # Rows
 //
@@ -56,20 +56,24 @@
 // and MarkCommit was never called in the attempt; any other error, or
 // any error after the commit point, fails the row at once.
 //
-// # Hooks for the session and the modules
+// # The attempt: what the job gets
 //
-//   - AcquireHost(ctx, host): the session's dial calls it before
-//     connecting and releases on close; it enforces --per-host.
-//   - RecordDeletion(ctx, entry): a module journals each message before
+// The job is handed the row's *Attempt, and passes it on to whatever
+// needs it (nothing travels in the context):
+//
+//   - AcquireHost(ctx, host): session.Options.Acquire; the session calls
+//     it before connecting and releases on close; it enforces --per-host.
+//   - RecordDeletion(entry): a module journals each message before
 //     MarkCommit, and does not commit if it fails.
-//   - MarkCommit(ctx) before the destructive command; do not send it if
-//     MarkCommit fails. SetCommitOutcome(ctx, OutcomeCommitted or
+//   - MarkCommit() before the destructive command; do not send it if
+//     MarkCommit fails. SetCommitOutcome(OutcomeCommitted or
 //     OutcomeUnknown) when its reply came or did not.
-//   - RefTime(ctx): the run's reference time for age criteria, the same in
+//   - RefTime(): the run's reference time for age criteria, the same in
 //     a resumed run as in the run it continues.
-//   - Stdout(ctx): the row's print output, lines prefixed with the key.
+//   - Stdout(): the row's print output, lines prefixed with the key.
 //
-// All of them do nothing harmful outside a bulk run.
+// Every method works on a nil *Attempt and then does nothing harmful, so
+// code that runs both in and outside a bulk run holds one pointer.
 //
 // # Outputs
 //

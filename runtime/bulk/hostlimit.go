@@ -80,24 +80,23 @@ func (h *hostHold) releaseAll() {
 	h.release()
 }
 
-// AcquireHost is the hook the session's dial calls before connecting to
-// host ("name", "name:port" or "[v6]:port"), holding the returned release
-// until the session closes:
+// AcquireHost waits for a slot under --per-host for host ("name",
+// "name:port" or "[v6]:port") and returns its release; it has the shape of
+// session.Options.Acquire, which calls it before connecting and releases
+// when the session closes:
 //
-//	release, err := bulk.AcquireHost(ctx, host)
-//	if err != nil { return nil, err }   // kind timeout: interrupted or row timeout while waiting
-//	... dial; on failure release(); on Close release()
+//	so.Acquire = attempt.AcquireHost
 //
-// Outside a bulk run, or without --per-host, it returns at once with a
-// release that does nothing.
+// Its error is of kind timeout: the run was interrupted, or the row timed
+// out, while waiting. On a nil Attempt, or without --per-host, it returns
+// at once with a release that does nothing.
 //
 // The limit counts rows, not connections: a row's second session to a
 // host it is already connected to shares the row's slot, so a script that
 // opens two sessions to one server under --per-host 1 does not wait on
 // itself forever. Slots a script forgot to release are released when its
 // row attempt ends.
-func AcquireHost(ctx context.Context, host string) (release func(), err error) {
-	a := attemptOf(ctx)
+func (a *Attempt) AcquireHost(ctx context.Context, host string) (release func(), err error) {
 	if a == nil || a.run.hosts == nil {
 		return func() {}, nil
 	}
@@ -135,7 +134,7 @@ func AcquireHost(ctx context.Context, host string) (release func(), err error) {
 
 // releaser returns a session's release of the row's shared slot: the slot
 // goes back when the last session of the row to that host lets go.
-func (a *attempt) releaser(key string, h *hostHold) func() {
+func (a *Attempt) releaser(key string, h *hostHold) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {

@@ -34,13 +34,14 @@ func TestPerHostLimitUnderLoad(t *testing.T) {
 	var all gauge
 	rows := makeRows(t, 300, hosts...)
 	sum, err := Run(context.Background(), Config{Jobs: 32, PerHost: perHost}, rows,
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
 			host := row.Fields["host"]
 			// Half the rows name the port, as a URL's host:port would.
 			if row.Index%2 == 0 {
 				host += ":995"
 			}
-			release, err := AcquireHost(ctx, host)
+			release, err := at.AcquireHost(ctx, host)
 			if err != nil {
 				return nil, err
 			}
@@ -73,13 +74,13 @@ func TestAcquireHostSharesTheRowsSlot(t *testing.T) {
 	// not wait on itself; other rows wait for the whole row.
 	var g gauge
 	sum, err := Run(context.Background(), Config{Jobs: 4, PerHost: 1, RowTimeout: 5 * time.Second}, makeRows(t, 8),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
-			r1, err := AcquireHost(ctx, "mx.example:110")
+		func(ctx context.Context, at *Attempt) (any, error) {
+			r1, err := at.AcquireHost(ctx, "mx.example:110")
 			if err != nil {
 				return nil, err
 			}
 			g.enter()
-			r2, err := AcquireHost(ctx, "mx.example:143") // same host, other protocol
+			r2, err := at.AcquireHost(ctx, "mx.example:143") // same host, other protocol
 			if err != nil {
 				return nil, err
 			}
@@ -100,8 +101,8 @@ func TestAcquireHostSharesTheRowsSlot(t *testing.T) {
 
 func TestForgottenSlotReleasedAtRowEnd(t *testing.T) {
 	sum, err := Run(context.Background(), Config{Jobs: 2, PerHost: 1, RowTimeout: 5 * time.Second}, makeRows(t, 4),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
-			_, err := AcquireHost(ctx, "mx.example") // never released: a script that did not close
+		func(ctx context.Context, at *Attempt) (any, error) {
+			_, err := at.AcquireHost(ctx, "mx.example") // never released: a script that did not close
 			return nil, err
 		})
 	if err != nil || sum.OK != 4 {

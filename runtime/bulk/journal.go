@@ -1,7 +1,6 @@
 package bulk
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -213,9 +212,8 @@ func (j *Journal) Close() error {
 // gets the row's number and key, is written and fsynced, and counts as
 // pending until the commit's outcome settles it. Call it for every
 // message before MarkCommit; if it fails, do not commit. Without
-// --journal, or outside a bulk run, it does nothing.
-func RecordDeletion(ctx context.Context, e JournalEntry) error {
-	a := attemptOf(ctx)
+// --journal, or on a nil Attempt, it does nothing.
+func (a *Attempt) RecordDeletion(e JournalEntry) error {
 	if a == nil || a.run.journal == nil {
 		return nil
 	}

@@ -145,22 +145,23 @@ func TestCommitComesAfterTheJournalSync(t *testing.T) {
 	var mu sync.Mutex
 	var commits int
 	sum, err := Run(context.Background(), Config{Jobs: 4, Secrets: secrets, journal: newJournal(f, secrets)}, makeRows(t, 20),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
 			for _, uid := range []string{"a", "b", "c"} {
-				if err := RecordDeletion(ctx, JournalEntry{UID: uid, Action: ActionDelete}); err != nil {
+				if err := at.RecordDeletion(JournalEntry{UID: uid, Action: ActionDelete}); err != nil {
 					return nil, err
 				}
 				if line := fmt.Sprintf(`"row":%d,"key":"user%d@example.com","uid":"%s"`, row.Index, row.Index, uid); !f.synced(line) {
 					t.Errorf("RecordDeletion returned before %s was synced", line)
 				}
 			}
-			if err := MarkCommit(ctx); err != nil {
+			if err := at.MarkCommit(); err != nil {
 				return nil, err
 			}
 			mu.Lock()
 			commits++
 			mu.Unlock()
-			return nil, SetCommitOutcome(ctx, OutcomeCommitted)
+			return nil, at.SetCommitOutcome(OutcomeCommitted)
 		})
 	if err != nil || sum.OK != 20 || commits != 20 {
 		t.Fatalf("summary %+v, %d commits, err %v", sum, commits, err)
@@ -191,14 +192,15 @@ func TestJournalFailureRefusesCommits(t *testing.T) {
 	f := &fakeFile{}
 	var commits []int
 	sum, err := Run(context.Background(), Config{Jobs: 1, journal: newJournal(f, nil)}, makeRows(t, 5),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
 			if row.Index == 3 {
 				f.mu.Lock()
 				f.failSync = errors.New("EIO")
 				f.mu.Unlock()
 			}
-			rerr := RecordDeletion(ctx, JournalEntry{UID: "1", Action: ActionDelete})
-			if err := MarkCommit(ctx); err != nil {
+			rerr := at.RecordDeletion(JournalEntry{UID: "1", Action: ActionDelete})
+			if err := at.MarkCommit(); err != nil {
 				if !strings.Contains(err.Error(), "journal") {
 					t.Errorf("MarkCommit refused for another reason: %v", err)
 				}
@@ -208,7 +210,7 @@ func TestJournalFailureRefusesCommits(t *testing.T) {
 				t.Errorf("row %d: MarkCommit allowed after RecordDeletion failed", row.Index)
 			}
 			commits = append(commits, row.Index)
-			return nil, SetCommitOutcome(ctx, OutcomeCommitted)
+			return nil, at.SetCommitOutcome(OutcomeCommitted)
 		})
 	if err == nil || !strings.Contains(err.Error(), "EIO") {
 		t.Errorf("Run error %v: a journal failure must fail the run", err)

@@ -63,7 +63,7 @@ func TestPacerRunRate(t *testing.T) {
 	clock := newFakeClock()
 	var starts []time.Time
 	sum, err := Run(context.Background(), Config{Jobs: 1, Rate: 4, Now: clock.Now, sleep: clock.Sleep}, makeRows(t, 9),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
 			starts = append(starts, clock.Now())
 			return nil, nil
 		})
@@ -83,7 +83,7 @@ func TestPacerRealClockLowerBound(t *testing.T) {
 	// 200/s cannot take less than 50 ms, however many workers.
 	start := time.Now()
 	sum, err := Run(context.Background(), Config{Jobs: 8, Rate: 200}, makeRows(t, 11),
-		func(context.Context, Row, int) (any, error) { return nil, nil })
+		func(context.Context, *Attempt) (any, error) { return nil, nil })
 	if err != nil || sum.OK != 11 {
 		t.Fatalf("%+v %v", sum, err)
 	}

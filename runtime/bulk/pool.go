@@ -14,19 +14,18 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
-// Job does the work of one row: the Lua side runs the script with the
-// global row. attempt counts from 1. ctx carries the row's commit tracker
-// (MarkCommit, SetCommitOutcome), host limiter (AcquireHost), journal
-// (RecordDeletion), reference time (RefTime) and print output (Stdout);
-// see "Commit point and cancellation" in the package documentation for
-// when it is cancelled. result is written to --results as JSON.
-type Job func(ctx context.Context, row Row, attempt int) (result any, err error)
+// Job does the work of one row (a.Row()): the Lua side runs the script
+// with the global row. a is the attempt, with the row's commit tracker,
+// journal, per-host limit, reference time and print output; ctx is
+// cancelled as "Commit point and cancellation" in the package
+// documentation says. result is written to --results as JSON.
+type Job func(ctx context.Context, a *Attempt) (result any, err error)
 
 // Config says how to run the rows. The zero value runs one row at a time
 // with no limits, files or progress display.
 type Config struct {
 	Jobs        int           // rows at once (--jobs); < 1 means 1
-	PerHost     int           // rows connected to one host at once (--per-host), counted in AcquireHost; 0: no limit
+	PerHost     int           // rows connected to one host at once (--per-host), counted in Attempt.AcquireHost; 0: no limit
 	Rate        float64       // row attempts started per second (--rate), retries included; 0: no limit
 	RowTimeout  time.Duration // time for each attempt at a row (--row-timeout); 0: none
 	CommitGrace time.Duration // how long a stopped row may take to finish a commit under way; 0: RowTimeout, or 1 minute without one
@@ -364,11 +363,10 @@ type attemptResult struct {
 // attempt runs the job once, with the row's context built as "Commit
 // point and cancellation" describes.
 func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptResult {
-	a := &attempt{row: row, key: key, run: p, grace: p.cfg.CommitGrace, out: out}
+	a := &Attempt{row: row, key: key, number: n, run: p, grace: p.cfg.CommitGrace, out: out}
 	// Not a child of runCtx: an interrupt must not cancel a commit under
 	// way. The values (whatever the caller put in ctx) are kept.
-	base := context.WithValue(context.WithoutCancel(p.runCtx), ctxKey{}, a)
-	a.ctx, a.cancel = context.WithCancelCause(base)
+	a.ctx, a.cancel = context.WithCancelCause(context.WithoutCancel(p.runCtx))
 	stopOnInterrupt := context.AfterFunc(p.runCtx, func() {
 		a.stop(fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(p.runCtx)), true)
 	})
@@ -379,7 +377,7 @@ func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptR
 		})
 	}
 
-	result, err := p.call(a.ctx, row, n)
+	result, err := p.call(a)
 
 	stopOnInterrupt()
 	if timer != nil {
@@ -410,7 +408,7 @@ func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptR
 
 // call runs the job, turning a panic into the row's error: one row's bug
 // must not kill the rows running beside it, some in mid-commit.
-func (p *pool) call(ctx context.Context, row Row, n int) (result any, err error) {
+func (p *pool) call(a *Attempt) (result any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			stack := string(debug.Stack())
@@ -420,7 +418,7 @@ func (p *pool) call(ctx context.Context, row Row, n int) (result any, err error)
 			err = fmt.Errorf("panic in row job: %v [%s]", r, firstLines(stack, 6))
 		}
 	}()
-	return p.job(ctx, row, n)
+	return p.job(a.ctx, a)
 }
 
 func firstLines(s string, n int) string {

@@ -99,7 +99,8 @@ func TestRunAllOK(t *testing.T) {
 	var results syncBuffer
 	var running, peak atomic.Int32
 	sum, err := Run(context.Background(), Config{Jobs: 6, ResultsWriter: &results}, rows,
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
 			n := running.Add(1)
 			defer running.Add(-1)
 			for {
@@ -114,8 +115,8 @@ func TestRunAllOK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.OK != 40 || sum.Failed != 0 || sum.Total != 40 || sum.ExitCode() != 0 {
-		t.Errorf("summary %+v, exit %d", sum, sum.ExitCode())
+	if sum.OK != 40 || sum.Failed != 0 || sum.Total != 40 || sum.Status() != RunOK {
+		t.Errorf("summary %+v, status %d", sum, sum.Status())
 	}
 	if p := peak.Load(); p > 6 || p < 2 {
 		t.Errorf("peak concurrency %d, want 2..6", p)
@@ -144,8 +145,8 @@ func TestRunAllOK(t *testing.T) {
 func TestRunNoRows(t *testing.T) {
 	var progress bytes.Buffer
 	sum, err := Run(context.Background(), Config{Jobs: 4, Progress: &progress}, nil,
-		func(context.Context, Row, int) (any, error) { t.Error("job ran"); return nil, nil })
-	if err != nil || sum.ExitCode() != 0 || sum.Total != 0 {
+		func(context.Context, *Attempt) (any, error) { t.Error("job ran"); return nil, nil })
+	if err != nil || sum.Status() != RunOK || sum.Total != 0 {
 		t.Errorf("sum %+v err %v", sum, err)
 	}
 }
@@ -182,13 +183,14 @@ func TestRetries(t *testing.T) {
 			var results syncBuffer
 			cfg := Config{Retries: tt.retries, ResultsWriter: &results, sleep: noWait,
 				Backoff: func(n int) time.Duration { backoffs = append(backoffs, n); return time.Hour }}
-			sum, err := Run(context.Background(), cfg, makeRows(t, 1), func(ctx context.Context, row Row, attempt int) (any, error) {
+			sum, err := Run(context.Background(), cfg, makeRows(t, 1), func(ctx context.Context, at *Attempt) (any, error) {
+				attempt := at.Number()
 				n := int(attempts.Add(1))
 				if attempt != n {
 					t.Errorf("attempt argument %d on call %d", attempt, n)
 				}
 				if tt.commitBefore {
-					if err := MarkCommit(ctx); err != nil {
+					if err := at.MarkCommit(); err != nil {
 						t.Error(err)
 					}
 				}
@@ -214,12 +216,12 @@ func TestRetries(t *testing.T) {
 			if tt.wantStatus == StatusFailed && (l.Error == nil || l.Error.Kind != tt.wantKind) {
 				t.Errorf("error %+v, want kind %q", l.Error, tt.wantKind)
 			}
-			wantExit := 0
+			wantRun := RunOK
 			if tt.wantStatus == StatusFailed {
-				wantExit = 1
+				wantRun = RunFailed
 			}
-			if sum.ExitCode() != wantExit {
-				t.Errorf("exit %d, want %d", sum.ExitCode(), wantExit)
+			if sum.Status() != wantRun {
+				t.Errorf("status %d, want %d", sum.Status(), wantRun)
 			}
 		})
 	}
@@ -238,7 +240,8 @@ func TestDefaultBackoff(t *testing.T) {
 func TestPanicFailsOnlyItsRow(t *testing.T) {
 	var results syncBuffer
 	sum, err := Run(context.Background(), Config{Jobs: 3, ResultsWriter: &results}, makeRows(t, 5),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
 			if row.Index == 2 {
 				var m map[string]int
 				m["x"] = 1 // a bug in the job
@@ -260,7 +263,7 @@ func TestPanicFailsOnlyItsRow(t *testing.T) {
 func TestResultNotJSON(t *testing.T) {
 	var results syncBuffer
 	_, err := Run(context.Background(), Config{ResultsWriter: &results}, makeRows(t, 1),
-		func(context.Context, Row, int) (any, error) { return func() {}, nil })
+		func(context.Context, *Attempt) (any, error) { return func() {}, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,15 +292,15 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 func TestResultsWriteErrorStopsNewRows(t *testing.T) {
 	var ran atomic.Int32
 	sum, err := Run(context.Background(), Config{Jobs: 1, ResultsWriter: &failingWriter{n: 2}}, makeRows(t, 10),
-		func(context.Context, Row, int) (any, error) { ran.Add(1); return nil, nil })
+		func(context.Context, *Attempt) (any, error) { ran.Add(1); return nil, nil })
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v", err)
 	}
 	if r := ran.Load(); r > 4 {
 		t.Errorf("%d rows ran after the results file failed", r)
 	}
-	if sum.NotStarted < 6 || sum.ExitCode() != 1 {
-		t.Errorf("summary %+v exit %d", sum, sum.ExitCode())
+	if sum.NotStarted < 6 || sum.Status() != RunFailed {
+		t.Errorf("summary %+v status %d", sum, sum.Status())
 	}
 }
 
@@ -315,15 +318,16 @@ func TestSecretsNeverWritten(t *testing.T) {
 	var progress syncBuffer
 	cfg := Config{Jobs: 2, Results: resultsPath, Journal: journalPath, Secrets: secrets,
 		SecretColumns: []string{"pin"}, Progress: &progress, sleep: noWait}
-	sum, err := Run(context.Background(), cfg, rows, func(ctx context.Context, row Row, attempt int) (any, error) {
+	sum, err := Run(context.Background(), cfg, rows, func(ctx context.Context, at *Attempt) (any, error) {
+		row := at.Row()
 		pw, pin := row.Fields["imap_password"], row.Fields["pin"]
-		if err := RecordDeletion(ctx, JournalEntry{Mailbox: "INBOX", UID: "1", Subject: "your password is " + pw, Action: ActionDelete}); err != nil {
+		if err := at.RecordDeletion(JournalEntry{Mailbox: "INBOX", UID: "1", Subject: "your password is " + pw, Action: ActionDelete}); err != nil {
 			return nil, err
 		}
-		if err := MarkCommit(ctx); err != nil {
+		if err := at.MarkCommit(); err != nil {
 			return nil, err
 		}
-		if err := SetCommitOutcome(ctx, OutcomeCommitted); err != nil {
+		if err := at.SetCommitOutcome(OutcomeCommitted); err != nil {
 			return nil, err
 		}
 		if row.Fields["user"] == "bob" {
@@ -371,8 +375,9 @@ func TestSecretsNeverWritten(t *testing.T) {
 func TestPrintLinesCarryTheKey(t *testing.T) {
 	var stdout syncBuffer
 	_, err := Run(context.Background(), Config{Jobs: 4, Stdout: &stdout}, makeRows(t, 8),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
-			w := Stdout(ctx)
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
+			w := at.Stdout()
 			fmt.Fprintf(w, "first line of %d\nsecond ", row.Index)
 			fmt.Fprintf(w, "line of %d\nunterminated %d", row.Index, row.Index)
 			return nil, nil
@@ -392,7 +397,7 @@ func TestPrintLinesCarryTheKey(t *testing.T) {
 			}
 		}
 	}
-	if w := Stdout(context.Background()); w == nil {
+	if w := (*Attempt)(nil).Stdout(); w == nil {
 		t.Error("Stdout outside a run is nil")
 	}
 }

@@ -2,7 +2,6 @@ package bulk
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"sync"
 )
@@ -77,13 +76,12 @@ func (p *PrefixedWriter) emit(line []byte) error {
 	return err
 }
 
-// Stdout returns the writer for the print output of the row whose
-// context this is: lines go to Config.Stdout (or above the live progress
-// bar when both share the terminal), each starting with the row's key.
-// Outside a bulk run it returns io.Discard; the Lua runner of a bulk row
-// uses it as its Stdout, with no PrintPrefix of its own.
-func Stdout(ctx context.Context) io.Writer {
-	a := attemptOf(ctx)
+// Stdout returns the writer for the row's print output: lines go to
+// Config.Stdout (or above the live progress bar when both share the
+// terminal), each starting with the row's key. On a nil Attempt it
+// returns io.Discard; the Lua runner of a bulk row uses it as its
+// Stdout, with no PrintPrefix of its own.
+func (a *Attempt) Stdout() io.Writer {
 	if a == nil || a.out == nil {
 		return io.Discard
 	}

@@ -35,7 +35,8 @@ var progressRE = regexp.MustCompile(`^progress: \d+/10 done, [01] failed, \d+\.\
 func TestLineProgress(t *testing.T) {
 	var progress syncBuffer
 	sum, err := Run(context.Background(), Config{Jobs: 1, Progress: &progress, ProgressInterval: time.Millisecond}, makeRows(t, 10),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
+			row := at.Row()
 			time.Sleep(3 * time.Millisecond)
 			if row.Index == 4 {
 				return nil, errors.New("boom")
@@ -62,7 +63,7 @@ func TestLineProgress(t *testing.T) {
 func TestLineProgressOnlyAtTheEndWhenQuick(t *testing.T) {
 	var progress syncBuffer
 	Run(context.Background(), Config{Jobs: 4, Progress: &progress}, makeRows(t, 10),
-		func(context.Context, Row, int) (any, error) { return nil, nil })
+		func(context.Context, *Attempt) (any, error) { return nil, nil })
 	if lines := strings.Split(strings.TrimSpace(progress.String()), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "progress: 10/10 done, 0 failed, ") {
 		t.Errorf("progress:\n%s", progress.String())
 	}
@@ -73,8 +74,9 @@ func TestBarProgress(t *testing.T) {
 	// enough to see what the bar shows and that print lines go above it.
 	var progress syncBuffer
 	cfg := Config{Jobs: 2, Progress: &progress, IsTerminal: true, Stdout: &syncBuffer{}, StdoutIsTerminal: true}
-	sum, err := Run(context.Background(), cfg, makeRows(t, 6), func(ctx context.Context, row Row, attempt int) (any, error) {
-		fmt.Fprintf(Stdout(ctx), "hello from %d\n", row.Index)
+	sum, err := Run(context.Background(), cfg, makeRows(t, 6), func(ctx context.Context, at *Attempt) (any, error) {
+		row := at.Row()
+		fmt.Fprintf(at.Stdout(), "hello from %d\n", row.Index)
 		time.Sleep(20 * time.Millisecond)
 		if row.Index == 2 {
 			return nil, errors.New("boom")
@@ -99,7 +101,7 @@ func TestBarProgressInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var progress syncBuffer
 	sum, _ := Run(ctx, Config{Jobs: 1, Progress: &progress, IsTerminal: true}, makeRows(t, 5),
-		func(ctx context.Context, row Row, attempt int) (any, error) {
+		func(ctx context.Context, at *Attempt) (any, error) {
 			cancel()
 			return nil, nil
 		})

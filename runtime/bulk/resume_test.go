@@ -19,8 +19,9 @@ func runRecording(t *testing.T, cfg Config, rows []Row, fail ...int) (Summary, [
 	var mu sync.Mutex
 	var ran []int
 	var refs []time.Time
-	sum, err := Run(context.Background(), cfg, rows, func(ctx context.Context, row Row, attempt int) (any, error) {
-		ref, ok := RefTime(ctx)
+	sum, err := Run(context.Background(), cfg, rows, func(ctx context.Context, at *Attempt) (any, error) {
+		row := at.Row()
+		ref, ok := at.RefTime()
 		if !ok {
 			t.Error("no RefTime in a row's context")
 		}
@@ -74,7 +75,7 @@ func TestResume(t *testing.T) {
 	}
 	// And then nothing.
 	sum, ran, _ = runRecording(t, Config{Results: path, Resume: path, Now: at(4)}, makeRows(t, 6))
-	if len(ran) != 0 || sum.Skipped != 6 || sum.ExitCode() != 0 {
+	if len(ran) != 0 || sum.Skipped != 6 || sum.Status() != RunOK {
 		t.Fatalf("third resume ran %v summary %+v", ran, sum)
 	}
 
@@ -155,7 +156,7 @@ func TestParseResume(t *testing.T) {
 func TestResumeMissingFile(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Run(context.Background(), Config{Resume: dir + "/nope.jsonl", Results: dir + "/new.jsonl"}, makeRows(t, 1),
-		func(context.Context, Row, int) (any, error) { t.Error("ran"); return nil, nil })
+		func(context.Context, *Attempt) (any, error) { t.Error("ran"); return nil, nil })
 	if err == nil || !strings.Contains(err.Error(), "resume:") {
 		t.Errorf("err %v", err)
 	}

@@ -44,27 +44,29 @@ type Failure struct {
 	Message string
 }
 
-// Exit codes of docs/DESIGN.md "The CLI" for bulk runs. Usage errors (2) are
-// the caller's to report.
+// Status is what a run came to, as a whole; the CLI turns it into its
+// exit code.
+type Status int
+
 const (
-	ExitOK          = 0
-	ExitFailed      = 1
-	ExitInterrupted = 130
+	RunOK          Status = iota // every row ok, or done before (--resume)
+	RunFailed                    // a row failed or did not run, or the run's deadline passed
+	RunInterrupted               // the run was interrupted (a signal) before every row was done
 )
 
-// ExitCode is the process exit code the run calls for: 130 when it was
-// interrupted (1 when it was its deadline that ended it), else 1 when any
-// row failed or did not run, else 0.
-func (s Summary) ExitCode() int {
+// Status is RunInterrupted when the run was interrupted (RunFailed when
+// it was its deadline that ended it), else RunFailed when any row failed
+// or did not run, else RunOK.
+func (s Summary) Status() Status {
 	switch {
 	case s.Interrupted && errors.Is(s.Cause, context.DeadlineExceeded):
-		return ExitFailed
+		return RunFailed
 	case s.Interrupted:
-		return ExitInterrupted
+		return RunInterrupted
 	case s.Failed > 0 || s.Stopped > 0 || s.NotStarted > 0:
-		return ExitFailed
+		return RunFailed
 	}
-	return ExitOK
+	return RunOK
 }
 
 // Write prints the human summary:

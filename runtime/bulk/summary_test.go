@@ -12,23 +12,23 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
-func TestExitCode(t *testing.T) {
+func TestStatus(t *testing.T) {
 	tests := []struct {
 		s    Summary
-		want int
+		want Status
 	}{
-		{Summary{Total: 3, OK: 3}, 0},
-		{Summary{Total: 3, OK: 1, Skipped: 2}, 0},
-		{Summary{}, 0},
-		{Summary{Total: 3, OK: 2, Failed: 1}, 1},
-		{Summary{Total: 3, OK: 2, NotStarted: 1}, 1},
-		{Summary{Total: 3, OK: 1, Stopped: 1, NotStarted: 1, Interrupted: true, Cause: context.Canceled}, 130},
-		{Summary{Total: 3, OK: 3, Interrupted: true, Cause: errors.New("interrupted")}, 130},
-		{Summary{Total: 3, OK: 1, NotStarted: 2, Interrupted: true, Cause: context.DeadlineExceeded}, 1},
+		{Summary{Total: 3, OK: 3}, RunOK},
+		{Summary{Total: 3, OK: 1, Skipped: 2}, RunOK},
+		{Summary{}, RunOK},
+		{Summary{Total: 3, OK: 2, Failed: 1}, RunFailed},
+		{Summary{Total: 3, OK: 2, NotStarted: 1}, RunFailed},
+		{Summary{Total: 3, OK: 1, Stopped: 1, NotStarted: 1, Interrupted: true, Cause: context.Canceled}, RunInterrupted},
+		{Summary{Total: 3, OK: 3, Interrupted: true, Cause: errors.New("interrupted")}, RunInterrupted},
+		{Summary{Total: 3, OK: 1, NotStarted: 2, Interrupted: true, Cause: context.DeadlineExceeded}, RunFailed},
 	}
 	for _, tt := range tests {
-		if got := tt.s.ExitCode(); got != tt.want {
-			t.Errorf("%+v: ExitCode() = %d, want %d", tt.s, got, tt.want)
+		if got := tt.s.Status(); got != tt.want {
+			t.Errorf("%+v: Status() = %d, want %d", tt.s, got, tt.want)
 		}
 	}
 }

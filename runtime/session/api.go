@@ -10,6 +10,7 @@
 package session
 
 import (
+	"context"
 	"crypto/x509"
 	"time"
 
@@ -30,6 +31,14 @@ type Options struct {
 	Label          string           // transcript label (default: the address)
 	Transcript     *transcript.Log  // nil: no transcript
 	Warn           func(msg string) // warnings (e.g. a command sent with unread lines buffered); nil: ignored
+
+	// Acquire, when set, is called by Dial before connecting, with the
+	// host dialed (without the port); Dial connects only once it returns,
+	// and calls release if the connect fails, else when the session
+	// closes. A bulk run's per-host limit (bulk.Attempt.AcquireHost) is
+	// one; its error is returned from Dial as it is. The connect timeout
+	// starts after it.
+	Acquire func(ctx context.Context, host string) (release func(), err error)
 }
 
 // TLSOptions configure implicit TLS and StartTLS.

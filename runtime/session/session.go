@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/frame"
@@ -44,7 +43,7 @@ type Session struct {
 	stream  *transcript.Stream
 	tls     *TLSInfo
 	closed  bool
-	release func() // the bulk run's per-host slot (bulk.AcquireHost), given back on Close
+	release func() // from Options.Acquire, given back on Close
 
 	// Deadlines and cancellation (see arm and watch): the read and write
 	// deadlines set on the connection now (zero: unknown, set anew), and
@@ -70,11 +69,11 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	if ct <= 0 {
 		ct = opts.timeout()
 	}
-	// In a bulk run, wait for a slot under --per-host first; the connect
-	// timeout starts once there is one.
-	release, err := bulk.AcquireHost(ctx, a.Host)
-	if err != nil {
-		return nil, err
+	release := func() {}
+	if opts.Acquire != nil {
+		if release, err = opts.Acquire(ctx, a.Host); err != nil {
+			return nil, err
+		}
 	}
 	dctx, cancel := context.WithTimeout(ctx, ct)
 	defer cancel()
