@@ -9,6 +9,7 @@ import (
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/spawn"
 )
 
 // The error object of docs/DESIGN.md "Errors": a table with kind, message,
@@ -109,6 +110,13 @@ func newErrorObject(L *lua.LState, fe *failure.Error, mask func(string) string) 
 	}
 	if fe.Reply != nil {
 		t.RawSetString("reply", replyInfoTable(L, fe.Reply, mask))
+	}
+	var exit *spawn.ExitError
+	if errors.As(fe.Err, &exit) { // a spawned program ended: how
+		t.RawSetString("exit_status", lua.LNumber(exit.Status.Code))
+		if exit.Status.Signal != "" {
+			t.RawSetString("exit_signal", lua.LString(exit.Status.Signal))
+		}
 	}
 	L.SetMetatable(t, errorMetatable(L))
 	return t

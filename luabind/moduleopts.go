@@ -43,9 +43,42 @@ func (r *run) checkOptions(L *lua.LState) int {
 // defaults to implicit for a TLS scheme (smtps, pop3s, imaps) or the
 // implicit port, else STARTTLS, which is then required; "none" must be
 // said (true and false are accepted for implicit and none).
+//
+// With session = (a session from connect or spawn) the module runs over
+// it: the first result is the session's label, the TLS mode defaults to
+// "none" (the session is what its maker made it; "starttls" may be asked)
+// and the options that only say how to connect are refused, since they
+// would be silently ignored.
 func (r *run) endpoint(L *lua.LState) int {
 	o, spec := L.CheckTable(1), L.CheckTable(2)
 	name := stringField(spec, "name")
+	if sv := o.RawGetString("session"); sv != lua.LNil {
+		ud, isUD := sv.(*lua.LUserData)
+		ls, isSession := (*luaSession)(nil), false
+		if isUD {
+			ls, isSession = ud.Value.(*luaSession)
+		}
+		if !isSession {
+			r.usage(L, "%s: session must be a session (from connect or spawn), got %s", name, sv.Type())
+		}
+		for _, k := range []string{"url", "host", "port", "connect_timeout", "timeout", "servername", "insecure", "ca_file", "match_max"} {
+			if o.RawGetString(k) != lua.LNil {
+				r.usage(L, "%s: %s applies to making a connection; with session = set it on connect or spawn", name, k)
+			}
+		}
+		tls := "none"
+		switch v := o.RawGetString("tls"); v {
+		case lua.LNil, lua.LFalse, lua.LString("none"):
+		case lua.LString("starttls"):
+			tls = "starttls"
+		default:
+			r.usage(L, `%s: with session = tls must be "starttls" or "none", got %s`, name, luaString(L, v))
+		}
+		L.Push(lua.LString(ls.s.Label()))
+		L.Push(lua.LString(tls))
+		L.Push(lua.LString(""))
+		return 3
+	}
 	var a session.Address
 	var scheme string
 	if url := o.RawGetString("url"); url != lua.LNil {

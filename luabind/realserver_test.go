@@ -22,6 +22,7 @@ func TestMain(m *testing.M) { os.Exit(mailstack.Main(m)) }
 //	STACK.smtp, .submission, .smtps, .lmtp, .pop3, .pop3s, .imap, .imaps
 //	STACK.ca_file, .domain, .user, .pass, .address (its own mailbox),
 //	STACK.other (the address of a second mailbox of its own)
+//	STACK.postfix_config, .dovecot_config (to spawn sendmail or doveadm)
 //
 // Besides what the script asserts, the whole transcript of the run must
 // never contain the password or a base64 form of it: the modules have to
@@ -61,6 +62,9 @@ func runRealFile(t *testing.T, st *mailstack.Stack, file string) {
 		"ca_file": st.CAFile, "domain": st.Domain,
 		"user": u.Name, "pass": u.Password, "address": u.Address, "other": other.Address,
 		"other_user": other.Name,
+		// For spawn: the stack's own configuration directories.
+		"postfix_config": filepath.Join(st.Dir, "postfix", "etc"),
+		"dovecot_config": filepath.Join(st.Dir, "dovecot", "dovecot.conf"),
 	}}
 	rn := NewRunner(cfg)
 	rn.testHook = installT

@@ -13,13 +13,15 @@ import (
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
+	"github.com/mailexpect/mailexpect/runtime/spawn"
 )
 
 // luaSession is the Go side of a session userdata: the session plus the
 // Lua handlers of its guards (Go keeps the guard patterns).
 type luaSession struct {
 	s             *session.Session
-	guardHandlers []lua.LValue // per guard: a function or nil
+	guardHandlers []lua.LValue   // per guard: a function or nil
+	proc          *spawn.Process // the program of a spawned session, else nil
 }
 
 const sessionTypeName = "mailexpect.session"
@@ -71,6 +73,22 @@ func (r *run) openSession(L *lua.LState) {
 		case "label":
 			L.Push(lua.LString(ls.s.Label()))
 			return 1
+		case "pid", "exit_status", "exit_signal":
+			if ls.proc == nil {
+				L.Push(lua.LNil)
+				return 1
+			}
+			if key == "pid" {
+				L.Push(lua.LNumber(ls.proc.Pid()))
+				return 1
+			}
+			exitValues(L, ls.proc)
+			if key == "exit_status" {
+				L.Pop(1)
+			} else {
+				L.Remove(-2)
+			}
+			return 1
 		}
 		msg := fmt.Sprintf("session has no method '%s'", key)
 		if near := nearest(key, names); near != "" {
@@ -91,6 +109,10 @@ func (r *run) openSession(L *lua.LState) {
 
 	g := L.G.Global
 	g.RawSetString("connect", L.NewFunction(r.luaConnect))
+	if !r.cfg.Restricted {
+		// A local program is outside what --restricted allows.
+		g.RawSetString("spawn", L.NewFunction(r.luaSpawn))
+	}
 	g.RawSetString("exp_continue", r.expContinue(L))
 }
 
@@ -485,9 +507,14 @@ func (r *run) sDrain(L *lua.LState) int {
 	return 1
 }
 
+// sClose closes the session; for a spawned program it returns its exit
+// status and signal name (see exitValues) once Close has reaped it.
 func (r *run) sClose(L *lua.LState) int {
 	ls := r.checkSession(L, "close")
 	ls.s.Close()
+	if ls.proc != nil {
+		return exitValues(L, ls.proc)
+	}
 	return 0
 }
 

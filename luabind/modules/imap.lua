@@ -112,7 +112,7 @@ end
 -- Options, addresses, errors.
 
 -- Options are checked by name (rt.check_options).
-local OPEN_OPTS = {"url", "host", "port", "user", "pass", "auth", "authzid", "token", "tls",
+local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "auth", "authzid", "token", "tls",
   "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
   "match_max", "label", "max_literal"}
 
@@ -412,7 +412,7 @@ function M.connect(o)
   local c = setmetatable({opts = o, tlsmode = tls, caps = {}, caps_known = false, timings = {},
                           timeouts = o.timeouts or {}, label = o.label or addr,
                           known_uidvalidity = {}, journaled = {}}, Client)
-  c.session = timed(c, "connect", connect, addr, {
+  c.session = o.session or timed(c, "connect", connect, addr, {
     timeout = o.timeout, connect_timeout = o.connect_timeout,
     tls = (tls == "implicit") and "implicit" or nil,
     servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,

@@ -28,7 +28,7 @@ local MULTILINE_NOARG = {LIST = true, UIDL = true, AUTH = true}
 local SECRET_VERBS = {PASS = true, APOP = true, AUTH = true}
 
 -- Options are checked by name (rt.check_options).
-local OPEN_OPTS = {"url", "host", "port", "user", "pass", "auth", "tls", "allow_plaintext_auth",
+local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "auth", "tls", "allow_plaintext_auth",
   "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file", "match_max", "label"}
 
 -- resolve works out the address and TLS mode of o (rt.endpoint): url =
@@ -105,7 +105,7 @@ function M.connect(o)
   local addr, tls = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, timings = {}, timeouts = o.timeouts or {},
                           label = o.label or addr, deleted = {}, journal = rt.journal_enabled()}, Client)
-  c.session = timed(c, "connect", connect, addr, {
+  c.session = o.session or timed(c, "connect", connect, addr, {
     timeout = o.timeout, connect_timeout = o.connect_timeout,
     tls = (tls == "implicit") and "implicit" or nil,
     servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,

@@ -20,7 +20,7 @@ Client.__index = Client
 local NO_OPTS, SECRET = {}, {secret = true}
 
 -- Options are checked by name (rt.check_options).
-local OPEN_OPTS = {"url", "host", "port", "helo", "user", "pass", "auth", "authzid", "token",
+local OPEN_OPTS = {"url", "host", "port", "session", "helo", "user", "pass", "auth", "authzid", "token",
   "tls", "lmtp", "allow_plaintext_auth", "pipelining", "timeout", "connect_timeout", "timeouts",
   "servername", "insecure", "ca_file", "match_max", "label"}
 local SEND_OPTS = {"from", "to", "subject", "body", "headers", "raw", "params", "rcpt_params",
@@ -131,7 +131,7 @@ function M.connect(o)
   local addr, tls, lmtp = resolve(o)
   local c = setmetatable({opts = o, tlsmode = tls, lmtp = lmtp, caps = {}, timings = {},
                           timeouts = o.timeouts or {}, label = o.label or addr}, Client)
-  c.session = timed(c, "connect", connect, addr, session_opts(o, tls))
+  c.session = o.session or timed(c, "connect", connect, addr, session_opts(o, tls))
   local ok, g = pcall(timed, c, "greeting", reply, c, c.timeouts.greeting)
   if not ok then
     c.session:close() -- garbage, EOF or a timeout instead of a greeting

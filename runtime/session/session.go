@@ -39,6 +39,9 @@ type Session struct {
 	chunk   []byte
 	eof     bool  // the peer closed; nothing more will arrive
 	readErr error // why the stream ended, when not a clean EOF
+	// eofWhy is a clean EOF that says more than io.EOF (a spawned
+	// program's exit status): it names the end in error messages.
+	eofWhy  error
 	guards  []expect.Case
 	stream  *transcript.Stream
 	tls     *TLSInfo
@@ -103,9 +106,18 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	return s, nil
 }
 
-// New wraps an established connection, as Dial would after connecting.
+// New wraps an established connection, as Dial would after connecting:
+// a socket, or any net.Conn such as a spawned program (runtime/spawn),
+// whose remote address then names the session.
 func New(conn net.Conn, opts Options) *Session {
-	host, port, _ := net.SplitHostPort(conn.RemoteAddr().String())
+	remote := conn.RemoteAddr().String()
+	host, port, err := net.SplitHostPort(remote)
+	if err != nil {
+		host, port = remote, ""
+		if opts.Label == "" {
+			opts.Label = remote
+		}
+	}
 	return newSession(conn, Address{Host: host, Port: port}, opts)
 }
 
@@ -317,6 +329,9 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 		return errDeadline
 	case errors.Is(err, io.EOF):
 		s.eof = true
+		if err != io.EOF {
+			s.eofWhy = err
+		}
 	default:
 		s.eof, s.readErr = true, err
 	}
@@ -394,11 +409,14 @@ func stopError(err error, prefix, doing string) error {
 
 // eofError reports that the stream ended before what was awaited arrived.
 func (s *Session) eofError(what string, awaited []string) error {
-	how := "connection closed by the server"
-	if s.readErr != nil {
+	how, why := "connection closed by the server", s.readErr
+	switch {
+	case s.readErr != nil:
 		how = "connection lost (" + s.readErr.Error() + ")"
+	case s.eofWhy != nil:
+		how, why = s.eofWhy.Error(), s.eofWhy
 	}
-	return &failure.Error{Kind: failure.EOF, Awaited: awaited, Tail: s.buf.Tail(tailBytes), Err: s.readErr,
+	return &failure.Error{Kind: failure.EOF, Awaited: awaited, Tail: s.buf.Tail(tailBytes), Err: why,
 		Message: fmt.Sprintf("%s: %s while waiting for %s; %s", s.opts.Label, how, what, s.received())}
 }
 
