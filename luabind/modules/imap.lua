@@ -22,12 +22,13 @@
 --     before a \Deleted store, UID EXPUNGE or MOVE is sent, after the
 --     journal entries (rt.journal) are written; rt.commit_outcome() after.
 local rt = require "mailexpect.internal"
+local sasl = require "mailexpect.sasl"
 local w = require "mailexpect.imapwire"
 
 -- The globals this module uses, captured once: a script that later
 -- assigns to one of them must not change how credentials are handled.
-local connect, now, sleep, base64, hmac_md5, secret, json, mail =
-      connect, now, sleep, base64, hmac_md5, secret, json, mail
+local connect, now, sleep, base64, mail =
+      connect, now, sleep, base64, mail
 
 local M = {}
 local Client = {}
@@ -474,149 +475,108 @@ function Client:starttls()
   end)
 end
 
+-- Logging in (RFC 9051 6.2.2, 6.2.3) through the shared SASL stack
+-- (mailexpect.sasl), which chooses the method and applies the plaintext
+-- rule; the LOGIN command sits next to the SASL mechanisms. Names show in
+-- lower case (i.auth_mechanism, -v).
+
+-- How IMAP frames SASL: AUTHENTICATE mech, the initial response on the
+-- command line with SASL-IR (RFC 4959), else after the server's empty
+-- "+"; "+ challenge" continuation requests answered with base64 lines.
+-- Every line the client sends here is secret.
 local function sasl_arg(v) return setmetatable({_imap = "raw", value = v, secret = true}, ARG) end
 
--- authenticate runs AUTHENTICATE mech (RFC 9051 6.2.2). ir is the initial
--- response: on the command line with SASL-IR, else after the server's
--- empty "+". respond(cont, step) answers each further challenge (nil:
--- cancel with "*"). Every line the client sends here is secret.
-local function authenticate(c, mech, ir, respond)
-  local args = {"AUTHENTICATE", mech}
+local function challenge(x)
+  local res, cont = x.c.w:wait(x.h, {timeout = x.c.timeouts.command})
+  if res then
+    absorb_result(x.c, res)
+    return nil, res
+  end
+  return cont.text or ""
+end
+
+local FRAME = {challenge = "+"}
+
+function FRAME.start(c, mech, ir)
+  local args, owed = {"AUTHENTICATE", mech}, ir
   if ir and c.caps["SASL-IR"] then
-    args[3] = sasl_arg(ir == "" and "=" or ir)
-    ir = nil
+    local b = base64.encode(ir)
+    args[3] = sasl_arg(b == "" and "=" or b)
+    owed = nil
   end
-  local h = c.w:start(args, {timeout = c.timeouts.command})
-  local step = 0
-  while true do
-    local res, cont = c.w:wait(h, {timeout = c.timeouts.command})
-    if res then
-      absorb_result(c, res)
-      return res
-    end
-    local line
-    if ir then
-      line, ir = ir, nil
-    else
-      step = step + 1
-      if respond and step <= 5 then line = respond(cont, step) end
-    end
-    c.w:send_line(line or "*", true)
-  end
+  local x = {c = c, h = c.w:start(args, {timeout = c.timeouts.command})}
+  local text, final = challenge(x)
+  return x, text, final, owed
 end
 
-local mechanisms = {}
-
--- PLAIN (RFC 4616): authzid NUL authcid NUL passwd.
-function mechanisms.plain(c, user, pass)
-  return authenticate(c, "PLAIN", base64.encode((c.opts.authzid or "") .. "\0" .. user .. "\0" .. pass))
+function FRAME.respond(x, line)
+  x.c.w:send_line(line, true)
+  return challenge(x)
 end
 
--- LOGIN (draft-murchison-sasl-login): user name, then password.
-function mechanisms.login(c, user, pass)
-  return authenticate(c, "LOGIN", nil, function(_, step)
-    if step == 1 then return base64.encode(user) end
-    if step == 2 then return base64.encode(pass) end
-  end)
-end
-
--- CRAM-MD5 (RFC 2195).
-mechanisms["cram-md5"] = function(c, user, pass)
-  return authenticate(c, "CRAM-MD5", nil, function(cont, step)
-    if step ~= 1 then return nil end
-    local challenge = base64.decode(cont.text or "")
-    if not challenge or challenge == "" then return nil end
-    return base64.encode(user .. " " .. hmac_md5(pass, challenge))
-  end)
-end
-
--- XOAUTH2: user=U ^A auth=Bearer T ^A ^A. A refusal comes as a "+" whose
--- text is base64 JSON; the client answers with an empty line and gets NO.
-function mechanisms.xoauth2(c, user, _, token)
-  if not token then rt.raise("usage", "imap: auth = \"xoauth2\" needs token =") end
-  local r = authenticate(c, "XOAUTH2", base64.encode("user=" .. user .. "\1auth=Bearer " .. token .. "\1\1"),
-    function(cont, step)
-      if step ~= 1 then return nil end
-      local detail = base64.decode(cont.text or "") or cont.text
-      c.auth_error = (json.decode(detail)) or detail
-      return ""
-    end)
-  r.auth_error = c.auth_error
-  return r
+-- The server answers "*" with BAD (RFC 9051 6.2.2): the login is refused
+-- like any other, with the server's words; -v shows why.
+function FRAME.cancel(x, why)
+  rt.note(x.c.session, "AUTHENTICATE cancelled: " .. why)
+  x.c.w:send_line("*", false)
+  local text, final = challenge(x)
+  if final then return final end
+  x.c.session:close()
+  rt.raise("protocol", string.format("%s: the server goes on after AUTHENTICATE was cancelled (+ %s)", x.c.label, text),
+           {stage = "AUTHENTICATE"})
 end
 
 -- LOGIN command (RFC 9051 6.2.3): both arguments are IMAP strings, quoted
 -- or sent as literals, so a password with a quote, a backslash or 8-bit
--- bytes arrives exactly.
-mechanisms["login-command"] = function(c, user, pass)
-  if c.caps.LOGINDISABLED then
-    rt.raise("protocol", c.label .. ": the server says LOGINDISABLED: the LOGIN command is refused here" ..
-             (c.session.tls and "" or " (before TLS)"), {stage = "LOGIN"})
-  end
-  return c:cmd({"LOGIN", M.string(user), M.secret(pass)})
-end
-
-local function offered(c, mech)
-  return c.caps["AUTH=" .. mech:upper()] == true
-end
-
--- choose_mech: auth = as asked; else xoauth2 when token = is given; else,
--- over TLS, plain when advertised, then login-command (unless
--- LOGINDISABLED); without TLS (allow_plaintext_auth) cram-md5 first, which
--- never puts the password on the wire.
-local function choose_mech(c)
-  local want = c.opts.auth
-  if want then
-    want = want:lower()
-    if not mechanisms[want] then
-      rt.raise("usage", "imap: unknown auth " .. want .. " (plain, login, cram-md5, xoauth2, login-command)")
+-- bytes arrives exactly. Not with LOGINDISABLED.
+local METHODS = {}
+METHODS["LOGIN-COMMAND"] = {
+  offered = function(c) return not c.caps.LOGINDISABLED end,
+  run = function(c, cred)
+    if c.caps.LOGINDISABLED then
+      rt.raise("protocol", c.label .. ": the server says LOGINDISABLED: the LOGIN command is refused here" ..
+               (c.session.tls and "" or " (before TLS)"), {stage = "LOGIN"})
     end
-    if want ~= "login-command" and not offered(c, want) then
-      rt.raise("protocol", string.format("%s: auth = %q but the server does not offer AUTH=%s (AUTH %s)",
-               c.label, c.opts.auth, want:upper(), tostring(c.caps.AUTH or "not advertised")), {stage = "AUTHENTICATE"})
-    end
-    return want
-  end
-  if c.opts.token then return "xoauth2" end
-  if not c.session.tls and offered(c, "cram-md5") then return "cram-md5" end
-  if offered(c, "plain") then return "plain" end
-  if not c.caps.LOGINDISABLED then return "login-command" end
-  rt.raise("protocol", string.format("%s: no way to log in: LOGINDISABLED and no SASL mechanism mailexpect knows (AUTH %s)",
-           c.label, tostring(c.caps.AUTH or "not advertised")), {stage = "AUTHENTICATE"})
-end
+    return c:cmd({"LOGIN", M.string(cred.user), M.secret(cred.pass)})
+  end,
+}
 
--- auth logs in with opts user/pass (or token). Credentials never travel in
--- clear unless allow_plaintext_auth = true; they are registered as
--- secrets and every line carrying them goes out marked secret.
+-- The default: over TLS PLAIN when advertised, then the LOGIN command;
+-- without TLS (allow_plaintext_auth) CRAM-MD5 first, which never puts the
+-- password on the wire.
+local ORDER_TLS = {"PLAIN", "LOGIN-COMMAND"}
+local ORDER_PLAIN = {"CRAM-MD5", "PLAIN", "LOGIN-COMMAND"}
+
+local SASL = {
+  name = "imap", stage = "AUTHENTICATE", frame = FRAME, methods = METHODS,
+  display = string.lower,
+  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true, XOAUTH2 = true},
+  known = {"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "LOGIN-COMMAND"},
+  offered = function(c, name) return c.caps["AUTH=" .. name] == true end,
+  advertised = function(c) return c.caps.AUTH end,
+  order = function(c) return c.session.tls and ORDER_TLS or ORDER_PLAIN end,
+}
+
+-- auth logs in with opts user/pass (or token): auth = "plain", "login",
+-- "cram-md5", "xoauth2" (AUTHENTICATE) or "login-command" (LOGIN), or the
+-- default (see ORDER_TLS). Credentials never travel in clear unless
+-- allow_plaintext_auth = true; they are registered as secrets and every
+-- line carrying them goes out marked secret.
 function Client:auth()
-  local o = self.opts
-  if type(o.user) ~= "string" then rt.raise("usage", "imap: auth needs user =") end
-  if o.pass then secret(o.pass) end
-  if o.token then secret(o.token) end
   if self.state ~= "not-authenticated" then
     rt.raise("usage", self.label .. ": already authenticated (" .. tostring(self.state) .. ")")
   end
   return timed(self, "auth", function()
-    if not self.session.tls and not o.allow_plaintext_auth then
-      rt.raise("usage", self.label .. ": refusing to send credentials without TLS (allow_plaintext_auth = true permits it)",
-               {stage = "LOGIN"})
-    end
-    if self.session.tls and o.insecure then
-      rt.warn(self.label .. ": sending credentials over TLS without certificate verification (insecure = true)")
-    end
-    ensure_caps(self)
-    local mech = choose_mech(self)
-    rt.note(self.session, "IMAP login: " .. mech)
-    self.auth_mechanism = mech
-    self.caps_known = false -- the OK may carry the new set; else asked below
-    local r = mechanisms[mech](self, o.user, o.pass or "", o.token)
+    local before = ensure_caps(self)
+    local r, mech = sasl.authenticate(self, SASL)
     if r.status ~= "OK" then
-      self.caps_known = true
-      fail(self, mech == "login-command" and "LOGIN" or "AUTHENTICATE", r,
-           mech == "login-command" and "LOGIN" or ("AUTHENTICATE " .. mech:upper()))
+      local verb = mech == "login-command" and "LOGIN" or "AUTHENTICATE"
+      fail(self, verb, r, verb == "LOGIN" and verb or (verb .. " " .. mech:upper()))
     end
     self.state = "authenticated"
-    if not self.caps_known then self:capability() end
+    -- The OK may carry the new capabilities (set_caps makes a new table);
+    -- else they are asked for.
+    if self.caps == before then self:capability() end
     return r
   end)
 end

@@ -3,9 +3,10 @@
 -- Multi-line responses are framed and unstuffed in Go by s:read_dot(), so
 -- a message line such as "+OK" or "." is body text, never a status.
 local rt = require "mailexpect.internal"
+local sasl = require "mailexpect.sasl"
 
 -- The globals this module uses, captured once (see smtp.lua).
-local connect, now, base64, md5, hmac_md5, secret = connect, now, base64, md5, hmac_md5, secret
+local connect, now, base64, md5 = connect, now, base64, md5
 local os_remove = os and os.remove
 local byte, find, sub, lower = string.byte, string.find, string.sub, string.lower
 
@@ -242,146 +243,99 @@ function Client:stls()
 end
 Client.starttls = Client.stls
 
--- SASL exchange (RFC 5034 4): "AUTH mech [initial-response]", then "+
--- challenge" lines answered in base64 until +OK or -ERR. The initial
--- response is sent on the command line unless that would exceed 255
--- octets; then after the first (empty) challenge. respond(challenge)
--- returns the next answer, or nil to cancel with "*".
-local function sasl(c, mech, ir, respond)
-  local line = "AUTH " .. mech
-  local pending = ir
+-- Logging in (RFC 1939 7, RFC 5034) through the shared SASL stack
+-- (mailexpect.sasl), which chooses the method and applies the plaintext
+-- rule. POP3's own commands, USER/PASS and APOP, sit next to the SASL
+-- mechanisms; names show in lower case (p.auth_mechanism, -v).
+
+-- How POP3 frames SASL (RFC 5034 4): "AUTH mech [initial-response]", then
+-- "+ challenge" lines answered in base64 until +OK or -ERR, "*" to cancel.
+-- The initial response goes on the command line unless that would exceed
+-- 255 octets; then after the first (empty) challenge.
+local function challenge(c, l)
+  if l ~= nil and (l == "+" or sub(l, 1, 2) == "+ ") then return sub(l, 3) end
+  return nil, status(c, l)
+end
+
+local FRAME = {challenge = "+"}
+
+function FRAME.start(c, mech, ir)
+  local line, owed = "AUTH " .. mech, ir
   if ir then
     local l = line .. " " .. (ir == "" and "=" or base64.encode(ir))
-    if #l + 2 <= 255 then line, pending = l, nil end
+    if #l + 2 <= 255 then line, owed = l, nil end
   end
-  c.session:sendline(line, {secret = ir ~= nil and pending == nil})
-  for _ = 1, 8 do
-    local l = c.session:readline(c.timeouts.command)
-    if l ~= nil and (l == "+" or l:sub(1, 2) == "+ ") then
-      local answer
-      if pending then
-        answer, pending = pending, nil
-      else
-        local challenge = base64.decode(l:sub(3))
-        answer = challenge and respond and respond(challenge)
-      end
-      if not answer then
-        c.session:sendline("*")
-        local r = readstatus(c)
-        rt.raise("protocol", string.format("%s: AUTH %s cancelled: unexpected challenge %q (%s %s)", c.label, mech, l:sub(1, 100), r.status, r.text),
-                 {stage = "AUTH"})
-      end
-      c.session:sendline(base64.encode(answer), {secret = true})
-    else
-      return status(c, l)
-    end
-  end
+  c.session:sendline(line, {secret = ir ~= nil and owed == nil})
+  local text, final = challenge(c, c.session:readline(c.timeouts.command))
+  return c, text, final, owed
+end
+
+function FRAME.respond(c, line)
+  c.session:sendline(line, SECRET)
+  return challenge(c, c.session:readline(c.timeouts.command))
+end
+
+function FRAME.cancel(c, why)
   c.session:sendline("*")
-  rt.raise("protocol", c.label .. ": AUTH " .. mech .. ": too many challenges", {stage = "AUTH"})
+  local r = readstatus(c)
+  rt.raise("protocol", string.format("%s: AUTH cancelled: %s (%s %s)", c.label, why, r.status, r.text), {stage = "AUTH"})
 end
 
-local mechanisms = {}
+local METHODS = {}
 
--- USER/PASS (RFC 1939 7).
-function mechanisms.user(c, user, pass)
-  must(c, "USER", user, {what = "USER"})
-  local r = c:cmd("PASS " .. pass, {secret = true})
-  if not r.ok then fail(c, "AUTH", r, "PASS") end
-  return r
-end
+-- USER/PASS (RFC 1939 7): offered when CAPA lists USER, or there is no CAPA.
+METHODS.USER = {
+  offered = function(c) return next(c.caps) == nil or c.caps.USER ~= nil end,
+  run = function(c, cred)
+    must(c, "USER", cred.user, {what = "USER"})
+    local r = c:cmd("PASS " .. cred.pass, SECRET)
+    if not r.ok then fail(c, "AUTH", r, "PASS") end
+    return r
+  end,
+}
 
 -- APOP (RFC 1939 7): the digest is MD5(timestamp .. secret) in lower-case
 -- hex; the password itself never leaves.
-function mechanisms.apop(c, user, pass)
-  if not c.timestamp then rt.raise("protocol", c.label .. ": auth = \"apop\" but the greeting has no timestamp", {stage = "AUTH"}) end
-  local r = c:cmd("APOP " .. user .. " " .. md5(c.timestamp .. pass), {secret = true})
-  if not r.ok then fail(c, "AUTH", r, "APOP") end
-  return r
-end
+METHODS.APOP = {
+  digest = true,
+  offered = function(c) return c.timestamp ~= nil end,
+  run = function(c, cred)
+    if not c.timestamp then rt.raise("protocol", c.label .. ": auth = \"apop\" but the greeting has no timestamp", {stage = "AUTH"}) end
+    local r = c:cmd("APOP " .. cred.user .. " " .. md5(c.timestamp .. cred.pass), SECRET)
+    if not r.ok then fail(c, "AUTH", r, "APOP") end
+    return r
+  end,
+}
 
--- SASL PLAIN (RFC 4616) with an initial response.
-function mechanisms.plain(c, user, pass)
-  local r = sasl(c, "PLAIN", "\0" .. user .. "\0" .. pass)
-  if not r.ok then fail(c, "AUTH", r, "AUTH PLAIN") end
-  return r
-end
+-- The default: over TLS USER, SASL PLAIN, APOP; without TLS the digests
+-- first, APOP then SASL CRAM-MD5, then (only with allow_plaintext_auth)
+-- USER, PLAIN.
+local ORDER_TLS = {"USER", "PLAIN", "APOP"}
+local ORDER_PLAIN = {"APOP", "CRAM-MD5", "USER", "PLAIN"}
 
--- SASL LOGIN: user name, then password, one per challenge.
-function mechanisms.login(c, user, pass)
-  local answers, i = {user, pass}, 0
-  local r = sasl(c, "LOGIN", nil, function() i = i + 1; return answers[i] end)
-  if not r.ok then fail(c, "AUTH", r, "AUTH LOGIN") end
-  return r
-end
-
--- SASL CRAM-MD5 (RFC 2195): user SP hex(HMAC-MD5(password, challenge)).
-mechanisms["cram-md5"] = function(c, user, pass)
-  local done = false
-  local r = sasl(c, "CRAM-MD5", nil, function(ch)
-    if done or ch == "" then return nil end
-    done = true
-    return user .. " " .. hmac_md5(pass, ch)
-  end)
-  if not r.ok then fail(c, "AUTH", r, "AUTH CRAM-MD5") end
-  return r
-end
-
--- Digest mechanisms never put the password on the wire, so they may run
--- without TLS; the others need TLS or allow_plaintext_auth.
-local DIGEST = {apop = true, ["cram-md5"] = true}
-
-local function sasl_offered(caps, mech)
-  if type(caps.SASL) ~= "string" then return false end
-  for m in caps.SASL:gmatch("%S+") do
-    if m:upper() == mech:upper() then return true end
-  end
-  return false
-end
-
--- choose picks the default: over TLS USER (when CAPA lists it, or there
--- is no CAPA), SASL PLAIN, APOP; without TLS the digest ones first, APOP
--- then SASL CRAM-MD5, then (only with allow_plaintext_auth) USER, PLAIN.
-local function choose(c)
-  local caps = c.caps or c:capa()
-  local nocapa = next(caps) == nil
-  local can = {
-    user = nocapa or caps.USER ~= nil,
-    plain = sasl_offered(caps, "PLAIN"),
-    apop = c.timestamp ~= nil,
-    ["cram-md5"] = sasl_offered(caps, "CRAM-MD5"),
-  }
-  local order = c.session.tls and {"user", "plain", "apop"} or {"apop", "cram-md5", "user", "plain"}
-  for _, m in ipairs(order) do
-    if can[m] and (c.session.tls or DIGEST[m] or c.opts.allow_plaintext_auth) then return m end
-  end
-  if not c.session.tls and not c.opts.allow_plaintext_auth then
-    rt.raise("usage", c.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it; APOP and CRAM-MD5 are not offered)", {stage = "AUTH"})
-  end
-  rt.raise("protocol", c.label .. ": the server offers no login method mailexpect knows", {stage = "AUTH"})
-end
+local SASL = {
+  name = "pop3", stage = "AUTH", frame = FRAME, methods = METHODS,
+  display = lower,
+  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true},
+  known = {"USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5"},
+  -- CAPA is an extension (RFC 2449) many servers lack: a named mechanism
+  -- is tried, not checked against it.
+  trust_named = true,
+  offered = function(c, name) return sasl.offered_in(c.caps.SASL, name) end,
+  advertised = function(c) return c.caps and c.caps.SASL end,
+  order = function(c)
+    if not c.caps then c:capa() end
+    return c.session.tls and ORDER_TLS or ORDER_PLAIN
+  end,
+}
 
 -- auth logs in with opts user/pass: auth = "user" (USER/PASS), "apop",
 -- "plain", "login" or "cram-md5" (SASL, RFC 5034), or the default (see
--- choose). The password is registered as a secret; -v names the method.
+-- ORDER_TLS). The password is registered as a secret; -v names the method.
 function Client:auth()
-  local o = self.opts
-  if type(o.user) ~= "string" then rt.raise("usage", "pop3: auth needs user = (a string)") end
-  if o.pass ~= nil and type(o.pass) ~= "string" then rt.raise("usage", "pop3: pass must be a string") end
-  local pass = o.pass or ""
-  secret(pass)
   return timed(self, "auth", function()
-    local mech = o.auth and o.auth:lower() or choose(self)
-    local fn = mechanisms[mech]
-    if not fn then rt.raise("usage", "pop3: unknown auth " .. tostring(o.auth) .. " (user, apop, plain, login, cram-md5)") end
-    if not self.session.tls and not DIGEST[mech] and not o.allow_plaintext_auth then
-      rt.raise("usage", self.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it)", {stage = "AUTH"})
-    end
-    if self.session.tls and o.insecure then
-      rt.warn(self.label .. ": sending credentials over TLS without certificate verification (insecure = true)")
-    end
-    rt.note(self.session, "AUTH mechanism " .. mech)
-    self.auth_mechanism = mech
-    local r = fn(self, o.user, pass)
+    local r, mech = sasl.authenticate(self, SASL)
+    if not r.ok then fail(self, "AUTH", r, "AUTH " .. mech:upper()) end
     self.caps = nil -- CAPA may differ after login (RFC 2449 5)
     return r
   end)

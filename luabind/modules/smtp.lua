@@ -5,11 +5,11 @@
 -- with SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), DSN
 -- (RFC 3461) parameters and PIPELINING (RFC 2920).
 local rt = require "mailexpect.internal"
+local sasl = require "mailexpect.sasl"
 
 -- The globals this module uses, captured once: a script that later
 -- assigns to one of them must not change how credentials are handled.
-local connect, now, time, base64, md5, hmac_md5, secret, json =
-      connect, now, time, base64, md5, hmac_md5, secret, json
+local connect, now, time, base64, md5 = connect, now, time, base64, md5
 
 local byte, floor = string.byte, math.floor
 
@@ -219,154 +219,75 @@ function Client:starttls()
   return r, self:ehlo()
 end
 
+-- AUTH (RFC 4954) through the shared SASL stack (mailexpect.sasl), which
+-- chooses the mechanism and applies the plaintext rule; this is how SMTP
+-- frames the exchange: "AUTH mech initial-response", "334 challenge"
+-- replies, base64 response lines, "*" to cancel (RFC 4954 4).
+
 -- Mechanisms in order of preference when the script names none (the first
 -- the server advertises wins). Over TLS, PLAIN first: one round trip, and
--- supported everywhere. Without TLS, CRAM-MD5 first: it sends a digest of
--- the password and a one-time challenge, never the password, so it may
--- run without TLS (like POP3 APOP); PLAIN and LOGIN only with
--- allow_plaintext_auth. XOAUTH2 is chosen when token = is given.
+-- supported everywhere. Without TLS, CRAM-MD5 first: a digest, so it may
+-- run without allow_plaintext_auth.
 local ORDER_TLS = {"PLAIN", "LOGIN", "CRAM-MD5"}
 local ORDER_PLAIN = {"CRAM-MD5", "PLAIN", "LOGIN"}
-local DIGEST = {["CRAM-MD5"] = true}
 
-local function offered(caps, mech)
-  if type(caps.AUTH) ~= "string" then return false end
-  for m in caps.AUTH:gmatch("%S+") do
-    if m == mech then return true end
-  end
-  return false
+local function challenge(r)
+  if r.code == 334 then return r.text end
+  return nil, r
 end
 
-local function choose_mech(c)
-  local want = c.opts.auth
-  if want then
-    want = want:upper()
-    if not offered(c.caps, want) then
-      rt.raise("protocol", string.format("%s: auth = %q but the server does not offer it (AUTH %s)",
-               c.label, c.opts.auth, tostring(c.caps.AUTH or "not advertised")), {stage = "AUTH"})
-    end
-    return want
+local FRAME = {challenge = "334"}
+
+-- The initial response rides on the command unless the line would exceed
+-- 512 octets (RFC 4954 4, RFC 5321 4.5.3.1.4): then it goes after the
+-- server's empty "334 ". A server that does not take initial responses
+-- asks for it with an empty 334, and gets it (once).
+function FRAME.start(c, mech, ir)
+  if ir == nil then return c, challenge(c:cmd("AUTH " .. mech)) end
+  local b = base64.encode(ir)
+  local line = "AUTH " .. mech .. " " .. (b == "" and "=" or b)
+  if #line + 2 > 512 then
+    local text, final = challenge(c:cmd("AUTH " .. mech))
+    return c, text, final, ir
   end
-  if c.opts.token then return "XOAUTH2" end
-  local tls, allow = c.session.tls ~= nil, c.opts.allow_plaintext_auth
-  for _, m in ipairs(tls and ORDER_TLS or ORDER_PLAIN) do
-    if offered(c.caps, m) and (tls or allow or DIGEST[m]) then return m end
-  end
-  if not tls and not allow and c.caps.AUTH then
-    rt.raise("usage", c.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it; CRAM-MD5 is not offered)",
-             {stage = "AUTH"})
-  end
-  rt.raise("protocol", string.format("%s: the server offers no AUTH mechanism mailexpect knows (AUTH %s)",
-           c.label, tostring(c.caps.AUTH or "not advertised")), {stage = "AUTH"})
+  local r = c:cmd(line, SECRET)
+  if r.code == 334 and r.text == "" then return c, "", nil, ir end
+  return c, challenge(r)
 end
 
--- answer sends a response to a 334 challenge; it is always secret.
-local function answer(c, payload)
-  c.session:sendline(payload, {secret = true})
-  return reply(c)
+function FRAME.respond(c, line)
+  c.session:sendline(line, SECRET)
+  return challenge(reply(c))
 end
 
--- cancel ends an exchange the client cannot go on with ("*", RFC 4954 4;
--- the server answers 501) and raises a protocol error.
-local function cancel(c, why)
-  pcall(answer, c, "*")
+-- The server answers "*" with 501; the exchange failed on our side.
+function FRAME.cancel(c, why)
+  pcall(function()
+    c.session:sendline("*", SECRET)
+    reply(c)
+  end)
   rt.raise("protocol", c.label .. ": AUTH cancelled: " .. why, {stage = "AUTH"})
 end
 
--- start sends "AUTH mech initial-response". The initial response rides on
--- the command unless the line would exceed 512 octets (RFC 4954 4, RFC
--- 5321 4.5.3.1.4): then it goes after the server's empty "334 ". A server
--- that does not take initial responses asks for it with an empty 334.
-local function start(c, mech, ir)
-  local line = "AUTH " .. mech .. " " .. (ir == "" and "=" or ir)
-  local r
-  if #line + 2 > 512 then
-    r = c:cmd("AUTH " .. mech)
-    if r.code ~= 334 then return r end
-    return answer(c, ir)
-  end
-  r = c:cmd(line, {secret = true})
-  if r.code == 334 and r.text == "" then r = answer(c, ir) end
-  return r
-end
+local SASL = {
+  name = "smtp", stage = "AUTH", frame = FRAME,
+  display = function(name) return name end,
+  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true, XOAUTH2 = true},
+  known = {"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"},
+  offered = function(c, name) return sasl.offered_in(c.caps.AUTH, name) end,
+  advertised = function(c) return c.caps.AUTH end,
+  order = function(c) return c.session.tls and ORDER_TLS or ORDER_PLAIN end,
+}
 
-local mechanisms = {}
-
--- PLAIN (RFC 4616): authzid NUL authcid NUL passwd.
-function mechanisms.PLAIN(c, user, pass)
-  return start(c, "PLAIN", base64.encode((c.opts.authzid or "") .. "\0" .. user .. "\0" .. pass))
-end
-
--- LOGIN (draft-murchison-sasl-login): two 334 prompts, user name then
--- password, whatever their (often bare) text says.
-function mechanisms.LOGIN(c, user, pass)
-  local r = c:cmd("AUTH LOGIN")
-  if r.code ~= 334 then return r end
-  c.session:sendline(base64.encode(user))
-  r = reply(c)
-  if r.code ~= 334 then return r end
-  r = answer(c, base64.encode(pass))
-  if r.code == 334 then cancel(c, "a third 334 challenge to AUTH LOGIN") end
-  return r
-end
-
--- CRAM-MD5 (RFC 2195): user SP hex(HMAC-MD5(password, challenge)).
-mechanisms["CRAM-MD5"] = function(c, user, pass)
-  local r = c:cmd("AUTH CRAM-MD5")
-  if r.code ~= 334 then return r end
-  local challenge = base64.decode(r.text)
-  if not challenge or challenge == "" then cancel(c, "CRAM-MD5 challenge is not base64: " .. string.format("%q", r.text)) end
-  r = answer(c, base64.encode(user .. " " .. hmac_md5(pass, challenge)))
-  if r.code == 334 then cancel(c, "a second 334 challenge to AUTH CRAM-MD5") end
-  return r
-end
-
--- XOAUTH2 (Google's SASL mechanism): user=U ^A auth=Bearer T ^A ^A. A
--- refusal comes as a 334 whose text is base64 JSON ({"status": "401",
--- ...}); the client answers with an empty line and gets the final 535.
-function mechanisms.XOAUTH2(c, user, _, token)
-  if not token then rt.raise("usage", "smtp: auth = \"xoauth2\" needs token =") end
-  local r = start(c, "XOAUTH2", base64.encode("user=" .. user .. "\1auth=Bearer " .. token .. "\1\1"))
-  if r.code == 334 then
-    local detail = base64.decode(r.text) or r.text
-    c.auth_error = (json.decode(detail)) or detail
-    r = answer(c, "")
-    if r.code == 334 then cancel(c, "XOAUTH2 error challenge not followed by a final reply") end
-    r.auth_error = c.auth_error
-  end
-  return r
-end
-
--- auth authenticates (RFC 4954) with opts user/pass (or token). Passwords
--- never travel in clear unless allow_plaintext_auth = true: without TLS
--- only CRAM-MD5 is allowed, anything else is refused before a byte is
--- sent. The password and token are
--- registered as secrets, so they (and their base64 forms) never reach a
--- transcript, and every line carrying them is sent marked secret.
+-- auth authenticates (RFC 4954) with opts user/pass (or token): PLAIN,
+-- LOGIN, CRAM-MD5 or XOAUTH2, named by auth = or chosen (see ORDER_TLS).
+-- Passwords never travel in clear unless allow_plaintext_auth = true:
+-- without TLS only CRAM-MD5 is allowed, anything else is refused before a
+-- byte is sent. The password and token are registered as secrets, so they
+-- (and their base64 forms) never reach a transcript.
 function Client:auth()
-  local o = self.opts
-  local user = o.user
-  if type(user) ~= "string" then rt.raise("usage", "smtp: auth needs user = (a string)") end
-  for _, k in ipairs{"pass", "token", "authzid"} do
-    if o[k] ~= nil and type(o[k]) ~= "string" then rt.raise("usage", "smtp: " .. k .. " must be a string") end
-  end
-  if o.pass then secret(o.pass) end
-  if o.token then secret(o.token) end
   return timed(self, "auth", function()
-    local mech = choose_mech(self)
-    if not self.session.tls and not o.allow_plaintext_auth and not DIGEST[mech] then
-      rt.raise("usage", self.label .. ": refusing to send the password without TLS (allow_plaintext_auth = true permits it)",
-               {stage = "AUTH"})
-    end
-    if self.session.tls and o.insecure then
-      rt.warn(self.label .. ": sending credentials over TLS without certificate verification (insecure = true)")
-    end
-    local fn = mechanisms[mech]
-    if not fn then rt.raise("usage", "smtp: unknown auth mechanism " .. mech .. " (plain, login, cram-md5, xoauth2)") end
-    rt.note(self.session, "AUTH mechanism " .. mech)
-    self.auth_mechanism = mech
-    local r = fn(self, user, o.pass or "", o.token)
-    if r.code == 334 then cancel(self, "an unexpected 334 challenge to AUTH " .. mech) end
+    local r, mech = sasl.authenticate(self, SASL)
     if r.code ~= 235 then fail(self, "AUTH", r, "AUTH " .. mech) end
     return r
   end)
