@@ -109,7 +109,7 @@ func newErrorObject(L *lua.LState, fe *failure.Error, mask func(string) string) 
 		t.RawSetString("tail", lua.LString(mask(fe.Tail)))
 	}
 	if fe.Reply != nil {
-		t.RawSetString("reply", replyInfoTable(L, fe.Reply, mask))
+		t.RawSetString("reply", replyTable(L, fe.Reply, mask))
 	}
 	var exit *spawn.ExitError
 	if errors.As(fe.Err, &exit) { // a spawned program ended: how
@@ -122,7 +122,7 @@ func newErrorObject(L *lua.LState, fe *failure.Error, mask func(string) string) 
 	return t
 }
 
-func replyInfoTable(L *lua.LState, r *failure.ReplyInfo, mask func(string) string) *lua.LTable {
+func replyTable(L *lua.LState, r *failure.ServerReply, mask func(string) string) *lua.LTable {
 	t := L.CreateTable(0, 5)
 	if r.Code != 0 {
 		t.RawSetString("code", lua.LNumber(r.Code))

@@ -25,7 +25,7 @@ func TestErrorObject(t *testing.T) {
 		Stage:   "AUTH",
 		Awaited: []string{"^235 "},
 		Tail:    `"535 hunter22\r\n"`,
-		Reply:   &failure.ReplyInfo{Code: 535, Enhanced: "5.7.8", Lines: []string{"bad hunter22"}, Text: "bad hunter22"},
+		Reply:   &failure.ServerReply{Code: 535, Enhanced: "5.7.8", Lines: []string{"bad hunter22"}, Text: "bad hunter22"},
 	}
 	obj := newErrorObject(L, fe, secrets.Mask)
 	L.SetGlobal("e", obj)

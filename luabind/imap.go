@@ -1,7 +1,6 @@
 package luabind
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -75,36 +74,9 @@ const (
 	imapCommandTypeName = "mailexpect.imapcommand"
 )
 
-// imapTransport is imapwire's Transport over a session, with the context
-// and read timeout of the current Lua call. It sends with SendPipelined:
-// untagged data may be buffered at any time, and that is not the
-// unread-lines mistake the session warns about.
-type imapTransport struct {
-	s       *session.Session
-	ctx     context.Context
-	timeout time.Duration
-}
-
-func (t *imapTransport) ReadLine() (string, error) {
-	line, err := t.s.ReadLine(t.ctx, t.timeout)
-	if err == io.EOF {
-		return "", &failure.Error{Kind: failure.EOF, Err: err,
-			Message: t.s.Label() + ": connection closed by the server"}
-	}
-	return line, err
-}
-
-func (t *imapTransport) Read(n int) ([]byte, error) { return t.s.Read(t.ctx, n, t.timeout) }
-
-func (t *imapTransport) Send(p []byte, secret bool) error {
-	return t.s.SendPipelined(t.ctx, p, secret)
-}
-
-func (t *imapTransport) Label() string { return t.s.Label() }
-
 type luaIMAP struct {
 	c         *imapwire.Client
-	t         *imapTransport
+	t         *imapwire.SessionTransport // the context and read timeout of the current Lua call
 	s         *session.Session
 	delivered map[*imapwire.Response]bool // returned by next(), left out of results
 }
@@ -217,7 +189,7 @@ func (b *imapBinding) client(L *lua.LState) int {
 	}
 	opts := b.r.optTable(L, 2, "imapwire.client")
 	b.r.checkKeys(L, opts, "imapwire.client", "max_literal", "tag_prefix")
-	t := &imapTransport{s: ls.s, ctx: L.Context()}
+	t := imapwire.FromSession(ls.s, L.Context(), 0)
 	li := &luaIMAP{c: imapwire.NewClient(t), t: t, s: ls.s, delivered: map[*imapwire.Response]bool{}}
 	if opts != nil {
 		if n, ok := opts.RawGetString("max_literal").(lua.LNumber); ok {
@@ -251,8 +223,8 @@ func (b *imapBinding) checkClient(L *lua.LState, method string) *luaIMAP {
 
 // bind points the transport at the current call's context and timeout.
 func (b *imapBinding) bind(L *lua.LState, li *luaIMAP, timeout lua.LValue, fname string) {
-	li.t.ctx = L.Context()
-	li.t.timeout = b.r.callTimeout(L, timeout, fname)
+	li.t.Ctx = L.Context()
+	li.t.Timeout = b.r.callTimeout(L, timeout, fname)
 }
 
 // fail raises err. A server that said BYE is done: the session is closed
@@ -447,7 +419,7 @@ func (b *imapBinding) replyError(L *lua.LState) int {
 	res := b.r.checkTable(L, 2, "imapwire.reply_error")
 	text := stringField(res, "text")
 	fe := &failure.Error{Kind: failure.Reply, Message: msg, Stage: L.OptString(3, ""),
-		Reply: &failure.ReplyInfo{Status: stringField(res, "status"), Text: text, Lines: []string{text}}}
+		Reply: &failure.ServerReply{Status: stringField(res, "status"), Text: text, Lines: []string{text}}}
 	obj := newErrorObject(L, fe, b.r.mask)
 	if rt, ok := obj.RawGetString("reply").(*lua.LTable); ok {
 		for _, key := range []string{"code", "code_text", "tag", "command"} {

@@ -3,7 +3,6 @@ package luabind
 import (
 	"strconv"
 	"strings"
-	"sync"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
@@ -84,50 +83,16 @@ func (r *run) newRegex(L *lua.LState, p *expect.Pattern) *lua.LUserData {
 	return ud
 }
 
-// compilePattern compiles expr or raises the usage error expect.Compile
-// returns (it names the pattern and the problem).
+// compilePattern compiles expr (expect.Compile keeps compiled patterns
+// for the process) or raises the usage error expect.Compile returns (it
+// names the pattern and the problem, and refuses a group named like a
+// match-object field: before, line, case, n).
 func (r *run) compilePattern(L *lua.LState, expr string) *expect.Pattern {
-	if p := patternCache.get(expr); p != nil {
-		return p
-	}
-	// expect.Compile also rejects a group named like a match-object
-	// field (before, line, case, n).
 	p, err := expect.Compile(expr)
 	if err != nil {
 		r.raise(L, err)
 	}
-	patternCache.put(expr, p)
 	return p
-}
-
-// patternCache keeps compiled patterns by source for the whole process: a
-// loop doing s:expect([[^\+OK]]) 20,000 times, or a bulk run whose rows
-// each load the modules, compiles each pattern once. A Pattern is
-// immutable and safe for concurrent use. The cache is bounded: when full
-// it starts over, so scripts that build patterns from data cannot grow it
-// without limit.
-var patternCache = &compiledPatterns{m: map[string]*expect.Pattern{}}
-
-const patternCacheMax = 1024
-
-type compiledPatterns struct {
-	mu sync.Mutex
-	m  map[string]*expect.Pattern
-}
-
-func (c *compiledPatterns) get(expr string) *expect.Pattern {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[expr]
-}
-
-func (c *compiledPatterns) put(expr string, p *expect.Pattern) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= patternCacheMax {
-		clear(c.m)
-	}
-	c.m[expr] = p
 }
 
 func toPattern(v lua.LValue) (*expect.Pattern, bool) {

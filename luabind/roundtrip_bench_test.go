@@ -134,7 +134,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := s.SendLine(ctx, "NOOP", false); err != nil {
+			if err := s.SendLine(ctx, "NOOP"); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := s.ReadLine(ctx, 0); err != nil {

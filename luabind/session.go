@@ -14,6 +14,7 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/spawn"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // luaSession is the Go side of a session userdata: the session plus the
@@ -22,6 +23,21 @@ type luaSession struct {
 	s             *session.Session
 	guardHandlers []lua.LValue   // per guard: a function or nil
 	proc          *spawn.Process // the program of a spawned session, else nil
+
+	// warnTo, when set (-v), gets a warning for a command sent while
+	// unread lines are buffered: after EHLO, expect("^250") eats only
+	// the first 250- line.
+	warnTo *transcript.Log
+}
+
+// warnUnread warns (see warnTo) before s:send, s:sendline and s:send_dot.
+func (ls *luaSession) warnUnread() {
+	if ls.warnTo == nil {
+		return
+	}
+	if n := ls.s.Pending(); n > 0 {
+		ls.warnTo.Logf("warning", "%s: sending while %d unread line(s) are buffered (next: %s); s:reply() reads a whole reply, s:drain() discards", ls.s.Label(), n, ls.s.Tail(60))
+	}
 }
 
 const sessionTypeName = "mailexpect.session"
@@ -246,10 +262,6 @@ func (r *run) luaConnect(L *lua.LState) int {
 		// A bulk run: parallel rows' transcript lines must say whose they are.
 		so.Label = r.cfg.LabelPrefix + addr
 	}
-	if r.cfg.Transcript != nil {
-		tr := r.cfg.Transcript
-		so.Warn = func(msg string) { tr.Logf("warning", "%s", msg) }
-	}
 	if r.cfg.Restricted {
 		r.checkRestrictedHost(L, addr)
 	}
@@ -265,7 +277,7 @@ func (r *run) luaConnect(L *lua.LState) int {
 	r.mu.Unlock()
 
 	ud := L.NewUserData()
-	ud.Value = &luaSession{s: s}
+	ud.Value = &luaSession{s: s, warnTo: r.cfg.Transcript}
 	L.SetMetatable(ud, L.GetTypeMetatable(sessionTypeName))
 	L.Push(ud)
 	return 1
@@ -348,7 +360,12 @@ func (r *run) sSend(L *lua.LState) int {
 	if secret {
 		r.secrets.Add(data)
 	}
-	if err := ls.s.Send(L.Context(), []byte(data), secret); err != nil {
+	ls.warnUnread()
+	send := ls.s.Send
+	if secret {
+		send = ls.s.SendSecret
+	}
+	if err := send(L.Context(), []byte(data)); err != nil {
 		r.raiseOp(L, "s:send", err)
 	}
 	return 0
@@ -358,7 +375,12 @@ func (r *run) sSendline(L *lua.LState) int {
 	ls := r.checkSession(L, "sendline")
 	line := r.checkString(L, 2, "s:sendline")
 	secret := r.sendOpts(L, 3, "s:sendline")
-	if err := ls.s.SendLine(L.Context(), line, secret); err != nil {
+	ls.warnUnread()
+	send := ls.s.SendLine
+	if secret {
+		send = ls.s.SendLineSecret
+	}
+	if err := send(L.Context(), line); err != nil {
 		r.raiseOp(L, "s:sendline", err)
 	}
 	return 0
@@ -472,6 +494,7 @@ func (r *run) sReadDot(L *lua.LState) int {
 func (r *run) sSendDot(L *lua.LState) int {
 	ls := r.checkSession(L, "send_dot")
 	data := r.checkString(L, 2, "s:send_dot")
+	ls.warnUnread()
 	if err := ls.s.SendDot(L.Context(), []byte(data)); err != nil {
 		r.raiseOp(L, "s:send_dot", err)
 	}

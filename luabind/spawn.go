@@ -119,10 +119,6 @@ func (r *run) luaSpawn(L *lua.LState) int {
 	if so.Label == "" {
 		so.Label = r.cfg.LabelPrefix + p.Name()
 	}
-	if r.cfg.Transcript != nil {
-		tr := r.cfg.Transcript
-		so.Warn = func(msg string) { tr.Logf("warning", "%s", msg) }
-	}
 	s := session.New(p, so)
 	s.Note("spawned %s (pid %d%s)", quoteArgv(argv), p.Pid(), map[bool]string{true: ", pty", false: ""}[po.PTY])
 	r.mu.Lock()
@@ -130,7 +126,7 @@ func (r *run) luaSpawn(L *lua.LState) int {
 	r.mu.Unlock()
 
 	ud := L.NewUserData()
-	ud.Value = &luaSession{s: s, proc: p}
+	ud.Value = &luaSession{s: s, proc: p, warnTo: r.cfg.Transcript}
 	L.SetMetatable(ud, L.GetTypeMetatable(sessionTypeName))
 	L.Push(ud)
 	return 1

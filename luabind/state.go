@@ -225,7 +225,7 @@ func (r *run) internalRaise(L *lua.LState) int {
 	if fields := L.OptTable(3, nil); fields != nil {
 		fe.Stage = stringField(fields, "stage")
 		if rt, ok := fields.RawGetString("reply").(*lua.LTable); ok {
-			ri := &failure.ReplyInfo{
+			ri := &failure.ServerReply{
 				Status:   stringField(rt, "status"),
 				Enhanced: stringField(rt, "enhanced"),
 				Text:     stringField(rt, "text"),

@@ -7,7 +7,12 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
-// Buffer is described in buffer_api.go.
+// Buffer holds received bytes not yet consumed. It is bounded: Write
+// always keeps the data (never a silent drop) and reports a *failure.Error
+// of kind Full once more than Max bytes are unconsumed; the owner then takes
+// the data with Drain and reports it.
+//
+// The zero value is not usable; call NewBuffer.
 //
 // Data lives in b.data[b.r:]. Consuming only moves b.r; the consumed prefix
 // is reclaimed when it is at least as large as what is left and the slice
@@ -32,6 +37,9 @@ type Buffer struct {
 	noLFBefore int64 // ReadLine hint: no LF in [start, noLFBefore)
 }
 
+// DefaultMatchMax is the default bound of the receive buffer.
+const DefaultMatchMax = 8 << 20
+
 // NewBuffer returns an empty buffer bounded by max bytes (DefaultMatchMax
 // when max <= 0).
 func NewBuffer(max int) *Buffer {
@@ -42,7 +50,7 @@ func NewBuffer(max int) *Buffer {
 
 // Write appends p. It never drops data: past Max it still appends and
 // returns a *failure.Error of kind Full; the owner takes the data with
-// TakeAll.
+// Drain.
 func (b *Buffer) Write(p []byte) error {
 	if need := len(b.data) + len(p); need > cap(b.data) {
 		if b.r > 0 && b.r >= len(b.data)-b.r {
@@ -111,9 +119,6 @@ func (b *Buffer) Drain() []byte {
 	}
 	return out
 }
-
-// TakeAll is Drain; the session uses it to hand the data to on_full.
-func (b *Buffer) TakeAll() []byte { return b.Drain() }
 
 // ReadLine consumes and returns the next complete line without its
 // terminator (CR LF or LF). At eof an incomplete last line counts as a line

@@ -25,14 +25,14 @@ func TestBufferFullKeepsData(t *testing.T) {
 	if err := b.Write([]byte("d")); !failure.Is(err, failure.Full) {
 		t.Errorf("still over Max: Write = %v, want kind full", err)
 	}
-	if got := string(b.TakeAll()); got != "0123456789abcd" {
-		t.Errorf("TakeAll = %q", got)
+	if got := string(b.Drain()); got != "0123456789abcd" {
+		t.Errorf("Drain = %q", got)
 	}
 	if b.Len() != 0 {
-		t.Errorf("after TakeAll Len = %d", b.Len())
+		t.Errorf("after Drain Len = %d", b.Len())
 	}
 	if err := b.Write([]byte("ok")); err != nil {
-		t.Errorf("Write after TakeAll: %v", err)
+		t.Errorf("Write after Drain: %v", err)
 	}
 }
 

@@ -11,13 +11,22 @@ import (
 // '^' and '$' are line anchors. Unlike expect, a match may start at the end
 // of s (Go's own rule, so `^$` matches "" and x* matches at the end).
 
+// FindString matches p against a whole string, as the regex module does
+// (CRLF line ends in s are handled like those in the buffer). It returns
+// nil when there is no match.
+func (p *Pattern) FindString(s string) *Match { return p.findString(s, 0) }
+
+// FindStringFrom is FindString starting at byte offset start; '^' still
+// only matches at a line start of s.
+func (p *Pattern) FindStringFrom(s string, start int) *Match { return p.findString(s, start) }
+
 // FindAllString returns the successive non-overlapping matches of p in s,
 // at most n of them (all when n < 0), with Go's rule for empty matches
 // (an empty match right after the previous match is skipped). It is
 // FindStringFrom in a loop, without re-normalising s for every match.
-func (p *Pattern) FindAllString(s string, n int) []*Match { return p.p.findAll(s, n) }
+func (p *Pattern) FindAllString(s string, n int) []*Match { return p.findAll(s, n) }
 
-func (p *pattern) findString(s string, start int) *Match {
+func (p *Pattern) findString(s string, start int) *Match {
 	if start < 0 || start > len(s) {
 		return nil
 	}
@@ -27,7 +36,7 @@ func (p *pattern) findString(s string, start int) *Match {
 	return p.findInNormalized(normalize(s, start), s, start)
 }
 
-func (p *pattern) findAll(s string, n int) []*Match {
+func (p *Pattern) findAll(s string, n int) []*Match {
 	if n == 0 {
 		return nil
 	}
@@ -64,7 +73,7 @@ func (p *pattern) findAll(s string, n int) []*Match {
 // findAllLineLocal is Go's FindAll loop over findLineLocal: an empty match
 // right after the previous match is skipped, and the search then steps
 // over one character.
-func (p *pattern) findAllLineLocal(s string, n int) [][]int {
+func (p *Pattern) findAllLineLocal(s string, n int) [][]int {
 	var locs [][]int
 	prevEnd := -1
 	for pos := 0; (n < 0 || len(locs) < n) && pos <= len(s); {
@@ -109,7 +118,7 @@ func charWidth(s string, i int) int {
 // findLineLocal searches the lines of s from start, one at a time: a
 // line-local match lies within one line, so the first line with a match
 // holds the leftmost one.
-func (p *pattern) findLineLocal(s string, start int) *Match {
+func (p *Pattern) findLineLocal(s string, start int) *Match {
 	loc := p.lineLocalLoc(s, start)
 	if loc == nil {
 		return nil
@@ -119,7 +128,7 @@ func (p *pattern) findLineLocal(s string, start int) *Match {
 
 // lineLocalLoc returns the submatch offsets in s of the leftmost match at
 // or after start, or nil.
-func (p *pattern) lineLocalLoc(s string, start int) []int {
+func (p *Pattern) lineLocalLoc(s string, start int) []int {
 	midLine := start > 0 && s[start-1] != '\n'
 	for ls := start; ; {
 		nl := strings.IndexByte(s[ls:], '\n')
@@ -154,7 +163,7 @@ func (p *pattern) lineLocalLoc(s string, start int) []int {
 	}
 }
 
-func (p *pattern) findInNormalized(n *normalized, s string, start int) *Match {
+func (p *Pattern) findInNormalized(n *normalized, s string, start int) *Match {
 	loc := p.findInString(n.text, n.ctx, len(n.text))
 	if loc == nil {
 		return nil
@@ -164,7 +173,7 @@ func (p *pattern) findInNormalized(n *normalized, s string, start int) *Match {
 }
 
 // stringMatch builds the Match of loc (offsets in s).
-func stringMatch(p *pattern, s string, start int, loc []int) *Match {
+func stringMatch(p *Pattern, s string, start int, loc []int) *Match {
 	m := &Match{
 		Groups:  make([]string, p.numGroups+1),
 		Matched: make([]bool, p.numGroups+1),

@@ -21,14 +21,16 @@ const parseFlags = syntax.Perl &^ syntax.OneLine
 // one of these names would be shadowed (or shadow them), so it is refused.
 var reservedGroupNames = map[string]bool{"before": true, "line": true, "case": true, "n": true}
 
-// pattern is the compiled form behind Pattern.
+// Pattern is a compiled case pattern: a Go RE2 expression in multi-line
+// mode with the CR/LF rules of the contract, or an exact literal. It is
+// immutable and safe for concurrent use.
 //
 // A pattern runs in one of two ways (see scan.go):
 //   - line-local (it can never match an LF): on the content of one line,
 //     without its terminator, where ^ and $ are the text anchors \A and \z;
 //   - multi-line: on "window text", the last K lines joined with a single
 //     "\n" per line end (a CR LF becomes "\n"), in multi-line mode.
-type pattern struct {
+type Pattern struct {
 	source    string
 	lineLocal bool
 	window    int // lines a match can span; 0 = unbounded
@@ -90,12 +92,102 @@ func quotePattern(s string) string {
 	return strconv.Quote(s)
 }
 
+// Compile compiles a RE2 expression with the contract's rules: '^'/'$' are
+// line anchors, '$' matches before a line's CR LF, '.', '\s' and character
+// classes never match CR or LF unless the pattern uses (?s). A bad
+// expression returns a *failure.Error of kind Usage naming the pattern.
+//
+// Compiled patterns are kept by source for the whole process: a loop expecting `^\+OK` 20,000 times, or a bulk run whose
+// rows each load the same modules, compiles each pattern once.
+func Compile(expr string) (*Pattern, error) {
+	if p := cache.get(expr); p != nil {
+		return p, nil
+	}
+	p, err := compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	cache.put(expr, p)
+	return p, nil
+}
+
+// MustCompile is Compile for patterns known to be good (constants in Go
+// code); it panics on a bad one.
+func MustCompile(expr string) *Pattern {
+	p, err := Compile(expr)
+	if err != nil {
+		panic("expect.MustCompile: " + err.Error())
+	}
+	return p
+}
+
+// Exact returns a pattern that matches text literally.
+func Exact(text string) *Pattern {
+	nl := strings.Count(text, "\n")
+	p := &Pattern{
+		source:    "exact" + strconv.Quote(text),
+		lineLocal: nl == 0,
+		window:    nl + 1,
+		names:     []string{""},
+	}
+	window := strings.ReplaceAll(text, "\r\n", "\n")
+	p.lit = &literal{line: text, window: window}
+	return p
+}
+
+// String returns the pattern as the user wrote it (exact"..." for literals).
+func (p *Pattern) String() string { return p.source }
+
+// LineLocal reports whether the pattern can never match a line feed, so it
+// is run on each line alone, without its terminator.
+func (p *Pattern) LineLocal() bool { return p.lineLocal }
+
+// Window is the number of lines a match can span (1 for line-local
+// patterns), or 0 when the tree allows unboundedly many line feeds and the
+// case must give Lines.
+func (p *Pattern) Window() int { return p.window }
+
+// NumGroups returns the number of capture groups.
+func (p *Pattern) NumGroups() int { return p.numGroups }
+
+// GroupNames returns the group names indexed like Match.Groups ("" for
+// unnamed groups and for index 0).
+func (p *Pattern) GroupNames() []string { return p.names }
+
+// patternCacheMax bounds the process-wide cache of compiled patterns:
+// when full it starts over, so scripts that build patterns from data
+// cannot grow it without limit.
+const patternCacheMax = 1024
+
+var cache = &patternCache{m: map[string]*Pattern{}}
+
+// patternCache is the cache behind Compile.
+type patternCache struct {
+	mu sync.Mutex
+	m  map[string]*Pattern
+}
+
+func (c *patternCache) get(expr string) *Pattern {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[expr]
+}
+
+func (c *patternCache) put(expr string, p *Pattern) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= patternCacheMax {
+		clear(c.m)
+	}
+	c.m[expr] = p
+}
+
 func compile(expr string) (*Pattern, error) {
 	tree, err := parse(expr)
 	if err != nil {
 		return nil, usageError("bad pattern %s: %v", quotePattern(expr), err)
 	}
-	p := &pattern{source: expr}
+	p := &Pattern{source: expr}
 	nl, bounded := maxNewlines(tree)
 	p.lineLocal = bounded && nl == 0
 	if bounded {
@@ -106,7 +198,7 @@ func compile(expr string) (*Pattern, error) {
 	}
 	p.numGroups = p.re.main.NumSubexp()
 	p.names = p.re.main.SubexpNames()
-	return &Pattern{p: p}, nil
+	return p, nil
 }
 
 // parse parses expr and applies the contract's line rules to the tree.
@@ -179,19 +271,6 @@ func checkGroupNames(re *syntax.Regexp) error {
 	return nil
 }
 
-func exact(text string) *Pattern {
-	nl := strings.Count(text, "\n")
-	p := &pattern{
-		source:    "exact" + strconv.Quote(text),
-		lineLocal: nl == 0,
-		window:    nl + 1,
-		names:     []string{""},
-	}
-	window := strings.ReplaceAll(text, "\r\n", "\n")
-	p.lit = &literal{line: text, window: window}
-	return &Pattern{p: p}
-}
-
 // continued returns the variant of the main regexp for texts whose first
 // byte is context (see continued in rewrite.go).
 func (c *compiled) continued() (*regexp.Regexp, error) {
@@ -205,7 +284,7 @@ func (c *compiled) continued() (*regexp.Regexp, error) {
 // pairs relative to text, or nil; see findInString. The scanner's bytes
 // are searched as a string view of the same memory, not a copy: text is
 // not written to while find runs.
-func (p *pattern) find(text []byte, from, end int) []int {
+func (p *Pattern) find(text []byte, from, end int) []int {
 	return p.findInString(view(text), from, end)
 }
 
@@ -221,7 +300,7 @@ func view(b []byte) string {
 // findAtLineStarts is find for a pattern with a lineStart regexp: it tries
 // the match at each offset of starts in turn (line starts in text, in
 // order), so the first match found is the leftmost.
-func (p *pattern) findAtLineStarts(text []byte, starts []int) []int {
+func (p *Pattern) findAtLineStarts(text []byte, starts []int) []int {
 	if p.re.prefix != "" && !strings.Contains(view(text[starts[0]:]), p.re.prefix) {
 		return nil
 	}
@@ -244,7 +323,7 @@ func (p *pattern) findAtLineStarts(text []byte, starts []int) []int {
 // index pairs relative to text, or nil. from is 0, or 1 when text[0] is a
 // context byte standing for consumed data. Bytes after end (the scanner's
 // sentinel) are seen by regexps as context but never by literals.
-func (p *pattern) findInString(text string, from, end int) []int {
+func (p *Pattern) findInString(text string, from, end int) []int {
 	if p.lit != nil {
 		needle := p.lit.needle(p.lineLocal)
 		i := strings.Index(text[from:end], needle)

@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"fmt"
 	"regexp/syntax"
 	"strings"
 	"testing"
@@ -282,4 +283,37 @@ func TestToSource(t *testing.T) {
 		}
 		checkRoundTrip(t, re)
 	}
+}
+
+// Compile keeps what it compiled: the same source gives the same
+// *Pattern, and a bad one is refused every time.
+func TestCompileCache(t *testing.T) {
+	a, err := Compile(`^250 cache-test`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Compile(`^250 cache-test`)
+	if a != b {
+		t.Error("the same pattern compiled twice")
+	}
+	for range 2 {
+		if _, err := Compile(`^(`); err == nil {
+			t.Error("a bad pattern compiled (from the cache?)")
+		}
+	}
+	for i := range patternCacheMax + 10 { // a full cache starts over
+		MustCompile(fmt.Sprintf("x%d", i))
+	}
+	if n := len(cache.m); n > patternCacheMax {
+		t.Errorf("cache holds %d patterns, bound %d", n, patternCacheMax)
+	}
+}
+
+func TestMustCompilePanics(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "bad pattern") {
+			t.Errorf("MustCompile(`^(`) recovered %v", r)
+		}
+	}()
+	MustCompile(`^(`)
 }

@@ -2,7 +2,34 @@ package expect
 
 import "bytes"
 
-// Scanner is one expect call over a Buffer: see buffer_api.go.
+// Case is one alternative of an expect call.
+type Case struct {
+	Pattern *Pattern
+	// Partial cases are also tried against an incomplete last line
+	// (prompts); a partial match consumes only through its end.
+	Partial bool
+	// Lines is the window (in lines) for a multi-line pattern whose number
+	// of line feeds is unbounded; it overrides Pattern.Window when > 0.
+	Lines int
+}
+
+// Match is the outcome of a successful expect, or of Pattern.FindString.
+type Match struct {
+	Case    int      // index of the winning case in the cases given to Scan
+	Groups  []string // Groups[0] is the whole match; unmatched groups are ""
+	Matched []bool   // Matched[i] is false for an unmatched optional group
+	Names   []string // group names, "" for unnamed (index 0 is always "")
+	Start   int      // byte offset of the match start (FindString: in s)
+	End     int      // byte offset just past the match end
+	Before  string   // unconsumed data before the match start
+	Line    string   // the line in which the match ends, without its terminator
+}
+
+// Scanner is one expect call over a Buffer (Buffer.Scan): Next tries
+// every complete line not yet tried in this call, in order; then partial
+// cases against the incomplete tail; at eof the tail counts as a complete
+// line. It returns (nil, nil) when more data is needed; on a match the
+// buffer is consumed as the contract says.
 //
 // The call starts at the buffer's start and tries the lines in order, each
 // exactly once, whether they were buffered before the call or arrive
@@ -72,7 +99,7 @@ func newScanner(b *Buffer, cases []Case) *Scanner {
 			sc.err = usageError("expect: case %d has no pattern", i+1)
 			break
 		}
-		p := c.Pattern.p
+		p := c.Pattern
 		switch {
 		case p.lineLocal:
 			sc.windows[i] = 1
@@ -174,7 +201,7 @@ func (sc *Scanner) try(ln span, kind lineKind) *Match {
 		if kind == partialLine && !c.Partial {
 			continue
 		}
-		p := c.Pattern.p
+		p := c.Pattern
 		var loc []int64
 		if p.lineLocal {
 			loc = sc.tryLine(p, ln, kind)
@@ -197,7 +224,7 @@ func (sc *Scanner) try(ln span, kind lineKind) *Match {
 
 // tryLine runs a line-local pattern on the content of ln and returns the
 // submatch offsets in stream offsets (-1 for unmatched groups), or nil.
-func (sc *Scanner) tryLine(p *pattern, ln span, kind lineKind) []int64 {
+func (sc *Scanner) tryLine(p *Pattern, ln span, kind lineKind) []int64 {
 	b := sc.buf
 	text, from := b.slice(ln.start, ln.contentEnd), 0
 	if sc.firstMid && ln.start == sc.origin && p.lit == nil {
@@ -241,7 +268,7 @@ func (sc *Scanner) buildWindow(kind lineKind) {
 
 // tryWindow runs a multi-line pattern on the last k lines of the window
 // text and returns the submatch offsets in stream offsets, or nil.
-func (sc *Scanner) tryWindow(p *pattern, k int, kind lineKind) []int64 {
+func (sc *Scanner) tryWindow(p *Pattern, k int, kind lineKind) []int64 {
 	f := max(0, len(sc.layout)-k)
 	off, from := sc.layout[f].off, 0
 	if f == 0 && sc.firstMid && sc.layout[0].line.start == sc.origin && p.lit == nil {
@@ -300,7 +327,7 @@ func (sc *Scanner) position(q int) int64 {
 // accept builds the match of case i at loc and consumes the buffer.
 func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 	b := sc.buf
-	p := sc.cases[i].Pattern.p
+	p := sc.cases[i].Pattern
 	origin := b.start()
 	m := &Match{
 		Case:    i,

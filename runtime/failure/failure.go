@@ -8,6 +8,7 @@ package failure
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 // Kind classifies an Error. The string values are the ones Lua sees in err.kind.
@@ -25,12 +26,14 @@ const (
 	Usage     Kind = "usage"     // the caller passed bad arguments
 )
 
-// ReplyInfo is the server reply carried by a KindReply error, shaped like
-// the module's cmd result.
-type ReplyInfo struct {
+// ServerReply is a server's whole reply: what session.Session.Reply reads (an
+// SMTP-style "250-..."/"250 ..." reply), and what an error of kind Reply
+// carries (then also a POP3 or IMAP status), shaped like the modules'
+// cmd result.
+type ServerReply struct {
 	Code     int      // SMTP code, or 0 for POP3/IMAP
-	Status   string   // "+OK"/"-ERR" for POP3, "OK"/"NO"/"BAD" for IMAP
-	Enhanced string   // RFC 3463 code such as "5.7.1", or ""
+	Status   string   // "+OK"/"-ERR" for POP3, "OK"/"NO"/"BAD"/"BYE" for IMAP; "" for SMTP
+	Enhanced string   // RFC 3463 code of the last line ("5.7.1"), or ""
 	Lines    []string // text of each line after the code
 	Text     string   // Lines joined by "\n"
 }
@@ -38,16 +41,27 @@ type ReplyInfo struct {
 // Error is the error returned by every runtime primitive.
 type Error struct {
 	Kind    Kind
-	Message string     // one line, secrets already masked by the producer
-	Stage   string     // protocol step, e.g. "greeting", "RCPT", "STARTTLS"
-	Awaited []string   // patterns awaited, for timeout and eof
-	Tail    string     // the tail of unconsumed data, Go %q-quoted
-	Reply   *ReplyInfo // for KindReply
-	Data    []byte     // for KindFull: the buffered data handed to on_full
-	Err     error      // underlying cause, if any
+	Message string       // one line, secrets already masked by the producer
+	Stage   string       // protocol step, e.g. "greeting", "RCPT", "STARTTLS"
+	Awaited []string     // patterns awaited, for timeout and eof
+	Tail    string       // the tail of unconsumed data, Go %q-quoted
+	Reply   *ServerReply // for kind Reply
+	Data    []byte       // for KindFull: the buffered data handed to on_full
+	Err     error        // underlying cause, if any
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// Timeout reports whether the error is of kind Timeout, as net.Error's
+// Timeout does: code written for network errors recognises it.
+func (e *Error) Timeout() bool { return e.Kind == Timeout }
+
+// Is makes errors.Is(err, os.ErrDeadlineExceeded) true for an error of
+// kind Timeout, as it is for a net.Conn whose deadline passed; the
+// underlying cause (Unwrap) answers for everything else.
+func (e *Error) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded && e.Kind == Timeout
+}
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }

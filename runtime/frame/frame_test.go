@@ -12,19 +12,19 @@ func TestReplyBuilder(t *testing.T) {
 	tests := []struct {
 		name    string
 		lines   []string
-		want    *Reply
+		want    *failure.ServerReply
 		errKind failure.Kind
 	}{
-		{"single", []string{"250 OK"}, &Reply{Code: 250, Lines: []string{"OK"}, Text: "OK"}, ""},
-		{"bare code", []string{"334"}, &Reply{Code: 334, Lines: []string{""}, Text: ""}, ""},
+		{"single", []string{"250 OK"}, &failure.ServerReply{Code: 250, Lines: []string{"OK"}, Text: "OK"}, ""},
+		{"bare code", []string{"334"}, &failure.ServerReply{Code: 334, Lines: []string{""}, Text: ""}, ""},
 		{"multi", []string{"250-mx.example", "250-PIPELINING", "250 SIZE 100"},
-			&Reply{Code: 250, Lines: []string{"mx.example", "PIPELINING", "SIZE 100"}, Text: "mx.example\nPIPELINING\nSIZE 100"}, ""},
+			&failure.ServerReply{Code: 250, Lines: []string{"mx.example", "PIPELINING", "SIZE 100"}, Text: "mx.example\nPIPELINING\nSIZE 100"}, ""},
 		{"enhanced", []string{"550-5.7.1 no", "550 5.7.1 really not"},
-			&Reply{Code: 550, Enhanced: "5.7.1", Lines: []string{"5.7.1 no", "5.7.1 really not"}, Text: "5.7.1 no\n5.7.1 really not"}, ""},
+			&failure.ServerReply{Code: 550, Enhanced: "5.7.1", Lines: []string{"5.7.1 no", "5.7.1 really not"}, Text: "5.7.1 no\n5.7.1 really not"}, ""},
 		{"not enhanced: ip address", []string{"554 1.2.3.4 rejected"},
-			&Reply{Code: 554, Lines: []string{"1.2.3.4 rejected"}, Text: "1.2.3.4 rejected"}, ""},
+			&failure.ServerReply{Code: 554, Lines: []string{"1.2.3.4 rejected"}, Text: "1.2.3.4 rejected"}, ""},
 		{"not enhanced: class 3", []string{"250 3.1.0 odd"},
-			&Reply{Code: 250, Lines: []string{"3.1.0 odd"}, Text: "3.1.0 odd"}, ""},
+			&failure.ServerReply{Code: 250, Lines: []string{"3.1.0 odd"}, Text: "3.1.0 odd"}, ""},
 		{"mixed codes", []string{"250-a", "251 b"}, nil, failure.Protocol},
 		{"garbage", []string{"+OK hello"}, nil, failure.Protocol},
 		{"bad separator", []string{"250_x"}, nil, failure.Protocol},

@@ -11,14 +11,6 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
-// Reply is one whole SMTP-style reply.
-type Reply struct {
-	Code     int      // e.g. 250
-	Enhanced string   // RFC 3463 code of the last line ("2.1.5"), or ""
-	Lines    []string // text of each line after "250-" / "250 "
-	Text     string   // Lines joined by "\n"
-}
-
 // ReplyLine parses one line (without CRLF) of an SMTP-style reply. last
 // reports whether it is the final line (code followed by a space or by
 // nothing at all, as some servers send a bare "334").
@@ -61,16 +53,14 @@ func (b *ReplyBuilder) Add(line string) (done bool, err error) {
 }
 
 // Reply returns the accumulated reply.
-func (b *ReplyBuilder) Reply() *Reply {
-	r := &Reply{Code: b.code, Lines: b.lines, Text: strings.Join(b.lines, "\n")}
+func (b *ReplyBuilder) Reply() *failure.ServerReply {
+	r := &failure.ServerReply{Code: b.code, Lines: b.lines, Text: strings.Join(b.lines, "\n")}
 	if len(b.lines) > 0 {
 		r.Enhanced = Enhanced(b.lines[len(b.lines)-1])
 	}
 	return r
 }
 
-// enhancedRE is RFC 3463's class "." subject "." detail, where class is 2,
-// 4 or 5 and subject/detail are 1-3 digits, followed by a space or the end.
 // Enhanced returns the RFC 3463 code at the start of a reply text, or ""
 // when there is none: class 2, 4 or 5, then subject and detail of one to
 // three digits each, then a space or the end of the text ("2.1.5 Ok").

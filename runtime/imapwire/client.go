@@ -90,7 +90,7 @@ func (c *Client) Greeting() (*Response, error) {
 		case "BYE":
 			c.bye = resp
 			c.broken = &failure.Error{Kind: failure.Reply, Stage: "greeting",
-				Reply:   &failure.ReplyInfo{Status: "BYE", Lines: []string{resp.Text}, Text: resp.Text},
+				Reply:   &failure.ServerReply{Status: "BYE", Lines: []string{resp.Text}, Text: resp.Text},
 				Message: fmt.Sprintf("%s: the server refused the connection: %s", c.label, clip(resp.String()))}
 			return resp, c.broken
 		}

@@ -61,9 +61,12 @@ func (t *SessionTransport) Read(n int) ([]byte, error) {
 	return t.Session.Read(t.ctx(), n, t.Timeout)
 }
 
-// Send writes p.
+// Send writes p; a secret p shows as *** in the transcript.
 func (t *SessionTransport) Send(p []byte, secret bool) error {
-	return t.Session.Send(t.ctx(), p, secret)
+	if secret {
+		return t.Session.SendSecret(t.ctx(), p)
+	}
+	return t.Session.Send(t.ctx(), p)
 }
 
 // Label is the session's label, for messages.

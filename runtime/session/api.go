@@ -4,17 +4,20 @@
 // primitives (whole SMTP-style replies, exact byte counts, dot bodies),
 // STARTTLS in place, deadlines and the transcript.
 //
-// Every blocking method takes a context and a timeout; the timeout is a
-// total for the call (0 means the session default). A cancelled context
-// stops a blocked read or write at once.
+// Every blocking read takes a context and a timeout, a total for the call
+// (0 means the session's Options.Timeout; ExpectString always uses it). A
+// cancelled context stops a blocked read or write at once. Errors are
+// *failure.Error values whose Kind says what happened (connect, tls,
+// timeout, eof, full, protocol, injection, usage); a timeout answers
+// Timeout() and errors.Is(err, os.ErrDeadlineExceeded) as net.Error does.
 package session
 
 import (
 	"context"
 	"crypto/x509"
+	"io"
 	"time"
 
-	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
@@ -27,10 +30,14 @@ type Options struct {
 	ConnectTimeout time.Duration // DNS + TCP + TLS handshake (0: Timeout)
 	ImplicitTLS    bool          // TLS from the first byte (also set by smtps/pop3s/imaps URLs)
 	TLS            TLSOptions
-	MatchMax       int              // receive buffer bound (0: expect.DefaultMatchMax)
-	Label          string           // transcript label (default: the address)
-	Transcript     *transcript.Log  // nil: no transcript
-	Warn           func(msg string) // warnings (e.g. a command sent with unread lines buffered); nil: ignored
+	MatchMax       int             // receive buffer bound (0: expect.DefaultMatchMax)
+	Label          string          // transcript label (default: the address)
+	Transcript     *transcript.Log // nil: no transcript (but see Debug)
+
+	// Debug, when set and Transcript is nil, gets a text transcript of the
+	// session (the -v format: >>> sent, <<< received, secrets sent with
+	// SendSecret shown as ***).
+	Debug io.Writer
 
 	// Acquire, when set, is called by Dial before connecting, with the
 	// host dialed (without the port); Dial connects only once it returns,
@@ -77,30 +84,3 @@ type Address struct {
 	Port   string
 	TLS    bool // implicit TLS from the scheme
 }
-
-var _ = expect.DefaultMatchMax
-
-// The Session method set (implemented in session.go and friends):
-//
-//	ParseAddress(s string) (Address, error)          "host:port", "[v6]:port", "pop3s://host[:port]"
-//	Dial(ctx, addr string, opts Options) (*Session, error)   kinds connect, tls, timeout
-//	New(conn net.Conn, opts Options) *Session        wrap an established conn (tests)
-//	(s) Send(ctx, p []byte, secret bool) error       raw bytes; secret: *** in the transcript
-//	(s) SendPipelined(ctx, p []byte, secret bool) error  Send without the unread-lines warning (IMAP)
-//	(s) SendLine(ctx, line string, secret bool) error line+CRLF; CR, LF or NUL inside: kind injection
-//	(s) ReadLine(ctx, timeout) (string, error)       next line without CRLF; io.EOF at EOF
-//	(s) Reply(ctx, timeout) (*frame.Reply, error)    one whole ddd-/ddd reply; kind protocol on garbage
-//	(s) Read(ctx, n int, timeout) ([]byte, error)    exactly n bytes, no matching
-//	(s) ReadDot(ctx, w io.Writer, timeout) (int64, error)  dot body, unstuffed, streamed to w
-//	(s) SendDot(ctx, data []byte) error              CRLF-normalised, dot-stuffed, terminated
-//	(s) Pending() int / Drain() []byte               unread buffered lines: count / discard
-//	(s) Expect(ctx, cases []expect.Case, timeout) (*expect.Match, error)
-//	                                                 guards are tried after cases; Match.Case
-//	                                                 indexes cases, then guards. Errors: kinds
-//	                                                 timeout, eof, full (Data = the buffer,
-//	                                                 which is then empty), usage.
-//	(s) Guard(cases ...expect.Case) / Guards() []expect.Case
-//	(s) StartTLS(ctx, opts *TLSOptions) error        refuses (kind tls) when bytes are buffered
-//	(s) TLS() *TLSInfo                               nil before TLS
-//	(s) Close() error
-//	(s) Label() string, Timeout() time.Duration

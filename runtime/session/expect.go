@@ -50,6 +50,21 @@ func (s *Session) Expect(ctx context.Context, cases []expect.Case, timeout time.
 	}
 }
 
+// ExpectString is Expect with the session's timeout, for cases given as
+// pattern strings (compiled by expect.Compile, which keeps them: a loop
+// pays once). A bad pattern is an error of kind Usage.
+func (s *Session) ExpectString(ctx context.Context, patterns ...string) (*expect.Match, error) {
+	cases := make([]expect.Case, len(patterns))
+	for i, expr := range patterns {
+		p, err := expect.Compile(expr)
+		if err != nil {
+			return nil, err
+		}
+		cases[i] = expect.Case{Pattern: p}
+	}
+	return s.Expect(ctx, cases, 0)
+}
+
 func patterns(cases []expect.Case) []string {
 	p := make([]string, len(cases))
 	for i, c := range cases {

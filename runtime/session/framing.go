@@ -13,8 +13,8 @@ import (
 )
 
 // Reply reads one whole SMTP-style reply ("250-..." lines up to "250 ...").
-// A line that is not a reply line is a protocol error.
-func (s *Session) Reply(ctx context.Context, timeout time.Duration) (*frame.Reply, error) {
+// A line that is not a reply line is an error of kind Protocol.
+func (s *Session) Reply(ctx context.Context, timeout time.Duration) (*failure.ServerReply, error) {
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
 	var b frame.ReplyBuilder

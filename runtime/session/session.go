@@ -125,6 +125,9 @@ func newSession(conn net.Conn, a Address, opts Options) *Session {
 	if opts.Label == "" {
 		opts.Label = a.String()
 	}
+	if opts.Transcript == nil && opts.Debug != nil {
+		opts.Transcript = transcript.New(opts.Debug, transcript.Text, nil)
+	}
 	return &Session{
 		addr:   a,
 		opts:   opts,
@@ -187,26 +190,34 @@ func (s *Session) callTimeout(d time.Duration) time.Duration {
 
 // --- sending ---
 
-// Send writes p as is. A secret payload shows as *** in the transcript.
-func (s *Session) Send(ctx context.Context, p []byte, secret bool) error {
-	s.warnUnread()
-	s.stream.Sent(p, secret)
+// Send writes p as is.
+func (s *Session) Send(ctx context.Context, p []byte) error {
+	s.stream.Sent(p, false)
 	return s.write(ctx, p)
 }
 
-// SendPipelined is Send without the warning about unread buffered lines,
-// for a client that frames every response itself and expects data to be
-// waiting when it sends: IMAP's untagged responses arrive at any time,
-// and pipelined commands go out while earlier replies are still buffered.
-func (s *Session) SendPipelined(ctx context.Context, p []byte, secret bool) error {
-	s.stream.Sent(p, secret)
+// SendSecret is Send for a payload that must never be seen: the
+// transcript shows it as ***.
+func (s *Session) SendSecret(ctx context.Context, p []byte) error {
+	s.stream.Sent(p, true)
 	return s.write(ctx, p)
 }
 
 // SendLine writes line followed by CRLF. A CR, LF or NUL inside line is
-// refused: it would let data (an address, a subject) smuggle a second
-// command onto the wire.
-func (s *Session) SendLine(ctx context.Context, line string, secret bool) error {
+// refused (kind Injection): it would let data (an address, a subject)
+// smuggle a second command onto the wire.
+func (s *Session) SendLine(ctx context.Context, line string) error {
+	return s.sendLine(ctx, line, false)
+}
+
+// SendLineSecret is SendLine for a line that must never be seen (AUTH
+// PLAIN's response, a password): *** in the transcript and in the
+// injection error.
+func (s *Session) SendLineSecret(ctx context.Context, line string) error {
+	return s.sendLine(ctx, line, true)
+}
+
+func (s *Session) sendLine(ctx context.Context, line string, secret bool) error {
 	if i := strings.IndexAny(line, "\r\n\x00"); i >= 0 {
 		shown := line
 		if secret {
@@ -217,7 +228,8 @@ func (s *Session) SendLine(ctx context.Context, line string, secret bool) error 
 	}
 	p := make([]byte, 0, len(line)+2)
 	p = append(append(p, line...), '\r', '\n')
-	return s.Send(ctx, p, secret)
+	s.stream.Sent(p, secret)
+	return s.write(ctx, p)
 }
 
 // SendDot sends a body terminated by CRLF.CRLF: line ends normalised to
@@ -230,17 +242,12 @@ func (s *Session) SendDot(ctx context.Context, data []byte) error {
 	w := frame.NewDotWriter(&b)
 	w.Write(data)
 	w.Close()
-	return s.Send(ctx, b.Bytes(), false)
+	return s.Send(ctx, b.Bytes())
 }
 
-func (s *Session) warnUnread() {
-	if s.opts.Warn == nil {
-		return
-	}
-	if n := s.buf.Pending(); n > 0 {
-		s.opts.Warn(fmt.Sprintf("%s: sending while %d unread line(s) are buffered (next: %s); s:reply() reads a whole reply, s:drain() discards", s.opts.Label, n, s.buf.Tail(60)))
-	}
-}
+// Tail returns the last n bytes of the unread buffered data, %q-quoted,
+// for messages such as "sending while 2 unread lines are buffered".
+func (s *Session) Tail(n int) string { return s.buf.Tail(n) }
 
 func (s *Session) write(ctx context.Context, p []byte) error {
 	if s.closed {
@@ -424,7 +431,7 @@ func (s *Session) eofError(what string, awaited []string) error {
 // is reported, never silently dropped.
 func (s *Session) fullError(what string) error {
 	tail := s.buf.Tail(tailBytes)
-	data := s.buf.TakeAll()
+	data := s.buf.Drain()
 	return &failure.Error{Kind: failure.Full, Data: data, Tail: tail,
 		Message: fmt.Sprintf("%s: %d bytes buffered without finding %s, more than match_max (%d); last received %s", s.opts.Label, len(data), what, s.buf.Max(), tail)}
 }

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/failure"
-	"github.com/mailexpect/mailexpect/runtime/frame"
 )
 
 var bg = context.Background()
@@ -108,15 +109,15 @@ func TestExpectAndReply(t *testing.T) {
 	if err != nil || m.Groups[1] != "mx" {
 		t.Fatalf("greeting: %+v %v", m, err)
 	}
-	s.SendLine(bg, "EHLO me", false)
+	s.SendLine(bg, "EHLO me")
 	r, err := s.Reply(bg, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(&frame.Reply{Code: 250, Lines: []string{"mx", "PIPELINING", "SIZE 1000"}, Text: "mx\nPIPELINING\nSIZE 1000"}, r); diff != "" {
+	if diff := cmp.Diff(&failure.ServerReply{Code: 250, Lines: []string{"mx", "PIPELINING", "SIZE 1000"}, Text: "mx\nPIPELINING\nSIZE 1000"}, r); diff != "" {
 		t.Error(diff)
 	}
-	s.SendLine(bg, "RCPT TO:<x@y>", false)
+	s.SendLine(bg, "RCPT TO:<x@y>")
 	r, err = s.Reply(bg, 0)
 	if err != nil || r.Code != 550 || r.Enhanced != "5.1.1" {
 		t.Fatalf("rcpt reply %+v %v", r, err)
@@ -156,6 +157,29 @@ func TestExpectTimeoutIsTotal(t *testing.T) {
 	}
 	if s.Pending() != 1 {
 		t.Errorf("unmatched data was not kept: pending = %d", s.Pending())
+	}
+	// Code written for net.Error and os.ErrDeadlineExceeded knows it.
+	var ne interface{ Timeout() bool }
+	if !errors.As(err, &ne) || !ne.Timeout() || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a timeout error does not say so: Timeout() via errors.As %v, errors.Is os.ErrDeadlineExceeded %v", errors.As(err, &ne), errors.Is(err, os.ErrDeadlineExceeded))
+	}
+}
+
+// ExpectString compiles its patterns, waits with the session timeout and
+// reports a bad pattern as a usage error.
+func TestExpectString(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.WriteString(c, "220-first\r\n220 mx ready\r\n"); io.Copy(io.Discard, c) })
+	s := dial(t, addr, Options{Timeout: 300 * time.Millisecond})
+	m, err := s.ExpectString(bg, `^554 `, `^220 (\S+)`)
+	if err != nil || m.Case != 1 || m.Groups[1] != "mx" || m.Before != "220-first\r\n" {
+		t.Fatalf("ExpectString = %+v, %v", m, err)
+	}
+	wantKind(t, func() error { _, err := s.ExpectString(bg, `^(`); return err }(), failure.Usage)
+	start := time.Now()
+	_, err = s.ExpectString(bg, `^250 `)
+	wantKind(t, err, failure.Timeout)
+	if el := time.Since(start); el < 250*time.Millisecond || el > 2*time.Second {
+		t.Errorf("ExpectString waited %v with a session timeout of 300ms", el)
 	}
 }
 
@@ -205,10 +229,10 @@ func TestSendLineRefusesInjection(t *testing.T) {
 	})
 	s := dial(t, addr, Options{Timeout: time.Second})
 	for _, bad := range []string{"RCPT TO:<a@b>\r\nDATA", "x\ny", "a\rb", "nul\x00"} {
-		err := s.SendLine(bg, bad, false)
+		err := s.SendLine(bg, bad)
 		wantKind(t, err, failure.Injection)
 	}
-	s.SendLine(bg, "NOOP", false)
+	s.SendLine(bg, "NOOP")
 	s.Close()
 	if w := <-got; w != "NOOP\r\n" {
 		t.Errorf("server received %q, want only NOOP", w)
@@ -224,7 +248,7 @@ func TestWriteDeadline(t *testing.T) {
 	s := dial(t, addr, Options{Timeout: 300 * time.Millisecond})
 	big := bytes.Repeat([]byte("z"), 64<<20)
 	start := time.Now()
-	err := s.Send(bg, big, false)
+	err := s.Send(bg, big)
 	wantKind(t, err, failure.Timeout)
 	if el := time.Since(start); el > 3*time.Second {
 		t.Errorf("write with 300ms timeout took %v", el)
@@ -349,7 +373,7 @@ func TestStartTLS(t *testing.T) {
 	})
 	s := dial(t, addr, Options{Timeout: 2 * time.Second, TLS: TLSOptions{RootCAs: p.pool}})
 	s.Reply(bg, 0)
-	s.SendLine(bg, "STARTTLS", false)
+	s.SendLine(bg, "STARTTLS")
 	if r, err := s.Reply(bg, 0); err != nil || r.Code != 220 {
 		t.Fatal(r, err)
 	}
@@ -373,7 +397,7 @@ func TestStartTLSRefusesInjectedData(t *testing.T) {
 	})
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
 	s.Reply(bg, 0)
-	s.SendLine(bg, "STARTTLS", false)
+	s.SendLine(bg, "STARTTLS")
 	if _, err := s.Expect(bg, cases(t, `^220 go ahead`), 0); err != nil {
 		t.Fatal(err)
 	}

@@ -32,8 +32,8 @@ func TestTranscriptMasksSecrets(t *testing.T) {
 	secrets.Add(pass)
 	log := transcript.New(&out, transcript.Text, secrets)
 	s := dial(t, addr, Options{Timeout: 2 * time.Second, Transcript: log})
-	s.SendLine(bg, "AUTH PLAIN "+plain, false) // masked by value decoding
-	s.SendLine(bg, "whole line secret", true)  // masked as a whole
+	s.SendLine(bg, "AUTH PLAIN "+plain)       // masked by value decoding
+	s.SendLineSecret(bg, "whole line secret") // masked as a whole
 	for i := 0; i < 3; i++ {
 		if _, err := s.ReadLine(bg, 0); err != nil {
 			t.Fatal(err)
@@ -50,5 +50,27 @@ func TestTranscriptMasksSecrets(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// Options.Debug is the transcript for a Go caller who only wants it
+// written somewhere: text lines, secrets sent as secret masked.
+func TestDebugWriter(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.WriteString(c, "220 hi\r\n"); io.Copy(io.Discard, c) })
+	var out bytes.Buffer
+	s := dial(t, addr, Options{Timeout: 2 * time.Second, Debug: &out})
+	s.SendLineSecret(bg, "hunter2")
+	if _, err := s.ReadLine(bg, 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	got := out.String()
+	for _, want := range []string{">>> ***", "<<< 220 hi", "--- closed"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("debug transcript lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "hunter2") {
+		t.Errorf("debug transcript leaks the secret:\n%s", got)
 	}
 }

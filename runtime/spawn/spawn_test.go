@@ -49,7 +49,7 @@ func TestCatEchoesAndCloseReaps(t *testing.T) {
 		t.Errorf("label = %q, want cat[pid]", s.Label())
 	}
 	ctx := context.Background()
-	if err := s.SendLine(ctx, "EHLO spawn.test", false); err != nil {
+	if err := s.SendLine(ctx, "EHLO spawn.test"); err != nil {
 		t.Fatal(err)
 	}
 	m := expectLine(t, s, `^EHLO (\S+)$`)
@@ -96,7 +96,7 @@ func TestCleanExitReadLineEOF(t *testing.T) {
 func TestWriteToDeadProgramNamesStatus(t *testing.T) {
 	p, s := start(t, spawn.Options{}, "sh", "-c", "exit 5")
 	<-p.Done()
-	err := s.SendLine(context.Background(), "hello", false)
+	err := s.SendLine(context.Background(), "hello")
 	if !failure.Is(err, failure.EOF) || !strings.Contains(err.Error(), "exited with status 5") {
 		t.Fatalf("send to a dead program: %v, want kind eof naming status 5", err)
 	}
@@ -133,7 +133,7 @@ func TestTimeoutOnSilentProgram(t *testing.T) {
 func TestPTY(t *testing.T) {
 	p, s := start(t, spawn.Options{PTY: true}, "sh", "-c", `if [ -t 0 ]; then echo "tty yes"; else echo "tty no"; fi; read x; echo "got $x"`)
 	expectLine(t, s, `^tty yes`)
-	if err := s.SendLine(context.Background(), "line1", false); err != nil {
+	if err := s.SendLine(context.Background(), "line1"); err != nil {
 		t.Fatal(err)
 	}
 	expectLine(t, s, `^got line1`)
