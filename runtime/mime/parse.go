@@ -138,4 +138,3 @@ func parseEntity(e *message.Entity, depth int) (*Part, error) {
 	p.Body = body
 	return p, nil
 }
-
