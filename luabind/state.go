@@ -88,6 +88,7 @@ func (r *run) setupRequire(L *lua.LState) {
 	r.wrapRequire(L)
 	r.preloadInternal(L)
 	r.preloadIMAP(L)
+	r.preloadMIME(L)
 	preload := L.GetField(pkg, "preload").(*lua.LTable)
 	for _, name := range moduleNames() {
 		name := name

@@ -6,6 +6,7 @@
 -- (RFC 3461) parameters and PIPELINING (RFC 2920).
 local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
+local mime = require "mime"
 
 -- The globals this module uses, captured once: a script that later
 -- assigns to one of them must not change how credentials are handled.
@@ -446,50 +447,16 @@ end
 
 function Client:close() self.session:close() end
 
--- Message building (RFC 5322). Headers are kept in the given order; From,
--- To and Subject made from the fields come first when the headers list
--- lacks them; Date and Message-ID are added at the end when missing.
-local function add_header(out, have, name, value)
-  if type(name) ~= "string" or not name:match("^[!-9;-~]+$") then
-    rt.raise("usage", "smtp: bad header name " .. string.format("%q", tostring(name)))
-  end
-  value = tostring(value)
-  if value:find("[\r\n%z]") then
-    rt.raise("injection", "smtp: header " .. name .. " contains CR, LF or NUL")
-  end
-  out[#out + 1] = name .. ": " .. value
-  have[name:lower()] = true
-end
-
 local function recipients(to)
   if type(to) == "string" then return {to} end
   if type(to) ~= "table" then rt.raise("usage", "smtp: to = must be an address or a list of addresses") end
   return to
 end
 
-function M.message(o)
-  local given = {}
-  for _, h in ipairs(o.headers or {}) do
-    if type(h) ~= "table" then rt.raise("usage", "smtp: headers must be a list of {name, value} pairs") end
-    given[tostring(h[1]):lower()] = true
-  end
-  local out, have = {}, {}
-  if not given.from and o.from and o.from ~= "" then add_header(out, have, "From", path(o.from, "From")) end
-  if not given.to and o.to then
-    local list = {}
-    for i, a in ipairs(recipients(o.to)) do list[i] = path(a, "To") end
-    add_header(out, have, "To", table.concat(list, ", "))
-  end
-  if not given.subject and o.subject then add_header(out, have, "Subject", o.subject) end
-  for _, h in ipairs(o.headers or {}) do add_header(out, have, h[1], h[2]) end
-  if not have.date then add_header(out, have, "Date", rt.date()) end
-  if not have["message-id"] then
-    local domain = (o.from or ""):match("@([^>@]+)>?$") or "mailexpect.invalid"
-    add_header(out, have, "Message-ID", string.format("<%s.%d@%s>",
-      md5(tostring(now()) .. tostring(time()) .. tostring(math.random())):sub(1, 16), math.floor(time()), domain))
-  end
-  return table.concat(out, "\r\n") .. "\r\n\r\n" .. (o.body or "")
-end
+-- message builds the message (RFC 5322, MIME) with the mime module:
+-- non-ASCII header text as RFC 2047 encoded words, bodies in 7bit or
+-- quoted-printable, Date and Message-ID added when missing.
+M.message = mime.message
 
 -- wire_size is the message size as RFC 1870 counts it: octets after line
 -- ends are made CRLF, without the added dots and the final dot line.
@@ -573,7 +540,7 @@ function Client:send(o)
   if o.raw and (o.subject or o.body or o.headers) then
     rt.raise("usage", "c:send: raw = excludes subject, body and headers")
   end
-  local msg = o.raw or M.message(o)
+  local msg = o.raw or mime.message{from = o.from, to = o.to, subject = o.subject, body = o.body, headers = o.headers}
   if type(msg) ~= "string" then rt.raise("usage", "c:send: raw must be a string") end
   local size = wire_size(msg)
   too_big(self, size)

@@ -11,3 +11,7 @@ T.eq(type(exit), "function")
 T.eq(type(secret), "function")
 local ok, msg = pcall(require, "os")
 T.eq(ok, false)
+-- mime attachments read no files either
+local e = T.fails(function() require("mime").message{attachments = {{file = "/etc/hostname"}}} end)
+T.eq(e.message, "mime.message: attachments[1]: file = is not allowed under --restricted (give data =)")
+T.eq(type(require("mime").message{attachments = {{name = "a", data = "x"}}}), "string")
