@@ -23,12 +23,12 @@
 --     journal entries (rt.journal) are written; rt.commit_outcome() after.
 local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
+local client = require "mailexpect.client"
 local w = require "mailexpect.imapwire"
 
 -- The globals this module uses, captured once: a script that later
 -- assigns to one of them must not change how credentials are handled.
-local connect, now, sleep, base64, mail =
-      connect, now, sleep, base64, mail
+local now, sleep, base64, mail = now, sleep, base64, mail
 
 local M = {}
 local Client = {}
@@ -117,21 +117,7 @@ local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "auth", "au
   "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
   "match_max", "label", "max_literal"}
 
--- resolve works out the address and TLS mode (rt.endpoint): url =
--- "imap://host[:port]" or "imaps://host[:port]", or host/port. The TLS mode
--- defaults to implicit for imaps and port 993, else STARTTLS, required;
--- "none" must be said.
-local function resolve(o)
-  local addr, tls = rt.endpoint(o, {name = "imap", schemes = {"imap", "imaps"}, port = 143, implicit_port = 993})
-  return addr, tls
-end
-
-local function timed(c, name, fn, ...)
-  local t0 = now()
-  local a, b, d = fn(...)
-  c.timings[name] = (c.timings[name] or 0) + (now() - t0)
-  return a, b, d
-end
+local timed = client.timed
 
 local function describe(r)
   local s = r.status
@@ -406,38 +392,32 @@ end
 -- ---------------------------------------------------------------------
 -- Connection, TLS, authentication.
 
-function M.connect(o)
-  o = o or {}
-  rt.check_options(o, "imap.connect", OPEN_OPTS)
-  local addr, tls = resolve(o)
-  local c = setmetatable({opts = o, tlsmode = tls, caps = {}, caps_known = false, timings = {},
-                          timeouts = o.timeouts or {}, label = o.label or addr,
-                          known_uidvalidity = {}, journaled = {}}, Client)
-  c.session = o.session or timed(c, "connect", connect, addr, {
-    timeout = o.timeout, connect_timeout = o.connect_timeout,
-    tls = (tls == "implicit") and "implicit" or nil,
-    servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
-    match_max = o.match_max, label = o.label,
-  })
-  c.w = w.client(c.session, {max_literal = o.max_literal})
-  local ok, err = pcall(function()
-    c.greeting = timed(c, "greeting", c.w.greeting, c.w, c.timeouts.greeting)
-  end)
-  if not ok then
-    c.session:close()
-    error(err, 0)
-  end
-  local g = c.greeting
+-- How an IMAP client is opened (mailexpect.client): url =
+-- "imap://host[:port]" or "imaps://host[:port]", or host/port. The TLS mode
+-- defaults to implicit for imaps and port 993, else STARTTLS, required;
+-- "none" must be said.
+local OPENING = {
+  name = "imap", options = OPEN_OPTS,
+  endpoint = {name = "imap", schemes = {"imap", "imaps"}, port = 143, implicit_port = 993},
+  wrap = function(c) c.w = w.client(c.session, {max_literal = c.opts.max_literal}) end,
+  greeting = function(c) return c.w:greeting(c.timeouts.greeting) end,
+}
+
+-- The greeting (RFC 9051 7.1): OK, or PREAUTH (already authenticated);
+-- BYE is raised by the wire reader.
+function OPENING.welcome(c, g)
   absorb(c, g)
   c.state = g.name == "PREAUTH" and "authenticated" or "not-authenticated"
-  if g.name == "PREAUTH" and tls == "starttls" then
+  if g.name == "PREAUTH" and c.tlsmode == "starttls" then
     -- STARTTLS is only valid before authentication: a PREAUTH session
     -- cannot be encrypted, and going on would be a silent downgrade.
-    c.session:close()
     rt.raise("tls", c.label .. ": the server greeted with PREAUTH, so STARTTLS is impossible; refusing an unencrypted session (tls = \"none\" accepts it)",
              {stage = "greeting"})
   end
-  return c
+end
+
+function M.connect(o)
+  return client.connect(o, OPENING, {caps = {}, caps_known = false, known_uidvalidity = {}, journaled = {}}, Client)
 end
 
 -- capability asks for the capabilities (RFC 9051 6.1.1) and returns c.caps:
@@ -459,13 +439,9 @@ end
 -- server sent after its go-ahead are refused in Go (CVE-2011-0411 class).
 -- Capabilities learnt before TLS are discarded and asked again.
 function Client:starttls()
-  if self.session.tls then rt.raise("usage", self.label .. ": the session is already encrypted") end
+  client.plaintext(self)
   return timed(self, "starttls", function()
-    ensure_caps(self)
-    if not self.caps.STARTTLS then
-      rt.raise("tls", self.label .. ": the server does not offer STARTTLS (tls = \"none\" must be said to go on without TLS)",
-               {stage = "STARTTLS"})
-    end
+    client.offers_tls(self, "STARTTLS", ensure_caps(self).STARTTLS)
     local r = must(self, "STARTTLS", "STARTTLS")
     self.session:starttls()
     self.caps, self.caps_known = {}, false
@@ -584,25 +560,17 @@ Client.login = Client.auth
 
 -- open = connect + STARTTLS (per tls mode) + login (when user is given).
 -- A failure after connecting closes the session.
-function M.open(o)
-  o = o or {}
-  local c = M.connect(o)
-  local ok, err = pcall(function()
-    if c.tlsmode == "starttls" then c:starttls() end
-    if o.user or o.token then
-      if c.state == "authenticated" then
-        rt.note(c.session, "PREAUTH: already authenticated, not logging in")
-      else
-        c:auth()
-      end
+local OPEN = {
+  login = function(c)
+    if c.state == "authenticated" then
+      rt.note(c.session, "PREAUTH: already authenticated, not logging in")
+    else
+      c:auth()
     end
-  end)
-  if not ok then
-    c.session:close()
-    error(err, 0)
-  end
-  return c
-end
+  end,
+}
+
+function M.open(o) return client.open(M.connect, o, OPEN) end
 
 -- ---------------------------------------------------------------------
 -- Mailboxes.

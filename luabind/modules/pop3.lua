@@ -4,9 +4,11 @@
 -- a message line such as "+OK" or "." is body text, never a status.
 local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
+local client = require "mailexpect.client"
 
 -- The globals this module uses, captured once (see smtp.lua).
-local connect, now, base64, md5 = connect, now, base64, md5
+local now, base64, md5 = now, base64, md5
+local timed = client.timed
 local os_remove = os and os.remove
 local byte, find, sub, lower = string.byte, string.find, string.sub, string.lower
 
@@ -31,15 +33,6 @@ local SECRET_VERBS = {PASS = true, APOP = true, AUTH = true}
 -- Options are checked by name (rt.check_options).
 local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "auth", "tls", "allow_plaintext_auth",
   "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file", "match_max", "label"}
-
--- resolve works out the address and TLS mode of o (rt.endpoint): url =
--- "pop3://host" or "pop3s://host" with an optional port, or host/port.
--- The TLS mode defaults to implicit for pop3s and port 995 (RFC 8314),
--- else STLS, required; "none" must be said.
-local function resolve(o)
-  local addr, tls = rt.endpoint(o, {name = "pop3", schemes = {"pop3", "pop3s"}, port = 110, implicit_port = 995})
-  return addr, tls
-end
 
 -- Lazily split multi-line bodies into r.lines: a RETR body is held once,
 -- as r.body, unless the script asks for the lines.
@@ -91,40 +84,29 @@ local function fail(c, stage, r, what)
            {reply = {status = r.status, text = r.text, lines = {r.text}}, stage = stage})
 end
 
-local function timed(c, name, fn, ...)
-  local t0 = now()
-  local a, b = fn(...)
-  c.timings[name] = (c.timings[name] or 0) + (now() - t0)
-  return a, b
+-- How a POP3 client is opened (mailexpect.client): url = "pop3://host" or
+-- "pop3s://host" with an optional port, or host/port. The TLS mode
+-- defaults to implicit for pop3s and port 995 (RFC 8314), else STLS,
+-- required; "none" must be said.
+local OPENING = {
+  name = "pop3", options = OPEN_OPTS,
+  endpoint = {name = "pop3", schemes = {"pop3", "pop3s"}, port = 110, implicit_port = 995},
+  greeting = function(c) return readstatus(c, c.timeouts.greeting) end,
+}
+
+-- The greeting (RFC 1939 4): a msg-id in it is the APOP timestamp (RFC
+-- 1939 7), kept as c.timestamp.
+function OPENING.welcome(c, g)
+  if not g.ok then
+    rt.raise("reply", string.format("%s: the server refused the session in its greeting: %s %s", c.label, g.status, g.text),
+             {reply = {status = g.status, text = g.text, lines = {g.text}}, stage = "greeting"})
+  end
+  c.timestamp = g.text:match("(<[^<>]*@[^<>]*>)")
 end
 
--- M.connect opens the connection and reads the greeting (RFC 1939 4). A
--- msg-id in it is the APOP timestamp (RFC 1939 7), kept as c.timestamp.
+-- M.connect opens the connection and reads the greeting.
 function M.connect(o)
-  o = o or {}
-  rt.check_options(o, "pop3.connect", OPEN_OPTS)
-  local addr, tls = resolve(o)
-  local c = setmetatable({opts = o, tlsmode = tls, timings = {}, timeouts = o.timeouts or {},
-                          label = o.label or addr, deleted = {}, journal = rt.journal_enabled()}, Client)
-  c.session = o.session or timed(c, "connect", connect, addr, {
-    timeout = o.timeout, connect_timeout = o.connect_timeout,
-    tls = (tls == "implicit") and "implicit" or nil,
-    servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
-    match_max = o.match_max, label = o.label,
-  })
-  local ok, g = pcall(timed, c, "greeting", readstatus, c, c.timeouts.greeting)
-  if not ok then
-    c.session:close() -- garbage, EOF or a timeout instead of a greeting
-    error(g, 0)
-  end
-  c.greeting = g
-  if not c.greeting.ok then
-    c.session:close()
-    rt.raise("reply", string.format("%s: the server refused the session in its greeting: %s %s", c.label, c.greeting.status, c.greeting.text),
-             {reply = {status = c.greeting.status, text = c.greeting.text, lines = {c.greeting.text}}, stage = "greeting"})
-  end
-  c.timestamp = c.greeting.text:match("(<[^<>]*@[^<>]*>)")
-  return c
+  return client.connect(o, OPENING, {deleted = {}, journal = rt.journal_enabled()}, Client)
 end
 
 -- read_to_file streams a multi-line body to path (created 0600). A body
@@ -229,12 +211,9 @@ end
 -- otherwise an error, never a silent fallback. Capabilities seen before TLS
 -- are discarded and asked again; the new ones are returned.
 function Client:stls()
-  if self.session.tls then rt.raise("usage", self.label .. ": the session is already encrypted") end
+  client.plaintext(self)
   return timed(self, "starttls", function()
-    local caps = self.caps or self:capa()
-    if not caps.STLS then
-      rt.raise("tls", self.label .. ": the server does not offer STLS (tls = \"none\" must be said to go on without TLS)", {stage = "STLS"})
-    end
+    client.offers_tls(self, "STLS", (self.caps or self:capa()).STLS)
     self.caps = nil
     must(self, "STLS")
     self.session:starttls()
@@ -497,18 +476,6 @@ function Client:close() self.session:close() end
 -- open = connect + STLS (unless tls is "implicit" or "none") + auth (when
 -- user is given). A failure after connecting closes the session without
 -- QUIT, so nothing is ever committed by a failed open.
-function M.open(o)
-  o = o or {}
-  local c = M.connect(o)
-  local ok, err = pcall(function()
-    if c.tlsmode == "starttls" then c:stls() end
-    if o.user then c:auth() end
-  end)
-  if not ok then
-    c.session:close()
-    error(err, 0)
-  end
-  return c
-end
+function M.open(o) return client.open(M.connect, o, {}) end
 
 return M

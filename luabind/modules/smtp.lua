@@ -7,10 +7,11 @@
 local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
 local mime = require "mime"
+local client = require "mailexpect.client"
 
 -- The globals this module uses, captured once: a script that later
 -- assigns to one of them must not change how credentials are handled.
-local connect, now, time, base64, md5 = connect, now, time, base64, md5
+local now, time, base64, md5 = now, time, base64, md5
 
 local byte, floor = string.byte, math.floor
 
@@ -49,38 +50,7 @@ local function fail(c, stage, r, what)
            {reply = r, stage = stage})
 end
 
--- timed runs fn and adds its duration to c.timings[name].
-local function timed(c, name, fn, ...)
-  local t0 = now()
-  local a, b, d = fn(...)
-  c.timings[name] = (c.timings[name] or 0) + (now() - t0)
-  return a, b, d
-end
-
--- took adds the time since t0 to c.timings[name]: timed without a
--- closure, for the steps that run once per message.
-local function took(c, name, t0)
-  c.timings[name] = (c.timings[name] or 0) + (now() - t0)
-end
-
--- resolve works out the address, TLS mode and LMTP-ness of o
--- (rt.endpoint): url = "smtp://host[:port]" (submission, smtps, lmtp too)
--- or host/port. The TLS mode defaults to implicit for smtps and port 465
--- (RFC 8314), else STARTTLS, required; "none" must be said.
-local function resolve(o)
-  local addr, tls, scheme = rt.endpoint(o, {name = "smtp", schemes = {"smtp", "submission", "smtps", "lmtp"},
-                                            port = o.lmtp and 24 or 25, implicit_port = 465})
-  return addr, tls, (o.lmtp or scheme == "lmtp") and true or false
-end
-
-local function session_opts(o, tls)
-  return {
-    timeout = o.timeout, connect_timeout = o.connect_timeout,
-    tls = (tls == "implicit") and "implicit" or nil,
-    servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
-    match_max = o.match_max, label = o.label,
-  }
-end
+local timed, took = client.timed, client.took
 
 -- parse_ehlo turns EHLO reply lines 2..n (RFC 5321 4.1.1.1) into caps:
 -- keyword upper-cased -> parameter string, or true when it has none.
@@ -122,34 +92,38 @@ end
 
 local function verb_of(line) return (line:match("^%s*(%a+)") or ""):upper() end
 
--- M.connect opens the connection and reads the greeting (RFC 5321 3.1),
--- which may span several lines. 220 is a welcome; anything else refuses
--- the session: after 554 the client should still say QUIT, after 421 or
--- 521 (RFC 7504) the server is closing anyway.
+-- How an SMTP client is opened (mailexpect.client): url =
+-- "smtp://host[:port]" (submission, smtps, lmtp too) or host/port. The TLS
+-- mode defaults to implicit for smtps and port 465 (RFC 8314), else
+-- STARTTLS, required; "none" must be said.
+local OPENING = {
+  name = "smtp", options = OPEN_OPTS,
+  greeting = function(c) return reply(c, c.timeouts.greeting) end,
+}
+
+-- The greeting (RFC 5321 3.1) may span several lines. 220 is a welcome;
+-- anything else refuses the session: after 554 the client should still
+-- say QUIT, after 421 or 521 (RFC 7504) the server is closing anyway.
+function OPENING.welcome(c, g)
+  if g.code == 220 then return end
+  if g.code ~= 421 and g.code ~= 521 then
+    pcall(function()
+      c.session:sendline("QUIT")
+      c.session:reply(2)
+    end)
+  end
+  rt.raise("reply", string.format("%s: the server refused the session in its greeting: %d %s",
+           c.label, g.code, oneline(g)), {reply = g, stage = "greeting"})
+end
+
+-- M.connect opens the connection and reads the greeting. LMTP (RFC 2033)
+-- is lmtp = true or an lmtp:// url.
 function M.connect(o)
-  o = o or {}
-  rt.check_options(o, "smtp.connect", OPEN_OPTS)
-  local addr, tls, lmtp = resolve(o)
-  local c = setmetatable({opts = o, tlsmode = tls, lmtp = lmtp, caps = {}, timings = {},
-                          timeouts = o.timeouts or {}, label = o.label or addr}, Client)
-  c.session = o.session or timed(c, "connect", connect, addr, session_opts(o, tls))
-  local ok, g = pcall(timed, c, "greeting", reply, c, c.timeouts.greeting)
-  if not ok then
-    c.session:close() -- garbage, EOF or a timeout instead of a greeting
-    error(g, 0)
-  end
-  c.greeting = g
-  if c.greeting.code ~= 220 then
-    if c.greeting.code ~= 421 and c.greeting.code ~= 521 then
-      pcall(function()
-        c.session:sendline("QUIT")
-        c.session:reply(2)
-      end)
-    end
-    c.session:close()
-    rt.raise("reply", string.format("%s: the server refused the session in its greeting: %d %s",
-             c.label, c.greeting.code, oneline(c.greeting)), {reply = c.greeting, stage = "greeting"})
-  end
+  local lmtp = type(o) == "table" and o.lmtp
+  local P = setmetatable({endpoint = {name = "smtp", schemes = {"smtp", "submission", "smtps", "lmtp"},
+                                      port = lmtp and 24 or 25, implicit_port = 465}}, {__index = OPENING})
+  local c = client.connect(o, P, {caps = {}}, Client)
+  c.lmtp = (lmtp or c.scheme == "lmtp") and true or false
   return c
 end
 
@@ -204,13 +178,10 @@ end
 -- its go-ahead (CVE-2011-0411 class). Everything learnt before TLS is
 -- void (RFC 3207 4.2), so EHLO is sent again; both replies are returned.
 function Client:starttls()
-  if self.session.tls then rt.raise("usage", self.label .. ": the session is already encrypted") end
+  client.plaintext(self)
   if not self.ehlo_reply then rt.raise("usage", self.label .. ": STARTTLS needs c:ehlo() first (it must be advertised)") end
   local r = timed(self, "starttls", function()
-    if not self.caps.STARTTLS then
-      rt.raise("tls", self.label .. ": the server does not offer STARTTLS (tls = \"none\" must be said to go on without TLS)",
-               {stage = "STARTTLS"})
-    end
+    client.offers_tls(self, "STARTTLS", self.caps.STARTTLS)
     local r = self:cmd("STARTTLS")
     if r.code ~= 220 then fail(self, "STARTTLS", r) end
     self.session:starttls()
@@ -678,21 +649,13 @@ function Client:send(o)
 end
 
 -- open = connect + EHLO + STARTTLS (unless tls is "implicit" or "none") +
--- AUTH (when user is given). A failure after connecting closes the session.
-function M.open(o)
-  o = o or {}
-  local c = M.connect(o)
-  local ok, err = pcall(function()
-    c:ehlo(o.helo)
-    if c.tlsmode == "starttls" then c:starttls() end
-    if o.user then c:auth() end
-  end)
-  if not ok then
-    pcall(function() c.session:sendline("QUIT") end)
-    c.session:close()
-    error(err, 0)
-  end
-  return c
-end
+-- AUTH (when user is given). A failure after connecting says QUIT and
+-- closes the session.
+local OPEN = {
+  hello = function(c, o) c:ehlo(o.helo) end,
+  abort = function(c) c.session:sendline("QUIT") end,
+}
+
+function M.open(o) return client.open(M.connect, o, OPEN) end
 
 return M

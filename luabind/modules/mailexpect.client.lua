@@ -1,0 +1,105 @@
+-- mailexpect.client: how the smtp, pop3 and imap modules open a client,
+-- written once: options table -> endpoint -> connect -> greeting -> TLS ->
+-- login, the step timings (c.timings) and closing the session when a step
+-- after connecting fails. Each module says only what is its own: its
+-- options, ports and schemes, how a greeting is read and judged, and what
+-- it says first (SMTP's EHLO).
+local rt = require "mailexpect.internal"
+
+-- The globals this module uses, captured once (see smtp.lua).
+local connect, now = connect, now
+
+local M = {}
+
+-- timed runs fn(...) and adds its duration to c.timings[name].
+function M.timed(c, name, fn, ...)
+  local t0 = now()
+  local a, b, d = fn(...)
+  c.timings[name] = (c.timings[name] or 0) + (now() - t0)
+  return a, b, d
+end
+
+-- took adds the time since t0 to c.timings[name]: timed without a
+-- closure, for the steps that run once per message or command.
+function M.took(c, name, t0)
+  c.timings[name] = (c.timings[name] or 0) + (now() - t0)
+end
+
+-- connect makes client c (a table with its own fields, given the
+-- metatable Client) from the options o as protocol P describes it:
+--
+--   name      "smtp": option errors say smtp.connect
+--   options   the option names the module takes (rt.check_options)
+--   endpoint  rt.endpoint's spec: {name, schemes, port, implicit_port}
+--   wrap      fn(c) once the session is there (IMAP's wire reader)
+--   greeting  fn(c) reads the greeting (timed as "greeting")
+--   welcome   fn(c, greeting) raises when the greeting refuses the session
+--
+-- c gets opts, tlsmode ("implicit", "starttls" or "none"), scheme,
+-- timings, timeouts, label, session (o.session, or a new connection) and
+-- greeting. Garbage, EOF or a timeout instead of a greeting, or a refusal,
+-- closes the session before the error goes on.
+function M.connect(o, P, c, Client)
+  o = o or {}
+  rt.check_options(o, P.name .. ".connect", P.options)
+  local addr, tls, scheme = rt.endpoint(o, P.endpoint)
+  c.opts, c.tlsmode, c.scheme, c.timings = o, tls, scheme, {}
+  c.timeouts, c.label = o.timeouts or {}, o.label or addr
+  setmetatable(c, Client)
+  c.session = o.session or M.timed(c, "connect", connect, addr, {
+    timeout = o.timeout, connect_timeout = o.connect_timeout,
+    tls = (tls == "implicit") and "implicit" or nil,
+    servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
+    match_max = o.match_max, label = o.label,
+  })
+  local ok, err = pcall(function()
+    if P.wrap then P.wrap(c) end
+    c.greeting = M.timed(c, "greeting", P.greeting, c)
+    P.welcome(c, c.greeting)
+  end)
+  if not ok then
+    c.session:close()
+    error(err, 0)
+  end
+  return c
+end
+
+-- open is connect, then what the client says first (P.hello, SMTP's
+-- EHLO), STARTTLS when the TLS mode is "starttls", and the login when
+-- user (or token) is given (P.login, default c:auth()). A failure after
+-- connecting runs P.abort (SMTP says QUIT; POP3 must not: QUIT would
+-- commit) and closes the session.
+function M.open(connect_fn, o, P)
+  o = o or {}
+  local c = connect_fn(o)
+  local ok, err = pcall(function()
+    if P.hello then P.hello(c, o) end
+    if c.tlsmode == "starttls" then c:starttls() end
+    if o.user or o.token then
+      if P.login then P.login(c) else c:auth() end
+    end
+  end)
+  if not ok then
+    if P.abort then pcall(P.abort, c) end
+    c.session:close()
+    error(err, 0)
+  end
+  return c
+end
+
+-- plaintext raises unless the session is still unencrypted: the first
+-- check of every STARTTLS (STLS) helper.
+function M.plaintext(c)
+  if c.session.tls then rt.raise("usage", c.label .. ": the session is already encrypted") end
+end
+
+-- offers_tls raises unless the server offers the upgrade (verb):
+-- never a silent fallback to plaintext.
+function M.offers_tls(c, verb, offered)
+  if not offered then
+    rt.raise("tls", c.label .. ": the server does not offer " .. verb .. " (tls = \"none\" must be said to go on without TLS)",
+             {stage = verb})
+  end
+end
+
+return M
