@@ -11,7 +11,7 @@ local client = require "mailexpect.client"
 
 -- The globals this module uses, captured once: a script that later
 -- assigns to one of them must not change how credentials are handled.
-local now, time, base64, md5 = now, time, base64, md5
+local now, base64 = now, base64
 
 local byte, floor = string.byte, math.floor
 
