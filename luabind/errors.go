@@ -9,6 +9,7 @@ import (
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/spawn"
 )
 
@@ -193,6 +194,16 @@ func (r *run) raiseOp(L *lua.LState, op string, err error) {
 		L.Error(obj, 0)
 	}
 	L.Error(newErrorObject(L, fe, r.mask), 0)
+}
+
+// raiseSession raises err from the call op on s. A session keeps its
+// data when its buffer is full; the script's error reports it, and the
+// buffer is empty after, as docs/DESIGN.md "Bounds" says.
+func (r *run) raiseSession(L *lua.LState, s *session.Session, op string, err error) {
+	if failure.Is(err, failure.Full) {
+		s.Drain()
+	}
+	r.raiseOp(L, op, err)
 }
 
 // raiseKind raises a new error object of the given kind.

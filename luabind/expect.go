@@ -10,11 +10,11 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
-// expectCall is one parsed s:expect: the cases with their handlers and the
-// keys of the table form.
+// expectCall is one parsed s:expect: the cases, each tagged with its
+// handler (a function, or nil: return the match object), and the keys of
+// the table form.
 type expectCall struct {
 	cases     []expect.Case
-	handlers  []lua.LValue // per case: a function or nil
 	timeout   time.Duration
 	onTimeout lua.LValue
 	onEOF     lua.LValue
@@ -53,7 +53,6 @@ func (r *run) parseCases(L *lua.LState, t *lua.LTable, fname string, allowKeys b
 		switch v := item.(type) {
 		case lua.LString, *lua.LUserData:
 			c.cases = append(c.cases, expect.Case{Pattern: r.toPatternArg(L, v, fname)})
-			c.handlers = append(c.handlers, lua.LNil)
 		case *lua.LTable:
 			cs := expect.Case{Pattern: r.toPatternArg(L, v.RawGetInt(1), fname)}
 			v.ForEach(func(k, val lua.LValue) {
@@ -71,8 +70,10 @@ func (r *run) parseCases(L *lua.LState, t *lua.LTable, fname string, allowKeys b
 					r.usage(L, "%s: case %d: unknown key '%s' (a case is {pattern, handler, partial = bool, lines = K})", fname, i, luaString(L, k))
 				}
 			})
+			if h := r.handlerValue(L, v.RawGetInt(2), fname, "a case handler"); h != lua.LNil {
+				cs.Tag = h
+			}
 			c.cases = append(c.cases, cs)
-			c.handlers = append(c.handlers, r.handlerValue(L, v.RawGetInt(2), fname, "a case handler"))
 		default:
 			r.usage(L, "%s: case %d must be a pattern or {pattern, handler}, got %s", fname, i, item.Type())
 		}
@@ -106,9 +107,8 @@ func (r *run) sExpect(L *lua.LState) int {
 		c = r.parseCases(L, v, "s:expect", true)
 	case lua.LString, *lua.LUserData:
 		c = &expectCall{
-			cases:    []expect.Case{{Pattern: r.toPatternArg(L, v, "s:expect")}},
-			handlers: []lua.LValue{lua.LNil},
-			timeout:  r.callTimeout(L, L.Get(3), "s:expect"),
+			cases:   []expect.Case{{Pattern: r.toPatternArg(L, v, "s:expect")}},
+			timeout: r.callTimeout(L, L.Get(3), "s:expect"),
 		}
 	default:
 		r.usage(L, "s:expect: want a pattern or a table of cases, got %s", v.Type())
@@ -119,7 +119,7 @@ func (r *run) sExpect(L *lua.LState) int {
 		if err != nil {
 			var fe *failure.Error
 			if !errors.As(err, &fe) || L.Context().Err() != nil {
-				r.raiseOp(L, "s:expect", err)
+				r.raiseSession(L, ls.s, "s:expect", err)
 			}
 			var handler lua.LValue = lua.LNil
 			var args []lua.LValue
@@ -130,7 +130,8 @@ func (r *run) sExpect(L *lua.LState) int {
 			case failure.EOF:
 				handler, args = c.onEOF, []lua.LValue{errObj}
 			case failure.Full:
-				handler, args = c.onFull, []lua.LValue{lua.LString(fe.Data), errObj}
+				// The handler gets the data, and the buffer is empty after.
+				handler, args = c.onFull, []lua.LValue{lua.LString(ls.s.Drain()), errObj}
 			}
 			if handler == nil || handler == lua.LNil {
 				L.Error(errObj, 0)
@@ -141,15 +142,9 @@ func (r *run) sExpect(L *lua.LState) int {
 			continue
 		}
 
-		idx := m.Case
-		var handler lua.LValue = lua.LNil
-		if idx < len(c.handlers) {
-			handler = c.handlers[idx]
-		} else if g := idx - len(c.handlers); g < len(ls.guardHandlers) {
-			handler = ls.guardHandlers[g]
-		}
-		mo := r.matchObject(L, m, idx+1)
-		if handler == nil || handler == lua.LNil {
+		mo := r.matchObject(L, m, m.Case+1)
+		handler, ok := m.Tag.(lua.LValue)
+		if !ok { // a case without a handler, or a guard added from Go
 			L.Push(mo)
 			return 1
 		}
@@ -188,6 +183,5 @@ func (r *run) sGuard(L *lua.LState) int {
 	}
 	c := r.parseCases(L, t, "s:guard", false)
 	ls.s.Guard(c.cases...)
-	ls.guardHandlers = append(ls.guardHandlers, c.handlers...)
 	return 0
 }

@@ -233,7 +233,7 @@ func (b *imapBinding) fail(L *lua.LState, li *luaIMAP, op string, err error) {
 	if li.c.Bye() != nil && li.c.Err() != nil {
 		li.s.Close()
 	}
-	b.r.raiseOp(L, op, err)
+	b.r.raiseSession(L, li.s, op, err)
 }
 
 func (b *imapBinding) greeting(L *lua.LState) int {
@@ -244,7 +244,7 @@ func (b *imapBinding) greeting(L *lua.LState) int {
 		if failure.Is(err, failure.Reply) {
 			li.s.Close()
 		}
-		b.r.raiseOp(L, "imap greeting", err)
+		b.r.raiseSession(L, li.s, "imap greeting", err)
 	}
 	L.Push(b.response(L, resp))
 	return 1

@@ -17,12 +17,11 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
-// luaSession is the Go side of a session userdata: the session plus the
-// Lua handlers of its guards (Go keeps the guard patterns).
+// luaSession is the Go side of a session userdata. The session keeps the
+// guards, each tagged with its Lua handler.
 type luaSession struct {
-	s             *session.Session
-	guardHandlers []lua.LValue   // per guard: a function or nil
-	proc          *spawn.Process // the program of a spawned session, else nil
+	s    *session.Session
+	proc *spawn.Process // the program of a spawned session, else nil
 
 	// warnTo, when set (-v), gets a warning for a command sent while
 	// unread lines are buffered: after EHLO, expect("^250") eats only
@@ -394,7 +393,7 @@ func (r *run) sReadline(L *lua.LState) int {
 		return 1
 	}
 	if err != nil {
-		r.raiseOp(L, "s:readline", err)
+		r.raiseSession(L, ls.s, "s:readline", err)
 	}
 	L.Push(lua.LString(line))
 	return 1
@@ -404,7 +403,7 @@ func (r *run) sReply(L *lua.LState) int {
 	ls := r.checkSession(L, "reply")
 	rep, err := ls.s.Reply(L.Context(), r.callTimeout(L, L.Get(2), "s:reply"))
 	if err != nil {
-		r.raiseOp(L, "s:reply", err)
+		r.raiseSession(L, ls.s, "s:reply", err)
 	}
 	t := L.CreateTable(0, 4)
 	t.RawSetString("code", lua.LNumber(rep.Code))
@@ -429,7 +428,7 @@ func (r *run) sRead(L *lua.LState) int {
 	}
 	b, err := ls.s.Read(L.Context(), int(n), r.callTimeout(L, L.Get(3), "s:read"))
 	if err != nil {
-		r.raiseOp(L, "s:read", err)
+		r.raiseSession(L, ls.s, "s:read", err)
 	}
 	L.Push(lua.LString(b))
 	return 1
@@ -466,7 +465,7 @@ func (r *run) sReadDot(L *lua.LState) int {
 			err = failure.Wrap(failure.Usage, cerr, "s:read_dot: closing %s", path)
 		}
 		if err != nil {
-			r.raiseOp(L, "s:read_dot", err)
+			r.raiseSession(L, ls.s, "s:read_dot", err)
 		}
 		L.Push(lua.LNumber(n))
 		return 1
@@ -485,7 +484,7 @@ func (r *run) sReadDot(L *lua.LState) int {
 	}
 	b := session.NewBodyBuffer(size)
 	if _, err := ls.s.ReadDot(L.Context(), b, timeout); err != nil {
-		r.raiseOp(L, "s:read_dot", err)
+		r.raiseSession(L, ls.s, "s:read_dot", err)
 	}
 	L.Push(lua.LString(b.String()))
 	return 1

@@ -11,11 +11,16 @@ type Case struct {
 	// Lines is the window (in lines) for a multi-line pattern whose number
 	// of line feeds is unbounded; it overrides Pattern.Window when > 0.
 	Lines int
+	// Tag is the caller's own, handed back in Match.Tag when the case
+	// wins (the Lua bridge tags each case, and each session guard, with
+	// its handler), so nothing is paired up by position.
+	Tag any
 }
 
 // Match is the outcome of a successful expect, or of Pattern.FindString.
 type Match struct {
 	Case    int      // index of the winning case in the cases given to Scan
+	Tag     any      // the winning case's Tag
 	Groups  []string // Groups[0] is the whole match; unmatched groups are ""
 	Matched []bool   // Matched[i] is false for an unmatched optional group
 	Names   []string // group names, "" for unnamed (index 0 is always "")
@@ -331,6 +336,7 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 	origin := b.start()
 	m := &Match{
 		Case:    i,
+		Tag:     sc.cases[i].Tag,
 		Groups:  make([]string, p.numGroups+1),
 		Matched: make([]bool, p.numGroups+1),
 		Names:   p.names,

@@ -46,7 +46,6 @@ type Error struct {
 	Awaited []string     // patterns awaited, for timeout and eof
 	Tail    string       // the tail of unconsumed data, Go %q-quoted
 	Reply   *ServerReply // for kind Reply
-	Data    []byte       // for KindFull: the buffered data handed to on_full
 	Err     error        // underlying cause, if any
 }
 

@@ -10,7 +10,8 @@ import (
 )
 
 // Guard adds cases tried on every later Expect of the session, after the
-// call's own cases when matches tie (e.g. "^421 ", "^\* BYE").
+// call's own cases when matches tie (e.g. "^421 ", "^\* BYE"). A case's
+// Tag comes back in Match.Tag when it wins: what to do about it.
 func (s *Session) Guard(cases ...expect.Case) { s.guards = append(s.guards, cases...) }
 
 // Guards returns the session's guard cases.

@@ -427,13 +427,15 @@ func (s *Session) eofError(what string, awaited []string) error {
 		Message: fmt.Sprintf("%s: %s while waiting for %s; %s", s.opts.Label, how, what, s.received())}
 }
 
-// fullError hands the whole buffer to the caller and empties it: the data
-// is reported, never silently dropped.
+// fullError reports that more than match_max bytes are buffered without
+// what the call waits for. The data stays in the buffer, never dropped:
+// the caller takes it with Drain (until then every read reports the same
+// error, without reading more), as bufio.Reader keeps its data on
+// ErrBufferFull.
 func (s *Session) fullError(what string) error {
 	tail := s.buf.Tail(tailBytes)
-	data := s.buf.Drain()
-	return &failure.Error{Kind: failure.Full, Data: data, Tail: tail,
-		Message: fmt.Sprintf("%s: %d bytes buffered without finding %s, more than match_max (%d); last received %s", s.opts.Label, len(data), what, s.buf.Max(), tail)}
+	return &failure.Error{Kind: failure.Full, Tail: tail,
+		Message: fmt.Sprintf("%s: %d bytes buffered without finding %s, more than match_max (%d); last received %s", s.opts.Label, s.buf.Len(), what, s.buf.Max(), tail)}
 }
 
 const tailBytes = 120
