@@ -74,6 +74,14 @@ type Config struct {
 
 	ScriptName string   // arg[0]
 	Args       []string // arg[1..n] and the chunk's varargs
+
+	// Probe hooks (mailexpect serve, --prom, --plugin). OnSession gets
+	// every session the script opens, so the caller can read its TLS
+	// state when the run is over. OnCheckResult gets the check module's
+	// result as the JSON object --json prints, just before the module
+	// prints its status line.
+	OnSession     func(*session.Session)
+	OnCheckResult func(json []byte)
 }
 
 // Runner runs compiled scripts with one Config. It is safe for concurrent

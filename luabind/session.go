@@ -274,6 +274,9 @@ func (r *run) luaConnect(L *lua.LState) int {
 	r.mu.Lock()
 	r.sessions = append(r.sessions, s)
 	r.mu.Unlock()
+	if r.cfg.OnSession != nil {
+		r.cfg.OnSession(s)
+	}
 
 	ud := L.NewUserData()
 	ud.Value = &luaSession{s: s, warnTo: r.cfg.Transcript}

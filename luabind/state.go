@@ -212,6 +212,14 @@ func (r *run) preloadInternal(L *lua.LState) {
 		r.startVerbose()
 		return 0
 	}))
+	// report hands the check's result (its JSON form) to the caller: the
+	// prober and --prom read the metrics from it, not from the status line.
+	t.RawSetString("report", L.NewFunction(func(L *lua.LState) int {
+		if r.cfg.OnCheckResult != nil {
+			r.cfg.OnCheckResult([]byte(r.mask(L.CheckString(1))))
+		}
+		return 0
+	}))
 	// Bulk runs: commit_point, commit_outcome, journal, journal_enabled,
 	// ref_time (bulk.go).
 	r.addBulkHooks(L, t)

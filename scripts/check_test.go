@@ -78,9 +78,9 @@ func TestCheckThresholds(t *testing.T) {
 		want string
 	}{
 		{"warning", []string{"-w", "0.000001", "-c", "60"}, 1,
-			"MAIL WARNING - delivery Ns > 0.000001, probe delivered in Ns (%s -> %s) | %s delivery=Ns;0.000001;60;0 total=Ns;;;0"},
+			"MAIL WARNING - delivery Ns > 0.000001 (warning), probe delivered in Ns (%s -> %s) | %s delivery=Ns;0.000001;60;0 total=Ns;;;0"},
 		{"critical", []string{"-w", "0.000001", "-c", "~:0.000002"}, 2,
-			"MAIL CRITICAL - delivery Ns > 0.000002, probe delivered in Ns (%s -> %s) | %s delivery=Ns;0.000001;~:0.000002;0 total=Ns;;;0"},
+			"MAIL CRITICAL - delivery Ns > 0.000002 (critical), probe delivered in Ns (%s -> %s) | %s delivery=Ns;0.000001;~:0.000002;0 total=Ns;;;0"},
 		{"ok", []string{"--warning", "60", "--critical=120"}, 0,
 			"MAIL OK - probe delivered in Ns (%s -> %s) | %s delivery=Ns;60;120;0 total=Ns;;;0"},
 	}

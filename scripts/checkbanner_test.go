@@ -31,9 +31,9 @@ func TestCheckBanner(t *testing.T) {
 			"POP3 OK - +OK Dovecot (Debian) ready. <APOP>, Ns response time | connect=Ns;;;0 time=Ns;;;0"},
 		{"imaps", []string{"MAILEXPECT_CA_FILE=" + st.CAFile}, []string{"-e", `^\* OK \[CAPABILITY IMAP4rev1`, "imaps://" + st.IMAPS}, 0, ""},
 		{"warning", nil, []string{"-w", "0.000001", "smtp://" + st.SMTP}, 1,
-			"SMTP WARNING - time Ns > 0.000001, " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;0.000001;;0"},
+			"SMTP WARNING - time Ns > 0.000001 (warning), " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;0.000001;;0"},
 		{"critical", nil, []string{"-w", "0.000001", "-c", "0.000002", "smtp://" + st.SMTP}, 2,
-			"SMTP CRITICAL - time Ns > 0.000002, " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;0.000001;0.000002;0"},
+			"SMTP CRITICAL - time Ns > 0.000002 (critical), " + postfix + ", Ns response time | connect=Ns;;;0 time=Ns;0.000001;0.000002;0"},
 		{"mismatch", nil, []string{"--expect", `^220 other\.example `, "smtp://" + st.SMTP}, 2,
 			`SMTP CRITICAL - greeting does not match ^220 other\.example : ` + postfix + " | connect=Ns;;;0 time=Ns;;;0"},
 		{"untrusted", nil, []string{"pop3s://" + st.POP3S}, 2, "POP3 CRITICAL - TLS handshake with " + st.POP3S +

@@ -62,7 +62,7 @@ var sandboxCases = []sandboxCase{
 	{name: "check smtp auth without tls", script: "check.lua", args: []string{"--smtp-tls", "none", "--smtp-auth", "yes"}, code: 3,
 		prefix: "MAIL UNKNOWN - "},
 	{name: "check thresholds critical", script: "check.lua", args: []string{"-w", "@0:100", "-c", "@0:100"}, code: 2,
-		prefix: "MAIL CRITICAL - delivery Ns inside 0:100, probe delivered in "},
+		prefix: "MAIL CRITICAL - delivery Ns inside 0:100 (critical), probe delivered in "},
 	{name: "check relay refused", script: "check.lua", args: []string{"--to", "someone@example.org"}, code: 2,
 		prefix: "MAIL CRITICAL - 127.0.0.1:"},
 	{name: "check over imap", script: "check.lua", served: true, env: []string{"MAILEXPECT_POP3="},

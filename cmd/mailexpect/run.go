@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -47,6 +48,7 @@ type options struct {
 	dryRun     bool
 	restricted bool
 	plugin     bool
+	prom       string // --prom FILE: the result for node_exporter's textfile collector
 	luaPath    bool
 	version    bool
 	help       bool
@@ -55,6 +57,8 @@ type options struct {
 	sbx       sandboxFlags // --fault, --users (sandbox.go)
 	serve     bool         // the sandbox subcommand
 	serveArgs []string     // its arguments
+	probe     bool         // the serve subcommand (serve.go): the Prometheus prober
+	probeArgs []string     // its arguments
 
 	script string   // path, "-" for stdin; "" with -e
 	args   []string // the script's arguments
@@ -76,6 +80,7 @@ func parseArgs(args []string) (*options, error) {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "")
 	fs.BoolVar(&o.restricted, "restricted", false, "")
 	fs.BoolVar(&o.plugin, "plugin", false, "")
+	fs.StringVar(&o.prom, "prom", "", "")
 	fs.BoolVar(&o.luaPath, "lua-path", false, "")
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
@@ -98,6 +103,13 @@ func parseArgs(args []string) (*options, error) {
 		o.args = rest
 	case len(rest) == 0:
 		return nil, usageErr("run 'mailexpect --help' for examples", "no script given")
+	case rest[0] == "serve":
+		// The prober; a script named serve runs as ./serve.
+		o.probe, o.probeArgs = true, rest[1:]
+		if o.sandbox {
+			return nil, usageErr("", "--sandbox runs a script; mailexpect serve runs the prober: give one of them")
+		}
+		return o, nil
 	case rest[0] == "sandbox":
 		// The subcommand; a script named sandbox runs as ./sandbox.
 		o.serve, o.serveArgs = true, rest[1:]
@@ -122,6 +134,16 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if err := o.each.validate(o); err != nil {
 		return nil, err
+	}
+	if o.prom != "" {
+		if o.each.file != "" {
+			return nil, usageErr("--results FILE.jsonl has every row's outcome", "--prom writes one run's result: it cannot be combined with --each")
+		}
+		// Refused now, not after the check has run.
+		if fi, err := os.Stat(filepath.Dir(o.prom)); err != nil || !fi.IsDir() {
+			return nil, usageErr("node_exporter reads *.prom files from its --collector.textfile.directory",
+				"--prom %s: the directory %s does not exist", o.prom, filepath.Dir(o.prom))
+		}
 	}
 	return o, nil
 }
@@ -185,6 +207,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	if o.serve {
 		return serveSandbox(ctx, o.serveArgs, o.quiet, stdout, stderr)
+	}
+	if o.probe {
+		return serveProbes(ctx, o.probeArgs, stdout, stderr)
 	}
 	if o.each.file != "" {
 		return executeEach(ctx, o, stdin, stdout, stderr)
@@ -261,10 +286,12 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	}
 	proto, err := luabind.Compile(name, src)
 	if err != nil {
-		printError(stderr, err)
 		code := luabind.SyntaxExitCode(o.plugin)
 		if o.plugin {
+			// Reported once, where the monitor reads the status.
 			fmt.Fprintf(stdout, "UNKNOWN - %s\n", err)
+		} else {
+			printError(stderr, err)
 		}
 		return code
 	}
@@ -279,16 +306,40 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	}
 	defer cleanup()
 
+	// --plugin holds the print output so that the status line comes
+	// first; --prom and --plugin read the check's result and TLS state.
+	var col collector
+	if o.plugin || o.prom != "" {
+		col.hook(&cfg)
+	}
+	if o.plugin {
+		col.out = &limitedBuffer{max: maxPluginOutput}
+		cfg.Stdout = col.out
+	}
+	start := time.Now()
 	code, err = luabind.NewRunner(cfg).Run(ctx, proto)
+	elapsed := time.Since(start)
+	if o.prom != "" {
+		if perr := writeProm(o.prom, name, code, err, elapsed, &col); perr != nil {
+			printError(stderr, fmt.Errorf("--prom: %w", unwrapPath(perr)))
+			if code == 0 {
+				code = luabind.ExitFailure
+				if o.plugin {
+					code = luabind.PluginUnknown
+				}
+			}
+		}
+	}
+	if o.plugin {
+		pluginReport(stdout, name, code, err, elapsed, &col)
+		return code
+	}
 	var re *luabind.RunError
 	if err != nil && !(errors.As(err, &re) && re.Reported) {
 		// A check script (require "check") has shown the error in its
 		// status line already: monitors such as Icinga 2 read stderr
 		// too, and the line would show up twice.
 		printError(stderr, err)
-		if o.plugin || code == luabind.PluginUnknown && cfg.Plugin {
-			fmt.Fprintf(stdout, "%s - %s\n", pluginState(code), err)
-		}
 	}
 	return code
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -80,14 +81,23 @@ func TestRunExitCodes(t *testing.T) {
 			wantStderr: "(command line):1: exit: code must be an integer 0-255, got 300\n"},
 
 		{name: "plugin typed error is CRITICAL", args: []string{"--plugin", "--max-time", "0.05", "-e", "sleep(5)"}, wantCode: 2,
-			wantStdout: "CRITICAL - (command line):1: --max-time 50ms reached during sleep(5s)\n"},
+			wantStdout: `^CRITICAL - \(command line\):1: --max-time 50ms reached during sleep\(5s\) \| time=0\.\d{3}s;;;0\n$`},
 		{name: "plugin connect error is CRITICAL", args: []string{"--plugin", "-e", "connect('127.0.0.1:1')"}, wantCode: 2,
-			wantStdout: "CRITICAL - (command line):1: connect to 127.0.0.1:1 failed: dial tcp 127.0.0.1:1: connect: connection refused\n"},
+			wantStdout: `^CRITICAL - \(command line\):1: connect to 127\.0\.0\.1:1 failed: dial tcp 127\.0\.0\.1:1: connect: connection refused \| time=0\.\d{3}s;;;0\n$`},
 		{name: "connect error", args: []string{"-e", "\nconnect('127.0.0.1:1')"}, wantCode: 1,
 			wantStderr: "(command line):2: connect to 127.0.0.1:1 failed: dial tcp 127.0.0.1:1: connect: connection refused\n"},
 		{name: "plugin script bug is UNKNOWN", args: []string{"--plugin", "-e", "local x = nil; x.y = 1"}, wantCode: 3},
 		{name: "plugin syntax error is UNKNOWN", args: []string{"--plugin", "-e", "if"}, wantCode: 3},
-		{name: "plugin ok", args: []string{"--plugin", "-e", "print('OK - fine')"}, wantCode: 0, wantStdout: "OK - fine\n"},
+		// --plugin on a plain script: the status line comes first, prints
+		// after it; a failure is reported once, on stdout.
+		{name: "plugin ok", args: []string{"--plugin", "-e", "print('all fine')"}, wantCode: 0,
+			wantStdout: `^OK - \(command line\) finished in 0\.\d{3}s \| time=0\.\d{3}s;;;0\nall fine\n$`},
+		{name: "plugin exit", args: []string{"--plugin", "-e", "print('slow') exit(1)"}, wantCode: 1,
+			wantStdout: `^WARNING - \(command line\) exited with 1 \| time=0\.\d{3}s;;;0\nslow\n$`},
+		{name: "plugin failure after print", args: []string{"--plugin", "-e", "print('before') connect('127.0.0.1:1')"}, wantCode: 2,
+			wantStdout: `^CRITICAL - \(command line\):1: connect to 127\.0\.0\.1:1 failed: .*refused \| time=0\.\d{3}s;;;0\nbefore\n$`},
+		{name: "plugin check script", args: []string{"--plugin", "-e", "print('early') local c = require 'check' c.ok('fine') c.detail('more')"}, wantCode: 0,
+			wantStdout: "OK - fine\nmore\nearly\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,14 +106,19 @@ func TestRunExitCodes(t *testing.T) {
 			if code != tt.wantCode {
 				t.Errorf("exit code %d, want %d\nstderr: %s", code, tt.wantCode, stderr.String())
 			}
-			if tt.wantStdout != "" && stdout.String() != tt.wantStdout {
+			if tt.wantStdout != "" && stdout.String() != tt.wantStdout &&
+				!(strings.HasPrefix(tt.wantStdout, "^") && regexp.MustCompile(tt.wantStdout).MatchString(stdout.String())) {
 				t.Errorf("stdout:\n got %q\nwant %q", stdout.String(), tt.wantStdout)
 			}
 			if tt.wantStderr != "" && stderr.String() != tt.wantStderr {
 				t.Errorf("stderr:\n got %q\nwant %q", stderr.String(), tt.wantStderr)
 			}
-			if tt.wantCode != 0 && stderr.Len() == 0 && tt.wantCode < 3 && !strings.Contains(tt.name, "exit") {
+			plugin := strings.HasPrefix(tt.name, "plugin")
+			if tt.wantCode != 0 && stderr.Len() == 0 && tt.wantCode < 3 && !strings.Contains(tt.name, "exit") && !plugin {
 				t.Errorf("a failing run must say why on stderr")
+			}
+			if plugin && stderr.Len() != 0 {
+				t.Errorf("a plugin reports on stdout once, but stderr has %q", stderr.String())
 			}
 		})
 	}

@@ -7,6 +7,7 @@ const usage = `usage: mailexpect [flags] SCRIPT.lua [args...]
        mailexpect --sandbox [--fault SPEC]... SCRIPT.lua [args...]
        mailexpect sandbox [--smtp ADDR] [--pop3 ADDR] [--imap ADDR] [--users N]
                           [--fault SPEC]... [--listen-public] [-q]
+       mailexpect serve [--listen ADDR] --module NAME=SCRIPT [ARGS...]... [--config FILE]
 
 mailexpect is expect for mail: a Lua script connects to SMTP, POP3 and IMAP
 servers, sends commands and branches on what comes back. Arguments after
@@ -25,7 +26,10 @@ Flags:
   --dry-run           destructive commands only report (global dry_run)
   --restricted        for scripts you did not write: no os, io, debug,
                       files, environment; hosts only from the arguments
-  --plugin            monitoring-plugin exit codes (also: require "check")
+  --plugin            monitoring-plugin exit codes (also: require "check");
+                      the status line is printed first, print output after
+  --prom FILE         write the result for node_exporter's textfile
+                      collector (temp file + rename; docs/prometheus.md)
   --lua-path          let require search LUA_PATH on disk
   --sandbox           run the script against the embedded sandbox server:
                       global sandbox, MAILEXPECT_* set, its CA trusted
@@ -50,6 +54,23 @@ Sandbox (mailexpect sandbox, or --sandbox for one run):
     reject-rcpt       SMTP: 550 to every RCPT
     tempfail          SMTP 451 to MAIL, POP3/IMAP login refused for now
     bye               refuse in the greeting and close
+
+Prober (mailexpect serve): Prometheus scrapes /probe?module=NAME&target=T;
+  the module's script runs in a fresh Lua state with T as arg[1] and the
+  module's ARGS after it, and the answer is Prometheus metrics: probe_success,
+  probe_duration_seconds, probe_exit_code, the check's metrics, step times
+  and blackbox_exporter's TLS metrics. debug=true shows the masked
+  transcript; / lists the modules and recent probes; /metrics is the
+  prober's own. See docs/prometheus.md.
+  --listen ADDR          default 127.0.0.1:9917 (loopback unless --listen-public)
+  --module NAME=SCRIPT [ARGS...]   repeatable; ARGS run to the next --module
+                         or a lone --
+  --config FILE          YAML: modules: {NAME: {script:, args: [...], timeout: 10s}}
+  --max-concurrent N     probes at once (default 8; more wait, then 503)
+  --timeout SECONDS      default expect timeout inside the scripts
+  -q                     no log line per probe on stderr
+  A probe's time is Prometheus's scrape timeout (less 0.5s), capped by the
+  module's timeout.
 
 Exit codes:
   0  success
@@ -105,4 +126,5 @@ Examples:
   mailexpect --sandbox scripts/check.lua
   mailexpect --sandbox --fault pop3=drip:5ms -v scripts/check.lua
   mailexpect sandbox --smtp 127.0.0.1:2525 --fault smtp=reject-rcpt
+  mailexpect serve --module banner=scripts/check-banner.lua --module tls=scripts/check-tls.lua
 `

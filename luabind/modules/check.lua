@@ -225,7 +225,7 @@ end
 
 -- metric adds perfdata label=value[uom];warn;crit;min;max and returns the
 -- metric's state. A value outside a threshold raises the check's state
--- with a message such as "delivery 12.3s > 10". Also callable with one
+-- with a message such as "delivery 12.3s > 10 (critical)". Also callable with one
 -- table: check.metric{label =, value =, uom =, warn =, crit =, min =, max =,
 -- quiet = true} (quiet: the state still counts, the script words the
 -- message itself).
@@ -253,7 +253,8 @@ function M.metric(label, value, uom, warn, crit, min, max)
     if w or c then s, why = M.UNKNOWN, label .. " could not be measured" end
   else
     s, why = M.threshold(value, w, c)
-    if why then why = label .. " " .. short(value) .. uom .. " " .. why end
+    -- Which threshold fired, with the value: "time 6.2s > 5 (critical)".
+    if why then why = label .. " " .. short(value) .. uom .. " " .. why .. " (" .. NAMES[s]:lower() .. ")" end
   end
   metrics[#metrics + 1] = {label = label, value = value, uom = uom, warn = w, crit = c,
                            min = min, max = max, state = s}
@@ -285,7 +286,7 @@ local function expand_timings(m, out)
     local v = m.timings[k]
     if type(v) == "number" then
       local label = (m.prefix ~= "" and (m.prefix .. "_") or "") .. (STEP_LABEL[k] or k)
-      out[#out + 1] = {label = label, value = v, uom = "s", min = 0, state = M.OK}
+      out[#out + 1] = {label = label, value = v, uom = "s", min = 0, state = M.OK, step = true}
     end
   end
 end
@@ -315,7 +316,7 @@ function M.step(name, fn, ...)
     failed_step = failed_step or {name = name, elapsed = elapsed}
     error(res[2], 0)
   end
-  metrics[#metrics + 1] = {label = name, value = elapsed, uom = "s", min = 0, state = M.OK}
+  metrics[#metrics + 1] = {label = name, value = elapsed, uom = "s", min = 0, state = M.OK, step = true}
   return unpack(res, 2, res.n)
 end
 
@@ -398,12 +399,19 @@ local function status_text(r)
   return table.concat(out, "\n")
 end
 
+-- rounded is v as perfdata shows it (at most six decimals), so JSON says
+-- 0.000156, not 0.00015596799999999982; infinities and NaN stay as they are.
+local function rounded(v)
+  if v == nil or v ~= v or v == huge or v == -huge then return v end
+  return tonumber(num(v))
+end
+
 local function json_text(r)
   local ms = {}
   for i, m in ipairs(r.metrics) do
-    ms[i] = {label = m.label, value = (m.value == m.value) and m.value or json.null,
+    ms[i] = {label = m.label, value = (m.value == m.value) and rounded(m.value) or json.null,
              uom = m.uom ~= "" and m.uom or nil, warn = m.warn and m.warn.text, crit = m.crit and m.crit.text,
-             min = m.min, max = m.max, state = NAMES[m.state]}
+             min = rounded(m.min), max = rounded(m.max), state = NAMES[m.state], step = m.step}
   end
   return json.encode{
     service = r.service, state = NAMES[r.state], exit_code = r.state, message = r.message,
@@ -417,7 +425,9 @@ function M.status_line() return status_text(result()) end
 
 local function emit(r)
   done = true
-  print(M.json and json_text(r) or status_text(r))
+  local j = json_text(r)
+  rt.report(j) -- the prober (mailexpect serve) and --prom read it
+  print(M.json and j or status_text(r))
 end
 
 -- exit prints the result and ends the run. With a state, that state is

@@ -1,5 +1,5 @@
 -- want-exit: 1
--- want-stdout: PERF WARNING - mail queue 12 > 10, u could not be measured, measured | time=0.5s;1;2;0 'mail queue'=12;10;20;0;100 'it''s'=3 size=10240000B bytes=1.5B u=U;1 minmax=7;;;0;9 neg=-0.25 big=123456789012 tiny=0.000001s
+-- want-stdout: PERF WARNING - mail queue 12 > 10 (warning), u could not be measured, measured | time=0.5s;1;2;0 'mail queue'=12;10;20;0;100 'it''s'=3 size=10240000B bytes=1.5B u=U;1 minmax=7;;;0;9 neg=-0.25 big=123456789012 tiny=0.000001s
 -- Perfdata: label=value[uom];warn;crit;min;max, trailing empty fields
 -- dropped, labels with spaces or quotes quoted (a quote doubled), integers
 -- without decimals, at most six decimals otherwise, U for "not measured".

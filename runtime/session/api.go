@@ -66,6 +66,10 @@ type TLSInfo struct {
 	// VerifyError says why verification failed; set even when Insecure let
 	// the handshake go on, so a certificate check can still report expiry.
 	VerifyError string
+	// EarliestExpiry is the earliest NotAfter among the certificates the
+	// server sent (leaf and intermediates): the date a prober alerts on,
+	// as blackbox_exporter's probe_ssl_earliest_cert_expiry.
+	EarliestExpiry time.Time
 }
 
 // PeerCert is the part of the leaf certificate scripts look at.

@@ -332,6 +332,10 @@ func TestImplicitTLSVerified(t *testing.T) {
 	if info == nil || !info.Verified || info.Peer == nil || info.Peer.Subject != "CN=localhost" || info.Version == "" {
 		t.Fatalf("tls info %+v", info)
 	}
+	// The server sends only its leaf here, so the earliest expiry is the leaf's.
+	if !info.EarliestExpiry.Equal(info.Peer.NotAfter) {
+		t.Errorf("EarliestExpiry %v, leaf NotAfter %v", info.EarliestExpiry, info.Peer.NotAfter)
+	}
 }
 
 func TestCertificateFailure(t *testing.T) {

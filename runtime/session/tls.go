@@ -84,6 +84,11 @@ func fillInfo(info *TLSInfo, cs tls.ConnectionState) {
 			DNSNames:  c.DNSNames,
 		}
 	}
+	for _, c := range cs.PeerCertificates {
+		if info.EarliestExpiry.IsZero() || c.NotAfter.Before(info.EarliestExpiry) {
+			info.EarliestExpiry = c.NotAfter
+		}
+	}
 }
 
 func (info *TLSInfo) summary() string {
