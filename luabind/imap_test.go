@@ -171,7 +171,7 @@ func TestIMAPDates(t *testing.T) {
 			t.Errorf("line %d: got %q, want %q (all: %q)", i+1, lines[min(i, len(lines)-1)], w, out)
 		}
 	}
-	if len(lines) < 4 || !strings.HasPrefix(lines[3], "false\t") || !strings.Contains(lines[3], "imap.date: expected epoch seconds, got string") {
+	if len(lines) < 4 || !strings.HasPrefix(lines[3], "false\t") || !strings.Contains(lines[3], "imap.date: epoch: expected number, got string") {
 		t.Errorf("imap.date(\"today\") must be a usage error, got %q", out)
 	}
 }

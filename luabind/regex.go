@@ -23,19 +23,28 @@ import (
 
 const regexTypeName = "mailexpect.regex"
 
-func (r *run) openRegex(L *lua.LState) {
-	mt := L.NewTypeMetatable(regexTypeName)
-	methods := map[string]lua.LGFunction{
+// regexMethods is the method set of a compiled regex.
+func (r *run) regexMethods() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
 		"match":   r.reMatch,
 		"find":    r.reFind,
 		"gmatch":  r.reGmatch,
 		"replace": r.reReplace,
 		"split":   r.reSplit,
 	}
+}
+
+func (r *run) openRegex(L *lua.LState) {
+	mt := L.NewTypeMetatable(regexTypeName)
+	methods := r.regexMethods()
+	fns := make(map[string]*lua.LFunction, len(methods))
+	for name, fn := range methods {
+		fns[name] = r.goFunc(L, "regex:"+name, fn)
+	}
 	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
 		name := lua.LVAsString(L.Get(2))
-		if fn, ok := methods[name]; ok {
-			L.Push(L.NewFunction(fn))
+		if fn, ok := fns[name]; ok {
+			L.Push(fn)
 			return 1
 		}
 		if name == "pattern" {

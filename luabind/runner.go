@@ -432,6 +432,7 @@ type run struct {
 	expCont     lua.LValue                  // the exp_continue sentinel of this state
 	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
 	usageErrors []*lua.LTable               // raised by options(): exit 2 when uncaught
+	apis        *apiState                   // the spec's checkers for this state (argcheck.go)
 }
 
 func newRun(cfg Config) *run {

@@ -66,7 +66,7 @@ func (r *run) openSession(L *lua.LState) {
 	fns := make(map[string]*lua.LFunction, len(methods))
 	names := make([]string, 0, len(methods))
 	for name, fn := range methods {
-		fns[name] = L.NewFunction(fn)
+		fns[name] = r.goFunc(L, "session:"+name, fn)
 		names = append(names, name)
 	}
 	sort.Strings(names)

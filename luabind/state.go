@@ -67,6 +67,7 @@ func (r *run) newState() (*lua.LState, error) {
 	r.openGlobals(L)
 	r.openSession(L)
 	r.openHelpers(L)
+	r.applySpec(L)
 	return L, nil
 }
 
@@ -104,6 +105,9 @@ func (r *run) setupRequire(L *lua.LState) {
 			L.Push(L.NewFunctionFromProto(proto))
 			L.Push(lua.LString(name))
 			L.Call(1, 1)
+			if t, ok := L.Get(-1).(*lua.LTable); ok {
+				r.wrapModule(L, name, t)
+			}
 			return 1
 		}))
 	}

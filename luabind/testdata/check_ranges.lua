@@ -57,6 +57,6 @@ bad("abc", 'check: bad threshold "abc": "abc" is not a number')
 bad("20:10", 'check: bad threshold "20:10": start 20 is above end 10')
 bad("1:x", 'check: bad threshold "1:x": "x" is not a number')
 bad("@", 'check: bad threshold "@"')
-bad({}, "check: a threshold must be a string or a number, got table")
+bad({}, "check.range: spec: expected string|number|check.Range, got an empty table")
 
 check.ok("every range behaves")

@@ -27,13 +27,13 @@ local e, where = T.fails(function() s:expect("x", -1) end), here()
 T.eq(tostring(e), where .. ": s:expect: timeout must be > 0 seconds, got -1")
 
 local e = T.fails(function() connect(SERVER, {insecur = true}) end)
-T.eq(e.message, "connect: unknown option 'insecur' (known: timeout, connect_timeout, tls, servername, insecure, ca_file, match_max, label)")
+T.eq(e.message, "connect: unknown option 'insecur' (did you mean 'insecure'?); known: timeout, connect_timeout, tls, servername, insecure, ca_file, match_max, label")
 
 local e = T.fails(function() s:expect{ {[[^220]], "not a function"} } end)
-T.eq(e.message, "s:expect: a case handler must be a function, got string")
+T.eq(e.message, 's:expect: [1][2]: expected function, got string "not a function"')
 
 local e = T.fails(function() s:expect{ [[^220]], tiemout = 5 } end)
-T.eq(e.message, "s:expect: unknown key 'tiemout' (known: timeout, on_timeout, on_eof, on_full)")
+T.eq(e.message, "s:expect: unknown option 'tiemout' (did you mean 'timeout'?); known: timeout, on_timeout, on_eof, on_full")
 
 local e = T.fails(function() s:expect([[(?P<line>\d+)]]) end)
 T.eq(e.message, [[bad pattern `(?P<line>\d+)`: group name "line" is reserved for a field of the match object (before, line, case, n)]])

@@ -32,7 +32,7 @@ print(pw .. " is masked")
 -- the contract's errors: usage errors are objects
 local e = T.fails(function() sleep("x") end)
 T.eq(e.kind, "usage")
-T.eq(tostring(e), "testdata/globals.lua:33: sleep: argument #1 must be a number, got string")
+T.eq(tostring(e), 'testdata/globals.lua:33: sleep: seconds: expected number, got string "x"')
 T.eq(e.where, "testdata/globals.lua:33")
 -- a script's own error stays a string
 local ok, s = pcall(function() error("plain") end)

@@ -11,8 +11,8 @@ T.eq(usage(function() smtp.connect{host = "127.0.0.1", insecur = true} end):find
 T.eq(usage(function() pop3.connect{url = "imap://127.0.0.1"} end),
      "pop3: url must start with pop3://, pop3s://, got imap://127.0.0.1")
 T.eq(usage(function() imap.connect{host = "127.0.0.1", tls = "maybe"} end),
-     'imap: tls must be "implicit", "starttls" or "none", got maybe')
+     'imap.connect: tls: expected "implicit"|"starttls"|"none"|boolean, got string "maybe"')
 T.eq(usage(function() smtp.connect{} end), "smtp: host (or url) is required")
 T.eq(usage(function() pop3.connect{host = "127.0.0.1", port = "x"} end), "pop3: bad port x")
-T.eq(usage(function() smtp.connect("mx") end), "smtp.connect: expected an options table, got string")
+T.eq(usage(function() smtp.connect("mx") end), 'smtp.connect: opts: expected an options table (smtp.OpenOptions), got string "mx"')
 print("ok")

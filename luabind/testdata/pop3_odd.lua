@@ -53,4 +53,4 @@ T.eq(e.reply.text, "[SYS/TEMP] too busy, try later")
 -- options are checked by name
 local e = T.fails(function() pop3.open{url = "pop3://" .. SERVER, tls = "none", pasword = "x"} end)
 T.eq(e.kind, "usage")
-T.eq(e.message:sub(1, 38), "pop3.connect: unknown option 'pasword'")
+T.eq(e.message:sub(1, 35), "pop3.open: unknown option 'pasword'")

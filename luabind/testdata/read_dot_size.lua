@@ -9,4 +9,4 @@ for _, size in ipairs({25, 3, 1000000, 0}) do
 end
 local err = T.fails(function() s:read_dot{size = "big"} end)
 T.eq(err.kind, "usage")
-T.eq(err.message, "s:read_dot: size must be a number of bytes, got string")
+T.eq(err.message, 's:read_dot: size: expected integer, got string "big"')

@@ -1,0 +1,177 @@
+package apispec
+
+// The globals and the session: docs/DESIGN.md "Sessions" and "Regex,
+// utilities".
+
+var netKinds = []string{"connect", "tls", "timeout", "eof", "usage"}
+
+func init() {
+	Register(API{
+		Funcs: []Func{
+			{Sig: "connect(addr: string, opts?: ConnectOptions) -> session",
+				Summary: "open a TCP (or implicit TLS) connection to a mail server",
+				Errors:  []string{"connect", "tls", "timeout", "usage"},
+				Doc: `addr is "host:port", "[v6]:port" or a URL whose scheme gives the port
+and TLS mode: smtp 25, submission 587, smtps 465, lmtp 24, pop3 110,
+pop3s 995, imap 143, imaps 993. Certificates are verified by default
+(against the system roots, ca_file and MAILEXPECT_CA_FILE); STARTTLS is a
+step, s:starttls(), after the server's go-ahead.
+
+    local s = connect("smtp://127.0.0.1:2525", {timeout = 5})
+    s:expect([[^220 ]])`},
+			{Sig: "print(...: any)", Summary: "print to the run's output (secrets masked; rows prefixed in bulk runs)"},
+			{Sig: "log(...: any)", Summary: "write a line to the transcript and, unless -q, to stderr (secrets masked)"},
+			{Sig: "sleep(seconds: number)", Summary: "pause; returns early (raising timeout) when the run is cancelled",
+				Errors: []string{"timeout", "usage"}},
+			{Sig: "now() -> number", Summary: "monotonic seconds (float) since an arbitrary origin: for durations"},
+			{Sig: "time() -> number", Summary: "wall-clock time in epoch seconds (float)"},
+			{Sig: "exit(code?: integer|boolean)", Summary: "end the run with an exit code 0-255 (true is 0, false 1); pcall cannot catch it",
+				Doc: "os.exit is the same function. In a monitoring check, check.exit(state) is the one to call."},
+			{Sig: "env(name: string) -> string|nil", Summary: "an environment variable, or nil when unset", When: "not under --restricted"},
+			{Sig: "secret(value: string) -> string", Summary: "register value as a secret: masked as *** in every transcript, log, print, result and error"},
+			{Sig: "secret_env(name: string, default?: any) -> string", Summary: "an environment variable registered as a secret; raises when unset unless a default is given",
+				Errors: []string{"usage"}, When: "not under --restricted"},
+			{Sig: "secret_file(path: string) -> string", Summary: "a file's content without its final line end, registered as a secret; warns unless mode 0600",
+				Errors: []string{"usage"}, When: "not under --restricted"},
+			{Sig: "netrc(host: string, login?: string) -> login: string|nil, password: string|nil", Summary: "the login and password for host from $NETRC or ~/.netrc (password registered as a secret)",
+				When: "not under --restricted"},
+			{Sig: "options(args: table<integer, string>, spec: table) -> opts: table, rest: string[]", Summary: "parse a script's own flags, getopt style",
+				Errors: []string{"usage"},
+				Doc: `A spec key lists an option's names separated by "|" (one letter: -w, more:
+--warn); the result field is the longest name. The default's type is the
+option's type; options.string, options.number and options.list declare
+one without a default. "_usage" is printed for -h/--help. Options may
+come anywhere before "--"; -jv combines short flags; --no-x negates.
+
+    local opt, rest = options(arg, {
+      _usage = "probe.lua [-w SECONDS] HOST",
+      ["w|warn"] = 5, json = false, ["r|rcpt"] = options.list,
+    })`},
+			{Sig: "exact(text: string) -> regex", Summary: `a literal pattern: exact"250 OK" matches those bytes, no regex syntax`},
+			{Sig: "md5(data: string) -> string", Summary: "MD5 of data as lower-case hex (APOP, CRAM-MD5)"},
+			{Sig: "hmac_md5(key: string, data: string) -> string", Summary: "HMAC-MD5 of data under key as lower-case hex (CRAM-MD5)"},
+		},
+		Values: []Value{
+			{Name: "arg", TypeSrc: "table<integer, string>", Summary: "the script's arguments, arg[0] the script name (as lua(1) sets it)", Writable: true},
+			{Name: "dry_run", TypeSrc: "boolean", Summary: "true under --dry-run (read-only; the modules read the flag from Go)"},
+			{Name: "exp_continue", TypeSrc: "any", Summary: "returned by an expect handler: run the same expect again with a fresh timer"},
+			{Name: "row", TypeSrc: "table<string, string>", Summary: "the current row of a bulk run (--each), read-only; secret columns are registered secrets", When: "--each"},
+			{Name: "sandbox", TypeSrc: "SandboxInfo", Summary: "the embedded server's addresses, CA file and demo users (read-only)", When: "--sandbox"},
+			{Name: "options.string", TypeSrc: "any", Summary: "in an options() spec: a string option without a default"},
+			{Name: "options.number", TypeSrc: "any", Summary: "in an options() spec: a number option without a default"},
+			{Name: "options.list", TypeSrc: "any", Summary: "in an options() spec: a repeatable string option, collected in a list"},
+		},
+		Classes: []Class{
+			{Name: "ConnectOptions", Kind: Options, Summary: "options of connect", Fields: []Field{
+				{"timeout?", "number", "default expect timeout of the session, seconds (default --timeout, else 10)"},
+				{"connect_timeout?", "number", "DNS + TCP + TLS handshake, seconds (default: timeout)"},
+				{"tls?", `"implicit"|"none"|boolean`, `"implicit" (or true): TLS from the first byte; STARTTLS is s:starttls()`},
+				{"servername?", "string", "the name checked against the certificate (default: the host)"},
+				{"insecure?", "boolean", "skip certificate verification (s.tls.verify_error still says why it would fail)"},
+				{"ca_file?", "string", "PEM file of CAs added to the system roots (not under --restricted)"},
+				{"match_max?", "integer", "bytes of unmatched data buffered before an overflow (default 8 MiB)"},
+				{"label?", "string", "the session's name in transcripts (default: the address as written)"},
+			}},
+			{Name: "SandboxInfo", Kind: Record, Summary: "the global sandbox under --sandbox", Fields: []Field{
+				{"smtp", "string", "host:port of the SMTP listener"},
+				{"pop3", "string", "host:port of the POP3 listener"},
+				{"imap", "string", "host:port of the IMAP listener"},
+				{"ca_file", "string", "the CA certificate every connect trusts"},
+				{"users", "{user: string, pass: string, address: string}[]", "the demo users"},
+			}},
+			{Name: "session", Kind: Object, Var: "s", Summary: "a connection made by connect (also c.session of every module client)",
+				Doc: `Every method raises an error object (err.kind) on failure; a timeout or
+EOF without a handler names the awaited patterns and quotes the tail of
+what was received.`,
+				Fields: []Field{
+					{"tls", "session.TLSInfo|nil", "nil before TLS, else the handshake's facts"},
+					{"label", "string", "the session's name in transcripts"},
+				}},
+			{Name: "session.TLSInfo", Kind: Record, Summary: "s.tls: what the TLS handshake settled", Fields: []Field{
+				{"version", "string", `"TLS 1.3"`},
+				{"cipher", "string", "the cipher suite's name"},
+				{"server_name", "string", "the name verified (SNI)"},
+				{"verified", "boolean", "the chain and name verified"},
+				{"verify_error?", "string", "why verification failed (set also when insecure)"},
+				{"peer", "session.Certificate", "the server's leaf certificate"},
+			}},
+			{Name: "session.Certificate", Kind: Record, Summary: "a certificate in s.tls.peer", Fields: []Field{
+				{"subject", "string", ""}, {"issuer", "string", ""},
+				{"not_before", "integer", "epoch seconds"}, {"not_after", "integer", "epoch seconds"},
+				{"dns_names", "string[]", "subject alternative names"},
+			}},
+			{Name: "session.SendOptions", Kind: Options, Summary: "options of s:send and s:sendline", Fields: []Field{
+				{"secret?", "boolean", "show the data as *** in transcripts"},
+			}},
+			{Name: "session.ReadDotOptions", Kind: Options, Summary: "options of s:read_dot", Fields: []Field{
+				{"file?", "string", "write the body to this file (created 0600) and return its size"},
+				{"timeout?", "number", "seconds"},
+				{"size?", "integer", "expected size in bytes: the buffer is reserved once (at most 256 MiB)"},
+			}},
+			{Name: "session.TLSOptions", Kind: Options, Summary: "options of s:starttls", Fields: []Field{
+				{"servername?", "string", ""}, {"insecure?", "boolean", ""}, {"ca_file?", "string", ""},
+			}},
+			{Name: "Reply", Kind: Record, Summary: "one SMTP-style reply: s:reply() and the smtp module", Fields: []Field{
+				{"code", "integer", "250"},
+				{"enhanced?", "string", `RFC 3463 code "2.1.5", when the last line has one`},
+				{"lines", "string[]", "the texts after \"250-\"/\"250 \""},
+				{"text", "string", "the lines joined by \\n"},
+			}},
+			{Name: "Match", Kind: Record, Summary: "what expect and regex:match return",
+				Doc: "m[0] is the whole match, m[1]..m[n] the groups (false when unmatched), named groups are fields.",
+				Fields: []Field{
+					{"before", "string", "the unconsumed text before the match"},
+					{"line", "string", "the line in which the match ends, without CRLF"},
+					{"case?", "integer", "the index of the case that won (expect)"},
+					{"n", "integer", "the number of groups"},
+				}},
+			{Name: "expect.Cases", Kind: Options, Summary: "the table form of s:expect: cases, then keys",
+				Array: "string|regex|expect.Case",
+				Fields: []Field{
+					{"timeout?", "number", "seconds, for this call"},
+					{"on_timeout?", "function", "on_timeout(err): instead of raising; may return exp_continue"},
+					{"on_eof?", "function", "on_eof(err)"},
+					{"on_full?", "function", "on_full(data, err): the buffer overflowed match_max"},
+				}},
+			{Name: "expect.Guards", Kind: Options, Summary: "the cases of s:guard", Array: "string|regex|expect.Case"},
+			{Name: "expect.Case", Kind: Options, Summary: "one case: {pattern, handler, partial = true, lines = K}",
+				Items: []Field{
+					{"pattern", "string|regex", "a Go RE2 pattern (line at a time), exact\"...\" or a regex"},
+					{"handler?", "function", "called with the match; its results are expect's"},
+				},
+				Fields: []Field{
+					{"partial?", "boolean", "also try against an incomplete last line (prompts)"},
+					{"lines?", "integer", "window of lines for a pattern that can span any number of lines"},
+				}},
+		},
+	})
+	Register(API{Funcs: []Func{
+		{Sig: "session:send(data: string, opts?: session.SendOptions)", Summary: "send bytes as they are", Errors: netKinds},
+		{Sig: "session:sendline(line: string, opts?: session.SendOptions)", Summary: "send line .. CRLF; refuses CR, LF or NUL inside line",
+			Errors: []string{"injection", "timeout", "eof", "usage"}},
+		{Sig: "session:readline(timeout?: number) -> string|nil", Summary: "the next line without its CRLF; nil at EOF", Errors: netKinds},
+		{Sig: "session:reply(timeout?: number) -> Reply", Summary: "read one whole ddd-/ddd reply", Errors: []string{"timeout", "eof", "protocol", "usage"}},
+		{Sig: "session:read(n: integer, timeout?: number) -> string", Summary: "exactly n bytes, no matching (IMAP literals)", Errors: netKinds},
+		{Sig: "session:read_dot(opts?: session.ReadDotOptions) -> string|integer", Summary: "a dot-terminated body (POP3), unstuffed; with file: its size",
+			Errors: []string{"timeout", "eof", "usage"}},
+		{Sig: "session:send_dot(data: string)", Summary: "send a body: CRLF-normalised, dot-stuffed, terminated by CRLF.CRLF", Errors: netKinds},
+		{Sig: "session:expect(pattern: string|regex|expect.Cases, timeout?: number) -> any", Summary: "wait for a pattern, or branch on several",
+			Errors: []string{"timeout", "eof", "full", "usage"},
+			Doc: `Matching is decided at line ends: after each line, every case is tried;
+the earliest match wins, a tie goes to the case listed first. A string is a
+Go RE2 regex in multi-line mode; . and \s never cross CR/LF unless (?s).
+
+    local m = s:expect([[^250 (.*)$]])         -- m[1], m.before, m.line
+    s:expect{
+      {[[^250 ]], function(m) return "ok" end},
+      {[[^4\d\d ]], function(m) return exp_continue end},
+      timeout = 5, on_eof = function(err) return nil end,
+    }`},
+		{Sig: "session:guard(cases: expect.Guards)", Summary: "add cases tried on every later expect of the session (^421, ^\\* BYE)"},
+		{Sig: "session:starttls(opts?: session.TLSOptions) -> session.TLSInfo", Summary: "upgrade in place after the server's go-ahead; refuses buffered data",
+			Errors: []string{"tls", "timeout", "usage"}},
+		{Sig: "session:pending() -> integer", Summary: "how many unread lines are buffered"},
+		{Sig: "session:drain() -> string", Summary: "discard the unread buffered data and return it"},
+		{Sig: "session:close()", Summary: "close the connection (idempotent)"},
+	}})
+}

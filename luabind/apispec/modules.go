@@ -1,0 +1,309 @@
+package apispec
+
+// The protocol modules (luabind/modules/*.lua), loaded with require.
+
+var openKinds = []string{"connect", "tls", "timeout", "eof", "reply", "protocol", "usage"}
+var cmdKinds = []string{"timeout", "eof", "injection", "usage"}
+var stepKinds = []string{"timeout", "eof", "reply", "protocol", "usage"}
+
+func init() {
+	Register(API{
+		Classes: []Class{
+			{Name: "ClientOptions", Kind: Options, Summary: "the options every protocol module's open and connect take",
+				Fields: []Field{
+					{"url?", "string", `"smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode`},
+					{"host?", "string", "the server (or url)"},
+					{"port?", "integer|string", "default by protocol and TLS mode"},
+					{"user?", "string", "login name; with it open authenticates"},
+					{"pass?", "string", "password (registered as a secret)"},
+					{"auth?", "string", "the mechanism: plain, login, cram-md5, xoauth2 (smtp, imap), user, apop (pop3), login-command (imap)"},
+					{"tls?", `"implicit"|"starttls"|"none"|boolean`, `default implicit for 465/993/995 and *s schemes, else starttls, required; "none" must be said`},
+					{"allow_plaintext_auth?", "boolean", "allow PLAIN/LOGIN/USER without TLS"},
+					{"timeout?", "number", "seconds per step (default --timeout, else 10)"},
+					{"connect_timeout?", "number", "DNS + TCP + TLS, seconds"},
+					{"timeouts?", "Timeouts", "per phase: greeting, command, data_end"},
+					{"servername?", "string", "name checked against the certificate"},
+					{"insecure?", "boolean", "skip certificate verification"},
+					{"ca_file?", "string", "PEM CAs added to the system roots"},
+					{"match_max?", "integer", "receive buffer bound in bytes"},
+					{"label?", "string", "the session's name in transcripts"},
+				}},
+			{Name: "Timeouts", Kind: Options, Summary: "per-phase timeouts in seconds", Fields: []Field{
+				{"greeting?", "number", "the server's banner"},
+				{"command?", "number", "each command's reply"},
+				{"data_end?", "number", "SMTP: the reply after the message's final dot"},
+			}},
+		},
+	})
+	registerSMTP()
+	registerPOP3()
+	registerIMAP()
+}
+
+func registerSMTP() {
+	Register(API{
+		Modules: []Module{{Name: "smtp", Require: true,
+			Summary: "SMTP, submission and LMTP client (RFC 5321, 6409, 2033): EHLO, STARTTLS, AUTH, MAIL/RCPT/DATA, PIPELINING",
+			Doc: `    local smtp = require "smtp"
+    local c = smtp.open{host = "mx.example.com", port = 587, user = "me", pass = secret_env("PASS")}
+    c:send{from = "me@example.com", to = {"you@example.org"}, subject = "hi", body = "hello",
+           headers = {{"X-Probe", "1"}}}
+    c:quit()`}},
+		Classes: []Class{
+			{Name: "smtp.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of smtp.open and smtp.connect", Fields: []Field{
+				{"helo?", "string", "the EHLO name (default localhost)"},
+				{"authzid?", "string", "authorization identity for AUTH PLAIN"},
+				{"token?", "string", "OAuth bearer token for XOAUTH2 (registered as a secret)"},
+				{"lmtp?", "boolean", "speak LMTP (LHLO; one reply per recipient after DATA)"},
+				{"pipelining?", "boolean", "send MAIL/RCPT/DATA as one group when offered"},
+			}},
+			{Name: "smtp.Client", Kind: Object, Var: "c", Summary: "an SMTP client: smtp.open, smtp.connect", Fields: []Field{
+				{"session", "session", "the raw session"},
+				{"greeting", "Reply", "the banner's reply"},
+				{"caps", "table<string, string|boolean>", "EHLO keywords upper-cased -> parameter string or true (c.caps.SIZE)"},
+				{"timings", "table<string, number>", "seconds per step: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, quit"},
+				{"label", "string", "the server as named in messages"},
+				{"lmtp", "boolean", "LMTP mode"},
+			}},
+			{Name: "smtp.CmdOptions", Kind: Options, Summary: "options of c:cmd", Fields: []Field{
+				{"secret?", "boolean", "mask the line in transcripts"},
+				{"timeout?", "number", "seconds"},
+			}},
+			{Name: "smtp.DataOptions", Kind: Options, Summary: "options of c:data", Fields: []Field{
+				{"allow_partial?", "boolean", "LMTP: raise only when every recipient refused"},
+			}},
+			{Name: "smtp.MessageOptions", Kind: Options, Summary: "the fields smtp.message builds a message from", Fields: []Field{
+				{"from?", "string", "From: (and the envelope sender in c:send)"},
+				{"to?", "string|string[]", "To: (and the envelope recipients in c:send)"},
+				{"subject?", "string", ""},
+				{"body?", "string", ""},
+				{"headers?", "{string, string}[]", `ordered {name, value} pairs: {{"X-Probe", "1"}}`},
+			}},
+			{Name: "smtp.SendOptions", Kind: Options, Extends: "smtp.MessageOptions", Summary: "options of c:send", Fields: []Field{
+				{"raw?", "string", "the whole message as bytes (excludes subject, body, headers)"},
+				{"params?", "string|table<string, string|boolean>", "MAIL FROM parameters (DSN: RET, ENVID)"},
+				{"rcpt_params?", "string|table<string, string|boolean>", "RCPT TO parameters (DSN: NOTIFY, ORCPT)"},
+				{"allow_partial?", "boolean", "return one reply per recipient instead of raising on a refusal"},
+				{"pipelining?", "boolean", "MAIL/RCPT/DATA as one group when offered"},
+			}},
+		},
+		Funcs: []Func{
+			{Sig: "smtp.open(opts: smtp.OpenOptions) -> smtp.Client", Summary: "connect, EHLO, STARTTLS (unless tls is implicit or none) and AUTH (when user is given)",
+				Errors: openKinds,
+				Doc: `A failure after connecting closes the session (QUIT first).
+
+    local c = smtp.open{url = "submission://mx.example.com", user = "me", pass = secret_env("PASS")}`},
+			{Sig: "smtp.connect(opts: smtp.OpenOptions) -> smtp.Client", Summary: "connect and read the greeting only; the steps are then c:ehlo, c:starttls, c:auth",
+				Errors: openKinds},
+			{Sig: "smtp.message(opts: smtp.MessageOptions) -> string", Summary: "build an RFC 5322 message: From/To/Subject, the headers in order, Date and Message-ID when missing",
+				Errors: []string{"usage", "injection"}},
+			{Sig: "smtp.Client:cmd(line: string, opts?: smtp.CmdOptions) -> Reply", Summary: "send one command line and return the reply; 4xx/5xx are returned, never raised", Errors: cmdKinds},
+			{Sig: "smtp.Client:ehlo(name?: string) -> Reply", Summary: "EHLO (LHLO for LMTP), HELO when EHLO is unknown; fills c.caps", Errors: stepKinds},
+			{Sig: "smtp.Client:starttls() -> session.TLSInfo", Summary: "STARTTLS, the TLS handshake and EHLO again (RFC 3207)", Errors: []string{"tls", "timeout", "eof", "reply", "protocol"}},
+			{Sig: "smtp.Client:auth() -> Reply", Summary: "AUTH with the open options' user/pass/token and mechanism (RFC 4954)", Errors: stepKinds},
+			{Sig: "smtp.Client:mail(from: string, params?: string|table<string, string|boolean>) -> Reply", Summary: "MAIL FROM:<from>; raises a reply error when refused", Errors: stepKinds},
+			{Sig: "smtp.Client:rcpt(to: string, params?: string|table<string, string|boolean>) -> Reply", Summary: "RCPT TO:<to>; raises a reply error when refused", Errors: stepKinds},
+			{Sig: "smtp.Client:data(msg: string, opts?: smtp.DataOptions) -> Reply|Reply[]", Summary: "DATA and the message, dot-stuffed; LMTP: one reply per recipient", Errors: stepKinds},
+			{Sig: "smtp.Client:send(opts: smtp.SendOptions) -> Reply|Reply[], Reply|Reply[]|nil", Summary: "one transaction: MAIL, RCPT per recipient, DATA; returns the final reply",
+				Errors: stepKinds,
+				Doc: `from/to are the envelope; the message is raw, or built from subject, body
+and headers (see smtp.message). SIZE, SMTPUTF8 and BODY=8BITMIME are added
+when needed and offered. After a refusal RSET is sent before raising.
+With allow_partial = true it returns one reply per recipient, then the
+final reply, and raises only when nobody got the message.
+
+    c:send{from = "a@example.com", to = "b@example.org", subject = "test",
+           body = "hello\n", headers = {{"X-Probe", "1"}}}`},
+			{Sig: "smtp.Client:rset() -> Reply", Summary: "RSET: abort the transaction", Errors: stepKinds},
+			{Sig: "smtp.Client:noop() -> Reply", Summary: "NOOP", Errors: cmdKinds},
+			{Sig: "smtp.Client:quit() -> Reply|nil", Summary: "QUIT and close; nil when the server just hung up"},
+			{Sig: "smtp.Client:close()", Summary: "close the connection without QUIT"},
+		},
+	})
+}
+
+func registerPOP3() {
+	Register(API{
+		Modules: []Module{{Name: "pop3", Require: true,
+			Summary: "POP3 client (RFC 1939, 2449, 2595, 5034): STLS, USER/PASS, APOP, SASL, STAT/LIST/UIDL/RETR/TOP/DELE",
+			Doc: `DELE only marks: deletions commit at p:quit(). A script that errors out
+closes without QUIT, so nothing is deleted.
+
+    local pop3 = require "pop3"
+    local p = pop3.open{host = "mail.example.com", user = "me", pass = secret_env("PASS")}
+    local count, octets = p:stat()
+    for _, m in ipairs(p:uidl()) do print(m.n, m.uid) end
+    p:quit()`}},
+		Classes: []Class{
+			{Name: "pop3.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of pop3.open and pop3.connect"},
+			{Name: "pop3.Client", Kind: Object, Var: "p", Summary: "a POP3 client: pop3.open, pop3.connect", Fields: []Field{
+				{"session", "session", "the raw session"},
+				{"greeting", "pop3.Response", "the banner"},
+				{"caps?", "table<string, string|boolean>", "after p:capa()"},
+				{"timings", "table<string, number>", "seconds per step"},
+				{"label", "string", "the server as named in messages"},
+			}},
+			{Name: "pop3.Response", Kind: Record, Summary: "a POP3 response: p:cmd", Fields: []Field{
+				{"ok", "boolean", "+OK"}, {"status", "string", `"+OK" or "-ERR"`}, {"text", "string", "after the status"},
+				{"body?", "string", "a multi-line response's body, unstuffed"},
+				{"lines?", "string[]", "the body's lines"},
+				{"octets?", "integer", "with file: the bytes written"},
+			}},
+			{Name: "pop3.CmdOptions", Kind: Options, Summary: "options of p:cmd", Fields: []Field{
+				{"multiline?", "boolean", "read a dot-terminated body (default: by the command)"},
+				{"secret?", "boolean", "mask the line in transcripts"},
+				{"timeout?", "number", "seconds"},
+				{"file?", "string", "write a multi-line body to this file (0600)"},
+			}},
+			{Name: "pop3.RetrOptions", Kind: Options, Summary: "options of p:retr", Fields: []Field{
+				{"file?", "string", "stream the message to this file (0600) and return its size"},
+				{"timeout?", "number", "seconds"},
+			}},
+			{Name: "pop3.ListItem", Kind: Record, Summary: "one p:list() entry", Fields: []Field{{"n", "integer", "message number"}, {"size", "integer", "octets"}}},
+			{Name: "pop3.UidlItem", Kind: Record, Summary: "one p:uidl() entry", Fields: []Field{{"n", "integer", "message number"}, {"uid", "string", "unique id"}}},
+		},
+		Funcs: []Func{
+			{Sig: "pop3.open(opts: pop3.OpenOptions) -> pop3.Client", Summary: "connect, STLS (unless tls is implicit or none) and log in (when user is given)", Errors: openKinds},
+			{Sig: "pop3.connect(opts: pop3.OpenOptions) -> pop3.Client", Summary: "connect and read the greeting only", Errors: openKinds},
+			{Sig: "pop3.Client:cmd(line: string, opts?: pop3.CmdOptions) -> pop3.Response", Summary: "send a raw command and return the response; -ERR is returned, never raised",
+				Errors: cmdKinds, Doc: "Under --dry-run a raw DELE or QUIT raises."},
+			{Sig: "pop3.Client:capa() -> table<string, string|boolean>", Summary: "CAPA: capability -> argument string or true (kept as p.caps)", Errors: stepKinds},
+			{Sig: "pop3.Client:stls() -> session.TLSInfo", Summary: "STLS and the TLS handshake (RFC 2595)", Errors: []string{"tls", "timeout", "eof", "reply", "protocol"}},
+			{Sig: "pop3.Client:starttls() -> session.TLSInfo", Summary: "the same as p:stls()", Errors: []string{"tls", "timeout", "eof", "reply", "protocol"}},
+			{Sig: "pop3.Client:auth() -> pop3.Response", Summary: "log in with the open options' user/pass and mechanism", Errors: stepKinds},
+			{Sig: "pop3.Client:stat() -> count: integer, octets: integer", Summary: "STAT: number of messages and their total size", Errors: stepKinds},
+			{Sig: "pop3.Client:list(n?: integer) -> pop3.ListItem[]|integer", Summary: "LIST: array of {n, size}; with n: that message's size", Errors: stepKinds},
+			{Sig: "pop3.Client:uidl(n?: integer) -> pop3.UidlItem[]|string", Summary: "UIDL: array of {n, uid}; with n: that message's uid", Errors: stepKinds},
+			{Sig: "pop3.Client:retr(n: integer, opts?: pop3.RetrOptions) -> string|integer", Summary: "RETR: the message, unstuffed; with file: its size", Errors: stepKinds},
+			{Sig: "pop3.Client:top(n: integer, lines?: integer) -> string", Summary: "TOP: the header, the blank line and the first lines of the body (0: header only)", Errors: stepKinds},
+			{Sig: "pop3.Client:dele(n: integer) -> pop3.Response", Summary: "DELE: mark for deletion (committed only by p:quit); under --dry-run only reports", Errors: stepKinds},
+			{Sig: "pop3.Client:rset() -> pop3.Response", Summary: "RSET: unmark every message", Errors: stepKinds},
+			{Sig: "pop3.Client:noop() -> pop3.Response", Summary: "NOOP", Errors: stepKinds},
+			{Sig: "pop3.Client:quit() -> pop3.Response|nil", Summary: "QUIT: commits the deletions and closes (under --dry-run: RSET and close)", Errors: stepKinds},
+			{Sig: "pop3.Client:close()", Summary: "close without QUIT: nothing marked is deleted"},
+		},
+	})
+}
+
+func registerIMAP() {
+	Register(API{
+		Modules: []Module{{Name: "imap", Require: true,
+			Summary: "IMAP client (RFC 3501, 9051) on a Go wire reader: literals framed by byte count, deletes by UID only",
+			Doc: `    local imap = require "imap"
+    local i = imap.open{host = "mail.example.com", user = "me", pass = secret_env("PASS")}
+    i:select("INBOX")
+    local uids = i:uid_search{"SUBJECT", imap.string("report")}
+    for _, m in ipairs(i:uid_fetch(uids, "(UID RFC822.SIZE)")) do print(m.UID, m["RFC822.SIZE"]) end
+    i:logout()`}},
+		Values: []Value{
+			{Name: "imap.NIL", TypeSrc: "any", Summary: "IMAP NIL in fetched data"},
+		},
+		Classes: []Class{
+			{Name: "imap.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of imap.open and imap.connect", Fields: []Field{
+				{"authzid?", "string", "authorization identity for AUTHENTICATE PLAIN"},
+				{"token?", "string", "OAuth bearer token for XOAUTH2"},
+				{"max_literal?", "integer", "largest literal accepted in memory, bytes"},
+			}},
+			{Name: "imap.Client", Kind: Object, Var: "i", Summary: "an IMAP client: imap.open, imap.connect", Fields: []Field{
+				{"session", "session", "the raw session"},
+				{"caps", "table<string, string|boolean>", "capabilities, upper-cased"},
+				{"mailbox?", "table", "the selected mailbox: name, exists, uidvalidity, readonly, ..."},
+				{"state", "string", `"not authenticated", "authenticated", "selected", "logout"`},
+				{"timings", "table<string, number>", "seconds per step"},
+				{"label", "string", "the server as named in messages"},
+			}},
+			{Name: "imap.Arg", Kind: Record, Summary: "an argument built by imap.string, imap.literal, imap.secret, imap.raw"},
+			{Name: "imap.Result", Kind: Record, Summary: "a command's completion: i:cmd", Fields: []Field{
+				{"status", "string", `"OK", "NO" or "BAD"`},
+				{"code?", "string", "response code: APPENDUID, READ-ONLY, ..."},
+				{"code_args?", "table", ""},
+				{"code_text?", "string", ""},
+				{"text", "string", ""},
+				{"tag", "string", ""},
+				{"command", "string", "the command as sent (secrets masked)"},
+				{"untagged", "table[]", "the untagged responses that belong to it"},
+			}},
+			{Name: "imap.ArgOptions", Kind: Options, Summary: "options of imap.string and imap.literal", Fields: []Field{
+				{"secret?", "boolean", "mask the value in transcripts"},
+			}},
+			{Name: "imap.CmdOptions", Kind: Options, Summary: "options of i:cmd", Fields: []Field{
+				{"timeout?", "number", "seconds"},
+				{"file?", "string|function", "FETCH message literals to files (a path, or function(info) -> path)"},
+				{"continue?", "function", "continue(cont) -> line|nil: answers \"+\" requests"},
+				{"secret_continue?", "boolean", "mask the continuation lines"},
+			}},
+			{Name: "imap.TimeoutOptions", Kind: Options, Summary: "{timeout = seconds}", Fields: []Field{
+				{"timeout?", "number", "seconds"},
+			}},
+			{Name: "imap.SelectOptions", Kind: Options, Summary: "options of i:select and i:examine", Fields: []Field{
+				{"readonly?", "boolean", "EXAMINE instead of SELECT"},
+				{"timeout?", "number", "seconds"},
+			}},
+			{Name: "imap.AppendOptions", Kind: Options, Summary: "options of i:append", Fields: []Field{
+				{"flags?", "string|string[]", `"(\\Seen)" or {"\\Seen"}`},
+				{"date?", "string", "INTERNALDATE"},
+				{"timeout?", "number", "seconds"},
+			}},
+			{Name: "imap.FetchOptions", Kind: Options, Summary: "options of i:fetch and i:uid_fetch", Fields: []Field{
+				{"timeout?", "number", "seconds"},
+				{"file?", "string|function", "message literals to files; the item's value is then its byte count"},
+			}},
+			{Name: "imap.UIDOptions", Kind: Options, Summary: "options of the destructive helpers", Fields: []Field{
+				{"timeout?", "number", "seconds"},
+				{"uidvalidity?", "integer", "the UIDVALIDITY the UIDs belong to (checked)"},
+			}},
+			{Name: "imap.IdleOptions", Kind: Options, Summary: "options of i:idle", Fields: []Field{
+				{"poll?", "number", "NOOP interval without IDLE, seconds (default 5)"},
+				{"ready?", "function", "called each time the server idles"},
+			}},
+			{Name: "imap.Mailbox", Kind: Record, Summary: "what i:select returns", Fields: []Field{
+				{"name", "string", ""}, {"exists", "integer", ""}, {"recent?", "integer", ""},
+				{"uidvalidity", "integer", ""}, {"uidnext?", "integer", ""}, {"flags", "string[]", ""},
+				{"permanentflags?", "string[]", ""}, {"unseen?", "integer", ""}, {"highestmodseq?", "integer", ""},
+				{"readonly", "boolean", ""},
+			}},
+		},
+		Funcs: []Func{
+			{Sig: "imap.open(opts: imap.OpenOptions) -> imap.Client", Summary: "connect, STARTTLS (unless tls is implicit or none) and log in (when user is given)", Errors: openKinds},
+			{Sig: "imap.connect(opts: imap.OpenOptions) -> imap.Client", Summary: "connect and read the greeting only", Errors: openKinds},
+			{Sig: "imap.string(x: string, opts?: imap.ArgOptions) -> imap.Arg", Summary: "an IMAP string: quoted when safe, else a literal"},
+			{Sig: "imap.literal(x: string, opts?: imap.ArgOptions) -> imap.Arg", Summary: "always a literal (APPEND's message)"},
+			{Sig: "imap.secret(x: string) -> imap.Arg", Summary: "an IMAP string masked as *** and registered as a secret"},
+			{Sig: "imap.raw(x: string) -> imap.Arg", Summary: "sent as is"},
+			{Sig: "imap.date(epoch: number) -> string", Summary: `the UTC day of epoch as SEARCH wants it: "1-Jan-2024"`},
+			{Sig: "imap.internaldate(s?: string) -> integer|nil", Summary: "an INTERNALDATE as epoch seconds, or nil"},
+			{Sig: "imap.envelope(v: any) -> table|nil", Summary: "a FETCH ENVELOPE value as {date, subject, from, to, cc, ..., message_id}"},
+			{Sig: "imap.Client:cmd(cmd: string|table, opts?: imap.CmdOptions) -> imap.Result", Summary: "send one command (a line, or a table of arguments) and return its result; NO/BAD are returned",
+				Errors: cmdKinds,
+				Doc: `    i:cmd("NOOP")
+    i:cmd{"UID", "SEARCH", "SUBJECT", imap.string(x)}   -- quoted or a literal`},
+			{Sig: "imap.Client:pipeline(cmds: (string|table)[], opts?: imap.TimeoutOptions) -> imap.Result[]", Summary: "send several commands before reading; results in order", Errors: cmdKinds},
+			{Sig: "imap.Client:capability() -> table<string, string|boolean>", Summary: "CAPABILITY (kept as i.caps)", Errors: stepKinds},
+			{Sig: "imap.Client:starttls() -> session.TLSInfo", Summary: "STARTTLS, the handshake and CAPABILITY again", Errors: []string{"tls", "timeout", "eof", "reply", "protocol"}},
+			{Sig: "imap.Client:auth() -> imap.Result", Summary: "log in with the open options' user/pass/token and mechanism", Errors: stepKinds},
+			{Sig: "imap.Client:login() -> imap.Result", Summary: "the same as i:auth()", Errors: stepKinds},
+			{Sig: "imap.Client:select(name: string, opts?: imap.SelectOptions) -> imap.Mailbox", Summary: "SELECT a mailbox (EXAMINE under --dry-run or readonly)", Errors: stepKinds},
+			{Sig: "imap.Client:examine(name: string, opts?: imap.SelectOptions) -> imap.Mailbox", Summary: "EXAMINE: open a mailbox read-only", Errors: stepKinds},
+			{Sig: "imap.Client:list(ref?: string, pattern?: string) -> {name: string, delimiter: string, flags: string[]}[]", Summary: "LIST mailboxes (default pattern \"*\")", Errors: stepKinds},
+			{Sig: "imap.Client:status(name: string, items?: string|string[]) -> table<string, integer>", Summary: "STATUS items of a mailbox (default MESSAGES UIDNEXT UIDVALIDITY UNSEEN)", Errors: stepKinds},
+			{Sig: "imap.Client:append(name: string, message: string, opts?: imap.AppendOptions) -> imap.Result", Summary: "APPEND a message; uid and uidvalidity from APPENDUID when given", Errors: stepKinds},
+			{Sig: "imap.Client:noop() -> imap.Result", Summary: "NOOP (collects mailbox updates)", Errors: stepKinds},
+			{Sig: "imap.Client:search(criteria?: string|(string|number|imap.Arg)[], opts?: imap.TimeoutOptions) -> integer[]", Summary: "SEARCH: message numbers",
+				Errors: stepKinds, Hint: `pass several keys as one string ("UNSEEN FROM x") or a table {"UNSEEN", "FROM", imap.string(x)}`},
+			{Sig: "imap.Client:uid_search(criteria?: string|(string|number|imap.Arg)[], opts?: imap.TimeoutOptions) -> integer[]", Summary: "UID SEARCH: UIDs (the list carries the mailbox's uidvalidity)",
+				Errors: stepKinds, Hint: `pass several keys as one string ("UNSEEN FROM x") or a table {"UNSEEN", "FROM", imap.string(x)}`,
+				Doc: `    local uids = i:uid_search("UNSEEN")
+    local uids = i:uid_search{"FROM", imap.string(addr), "SINCE", imap.date(time() - 86400)}`},
+			{Sig: "imap.Client:fetch(set: integer|string|table, items: string|string[], opts?: imap.FetchOptions) -> table[]", Summary: "FETCH: records keyed by the server's item names, upper-cased", Errors: stepKinds},
+			{Sig: "imap.Client:uid_fetch(set: integer|string|table, items: string|string[], opts?: imap.FetchOptions) -> table[]", Summary: "UID FETCH: records keyed by the server's item names, upper-cased", Errors: stepKinds},
+			{Sig: "imap.Client:uid_store(uids: integer|string|table, op: string, flags: string|string[], opts?: imap.UIDOptions) -> table[]", Summary: "UID STORE flags; \\Deleted is a commit point; under --dry-run it reports",
+				Errors: stepKinds},
+			{Sig: "imap.Client:uid_expunge(uids: integer|string|table, opts?: imap.UIDOptions) -> integer[]", Summary: "UID EXPUNGE exactly these UIDs (needs UIDPLUS); a commit point", Errors: stepKinds},
+			{Sig: "imap.Client:uid_copy(uids: integer|string|table, dest: string, opts?: imap.UIDOptions) -> table", Summary: "UID COPY to another mailbox", Errors: stepKinds},
+			{Sig: "imap.Client:uid_move(uids: integer|string|table, dest: string, opts?: imap.UIDOptions) -> table", Summary: "UID MOVE (or COPY + STORE + UID EXPUNGE of exactly those UIDs); a commit point", Errors: stepKinds},
+			{Sig: "imap.Client:idle(timeout: number, fn?: function, opts?: imap.IdleOptions) -> table[]", Summary: "wait for mailbox updates with IDLE (NOOP polling without it); fn(event) true ends it", Errors: stepKinds},
+			{Sig: "imap.Client:logout() -> imap.Result|nil", Summary: "LOGOUT and close (never expunges)"},
+			{Sig: "imap.Client:close()", Summary: "close the connection (not IMAP CLOSE, which expunges)"},
+		},
+	})
+}

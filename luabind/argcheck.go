@@ -1,0 +1,794 @@
+package luabind
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/luabind/apispec"
+)
+
+// Every call a script makes is checked against the spec (luabind/apispec)
+// before the function runs: positional arguments beyond the declared ones,
+// wrong types, unknown option keys and a map where a list is expected
+// (headers = {["X-A"] = "1"} for {{"X-A", "1"}}) each raise a usage error
+// naming the parameter, what was given and the shape expected. The Go
+// functions are wrapped in Go; the Lua modules' functions and their
+// clients' methods are wrapped when the module is required, so the module
+// code itself checks nothing the spec says.
+
+// argChecker checks the arguments of one declared function.
+type argChecker struct {
+	spec    *apispec.Spec
+	fn      *apispec.Func
+	display string         // "c:send", "smtp.open"
+	self    *apispec.Class // the class of a method; nil for a function
+	offset  int            // arguments before the declared ones (self, or a __call table)
+}
+
+func newArgChecker(spec *apispec.Spec, fn *apispec.Func) *argChecker {
+	c := &argChecker{spec: spec, fn: fn, display: spec.Display(fn)}
+	if fn.Class != "" {
+		c.self = spec.Classes[fn.Class]
+		c.offset = 1
+	}
+	return c
+}
+
+// apiState is a run's view of the spec: the checkers, and the metatables
+// of the Lua classes met so far (a client's metatable is its class).
+type apiState struct {
+	spec     *apispec.Spec
+	checkers map[string]*argChecker
+	classes  map[*lua.LTable]string // metatable -> class name
+	factory  *lua.LFunction         // builds a Lua-side checking wrapper
+}
+
+func (r *run) api() *apiState {
+	if r.apis == nil {
+		spec := apispec.Get()
+		r.apis = &apiState{spec: spec, checkers: map[string]*argChecker{}, classes: map[*lua.LTable]string{}}
+	}
+	return r.apis
+}
+
+func (a *apiState) checker(name string) *argChecker {
+	if c, ok := a.checkers[name]; ok {
+		return c
+	}
+	var c *argChecker
+	if fn := a.spec.Funcs[name]; fn != nil {
+		c = newArgChecker(a.spec, fn)
+	}
+	a.checkers[name] = c
+	return c
+}
+
+// goFunc returns fn checked against the spec entry name (as is when there
+// is none: the agreement test reports it).
+func (r *run) goFunc(L *lua.LState, name string, fn lua.LGFunction) *lua.LFunction {
+	c := r.api().checker(name)
+	if c == nil {
+		return L.NewFunction(fn)
+	}
+	return L.NewFunction(func(L *lua.LState) int {
+		r.checkArgs(L, c, 1)
+		return fn(L)
+	})
+}
+
+// wrapValue returns v checked against the spec entry name: a Go function
+// is wrapped in Go, a Lua function in a small Lua closure that calls the
+// check first and then tail-calls it.
+func (r *run) wrapValue(L *lua.LState, name string, v lua.LValue) lua.LValue {
+	c := r.api().checker(name)
+	f, ok := v.(*lua.LFunction)
+	if c == nil || !ok {
+		return v
+	}
+	if f.IsG {
+		g := f.GFunction
+		return L.NewFunction(func(L *lua.LState) int {
+			r.checkArgs(L, c, 1)
+			return g(L)
+		})
+	}
+	check := L.NewFunction(func(L *lua.LState) int {
+		r.checkArgs(L, c, 1)
+		return 0
+	})
+	var adopt lua.LValue = lua.LNil
+	if returnsObject(c) {
+		adopt = L.NewFunction(r.adoptResults)
+	}
+	L.Push(r.wrapperFactory(L))
+	L.Push(check)
+	L.Push(f)
+	L.Push(adopt)
+	L.Call(3, 1)
+	w := L.Get(-1)
+	L.Pop(1)
+	return w
+}
+
+// wrapperSource builds the Lua-side wrapper: check, then a tail call (no
+// extra frame, no copy of the results); a constructor's results go through
+// adopt, which wraps the methods of the client class it returns.
+const wrapperSource = `local check, f, adopt = ...
+if adopt then
+  return function(...) check(...) return adopt(f(...)) end
+end
+return function(...) check(...) return f(...) end`
+
+// wrapperChunk names the wrapper's chunk: inside the modules' prefix, so
+// error positions skip it like a module's.
+const wrapperChunk = moduleChunkPrefix + "(argument check)"
+
+var wrapperProto = func() *lua.FunctionProto {
+	p, err := Compile(wrapperChunk, []byte(wrapperSource))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+func (r *run) wrapperFactory(L *lua.LState) *lua.LFunction {
+	a := r.api()
+	if a.factory == nil {
+		a.factory = L.NewFunctionFromProto(wrapperProto)
+	}
+	return a.factory
+}
+
+func returnsObject(c *argChecker) bool {
+	for _, p := range c.fn.Returns {
+		found := false
+		walkNamed(p.Type, func(name string) {
+			if k := c.spec.Classes[name]; k != nil && k.Kind == apispec.Object {
+				found = true
+			}
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+func walkNamed(t *apispec.Type, fn func(string)) {
+	if t == nil {
+		return
+	}
+	if t.Kind == apispec.Named {
+		fn(t.Name)
+	}
+	for _, e := range t.Elems {
+		walkNamed(e, fn)
+	}
+}
+
+// adoptResults passes its arguments through; a table among them whose
+// metatable is a class not met before gets that class's methods wrapped.
+func (r *run) adoptResults(L *lua.LState) int {
+	for i := 1; i <= L.GetTop(); i++ {
+		if t, ok := L.Get(i).(*lua.LTable); ok {
+			if mt, ok := L.GetMetatable(t).(*lua.LTable); ok {
+				r.adoptClass(L, mt)
+			}
+		}
+	}
+	return L.GetTop()
+}
+
+// adoptClass wraps the methods of a Lua class (a metatable whose __index
+// is the method table) the first time a constructor returns an instance.
+// The class is told by the spec: the one Object class whose methods the
+// table has.
+func (r *run) adoptClass(L *lua.LState, mt *lua.LTable) {
+	a := r.api()
+	if _, ok := a.classes[mt]; ok {
+		return
+	}
+	methods, ok := mt.RawGetString("__index").(*lua.LTable)
+	if !ok {
+		a.classes[mt] = ""
+		return
+	}
+	class := a.classOf(methods)
+	a.classes[mt] = class
+	if class == "" {
+		return
+	}
+	var keys []string
+	methods.ForEach(func(k, v lua.LValue) {
+		if ks, ok := k.(lua.LString); ok {
+			if _, isFn := v.(*lua.LFunction); isFn {
+				keys = append(keys, string(ks))
+			}
+		}
+	})
+	for _, k := range keys {
+		methods.RawSetString(k, r.wrapValue(L, class+":"+k, methods.RawGetString(k)))
+	}
+}
+
+// classOf names the Object class whose declared methods best match the
+// functions of a method table.
+func (a *apiState) classOf(methods *lua.LTable) string {
+	best, bestN := "", 0
+	for _, name := range a.spec.ClassNames() {
+		c := a.spec.Classes[name]
+		if c.Kind != apispec.Object {
+			continue
+		}
+		n := 0
+		for _, m := range a.spec.Methods(name) {
+			if _, ok := methods.RawGetString(m.Method).(*lua.LFunction); ok {
+				n++
+			}
+		}
+		if n > bestN || n == bestN && n > 0 && len(a.spec.Methods(name)) < len(a.spec.Methods(best)) {
+			best, bestN = name, n
+		}
+	}
+	return best
+}
+
+// wrapModule checks the functions of a module table against the spec.
+func (r *run) wrapModule(L *lua.LState, module string, t *lua.LTable) {
+	var keys []string
+	t.ForEach(func(k, v lua.LValue) {
+		if ks, ok := k.(lua.LString); ok {
+			if _, isFn := v.(*lua.LFunction); isFn {
+				keys = append(keys, string(ks))
+			}
+		}
+	})
+	prefix := module + "."
+	if module == "" {
+		prefix = ""
+	}
+	for _, k := range keys {
+		t.RawSetString(k, r.wrapValue(L, prefix+k, t.RawGetString(k)))
+	}
+}
+
+// checkArgs raises a usage error unless the arguments of the call fit the
+// declaration. first is the stack index of the first argument (self for
+// a method).
+func (r *run) checkArgs(L *lua.LState, c *argChecker, first int) {
+	if calledFromModule(L) {
+		// The embedded modules are trusted code that may pass internal
+		// options (pop3's {commit = true}); the spec is the public API.
+		return
+	}
+	if c.self != nil {
+		if !r.isInstance(L, c.self, L.Get(first)) {
+			v := c.self.Var
+			if v == "" {
+				v = "x"
+			}
+			r.usage(L, "%s: called with '.' instead of ':' (write %s:%s(...))", c.display, v, c.fn.Method)
+		}
+	}
+	base := first + c.offset
+	top := L.GetTop()
+	params := c.fn.Params
+	if c.fn.Variadic == nil && top-base+1 > len(params) {
+		// Extra arguments: a silently dropped one can change what a
+		// destructive call does, so only trailing nils pass.
+		for i := top; i >= base+len(params); i-- {
+			if L.Get(i) != lua.LNil {
+				r.argError(L, c, "", fmt.Sprintf("too many arguments: takes %s, got %d (argument #%d is %s)",
+					c.shape(), top-base+1, i-base+1, r.describe(L, L.Get(i))))
+			}
+		}
+	}
+	for i := range params {
+		p := &params[i]
+		v := L.Get(base + i)
+		if v == lua.LNil {
+			if !p.Optional {
+				r.argError(L, c, p.Name, fmt.Sprintf("missing (argument #%d, %s)", i+1, p.TypeSrc))
+			}
+			continue
+		}
+		path := p.Name
+		if _, isTable := v.(*lua.LTable); isTable && hasOptions(c.spec, p.Type) {
+			path = "" // "unknown option 'x'", "timeout: expected number"
+		}
+		if msg := r.typeProblem(L, c.spec, p.Type, v, path, 0); msg != "" {
+			r.argError(L, c, "", msg)
+		}
+	}
+	if vp := c.fn.Variadic; vp != nil && vp.Type.Kind != apispec.Any {
+		for i := base + len(params); i <= top; i++ {
+			if msg := r.typeProblem(L, c.spec, vp.Type, L.Get(i), "argument #"+strconv.Itoa(i-base+1), 0); msg != "" {
+				r.argError(L, c, "", msg)
+			}
+		}
+	}
+}
+
+func (c *argChecker) shape() string {
+	u := c.fn.Usage()
+	if u == "" {
+		return "no arguments"
+	}
+	return "(" + u + ")"
+}
+
+func (r *run) argError(L *lua.LState, c *argChecker, param, msg string) {
+	if param != "" {
+		msg = param + ": " + msg
+	}
+	if c.fn.Hint != "" && strings.HasPrefix(msg, "too many arguments") {
+		msg += "; " + c.fn.Hint
+	}
+	r.usage(L, "%s: %s", c.display, msg)
+}
+
+// isInstance reports whether v is a value of the Object class c.
+func (r *run) isInstance(L *lua.LState, c *apispec.Class, v lua.LValue) bool {
+	switch v := v.(type) {
+	case *lua.LUserData:
+		switch c.Name {
+		case "session":
+			_, ok := v.Value.(*luaSession)
+			return ok
+		case "regex":
+			_, ok := toPattern(v)
+			return ok
+		}
+		return false
+	case *lua.LTable:
+		mt, ok := L.GetMetatable(v).(*lua.LTable)
+		if !ok {
+			return false
+		}
+		name, known := r.api().classes[mt]
+		return !known || name == c.Name
+	}
+	return false
+}
+
+// calledFromModule reports whether the nearest Lua function on the stack
+// (past the checking wrapper) belongs to an embedded module.
+func calledFromModule(L *lua.LState) bool {
+	for level := 1; level < 4; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return false
+		}
+		if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil || dbg.What == "G" {
+			continue
+		}
+		if dbg.Source == wrapperChunk {
+			continue
+		}
+		return isModuleChunk(dbg.Source)
+	}
+	return false
+}
+
+const maxCheckDepth = 16
+
+// typeProblem returns "" when v fits t, else what is wrong, starting with
+// the path of the offending value ("headers[1]: ...").
+func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v lua.LValue, path string, depth int) string {
+	if depth > maxCheckDepth {
+		return ""
+	}
+	want := func() string {
+		return fmt.Sprintf("%sexpected %s, got %s", at(path), t.String(), r.describe(L, v))
+	}
+	switch t.Kind {
+	case apispec.Any:
+		return ""
+	case apispec.Nil:
+		if v == lua.LNil {
+			return ""
+		}
+		return want()
+	case apispec.String:
+		switch v.(type) {
+		case lua.LString, lua.LNumber:
+			return ""
+		}
+		return want()
+	case apispec.Number, apispec.Integer:
+		var n float64
+		switch v := v.(type) {
+		case lua.LNumber:
+			n = float64(v)
+		case lua.LString:
+			f, err := parseNumber(string(v))
+			if err != nil {
+				return want()
+			}
+			n = f
+		default:
+			return want()
+		}
+		if t.Kind == apispec.Integer && n != math.Trunc(n) {
+			return fmt.Sprintf("%sexpected a whole number, got %v", at(path), n)
+		}
+		return ""
+	case apispec.Boolean:
+		if _, ok := v.(lua.LBool); ok {
+			return ""
+		}
+		return want()
+	case apispec.Function:
+		switch v := v.(type) {
+		case *lua.LFunction:
+			return ""
+		case *lua.LTable:
+			if mt, ok := L.GetMetatable(v).(*lua.LTable); ok && mt.RawGetString("__call") != lua.LNil {
+				return ""
+			}
+		}
+		return want()
+	case apispec.Table:
+		if _, ok := v.(*lua.LTable); ok {
+			return ""
+		}
+		return want()
+	case apispec.Literal:
+		switch v := v.(type) {
+		case lua.LString:
+			if strconv.Quote(string(v)) == t.Lit {
+				return ""
+			}
+		case lua.LBool:
+			if (t.Lit == "true") == bool(v) && (t.Lit == "true" || t.Lit == "false") {
+				return ""
+			}
+		}
+		return want()
+	case apispec.Union:
+		var tableProblem string
+		tableMembers := 0
+		for _, e := range t.Elems {
+			msg := r.typeProblem(L, spec, e, v, path, depth+1)
+			if msg == "" {
+				return ""
+			}
+			if _, isTable := v.(*lua.LTable); isTable && tableish(spec, e) {
+				tableMembers++
+				tableProblem = msg
+			}
+		}
+		if tableMembers == 1 {
+			// The value is a table and one member is a table shape: its
+			// problem is the one to tell (an unknown key, a map for a list).
+			return tableProblem
+		}
+		return want()
+	case apispec.List:
+		tb, ok := v.(*lua.LTable)
+		if !ok {
+			return want()
+		}
+		n := tb.Len()
+		var bad string
+		tb.ForEach(func(k, _ lua.LValue) {
+			if bad != "" {
+				return
+			}
+			if !isIndex(k, n) {
+				bad = fmt.Sprintf("%sexpected a list %s, got a table with key %s (a map where a list is expected)", at(path), t.String(), r.describeKey(L, k))
+			}
+		})
+		if bad != "" {
+			return bad + r.listExample(t)
+		}
+		for i := 1; i <= n; i++ {
+			if msg := r.typeProblem(L, spec, t.Elems[0], tb.RawGetInt(i), fmt.Sprintf("%s[%d]", path, i), depth+1); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	case apispec.Tuple:
+		tb, ok := v.(*lua.LTable)
+		if !ok {
+			return want()
+		}
+		var bad string
+		tb.ForEach(func(k, _ lua.LValue) {
+			if bad == "" && !isIndex(k, len(t.Elems)) {
+				bad = fmt.Sprintf("%sexpected %s, got a table with key %s", at(path), t.String(), r.describeKey(L, k))
+			}
+		})
+		if bad != "" {
+			return bad
+		}
+		for i, e := range t.Elems {
+			item := tb.RawGetInt(i + 1)
+			if item == lua.LNil && !e.Optional() {
+				return fmt.Sprintf("%sexpected %s, got %s", at(path), t.String(), r.describe(L, v))
+			}
+			if msg := r.typeProblem(L, spec, e, item, fmt.Sprintf("%s[%d]", path, i+1), depth+1); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	case apispec.Map:
+		tb, ok := v.(*lua.LTable)
+		if !ok {
+			return want()
+		}
+		var bad string
+		tb.ForEach(func(k, val lua.LValue) {
+			if bad != "" {
+				return
+			}
+			if msg := r.typeProblem(L, spec, t.Elems[0], k, path+" key", depth+1); msg != "" {
+				bad = msg
+				return
+			}
+			bad = r.typeProblem(L, spec, t.Elems[1], val, path+"["+r.describeKey(L, k)+"]", depth+1)
+		})
+		return bad
+	case apispec.Struct:
+		if _, ok := v.(*lua.LTable); ok {
+			return ""
+		}
+		return want()
+	case apispec.Named:
+		c := spec.Classes[t.Name]
+		if c == nil {
+			return ""
+		}
+		switch c.Kind {
+		case apispec.Object:
+			if r.isInstance(L, c, v) {
+				return ""
+			}
+			return want()
+		case apispec.Record:
+			if _, ok := v.(*lua.LTable); ok {
+				return ""
+			}
+			return want()
+		}
+		return r.optionsProblem(L, spec, c, v, path, depth)
+	}
+	return ""
+}
+
+// at prefixes a message with the path of the value it is about.
+func at(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ": "
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// hasOptions reports whether t is, or is a union with, an options table.
+func hasOptions(spec *apispec.Spec, t *apispec.Type) bool {
+	switch t.Kind {
+	case apispec.Named:
+		c := spec.Classes[t.Name]
+		return c != nil && c.Kind == apispec.Options
+	case apispec.Union:
+		for _, e := range t.Elems {
+			if hasOptions(spec, e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tableish reports whether a type describes a table's contents.
+func tableish(spec *apispec.Spec, t *apispec.Type) bool {
+	switch t.Kind {
+	case apispec.List, apispec.Tuple, apispec.Map:
+		return true
+	case apispec.Named:
+		c := spec.Classes[t.Name]
+		return c != nil && c.Kind == apispec.Options
+	}
+	return false
+}
+
+func isIndex(k lua.LValue, n int) bool {
+	num, ok := k.(lua.LNumber)
+	return ok && float64(num) == math.Trunc(float64(num)) && num >= 1 && int(num) <= n
+}
+
+// optionsProblem checks an options table: every key known, every value
+// of its declared type, required keys present.
+func (r *run) optionsProblem(L *lua.LState, spec *apispec.Spec, c *apispec.Class, v lua.LValue, path string, depth int) string {
+	tb, ok := v.(*lua.LTable)
+	if !ok {
+		return fmt.Sprintf("%sexpected an options table (%s), got %s", at(path), c.Name, r.describe(L, v))
+	}
+	n := 0
+	if len(c.Items) > 0 || c.ArrayType() != nil {
+		n = tb.Len()
+	}
+	var bad string
+	tb.ForEach(func(k, val lua.LValue) {
+		if bad != "" {
+			return
+		}
+		switch k := k.(type) {
+		case lua.LString:
+			f := c.Field(string(k))
+			if f == nil {
+				bad = r.unknownKey(spec, c, path, string(k))
+				return
+			}
+			if val != lua.LNil {
+				bad = r.typeProblem(L, spec, f.Type, val, join(path, string(k)), depth+1)
+			}
+		default:
+			if !isIndex(k, n) {
+				bad = fmt.Sprintf("%sunexpected positional value %s in the options (keys: %s)",
+					at(path), r.describe(L, val), strings.Join(spec.FieldNames(c), ", "))
+				return
+			}
+			i := int(k.(lua.LNumber))
+			var ft *apispec.Type
+			if items := c.ItemFields(); i <= len(items) {
+				ft = items[i-1].Type
+			} else if c.ArrayType() != nil {
+				ft = c.ArrayType()
+			}
+			if ft == nil {
+				bad = fmt.Sprintf("%sunexpected positional value %s (at [%d])", at(path), r.describe(L, val), i)
+				return
+			}
+			bad = r.typeProblem(L, spec, ft, val, fmt.Sprintf("%s[%d]", path, i), depth+1)
+		}
+	})
+	if bad != "" {
+		return bad
+	}
+	for _, f := range c.OwnFields() {
+		if !f.Optional && tb.RawGetString(f.Name) == lua.LNil {
+			return fmt.Sprintf("%s%s is required (%s)", at(path), f.Name, f.TypeSrc)
+		}
+	}
+	for i, f := range c.ItemFields() {
+		if !f.Optional && tb.RawGetInt(i+1) == lua.LNil {
+			return fmt.Sprintf("%sitem [%d] (%s: %s) is required", at(path), i+1, f.Name, f.TypeSrc)
+		}
+	}
+	return ""
+}
+
+func (r *run) unknownKey(spec *apispec.Spec, c *apispec.Class, path, key string) string {
+	names := spec.FieldNames(c)
+	msg := fmt.Sprintf("unknown option '%s'", key)
+	if path != "" {
+		msg = fmt.Sprintf("%s: unknown key '%s'", path, key)
+	}
+	if near := nearest(key, names); near != "" {
+		msg += fmt.Sprintf(" (did you mean '%s'?)", near)
+	}
+	return msg + "; known: " + strings.Join(names, ", ")
+}
+
+// listExample suggests the list form for a list of pairs.
+func (r *run) listExample(t *apispec.Type) string {
+	if e := t.Elems[0]; e.Kind == apispec.Tuple && len(e.Elems) == 2 {
+		return `; write it as a list of pairs: {{"Name", "value"}, ...}`
+	}
+	return ""
+}
+
+// describe renders a value for a message: its type, and for short scalars
+// the value (secrets masked).
+func (r *run) describe(L *lua.LState, v lua.LValue) string {
+	switch v := v.(type) {
+	case *lua.LNilType:
+		return "nil"
+	case lua.LString:
+		s := string(v)
+		if len(s) > 40 {
+			s = s[:40] + "…"
+		}
+		return "string " + strconv.Quote(r.mask(s))
+	case lua.LNumber:
+		return "number " + v.String()
+	case lua.LBool:
+		return "boolean " + v.String()
+	case *lua.LTable:
+		n := v.Len()
+		var keys []string
+		more := false
+		v.ForEach(func(k, _ lua.LValue) {
+			if isIndex(k, n) {
+				return
+			}
+			if len(keys) == 3 {
+				more = true
+				return
+			}
+			keys = append(keys, r.describeKey(L, k))
+		})
+		switch {
+		case len(keys) == 0 && n == 0:
+			return "an empty table"
+		case len(keys) == 0:
+			return fmt.Sprintf("a list of %d", n)
+		}
+		s := "a table with keys " + strings.Join(keys, ", ")
+		if more {
+			s += ", …"
+		}
+		return s
+	case *lua.LFunction:
+		return "a function"
+	case *lua.LUserData:
+		if _, ok := v.Value.(*luaSession); ok {
+			return "a session"
+		}
+		if _, ok := toPattern(v); ok {
+			return "a regex"
+		}
+		return "userdata"
+	}
+	return v.Type().String()
+}
+
+func (r *run) describeKey(L *lua.LState, k lua.LValue) string {
+	if s, ok := k.(lua.LString); ok {
+		return strconv.Quote(r.mask(string(s)))
+	}
+	return luaString(L, k)
+}
+
+// applySpec checks the Go-bound globals and global helper tables (base64,
+// json, regex, ...) against the spec; the Lua modules are wrapped when
+// required (setupRequire).
+func (r *run) applySpec(L *lua.LState) {
+	g := L.G.Global
+	r.wrapModule(L, "", g)
+	if osTable, ok := g.RawGetString(lua.OsLibName).(*lua.LTable); ok {
+		osTable.RawSetString("exit", g.RawGetString("exit")) // os.exit is exit
+	}
+	a := r.api()
+	for _, name := range a.spec.ModuleNames() {
+		if t, ok := g.RawGetString(name).(*lua.LTable); ok && !a.spec.Modules[name].Require {
+			r.wrapModule(L, name, t)
+		}
+	}
+	// A callable table (options) is checked through its __call, whose
+	// first argument is the table itself.
+	g.ForEach(func(k, v lua.LValue) {
+		t, ok := v.(*lua.LTable)
+		if !ok {
+			return
+		}
+		mt, ok := L.GetMetatable(t).(*lua.LTable)
+		if !ok {
+			return
+		}
+		call, ok := mt.RawGetString("__call").(*lua.LFunction)
+		c := a.checker(lua.LVAsString(k))
+		if !ok || !call.IsG || c == nil {
+			return
+		}
+		cc := *c
+		cc.offset = 1
+		fn := call.GFunction
+		mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+			r.checkArgs(L, &cc, 1)
+			return fn(L)
+		}))
+	})
+}
