@@ -258,20 +258,24 @@ func (r *run) wrapModule(L *lua.LState, module string, t *lua.LTable) {
 
 // checkArgs raises a usage error unless the arguments of the call fit the
 // declaration. first is the stack index of the first argument (self for
-// a method).
+// a method). A call from an embedded module that does not fit passes:
+// the modules are trusted code and may pass internal options (pop3's
+// {commit = true}); the spec is the public API. That is asked only when a
+// check fails, so a call that fits costs no stack walk.
 func (r *run) checkArgs(L *lua.LState, c *argChecker, first int) {
-	if calledFromModule(L) {
-		// The embedded modules are trusted code that may pass internal
-		// options (pop3's {commit = true}); the spec is the public API.
-		return
+	if msg := r.argProblem(L, c, first); msg != "" && !calledFromModule(L) {
+		r.usage(L, "%s: %s", c.display, msg)
 	}
+}
+
+func (r *run) argProblem(L *lua.LState, c *argChecker, first int) string {
 	if c.self != nil {
 		if !r.isInstance(L, c.self, L.Get(first)) {
 			v := c.self.Var
 			if v == "" {
 				v = "x"
 			}
-			r.usage(L, "%s: called with '.' instead of ':' (write %s:%s(...))", c.display, v, c.fn.Method)
+			return fmt.Sprintf("called with '.' instead of ':' (write %s:%s(...))", v, c.fn.Method)
 		}
 	}
 	base := first + c.offset
@@ -282,8 +286,12 @@ func (r *run) checkArgs(L *lua.LState, c *argChecker, first int) {
 		// destructive call does, so only trailing nils pass.
 		for i := top; i >= base+len(params); i-- {
 			if L.Get(i) != lua.LNil {
-				r.argError(L, c, "", fmt.Sprintf("too many arguments: takes %s, got %d (argument #%d is %s)",
-					c.shape(), top-base+1, i-base+1, r.describe(L, L.Get(i))))
+				msg := fmt.Sprintf("too many arguments: takes %s, got %d (argument #%d is %s)",
+					c.shape(), top-base+1, i-base+1, r.describe(L, L.Get(i)))
+				if c.fn.Hint != "" {
+					msg += "; " + c.fn.Hint
+				}
+				return msg
 			}
 		}
 	}
@@ -292,7 +300,7 @@ func (r *run) checkArgs(L *lua.LState, c *argChecker, first int) {
 		v := L.Get(base + i)
 		if v == lua.LNil {
 			if !p.Optional {
-				r.argError(L, c, p.Name, fmt.Sprintf("missing (argument #%d, %s)", i+1, p.TypeSrc))
+				return fmt.Sprintf("%s: missing (argument #%d, %s)", p.Name, i+1, p.TypeSrc)
 			}
 			continue
 		}
@@ -301,16 +309,17 @@ func (r *run) checkArgs(L *lua.LState, c *argChecker, first int) {
 			path = "" // "unknown option 'x'", "timeout: expected number"
 		}
 		if msg := r.typeProblem(L, c.spec, p.Type, v, path, 0); msg != "" {
-			r.argError(L, c, "", msg)
+			return msg
 		}
 	}
 	if vp := c.fn.Variadic; vp != nil && vp.Type.Kind != apispec.Any {
 		for i := base + len(params); i <= top; i++ {
 			if msg := r.typeProblem(L, c.spec, vp.Type, L.Get(i), "argument #"+strconv.Itoa(i-base+1), 0); msg != "" {
-				r.argError(L, c, "", msg)
+				return msg
 			}
 		}
 	}
+	return ""
 }
 
 func (c *argChecker) shape() string {
@@ -319,16 +328,6 @@ func (c *argChecker) shape() string {
 		return "no arguments"
 	}
 	return "(" + u + ")"
-}
-
-func (r *run) argError(L *lua.LState, c *argChecker, param, msg string) {
-	if param != "" {
-		msg = param + ": " + msg
-	}
-	if c.fn.Hint != "" && strings.HasPrefix(msg, "too many arguments") {
-		msg += "; " + c.fn.Hint
-	}
-	r.usage(L, "%s: %s", c.display, msg)
 }
 
 // isInstance reports whether v is a value of the Object class c.

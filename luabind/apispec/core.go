@@ -19,6 +19,14 @@ step, s:starttls(), after the server's go-ahead.
 
     local s = connect("smtp://127.0.0.1:2525", {timeout = 5})
     s:expect([[^220 ]])`},
+			{Sig: "spawn(cmd: SpawnCommand, opts?: SpawnOptions) -> session", Summary: "a session over a local program's stdin/stdout (no shell), with every method of connect's",
+				Errors: []string{"usage", "eof", "timeout"}, When: "not under --restricted",
+				Doc: `s:close() closes its input, waits kill_after seconds, then sends SIGTERM and
+SIGKILL, and returns the exit status and the signal name. A program that
+ends mid-expect is kind eof with err.exit_status.
+
+    local c = smtp.open{session = spawn{"/usr/sbin/sendmail", "-bs"}}
+    local s = spawn({"doveadm", "exec", "imap", "-u", "user1"}, {stderr = "merge"})`},
 			{Sig: "print(...: any)", Summary: "print to the run's output (secrets masked; rows prefixed in bulk runs)"},
 			{Sig: "log(...: any)", Summary: "write a line to the transcript and, unless -q, to stderr (secrets masked)"},
 			{Sig: "sleep(seconds: number)", Summary: "pause; returns early (raising timeout) when the run is cancelled",
@@ -72,6 +80,17 @@ come anywhere before "--"; -jv combines short flags; --no-x negates.
 				{"match_max?", "integer", "bytes of unmatched data buffered before an overflow (default 8 MiB)"},
 				{"label?", "string", "the session's name in transcripts (default: the address as written)"},
 			}},
+			{Name: "SpawnOptions", Kind: Options, Summary: "options of spawn (also allowed as keys of the command table)", Fields: []Field{
+				{"pty?", "boolean", "run the program on a pseudo-terminal"},
+				{"stderr?", `"inherit"|"merge"|"discard"`, "where the program's stderr goes (default inherit)"},
+				{"env?", "table<string, string>", "the program's environment (NAME = value), instead of mailexpect's"},
+				{"dir?", "string", "working directory"},
+				{"kill_after?", "number", "seconds s:close() waits before SIGTERM (default 2)"},
+				{"timeout?", "number", "default expect timeout, seconds"},
+				{"match_max?", "integer", "receive buffer bound in bytes"},
+				{"label?", "string", "the session's name in transcripts"},
+			}},
+			{Name: "SpawnCommand", Kind: Options, Extends: "SpawnOptions", Array: "string", Summary: "{program, arg, ...}: one string per argument, plus SpawnOptions keys"},
 			{Name: "SandboxInfo", Kind: Record, Summary: "the global sandbox under --sandbox", Fields: []Field{
 				{"smtp", "string", "host:port of the SMTP listener"},
 				{"pop3", "string", "host:port of the POP3 listener"},
@@ -86,6 +105,9 @@ what was received.`,
 				Fields: []Field{
 					{"tls", "session.TLSInfo|nil", "nil before TLS, else the handshake's facts"},
 					{"label", "string", "the session's name in transcripts"},
+					{"pid?", "integer", "spawned: the program's process id"},
+					{"exit_status?", "integer", "spawned: the exit status once it ended (128+n for signal n)"},
+					{"exit_signal?", "string", "spawned: the signal that ended it"},
 				}},
 			{Name: "session.TLSInfo", Kind: Record, Summary: "s.tls: what the TLS handshake settled", Fields: []Field{
 				{"version", "string", `"TLS 1.3"`},
@@ -172,6 +194,6 @@ Go RE2 regex in multi-line mode; . and \s never cross CR/LF unless (?s).
 			Errors: []string{"tls", "timeout", "usage"}},
 		{Sig: "session:pending() -> integer", Summary: "how many unread lines are buffered"},
 		{Sig: "session:drain() -> string", Summary: "discard the unread buffered data and return it"},
-		{Sig: "session:close()", Summary: "close the connection (idempotent)"},
+		{Sig: "session:close() -> exit_status: integer|nil, signal: string|nil", Summary: "close the connection (idempotent); a spawned program: wait for it, return its exit status"},
 	}})
 }

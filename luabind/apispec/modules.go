@@ -27,6 +27,7 @@ func init() {
 					{"ca_file?", "string", "PEM CAs added to the system roots"},
 					{"match_max?", "integer", "receive buffer bound in bytes"},
 					{"label?", "string", "the session's name in transcripts"},
+					{"session?", "session", "run over this session (from connect or spawn) instead of connecting; TLS mode none unless tls = \"starttls\""},
 				}},
 			{Name: "Timeouts", Kind: Options, Summary: "per-phase timeouts in seconds", Fields: []Field{
 				{"greeting?", "number", "the server's banner"},
