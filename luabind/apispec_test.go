@@ -130,10 +130,10 @@ func TestAPISpecMatchesRuntime(t *testing.T) {
 					c.walkTable(L, name+".", t.RawGetString("module").(*lua.LTable))
 				}
 			}
-			for name := range r.sessionMethods() {
+			for name := range (sessionBinding{r}).methods() {
 				c.funcs["session:"+name] = true
 			}
-			for name := range r.regexMethods() {
+			for name := range (globalsBinding{r}).regexMethods() {
 				c.funcs["regex:"+name] = true
 			}
 			for mt, class := range r.api().classes {

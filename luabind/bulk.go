@@ -195,7 +195,7 @@ func proxyTarget(t *lua.LTable) *lua.LTable {
 // Outside a bulk run they are harmless: commit_point raises only when the
 // run itself was stopped, commit_outcome and journal do nothing,
 // journal_enabled is false and ref_time is the run's start.
-func (r *run) addBulkHooks(L *lua.LState, t *lua.LTable) {
+func (r moduleHooks) addBulkHooks(L *lua.LState, t *lua.LTable) {
 	t.RawSetString("commit_point", L.NewFunction(func(L *lua.LState) int {
 		err := r.attempt.MarkCommit()
 		if r.attempt == nil {
@@ -250,7 +250,7 @@ func (r *run) addBulkHooks(L *lua.LState, t *lua.LTable) {
 }
 
 // journalEntry reads rt.journal's table.
-func (r *run) journalEntry(L *lua.LState, t *lua.LTable) bulk.JournalEntry {
+func (r moduleHooks) journalEntry(L *lua.LState, t *lua.LTable) bulk.JournalEntry {
 	r.checkKeys(L, t, "journal", "mailbox", "uid", "uidl", "uidvalidity", "size", "message_id", "date", "subject", "headers")
 	str := func(name string) string {
 		switch v := t.RawGetString(name).(type) {

@@ -11,20 +11,16 @@
 //	proto, err := luabind.Compile("check.lua", src)  // once per process
 //	code, err := luabind.NewRunner(cfg).Run(ctx, proto)  // per run; concurrent-safe
 //
-// Files, one job each:
+// A Run builds one *run: the state every Lua-facing function shares, with
+// its error raising and argument checks. The API hangs off it in three
+// parts, each a small type over the run, found by name:
 //
-//	loader.go   Compile: BOM, shebang, unknown-escape check, parse + compile
-//	escapes.go  the unknown-escape scanner behind Compile
-//	modules.go  lua/modules/*.lua, embedded and compiled once per process
-//	state.go    a fresh LState: libraries, sandbox, require, mailexpect.internal
-//	runner.go   Config, Runner.Run, exit codes
-//	errors.go   the contract's error object and "where"
-//	session.go  connect and the session methods
-//	expect.go   expect/guard case tables and the match object
-//	regex.go    the regex module
-//	secrets.go  secret, secret_env, secret_file, netrc
-//	globals.go  env, sleep, now, time, log, exit, arg, read-only globals
-//	options.go  options(arg, spec): getopt-style flags for scripts
-//	helpers.go  base64, hex, md5, hmac_md5, mail
-//	json.go     the json module
+//	sessionBinding  connect, spawn and the session methods, expect and guards
+//	globalsBinding  the globals and the helper modules (regex, json, mail, ...)
+//	moduleHooks     require "mailexpect.internal": what the embedded Lua
+//	                modules ask of Go (flags, options, endpoints, the bulk
+//	                run's commit point, journal and reference time)
+//
+// Every call is checked against the declared API (luabind/apispec) before
+// it runs.
 package luabind

@@ -24,7 +24,7 @@ type expectCall struct {
 // parseCases reads the case syntax shared by s:expect{...} and
 // s:guard{...}: each array item is a bare pattern (string, exact"..." or a
 // regex object) or {pat, fn, partial = true, lines = K}; fn may be nil.
-func (r *run) parseCases(L *lua.LState, t *lua.LTable, fname string, allowKeys bool) *expectCall {
+func (r sessionBinding) parseCases(L *lua.LState, t *lua.LTable, fname string, allowKeys bool) *expectCall {
 	c := &expectCall{}
 	n := t.Len()
 	t.ForEach(func(k, v lua.LValue) {
@@ -84,7 +84,7 @@ func (r *run) parseCases(L *lua.LState, t *lua.LTable, fname string, allowKeys b
 	return c
 }
 
-func (r *run) handlerValue(L *lua.LState, v lua.LValue, fname, what string) lua.LValue {
+func (r sessionBinding) handlerValue(L *lua.LState, v lua.LValue, fname, what string) lua.LValue {
 	switch v.(type) {
 	case *lua.LNilType, *lua.LFunction:
 		return v
@@ -96,7 +96,7 @@ func (r *run) handlerValue(L *lua.LState, v lua.LValue, fname, what string) lua.
 // sExpect: s:expect(pattern [, timeout]) -> match, or
 // s:expect{cases..., timeout=, on_timeout=, on_eof=, on_full=} -> what the
 // chosen handler returns (the match object for a case without one).
-func (r *run) sExpect(L *lua.LState) int {
+func (r sessionBinding) expect(L *lua.LState) int {
 	ls := r.checkSession(L, "expect")
 	var c *expectCall
 	switch v := L.Get(2).(type) {
@@ -157,7 +157,7 @@ func (r *run) sExpect(L *lua.LState) int {
 
 // callHandler calls fn(args...) and leaves its results on the stack. again
 // reports that it returned exp_continue (its results are then dropped).
-func (r *run) callHandler(L *lua.LState, fn lua.LValue, args ...lua.LValue) (n int, again bool) {
+func (r sessionBinding) callHandler(L *lua.LState, fn lua.LValue, args ...lua.LValue) (n int, again bool) {
 	base := L.GetTop()
 	L.Push(fn)
 	for _, a := range args {
@@ -175,7 +175,7 @@ func (r *run) callHandler(L *lua.LState, fn lua.LValue, args ...lua.LValue) (n i
 // sGuard: s:guard{cases...} adds cases tried on every later expect of the
 // session, after the call's own cases at a tie. m.case numbers guards
 // after the call's cases.
-func (r *run) sGuard(L *lua.LState) int {
+func (r sessionBinding) guard(L *lua.LState) int {
 	ls := r.checkSession(L, "guard")
 	t, ok := L.Get(2).(*lua.LTable)
 	if !ok {

@@ -19,13 +19,18 @@ var processStart = time.Now()
 // openGlobals installs the script-facing globals that are not sessions:
 // print, log, env, sleep, now, time, exit (and os.exit), arg, dry_run,
 // secrets and options.
-func (r *run) openGlobals(L *lua.LState) {
+// globalsBinding installs the script's globals and helper modules: print,
+// log, sleep, exit, the secrets, options(), regex, json, base64/hex/md5
+// and mail.
+type globalsBinding struct{ *run }
+
+func (r globalsBinding) open(L *lua.LState) {
 	g := L.G.Global
 	set := func(name string, fn lua.LGFunction) { g.RawSetString(name, L.NewFunction(fn)) }
 
-	set("print", r.luaPrint)
-	set("log", r.luaLog)
-	set("sleep", r.luaSleep)
+	set("print", r.print)
+	set("log", r.log)
+	set("sleep", r.sleep)
 	set("now", func(L *lua.LState) int {
 		L.Push(lua.LNumber(time.Since(processStart).Seconds()))
 		return 1
@@ -34,7 +39,7 @@ func (r *run) openGlobals(L *lua.LState) {
 		L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
 		return 1
 	})
-	exit := L.NewFunction(r.luaExit)
+	exit := L.NewFunction(r.exit)
 	g.RawSetString("exit", exit)
 	if osTable, ok := g.RawGetString(lua.OsLibName).(*lua.LTable); ok {
 		osTable.RawSetString("exit", exit)
@@ -70,20 +75,20 @@ func (r *run) openGlobals(L *lua.LState) {
 }
 
 // luaPrint is print bound to the run's stdout, with secrets masked.
-func (r *run) luaPrint(L *lua.LState) int {
+func (r globalsBinding) print(L *lua.LState) int {
 	io.WriteString(r.cfg.Stdout, r.cfg.PrintPrefix+r.mask(joinArgs(L, 1))+"\n")
 	return 0
 }
 
 // luaLog writes a line to the transcript and, unless -q, to stderr.
-func (r *run) luaLog(L *lua.LState) int {
+func (r globalsBinding) log(L *lua.LState) int {
 	r.logLine(r.mask(oneLine(joinArgs(L, 1))))
 	return 0
 }
 
 // luaSleep sleeps, but returns as soon as the run is cancelled
 // (--max-time, a signal), raising the run's error.
-func (r *run) luaSleep(L *lua.LState) int {
+func (r globalsBinding) sleep(L *lua.LState) int {
 	secs := r.checkNumber(L, 1, "sleep")
 	if secs < 0 || math.IsNaN(secs) {
 		r.usage(L, "sleep: seconds must be >= 0, got %v", secs)
@@ -101,7 +106,7 @@ func (r *run) luaSleep(L *lua.LState) int {
 
 // luaExit ends the run with a code. It cancels the run's context so that
 // no pcall can swallow it, then raises to unwind at once.
-func (r *run) luaExit(L *lua.LState) int {
+func (r globalsBinding) exit(L *lua.LState) int {
 	code := 0
 	switch v := L.Get(1).(type) {
 	case *lua.LNilType:
@@ -134,7 +139,7 @@ func seconds(s float64) time.Duration {
 // protectGlobals serves the read-only globals through _G's metatable, so
 // assigning one (dry_run = false) raises instead of silently shadowing it.
 // Modules read these flags from Go anyway; this keeps scripts honest.
-func (r *run) protectGlobals(L *lua.LState, ro map[string]lua.LValue) {
+func (r globalsBinding) protectGlobals(L *lua.LState, ro map[string]lua.LValue) {
 	mt := L.CreateTable(0, 2)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		if k, ok := L.Get(2).(lua.LString); ok {
@@ -160,7 +165,7 @@ func (r *run) protectGlobals(L *lua.LState, ro map[string]lua.LValue) {
 
 // readOnly wraps a table in a proxy whose writes raise; pairs, ipairs and #
 // see the original (see proxyPairs). Other values are returned as they are.
-func (r *run) readOnly(L *lua.LState, v lua.LValue) lua.LValue {
+func (r globalsBinding) readOnly(L *lua.LState, v lua.LValue) lua.LValue {
 	t, ok := v.(*lua.LTable)
 	if !ok {
 		return v
@@ -194,7 +199,7 @@ func (r *run) readOnly(L *lua.LState, v lua.LValue) lua.LValue {
 
 // wrapIterators makes pairs and ipairs look through read-only proxies
 // (Lua 5.1 has no __pairs).
-func (r *run) wrapIterators(L *lua.LState) {
+func (r globalsBinding) wrapIterators(L *lua.LState) {
 	for _, name := range []string{"pairs", "ipairs"} {
 		orig := L.GetGlobal(name)
 		L.SetGlobal(name, L.NewFunction(func(L *lua.LState) int {
@@ -262,48 +267,4 @@ func goToLua(L *lua.LState, v any) lua.LValue {
 	default:
 		return lua.LString(fmt.Sprint(v))
 	}
-}
-
-// checkString returns argument n as a string or raises a usage error that
-// names the function: the contract's errors are objects, not bare strings.
-func (r *run) checkString(L *lua.LState, n int, fname string) string {
-	switch v := L.Get(n).(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return v.String()
-	}
-	r.usage(L, "%s: argument #%d must be a string, got %s", fname, n, L.Get(n).Type())
-	return ""
-}
-
-// checkNumber returns argument n as a number or raises a usage error.
-func (r *run) checkNumber(L *lua.LState, n int, fname string) float64 {
-	switch v := L.Get(n).(type) {
-	case lua.LNumber:
-		return float64(v)
-	case lua.LString:
-		if f, err := parseNumber(string(v)); err == nil {
-			return f
-		}
-	}
-	r.usage(L, "%s: argument #%d must be a number, got %s", fname, n, L.Get(n).Type())
-	return 0
-}
-
-// optNumber is checkNumber for an optional argument; ok is false for nil.
-func (r *run) optNumber(L *lua.LState, n int, fname string) (float64, bool) {
-	if L.Get(n) == lua.LNil {
-		return 0, false
-	}
-	return r.checkNumber(L, n, fname), true
-}
-
-// checkTable returns argument n as a table or raises a usage error.
-func (r *run) checkTable(L *lua.LState, n int, fname string) *lua.LTable {
-	if t, ok := L.Get(n).(*lua.LTable); ok {
-		return t
-	}
-	r.usage(L, "%s: argument #%d must be a table, got %s", fname, n, L.Get(n).Type())
-	return nil
 }

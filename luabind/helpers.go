@@ -18,7 +18,7 @@ import (
 // globals; the tables are also available through require (require "json").
 // Decoders return nil plus a message for bad input (bad data is not a
 // script bug); wrong argument types raise usage errors.
-func (r *run) openHelpers(L *lua.LState) {
+func (r globalsBinding) openHelpers(L *lua.LState) {
 	g := L.G.Global
 	module := func(name string, fns map[string]lua.LGFunction) *lua.LTable {
 		t := L.CreateTable(0, len(fns))
@@ -66,11 +66,11 @@ func (r *run) openHelpers(L *lua.LState) {
 		return 1
 	}))
 	module("mail", map[string]lua.LGFunction{
-		"parse_headers":      r.luaParseHeaders,
-		"parse_date":         r.luaParseDate,
-		"parse_address":      r.luaParseAddress,
-		"parse_address_list": r.luaParseAddressList,
-		"decode_header":      r.luaDecodeHeader,
+		"parse_headers":      r.parseHeaders,
+		"parse_date":         r.parseDate,
+		"parse_address":      r.parseAddress,
+		"parse_address_list": r.parseAddressList,
+		"decode_header":      r.decodeHeader,
 	})
 	r.openJSON(L)
 	r.openRegex(L)
@@ -119,7 +119,7 @@ func readHeader(raw string) (head string, msg *mail.Message, err error) {
 // or just its header (TOP n 0). map is keyed by lower-case field name with
 // the first occurrence's value, RFC 2047 decoded; list has every field in
 // order as {name=, value=, raw=}. Bad input returns nil, message.
-func (r *run) luaParseHeaders(L *lua.LState) int {
+func (r globalsBinding) parseHeaders(L *lua.LState) int {
 	head, msg, err := readHeader(r.checkString(L, 1, "mail.parse_headers"))
 	if err != nil {
 		L.Push(lua.LNil)
@@ -183,7 +183,7 @@ func canonicalKey(s string) string { return textproto.CanonicalMIMEHeaderKey(s) 
 // luaParseDate: mail.parse_date(s) -> epoch seconds, or nil when s is
 // missing or cannot be parsed. Never a zero or an old date: cleanup scripts
 // must skip what they cannot date, not delete it as ancient.
-func (r *run) luaParseDate(L *lua.LState) int {
+func (r globalsBinding) parseDate(L *lua.LState) int {
 	s, ok := L.Get(1).(lua.LString)
 	if !ok || strings.TrimSpace(string(s)) == "" {
 		L.Push(lua.LNil)
@@ -200,7 +200,7 @@ func (r *run) luaParseDate(L *lua.LState) int {
 }
 
 // luaParseAddress: mail.parse_address(s) -> {name=, address=} or nil, msg.
-func (r *run) luaParseAddress(L *lua.LState) int {
+func (r globalsBinding) parseAddress(L *lua.LState) int {
 	a, err := mail.ParseAddress(r.checkString(L, 1, "mail.parse_address"))
 	if err != nil {
 		L.Push(lua.LNil)
@@ -212,7 +212,7 @@ func (r *run) luaParseAddress(L *lua.LState) int {
 }
 
 // luaParseAddressList: mail.parse_address_list(s) -> array of {name=, address=}.
-func (r *run) luaParseAddressList(L *lua.LState) int {
+func (r globalsBinding) parseAddressList(L *lua.LState) int {
 	list, err := mail.ParseAddressList(r.checkString(L, 1, "mail.parse_address_list"))
 	if err != nil {
 		L.Push(lua.LNil)
@@ -235,7 +235,7 @@ func addressTable(L *lua.LState, a *mail.Address) *lua.LTable {
 }
 
 // luaDecodeHeader: mail.decode_header(s) decodes RFC 2047 encoded words.
-func (r *run) luaDecodeHeader(L *lua.LState) int {
+func (r globalsBinding) decodeHeader(L *lua.LState) int {
 	L.Push(lua.LString(decodeHeader(r.checkString(L, 1, "mail.decode_header"))))
 	return 1
 }

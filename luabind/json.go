@@ -34,8 +34,8 @@ type jsonState struct {
 	arrays  map[*lua.LTable]bool
 }
 
-func (r *run) openJSON(L *lua.LState) {
-	js := &jsonState{r: r, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
+func (r globalsBinding) openJSON(L *lua.LState) {
+	js := &jsonState{r: r.run, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
 	nullMT := L.NewTable()
 	nullMT.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("json.null")); return 1 }))
 	L.SetMetatable(js.null, nullMT)

@@ -16,7 +16,7 @@ import (
 // checkOptions is rt.check_options(o, fname, {"url", "host", ...}): o must
 // be a table whose keys are all known. A typo such as insecur = true must
 // not silently verify, nor alow_plaintext_auth silently refuse.
-func (r *run) checkOptions(L *lua.LState) int {
+func (r moduleHooks) checkOptions(L *lua.LState) int {
 	fname := L.CheckString(2)
 	names := L.CheckTable(3)
 	o, ok := L.Get(1).(*lua.LTable)
@@ -49,7 +49,7 @@ func (r *run) checkOptions(L *lua.LState) int {
 // "none" (the session is what its maker made it; "starttls" may be asked)
 // and the options that only say how to connect are refused, since they
 // would be silently ignored.
-func (r *run) endpoint(L *lua.LState) int {
+func (r moduleHooks) endpoint(L *lua.LState) int {
 	o, spec := L.CheckTable(1), L.CheckTable(2)
 	name := stringField(spec, "name")
 	if sv := o.RawGetString("session"); sv != lua.LNil {

@@ -66,7 +66,7 @@ func (o *optSpec) display() string {
 	return s
 }
 
-func (r *run) openOptions(L *lua.LState) {
+func (r globalsBinding) openOptions(L *lua.LState) {
 	t := L.NewTable()
 	sentinels := map[lua.LValue]optKind{}
 	for name, kind := range map[string]optKind{"string": optString, "number": optNumber, "list": optList} {
@@ -81,13 +81,13 @@ func (r *run) openOptions(L *lua.LState) {
 	mt := L.NewTable()
 	mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
 		L.Remove(1) // the options table itself
-		return r.luaOptions(L, sentinels)
+		return r.options(L, sentinels)
 	}))
 	L.SetMetatable(t, mt)
 	L.G.Global.RawSetString("options", t)
 }
 
-func (r *run) luaOptions(L *lua.LState, sentinels map[lua.LValue]optKind) int {
+func (r globalsBinding) options(L *lua.LState, sentinels map[lua.LValue]optKind) int {
 	argt := r.checkTable(L, 1, "options")
 	spect := r.checkTable(L, 2, "options")
 

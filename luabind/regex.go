@@ -24,7 +24,7 @@ import (
 const regexTypeName = "mailexpect.regex"
 
 // regexMethods is the method set of a compiled regex.
-func (r *run) regexMethods() map[string]lua.LGFunction {
+func (r globalsBinding) regexMethods() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
 		"match":   r.reMatch,
 		"find":    r.reFind,
@@ -34,7 +34,7 @@ func (r *run) regexMethods() map[string]lua.LGFunction {
 	}
 }
 
-func (r *run) openRegex(L *lua.LState) {
+func (r globalsBinding) openRegex(L *lua.LState) {
 	mt := L.NewTypeMetatable(regexTypeName)
 	methods := r.regexMethods()
 	fns := make(map[string]*lua.LFunction, len(methods))
@@ -73,19 +73,19 @@ func (r *run) openRegex(L *lua.LState) {
 		L.Push(lua.LString(quoteMeta(r.checkString(L, 1, "regex.quote"))))
 		return 1
 	}))
-	mod.RawSetString("exact", L.NewFunction(r.luaExact))
+	mod.RawSetString("exact", L.NewFunction(r.exact))
 	L.G.Global.RawSetString("regex", mod)
 	preloadTable(L, "regex", mod)
-	L.G.Global.RawSetString("exact", L.NewFunction(r.luaExact))
+	L.G.Global.RawSetString("exact", L.NewFunction(r.exact))
 }
 
 // luaExact: exact"text" is a literal pattern.
-func (r *run) luaExact(L *lua.LState) int {
+func (r globalsBinding) exact(L *lua.LState) int {
 	L.Push(r.newRegex(L, expect.Exact(r.checkString(L, 1, "exact"))))
 	return 1
 }
 
-func (r *run) newRegex(L *lua.LState, p *expect.Pattern) *lua.LUserData {
+func (r globalsBinding) newRegex(L *lua.LState, p *expect.Pattern) *lua.LUserData {
 	ud := L.NewUserData()
 	ud.Value = p
 	L.SetMetatable(ud, L.GetTypeMetatable(regexTypeName))
@@ -115,7 +115,7 @@ func toPattern(v lua.LValue) (*expect.Pattern, bool) {
 
 // checkRegex returns the regex object at argument n; called with '.'
 // instead of ':' it says so.
-func (r *run) checkRegex(L *lua.LState, n int, method string) *expect.Pattern {
+func (r globalsBinding) checkRegex(L *lua.LState, n int, method string) *expect.Pattern {
 	if p, ok := toPattern(L.Get(n)); ok {
 		return p
 	}
@@ -165,7 +165,7 @@ func (r *run) matchObject(L *lua.LState, m *expect.Match, caseIndex int) *lua.LT
 	return t
 }
 
-func (r *run) reMatch(L *lua.LState) int {
+func (r globalsBinding) reMatch(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "match")
 	s := r.checkString(L, 2, "match")
 	m := p.FindString(s)
@@ -188,7 +188,7 @@ func luaInit(init, n int) int {
 	return 0
 }
 
-func (r *run) reFind(L *lua.LState) int {
+func (r globalsBinding) reFind(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "find")
 	s := r.checkString(L, 2, "find")
 	start := 0
@@ -211,7 +211,7 @@ func allMatches(p *expect.Pattern, s string, limit int) []*expect.Match {
 	return p.FindAllString(s, limit)
 }
 
-func (r *run) reGmatch(L *lua.LState) int {
+func (r globalsBinding) reGmatch(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "gmatch")
 	s := r.checkString(L, 2, "gmatch")
 	matches := allMatches(p, s, -1)
@@ -228,7 +228,7 @@ func (r *run) reGmatch(L *lua.LState) int {
 	return 1
 }
 
-func (r *run) reReplace(L *lua.LState) int {
+func (r globalsBinding) reReplace(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "replace")
 	s := r.checkString(L, 2, "replace")
 	repl := L.Get(3)
@@ -329,7 +329,7 @@ func groupValue(m *expect.Match, name string) string {
 	return ""
 }
 
-func (r *run) reSplit(L *lua.LState) int {
+func (r globalsBinding) reSplit(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "split")
 	s := r.checkString(L, 2, "split")
 	n := -1

@@ -19,7 +19,7 @@ import (
 //
 // Under --restricted only secret() remains: a script from elsewhere gets
 // its credentials from its arguments, never from the environment or files.
-func (r *run) openSecrets(L *lua.LState) {
+func (r globalsBinding) openSecrets(L *lua.LState) {
 	g := L.G.Global
 	g.RawSetString("secret", L.NewFunction(func(L *lua.LState) int {
 		v := r.checkString(L, 1, "secret")
@@ -30,15 +30,15 @@ func (r *run) openSecrets(L *lua.LState) {
 	if r.cfg.Restricted {
 		return
 	}
-	g.RawSetString("secret_env", L.NewFunction(r.luaSecretEnv))
-	g.RawSetString("secret_file", L.NewFunction(r.luaSecretFile))
-	g.RawSetString("netrc", L.NewFunction(r.luaNetrc))
+	g.RawSetString("secret_env", L.NewFunction(r.secretEnv))
+	g.RawSetString("secret_file", L.NewFunction(r.secretFile))
+	g.RawSetString("netrc", L.NewFunction(r.netrc))
 }
 
 // luaSecretEnv: secret_env(name [, default]). A missing variable raises
 // unless a default is given: a credential that silently becomes nil would
 // only fail later, at AUTH, with a less helpful message.
-func (r *run) luaSecretEnv(L *lua.LState) int {
+func (r globalsBinding) secretEnv(L *lua.LState) int {
 	name := r.checkString(L, 1, "secret_env")
 	v, ok := os.LookupEnv(name)
 	if !ok || v == "" {
@@ -55,7 +55,7 @@ func (r *run) luaSecretEnv(L *lua.LState) int {
 
 // luaSecretFile: secret_file(path) returns the file's content without its
 // final line end, and warns when group or others may read the file.
-func (r *run) luaSecretFile(L *lua.LState) int {
+func (r globalsBinding) secretFile(L *lua.LState) int {
 	path := r.checkString(L, 1, "secret_file")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -68,7 +68,7 @@ func (r *run) luaSecretFile(L *lua.LState) int {
 	return 1
 }
 
-func (r *run) warnPermissions(path, what string) {
+func (r globalsBinding) warnPermissions(path, what string) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		r.warn("%s: %s is readable by others (mode %04o); chmod 600 %s", what, path, fi.Mode().Perm(), path)
 	}
@@ -79,7 +79,7 @@ func (r *run) warnPermissions(path, what string) {
 // there is none. The password is registered as a secret. host may also be
 // an address as connect takes it ("host:port", "[v6]:port", a URL), so a
 // script passes on what it was given instead of parsing it.
-func (r *run) luaNetrc(L *lua.LState) int {
+func (r globalsBinding) netrc(L *lua.LState) int {
 	host := netrcHost(r.checkString(L, 1, "netrc"))
 	login := ""
 	if L.Get(2) != lua.LNil {

@@ -17,6 +17,10 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
+// sessionBinding is the Lua face of runtime/session: connect and spawn,
+// and the methods of a session (send, expect, reply, starttls, ...).
+type sessionBinding struct{ *run }
+
 // luaSession is the Go side of a session userdata. The session keeps the
 // guards, each tagged with its Lua handler.
 type luaSession struct {
@@ -41,28 +45,28 @@ func (ls *luaSession) warnUnread() {
 
 const sessionTypeName = "mailexpect.session"
 
-// sessionMethods is the method set of docs/DESIGN.md "Sessions".
-func (r *run) sessionMethods() map[string]lua.LGFunction {
+// methods is the method set of docs/DESIGN.md "Sessions".
+func (r sessionBinding) methods() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
-		"send":     r.sSend,
-		"sendline": r.sSendline,
-		"readline": r.sReadline,
-		"reply":    r.sReply,
-		"read":     r.sRead,
-		"read_dot": r.sReadDot,
-		"send_dot": r.sSendDot,
-		"expect":   r.sExpect,
-		"guard":    r.sGuard,
-		"starttls": r.sStartTLS,
-		"pending":  r.sPending,
-		"drain":    r.sDrain,
-		"close":    r.sClose,
+		"send":     r.send,
+		"sendline": r.sendline,
+		"readline": r.readline,
+		"reply":    r.reply,
+		"read":     r.read,
+		"read_dot": r.readDot,
+		"send_dot": r.sendDot,
+		"expect":   r.expect,
+		"guard":    r.guard,
+		"starttls": r.startTLS,
+		"pending":  r.pending,
+		"drain":    r.drain,
+		"close":    r.close,
 	}
 }
 
 // openSession installs connect, exp_continue and the session metatable.
-func (r *run) openSession(L *lua.LState) {
-	methods := r.sessionMethods()
+func (r sessionBinding) open(L *lua.LState) {
+	methods := r.methods()
 	fns := make(map[string]*lua.LFunction, len(methods))
 	names := make([]string, 0, len(methods))
 	for name, fn := range methods {
@@ -123,16 +127,16 @@ func (r *run) openSession(L *lua.LState) {
 	}))
 
 	g := L.G.Global
-	g.RawSetString("connect", L.NewFunction(r.luaConnect))
+	g.RawSetString("connect", L.NewFunction(r.connect))
 	if !r.cfg.Restricted {
 		// A local program is outside what --restricted allows.
-		g.RawSetString("spawn", L.NewFunction(r.luaSpawn))
+		g.RawSetString("spawn", L.NewFunction(r.spawn))
 	}
 	g.RawSetString("exp_continue", r.expContinue(L))
 }
 
 // expContinue is the sentinel a handler returns to restart its expect.
-func (r *run) expContinue(L *lua.LState) lua.LValue {
+func (r sessionBinding) expContinue(L *lua.LState) lua.LValue {
 	if r.expCont == nil {
 		ud := L.NewUserData()
 		mt := L.NewTable()
@@ -148,7 +152,7 @@ func (r *run) expContinue(L *lua.LState) lua.LValue {
 
 // checkSession returns the session a method was called on. s.send("x")
 // passes "x" as self; say so, since Lua's own message would be a puzzle.
-func (r *run) checkSession(L *lua.LState, method string) *luaSession {
+func (r sessionBinding) checkSession(L *lua.LState, method string) *luaSession {
 	if ud, ok := L.Get(1).(*lua.LUserData); ok {
 		if ls, ok := ud.Value.(*luaSession); ok {
 			return ls
@@ -156,54 +160,6 @@ func (r *run) checkSession(L *lua.LState, method string) *luaSession {
 	}
 	r.usage(L, "s:%s: called with '.' instead of ':' (write s:%s(...))", method, method)
 	return nil
-}
-
-// callTimeout reads an optional timeout in seconds at argument n
-// (nil: the session default).
-func (r *run) callTimeout(L *lua.LState, v lua.LValue, fname string) time.Duration {
-	switch v := v.(type) {
-	case *lua.LNilType:
-		return 0
-	case lua.LNumber:
-		if v <= 0 {
-			r.usage(L, "%s: timeout must be > 0 seconds, got %v", fname, v)
-		}
-		return seconds(float64(v))
-	}
-	r.usage(L, "%s: timeout must be a number of seconds, got %s", fname, v.Type())
-	return 0
-}
-
-// optTable returns argument n as an options table, or nil when absent.
-func (r *run) optTable(L *lua.LState, n int, fname string) *lua.LTable {
-	switch v := L.Get(n).(type) {
-	case *lua.LNilType:
-		return nil
-	case *lua.LTable:
-		return v
-	}
-	r.usage(L, "%s: argument #%d must be an options table, got %s", fname, n, L.Get(n).Type())
-	return nil
-}
-
-// checkKeys rejects option names the function does not know: a typo such
-// as {insecure = true} spelt {insecur = true} must not silently verify.
-func (r *run) checkKeys(L *lua.LState, t *lua.LTable, fname string, known ...string) {
-	if t == nil {
-		return
-	}
-	t.ForEach(func(k, _ lua.LValue) {
-		ks, ok := k.(lua.LString)
-		if !ok {
-			r.usage(L, "%s: unexpected positional value in the options table", fname)
-		}
-		for _, kn := range known {
-			if string(ks) == kn {
-				return
-			}
-		}
-		r.usage(L, "%s: unknown option '%s' (known: %s)", fname, ks, strings.Join(known, ", "))
-	})
 }
 
 func boolField(t *lua.LTable, key string) bool {
@@ -224,7 +180,7 @@ func stringField(t *lua.LTable, key string) string {
 }
 
 // luaConnect: connect(addr [, opts]) -> session.
-func (r *run) luaConnect(L *lua.LState) int {
+func (r sessionBinding) connect(L *lua.LState) int {
 	addr := r.checkString(L, 1, "connect")
 	opts := r.optTable(L, 2, "connect")
 	r.checkKeys(L, opts, "connect", "timeout", "connect_timeout", "tls", "servername", "insecure", "ca_file", "match_max", "label")
@@ -285,7 +241,7 @@ func (r *run) luaConnect(L *lua.LState) int {
 	return 1
 }
 
-func (r *run) tlsOptions(L *lua.LState, opts *lua.LTable, fname string) session.TLSOptions {
+func (r sessionBinding) tlsOptions(L *lua.LState, opts *lua.LTable, fname string) session.TLSOptions {
 	o := session.TLSOptions{
 		ServerName: stringField(opts, "servername"),
 		Insecure:   boolField(opts, "insecure"),
@@ -301,7 +257,7 @@ func (r *run) tlsOptions(L *lua.LState, opts *lua.LTable, fname string) session.
 // checkRestrictedHost enforces --restricted's "hosts only from arguments":
 // the host must appear in an argument (as the whole argument, host:port, a
 // URL, or the value of name=value) or in a read-only global such as row.
-func (r *run) checkRestrictedHost(L *lua.LState, addr string) {
+func (r sessionBinding) checkRestrictedHost(L *lua.LState, addr string) {
 	a, err := session.ParseAddress(addr)
 	if err != nil {
 		r.raiseOp(L, "connect", err)
@@ -349,13 +305,13 @@ func collectStrings(v any, out *[]string) {
 }
 
 // sendOpts reads {secret = true}.
-func (r *run) sendOpts(L *lua.LState, n int, fname string) bool {
+func (r sessionBinding) sendOpts(L *lua.LState, n int, fname string) bool {
 	t := r.optTable(L, n, fname)
 	r.checkKeys(L, t, fname, "secret")
 	return boolField(t, "secret")
 }
 
-func (r *run) sSend(L *lua.LState) int {
+func (r sessionBinding) send(L *lua.LState) int {
 	ls := r.checkSession(L, "send")
 	data := r.checkString(L, 2, "s:send")
 	secret := r.sendOpts(L, 3, "s:send")
@@ -373,7 +329,7 @@ func (r *run) sSend(L *lua.LState) int {
 	return 0
 }
 
-func (r *run) sSendline(L *lua.LState) int {
+func (r sessionBinding) sendline(L *lua.LState) int {
 	ls := r.checkSession(L, "sendline")
 	line := r.checkString(L, 2, "s:sendline")
 	secret := r.sendOpts(L, 3, "s:sendline")
@@ -388,7 +344,7 @@ func (r *run) sSendline(L *lua.LState) int {
 	return 0
 }
 
-func (r *run) sReadline(L *lua.LState) int {
+func (r sessionBinding) readline(L *lua.LState) int {
 	ls := r.checkSession(L, "readline")
 	line, err := ls.s.ReadLine(L.Context(), r.callTimeout(L, L.Get(2), "s:readline"))
 	if errors.Is(err, io.EOF) {
@@ -402,7 +358,7 @@ func (r *run) sReadline(L *lua.LState) int {
 	return 1
 }
 
-func (r *run) sReply(L *lua.LState) int {
+func (r sessionBinding) reply(L *lua.LState) int {
 	ls := r.checkSession(L, "reply")
 	rep, err := ls.s.Reply(L.Context(), r.callTimeout(L, L.Get(2), "s:reply"))
 	if err != nil {
@@ -423,7 +379,7 @@ func (r *run) sReply(L *lua.LState) int {
 	return 1
 }
 
-func (r *run) sRead(L *lua.LState) int {
+func (r sessionBinding) read(L *lua.LState) int {
 	ls := r.checkSession(L, "read")
 	n := r.checkNumber(L, 2, "s:read")
 	if n < 0 || n != float64(int(n)) {
@@ -447,7 +403,7 @@ const maxSizeHint = 256 << 20
 // body (a hint, at most maxSizeHint is reserved): the body is then
 // collected without the copies of a growing buffer, so a 64 MiB message
 // costs about 64 MiB, not three times that.
-func (r *run) sReadDot(L *lua.LState) int {
+func (r sessionBinding) readDot(L *lua.LState) int {
 	ls := r.checkSession(L, "read_dot")
 	opts := r.optTable(L, 2, "s:read_dot")
 	r.checkKeys(L, opts, "s:read_dot", "file", "timeout", "size")
@@ -493,7 +449,7 @@ func (r *run) sReadDot(L *lua.LState) int {
 	return 1
 }
 
-func (r *run) sSendDot(L *lua.LState) int {
+func (r sessionBinding) sendDot(L *lua.LState) int {
 	ls := r.checkSession(L, "send_dot")
 	data := r.checkString(L, 2, "s:send_dot")
 	ls.warnUnread()
@@ -503,7 +459,7 @@ func (r *run) sSendDot(L *lua.LState) int {
 	return 0
 }
 
-func (r *run) sStartTLS(L *lua.LState) int {
+func (r sessionBinding) startTLS(L *lua.LState) int {
 	ls := r.checkSession(L, "starttls")
 	opts := r.optTable(L, 2, "s:starttls")
 	r.checkKeys(L, opts, "s:starttls", "servername", "insecure", "ca_file")
@@ -519,14 +475,14 @@ func (r *run) sStartTLS(L *lua.LState) int {
 	return 1
 }
 
-func (r *run) sPending(L *lua.LState) int {
+func (r sessionBinding) pending(L *lua.LState) int {
 	ls := r.checkSession(L, "pending")
 	L.Push(lua.LNumber(ls.s.Pending()))
 	return 1
 }
 
 // sDrain discards the unread data and returns it, so a script can log it.
-func (r *run) sDrain(L *lua.LState) int {
+func (r sessionBinding) drain(L *lua.LState) int {
 	ls := r.checkSession(L, "drain")
 	L.Push(lua.LString(ls.s.Drain()))
 	return 1
@@ -534,7 +490,7 @@ func (r *run) sDrain(L *lua.LState) int {
 
 // sClose closes the session; for a spawned program it returns its exit
 // status and signal name (see exitValues) once Close has reaped it.
-func (r *run) sClose(L *lua.LState) int {
+func (r sessionBinding) close(L *lua.LState) int {
 	ls := r.checkSession(L, "close")
 	ls.s.Close()
 	if ls.proc != nil {

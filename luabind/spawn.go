@@ -22,7 +22,7 @@ var spawnOptionNames = []string{"pty", "stderr", "env", "dir", "kill_after", "ti
 //
 // The command is the array part of the first table (no shell, no word
 // splitting); options may sit in the same table or in a second one.
-func (r *run) luaSpawn(L *lua.LState) int {
+func (r sessionBinding) spawn(L *lua.LState) int {
 	const fname = "spawn"
 	t, ok := L.Get(1).(*lua.LTable)
 	if !ok {

@@ -64,9 +64,9 @@ func (r *run) newState() (*lua.LState, error) {
 		g.RawSetString("loadfile", lua.LNil)
 	}
 	r.setupRequire(L)
-	r.openGlobals(L)
-	r.openSession(L)
-	r.openHelpers(L)
+	globalsBinding{r}.open(L)
+	sessionBinding{r}.open(L)
+	globalsBinding{r}.openHelpers(L)
 	r.applySpec(L)
 	return L, nil
 }
@@ -87,7 +87,7 @@ func (r *run) setupRequire(L *lua.LState) {
 		}
 	}
 	r.wrapRequire(L)
-	r.preloadInternal(L)
+	moduleHooks{r}.preloadInternal(L)
 	r.preloadIMAP(L)
 	r.preloadMIME(L)
 	preload := L.GetField(pkg, "preload").(*lua.LTable)
@@ -142,6 +142,11 @@ func (r *run) wrapRequire(L *lua.LState) {
 	}))
 }
 
+// moduleHooks is what the embedded Lua modules reach through
+// require "mailexpect.internal": the run's flags, option checking and
+// endpoints, and the bulk run's commit point, journal and reference time.
+type moduleHooks struct{ *run }
+
 // preloadInternal registers "mailexpect.internal", the embedded modules'
 // view of the run's flags. They read them from Go, not from globals a
 // script could shadow:
@@ -150,7 +155,7 @@ func (r *run) wrapRequire(L *lua.LState) {
 //	rt.dry_run()       --dry-run
 //	rt.restricted()    --restricted
 //	rt.plugin_mode()   switch to monitoring-plugin exit codes
-func (r *run) preloadInternal(L *lua.LState) {
+func (r moduleHooks) preloadInternal(L *lua.LState) {
 	t := L.CreateTable(0, 3)
 	t.RawSetString("dry_run", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LBool(r.cfg.DryRun))
@@ -233,7 +238,7 @@ func (r *run) preloadInternal(L *lua.LState) {
 // internalRaise is rt.raise(kind, message [, {stage=, reply=}]): how the
 // embedded modules raise the contract's typed errors (a refused RCPT is a
 // "reply" error carrying the server's reply).
-func (r *run) internalRaise(L *lua.LState) int {
+func (r moduleHooks) internalRaise(L *lua.LState) int {
 	fe := &failure.Error{Kind: failure.Kind(L.CheckString(1)), Message: L.CheckString(2)}
 	if fields := L.OptTable(3, nil); fields != nil {
 		fe.Stage = stringField(fields, "stage")
