@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/mailexpect/mailexpect/internal/mailstack"
@@ -38,6 +39,12 @@ func TestCheckBanner(t *testing.T) {
 			`SMTP CRITICAL - greeting does not match ^220 other\.example : ` + postfix + " | connect=Ns;;;0 time=Ns;;;0"},
 		{"untrusted", nil, []string{"pop3s://" + st.POP3S}, 2, "POP3 CRITICAL - TLS handshake with " + st.POP3S +
 			" failed: x509: certificate signed by unknown authority (hint: ca_file adds a CA, servername sets the name to verify, insecure = true skips verification)"},
+		// check_smtp's -C/-R against Postfix.
+		{"command", nil, []string{"-C", "NOOP", "-R", "^250 2\\.0\\.0 Ok$", "smtp://" + st.SMTP}, 0,
+			"SMTP OK - " + postfix + ", Ns response time, NOOP: 250 2.0.0 Ok | connect=Ns;;;0 time=Ns;;;0 command1=Ns;;;0"},
+		{"command refused", nil, []string{"-C", "BOGUS", "-C", "NOOP", "smtp://" + st.SMTP}, 2,
+			"SMTP CRITICAL - BOGUS: refused: 500 5.5.2 Error: command not recognized, " + postfix +
+				", Ns response time | connect=Ns;;;0 time=Ns;;;0 command1=Ns;;;0"},
 		{"usage", nil, nil, 3,
 			"UNKNOWN - no server: give an ADDRESS or set MAILEXPECT_SMTP, MAILEXPECT_POP3 or MAILEXPECT_IMAP"},
 	}
@@ -81,4 +88,30 @@ func TestCheckBannerDown(t *testing.T) {
 	r = run(t, nil, nil, script("check-banner.lua"), "pop3://"+ln.Addr().String())
 	wantCode(t, r, 2)
 	wantLine(t, r, fmt.Sprintf("POP3 CRITICAL - %s: connection closed before the greeting | connect=Ns;;;0", ln.Addr()))
+}
+
+// TestCheckBannerAuth: --auth logs in on Postfix's submission port and
+// Dovecot's POP3 (STARTTLS first, verified), with the password from the
+// environment; a wrong password is CRITICAL with the server's reply.
+func TestCheckBannerAuth(t *testing.T) {
+	st := mailstack.Require(t)
+	u := st.TakeUser(t)
+	env := stackEnv(st, u)
+	secrets := []string{u.Password}
+	r := run(t, env, secrets, script("check-banner.lua"), "--auth", "plain", "submission://"+st.Submission)
+	wantCode(t, r, 0)
+	wantLine(t, r, "SMTP OK - 220 mail."+st.Domain+" ESMTP Postfix (mailstack), Ns response time, AUTH PLAIN as "+u.Name+
+		" accepted | connect=Ns;;;0 time=Ns;;;0 smtp_connect=Ns;;;0 smtp_banner=Ns;;;0 smtp_ehlo=Ns;;;0 smtp_starttls=Ns;;;0 smtp_auth=Ns;;;0 smtp_quit=Ns;;;0")
+
+	r = run(t, env, secrets, script("check-banner.lua"), "--auth", "apop", "-C", "CAPA", "-R", "(?m)^SASL ", "pop3://"+st.POP3)
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "AUTH APOP as "+u.Name+" accepted") || !strings.Contains(r.stdout, "CAPA: +OK") {
+		t.Errorf("pop3 auth: %s", r)
+	}
+
+	r = run(t, replaceEnv(env, "MAILEXPECT_PASS", "wrong"), secrets, script("check-banner.lua"), "--auth", "login", "submission://"+st.Submission)
+	wantCode(t, r, 2)
+	if !strings.Contains(r.stdout, "SMTP CRITICAL - AUTH as "+u.Name+": ") || !strings.Contains(r.stdout, "535 5.7.8") {
+		t.Errorf("refused auth: %s", r)
+	}
 }
