@@ -222,9 +222,16 @@ func (b *imapBinding) checkClient(L *lua.LState, method string) *luaIMAP {
 }
 
 // bind points the transport at the current call's context and timeout.
+// The timeout is a deadline for the whole call (a command's tagged
+// completion, one response for next), not an idle timer that every
+// untagged line would restart.
 func (b *imapBinding) bind(L *lua.LState, li *luaIMAP, timeout lua.LValue, fname string) {
 	li.t.Ctx = L.Context()
 	li.t.Timeout = b.r.callTimeout(L, timeout, fname)
+	if li.t.Timeout <= 0 {
+		li.t.Timeout = li.s.Timeout()
+	}
+	li.t.Deadline = time.Now().Add(li.t.Timeout)
 }
 
 // fail raises err. A server that said BYE is done: the session is closed

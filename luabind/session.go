@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
-	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/spawn"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -397,52 +395,68 @@ func (r sessionBinding) read(L *lua.LState) int {
 // the size comes from the server (POP3 "+OK 1234 octets"), which may lie.
 const maxSizeHint = 256 << 20
 
-// sReadDot: s:read_dot([{file = path, timeout = s, size = n}]) returns the
+// maxFileBody bounds a body streamed to a file when no size was
+// announced: a server that never ends the body must not fill the disk.
+const maxFileBody = 1 << 30
+
+// readDot: s:read_dot([{file = path, timeout = s, size = n}]) returns the
 // body, or with file writes it there (created 0600: mail is private) and
 // returns the number of bytes written. size is the expected size of the
 // body (a hint, at most maxSizeHint is reserved): the body is then
 // collected without the copies of a growing buffer, so a 64 MiB message
 // costs about 64 MiB, not three times that.
+//
+// The body is bounded (kind full past it): by match_max, or when a size
+// was announced by twice that (servers that count LF line ends), at most
+// maxSizeHint in memory; a file without a size by maxFileBody. A file is
+// written as PATH.partial and renamed to PATH only once the whole body
+// has arrived: a body cut short leaves no file that could pass for the
+// message (the .partial is removed, and an earlier PATH is untouched).
 func (r sessionBinding) readDot(L *lua.LState) int {
 	ls := r.checkSession(L, "read_dot")
 	opts := r.optTable(L, 2, "s:read_dot")
 	r.checkKeys(L, opts, "s:read_dot", "file", "timeout", "size")
 	var timeout time.Duration
+	size := int64(0)
 	if opts != nil {
 		timeout = r.callTimeout(L, opts.RawGetString("timeout"), "s:read_dot")
-	}
-	if path := stringField(opts, "file"); path != "" {
-		if r.cfg.Restricted {
-			r.usage(L, "s:read_dot: writing files is not allowed under --restricted")
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			r.usage(L, "s:read_dot: %v", err)
-		}
-		n, err := ls.s.ReadDot(L.Context(), f, timeout)
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = failure.Wrap(failure.Usage, cerr, "s:read_dot: closing %s", path)
-		}
-		if err != nil {
-			r.raiseSession(L, ls.s, "s:read_dot", err)
-		}
-		L.Push(lua.LNumber(n))
-		return 1
-	}
-	size := 0
-	if opts != nil {
 		switch v := opts.RawGetString("size").(type) {
 		case *lua.LNilType:
 		case lua.LNumber:
 			if v > 0 {
-				size = int(min(float64(v), maxSizeHint))
+				size = int64(min(float64(v), 1<<50))
 			}
 		default:
 			r.usage(L, "s:read_dot: size must be a number of bytes, got %s", v.Type())
 		}
 	}
-	b := session.NewBodyBuffer(size)
-	if _, err := ls.s.ReadDot(L.Context(), b, timeout); err != nil {
+	limit := int64(ls.s.MatchMax())
+	if path := stringField(opts, "file"); path != "" {
+		if r.cfg.Restricted {
+			r.usage(L, "s:read_dot: writing files is not allowed under --restricted")
+		}
+		switch {
+		case size > 0:
+			limit = max(limit, 2*size)
+		default:
+			limit = max(limit, maxFileBody)
+		}
+		f, err := createPartial(path)
+		if err != nil {
+			r.usage(L, "s:read_dot: %v", err)
+		}
+		n, err := ls.s.ReadDotLimit(L.Context(), f, limit, timeout)
+		if err = f.finish(err); err != nil {
+			r.raiseSession(L, ls.s, "s:read_dot", err)
+		}
+		L.Push(lua.LNumber(n))
+		return 1
+	}
+	if size > 0 {
+		limit = max(limit, min(2*size, maxSizeHint))
+	}
+	b := session.NewBodyBuffer(int(min(size, maxSizeHint)))
+	if _, err := ls.s.ReadDotLimit(L.Context(), b, limit, timeout); err != nil {
 		r.raiseSession(L, ls.s, "s:read_dot", err)
 	}
 	L.Push(lua.LString(b.String()))

@@ -154,9 +154,10 @@ local function exec(c, verb, arg, line, o)
       r.octets = read_to_file(c, o.file, o.timeout)
     else
       -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
-      -- once instead of growing (and copying) it.
-      local size = verb == "RETR" and tonumber(r.text:match("^(%d+)")) or nil
-      r.body = c.session:read_dot{timeout = o.timeout, size = size}
+      -- once instead of growing (and copying) it. The count is optional:
+      -- a bare "+OK" is a valid answer (RFC 1939 7).
+      local size = verb == "RETR" and r.text:match("^(%d+)") or nil
+      r.body = c.session:read_dot{timeout = o.timeout, size = size and tonumber(size)}
     end
   end
   return r
@@ -328,7 +329,7 @@ local function listing(body, value)
 end
 
 local function msgnum(n, what)
-  local k = tonumber(n)
+  local k = tonumber(n or "")
   if not k or k < 1 or k ~= math.floor(k) then
     rt.raise("usage", string.format("pop3: %s: message number must be a whole number >= 1, got %s", what, tostring(n)))
   end
@@ -347,7 +348,7 @@ end
 function Client:list(n)
   if n then
     local r = must(self, "LIST", msgnum(n, "list"))
-    local size = tonumber(r.text:match("^%d+%s+(%d+)"))
+    local size = tonumber(r.text:match("^%d+%s+(%d+)") or "")
     if not size then rt.raise("protocol", self.label .. ": unparsable LIST reply: " .. r.text) end
     return size
   end
@@ -418,7 +419,7 @@ function Client:dele(n)
       if type(v) == "table" and v.kind == "reply" then return nil end
       error(v, 0)
     end
-    entry = {mailbox = self.opts.user or self.label, size = tonumber(l.text:match("^%d+%s+(%d+)")),
+    entry = {mailbox = self.opts.user or self.label, size = tonumber(l.text:match("^%d+%s+(%d+)") or ""),
              uidl = optional(pcall(self.uidl, self, num)), headers = optional(pcall(self.top, self, num, 0))}
   end
   if DRY_RUN then

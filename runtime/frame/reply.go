@@ -32,13 +32,21 @@ func ReplyLine(line string) (code int, last bool, text string, err error) {
 
 // ReplyBuilder accumulates the lines of one multi-line reply.
 type ReplyBuilder struct {
+	// Max bounds the size of the whole reply: its lines with their CRLF
+	// (0: no bound). A server that sends "250-" lines without end would
+	// otherwise grow the reply until the timeout; the session sets its
+	// match_max.
+	Max int
+
 	code  int
+	size  int // bytes of the lines so far, CRLF included
 	lines []string
 }
 
 // Add parses the next line; done reports that the reply is complete.
 // A continuation line whose code differs from the first line's is a
-// protocol error (RFC 5321 4.2.1).
+// protocol error (RFC 5321 4.2.1); a reply growing past Max is a
+// KindFull error.
 func (b *ReplyBuilder) Add(line string) (done bool, err error) {
 	code, last, text, err := ReplyLine(line)
 	if err != nil {
@@ -46,6 +54,11 @@ func (b *ReplyBuilder) Add(line string) (done bool, err error) {
 	}
 	if len(b.lines) > 0 && code != b.code {
 		return false, failure.New(failure.Protocol, "reply line %q has code %d, expected %d like the lines before", clip(line), code, b.code)
+	}
+	b.size += len(line) + 2
+	if b.Max > 0 && b.size > b.Max {
+		return false, failure.New(failure.Full, "reply %d still not finished after %d lines (%d bytes), more than match_max (%d); last line %q",
+			b.code, len(b.lines)+1, b.size, b.Max, clip(line))
 	}
 	b.code = code
 	b.lines = append(b.lines, text)

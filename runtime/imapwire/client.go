@@ -20,6 +20,9 @@ type Command struct {
 
 	// Completion is the tagged OK, NO or BAD; nil while outstanding.
 	Completion *Response
+
+	held     int64 // memory cost of Untagged (see Client.MaxUntagged)
+	literals int64 // bytes of Untagged's literals held in memory
 }
 
 // Done reports whether the command has its tagged completion.
@@ -45,6 +48,15 @@ type Client struct {
 
 	Tags Tagger
 
+	// MaxUntagged bounds what the untagged responses filed to one command
+	// may hold in memory: the bytes of their lines plus untaggedOverhead
+	// per response (0: DefaultMaxUntagged; negative: no bound). Their
+	// literals held in memory are bounded together by the Reader's
+	// MaxLiteral. A server that answers a command with untagged data
+	// without end fails the command with a KindFull error instead of
+	// growing the process until the timeout.
+	MaxUntagged int64
+
 	t       Transport
 	r       *Reader
 	pending []*Command // outstanding, oldest first
@@ -52,6 +64,16 @@ type Client struct {
 	broken  error // the conversation cannot go on
 	label   string
 }
+
+// DefaultMaxUntagged is the default of Client.MaxUntagged: room for the
+// FETCH (UID FLAGS) lines of a mailbox of several hundred thousand
+// messages.
+const DefaultMaxUntagged = 64 << 20
+
+// untaggedOverhead is what a parsed response costs beyond its bytes (the
+// Response, its Nodes and slices), counted so that a flood of tiny lines
+// ("* 1 EXISTS") is bounded by memory, not by line bytes.
+const untaggedOverhead = 256
 
 // NewClient returns a Client over t.
 func NewClient(t Transport) *Client {
@@ -215,6 +237,12 @@ func (c *Client) SendLine(line string, secret bool) error {
 // KindEOF error that quotes it: the server is closing, and reading on
 // would only wait for a timeout if it lingers.
 func (c *Client) Next() (*Response, error) {
+	c.r.literalRoom = -1
+	if len(c.pending) > 0 {
+		if limit := c.r.maxLiteral(); limit >= 0 {
+			c.r.literalRoom = max(0, limit-c.pending[0].literals)
+		}
+	}
 	resp, err := c.read()
 	if resp == nil {
 		return nil, err
@@ -230,7 +258,17 @@ func (c *Client) Next() (*Response, error) {
 		c.pending = slices.Delete(c.pending, i, i+1)
 	case Untagged:
 		if len(c.pending) > 0 {
-			c.pending[0].Untagged = append(c.pending[0].Untagged, resp)
+			cmd := c.pending[0]
+			cmd.Untagged = append(cmd.Untagged, resp)
+			cmd.held += c.r.lineBytes + untaggedOverhead
+			cmd.literals += c.r.literalHeld
+			if limit := c.maxUntagged(); limit >= 0 && cmd.held > limit {
+				c.broken = &failure.Error{Kind: failure.Full, Stage: cmd.Name,
+					Message: fmt.Sprintf("%s: %d untagged responses (%d bytes of lines) came for %s without its completion, more than the %d bytes held for one command; last: %s",
+						c.label, len(cmd.Untagged), cmd.held-int64(len(cmd.Untagged))*untaggedOverhead, cmd.Text, limit, clip(resp.String()))}
+				cmd.Untagged = nil // the command is lost; let the memory go
+				return nil, c.broken
+			}
 		}
 		if c.OnUntagged != nil {
 			c.OnUntagged(resp)
@@ -265,6 +303,13 @@ func (c *Client) read() (*Response, error) {
 		return nil, c.broken
 	}
 	return resp, err
+}
+
+func (c *Client) maxUntagged() int64 {
+	if c.MaxUntagged == 0 {
+		return DefaultMaxUntagged
+	}
+	return c.MaxUntagged
 }
 
 func (c *Client) loggingOut() bool {

@@ -50,6 +50,11 @@ func (r *Reader) readLiteral(s *scanner, size int64, binary bool, item string) (
 			return Node{}, &failure.Error{Kind: failure.Full,
 				Message: fmt.Sprintf("imap: literal of %d bytes announced in %s is over the in-memory limit of %d bytes (stream it to a file, or raise the limit)", size, quoteNear(s.line, s.pos), limit)}
 		}
+		if r.literalRoom >= 0 && size > r.literalRoom {
+			return Node{}, &failure.Error{Kind: failure.Full,
+				Message: fmt.Sprintf("imap: literal of %d bytes announced in %s is over what is left (%d bytes) of the in-memory limit for one command's literals, %d bytes (stream them to files, or raise the limit)", size, quoteNear(s.line, s.pos), r.literalRoom, r.maxLiteral())}
+		}
+		r.literalHeld += size
 	}
 	node := Node{Kind: KindLiteral, Size: size, Binary: binary, Streamed: w != nil}
 	text, err := r.literalBytes(size, w)
@@ -61,6 +66,7 @@ func (r *Reader) readLiteral(s *scanner, size int64, binary bool, item string) (
 	if err != nil {
 		return Node{}, sourceError(err, "reading the rest of a response line after a literal of %d bytes", size)
 	}
+	r.lineBytes += int64(len(line)) + 2
 	s.line, s.pos = line, 0
 	return node, nil
 }

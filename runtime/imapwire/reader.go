@@ -44,10 +44,20 @@ type Reader struct {
 	cur     *Response // being read: names the literals for Sink
 	err     error     // sticky: the reader lost its place in the stream
 	sinkErr error     // a Sink writer failed during the current response
+
+	// What the last response cost in memory: the bytes of its lines
+	// (CRLF included) and of its literals held in memory. The Client
+	// adds them up per command.
+	lineBytes, literalHeld int64
+
+	// literalRoom, when >= 0, is what is left of the command's in-memory
+	// literal budget (set by the Client before each read): a literal
+	// announced larger is refused like one over MaxLiteral.
+	literalRoom int64
 }
 
 // NewReader returns a Reader of src.
-func NewReader(src Source) *Reader { return &Reader{src: src} }
+func NewReader(src Source) *Reader { return &Reader{src: src, literalRoom: -1} }
 
 // Err returns the error that left the Reader out of step with the stream,
 // or nil.
@@ -61,6 +71,7 @@ func (r *Reader) ReadResponse() (*Response, error) {
 		return nil, r.err
 	}
 	r.sinkErr = nil
+	r.lineBytes, r.literalHeld = 0, 0
 	line, err := r.firstLine()
 	if err != nil {
 		if !failure.Is(err, failure.Timeout) {
@@ -85,6 +96,7 @@ func (r *Reader) firstLine() (string, error) {
 		if err != nil {
 			return "", sourceError(err, "waiting for a response")
 		}
+		r.lineBytes += int64(len(line)) + 2
 		if line != "" {
 			return line, nil
 		}
@@ -129,6 +141,14 @@ func (r *Reader) parse(line string) (*Response, error) {
 			return nil, err
 		}
 		resp.Fields = fields
+		if resp.Name == "FETCH" && resp.HasNumber {
+			if len(fields) != 1 {
+				return nil, failure.New(failure.Protocol, "imap: malformed response: FETCH takes one parenthesised list, got %d values: %s", len(fields), quoteNear(line, 0))
+			}
+			if err := checkFetch(fields[0]); err != nil {
+				return nil, err
+			}
+		}
 		return resp, nil
 	}
 	resp.Type = Tagged

@@ -85,6 +85,13 @@ func (s *scanner) values(close byte) ([]Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A literal is followed by a space, the end of its list or the
+		// end of the line (RFC 9051 9). Anything else means the server
+		// sent more bytes than it announced, and what follows would be
+		// taken for more items.
+		if v.Kind == KindLiteral && !s.atEnd() && s.line[s.pos] != ' ' && (close == 0 || s.line[s.pos] != close) {
+			return nil, s.errorf("literal of %d bytes followed by %q: more bytes than announced", v.Size, s.line[s.pos])
+		}
 		out = append(out, v)
 		item = ""
 		if v.Kind == KindAtom {

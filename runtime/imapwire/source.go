@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
@@ -24,13 +28,16 @@ type Transport interface {
 // timeout for a big FETCH).
 //
 // Timeout applies to each call: one response line, or one chunk of a
-// literal (at most LiteralChunk bytes). A large literal that keeps
-// arriving is therefore never cut off by a per-command timeout; Ctx
-// carries the run's total deadline.
+// literal (at most LiteralChunk bytes). Deadline, when set, is the end of
+// the whole exchange: set it to now + the command's timeout before
+// waiting for a command, so that a server dripping untagged lines cannot
+// keep the command alive past its timeout (each line would otherwise
+// start a fresh Timeout). Ctx carries the run's total deadline.
 type SessionTransport struct {
-	Session *session.Session
-	Ctx     context.Context // nil: context.Background()
-	Timeout time.Duration   // 0: the session's default
+	Session  *session.Session
+	Ctx      context.Context // nil: context.Background()
+	Timeout  time.Duration   // 0: the session's default
+	Deadline time.Time       // zero: none
 }
 
 // FromSession returns a Transport over s.
@@ -45,20 +52,73 @@ func (t *SessionTransport) ctx() context.Context {
 	return t.Ctx
 }
 
+// timeout returns the timeout of the next call: Timeout, cut to what is
+// left before Deadline. ok is false when the deadline has passed.
+func (t *SessionTransport) timeout() (d time.Duration, ok bool) {
+	d = t.Timeout
+	if d <= 0 {
+		d = t.Session.Timeout()
+	}
+	if t.Deadline.IsZero() {
+		return d, true
+	}
+	left := time.Until(t.Deadline)
+	if left <= 0 {
+		return 0, false
+	}
+	return min(d, left), true
+}
+
+// timeoutError is the error of a call that reached Deadline; err, when
+// set, is the session's timeout error for the rest of the wait, whose
+// message names the time left rather than the command's timeout.
+func (t *SessionTransport) timeoutError(err error, left time.Duration, what string) error {
+	total := t.Timeout
+	if total <= 0 {
+		total = t.Session.Timeout()
+	}
+	var fe *failure.Error
+	if err == nil || !errors.As(err, &fe) || fe.Kind != failure.Timeout || t.ctx().Err() != nil {
+		if err != nil {
+			return err
+		}
+		return &failure.Error{Kind: failure.Timeout, Err: os.ErrDeadlineExceeded,
+			Message: fmt.Sprintf("%s: timeout after %v waiting for %s", t.Session.Label(), total, what)}
+	}
+	c := *fe
+	c.Message = strings.Replace(fe.Message, "timeout after "+left.String(), "timeout after "+total.String(), 1)
+	return &c
+}
+
 // ReadLine returns the next line; the end of the stream is a KindEOF
 // error rather than a bare io.EOF.
 func (t *SessionTransport) ReadLine() (string, error) {
-	line, err := t.Session.ReadLine(t.ctx(), t.Timeout)
+	d, ok := t.timeout()
+	if !ok {
+		return "", t.timeoutError(nil, 0, "a line")
+	}
+	line, err := t.Session.ReadLine(t.ctx(), d)
 	if err == io.EOF {
 		return "", &failure.Error{Kind: failure.EOF, Err: err,
 			Message: t.Session.Label() + ": connection closed by the server"}
+	}
+	if err != nil && !t.Deadline.IsZero() {
+		return "", t.timeoutError(err, d, "a line")
 	}
 	return line, err
 }
 
 // Read returns exactly n bytes.
 func (t *SessionTransport) Read(n int) ([]byte, error) {
-	return t.Session.Read(t.ctx(), n, t.Timeout)
+	d, ok := t.timeout()
+	if !ok {
+		return nil, t.timeoutError(nil, 0, fmt.Sprintf("%d bytes of a literal", n))
+	}
+	p, err := t.Session.Read(t.ctx(), n, d)
+	if err != nil && !t.Deadline.IsZero() {
+		return nil, t.timeoutError(err, d, "")
+	}
+	return p, err
 }
 
 // Send writes p; a secret p shows as *** in the transcript.

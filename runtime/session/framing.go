@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +19,7 @@ import (
 func (s *Session) Reply(ctx context.Context, timeout time.Duration) (*failure.ServerReply, error) {
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
-	var b frame.ReplyBuilder
+	b := frame.ReplyBuilder{Max: s.buf.Max()}
 	for {
 		line, ok := s.buf.ReadLine(s.eof)
 		if ok {
@@ -47,13 +49,22 @@ func (s *Session) Reply(ctx context.Context, timeout time.Duration) (*failure.Se
 // ReadDot reads a dot-terminated body (after POP3 "+OK" or similar),
 // unstuffs it and streams it to w with CRLF line ends. The lines never
 // reach the matcher, so a body line such as "+OK" or "250 x" can never be
-// taken for a reply. It returns the bytes written to w.
+// taken for a reply. It returns the bytes written to w. The body may be
+// at most match_max bytes (see ReadDotLimit).
 //
 // Lines are taken from the receive buffer without a copy, and a w that is
 // not in memory (a file) gets a 64 KiB write buffer, flushed before
 // ReadDot returns: a body of a million lines costs a thousand writes, not
 // two million.
 func (s *Session) ReadDot(ctx context.Context, w io.Writer, timeout time.Duration) (int64, error) {
+	return s.ReadDotLimit(ctx, w, int64(s.buf.Max()), timeout)
+}
+
+// ReadDotLimit is ReadDot for a body of at most limit bytes (as written
+// to w; limit <= 0: no bound). A server that never sends the final "."
+// would otherwise fill memory or disk until the timeout; a longer body is
+// a KindFull error, and the session is then out of step with the server.
+func (s *Session) ReadDotLimit(ctx context.Context, w io.Writer, limit int64, timeout time.Duration) (int64, error) {
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
 	var bw *bufio.Writer
@@ -91,6 +102,11 @@ func (s *Session) ReadDot(ctx context.Context, w io.Writer, timeout time.Duratio
 			if err != nil {
 				return fail(failure.Wrap(failure.Usage, err, "%s: writing the body", s.opts.Label))
 			}
+			if limit > 0 && n > limit {
+				return fail(&failure.Error{Kind: failure.Full, Tail: s.buf.Tail(tailBytes),
+					Message: fmt.Sprintf("%s: dot-terminated body still not finished after %d bytes, more than its limit of %d (match_max, or twice the announced size); last line %s",
+						s.opts.Label, n, limit, quoteLine(data))})
+			}
 			continue
 		}
 		if s.eof {
@@ -103,4 +119,13 @@ func (s *Session) ReadDot(ctx context.Context, w io.Writer, timeout time.Duratio
 			return fail(s.waitError(err, d, "the end of a dot-terminated body", nil))
 		}
 	}
+}
+
+// quoteLine quotes a line of server bytes for an error message, cut to a
+// readable length.
+func quoteLine(line []byte) string {
+	if len(line) > 80 {
+		return strconv.Quote(string(line[:80])) + "..."
+	}
+	return strconv.Quote(string(line))
 }

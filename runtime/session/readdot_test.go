@@ -98,7 +98,8 @@ func TestReadDotIntoBodyBuffer(t *testing.T) {
 		addr := serve(t, func(c net.Conn) { c.Write([]byte(wire)) })
 		s := dial(t, addr, Options{Timeout: 5 * time.Second})
 		b := NewBodyBuffer(size)
-		n, err := s.ReadDot(bg, b, 0)
+		n, err := s.ReadDotLimit(bg, b, 0, 0) // over match_max: no bound
+
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -152,6 +152,10 @@ func (s *Session) Label() string { return s.opts.Label }
 // Address returns the address dialed.
 func (s *Session) Address() Address { return s.addr }
 
+// MatchMax returns the bound of the receive buffer (match_max), which
+// also bounds a whole reply and, by default, a dot-terminated body.
+func (s *Session) MatchMax() int { return s.buf.Max() }
+
 // Timeout returns the session's default per-call timeout.
 func (s *Session) Timeout() time.Duration { return s.opts.timeout() }
 
