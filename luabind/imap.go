@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -648,8 +647,25 @@ type literalFiles struct {
 	path   string         // file = path: one literal
 	fn     *lua.LFunction // file = function(info): a path per literal
 	used   bool
-	files  []*os.File
+	files  []*literalFile
 	luaErr lua.LValue // the function raised: re-raised after the command
+}
+
+// literalFile is one literal streamed to a file: PATH.partial, renamed
+// to PATH only when all of the announced bytes arrived (see partialFile).
+type literalFile struct {
+	*partialFile
+	size, got int64
+	failed    bool
+}
+
+func (f *literalFile) Write(p []byte) (int, error) {
+	n, err := f.partialFile.Write(p)
+	f.got += int64(n)
+	if err != nil {
+		f.failed = true
+	}
+	return n, err
 }
 
 // isMessageItem reports whether a FETCH item holds message bytes (the
@@ -697,19 +713,26 @@ func (s *literalFiles) writer(info imapwire.LiteralInfo) io.Writer {
 		return failWriter{fmt.Errorf("file = %q takes one message literal, and a second one (%s of message %d) came: pass a function(info) returning a path per literal", s.path, info.Item, info.Number)}
 	}
 	s.used = true
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	pf, err := createPartial(path)
 	if err != nil {
 		return failWriter{err}
 	}
+	f := &literalFile{partialFile: pf, size: info.Size}
 	s.files = append(s.files, f)
 	return f
 }
 
+// close puts every complete literal's file in place and removes the
+// others: a literal cut short leaves no file behind.
 func (s *literalFiles) close() error {
 	var first error
 	for _, f := range s.files {
-		if err := f.Close(); err != nil && first == nil {
-			first = failure.Wrap(failure.Usage, err, "imap: closing %s", f.Name())
+		var incomplete error
+		if f.failed || f.got != f.size {
+			incomplete = errors.New("incomplete")
+		}
+		if err := f.finish(incomplete); err != nil && incomplete == nil && first == nil {
+			first = failure.Wrap(failure.Usage, err, "imap")
 		}
 	}
 	s.files = nil

@@ -332,7 +332,9 @@ func (rn *Runner) codeFor(r *run, kind failure.Kind) int {
 	if code, signalled := signalExitCode(r.ctx); signalled {
 		return code
 	}
-	if r.scriptUsage {
+	if r.scriptUsage || kind == failure.Usage {
+		// A bad argument (timeout = -1, an unknown option) is a usage
+		// error wherever it is raised: exit 2, UNKNOWN for a plugin.
 		return SyntaxExitCode(rn.cfg.Plugin || r.plugin)
 	}
 	if rn.cfg.Plugin || r.plugin {
@@ -345,8 +347,19 @@ func (rn *Runner) codeFor(r *run, kind failure.Kind) int {
 	return ExitFailure
 }
 
-// runError turns what PCall returned into a RunError.
+// runError turns what PCall returned into a RunError. Its message may
+// carry a server's bytes (a reply quoted in an error): control
+// characters and invalid UTF-8 are escaped as in the transcript, so that
+// the last line of a run cannot move the cursor, retitle the terminal or
+// hide what came before.
 func (r *run) runError(L *lua.LState, err error) *RunError {
+	re := r.runError1(L, err)
+	re.Message = transcript.Escape(re.Message)
+	re.Where = transcript.Escape(re.Where)
+	return re
+}
+
+func (r *run) runError1(L *lua.LState, err error) *RunError {
 	var ae *lua.ApiError
 	if !errors.As(err, &ae) {
 		return &RunError{Message: r.mask(oneLine(err.Error()))}

@@ -393,7 +393,7 @@ func (r sessionBinding) read(L *lua.LState) int {
 
 // maxSizeHint bounds the memory s:read_dot{size = n} reserves up front:
 // the size comes from the server (POP3 "+OK 1234 octets"), which may lie.
-const maxSizeHint = 256 << 20
+const maxSizeHint = 128 << 20
 
 // maxFileBody bounds a body streamed to a file when no size was
 // announced: a server that never ends the body must not fill the disk.

@@ -77,7 +77,7 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "os.exit", args: []string{"-e", "os.exit(9)"}, wantCode: 9},
 		{name: "exit in pcall", args: []string{"-e", "pcall(exit, 5) error('not reached')"}, wantCode: 5},
 		{name: "exit wins in plugin mode", args: []string{"--plugin", "-e", "exit(1)"}, wantCode: 1},
-		{name: "exit bad code", args: []string{"-e", "exit(300)"}, wantCode: 1,
+		{name: "exit bad code", args: []string{"-e", "exit(300)"}, wantCode: 2,
 			wantStderr: "(command line):1: exit: code must be an integer 0-255, got 300\n"},
 
 		{name: "plugin typed error is CRITICAL", args: []string{"--plugin", "--max-time", "0.05", "-e", "sleep(5)"}, wantCode: 2,
@@ -172,7 +172,7 @@ func TestLuaPath(t *testing.T) {
 	// Without --lua-path, LUA_PATH is ignored: nothing is loaded from disk.
 	stdout.Reset()
 	stderr.Reset()
-	if code := run([]string{"-e", script}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "module 'mymod' not found") {
+	if code := run([]string{"-e", script}, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "module 'mymod' not found") {
 		t.Errorf("without --lua-path: exit %d, stderr %q", code, stderr.String())
 	}
 }

@@ -224,7 +224,7 @@ s:expect([[^221 ]])`}, strings.NewReader(""), &stdout, &stderr)
 	// --restricted still keeps the script to the sandbox's hosts.
 	stderr.Reset()
 	code = run([]string{"--sandbox", "--restricted", "-e", `connect("192.0.2.1:25")`}, strings.NewReader(""), &stdout, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "--restricted allows only hosts named in the arguments") {
+	if code != 2 || !strings.Contains(stderr.String(), "--restricted allows only hosts named in the arguments") {
 		t.Errorf("restricted connect elsewhere: exit %d, %s", code, stderr.String())
 	}
 }

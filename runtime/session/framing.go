@@ -93,6 +93,13 @@ func (s *Session) ReadDotLimit(ctx context.Context, w io.Writer, limit int64, ti
 				}
 				return n, nil
 			}
+			// Checked before writing: a buffer sized for the limit must
+			// not grow (and copy itself) for the line that breaks it.
+			if limit > 0 && n+int64(len(data))+2 > limit {
+				return fail(&failure.Error{Kind: failure.Full, Tail: s.buf.Tail(tailBytes),
+					Message: fmt.Sprintf("%s: dot-terminated body still not finished after %d bytes, more than its limit of %d (match_max, or twice the announced size); last line %s",
+						s.opts.Label, n+int64(len(data))+2, limit, quoteLine(data))})
+			}
 			k, err := w.Write(data)
 			n += int64(k)
 			if err == nil {
@@ -101,11 +108,6 @@ func (s *Session) ReadDotLimit(ctx context.Context, w io.Writer, limit int64, ti
 			}
 			if err != nil {
 				return fail(failure.Wrap(failure.Usage, err, "%s: writing the body", s.opts.Label))
-			}
-			if limit > 0 && n > limit {
-				return fail(&failure.Error{Kind: failure.Full, Tail: s.buf.Tail(tailBytes),
-					Message: fmt.Sprintf("%s: dot-terminated body still not finished after %d bytes, more than its limit of %d (match_max, or twice the announced size); last line %s",
-						s.opts.Label, n, limit, quoteLine(data))})
 			}
 			continue
 		}

@@ -89,8 +89,12 @@
 // useless, while hiding nothing (the same letters are all around it). Such
 // a value, and each of its forms, is masked only where it stands as a word:
 // not glued to a letter, digit, '_' or non-ASCII byte on a side where the
-// value itself begins or ends with one. That covers every place a protocol
-// puts a credential ("PASS a", `LOGIN u "a"`, "user:a@host"). In a decoded
+// value itself begins or ends with one; a value without any such byte
+// (" ", ":", "!!") must have a separator (space, line end, quote, bracket,
+// ':' '=' '@' ',' ';', NUL) on both sides, or every space or colon of a
+// line would be masked and the words around them lost. That covers every
+// place a protocol puts a credential ("PASS a", `LOGIN u "a"`,
+// "user:a@host"). In a decoded
 // base64 token it must fill the whole token (AUTH LOGIN) or be a field
 // (after NUL, \x01, ' ', '=' or ':', before NUL, \x01 or the end). Values of
 // 3 bytes or more are masked wherever they appear, decoded or not.

@@ -5,6 +5,11 @@ import (
 	"unicode/utf8"
 )
 
+// Escape returns s as one printable line, as the transcript shows what a
+// server sent: for every other line that carries a server's bytes (error
+// messages, summaries).
+func Escape(s string) string { return escape(s) }
+
 // escape returns s as one printable line: printable ASCII and printable
 // UTF-8 as they are; \t \r \n; other control bytes, DEL and each byte of
 // invalid UTF-8 as \xHH; non-printing runes (bidi overrides, zero-width

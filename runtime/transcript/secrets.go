@@ -142,8 +142,16 @@ func (s *Secrets) mask(text string, cut bool, limit int) string {
 }
 
 // isWord reports whether text[start:end] stands as a word: it is not
-// glued to a word byte on a side where it begins or ends with one.
+// glued to a word byte on a side where it begins or ends with one. A
+// short value without any word byte (" ", ":", "!!") stands as a word
+// only where a protocol puts a credential: between separators (spaces,
+// line ends, quotes, brackets, ':' '=' '@' ',' ';', NUL); masking every
+// colon or space of a line would eat the words around them
+// ("***AUTH***PLAIN***refused").
 func isWord(text string, start, end int) bool {
+	if !strings.ContainsFunc(text[start:end], func(r rune) bool { return r >= 0x80 || isWordByte(byte(r)) }) {
+		return (start == 0 || isSeparator(text[start-1])) && (end == len(text) || isSeparator(text[end]))
+	}
 	if start > 0 && isWordByte(text[start]) && isWordByte(text[start-1]) {
 		return false
 	}
@@ -151,6 +159,16 @@ func isWord(text string, start, end int) bool {
 		return false
 	}
 	return true
+}
+
+// isSeparator: what stands around a credential in a protocol line or a
+// quoted argument.
+func isSeparator(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', 0, 1, '"', '\'', '(', ')', '<', '>', '[', ']', ':', '=', '@', ',', ';':
+		return true
+	}
+	return false
 }
 
 // isWordByte: letters, digits, '_' and any byte of a non-ASCII character.

@@ -71,7 +71,13 @@ func TestMask(t *testing.T) {
 		{"short value AUTH LOGIN", []string{"a"}, "YQ==", "***"},
 		{"short value AUTH PLAIN", []string{"ab"}, "AUTH PLAIN " + b64("\x00u\x00ab"), "AUTH PLAIN ***"},
 		{"short value random base64", []string{"a"}, "ZmFrZWF", "ZmFrZWF"},
-		{"short punctuation", []string{"!"}, "ok!", "ok***"},
+		{"short punctuation", []string{"!"}, "PASS !", "PASS ***"},
+		{"short punctuation quoted", []string{"!"}, `a1 LOGIN u "!"`, `a1 LOGIN u "***"`},
+		{"short punctuation in a URL", []string{"!"}, "imap://u:!@host", "imap://u:***@host"},
+		{"short punctuation inside text", []string{"!"}, "ok!", "ok!"},
+		{"a space as the secret", []string{" "}, "127.0.0.1:25: AUTH PLAIN refused: 535 no", "127.0.0.1:25: AUTH PLAIN refused: 535 no"},
+		{"a colon as the secret", []string{":"}, "127.0.0.1:25: AUTH PLAIN refused", "127.0.0.1:25: AUTH PLAIN refused"},
+		{"a colon standing alone", []string{":"}, "PASS :", "PASS ***"},
 		{"three bytes everywhere", []string{"abc"}, "xabcx", "x***x"},
 	}
 	for _, tt := range tests {
