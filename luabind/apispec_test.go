@@ -210,7 +210,7 @@ c:quit() p:quit() i:logout()
 		t.Error(m)
 	}
 	if len(undeclared)+len(missing) > 0 {
-		t.Log("after changing the spec, run: go test ./luabind/... ./docs/... ./cmd/mailexpect/ -update  (regenerates docs/reference.md and docs/stubs)")
+		t.Log("after changing the spec, run: go test ./luabind/apispec -update  (regenerates docs/reference.md and docs/stubs/)")
 	}
 }
 

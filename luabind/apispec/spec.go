@@ -11,8 +11,8 @@
 //
 // Adding a function: write its Func (and any option Class) in the file of
 // its module here (or a new file with its own init calling Register), then
-// run `go test ./luabind/... ./docs/... -update` to regenerate the
-// reference and the stubs.
+// run `go test ./luabind/apispec -update` to regenerate the reference and
+// the stubs; `go test ./luabind/` checks the spec against the runtime.
 package apispec
 
 import (

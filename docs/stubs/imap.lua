@@ -1,0 +1,286 @@
+---@meta imap
+-- require "imap", for lua-language-server. Generated from luabind/apispec; do not edit.
+
+---IMAP client (RFC 3501, 9051) on a Go wire reader: literals framed by byte count, deletes by UID only.
+---
+---    local imap = require "imap"
+---    local i = imap.open{host = "mail.example.com", user = "me", pass = secret_env("PASS")}
+---    i:select("INBOX")
+---    local uids = i:uid_search{"SUBJECT", imap.string("report")}
+---    for _, m in ipairs(i:uid_fetch(uids, "(UID RFC822.SIZE)")) do print(m.UID, m["RFC822.SIZE"]) end
+---    i:logout()
+local imap = {}
+
+---Connect and read the greeting only.
+---@param opts imap.OpenOptions
+---@return imap.Client
+function imap.connect(opts) end
+
+---The UTC day of epoch as SEARCH wants it: "1-Jan-2024".
+---@param epoch number
+---@return string
+function imap.date(epoch) end
+
+---A FETCH ENVELOPE value as {date, subject, from, to, cc, ..., message_id}.
+---@param v? any
+---@return table|nil
+function imap.envelope(v) end
+
+---An INTERNALDATE as epoch seconds, or nil.
+---@param s? string
+---@return integer|nil
+function imap.internaldate(s) end
+
+---Always a literal (APPEND's message).
+---@param x string
+---@param opts? imap.ArgOptions
+---@return imap.Arg
+function imap.literal(x, opts) end
+
+---Connect, STARTTLS (unless tls is implicit or none) and log in (when user is given).
+---@param opts imap.OpenOptions
+---@return imap.Client
+function imap.open(opts) end
+
+---Sent as is.
+---@param x string
+---@return imap.Arg
+function imap.raw(x) end
+
+---An IMAP string masked as *** and registered as a secret.
+---@param x string
+---@return imap.Arg
+function imap.secret(x) end
+
+---An IMAP string: quoted when safe, else a literal.
+---@param x string
+---@param opts? imap.ArgOptions
+---@return imap.Arg
+function imap.string(x, opts) end
+
+---IMAP NIL in fetched data.
+---@type any
+imap.NIL = nil
+
+---Options of i:append.
+---@class imap.AppendOptions
+---@field flags? string|string[] "(\\Seen)" or {"\\Seen"}
+---@field date? string INTERNALDATE
+---@field timeout? number seconds
+
+---An argument built by imap.string, imap.literal, imap.secret, imap.raw.
+---@class imap.Arg
+
+---Options of imap.string and imap.literal.
+---@class imap.ArgOptions
+---@field secret? boolean mask the value in transcripts
+
+---An IMAP client: imap.open, imap.connect.
+---@class imap.Client
+---@field session session the raw session
+---@field caps table<string, string|boolean> capabilities, upper-cased
+---@field mailbox? table the selected mailbox: name, exists, uidvalidity, readonly, ...
+---@field state string "not authenticated", "authenticated", "selected", "logout"
+---@field timings table<string, number> seconds per step
+---@field label string the server as named in messages
+local imap_Client = {}
+
+---APPEND a message; uid and uidvalidity from APPENDUID when given.
+---@param name string
+---@param message string
+---@param opts? imap.AppendOptions
+---@return imap.Result
+function imap_Client:append(name, message, opts) end
+
+---Log in with the open options' user/pass/token and mechanism.
+---@return imap.Result
+function imap_Client:auth() end
+
+---CAPABILITY (kept as i.caps).
+---@return table<string, string|boolean>
+function imap_Client:capability() end
+
+---Close the connection (not IMAP CLOSE, which expunges).
+function imap_Client:close() end
+
+---Send one command (a line, or a table of arguments) and return its result; NO/BAD are returned.
+---
+---    i:cmd("NOOP")
+---    i:cmd{"UID", "SEARCH", "SUBJECT", imap.string(x)}   -- quoted or a literal
+---@param cmd string|table
+---@param opts? imap.CmdOptions
+---@return imap.Result
+function imap_Client:cmd(cmd, opts) end
+
+---EXAMINE: open a mailbox read-only.
+---@param name string
+---@param opts? imap.SelectOptions
+---@return imap.Mailbox
+function imap_Client:examine(name, opts) end
+
+---FETCH: records keyed by the server's item names, upper-cased.
+---@param set integer|string|table
+---@param items string|string[]
+---@param opts? imap.FetchOptions
+---@return table[]
+function imap_Client:fetch(set, items, opts) end
+
+---Wait for mailbox updates with IDLE (NOOP polling without it); fn(event) true ends it.
+---@param timeout number
+---@param fn? function
+---@param opts? imap.IdleOptions
+---@return table[]
+function imap_Client:idle(timeout, fn, opts) end
+
+---LIST mailboxes (default pattern "*").
+---@param ref? string
+---@param pattern? string
+---@return {name: string, delimiter: string, flags: string[]}[]
+function imap_Client:list(ref, pattern) end
+
+---The same as i:auth().
+---@return imap.Result
+function imap_Client:login() end
+
+---LOGOUT and close (never expunges).
+---@return imap.Result|nil
+function imap_Client:logout() end
+
+---NOOP (collects mailbox updates).
+---@return imap.Result
+function imap_Client:noop() end
+
+---Send several commands before reading; results in order.
+---@param cmds (string|table)[]
+---@param opts? imap.TimeoutOptions
+---@return imap.Result[]
+function imap_Client:pipeline(cmds, opts) end
+
+---SEARCH: message numbers.
+---@param criteria? string|(string|number|imap.Arg)[]
+---@param opts? imap.TimeoutOptions
+---@return integer[]
+function imap_Client:search(criteria, opts) end
+
+---SELECT a mailbox (EXAMINE under --dry-run or readonly).
+---@param name string
+---@param opts? imap.SelectOptions
+---@return imap.Mailbox
+function imap_Client:select(name, opts) end
+
+---STARTTLS, the handshake and CAPABILITY again.
+---@return session.TLSInfo
+function imap_Client:starttls() end
+
+---STATUS items of a mailbox (default MESSAGES UIDNEXT UIDVALIDITY UNSEEN).
+---@param name string
+---@param items? string|string[]
+---@return table<string, integer>
+function imap_Client:status(name, items) end
+
+---UID COPY to another mailbox.
+---@param uids integer|string|table
+---@param dest string
+---@param opts? imap.UIDOptions
+---@return table
+function imap_Client:uid_copy(uids, dest, opts) end
+
+---UID EXPUNGE exactly these UIDs (needs UIDPLUS); a commit point.
+---@param uids integer|string|table
+---@param opts? imap.UIDOptions
+---@return integer[]
+function imap_Client:uid_expunge(uids, opts) end
+
+---UID FETCH: records keyed by the server's item names, upper-cased.
+---@param set integer|string|table
+---@param items string|string[]
+---@param opts? imap.FetchOptions
+---@return table[]
+function imap_Client:uid_fetch(set, items, opts) end
+
+---UID MOVE (or COPY + STORE + UID EXPUNGE of exactly those UIDs); a commit point.
+---@param uids integer|string|table
+---@param dest string
+---@param opts? imap.UIDOptions
+---@return table
+function imap_Client:uid_move(uids, dest, opts) end
+
+---UID SEARCH: UIDs (the list carries the mailbox's uidvalidity).
+---
+---    local uids = i:uid_search("UNSEEN")
+---    local uids = i:uid_search{"FROM", imap.string(addr), "SINCE", imap.date(time() - 86400)}
+---@param criteria? string|(string|number|imap.Arg)[]
+---@param opts? imap.TimeoutOptions
+---@return integer[]
+function imap_Client:uid_search(criteria, opts) end
+
+---UID STORE flags; \Deleted is a commit point; under --dry-run it reports.
+---@param uids integer|string|table
+---@param op string
+---@param flags string|string[]
+---@param opts? imap.UIDOptions
+---@return table[]
+function imap_Client:uid_store(uids, op, flags, opts) end
+
+---Options of i:cmd.
+---@class imap.CmdOptions
+---@field timeout? number seconds
+---@field file? string|function FETCH message literals to files (a path, or function(info) -> path)
+---@field continue? function continue(cont) -> line|nil: answers "+" requests
+---@field secret_continue? boolean mask the continuation lines
+
+---Options of i:fetch and i:uid_fetch.
+---@class imap.FetchOptions
+---@field timeout? number seconds
+---@field file? string|function message literals to files; the item's value is then its byte count
+
+---Options of i:idle.
+---@class imap.IdleOptions
+---@field poll? number NOOP interval without IDLE, seconds (default 5)
+---@field ready? function called each time the server idles
+
+---What i:select returns.
+---@class imap.Mailbox
+---@field name string
+---@field exists integer
+---@field recent? integer
+---@field uidvalidity integer
+---@field uidnext? integer
+---@field flags string[]
+---@field permanentflags? string[]
+---@field unseen? integer
+---@field highestmodseq? integer
+---@field readonly boolean
+
+---Options of imap.open and imap.connect.
+---@class imap.OpenOptions: ClientOptions
+---@field authzid? string authorization identity for AUTHENTICATE PLAIN
+---@field token? string OAuth bearer token for XOAUTH2
+---@field max_literal? integer largest literal accepted in memory, bytes
+
+---A command's completion: i:cmd.
+---@class imap.Result
+---@field status string "OK", "NO" or "BAD"
+---@field code? string response code: APPENDUID, READ-ONLY, ...
+---@field code_args? table
+---@field code_text? string
+---@field text string
+---@field tag string
+---@field command string the command as sent (secrets masked)
+---@field untagged table[] the untagged responses that belong to it
+
+---Options of i:select and i:examine.
+---@class imap.SelectOptions
+---@field readonly? boolean EXAMINE instead of SELECT
+---@field timeout? number seconds
+
+---{timeout = seconds}.
+---@class imap.TimeoutOptions
+---@field timeout? number seconds
+
+---Options of the destructive helpers.
+---@class imap.UIDOptions
+---@field timeout? number seconds
+---@field uidvalidity? integer the UIDVALIDITY the UIDs belong to (checked)
+
+return imap

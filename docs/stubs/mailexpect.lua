@@ -1,0 +1,516 @@
+---@meta
+-- mailexpect's globals for lua-language-server. Generated from luabind/apispec
+-- by "go test ./luabind/apispec -update"; do not edit.
+
+---Open a TCP (or implicit TLS) connection to a mail server.
+---
+---addr is "host:port", "[v6]:port" or a URL whose scheme gives the port
+---and TLS mode: smtp 25, submission 587, smtps 465, lmtp 24, pop3 110,
+---pop3s 995, imap 143, imaps 993. Certificates are verified by default
+---(against the system roots, ca_file and MAILEXPECT_CA_FILE); STARTTLS is a
+---step, s:starttls(), after the server's go-ahead.
+---
+---    local s = connect("smtp://127.0.0.1:2525", {timeout = 5})
+---    s:expect([[^220 ]])
+---@param addr string
+---@param opts? ConnectOptions
+---@return session
+function connect(addr, opts) end
+
+---An environment variable, or nil when unset.
+---@param name string
+---@return string|nil
+function env(name) end
+
+---A literal pattern: exact"250 OK" matches those bytes, no regex syntax.
+---@param text string
+---@return regex
+function exact(text) end
+
+---End the run with an exit code 0-255 (true is 0, false 1); pcall cannot catch it.
+---
+---os.exit is the same function. In a monitoring check, check.exit(state) is the one to call.
+---@param code? integer|boolean
+function exit(code) end
+
+---HMAC-MD5 of data under key as lower-case hex (CRAM-MD5).
+---@param key string
+---@param data string
+---@return string
+function hmac_md5(key, data) end
+
+---Write a line to the transcript and, unless -q, to stderr (secrets masked).
+---@param ... any
+function log(...) end
+
+---MD5 of data as lower-case hex (APOP, CRAM-MD5).
+---@param data string
+---@return string
+function md5(data) end
+
+---The login and password for host from $NETRC or ~/.netrc (password registered as a secret).
+---@param host string
+---@param login? string
+---@return string|nil login
+---@return string|nil password
+function netrc(host, login) end
+
+---Monotonic seconds (float) since an arbitrary origin: for durations.
+---@return number
+function now() end
+
+---Parse a script's own flags, getopt style.
+---
+---A spec key lists an option's names separated by "|" (one letter: -w, more:
+-----warn); the result field is the longest name. The default's type is the
+---option's type; options.string, options.number and options.list declare
+---one without a default. "_usage" is printed for -h/--help. Options may
+---come anywhere before "--"; -jv combines short flags; --no-x negates.
+---
+---    local opt, rest = options(arg, {
+---      _usage = "probe.lua [-w SECONDS] HOST",
+---      ["w|warn"] = 5, json = false, ["r|rcpt"] = options.list,
+---    })
+---@class mailexpect.options
+---@overload fun(args: table<integer, string>, spec: table): table, string[]
+---@field list any in an options() spec: a repeatable string option, collected in a list
+---@field number any in an options() spec: a number option without a default
+---@field string any in an options() spec: a string option without a default
+options = {}
+
+---Print to the run's output (secrets masked; rows prefixed in bulk runs).
+---@param ... any
+function print(...) end
+
+---Register value as a secret: masked as *** in every transcript, log, print, result and error.
+---@param value string
+---@return string
+function secret(value) end
+
+---An environment variable registered as a secret; raises when unset unless a default is given.
+---@param name string
+---@param default? any
+---@return string
+function secret_env(name, default) end
+
+---A file's content without its final line end, registered as a secret; warns unless mode 0600.
+---@param path string
+---@return string
+function secret_file(path) end
+
+---Pause; returns early (raising timeout) when the run is cancelled.
+---@param seconds number
+function sleep(seconds) end
+
+---A session over a local program's stdin/stdout (no shell), with every method of connect's.
+---
+---s:close() closes its input, waits kill_after seconds, then sends SIGTERM and
+---SIGKILL, and returns the exit status and the signal name. A program that
+---ends mid-expect is kind eof with err.exit_status.
+---
+---    local c = smtp.open{session = spawn{"/usr/sbin/sendmail", "-bs"}}
+---    local s = spawn({"doveadm", "exec", "imap", "-u", "user1"}, {stderr = "merge"})
+---@param cmd SpawnCommand
+---@param opts? SpawnOptions
+---@return session
+function spawn(cmd, opts) end
+
+---Wall-clock time in epoch seconds (float).
+---@return number
+function time() end
+
+---The script's arguments, arg[0] the script name (as lua(1) sets it).
+---@type table<integer, string>
+arg = nil
+
+---True under --dry-run (read-only; the modules read the flag from Go).
+---@type boolean
+dry_run = nil
+
+---Returned by an expect handler: run the same expect again with a fresh timer.
+---@type any
+exp_continue = nil
+
+---The current row of a bulk run (--each), read-only; secret columns are registered secrets.
+---@type table<string, string>
+row = nil
+
+---The embedded server's addresses, CA file and demo users (read-only).
+---@type SandboxInfo
+sandbox = nil
+
+---The options every protocol module's open and connect take.
+---@class ClientOptions
+---@field url? string "smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode
+---@field host? string the server (or url)
+---@field port? integer|string default by protocol and TLS mode
+---@field user? string login name; with it open authenticates
+---@field pass? string password (registered as a secret)
+---@field auth? string the mechanism: plain, login, cram-md5, xoauth2 (smtp, imap), user, apop (pop3), login-command (imap)
+---@field tls? "implicit"|"starttls"|"none"|boolean default implicit for 465/993/995 and *s schemes, else starttls, required; "none" must be said
+---@field allow_plaintext_auth? boolean allow PLAIN/LOGIN/USER without TLS
+---@field timeout? number seconds per step (default --timeout, else 10)
+---@field connect_timeout? number DNS + TCP + TLS, seconds
+---@field timeouts? Timeouts per phase: greeting, command, data_end
+---@field servername? string name checked against the certificate
+---@field insecure? boolean skip certificate verification
+---@field ca_file? string PEM CAs added to the system roots
+---@field match_max? integer receive buffer bound in bytes
+---@field label? string the session's name in transcripts
+---@field session? session run over this session (from connect or spawn) instead of connecting; TLS mode none unless tls = "starttls"
+
+---Options of connect.
+---@class ConnectOptions
+---@field timeout? number default expect timeout of the session, seconds (default --timeout, else 10)
+---@field connect_timeout? number DNS + TCP + TLS handshake, seconds (default: timeout)
+---@field tls? "implicit"|"none"|boolean "implicit" (or true): TLS from the first byte; STARTTLS is s:starttls()
+---@field servername? string the name checked against the certificate (default: the host)
+---@field insecure? boolean skip certificate verification (s.tls.verify_error still says why it would fail)
+---@field ca_file? string PEM file of CAs added to the system roots (not under --restricted)
+---@field match_max? integer bytes of unmatched data buffered before an overflow (default 8 MiB)
+---@field label? string the session's name in transcripts (default: the address as written)
+
+---What expect and regex:match return.
+---
+---m[0] is the whole match, m[1]..m[n] the groups (false when unmatched), named groups are fields.
+---@class Match
+---@field before string the unconsumed text before the match
+---@field line string the line in which the match ends, without CRLF
+---@field case? integer the index of the case that won (expect)
+---@field n integer the number of groups
+
+---One SMTP-style reply: s:reply() and the smtp module.
+---@class Reply
+---@field code integer 250
+---@field enhanced? string RFC 3463 code "2.1.5", when the last line has one
+---@field lines string[] the texts after "250-"/"250 "
+---@field text string the lines joined by \n
+
+---The global sandbox under --sandbox.
+---@class SandboxInfo
+---@field smtp string host:port of the SMTP listener
+---@field pop3 string host:port of the POP3 listener
+---@field imap string host:port of the IMAP listener
+---@field ca_file string the CA certificate every connect trusts
+---@field users {user: string, pass: string, address: string}[] the demo users
+
+---{program, arg, ...}: one string per argument, plus SpawnOptions keys.
+---@class SpawnCommand: SpawnOptions
+---@field [integer] string
+
+---Options of spawn (also allowed as keys of the command table).
+---@class SpawnOptions
+---@field pty? boolean run the program on a pseudo-terminal
+---@field stderr? "inherit"|"merge"|"discard" where the program's stderr goes (default inherit)
+---@field env? table<string, string> the program's environment (NAME = value), instead of mailexpect's
+---@field dir? string working directory
+---@field kill_after? number seconds s:close() waits before SIGTERM (default 2)
+---@field timeout? number default expect timeout, seconds
+---@field match_max? integer receive buffer bound in bytes
+---@field label? string the session's name in transcripts
+
+---Per-phase timeouts in seconds.
+---@class Timeouts
+---@field greeting? number the server's banner
+---@field command? number each command's reply
+---@field data_end? number SMTP: the reply after the message's final dot
+
+---One case: {pattern, handler, partial = true, lines = K}.
+---@class expect.Case
+---@field partial? boolean also try against an incomplete last line (prompts)
+---@field lines? integer window of lines for a pattern that can span any number of lines
+---@field [1] string|regex a Go RE2 pattern (line at a time), exact"..." or a regex
+---@field [2] function called with the match; its results are expect's
+
+---The table form of s:expect: cases, then keys.
+---@class expect.Cases
+---@field timeout? number seconds, for this call
+---@field on_timeout? function on_timeout(err): instead of raising; may return exp_continue
+---@field on_eof? function on_eof(err)
+---@field on_full? function on_full(data, err): the buffer overflowed match_max
+---@field [integer] string|regex|expect.Case
+
+---The cases of s:guard.
+---@class expect.Guards
+---@field [integer] string|regex|expect.Case
+
+---A compiled pattern: regex.compile, exact.
+---@class regex
+---@field pattern string the pattern as written
+local regex = {}
+
+---1-based inclusive start and end of the first match (Lua style), or nil.
+---@param s string
+---@param init? integer
+---@return integer|nil start
+---@return integer|nil finish
+function regex:find(s, init) end
+
+---An iterator over match objects, for a generic for.
+---@param s string
+---@return function
+function regex:gmatch(s) end
+
+---The first match object, or nil.
+---@param s string
+---@return Match|nil
+function regex:match(s) end
+
+---Replace matches: repl is "$1"/"${name}" or function(m) -> string.
+---@param s string
+---@param repl string|function
+---@return string
+function regex:replace(s, repl) end
+
+---Split s around the matches (n > 0: at most n parts).
+---@param s string
+---@param n? integer
+---@return string[]
+function regex:split(s, n) end
+
+---A connection made by connect (also c.session of every module client).
+---
+---Every method raises an error object (err.kind) on failure; a timeout or
+---EOF without a handler names the awaited patterns and quotes the tail of
+---what was received.
+---@class session
+---@field tls session.TLSInfo|nil nil before TLS, else the handshake's facts
+---@field label string the session's name in transcripts
+---@field pid? integer spawned: the program's process id
+---@field exit_status? integer spawned: the exit status once it ended (128+n for signal n)
+---@field exit_signal? string spawned: the signal that ended it
+local session = {}
+
+---Close the connection (idempotent); a spawned program: wait for it, return its exit status.
+---@return integer|nil exit_status
+---@return string|nil signal
+function session:close() end
+
+---Discard the unread buffered data and return it.
+---@return string
+function session:drain() end
+
+---Wait for a pattern, or branch on several.
+---
+---Matching is decided at line ends: after each line, every case is tried;
+---the earliest match wins, a tie goes to the case listed first. A string is a
+---Go RE2 regex in multi-line mode; . and \s never cross CR/LF unless (?s).
+---
+---    local m = s:expect([[^250 (.*)$]])         -- m[1], m.before, m.line
+---    s:expect{
+---      {[[^250 ]], function(m) return "ok" end},
+---      {[[^4\d\d ]], function(m) return exp_continue end},
+---      timeout = 5, on_eof = function(err) return nil end,
+---    }
+---@param pattern string|regex|expect.Cases
+---@param timeout? number
+---@return any
+function session:expect(pattern, timeout) end
+
+---Add cases tried on every later expect of the session (^421, ^\* BYE).
+---@param cases expect.Guards
+function session:guard(cases) end
+
+---How many unread lines are buffered.
+---@return integer
+function session:pending() end
+
+---Exactly n bytes, no matching (IMAP literals).
+---@param n integer
+---@param timeout? number
+---@return string
+function session:read(n, timeout) end
+
+---A dot-terminated body (POP3), unstuffed; with file: its size.
+---@param opts? session.ReadDotOptions
+---@return string|integer
+function session:read_dot(opts) end
+
+---The next line without its CRLF; nil at EOF.
+---@param timeout? number
+---@return string|nil
+function session:readline(timeout) end
+
+---Read one whole ddd-/ddd reply.
+---@param timeout? number
+---@return Reply
+function session:reply(timeout) end
+
+---Send bytes as they are.
+---@param data string
+---@param opts? session.SendOptions
+function session:send(data, opts) end
+
+---Send a body: CRLF-normalised, dot-stuffed, terminated by CRLF.CRLF.
+---@param data string
+function session:send_dot(data) end
+
+---Send line .. CRLF; refuses CR, LF or NUL inside line.
+---@param line string
+---@param opts? session.SendOptions
+function session:sendline(line, opts) end
+
+---Upgrade in place after the server's go-ahead; refuses buffered data.
+---@param opts? session.TLSOptions
+---@return session.TLSInfo
+function session:starttls(opts) end
+
+---A certificate in s.tls.peer.
+---@class session.Certificate
+---@field subject string
+---@field issuer string
+---@field not_before integer epoch seconds
+---@field not_after integer epoch seconds
+---@field dns_names string[] subject alternative names
+
+---Options of s:read_dot.
+---@class session.ReadDotOptions
+---@field file? string write the body to this file (created 0600) and return its size
+---@field timeout? number seconds
+---@field size? integer expected size in bytes: the buffer is reserved once (at most 256 MiB)
+
+---Options of s:send and s:sendline.
+---@class session.SendOptions
+---@field secret? boolean show the data as *** in transcripts
+
+---S.tls: what the TLS handshake settled.
+---@class session.TLSInfo
+---@field version string "TLS 1.3"
+---@field cipher string the cipher suite's name
+---@field server_name string the name verified (SNI)
+---@field verified boolean the chain and name verified
+---@field verify_error? string why verification failed (set also when insecure)
+---@field peer session.Certificate the server's leaf certificate
+
+---Options of s:starttls.
+---@class session.TLSOptions
+---@field servername? string
+---@field insecure? boolean
+---@field ca_file? string
+
+---Standard base64 (RFC 4648); decode tolerates missing padding and whitespace.
+base64 = {}
+
+---Decode base64; nil and a message for bad input.
+---@param text string
+---@return string|nil data
+---@return string|nil err
+function base64.decode(text) end
+
+---Encode bytes as base64.
+---@param data string
+---@return string
+function base64.encode(data) end
+
+---Lower-case hex.
+hex = {}
+
+---Decode hex; nil and a message for bad input.
+---@param text string
+---@return string|nil data
+---@return string|nil err
+function hex.decode(text) end
+
+---Encode bytes as lower-case hex.
+---@param data string
+---@return string
+function hex.encode(data) end
+
+---JSON: {} and [] told apart, keys sorted, json.null.
+json = {}
+
+---Mark t to encode as an array.
+---@param t table
+---@return table
+function json.array(t) end
+
+---Decode JSON; null is json.null; nil and a message for bad input.
+---@param text string
+---@return any value
+---@return string|nil err
+function json.decode(text) end
+
+---Encode a value (pretty: indented); an empty table is [], json.object(t) forces {}.
+---@param v? any
+---@param pretty? boolean
+---@return string
+function json.encode(v, pretty) end
+
+---Mark t to encode as an object, even when empty.
+---@param t table
+---@return table
+function json.object(t) end
+
+---JSON null (decoded null, and encodes as null).
+---@type any
+json.null = nil
+
+---Message headers, dates and addresses (RFC 5322, RFC 2047).
+mail = {}
+
+---Decode RFC 2047 encoded words (the raw value when a word is malformed).
+---@param s string
+---@return string
+function mail.decode_header(s) end
+
+---One RFC 5322 address: {name, address}.
+---@param s string
+---@return mail.Address|nil
+---@return string|nil err
+function mail.parse_address(s) end
+
+---A list of RFC 5322 addresses.
+---@param s string
+---@return mail.Address[]|nil
+---@return string|nil err
+function mail.parse_address_list(s) end
+
+---A Date: header as epoch seconds; nil when missing or unparsable (never "old").
+---@param s? string|nil
+---@return integer|nil epoch
+---@return string|nil err
+function mail.parse_date(s) end
+
+---A message's (or TOP n 0's) header: lower-case name -> first value (RFC 2047 decoded), and the ordered list.
+---
+---Bad input returns nil and a message.
+---
+---    local h, list = mail.parse_headers(p:top(1, 0))
+---    print(h.subject, #list)
+---@param raw string
+---@return table<string, string>|nil fields
+---@return mail.HeaderField[]|string list
+function mail.parse_headers(raw) end
+
+---A parsed address.
+---@class mail.Address
+---@field name string display name
+---@field address string user@domain
+
+---One header field in order.
+---@class mail.HeaderField
+---@field name string as written
+---@field value string RFC 2047 decoded
+---@field raw string as sent
+
+---Go RE2 regular expressions with the CR/LF rules of expect.
+regex = {}
+
+---Compile a Go RE2 pattern (the expect rules: . and \s never cross CR/LF).
+---
+---    local re = regex.compile([[^(?P<code>\d{3})[ -]]])
+---    local m = re:match("250-PIPELINING")  -- m.code == "250"
+---@param pattern string
+---@return regex
+function regex.compile(pattern) end
+
+---A literal pattern (the same as exact).
+---@param text string
+---@return regex
+function regex.exact(text) end
+
+---Escape text so it matches literally inside a pattern.
+---@param text string
+---@return string
+function regex.quote(text) end
+

@@ -1,0 +1,142 @@
+---@meta smtp
+-- require "smtp", for lua-language-server. Generated from luabind/apispec; do not edit.
+
+---SMTP, submission and LMTP client (RFC 5321, 6409, 2033): EHLO, STARTTLS, AUTH, MAIL/RCPT/DATA, PIPELINING.
+---
+---    local smtp = require "smtp"
+---    local c = smtp.open{host = "mx.example.com", port = 587, user = "me", pass = secret_env("PASS")}
+---    c:send{from = "me@example.com", to = {"you@example.org"}, subject = "hi", body = "hello",
+---           headers = {{"X-Probe", "1"}}}
+---    c:quit()
+local smtp = {}
+
+---Connect and read the greeting only; the steps are then c:ehlo, c:starttls, c:auth.
+---@param opts smtp.OpenOptions
+---@return smtp.Client
+function smtp.connect(opts) end
+
+---Build an RFC 5322 message: From/To/Subject, the headers in order, Date and Message-ID when missing.
+---@param opts smtp.MessageOptions
+---@return string
+function smtp.message(opts) end
+
+---Connect, EHLO, STARTTLS (unless tls is implicit or none) and AUTH (when user is given).
+---
+---A failure after connecting closes the session (QUIT first).
+---
+---    local c = smtp.open{url = "submission://mx.example.com", user = "me", pass = secret_env("PASS")}
+---@param opts smtp.OpenOptions
+---@return smtp.Client
+function smtp.open(opts) end
+
+---An SMTP client: smtp.open, smtp.connect.
+---@class smtp.Client
+---@field session session the raw session
+---@field greeting Reply the banner's reply
+---@field caps table<string, string|boolean> EHLO keywords upper-cased -> parameter string or true (c.caps.SIZE)
+---@field timings table<string, number> seconds per step: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, quit
+---@field label string the server as named in messages
+---@field lmtp boolean LMTP mode
+local smtp_Client = {}
+
+---AUTH with the open options' user/pass/token and mechanism (RFC 4954).
+---@return Reply
+function smtp_Client:auth() end
+
+---Close the connection without QUIT.
+function smtp_Client:close() end
+
+---Send one command line and return the reply; 4xx/5xx are returned, never raised.
+---@param line string
+---@param opts? smtp.CmdOptions
+---@return Reply
+function smtp_Client:cmd(line, opts) end
+
+---DATA and the message, dot-stuffed; LMTP: one reply per recipient.
+---@param msg string
+---@param opts? smtp.DataOptions
+---@return Reply|Reply[]
+function smtp_Client:data(msg, opts) end
+
+---EHLO (LHLO for LMTP), HELO when EHLO is unknown; fills c.caps.
+---@param name? string
+---@return Reply
+function smtp_Client:ehlo(name) end
+
+---MAIL FROM:<from>; raises a reply error when refused.
+---@param from string
+---@param params? string|table<string, string|boolean>
+---@return Reply
+function smtp_Client:mail(from, params) end
+
+---NOOP.
+---@return Reply
+function smtp_Client:noop() end
+
+---QUIT and close; nil when the server just hung up.
+---@return Reply|nil
+function smtp_Client:quit() end
+
+---RCPT TO:<to>; raises a reply error when refused.
+---@param to string
+---@param params? string|table<string, string|boolean>
+---@return Reply
+function smtp_Client:rcpt(to, params) end
+
+---RSET: abort the transaction.
+---@return Reply
+function smtp_Client:rset() end
+
+---One transaction: MAIL, RCPT per recipient, DATA; returns the final reply.
+---
+---from/to are the envelope; the message is raw, or built from subject, body
+---and headers (see smtp.message). SIZE, SMTPUTF8 and BODY=8BITMIME are added
+---when needed and offered. After a refusal RSET is sent before raising.
+---With allow_partial = true it returns one reply per recipient, then the
+---final reply, and raises only when nobody got the message.
+---
+---    c:send{from = "a@example.com", to = "b@example.org", subject = "test",
+---           body = "hello\n", headers = {{"X-Probe", "1"}}}
+---@param opts smtp.SendOptions
+---@return Reply|Reply[]
+---@return Reply|Reply[]|nil
+function smtp_Client:send(opts) end
+
+---STARTTLS, the TLS handshake and EHLO again (RFC 3207).
+---@return session.TLSInfo
+function smtp_Client:starttls() end
+
+---Options of c:cmd.
+---@class smtp.CmdOptions
+---@field secret? boolean mask the line in transcripts
+---@field timeout? number seconds
+
+---Options of c:data.
+---@class smtp.DataOptions
+---@field allow_partial? boolean LMTP: raise only when every recipient refused
+
+---The fields smtp.message builds a message from.
+---@class smtp.MessageOptions
+---@field from? string From: (and the envelope sender in c:send)
+---@field to? string|string[] To: (and the envelope recipients in c:send)
+---@field subject? string
+---@field body? string
+---@field headers? [string, string][] ordered {name, value} pairs: {{"X-Probe", "1"}}
+
+---Options of smtp.open and smtp.connect.
+---@class smtp.OpenOptions: ClientOptions
+---@field helo? string the EHLO name (default localhost)
+---@field authzid? string authorization identity for AUTH PLAIN
+---@field token? string OAuth bearer token for XOAUTH2 (registered as a secret)
+---@field lmtp? boolean speak LMTP (LHLO; one reply per recipient after DATA)
+---@field pipelining? boolean send MAIL/RCPT/DATA as one group when offered
+
+---Options of c:send.
+---@class smtp.SendOptions: smtp.MessageOptions
+---@field raw? string the whole message as bytes (excludes subject, body, headers)
+---@field params? string|table<string, string|boolean> MAIL FROM parameters (DSN: RET, ENVID)
+---@field rcpt_params? string|table<string, string|boolean> RCPT TO parameters (DSN: NOTIFY, ORCPT)
+---@field allow_partial? boolean return one reply per recipient instead of raising on a refusal
+---@field pipelining? boolean MAIL/RCPT/DATA as one group when offered
+
+return smtp
