@@ -174,7 +174,9 @@ func proxyTarget(t *lua.LTable) *lua.LTable {
 }
 
 // addBulkHooks adds the bulk run's hooks to mailexpect.internal, for the
-// protocol modules (see "Commit point and cancellation" in runtime/bulk);
+// deletion-safety policy of the protocol modules, which only
+// modules/mailexpect.safety.lua calls (see "Commit point and
+// cancellation" in runtime/bulk);
 // they call the run's *bulk.Attempt, nil outside a bulk run:
 //
 //	rt.commit_point()            before POP3 QUIT after DELE, an IMAP \Deleted

@@ -40,6 +40,8 @@ import (
 //	w.NIL                            the NIL sentinel (imap.NIL)
 //	w.reply_error(message, result [, stage])   raise a reply error whose
 //	                                 err.reply is shaped like the result
+//	w.classify(args)                 {verb, mailbox, removes}: what the
+//	                                 command's own words say (imapwire.Classify)
 //
 // args is a whole command line ("UID SEARCH ALL", sent as is) or an array:
 // strings and integers are sent as they are (raw: atoms, sequence sets,
@@ -145,6 +147,7 @@ func (r *run) preloadIMAP(L *lua.LState) {
 	mod.RawSetString("parse_date_time", L.NewFunction(b.parseDateTime))
 	mod.RawSetString("NIL", b.nilv)
 	mod.RawSetString("reply_error", L.NewFunction(b.replyError))
+	mod.RawSetString("classify", L.NewFunction(b.classify))
 	preloadTable(L, "mailexpect.imapwire", mod)
 }
 
@@ -439,6 +442,24 @@ func (b *imapBinding) replyError(L *lua.LState) int {
 	}
 	L.Error(obj, 0)
 	return 0
+}
+
+// classify: w.classify(args) -> {verb = "UID STORE", mailbox = (SELECT,
+// EXAMINE), removes = why it removes messages, or nil}, read from the
+// arguments as they will be sent (imapwire.Classify), so the imap module's
+// dry-run and commit rules never re-split a command in Lua.
+func (b *imapBinding) classify(L *lua.LState) int {
+	c := imapwire.Classify(b.args(L, L.Get(1), "imap command")...)
+	t := L.CreateTable(0, 3)
+	t.RawSetString("verb", lua.LString(c.Verb))
+	if c.Mailbox != "" {
+		t.RawSetString("mailbox", lua.LString(c.Mailbox))
+	}
+	if c.Removes != "" {
+		t.RawSetString("removes", lua.LString(c.Removes))
+	}
+	L.Push(t)
+	return 1
 }
 
 // args converts a command given as a line or an array of arguments.

@@ -15,15 +15,14 @@
 --     a "*" is refused in the UID set of a destructive helper.
 --   * UIDVALIDITY: UIDs are checked against the mailbox's current
 --     UIDVALIDITY before anything destructive (see check_uids).
---   * --dry-run: mailboxes are opened with EXAMINE (read-only), destructive
---     helpers only report (and journal "would-delete"), raw destructive
---     commands through i:cmd raise.
---   * Commit point: rt.commit_point() (when the run provides it) right
---     before a \Deleted store, UID EXPUNGE or MOVE is sent, after the
---     journal entries (rt.journal) are written; rt.commit_outcome() after.
+--   * --dry-run: mailboxes are opened with EXAMINE (read-only); the
+--     journal, the commit point, dry-run reports and refusals are
+--     mailexpect.safety's (a \Deleted store, UID EXPUNGE and MOVE are
+--     commit points, and so is a raw command that removes messages).
 local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
 local client = require "mailexpect.client"
+local safety = require "mailexpect.safety"
 local w = require "mailexpect.imapwire"
 
 -- The globals this module uses, captured once: a script that later
@@ -193,76 +192,20 @@ end
 -- ---------------------------------------------------------------------
 -- Commands.
 
--- words lists the command's raw words upper-cased, to recognise the verb
--- and destructive commands whichever form the script used.
-local function words(cmd)
-  local out = {}
-  local function add(s) for word in tostring(s):gmatch("%S+") do out[#out + 1] = word:upper() end end
-  if type(cmd) == "string" then
-    add(cmd)
-  elseif type(cmd) == "table" then
-    for _, a in ipairs(cmd) do
-      if is_arg(a) then
-        if a._imap == "raw" then add(a.value) else out[#out + 1] = "\0" end
-      else
-        add(a)
-      end
-    end
+-- removes says why a command would remove messages, or nil: what its
+-- own words say (read in Go from the arguments as they will be sent,
+-- w.classify: EXPUNGE, MOVE, DELETE, RENAME, a STORE that sets \Deleted),
+-- and CLOSE on a read-write mailbox, which expunges it. Under --dry-run
+-- such a command is refused (mailexpect.safety).
+local function removes(c, class)
+  local why = class.removes
+  if class.verb == "CLOSE" and c.mailbox and not c.mailbox.readonly then
+    why = "CLOSE (it expunges the selected mailbox)"
   end
-  return out
-end
-
--- destructive says why a raw command is in the destructive set (docs/DESIGN.md
--- "Safety and trust"), or nil: EXPUNGE, MOVE, DELETE, RENAME, a STORE that
--- sets \Deleted, and CLOSE on a read-write mailbox (it expunges).
-local function destructive(c, ws)
-  local i = 1
-  if ws[1] == "UID" then i = 2 end
-  local verb = ws[i]
-  if verb == "EXPUNGE" or verb == "MOVE" or verb == "DELETE" or verb == "RENAME" then
-    return (i == 2 and "UID " or "") .. verb
+  if why and safety.dry_run then
+    safety.refuse(c, why, "the helpers uid_store, uid_expunge and uid_move report instead")
   end
-  if verb == "CLOSE" and c.mailbox and not c.mailbox.readonly then
-    return "CLOSE (it expunges the selected mailbox)"
-  end
-  if verb == "STORE" then
-    for j = i + 2, #ws do
-      local item = ws[j]
-      if item:match("^[+%-]?FLAGS") then
-        if item:sub(1, 1) == "-" then return nil end
-        for k = j + 1, #ws do
-          for flag in ws[k]:gmatch("[^%s()]+") do
-            if flag == "\\DELETED" then return (i == 2 and "UID " or "") .. "STORE of \\Deleted" end
-          end
-        end
-        return nil
-      end
-    end
-  end
-  return nil
-end
-
-local function journal_outcome(outcome)
-  if rt.commit_outcome then rt.commit_outcome(outcome) end
-end
-
-local function commit_point()
-  if rt.commit_point then rt.commit_point() end
-end
-
--- committing runs fn (which sends a destructive command and waits for its
--- reply) as the session's commit point: rt.commit_point() first, then the
--- outcome, "committed" once the server answered, "unknown" when it did not.
-local function committing(fn)
-  commit_point()
-  local ok, a, b = pcall(fn)
-  if not ok then
-    local kind = type(a) == "table" and a.kind
-    journal_outcome(kind == "reply" and "committed" or "unknown")
-    error(a, 0)
-  end
-  journal_outcome("committed")
-  return a, b
+  return why
 end
 
 -- await waits for h's completion, answering continuation requests with
@@ -289,31 +232,6 @@ local function await(c, h, o)
   end
 end
 
-local function check_dry_run(c, cmd, ws)
-  local why = destructive(c, ws or words(cmd))
-  if why and rt.dry_run() then
-    rt.raise("usage", string.format("%s: %s refused under --dry-run (the helpers uid_store, uid_expunge and uid_move report instead)",
-             c.label, why))
-  end
-  return why
-end
-
--- mailbox_arg is the mailbox name of a SELECT or EXAMINE command; INBOX
--- in any case is INBOX (RFC 9051 5.1).
-local function mailbox_arg(cmd)
-  local name
-  if type(cmd) == "table" then
-    local v = cmd[2]
-    if is_arg(v) then name = v.value else name = tostring(v) end
-  else
-    name = tostring(cmd):match("^%S+%s+(.-)%s*$") or ""
-    local q = name:match('^"(.*)"$')
-    if q then name = q:gsub("\\(.)", "%1") end
-  end
-  if name:upper() == "INBOX" then name = "INBOX" end
-  return name
-end
-
 -- cmd sends one command, as a line ("UID SEARCH ALL", sent as is) or a
 -- table of arguments ({"UID", "SEARCH", "SUBJECT", imap.string(x)}), and
 -- returns {status = "OK"|"NO"|"BAD", code, code_args, text, tag, command,
@@ -322,15 +240,14 @@ end
 -- continuation requests), secret_continue.
 function Client:cmd(cmd, o)
   o = o or {}
-  local ws = words(cmd)
-  local why = check_dry_run(self, cmd, ws)
-  local verb = ws[1] == "UID" and ("UID " .. tostring(ws[2])) or ws[1]
+  local class = w.classify(cmd)
+  local why, verb = removes(self, class), class.verb
   local selecting = verb == "SELECT" or verb == "EXAMINE"
   local previous
   if selecting then
     -- The mailbox state is rebuilt from the responses (RFC 9051 6.3.2: a
     -- SELECT deselects first, and a failed one leaves none selected).
-    local name = mailbox_arg(cmd)
+    local name = class.mailbox or ""
     previous = self.known_uidvalidity[name]
     self.mailbox = {name = name, flags = {}, readonly = verb == "EXAMINE"}
     self.state = "authenticated"
@@ -340,7 +257,7 @@ function Client:cmd(cmd, o)
     return await(self, h, o)
   end
   local r
-  if why then r = committing(run) else r = run() end
+  if why then r = safety.commit(self, run) else r = run() end
   if selecting then
     local mb = self.mailbox
     if r.status ~= "OK" then
@@ -371,7 +288,7 @@ function Client:pipeline(cmds, o)
   o = o or {}
   if type(cmds) ~= "table" then rt.raise("usage", "i:pipeline: expected an array of commands") end
   local any
-  for _, cmd in ipairs(cmds) do any = check_dry_run(self, cmd) or any end
+  for _, cmd in ipairs(cmds) do any = removes(self, w.classify(cmd)) or any end
   local function run()
     local hs = {}
     for k, cmd in ipairs(cmds) do hs[k] = self.w:start(cmd, {timeout = o.timeout or self.timeouts.command}) end
@@ -379,7 +296,7 @@ function Client:pipeline(cmds, o)
     for k, h in ipairs(hs) do out[k] = await(self, h, {timeout = o.timeout}) end
     return out
   end
-  if any then return committing(run) end
+  if any then return safety.commit(self, run) end
   return run()
 end
 
@@ -593,8 +510,8 @@ end
 -- uidvalidity, uidnext, flags, permanentflags, unseen, highestmodseq,
 -- readonly}.
 function Client:select(name, o)
-  local verb = (rt.dry_run() or (o and o.readonly)) and "EXAMINE" or "SELECT"
-  if verb == "EXAMINE" and rt.dry_run() then rt.note(self.session, "dry-run: EXAMINE instead of SELECT") end
+  local verb = (safety.dry_run or (o and o.readonly)) and "EXAMINE" or "SELECT"
+  if verb == "EXAMINE" and safety.dry_run then rt.note(self.session, "dry-run: EXAMINE instead of SELECT") end
   return open_mailbox(self, verb, name, o)
 end
 
@@ -935,20 +852,19 @@ local function header_fields(rec)
   end
 end
 
--- journal records each message about to be deleted (or, under --dry-run,
--- that would be) through rt.journal when the run provides it (a bulk run
--- with --journal): {mailbox, uid, uidvalidity, size, message_id, date,
--- subject, headers}. Details come from the records passed to the helper:
--- RFC822.SIZE, ENVELOPE, or a BODY[HEADER.FIELDS (...)] item. A UID is
--- journaled once per session and action.
-local function journal(c, mb, nums, recs, action)
-  if not rt.journal or (rt.journal_enabled and not rt.journal_enabled()) then return end
+-- entries are the journal entries of the messages a helper is about to
+-- delete: {mailbox, uid, uidvalidity, size, message_id, date, subject,
+-- headers}, with the details the records passed to the helper carry
+-- (RFC822.SIZE, ENVELOPE, or a BODY[HEADER.FIELDS (...)] item). A UID is
+-- journaled once per session.
+local function entries(c, mb, nums, recs)
+  local out = {}
   for _, n in ipairs(nums) do
-    local key = tostring(mb.uidvalidity) .. "/" .. mb.name .. "/" .. int(n) .. "/" .. action
+    local key = tostring(mb.uidvalidity) .. "/" .. mb.name .. "/" .. int(n)
     if not c.journaled[key] then
       local rec = recs[n] or {}
       local env = rec.ENVELOPE and M.envelope(rec.ENVELOPE) or {}
-      rt.journal{
+      out[#out + 1] = {
         mailbox = mb.name, uid = int(n), uidvalidity = mb.uidvalidity,
         size = tonumber(rec["RFC822.SIZE"]) or 0,
         message_id = env.message_id, date = env.date,
@@ -958,12 +874,17 @@ local function journal(c, mb, nums, recs, action)
       c.journaled[key] = true
     end
   end
+  return out
 end
 
-local function report(c, what, nums, extra)
-  local sets = compress(nums)
-  rt.note(c.session, string.format("dry-run: would send %s %s%s", what, table.concat(sets, ","), extra or ""))
-  return {status = "OK", text = "dry-run", dry_run = true, uids = nums}
+-- destroy runs a helper's deleting step through mailexpect.safety: the
+-- messages journaled, then send() as the commit point; under --dry-run
+-- what it would send is reported instead ({status = "OK", text =
+-- "dry-run", dry_run = true, uids}).
+local function destroy(c, verb, nums, recs, mb, extra, send)
+  return safety.remove(c, "send " .. verb .. " " .. table.concat(compress(nums), ",") .. (extra or ""),
+                       function() return entries(c, mb, nums, recs) end, send,
+                       {status = "OK", text = "dry-run", uids = nums})
 end
 
 local function flag_list(flags, what)
@@ -972,8 +893,6 @@ local function flag_list(flags, what)
   if not flags:match("^%(") then flags = "(" .. flags .. ")" end
   return flags
 end
-
-local function sets_of(nums) return compress(nums) end
 
 -- uid_store changes flags by UID (RFC 9051 6.4.6 with UID): op is FLAGS,
 -- +FLAGS or -FLAGS, optionally .SILENT; flags "(\\Deleted)" or an array.
@@ -989,22 +908,20 @@ function Client:uid_store(uids, op, flags, o)
   flags = flag_list(flags, "i:uid_store")
   local nums, recs, mb = check_uids(self, uids, o, "UID STORE")
   if #nums == 0 then return {} end
-  local deleting = op:sub(1, 1) ~= "-" and flags:upper():find("\\DELETED", 1, true) ~= nil
-  if rt.dry_run() then
-    if deleting then journal(self, mb, nums, recs, "would-delete") end
-    return report(self, "UID STORE", nums, " " .. op .. " " .. flags)
-  end
   local function run()
     local out = {}
-    for _, set in ipairs(sets_of(nums)) do
+    for _, set in ipairs(compress(nums)) do
       local r = timed(self, "store", must, self, "UID STORE", {"UID", "STORE", set, op, flags}, {timeout = o.timeout})
       for _, u in ipairs(r.untagged) do if u.fetch then out[#out + 1] = u.fetch end end
     end
     return out
   end
-  if deleting then
-    journal(self, mb, nums, recs, "delete")
-    return committing(run)
+  if op:sub(1, 1) ~= "-" and flags:upper():find("\\DELETED", 1, true) then
+    return destroy(self, "UID STORE", nums, recs, mb, " " .. op .. " " .. flags, run)
+  end
+  if safety.dry_run then -- the mailbox is read-only (EXAMINE): only report
+    return safety.would(self, "send UID STORE " .. table.concat(compress(nums), ",") .. " " .. op .. " " .. flags,
+                        {status = "OK", text = "dry-run", uids = nums})
   end
   return run()
 end
@@ -1022,14 +939,9 @@ function Client:uid_expunge(uids, o)
              {stage = "UID EXPUNGE"})
   end
   if #nums == 0 then return {} end
-  if rt.dry_run() then
-    journal(self, mb, nums, recs, "would-delete")
-    return report(self, "UID EXPUNGE", nums)
-  end
-  journal(self, mb, nums, recs, "delete")
-  return committing(function()
+  return destroy(self, "UID EXPUNGE", nums, recs, mb, nil, function()
     local out = {}
-    for _, set in ipairs(sets_of(nums)) do
+    for _, set in ipairs(compress(nums)) do
       local r = timed(self, "expunge", must, self, "UID EXPUNGE", {"UID", "EXPUNGE", set}, {timeout = o.timeout})
       for _, u in ipairs(r.untagged) do
         if u.name == "EXPUNGE" then out[#out + 1] = u.number end
@@ -1059,7 +971,7 @@ function Client:uid_copy(uids, dest, o)
   if type(dest) ~= "string" then rt.raise("usage", "i:uid_copy: destination mailbox must be a string") end
   local nums = check_uids(self, uids, o, "UID COPY")
   local out = {}
-  for _, set in ipairs(sets_of(nums)) do
+  for _, set in ipairs(compress(nums)) do
     local r = timed(self, "copy", must, self, "UID COPY", {"UID", "COPY", set, M.string(dest)}, {timeout = o.timeout, what = "UID COPY to " .. dest})
     copyuid(r, out)
   end
@@ -1079,16 +991,9 @@ function Client:uid_move(uids, dest, o)
     rt.raise("protocol", self.label .. ": uid_move needs MOVE (RFC 6851) or UIDPLUS (RFC 4315); the server offers neither", {stage = "UID MOVE"})
   end
   if #nums == 0 then return {expunged = {}} end
-  if rt.dry_run() then
-    journal(self, mb, nums, recs, "would-delete")
-    local r = report(self, "UID MOVE", nums, " to " .. dest)
-    r.expunged = {}
-    return r
-  end
-  journal(self, mb, nums, recs, "delete")
-  return committing(function()
+  local r = destroy(self, "UID MOVE", nums, recs, mb, " to " .. dest, function()
     local out = {expunged = {}}
-    for _, set in ipairs(sets_of(nums)) do
+    for _, set in ipairs(compress(nums)) do
       if self.caps.MOVE then
         local r = timed(self, "move", must, self, "UID MOVE", {"UID", "MOVE", set, M.string(dest)},
                         {timeout = o.timeout, what = "UID MOVE to " .. dest})
@@ -1109,6 +1014,8 @@ function Client:uid_move(uids, dest, o)
     end
     return out
   end)
+  if r.dry_run then r.expunged = {} end
+  return r
 end
 
 -- ---------------------------------------------------------------------

@@ -5,15 +5,13 @@
 local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
 local client = require "mailexpect.client"
+local safety = require "mailexpect.safety"
 
 -- The globals this module uses, captured once (see smtp.lua).
 local now, base64, md5 = now, base64, md5
 local timed = client.timed
 local os_remove = os and os.remove
 local byte, find, sub, lower = string.byte, string.find, string.sub, string.lower
-
--- --dry-run is fixed for the whole run.
-local DRY_RUN = rt.dry_run()
 
 local M = {}
 local Client = {}
@@ -106,7 +104,7 @@ end
 
 -- M.connect opens the connection and reads the greeting.
 function M.connect(o)
-  return client.connect(o, OPENING, {deleted = {}, journal = rt.journal_enabled()}, Client)
+  return client.connect(o, OPENING, {deleted = {}}, Client)
 end
 
 -- read_to_file streams a multi-line body to path (created 0600). A body
@@ -130,14 +128,15 @@ end
 -- exec sends one command (verb upper-cased, arg the rest) and reads its
 -- response, and the body of a multi-line one. See Client:cmd.
 local SECRET = {secret = true}
+local COMMIT = {} -- exec's options for p:quit()'s own QUIT
 
 local function exec(c, verb, arg, line, o)
-  if DRY_RUN and (verb == "DELE" or verb == "QUIT") then
-    rt.raise("usage", string.format("%s: %s refused under --dry-run (p:dele() only reports; p:quit() ends with RSET and a close)", c.label, verb))
+  if safety.dry_run and (verb == "DELE" or verb == "QUIT") then
+    safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
   end
   -- A raw QUIT is the same commit point as p:quit(): route it there, so a
   -- bulk run can still refuse it and the journal gets its outcome.
-  if verb == "QUIT" and not o.commit then return c:quit() end
+  if verb == "QUIT" and o ~= COMMIT then return c:quit() end
   local multiline = o.multiline
   if multiline == nil then
     multiline = MULTILINE[verb] or (MULTILINE_NOARG[verb] and arg == "") or false
@@ -394,44 +393,45 @@ function Client:top(n, lines)
   return must(self, "TOP", string.format("%s %d", msgnum(n, "top"), k)).body
 end
 
+-- describe is the journal entry of message n, asked before DELE (RFC
+-- 1939 7: a message marked deleted cannot be asked about): LIST n, then
+-- UIDL n and TOP n 0, which are optional: a -ERR leaves the field empty;
+-- anything else (EOF, timeout) ends the row.
+local function describe(c, num)
+  local l = must(c, "LIST", num, {what = "DELE"})
+  local function optional(ok, v)
+    if ok then return v end
+    if type(v) == "table" and v.kind == "reply" then return nil end
+    error(v, 0)
+  end
+  return {mailbox = c.opts.user or c.label, size = tonumber(l.text:match("^%d+%s+(%d+)") or ""),
+          uidl = optional(pcall(c.uidl, c, num)), headers = optional(pcall(c.top, c, num, 0))}
+end
+
+-- pretend_dele is DELE under --dry-run: what the server would refuse is
+-- refused (a number LIST does not know, a message already marked), and
+-- the mark is kept only here.
+local function pretend_dele(c, num)
+  for _, d in ipairs(c.deleted) do
+    if d == tonumber(num) then
+      fail(c, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
+    end
+  end
+  must(c, "LIST", num, {what = "DELE"})
+  c.deleted[#c.deleted + 1] = tonumber(num)
+  return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted"}
+end
+
 -- dele marks message n for deletion; it takes effect only at QUIT (RFC
--- 1939 6). Under --dry-run it only reports: the number is checked with
--- LIST n (so a wrong number fails as DELE would) and recorded. With
--- --journal (bulk runs) the message is described first (LIST n, UIDL n,
--- TOP n 0: a message marked deleted cannot be asked about) and journaled
--- once DELE is accepted, before the commit point at QUIT.
+-- 1939 6). The safety rules (mailexpect.safety): journaled before QUIT,
+-- only reported under --dry-run.
 function Client:dele(n)
   local num = msgnum(n, "dele")
-  if DRY_RUN then
-    for _, d in ipairs(self.deleted) do
-      if d == tonumber(num) then
-        fail(self, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
-      end
-    end
-  end
-  local entry
-  if self.journal then
-    local l = must(self, "LIST", num, {what = "DELE"})
-    -- UIDL and TOP are optional (RFC 1939 7): a -ERR leaves the field
-    -- empty; anything else (EOF, timeout) ends the row.
-    local function optional(ok, v)
-      if ok then return v end
-      if type(v) == "table" and v.kind == "reply" then return nil end
-      error(v, 0)
-    end
-    entry = {mailbox = self.opts.user or self.label, size = tonumber(l.text:match("^%d+%s+(%d+)") or ""),
-             uidl = optional(pcall(self.uidl, self, num)), headers = optional(pcall(self.top, self, num, 0))}
-  end
-  if DRY_RUN then
-    if not entry then must(self, "LIST", num, {what = "DELE"}) end
-    self.deleted[#self.deleted + 1] = tonumber(num)
-    if entry then rt.journal(entry) end
-    rt.note(self.session, "dry-run: would DELE " .. num)
-    return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted", dry_run = true}
-  end
-  local r = must(self, "DELE", num) -- exec records the mark
-  if entry then rt.journal(entry) end
-  return r
+  return safety.mark(self, "DELE " .. num, {
+    describe = function() return describe(self, num) end,
+    send = function() return must(self, "DELE", num) end, -- exec records the mark
+    pretend = function() return pretend_dele(self, num) end,
+  })
 end
 
 -- rset unmarks every message marked for deletion (RFC 1939 5).
@@ -442,31 +442,25 @@ end
 
 function Client:noop() return must(self, "NOOP") end
 
--- quit commits the deletions (RFC 1939 6, the UPDATE state). Under
--- --dry-run the session ends with RSET and a close instead: nothing can be
--- committed.
+-- quit ends the session; the server then deletes the marked messages
+-- (RFC 1939 6, the UPDATE state). With messages marked it is the commit
+-- point (mailexpect.safety): a bulk run may refuse it, and the session
+-- then closes without QUIT, which unmarks them; +OK means committed, no
+-- reply or -ERR ("some deleted messages not removed") unknown. Under
+-- --dry-run the session ends with RSET and a close instead.
 function Client:quit()
-  if DRY_RUN then
+  if safety.dry_run then
     pcall(self.cmd, self, "RSET")
     self.session:close()
-    return {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT", dry_run = true}
+    return safety.would(self, "QUIT", {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT"})
   end
-  -- With messages marked, QUIT is the commit point: a bulk run may refuse
-  -- it (interrupted, row timeout, journal not written), and then the
-  -- session closes without QUIT, which rolls the DELEs back. After QUIT,
-  -- +OK means committed; no reply, or -ERR (RFC 1939 6: some messages
-  -- not removed), leaves the outcome unknown.
-  local committing = #self.deleted > 0
-  if committing then
-    local ok, err = pcall(rt.commit_point)
-    if not ok then
-      self.session:close()
-      error(err, 0)
-    end
+  local function quit()
+    local r = timed(self, "quit", exec, self, "QUIT", "", "QUIT", COMMIT)
+    return r, r.ok and "committed" or "unknown"
   end
-  local ok, r = pcall(timed, self, "quit", self.cmd, self, "QUIT", {commit = true})
+  local ok, r
+  if #self.deleted > 0 then ok, r = pcall(safety.commit, self, quit) else ok, r = pcall(quit) end
   self.session:close()
-  if committing then rt.commit_outcome((ok and r.ok) and "committed" or "unknown") end
   if not ok then error(r, 0) end
   if not r.ok then fail(self, "QUIT", r) end
   return r

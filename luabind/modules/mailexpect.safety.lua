@@ -1,0 +1,96 @@
+-- mailexpect.safety: the deletion-safety policy of the pop3 and imap
+-- modules, in one place (docs/DESIGN.md "Safety and trust"). The protocol
+-- verbs say what they send; this module decides what may be sent:
+--
+--   * --dry-run: nothing destructive goes out. A helper's destructive step
+--     only reports ("dry-run: would ..." under -v, a reply with
+--     dry_run = true); a raw destructive command is refused.
+--   * The journal (--journal, bulk runs): every message about to be
+--     deleted (under --dry-run: that would be) is written, and fsynced,
+--     before the commit point.
+--   * The commit point: the step after which the server deletes (POP3 QUIT
+--     with messages marked; an IMAP \Deleted store, UID EXPUNGE, UID MOVE).
+--     A bulk run may refuse it (interrupted, row timeout, journal not
+--     written): then nothing is sent and the session is closed. After
+--     it, the outcome is recorded: "committed" when the server answered,
+--     "unknown" when it did not.
+local rt = require "mailexpect.internal"
+
+local M = {}
+
+-- dry_run is --dry-run, fixed for the whole run.
+M.dry_run = rt.dry_run()
+
+-- journaling says whether the run keeps a journal (fixed too): describing
+-- a message for it costs round trips, spent only then.
+M.journaling = rt.journal_enabled()
+
+local function record(entries)
+  for _, e in ipairs(entries or {}) do rt.journal(e) end
+end
+
+-- refuse raises the refusal of a raw destructive command (what) under
+-- --dry-run; instead says what to use.
+function M.refuse(c, what, instead)
+  rt.raise("usage", string.format("%s: %s refused under --dry-run (%s)", c.label, what, instead))
+end
+
+-- would reports a step a dry run leaves out: a note for -v, and reply,
+-- marked dry_run = true, for the caller.
+function M.would(c, what, reply)
+  rt.note(c.session, "dry-run: would " .. what)
+  reply.dry_run = true
+  return reply
+end
+
+-- commit runs fn as the session's commit point (see above) and returns
+-- its result. A reply error from fn means the server answered: the outcome
+-- is still known. fn may give the outcome itself as a second result (POP3:
+-- -ERR to QUIT leaves it unknown, RFC 1939 6).
+function M.commit(c, fn)
+  local ok, err = pcall(rt.commit_point)
+  if not ok then
+    c.session:close()
+    error(err, 0)
+  end
+  local done, r, outcome = pcall(fn)
+  if not done then
+    rt.commit_outcome(type(r) == "table" and r.kind == "reply" and "committed" or "unknown")
+    error(r, 0)
+  end
+  rt.commit_outcome(outcome or "committed")
+  return r
+end
+
+-- mark runs a step that marks a message for deletion, which a later
+-- commit point makes real (POP3 DELE, committed at QUIT). step:
+--   describe()  the journal entry; asked only when journaling, and before
+--               the step (a marked message can no longer be described)
+--   send()      the step; its result is returned
+--   pretend()   under --dry-run, instead of send: checks what the server
+--               would refuse and returns the reply to report
+-- The entry is journaled once the step went through.
+function M.mark(c, what, step)
+  local entry = M.journaling and step.describe() or nil
+  local r
+  if M.dry_run then
+    r = M.would(c, what, step.pretend())
+  else
+    r = step.send()
+  end
+  record{entry}
+  return r
+end
+
+-- remove runs a step that removes messages at once (an IMAP \Deleted
+-- store, UID EXPUNGE, UID MOVE): entries() (asked only when journaling)
+-- are journaled first, then send() runs as the commit point. Under
+-- --dry-run the entries are journaled (as would-delete) and report is
+-- returned instead.
+function M.remove(c, what, entries, send, report)
+  if M.journaling then record(entries()) end
+  if M.dry_run then return M.would(c, what, report) end
+  return M.commit(c, send)
+end
+
+return M

@@ -1,0 +1,130 @@
+package imapwire
+
+import "strings"
+
+// Class is what a command's own words say about it, for a client that
+// guards deletions (a dry run refuses what removes messages; a bulk run
+// makes it a commit point).
+type Class struct {
+	// Verb is the command name, upper case; "UID STORE" for a UID
+	// command.
+	Verb string
+	// Mailbox is the mailbox a SELECT or EXAMINE opens ("INBOX" in any
+	// case is INBOX, RFC 9051 5.1); "" for other commands.
+	Mailbox string
+	// Removes says why the command removes messages by itself: "EXPUNGE",
+	// "MOVE", "DELETE" (a mailbox), "RENAME" (its messages leave the old
+	// name), "STORE of \Deleted", with "UID " in front for UID commands;
+	// "" when it does not. CLOSE, which expunges only a read-write
+	// mailbox, depends on the session and is left to the caller.
+	Removes string
+}
+
+// Classify reads a command given as Start takes it. A raw argument may
+// hold several words (a whole command line): it is read with the response
+// grammar (atoms, quoted strings, parenthesised lists), so a quoted
+// mailbox name is unquoted and a flag list is looked into. A string or
+// literal argument is a value: never a verb, an item name or a flag.
+func Classify(args ...Arg) Class {
+	var words []Node
+	for _, a := range args {
+		if a.form != formRaw {
+			words = append(words, Node{Kind: KindString, Text: a.text})
+			continue
+		}
+		s := &scanner{line: a.text}
+		nodes, err := s.values(0)
+		if err != nil {
+			// Not in the response grammar (a literal announcement, a stray
+			// parenthesis): the words as they are.
+			nodes = nodes[:0]
+			for _, w := range strings.Fields(a.text) {
+				nodes = append(nodes, Node{Kind: KindAtom, Text: strings.Trim(w, "()")})
+			}
+		}
+		words = append(words, nodes...)
+	}
+	var c Class
+	verb, rest := atomAt(words, 0), words
+	if len(rest) > 0 {
+		rest = rest[1:]
+	}
+	uid := ""
+	if verb == "UID" {
+		uid, verb = "UID ", atomAt(words, 1)
+		if len(rest) > 0 {
+			rest = rest[1:]
+		}
+	}
+	c.Verb = uid + verb
+	switch verb {
+	case "EXPUNGE", "MOVE", "DELETE", "RENAME":
+		c.Removes = uid + verb
+	case "SELECT", "EXAMINE":
+		if len(rest) > 0 {
+			c.Mailbox = nodeText(rest[0])
+			if strings.EqualFold(c.Mailbox, "INBOX") {
+				c.Mailbox = "INBOX"
+			}
+		}
+	case "STORE":
+		if storesDeleted(rest) {
+			c.Removes = uid + `STORE of \Deleted`
+		}
+	}
+	return c
+}
+
+// storesDeleted reports whether the arguments after STORE (sequence set,
+// modifiers, item, flags) set \Deleted: an item FLAGS or +FLAGS (with or
+// without .SILENT) followed by \Deleted, alone or in a list.
+func storesDeleted(rest []Node) bool {
+	for i, n := range rest {
+		if n.Kind != KindAtom {
+			continue
+		}
+		item := strings.ToUpper(n.Text)
+		if !strings.HasPrefix(strings.TrimLeft(item, "+-"), "FLAGS") {
+			continue
+		}
+		if item[0] == '-' {
+			return false
+		}
+		for _, f := range rest[i+1:] {
+			if hasDeleted(f) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+func hasDeleted(n Node) bool {
+	switch n.Kind {
+	case KindAtom:
+		return strings.EqualFold(n.Text, `\Deleted`)
+	case KindList:
+		for _, e := range n.List {
+			if hasDeleted(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// atomAt returns words[i] upper-cased when it is an atom, else "".
+func atomAt(words []Node, i int) string {
+	if i >= len(words) || words[i].Kind != KindAtom {
+		return ""
+	}
+	return strings.ToUpper(words[i].Text)
+}
+
+func nodeText(n Node) string {
+	if n.Kind == KindNil {
+		return "NIL"
+	}
+	return n.Text
+}

@@ -1,0 +1,44 @@
+package imapwire
+
+import "testing"
+
+func TestClassify(t *testing.T) {
+	raw := func(s ...string) []Arg {
+		var out []Arg
+		for _, x := range s {
+			out = append(out, RawArg(x))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		args []Arg
+		want Class
+	}{
+		{"line", raw("UID SEARCH ALL"), Class{Verb: "UID SEARCH"}},
+		{"expunge", raw("expunge"), Class{Verb: "EXPUNGE", Removes: "EXPUNGE"}},
+		{"uid expunge", raw("UID", "EXPUNGE", "1:5"), Class{Verb: "UID EXPUNGE", Removes: "UID EXPUNGE"}},
+		{"uid move", raw("uid move 1 Trash"), Class{Verb: "UID MOVE", Removes: "UID MOVE"}},
+		{"delete", []Arg{RawArg("DELETE"), StringArg("Old")}, Class{Verb: "DELETE", Removes: "DELETE"}},
+		{"rename", raw(`RENAME "a b" c`), Class{Verb: "RENAME", Removes: "RENAME"}},
+		{"store deleted", raw(`UID STORE 1:3 +FLAGS.SILENT (\Deleted)`), Class{Verb: "UID STORE", Removes: `UID STORE of \Deleted`}},
+		{"store deleted table", raw("STORE", "1", "FLAGS", `(\Seen \deleted)`), Class{Verb: "STORE", Removes: `STORE of \Deleted`}},
+		{"store deleted bare", raw(`STORE 1 +FLAGS \Deleted`), Class{Verb: "STORE", Removes: `STORE of \Deleted`}},
+		{"store modifier", raw(`STORE 1 (UNCHANGEDSINCE 5) +FLAGS (\Deleted)`), Class{Verb: "STORE", Removes: `STORE of \Deleted`}},
+		{"store unset", raw(`UID STORE 1 -FLAGS (\Deleted)`), Class{Verb: "UID STORE"}},
+		{"store seen", raw(`STORE 1 +FLAGS (\Seen)`), Class{Verb: "STORE"}},
+		// A string is a value, never a flag: the server would refuse it.
+		{"store string", []Arg{RawArg("STORE 1 +FLAGS"), StringArg(`\Deleted`)}, Class{Verb: "STORE"}},
+		{"select quoted", raw(`SELECT "My \"box\""`), Class{Verb: "SELECT", Mailbox: `My "box"`}},
+		{"select inbox", []Arg{RawArg("EXAMINE"), StringArg("inBox")}, Class{Verb: "EXAMINE", Mailbox: "INBOX"}},
+		{"select atom", raw("select Archive/2024"), Class{Verb: "SELECT", Mailbox: "Archive/2024"}},
+		{"literal", raw("SELECT {3}"), Class{Verb: "SELECT", Mailbox: "{3}"}},
+		{"fetch section", raw("UID FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])"), Class{Verb: "UID FETCH"}},
+		{"string verb", []Arg{StringArg("EXPUNGE")}, Class{}},
+		{"empty", nil, Class{}},
+	} {
+		if got := Classify(tc.args...); got != tc.want {
+			t.Errorf("%s: Classify = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
