@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/google/go-cmp/cmp"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
@@ -34,22 +35,9 @@ type fakePOP3 struct {
 
 func newFakePOP3(t *testing.T) *fakePOP3 {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakePOP3{addr: ln.Addr().String(), sessions: map[string][][]string{},
+	f := &fakePOP3{sessions: map[string][][]string{},
 		quit: func(string) (string, time.Duration) { return "+OK bye", 0 }}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(c)
-		}
-	}()
+	f.addr = fakeserver.Serve(t, f.serve)
 	return f
 }
 
@@ -393,9 +381,7 @@ func TestBulkJobDryRun(t *testing.T) {
 // TestBulkJobErrors: failure kinds survive (connect errors are retried,
 // other kinds are not); row is read-only; exit(n) decides.
 func TestBulkJobErrors(t *testing.T) {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := fakeserver.ClosedAddr(t)
 	src := `if row.case == "connect" then connect(row.host, {timeout = 1}) end
 if row.case == "write" then row.user = "x" end
 if row.case == "exit0" then exit(0) end

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
@@ -19,17 +20,7 @@ import (
 // answered with message 1 whose BODY[] is body.
 func bigIMAPServer(t *testing.T, body string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
+	return fakeserver.ServeOne(t, func(conn net.Conn) {
 		conn.SetDeadline(time.Now().Add(20 * time.Second))
 		w := bufio.NewWriter(conn)
 		fmt.Fprintf(w, "* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] hi\r\n")
@@ -59,8 +50,7 @@ func bigIMAPServer(t *testing.T, body string) string {
 			}
 			w.Flush()
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // TestIMAPBigBodyHeldOnce fetches a large message: the body must be held

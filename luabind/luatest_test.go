@@ -4,18 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"flag"
-	"fmt"
-	"io"
-	"math/big"
-	mrand "math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,9 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -42,7 +31,7 @@ import (
 //	                                  canned server's address)
 //	-- config: restricted dry-run plugin timeout=0.2 max-time=0.5
 //
-// A file NAME.server next to it is a canned server (see fakeServer); its
+// A file NAME.server next to it is a canned server (see internal/fakeserver); its
 // address is the global SERVER. The harness also provides the global T:
 // T.eq(got, want [, what]) and T.fails(fn) -> the error fn raised.
 func TestLuaFiles(t *testing.T) {
@@ -139,9 +128,13 @@ func runLuaFile(t *testing.T, file string, resplit bool) {
 	serverFile := strings.TrimSuffix(file, ".lua") + ".server"
 	serverAddr := "no server"
 	if script, err := os.ReadFile(serverFile); err == nil {
-		srv := startFakeServer(t, string(script), resplit)
-		serverAddr = srv.addr
-		cfg.ReadOnly["SERVER"] = srv.addr
+		start := fakeserver.Start
+		if resplit {
+			start = fakeserver.StartResplit
+		}
+		srv := start(t, string(script))
+		serverAddr = srv.Addr()
+		cfg.ReadOnly["SERVER"] = serverAddr
 	}
 	for _, a := range spec.args {
 		cfg.Args = append(cfg.Args, strings.ReplaceAll(a, "$SERVER", serverAddr))
@@ -253,172 +246,3 @@ function M.raise_string() error("module said no") end
 return M
 `))
 })
-
-// fakeServer plays a canned conversation on 127.0.0.1:0. Script lines:
-//
-//	S: text        send text + CRLF
-//	SR: "quoted"   send the Go-quoted bytes as they are
-//	C: text        read one line from the client; it must equal text
-//	C: *           read one line, any content
-//	SLEEP: 0.1     pause (seconds)
-//	CLOSE          close the connection now
-//	HANG           wait until the client closes
-//	TLS            TLS handshake as the server (self-signed, CN mx.test)
-//	TLS-REJECTED   a handshake the client must refuse; ends the script
-//	ACCEPT         end of this connection's script; the next connection
-//	               plays the lines after it
-//	# ...          comment
-type fakeServer struct {
-	addr    string
-	resplit bool // write in small random pieces
-	mu      sync.Mutex
-	errs    []string
-	got     bytes.Buffer // everything the client sent
-}
-
-func startFakeServer(t *testing.T, script string, resplit bool) *fakeServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &fakeServer{addr: ln.Addr().String(), resplit: resplit}
-	conns := strings.Split(script, "\nACCEPT\n")
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for _, c := range conns {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.play(conn, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, e := range s.errs {
-			t.Errorf("fake server: %s", e)
-		}
-	})
-	return s
-}
-
-func (s *fakeServer) fail(format string, args ...any) {
-	s.mu.Lock()
-	s.errs = append(s.errs, fmt.Sprintf(format, args...))
-	s.mu.Unlock()
-}
-
-func (s *fakeServer) play(conn net.Conn, script string) {
-	defer func() { conn.Close() }()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(io.TeeReader(conn, &lockedWriter{s}))
-	for _, line := range strings.Split(script, "\n") {
-		cmd, arg, _ := strings.Cut(line, ": ")
-		switch {
-		case line == "TLS-REJECTED":
-			// The client is expected to refuse the certificate.
-			if err := tls.Server(conn, testTLSConfig()).Handshake(); err == nil {
-				s.fail("TLS handshake succeeded; the client should have refused the certificate")
-			}
-			return
-		case line == "TLS":
-			if br.Buffered() > 0 {
-				s.fail("client sent data before the TLS handshake")
-				return
-			}
-			tc := tls.Server(conn, testTLSConfig())
-			if err := tc.Handshake(); err != nil {
-				s.fail("TLS handshake: %v", err)
-				return
-			}
-			conn = tc
-			br = bufio.NewReader(io.TeeReader(conn, &lockedWriter{s}))
-		case line == "" || strings.HasPrefix(line, "#"):
-		case cmd == "S":
-			s.write(conn, arg+"\r\n")
-		case cmd == "SR":
-			b, err := strconv.Unquote(arg)
-			if err != nil {
-				s.fail("bad SR line %q", line)
-				return
-			}
-			s.write(conn, b)
-		case cmd == "C":
-			got, err := br.ReadString('\n')
-			if err != nil {
-				s.fail("waiting for %q: %v", arg, err)
-				return
-			}
-			got = strings.TrimRight(got, "\r\n")
-			if arg != "*" && got != arg {
-				s.fail("client sent %q, want %q", got, arg)
-				return
-			}
-		case cmd == "SLEEP":
-			f, _ := strconv.ParseFloat(arg, 64)
-			time.Sleep(seconds(f))
-		case line == "CLOSE":
-			return
-		case line == "HANG":
-			io.Copy(io.Discard, br)
-			return
-		default:
-			s.fail("bad script line %q", line)
-			return
-		}
-	}
-	// End of script: let the client finish reading, then close.
-	io.Copy(io.Discard, br)
-}
-
-// testTLSConfig is a self-signed certificate for mx.test, made once.
-var testTLSConfig = sync.OnceValue(func() *tls.Config {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "mx.test"},
-		Issuer:       pkix.Name{CommonName: "mx.test"},
-		DNSNames:     []string{"mx.test"},
-		NotBefore:    time.Unix(1700000000, 0),
-		NotAfter:     time.Unix(2000000000, 0),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		panic(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-})
-
-// write sends data, in resplit mode as pieces of 1 to 5 bytes with a
-// short pause between them so that they arrive as separate reads.
-func (s *fakeServer) write(conn net.Conn, data string) {
-	if !s.resplit {
-		io.WriteString(conn, data)
-		return
-	}
-	for len(data) > 0 {
-		n := min(len(data), 1+mrand.IntN(5))
-		io.WriteString(conn, data[:n])
-		data = data[n:]
-		time.Sleep(50 * time.Microsecond)
-	}
-}
-
-type lockedWriter struct{ s *fakeServer }
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	return w.s.got.Write(p)
-}

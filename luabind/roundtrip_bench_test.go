@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
@@ -23,52 +24,37 @@ import (
 // up to the dot and answered once).
 func answerServer(b *testing.B, greeting string, reply func(line string) string) string {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
+	return fakeserver.Serve(b, func(c net.Conn) {
+		r, w := bufio.NewReader(c), bufio.NewWriter(c)
+		w.WriteString(greeting)
+		w.Flush()
+		inData := false
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				r, w := bufio.NewReader(c), bufio.NewWriter(c)
-				w.WriteString(greeting)
-				w.Flush()
-				inData := false
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					line = strings.TrimRight(line, "\r\n")
-					if inData {
-						if line == "." {
-							inData = false
-							w.WriteString("250 2.0.0 queued\r\n")
-							w.Flush()
-						}
-						continue
-					}
-					out := reply(line)
-					if out == "354" {
-						inData = true
-						out = "354 go ahead\r\n"
-					}
-					w.WriteString(out)
+			line = strings.TrimRight(line, "\r\n")
+			if inData {
+				if line == "." {
+					inData = false
+					w.WriteString("250 2.0.0 queued\r\n")
 					w.Flush()
-					if strings.HasPrefix(line, "QUIT") {
-						return
-					}
 				}
-			}()
+				continue
+			}
+			out := reply(line)
+			if out == "354" {
+				inData = true
+				out = "354 go ahead\r\n"
+			}
+			w.WriteString(out)
+			w.Flush()
+			if strings.HasPrefix(line, "QUIT") {
+				return
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 func pop3Answers(string) string { return "+OK\r\n" }

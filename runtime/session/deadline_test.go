@@ -1,6 +1,7 @@
 package session
 
 import (
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"net"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 // little earlier than a call's own; reaching it, the call must go on
 // waiting until its own deadline: the timeout stays a total per call.
 func TestReusedDeadlineIsNotEarly(t *testing.T) {
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		c.Write([]byte("a\r\n"))
 		time.Sleep(500 * time.Millisecond)
 	})

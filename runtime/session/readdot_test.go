@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"math/rand/v2"
 	"net"
 	"strings"
@@ -49,7 +50,7 @@ func dotBody(n int) (wire, want string) {
 // writer in a few large writes, not two per line, however the bytes arrive.
 func TestReadDotBuffersWrites(t *testing.T) {
 	wire, want := dotBody(5000)
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		r := rand.New(rand.NewPCG(1, 2))
 		for rest := wire + "after\r\n"; len(rest) > 0; {
 			k := min(len(rest), 1+r.IntN(3000))
@@ -77,7 +78,7 @@ func TestReadDotBuffersWrites(t *testing.T) {
 // TestReadDotFlushesOnError: when the body is cut short, what was read
 // reaches the writer before the error returns, and n counts it.
 func TestReadDotFlushesOnError(t *testing.T) {
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		c.Write([]byte("one\r\n..two\r\nthr"))
 	})
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
@@ -95,7 +96,7 @@ func TestReadDotFlushesOnError(t *testing.T) {
 func TestReadDotIntoBodyBuffer(t *testing.T) {
 	wire, want := dotBody(1_200_000) // ~12 MiB
 	for _, size := range []int{1, len(want), len(want) + 5<<20} {
-		addr := serve(t, func(c net.Conn) { c.Write([]byte(wire)) })
+		addr := fakeserver.ServeOne(t, func(c net.Conn) { c.Write([]byte(wire)) })
 		s := dial(t, addr, Options{Timeout: 5 * time.Second})
 		b := NewBodyBuffer(size)
 		n, err := s.ReadDotLimit(bg, b, 0, 0) // over match_max: no bound

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
@@ -85,9 +86,7 @@ func TestParseAddress(t *testing.T) {
 }
 
 func TestConnectRefused(t *testing.T) {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := fakeserver.ClosedAddr(t)
 	_, err := Dial(bg, addr, Options{Timeout: time.Second})
 	e := wantKind(t, err, failure.Connect)
 	if !strings.Contains(e.Message, addr) {
@@ -96,7 +95,7 @@ func TestConnectRefused(t *testing.T) {
 }
 
 func TestExpectAndReply(t *testing.T) {
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		io.WriteString(c, "220 mx ESMTP\r\n")
 		r := bufio.NewReader(c)
 		r.ReadString('\n')
@@ -128,7 +127,7 @@ func TestExpectAndReply(t *testing.T) {
 // byte now and then (an idle timer would never fire).
 func TestExpectTimeoutIsTotal(t *testing.T) {
 	stop := make(chan struct{})
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		for {
 			select {
 			case <-stop:
@@ -168,7 +167,7 @@ func TestExpectTimeoutIsTotal(t *testing.T) {
 // ExpectString compiles its patterns, waits with the session timeout and
 // reports a bad pattern as a usage error.
 func TestExpectString(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.WriteString(c, "220-first\r\n220 mx ready\r\n"); io.Copy(io.Discard, c) })
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { io.WriteString(c, "220-first\r\n220 mx ready\r\n"); io.Copy(io.Discard, c) })
 	s := dial(t, addr, Options{Timeout: 300 * time.Millisecond})
 	m, err := s.ExpectString(bg, `^554 `, `^220 (\S+)`)
 	if err != nil || m.Case != 1 || m.Groups[1] != "mx" || m.Before != "220-first\r\n" {
@@ -184,7 +183,7 @@ func TestExpectString(t *testing.T) {
 }
 
 func TestEOFWithBufferedData(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.WriteString(c, "220 hello\r\n421 going away") })
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { io.WriteString(c, "220 hello\r\n421 going away") })
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
 	_, err := s.Expect(bg, cases(t, `^250 `), 0)
 	e := wantKind(t, err, failure.EOF)
@@ -202,7 +201,7 @@ func TestEOFWithBufferedData(t *testing.T) {
 }
 
 func TestOverflow(t *testing.T) {
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		line := strings.Repeat("y", 99) + "\n"
 		for i := 0; i < 3000; i++ {
 			if _, err := io.WriteString(c, line); err != nil {
@@ -230,7 +229,7 @@ func TestOverflow(t *testing.T) {
 
 func TestSendLineRefusesInjection(t *testing.T) {
 	got := make(chan string, 1)
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		b, _ := io.ReadAll(c)
 		got <- string(b)
 	})
@@ -250,7 +249,7 @@ func TestSendLineRefusesInjection(t *testing.T) {
 // must end the send.
 func TestWriteDeadline(t *testing.T) {
 	hold := make(chan struct{})
-	addr := serve(t, func(c net.Conn) { <-hold })
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { <-hold })
 	defer close(hold)
 	s := dial(t, addr, Options{Timeout: 300 * time.Millisecond})
 	big := bytes.Repeat([]byte("z"), 64<<20)
@@ -264,7 +263,7 @@ func TestWriteDeadline(t *testing.T) {
 
 func TestContextCancelStopsRead(t *testing.T) {
 	hold := make(chan struct{})
-	addr := serve(t, func(c net.Conn) { <-hold })
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { <-hold })
 	defer close(hold)
 	s := dial(t, addr, Options{Timeout: time.Minute})
 	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
@@ -282,7 +281,7 @@ func TestContextCancelStopsRead(t *testing.T) {
 
 func TestReadDotAndRead(t *testing.T) {
 	body := "+OK 3 octets\r\nline 1\r\n..dot\r\n.\r\nafter\r\nLIT"
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		// Drip the bytes one at a time: framing must not depend on it.
 		for i := range body {
 			c.Write([]byte{body[i]})
@@ -307,7 +306,7 @@ func TestReadDotAndRead(t *testing.T) {
 
 func TestSendDot(t *testing.T) {
 	got := make(chan string, 1)
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		b, _ := io.ReadAll(c)
 		got <- string(b)
 	})
@@ -360,7 +359,7 @@ func TestCertificateFailure(t *testing.T) {
 }
 
 func serveTLS(t *testing.T, p testPKI, handle func(c net.Conn)) string {
-	return serve(t, func(c net.Conn) {
+	return fakeserver.ServeOne(t, func(c net.Conn) {
 		tc := tls.Server(c, p.serverConfig())
 		if tc.Handshake() != nil {
 			return
@@ -371,7 +370,7 @@ func serveTLS(t *testing.T, p testPKI, handle func(c net.Conn)) string {
 
 func TestStartTLS(t *testing.T) {
 	p := newPKI(t)
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		io.WriteString(c, "220 ready\r\n")
 		r := bufio.NewReader(c)
 		r.ReadString('\n')
@@ -399,7 +398,7 @@ func TestStartTLS(t *testing.T) {
 // Bytes that arrive after the go-ahead but before the handshake were sent
 // in plaintext and would pose as TLS-protected replies: refuse.
 func TestStartTLSRefusesInjectedData(t *testing.T) {
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		io.WriteString(c, "220 ready\r\n")
 		r := bufio.NewReader(c)
 		r.ReadString('\n')
@@ -428,7 +427,7 @@ func TestStartTLSRefusesInjectedData(t *testing.T) {
 }
 
 func TestGuards(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.WriteString(c, "421 shutting down\r\n250 ok\r\n") })
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { io.WriteString(c, "421 shutting down\r\n250 ok\r\n") })
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
 	s.Guard(cases(t, `^421 `)...)
 	m, err := s.Expect(bg, cases(t, `^250 `), 0)
@@ -441,7 +440,7 @@ func TestGuards(t *testing.T) {
 // runner retries those), not a certificate problem.
 func TestHandshakeTimeoutIsTimeout(t *testing.T) {
 	hold := make(chan struct{})
-	addr := serve(t, func(c net.Conn) { <-hold })
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { <-hold })
 	defer close(hold)
 	start := time.Now()
 	_, err := Dial(bg, addr, Options{Timeout: 300 * time.Millisecond, ImplicitTLS: true})

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/base64"
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"io"
 	"net"
 	"strings"
@@ -18,7 +19,7 @@ func TestTranscriptMasksSecrets(t *testing.T) {
 	const pass = "s3cr3t-Pa55"
 	plain := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00" + pass))
 	login := base64.StdEncoding.EncodeToString([]byte(pass))
-	addr := serve(t, func(c net.Conn) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		// The server echoes the secret in several forms, a byte at a time.
 		echo := "220 hi\r\n334 " + login + "\r\n535 bad " + pass + " \"" + pass + "\"\r\n"
 		for i := range echo {
@@ -56,7 +57,7 @@ func TestTranscriptMasksSecrets(t *testing.T) {
 // Options.Debug is the transcript for a Go caller who only wants it
 // written somewhere: text lines, secrets sent as secret masked.
 func TestDebugWriter(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.WriteString(c, "220 hi\r\n"); io.Copy(io.Discard, c) })
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { io.WriteString(c, "220 hi\r\n"); io.Copy(io.Discard, c) })
 	var out bytes.Buffer
 	s := dial(t, addr, Options{Timeout: 2 * time.Second, Debug: &out})
 	s.SendLineSecret(bg, "hunter2")
