@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/runtime/interact"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
@@ -71,6 +73,10 @@ type Config struct {
 	// against instead of the system roots (a ca_file option adds to it):
 	// under --sandbox, the system roots plus the sandbox's CA.
 	RootCAs *x509.CertPool
+
+	// Stdin is the terminal s:interact hands sessions to and getpass
+	// reads from (a pipe: s:interact{pipe = true} only); nil: none.
+	Stdin *os.File
 
 	ScriptName string   // arg[0]
 	Args       []string // arg[1..n] and the chunk's varargs
@@ -446,6 +452,7 @@ type run struct {
 	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
 	usageErrors []*lua.LTable               // raised by options(): exit 2 when uncaught
 	apis        *apiState                   // the spec's checkers for this state (argcheck.go)
+	active      interact.Console            // the console of an s:interact in progress
 }
 
 func newRun(cfg Config) *run {

@@ -59,6 +59,7 @@ func (r sessionBinding) methods() map[string]lua.LGFunction {
 		"pending":  r.pending,
 		"drain":    r.drain,
 		"close":    r.close,
+		"interact": r.interact,
 	}
 }
 
@@ -130,6 +131,7 @@ func (r sessionBinding) open(L *lua.LState) {
 		// A local program is outside what --restricted allows.
 		g.RawSetString("spawn", L.NewFunction(r.spawn))
 	}
+	g.RawSetString("getpass", L.NewFunction(r.getpass))
 	g.RawSetString("exp_continue", r.expContinue(L))
 }
 

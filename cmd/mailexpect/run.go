@@ -60,6 +60,9 @@ type options struct {
 	probe     bool         // the serve subcommand (serve.go): the Prometheus prober
 	probeArgs []string     // its arguments
 
+	connect     bool     // the connect subcommand (connect.go)
+	connectArgs []string // its arguments
+
 	script string   // path, "-" for stdin; "" with -e
 	args   []string // the script's arguments
 
@@ -108,6 +111,13 @@ func parseArgs(args []string) (*options, error) {
 		o.probe, o.probeArgs = true, rest[1:]
 		if o.sandbox {
 			return nil, usageErr("", "--sandbox runs a script; mailexpect serve runs the prober: give one of them")
+		}
+		return o, nil
+	case rest[0] == "connect":
+		// The subcommand; a script named connect runs as ./connect.
+		o.connect, o.connectArgs = true, rest[1:]
+		if o.sandbox || o.each.file != "" {
+			return nil, usageErr("", "connect is for a person at a terminal: --sandbox and --each do not apply (run 'mailexpect sandbox' in another shell)")
 		}
 		return o, nil
 	case rest[0] == "sandbox":
@@ -211,6 +221,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o.probe {
 		return serveProbes(ctx, o.probeArgs, stdout, stderr)
 	}
+	if o.connect {
+		return executeConnect(ctx, o, stdin, stdout, stderr)
+	}
 	if o.each.file != "" {
 		return executeEach(ctx, o, stdin, stdout, stderr)
 	}
@@ -298,6 +311,9 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 
 	cfg := baseConfig(o, name)
 	cfg.Stdout, cfg.Stderr = stdout, stderr
+	if f, ok := stdin.(*os.File); ok && o.script != "-" {
+		cfg.Stdin = f // s:interact's terminal
+	}
 	cfg.MaxTime = o.maxTime
 	cfg.Plugin = o.plugin
 	cleanup, code, ok := prepareRun(&cfg, o, stderr, stderr)

@@ -44,6 +44,7 @@ type Session struct {
 	eofWhy  error
 	guards  []expect.Case
 	stream  *transcript.Stream
+	tee     func([]byte) // see SetTee
 	tls     *TLSInfo
 	closed  bool
 	release func() // from Options.Acquire, given back on Close
@@ -323,6 +324,9 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 	}
 	if n > 0 {
 		s.stream.Received(s.chunk[:n])
+		if s.tee != nil {
+			s.tee(s.chunk[:n])
+		}
 		s.buf.Write(s.chunk[:n]) // overflow is checked by the callers, after matching
 		if n == len(s.chunk) && n < readChunk {
 			s.chunk = make([]byte, readChunk) // a large transfer: read in big chunks
