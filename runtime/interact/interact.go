@@ -134,7 +134,7 @@ func Run(ctx context.Context, s *session.Session, con Console, o Options) (Resul
 			if err != nil {
 				return
 			}
-			if strings.HasPrefix(l, "~") {
+			if isCommand(l) {
 				select { // a command may use the console itself
 				case <-resume:
 				case <-stop:
@@ -161,7 +161,7 @@ func Run(ctx context.Context, s *session.Session, con Console, o Options) (Resul
 				lines = nil // nothing more will come
 				continue
 			}
-			if strings.HasPrefix(in.line, "~") && !strings.HasPrefix(in.line, "~~") {
+			if isCommand(in.line) {
 				if in.line == "~." {
 					return Result{Reason: Escape}, nil
 				}
@@ -201,6 +201,11 @@ func Run(ctx context.Context, s *session.Session, con Console, o Options) (Resul
 		s.Forget(keep)
 		d.idle()
 	}
+}
+
+// isCommand reports whether a typed line is a local command (~~ sends a ~).
+func isCommand(line string) bool {
+	return strings.HasPrefix(line, "~") && !strings.HasPrefix(line, "~~")
 }
 
 // runCommand runs one ~ line other than ~. and shows what came of it.

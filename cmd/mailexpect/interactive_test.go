@@ -1,0 +1,316 @@
+package main
+
+import (
+	"encoding/base64"
+
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailexpect/mailexpect/internal/mailstack"
+	"github.com/mailexpect/mailexpect/internal/sandbox"
+)
+
+func TestMain(m *testing.M) { os.Exit(mailstack.Main(m)) }
+
+// The interactive side is tested the way a person uses it: the binary
+// runs in a real terminal (a tmux pane), keys are typed with send-keys and
+// the screen is read with capture-pane.
+
+// pane is one tmux server with one window running a command.
+type pane struct {
+	t      *testing.T
+	socket string
+	log    string
+}
+
+func requireTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("MAILEXPECT_REQUIRE_SERVERS") != "" {
+			t.Fatal("tmux is not installed (.ci/install-servers installs it)")
+		}
+		t.Skip("tmux is not installed")
+	}
+}
+
+// startPane runs argv in a new 150x50 tmux pane, with env added. When the
+// command ends the pane shows "EXITED <code>" and stays.
+func startPane(t *testing.T, env []string, argv ...string) *pane {
+	t.Helper()
+	requireTmux(t)
+	dir := t.TempDir()
+	p := &pane{t: t, socket: filepath.Join(dir, "tmux.sock")}
+	var cmd strings.Builder
+	cmd.WriteString("env")
+	for _, e := range env {
+		cmd.WriteString(" " + shellQuote(e))
+	}
+	for _, a := range argv {
+		cmd.WriteString(" " + shellQuote(a))
+	}
+	cmd.WriteString("; echo EXITED $?; sleep 600")
+	p.tmux("-f", "/dev/null", "new-session", "-d", "-x", "150", "-y", "50", "sh", "-c", cmd.String())
+	t.Cleanup(func() { exec.Command("tmux", "-S", p.socket, "kill-server").Run() })
+	return p
+}
+
+func (p *pane) tmux(args ...string) string {
+	p.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", p.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("tmux %q: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// typeLine types text literally, then Enter.
+func (p *pane) typeLine(text string) {
+	p.t.Helper()
+	if text != "" {
+		p.tmux("send-keys", "-l", text)
+	}
+	p.tmux("send-keys", "Enter")
+}
+
+// screen is the pane with its scrollback.
+func (p *pane) screen() string { return p.tmux("capture-pane", "-p", "-J", "-S", "-1000") }
+
+// waitFor waits until the screen matches re and returns the screen.
+func (p *pane) waitFor(re string) string {
+	p.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s := p.screen()
+		if rx.MatchString(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("the screen never showed %q:\n%s", re, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// leaks fails when any form of pass is in one of the texts.
+func leaks(t *testing.T, pass, user string, texts map[string]string) {
+	t.Helper()
+	forms := []string{pass,
+		base64.StdEncoding.EncodeToString([]byte(pass)),
+		base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))}
+	for name, text := range texts {
+		for _, f := range forms {
+			if strings.Contains(text, f) {
+				t.Errorf("the %s shows the password (form %q):\n%s", name, f, text)
+			}
+		}
+	}
+}
+
+func startTestSandbox(t *testing.T) *sandbox.Server {
+	t.Helper()
+	srv, err := sandbox.Start(sandbox.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// TestConnectSandboxSMTP: STARTTLS verified through MAILEXPECT_CA_FILE,
+// typed commands and their replies, ~? , ~login with a password typed at
+// a no-echo prompt, a DATA body sent as typed (no dot-stuffing behind the
+// person's back), ~. leaves; the password is on neither the screen nor
+// the --log transcript.
+func TestConnectSandboxSMTP(t *testing.T) {
+	bin := buildBinary(t)
+	srv := startTestSandbox(t)
+	u := srv.Users()[0]
+	logf := filepath.Join(t.TempDir(), "log.txt")
+	p := startPane(t, append(srv.Env(), "MAILEXPECT_USER=", "MAILEXPECT_PASS=", "NETRC=/nonexistent"),
+		bin, "--log", logf, "connect", "smtp://"+srv.SMTPAddr())
+	p.waitFor(`~\? lists local commands`)
+	s := p.screen()
+	for _, want := range []string{"220 ", "TLS: TLS 1.3", "verified for 127.0.0.1", "250-AUTH PLAIN LOGIN CRAM-MD5"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q:\n%s", want, s)
+		}
+	}
+	p.typeLine("NOOP")
+	p.waitFor(`(?m)^250 .*done nothing`)
+	p.typeLine("~?")
+	p.waitFor(`~login \[user\]`)
+	p.typeLine("~login " + u.Name)
+	p.waitFor(`password for ` + u.Name + `: `)
+	p.typeLine(u.Pass)
+	p.waitFor(`~login: logged in as ` + u.Name + ` \(PLAIN\)`)
+	p.typeLine("MAIL FROM:<" + u.Address + ">")
+	p.waitFor(`(?m)^250 .*accepting mail`)
+	p.typeLine("RCPT TO:<" + u.Address + ">")
+	p.typeLine("DATA")
+	p.waitFor(`(?m)^354 `)
+	p.typeLine("Subject: typed")
+	p.typeLine("")
+	p.typeLine("..two dots typed")
+	p.typeLine("~~tilde line")
+	p.typeLine(".")
+	p.waitFor(`(?m)^250 .*queued`)
+	p.typeLine("~.")
+	final := p.waitFor(`EXITED 0`)
+	logText, err := os.ReadFile(logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks(t, u.Pass, u.Name, map[string]string{"screen": final, "log": string(logText)})
+	msgs, _ := srv.Store().Messages(u.Name, "INBOX")
+	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Raw), "\r\n.two dots typed\r\n~tilde line\r\n") {
+		t.Errorf("the message typed is not in the mailbox as typed (the server unstuffs one dot; ~~ sends ~): %d messages %q", len(msgs), msgs)
+	}
+	for _, want := range []string{"~>> NOOP", "~>> ..two dots typed", "interact: back to the script (escape)"} {
+		if !strings.Contains(string(logText), want) {
+			t.Errorf("log lacks %q:\n%s", want, logText)
+		}
+	}
+}
+
+// TestInteractFromScript: a script hands its session to the person and
+// gets it back when a pattern arrives, then goes on with it.
+func TestInteractFromScript(t *testing.T) {
+	bin := buildBinary(t)
+	srv := startTestSandbox(t)
+	script := filepath.Join(t.TempDir(), "hand.lua")
+	os.WriteFile(script, []byte(`
+local s = connect(env("MAILEXPECT_SMTP"))
+s:expect([[^220 ]])
+print("script: over to you")
+local why, m = s:interact{ [[^250 (\S+) .*done nothing]] }
+print("script: back (" .. why .. ", " .. m[1] .. ")")
+s:sendline("QUIT")
+print("script: " .. s:expect([[^221 .*]])[0])
+`), 0o600)
+	p := startPane(t, srv.Env(), bin, script)
+	p.waitFor(`script: over to you`)
+	p.typeLine("HELO me")
+	p.waitFor(`(?m)^250 `)
+	p.typeLine("NOOP")
+	s := p.waitFor(`EXITED 0`)
+	for _, want := range []string{"script: back (match, 2.0.0)", "script: 221 2.0.0 Bye"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q:\n%s", want, s)
+		}
+	}
+
+	// Ctrl-D is the person's end of input: the script gets "eof".
+	os.WriteFile(script, []byte(`
+local s = connect(env("MAILEXPECT_POP3"))
+s:expect([[^\+OK]])
+print("script: over to you")
+print("script: back (" .. s:interact() .. ")")
+s:sendline("QUIT")
+print("script: " .. s:expect([[^\+OK.*]])[0])
+`), 0o600)
+	p = startPane(t, srv.Env(), bin, script)
+	p.waitFor(`script: over to you`)
+	p.tmux("send-keys", "C-d")
+	s = p.waitFor(`EXITED 0`)
+	if !strings.Contains(s, "script: back (eof)") || !strings.Contains(s, "signing off") {
+		t.Errorf("after Ctrl-D:\n%s", s)
+	}
+}
+
+// TestConnectRealServers: Postfix submission (STARTTLS, AUTH from
+// --secret-file), Dovecot IMAP (STARTTLS, LOGIN with a prompted password
+// that holds a double quote) and POP3, typed in a terminal.
+func TestConnectRealServers(t *testing.T) {
+	bin := buildBinary(t)
+	st := mailstack.Require(t)
+	u := st.TakeUser(t)
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "pass")
+	os.WriteFile(secret, []byte(u.Password+"\n"), 0o600)
+	env := []string{"MAILEXPECT_CA_FILE=" + st.CAFile, "MAILEXPECT_USER=", "MAILEXPECT_PASS=", "NETRC=/nonexistent"}
+
+	t.Run("submission", func(t *testing.T) {
+		logf := filepath.Join(dir, "smtp.log")
+		p := startPane(t, env, bin, "-v", "--log", logf, "connect", "--servername", "localhost",
+			"--user", u.Name, "--secret-file", secret, "submission://"+st.Submission)
+		s := p.waitFor(`~\? lists local commands`)
+		if !strings.Contains(s, "Postfix") || !strings.Contains(s, "verified for localhost") || !strings.Contains(s, "250-AUTH") {
+			t.Errorf("greeting, TLS line or capabilities missing:\n%s", s)
+		}
+		p.typeLine("~login")
+		p.waitFor(`logged in as ` + u.Name)
+		p.typeLine("MAIL FROM:<" + u.Address + ">")
+		p.waitFor(`(?m)^250 2\.1\.0`)
+		p.typeLine("QUIT")
+		s = p.waitFor(`EXITED 0`)
+		if !strings.Contains(s, "connection closed by the server") {
+			t.Errorf("after QUIT:\n%s", s)
+		}
+		logText, _ := os.ReadFile(logf)
+		leaks(t, u.Password, u.Name, map[string]string{"screen (with -v)": s, "log": string(logText)})
+	})
+
+	t.Run("imap", func(t *testing.T) {
+		logf := filepath.Join(dir, "imap.log")
+		p := startPane(t, env, bin, "--log", logf, "connect", "--servername", "localhost", "imap://"+st.IMAP)
+		s := p.waitFor(`~\? lists local commands`)
+		if !strings.Contains(s, "STARTTLS") && !strings.Contains(s, "IMAP4REV1") {
+			t.Errorf("no capabilities:\n%s", s)
+		}
+		p.typeLine("~login " + u.Name)
+		p.waitFor(`password for ` + u.Name)
+		p.typeLine(u.Password)
+		p.waitFor(`logged in as ` + u.Name)
+		p.typeLine("a1 SELECT INBOX")
+		p.waitFor(`(?m)^a1 OK`)
+		p.typeLine("a2 LOGOUT")
+		s = p.waitFor(`EXITED 0`)
+		if !strings.Contains(s, "* BYE") {
+			t.Errorf("after LOGOUT:\n%s", s)
+		}
+		logText, _ := os.ReadFile(logf)
+		leaks(t, u.Password, u.Name, map[string]string{"screen": s, "log": string(logText)})
+	})
+
+	t.Run("pop3", func(t *testing.T) {
+		p := startPane(t, env, bin, "connect", "--servername", "localhost", "--auth", "user",
+			"--user", u.Name, "--secret-file", secret, "pop3://"+st.POP3)
+		p.waitFor(`~\? lists local commands`)
+		p.typeLine("~login")
+		p.waitFor(`logged in as ` + u.Name + ` \(user\)`)
+		p.typeLine("STAT")
+		p.waitFor(`(?m)^\+OK \d+ \d+`)
+		p.typeLine("~.")
+		s := p.waitFor(`EXITED 0`)
+		leaks(t, u.Password, u.Name, map[string]string{"screen": s})
+	})
+}
+
+// TestConnectUsage: bad command lines are usage errors, without a terminal.
+func TestConnectUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"connect"}, "connect takes one address"},
+		{[]string{"connect", "gopher://x"}, "unknown scheme"},
+		{[]string{"connect", "--tls", "maybe", "smtp://x"}, "--tls must be"},
+		{[]string{"connect", "--bogus", "smtp://x"}, "unknown flag --bogus"},
+	} {
+		var out, errb strings.Builder
+		code := run(tt.args, strings.NewReader(""), &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%q: code %d, stderr %q; want 2 and %q", tt.args, code, errb.String(), tt.want)
+		}
+	}
+	var out strings.Builder
+	if code := run([]string{"connect", "--help"}, strings.NewReader(""), &out, &out); code != 0 || !strings.Contains(out.String(), "~login") {
+		t.Errorf("connect --help: %d %q", code, out.String())
+	}
+}
