@@ -112,7 +112,7 @@ func leaks(t *testing.T, pass, user string, texts map[string]string) {
 	}
 }
 
-func startTestSandbox(t *testing.T) *sandbox.Server {
+func startInteractSandbox(t *testing.T) *sandbox.Server {
 	t.Helper()
 	srv, err := sandbox.Start(sandbox.Config{})
 	if err != nil {
@@ -129,7 +129,7 @@ func startTestSandbox(t *testing.T) *sandbox.Server {
 // the --log transcript.
 func TestConnectSandboxSMTP(t *testing.T) {
 	bin := buildBinary(t)
-	srv := startTestSandbox(t)
+	srv := startInteractSandbox(t)
 	u := srv.Users()[0]
 	logf := filepath.Join(t.TempDir(), "log.txt")
 	p := startPane(t, append(srv.Env(), "MAILEXPECT_USER=", "MAILEXPECT_PASS=", "NETRC=/nonexistent"),
@@ -182,7 +182,7 @@ func TestConnectSandboxSMTP(t *testing.T) {
 // gets it back when a pattern arrives, then goes on with it.
 func TestInteractFromScript(t *testing.T) {
 	bin := buildBinary(t)
-	srv := startTestSandbox(t)
+	srv := startInteractSandbox(t)
 	script := filepath.Join(t.TempDir(), "hand.lua")
 	os.WriteFile(script, []byte(`
 local s = connect(env("MAILEXPECT_SMTP"))
