@@ -27,6 +27,10 @@ ends mid-expect is kind eof with err.exit_status.
 
     local c = smtp.open{session = spawn{"/usr/sbin/sendmail", "-bs"}}
     local s = spawn({"doveadm", "exec", "imap", "-u", "user1"}, {stderr = "merge"})`},
+			{Sig: "getpass(prompt?: string) -> string", Summary: "read a line from the terminal without echo (registered as a secret)",
+				Errors: []string{"usage"},
+				Doc: `Inside s:interact it asks on the interact's terminal. Without a terminal it
+raises usage at once: a script run from cron must never wait for a person.`},
 			{Sig: "print(...: any)", Summary: "print to the run's output (secrets masked; rows prefixed in bulk runs)"},
 			{Sig: "log(...: any)", Summary: "write a line to the transcript and, unless -q, to stderr (secrets masked)"},
 			{Sig: "sleep(seconds: number)", Summary: "pause; returns early (raising timeout) when the run is cancelled",
@@ -83,7 +87,7 @@ come anywhere before "--"; -jv combines short flags; --no-x negates.
 			{Name: "SpawnOptions", Kind: Options, Summary: "options of spawn (also allowed as keys of the command table)", Fields: []Field{
 				{"pty?", "boolean", "run the program on a pseudo-terminal"},
 				{"stderr?", `"inherit"|"merge"|"discard"`, "where the program's stderr goes (default inherit)"},
-				{"env?", "table<string, string>", "the program's environment (NAME = value), instead of mailexpect's"},
+				{"env?", "table<string, string>", "NAME = value pairs added to (or replacing) mailexpect's environment"},
 				{"dir?", "string", "working directory"},
 				{"kill_after?", "number", "seconds s:close() waits before SIGTERM (default 2)"},
 				{"timeout?", "number", "default expect timeout, seconds"},
@@ -155,6 +159,20 @@ what was received.`,
 					{"on_eof?", "function", "on_eof(err)"},
 					{"on_full?", "function", "on_full(data, err): the buffer overflowed match_max"},
 				}},
+			{Name: "session.InteractOptions", Kind: Options, Summary: "s:interact's table: patterns that give the session back, then keys",
+				Array: "string|regex|session.InteractCase",
+				Fields: []Field{
+					{"commands?", "table<string, function|table>", "local commands: name = fn(args) or {fn, help = \"...\", args = \"...\"}, typed as ~name args"},
+					{"pipe?", "boolean", "without a terminal, read lines from stdin instead of raising (no editing, no getpass)"},
+				}},
+			{Name: "session.InteractCase", Kind: Options, Summary: "{pattern, partial = true, lines = K}: a pattern with the options of an expect case",
+				Items: []Field{
+					{"pattern", "string|regex", "a Go RE2 pattern (line at a time), exact\"...\" or a regex"},
+				},
+				Fields: []Field{
+					{"partial?", "boolean", "also try against an incomplete last line (prompts)"},
+					{"lines?", "integer", "window of lines for a pattern that can span any number of lines"},
+				}},
 			{Name: "expect.Guards", Kind: Options, Summary: "the cases of s:guard", Array: "string|regex|expect.Case"},
 			{Name: "expect.Case", Kind: Options, Summary: "one case: {pattern, handler, partial = true, lines = K}",
 				Items: []Field{
@@ -192,6 +210,16 @@ Go RE2 regex in multi-line mode; . and \s never cross CR/LF unless (?s).
 		{Sig: "session:guard(cases: expect.Guards)", Summary: "add cases tried on every later expect of the session (^421, ^\\* BYE)"},
 		{Sig: "session:starttls(opts?: session.TLSOptions) -> session.TLSInfo", Summary: "upgrade in place after the server's go-ahead; refuses buffered data",
 			Errors: []string{"tls", "timeout", "usage"}},
+		{Sig: "session:interact(opts?: session.InteractOptions) -> why: string, match: Match|nil", Summary: "hand the session to the person at the terminal until ~., their EOF, the server closing or a pattern",
+			Errors: []string{"usage", "timeout", "eof"},
+			Doc: `What the person types is sent with CRLF; what the server sends is shown as
+it arrives (control characters escaped, secrets masked). why is "escape"
+(~.), "eof" (Ctrl-D or Ctrl-C), "closed" (the server hung up) or "match"
+(match is the match object; m.case: which pattern). ~? lists the local
+commands, ~~ sends a line starting with ~. Guards are not tried. Without a
+terminal it raises usage at once (unless pipe = true).
+
+    local why, m = s:interact{ [[^\* BYE]] }   -- back when the server says BYE`},
 		{Sig: "session:pending() -> integer", Summary: "how many unread lines are buffered"},
 		{Sig: "session:drain() -> string", Summary: "discard the unread buffered data and return it"},
 		{Sig: "session:close() -> exit_status: integer|nil, signal: string|nil", Summary: "close the connection (idempotent); a spawned program: wait for it, return its exit status"},
