@@ -133,10 +133,10 @@ func OpenTerminal(in *os.File, out io.Writer) (*Terminal, error) {
 	return &Terminal{fd: fd, state: state, in: p, t: t}, nil
 }
 
-func (c *Terminal) ReadLine() (string, error)                { return c.t.ReadLine() }
+func (c *Terminal) ReadLine() (string, error)                  { return c.t.ReadLine() }
 func (c *Terminal) ReadPassword(prompt string) (string, error) { return c.t.ReadPassword(prompt) }
-func (c *Terminal) Write(p []byte) (int, error)               { return c.t.Write(p) }
-func (c *Terminal) Interrupt()                                { c.in.interrupt() }
+func (c *Terminal) Write(p []byte) (int, error)                { return c.t.Write(p) }
+func (c *Terminal) Interrupt()                                 { c.in.interrupt() }
 
 // Close gives the terminal its modes back.
 func (c *Terminal) Close() error { return term.Restore(c.fd, c.state) }
