@@ -33,6 +33,14 @@ function exact(text) end
 ---@param code? integer|boolean
 function exit(code) end
 
+---Read a line from the terminal without echo (registered as a secret).
+---
+---Inside s:interact it asks on the interact's terminal. Without a terminal it
+---raises usage at once: a script run from cron must never wait for a person.
+---@param prompt? string
+---@return string
+function getpass(prompt) end
+
 ---HMAC-MD5 of data under key as lower-case hex (CRAM-MD5).
 ---@param key string
 ---@param data string
@@ -202,7 +210,7 @@ sandbox = nil
 ---@class SpawnOptions
 ---@field pty? boolean run the program on a pseudo-terminal
 ---@field stderr? "inherit"|"merge"|"discard" where the program's stderr goes (default inherit)
----@field env? table<string, string> the program's environment (NAME = value), instead of mailexpect's
+---@field env? table<string, string> NAME = value pairs added to (or replacing) mailexpect's environment
 ---@field dir? string working directory
 ---@field kill_after? number seconds s:close() waits before SIGTERM (default 2)
 ---@field timeout? number default expect timeout, seconds
@@ -311,6 +319,21 @@ function session:expect(pattern, timeout) end
 ---@param cases expect.Guards
 function session:guard(cases) end
 
+---Hand the session to the person at the terminal until ~., their EOF, the server closing or a pattern.
+---
+---What the person types is sent with CRLF; what the server sends is shown as
+---it arrives (control characters escaped, secrets masked). why is "escape"
+---(~.), "eof" (Ctrl-D or Ctrl-C), "closed" (the server hung up) or "match"
+---(match is the match object; m.case: which pattern). ~? lists the local
+---commands, ~~ sends a line starting with ~. Guards are not tried. Without a
+---terminal it raises usage at once (unless pipe = true).
+---
+---    local why, m = s:interact{ [[^\* BYE]] }   -- back when the server says BYE
+---@param opts? session.InteractOptions
+---@return string why
+---@return Match|nil match
+function session:interact(opts) end
+
 ---How many unread lines are buffered.
 ---@return integer
 function session:pending() end
@@ -362,6 +385,18 @@ function session:starttls(opts) end
 ---@field not_before integer epoch seconds
 ---@field not_after integer epoch seconds
 ---@field dns_names string[] subject alternative names
+
+---{pattern, partial = true, lines = K}: a pattern with the options of an expect case.
+---@class session.InteractCase
+---@field partial? boolean also try against an incomplete last line (prompts)
+---@field lines? integer window of lines for a pattern that can span any number of lines
+---@field [1] string|regex a Go RE2 pattern (line at a time), exact"..." or a regex
+
+---S:interact's table: patterns that give the session back, then keys.
+---@class session.InteractOptions
+---@field commands? table<string, function|table> local commands: name = fn(args) or {fn, help = "...", args = "..."}, typed as ~name args
+---@field pipe? boolean without a terminal, read lines from stdin instead of raising (no editing, no getpass)
+---@field [integer] string|regex|session.InteractCase
 
 ---Options of s:read_dot.
 ---@class session.ReadDotOptions
