@@ -370,6 +370,24 @@ local function finish(c, n)
   return replies
 end
 
+-- verdict judges what came after the final dot: one reply, or for LMTP
+-- one per accepted recipient (kept in c.data_replies). It raises the first
+-- refusal, unless allow_partial and someone got the message; it returns
+-- the last reply.
+local function verdict(c, fin, allow_partial)
+  if not c.lmtp then
+    if not is2(fin) then fail(c, "DATA", fin, "message") end
+    return fin
+  end
+  c.data_replies = fin
+  local okn, bad = 0, nil
+  for _, x in ipairs(fin) do
+    if is2(x) then okn = okn + 1 else bad = bad or x end
+  end
+  if bad and (okn == 0 or not allow_partial) then fail(c, "DATA", bad, "message") end
+  return fin[#fin]
+end
+
 -- data sends DATA, waits for 354, then the message: line ends made CRLF,
 -- leading dots doubled, ended by CRLF.CRLF (s:send_dot). SMTP: returns
 -- the final reply, raising when it refuses. LMTP: returns the array of
@@ -383,18 +401,8 @@ function Client:data(msg, o)
   if r.code ~= 354 then fail(self, "DATA", r) end
   self.session:send_dot(msg)
   local fin = finish(self, n)
-  if not self.lmtp then
-    self.accepted = nil
-    if not is2(fin) then fail(self, "DATA", fin, "message") end
-    took(self, "data", t0)
-    return fin
-  end
-  self.data_replies = fin
-  local okn, first_bad = 0, nil
-  for _, x in ipairs(fin) do
-    if is2(x) then okn = okn + 1 else first_bad = first_bad or x end
-  end
-  if first_bad and (okn == 0 or not (o and o.allow_partial)) then fail(self, "DATA", first_bad, "message") end
+  self.accepted = nil
+  verdict(self, fin, o and o.allow_partial)
   took(self, "data", t0)
   return fin
 end
@@ -454,7 +462,45 @@ local function fail_all(c, rlines, rcpts)
   end
 end
 
+-- caught returns the error fn(...) raises: a refusal to raise later.
+local function caught(fn, ...)
+  local _, err = pcall(fn, ...)
+  return err
+end
+
+-- abandon ends a refused transaction with RSET, so the connection stays
+-- usable, and raises err.
+local function abandon(c, err)
+  pcall(c.cmd, c, "RSET")
+  error(err, 0)
+end
+
 local function utf8_addr(a) return a:find("[\128-\255]") ~= nil end
+
+-- mail_params adds the MAIL parameters a message needs, when params is a
+-- table or nil: SIZE=n (RFC 1870) when offered; SMTPUTF8 for a non-ASCII
+-- envelope address (required, RFC 6531 3.4: a usage error when not
+-- offered); BODY=8BITMIME for 8-bit content (RFC 6152; a warning when not
+-- offered). A string is sent as it is.
+local function mail_params(c, params, from, to, msg, size)
+  if params ~= nil and type(params) ~= "table" then return params end
+  local p = {}
+  for k, v in pairs(params or {}) do p[type(k) == "string" and k:upper() or k] = v end
+  if p.SIZE == nil and c.caps.SIZE then p.SIZE = size end
+  local need8 = utf8_addr(from)
+  for _, a in ipairs(to) do need8 = need8 or utf8_addr(a) end
+  if need8 and p.SMTPUTF8 == nil then
+    if not c.caps.SMTPUTF8 then
+      rt.raise("usage", c.label .. ": a non-ASCII address needs SMTPUTF8, which the server does not offer", {stage = "MAIL"})
+    end
+    p.SMTPUTF8 = true
+  end
+  if p.BODY == nil and msg:find("[\128-\255]") then
+    if c.caps["8BITMIME"] then p.BODY = "8BITMIME"
+    elseif not p.SMTPUTF8 then rt.warn(c.label .. ": sending 8-bit data to a server that does not offer 8BITMIME") end
+  end
+  return p
+end
 
 -- send_group writes MAIL, every RCPT and DATA as one group (RFC 2920 3.1:
 -- DATA may end a group) and maps the replies to the commands by position.
@@ -485,13 +531,82 @@ local function send_group(c, mline, rlines)
   return mr, rr, dr
 end
 
+-- envelope_pipelined is MAIL, RCPT... and DATA as one group. A refusal
+-- that stops the transaction (MAIL, every recipient, one recipient without
+-- allow_partial, DATA) is raised after RSET; when DATA was already
+-- accepted it must be ended first: with an empty message when nobody was
+-- accepted, else (a partial set of recipients) only dropping the
+-- connection keeps the message from being delivered. Returns the RCPT
+-- replies and how many were accepted.
+local function envelope_pipelined(c, mline, rlines, allow_partial)
+  local mr, rr, dr = send_group(c, mline, rlines)
+  local accepted, first_bad = 0, nil
+  for i, r in ipairs(rr) do
+    if is2(r) then accepted = accepted + 1 else first_bad = first_bad or i end
+  end
+  local err
+  if not is2(mr) then err = caught(fail, c, "MAIL", mr, mline:match("^MAIL FROM:%S*"))
+  elseif accepted == 0 then err = caught(fail_all, c, rlines, rr)
+  elseif first_bad and not allow_partial then
+    err = caught(fail, c, "RCPT", rr[first_bad], rlines[first_bad]:match("^RCPT TO:%S*"))
+  elseif dr.code ~= 354 then err = caught(fail, c, "DATA", dr)
+  end
+  if err then
+    if dr.code == 354 and accepted > 0 then
+      rt.note(c.session, "closing the connection to abort the message (a recipient was refused after DATA was pipelined)")
+      c.session:close()
+      error(err, 0)
+    end
+    if dr.code == 354 then
+      pcall(function() c.session:send(".\r\n"); reply(c) end) -- RFC 2920 3.1
+    end
+    abandon(c, err)
+  end
+  c.accepted = accepted
+  return rr, accepted
+end
+
+-- envelope_steps is MAIL, then RCPT per recipient, each answered before
+-- the next; a refusal that stops the transaction is raised after RSET.
+-- Returns the RCPT replies and how many were accepted.
+local function envelope_steps(c, from, params, rlines, allow_partial)
+  local rcpts, accepted = {}, 0
+  local ok, err = pcall(function()
+    c:mail(from, params)
+    for i, l in ipairs(rlines) do
+      local r = timed(c, "rcpt", c.cmd, c, l)
+      rcpts[i] = r
+      if is2(r) then accepted = accepted + 1
+      elseif not allow_partial then fail(c, "RCPT", r, l:match("^RCPT TO:%S*")) end
+    end
+    if accepted == 0 then fail_all(c, rlines, rcpts) end
+  end)
+  if not ok then
+    if type(err) == "table" and err.kind == "reply" then abandon(c, err) end
+    error(err, 0)
+  end
+  return rcpts, accepted
+end
+
+-- per_recipient is, for each recipient, the reply that decided it: its
+-- RCPT refusal, else the final reply (LMTP: its own).
+local function per_recipient(c, rcpts, fin)
+  local per, k = {}, 0
+  for i, r in ipairs(rcpts) do
+    if is2(r) then
+      k = k + 1
+      per[i] = c.lmtp and fin[k] or fin
+    else
+      per[i] = r
+    end
+  end
+  return per
+end
+
 -- send is MAIL, RCPT per recipient, DATA (RFC 5321 3.3). from/to are the
--- envelope; the message is raw, or built from subject/body/headers.
---
--- Parameters are added when needed and offered: SIZE=n with the RFC 1870
--- size (a message over the server's limit is refused before MAIL),
--- SMTPUTF8 when an envelope address is not ASCII (required: RFC 6531 3.4),
--- BODY=8BITMIME when the message has 8-bit bytes (RFC 6152).
+-- envelope; the message is raw, or built from subject/body/headers (a
+-- message over the server's SIZE is refused before MAIL; see mail_params
+-- for the parameters added).
 --
 -- Without allow_partial: returns the final reply (LMTP: the last
 -- recipient's, plus the array of all), raising a reply error on any
@@ -501,9 +616,7 @@ end
 -- its own), then the final reply; raises only when nobody got the message.
 --
 -- pipelining = true (or on open) sends MAIL/RCPT.../DATA as one group when
--- the server offers PIPELINING (RFC 2920). Since DATA is then already
--- accepted when a refused RCPT is seen, an unwanted partial delivery is
--- aborted the only way SMTP has: closing the connection.
+-- the server offers PIPELINING (RFC 2920); see envelope_pipelined.
 function Client:send(o)
   rt.check_options(o, "c:send", SEND_OPTS)
   local to = recipients(o.to)
@@ -515,26 +628,8 @@ function Client:send(o)
   if type(msg) ~= "string" then rt.raise("usage", "c:send: raw must be a string") end
   local size = wire_size(msg)
   too_big(self, size)
-
-  local params = o.params
-  if params == nil or type(params) == "table" then
-    local p = {}
-    for k, v in pairs(params or {}) do p[type(k) == "string" and k:upper() or k] = v end
-    if p.SIZE == nil and self.caps.SIZE then p.SIZE = size end
-    local need8 = utf8_addr(o.from or "")
-    for _, a in ipairs(to) do need8 = need8 or utf8_addr(a) end
-    if need8 and p.SMTPUTF8 == nil then
-      if not self.caps.SMTPUTF8 then
-        rt.raise("usage", self.label .. ": a non-ASCII address needs SMTPUTF8, which the server does not offer", {stage = "MAIL"})
-      end
-      p.SMTPUTF8 = true
-    end
-    if p.BODY == nil and msg:find("[\128-\255]") then
-      if self.caps["8BITMIME"] then p.BODY = "8BITMIME"
-      elseif not p.SMTPUTF8 then rt.warn(self.label .. ": sending 8-bit data to a server that does not offer 8BITMIME") end
-    end
-    params = p
-  end
+  local from = o.from or ""
+  local params = mail_params(self, o.params, from, to, msg, size)
 
   local pipelining = o.pipelining
   if pipelining == nil then pipelining = self.opts.pipelining end
@@ -542,109 +637,27 @@ function Client:send(o)
     rt.note(self.session, "the server does not offer PIPELINING: one command at a time")
     pipelining = false
   end
-
-  local mline = mail_line(self, o.from or "", params)
   local rlines = {}
   for i, a in ipairs(to) do rlines[i] = rcpt_line(self, a, o.rcpt_params) end
 
-  local function rset_and(err)
-    pcall(self.cmd, self, "RSET")
-    error(err, 0)
-  end
-
-  local rcpts, accepted, first_bad = {}, 0, nil
-  local data_ok
+  local rcpts, accepted
   if pipelining then
-    local mr, rr, dr = send_group(self, mline, rlines)
-    rcpts = rr
-    for _, r in ipairs(rr) do
-      if is2(r) then accepted = accepted + 1 else first_bad = first_bad or r end
-    end
-    local abort
-    if not is2(mr) then abort = function() fail(self, "MAIL", mr, mline:match("^MAIL FROM:%S*")) end
-    elseif accepted == 0 then abort = function() fail_all(self, rlines, rr) end
-    elseif first_bad and not o.allow_partial then
-      abort = function()
-        for i, r in ipairs(rr) do
-          if not is2(r) then fail(self, "RCPT", r, rlines[i]:match("^RCPT TO:%S*")) end
-        end
-      end
-    elseif dr.code ~= 354 then abort = function() fail(self, "DATA", dr) end
-    end
-    if abort then
-      if dr.code == 354 then
-        if accepted == 0 then
-          -- DATA accepted with no valid recipient: an empty message ends it
-          -- (RFC 2920 3.1).
-          pcall(function() self.session:send(".\r\n"); reply(self) end)
-        else
-          -- DATA accepted for a partial set of recipients: only dropping
-          -- the connection keeps the message from being delivered.
-          rt.note(self.session, "closing the connection to abort the message (a recipient was refused after DATA was pipelined)")
-          self.session:close()
-          local ok, err = pcall(abort)
-          error(err, 0)
-        end
-      end
-      local ok, err = pcall(abort)
-      rset_and(err)
-    end
-    self.accepted = accepted
-    data_ok = true
+    rcpts, accepted = envelope_pipelined(self, mail_line(self, from, params), rlines, o.allow_partial)
   else
-    local ok, err = pcall(function()
-      self:mail(o.from or "", params)
-      for i, a in ipairs(to) do
-        local r = timed(self, "rcpt", self.cmd, self, rlines[i])
-        rcpts[i] = r
-        if is2(r) then accepted = accepted + 1 else first_bad = first_bad or r end
-        if not is2(r) and not o.allow_partial then fail(self, "RCPT", r, rlines[i]:match("^RCPT TO:%S*")) end
-      end
-      if accepted == 0 then fail_all(self, rlines, rcpts) end
-    end)
-    if not ok then
-      if type(err) == "table" and err.kind == "reply" then rset_and(err) end
-      error(err, 0)
-    end
+    rcpts, accepted = envelope_steps(self, from, params, rlines, o.allow_partial)
   end
-
-  -- The message itself; DATA was already accepted on the pipelined path.
   local fin = timed(self, "data", function()
-    if not data_ok then
+    if not pipelining then -- else DATA was accepted with the group
       local r = self:cmd("DATA")
-      if r.code ~= 354 then
-        local ok, err = pcall(fail, self, "DATA", r)
-        rset_and(err)
-      end
+      if r.code ~= 354 then abandon(self, caught(fail, self, "DATA", r)) end
     end
     self.session:send_dot(msg)
     return finish(self, accepted)
   end)
   self.accepted = nil
-
-  -- per[i]: the reply that decided recipient i.
-  local per, k = {}, 0
-  local last
-  for i, r in ipairs(rcpts) do
-    if is2(r) then
-      k = k + 1
-      per[i] = self.lmtp and fin[k] or fin
-    else
-      per[i] = r
-    end
-  end
-  if self.lmtp then
-    self.data_replies = fin
-    last = fin[#fin]
-    local okn, bad = 0, nil
-    for _, x in ipairs(fin) do if is2(x) then okn = okn + 1 else bad = bad or x end end
-    if bad and (okn == 0 or not o.allow_partial) then fail(self, "DATA", bad, "message") end
-  else
-    last = fin
-    if not is2(fin) then fail(self, "DATA", fin, "message") end
-  end
-  if o.allow_partial then return per, last end
-  if self.lmtp then return last, per end
+  local last = verdict(self, fin, o.allow_partial)
+  if o.allow_partial then return per_recipient(self, rcpts, fin), last end
+  if self.lmtp then return last, per_recipient(self, rcpts, fin) end
   return last
 end
 
