@@ -139,6 +139,11 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		printError(stderr, usageErr("", "--each: %v", err))
 		return luabind.ExitUsage
 	}
+	if len(rows) == 0 {
+		// Not an error (a generated list may be empty), but never silent:
+		// a file that was meant to hold rows and yields none says so.
+		fmt.Fprintf(stderr, "warning: --each %s: no rows (a header and no data lines, or no objects): nothing to run\n", e.file)
+	}
 	name, src, err := loadScript(o, stdin)
 	if err != nil {
 		printError(stderr, err)

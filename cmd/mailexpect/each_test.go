@@ -279,3 +279,53 @@ func TestEachSignals(t *testing.T) {
 		})
 	}
 }
+
+// TestEachRowsShapes: sloppy rows files. A file without a header is
+// refused (exit 2) without quoting its first line; JSON Lines are found
+// by content, in a .csv or on stdin; a file with no rows warns.
+func TestEachRowsShapes(t *testing.T) {
+	script := writeScript(t, "s.lua", "print(row.user)\n")
+	jsonl := `{"user":"ann","pass":"pw-ann"}` + "\n" + `{"user":"bob","pass":"pw-bob"}` + "\n"
+	for _, tt := range []struct {
+		name       string
+		file       string // rows file content; "" with stdin set: --each -
+		stdin      string
+		wantCode   int
+		wantStdout []string
+		wantStderr string
+		notStderr  string
+	}{
+		{name: "no header", file: "ann,Secr3t!pw,mx1\nbob,x,mx2\n", wantCode: 2,
+			wantStderr: "the first line is not a header: field 2 is not a column name", notStderr: "Secr3t!pw"},
+		{name: "JSON Lines named .csv", file: jsonl, wantCode: 0, wantStdout: []string{"ann", "bob"}},
+		{name: "JSON Lines on stdin", stdin: jsonl, wantCode: 0, wantStdout: []string{"ann", "bob"}},
+		{name: "header only", file: "user,pass\n", wantCode: 0, wantStderr: "warning: --each"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := "-"
+			if tt.file != "" {
+				file = rowsFile(t, "rows.csv", tt.file)
+			}
+			results := filepath.Join(t.TempDir(), "results.jsonl")
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"--each", file, "--results", results, script}, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, tt.wantCode, stderr.String())
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q: %s", w, stdout.String())
+				}
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr lacks %q: %s", tt.wantStderr, stderr.String())
+			}
+			if tt.notStderr != "" && strings.Contains(stderr.String(), tt.notStderr) {
+				t.Errorf("stderr shows %q: %s", tt.notStderr, stderr.String())
+			}
+			if data, err := os.ReadFile(results); err == nil && strings.Contains(string(data), "pw-") {
+				t.Errorf("a password reached the results: %s", data)
+			}
+		})
+	}
+}

@@ -145,8 +145,9 @@ func ReadRowsFile(path string) ([]Row, error) {
 // the first column's name.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
-// ReadRows reads every row of r. With FormatAuto, input whose first
-// non-blank byte is '{' is JSON Lines, anything else CSV. The whole input
+// ReadRows reads every row of r. Input whose first non-blank byte is '{'
+// is JSON Lines whatever format says; with FormatAuto anything else is
+// CSV. The whole input
 // is read before the run starts, so that progress knows the total and a
 // syntax error on the last line stops the run before any mailbox is
 // touched. Errors are *RowsError values with line numbers.
@@ -155,7 +156,10 @@ func ReadRows(r io.Reader, format Format) ([]Row, error) {
 	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
 		br.Discard(len(utf8BOM))
 	}
-	if format == FormatAuto {
+	// The content decides when it is JSON Lines, whatever the name says:
+	// a CSV header cannot start with '{', and reading JSON as CSV would
+	// find one "header" and no rows.
+	if format == FormatAuto || sniff(br) == FormatJSONL {
 		format = sniff(br)
 	}
 	if format == FormatJSONL {
@@ -193,6 +197,11 @@ func readCSV(r io.Reader) ([]Row, error) {
 		if name == "" {
 			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %d has no name", i+1)}
 		}
+		if !columnName(name) {
+			// The field is not quoted back: a file without a header has
+			// data here, perhaps a password.
+			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("the first line is not a header: field %d is not a column name (a letter or '_', then letters, digits, '_', '-', '.' or spaces, at most %d bytes); a CSV rows file starts with a line naming its columns, such as user,pass,host", i+1, maxColumnName)}
+		}
 		if j, dup := seen[name]; dup {
 			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %q appears twice (columns %d and %d)", name, j+1, i+1)}
 		}
@@ -219,6 +228,27 @@ func readCSV(r io.Reader) ([]Row, error) {
 		}
 		rows = append(rows, Row{Index: len(rows) + 1, Line: line, Fields: fields, Order: names})
 	}
+}
+
+// maxColumnName bounds the length of a column name.
+const maxColumnName = 64
+
+// columnName reports whether a header field looks like the name of a
+// column rather than data: a letter or '_' first, then letters, digits,
+// '_', '-', '.' or spaces ("user", "imap_password", "Mail Host").
+func columnName(name string) bool {
+	if name == "" || len(name) > maxColumnName {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case unicode.IsLetter(r), r == '_':
+		case i > 0 && (unicode.IsDigit(r) || r == '-' || r == '.' || r == ' '):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // csvError turns encoding/csv's error into a RowsError with its line.
@@ -275,6 +305,9 @@ func parseJSONRow(text []byte) (Row, error) {
 		name := tok.(string) // object keys are always strings
 		if name == "" {
 			return Row{}, fmt.Errorf("a field has an empty name")
+		}
+		if !columnName(name) {
+			return Row{}, fmt.Errorf("field %d has a name that is not a column name (a letter or '_', then letters, digits, '_', '-', '.' or spaces, at most %d bytes)", len(seen)+1, maxColumnName)
 		}
 		if seen[name] {
 			return Row{}, fmt.Errorf("field %q appears twice", name)

@@ -69,12 +69,22 @@ func TestReadRowsErrors(t *testing.T) {
 		{"json unclosed", FormatJSONL, "{\"a\":1\n", "line 1: not JSON: the object is not closed on its line"},
 		{"json garbage", FormatJSONL, "{\"a\":1}\n{nope}\n", "line 2: not JSON"},
 		{"json empty name", FormatJSONL, `{"":1}`, "line 1: a field has an empty name"},
+		{"no header: a password", FormatCSV, "alice,p@ss!w0rd,mx1\nbob,x,mx2\n", "line 1: the first line is not a header: field 2 is not a column name"},
+		{"no header: an address", FormatAuto, "alice@example.com,secret\n", "line 1: the first line is not a header: field 1 is not a column name"},
+		{"no header: a number", FormatCSV, "user,2024\n", "field 2 is not a column name"},
+		{"json Lines in a .csv", FormatCSV, `{"user":"a","bad name!":"x"}`, "line 1: field 2 has a name that is not a column name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ReadRows(strings.NewReader(tt.input), tt.format)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want it to contain %q", err, tt.want)
+			}
+			// What may be a secret is never quoted back.
+			for _, v := range []string{"p@ss!w0rd", "secret", "2024"} {
+				if strings.Contains(tt.input, v) && strings.Contains(err.Error(), v) {
+					t.Errorf("the error quotes %q: %v", v, err)
+				}
 			}
 		})
 	}
@@ -88,11 +98,17 @@ func TestReadRowsFile(t *testing.T) {
 	if err == nil || err.Error() != csvPath+":3: 2 fields, but the header has 1 columns" {
 		t.Errorf("error = %v", err)
 	}
-	// The extension wins over the content: a .csv starting with '{' is CSV.
-	os.WriteFile(csvPath, []byte("{x\n1\n"), 0o600)
+	// The content wins over the extension: JSON Lines named .csv are JSON
+	// Lines (read as CSV they were one "header" and no rows).
+	os.WriteFile(csvPath, []byte(`{"user":"a","pass":"p1"}`+"\n"+`{"user":"b","pass":"p2"}`+"\n"), 0o600)
 	rows, err := ReadRowsFile(csvPath)
-	if err != nil || len(rows) != 1 || rows[0].Fields["{x"] != "1" {
+	if err != nil || len(rows) != 2 || rows[1].Fields["user"] != "b" {
 		t.Errorf("rows %+v, err %v", rows, err)
+	}
+	// ... so a .csv starting with '{' must be JSON.
+	os.WriteFile(csvPath, []byte("{x\n1\n"), 0o600)
+	if _, err := ReadRowsFile(csvPath); err == nil || !strings.Contains(err.Error(), ":1: not JSON") {
+		t.Errorf("{x as CSV: %v", err)
 	}
 	ndjson := filepath.Join(dir, "rows.ndjson")
 	os.WriteFile(ndjson, []byte(`{"user":"a"}`+"\n"), 0o600)
@@ -187,4 +203,38 @@ func TestMarkSecretsRegistersValues(t *testing.T) {
 	if !rows[0].Secret["pin"] || !rows[0].Secret["pass"] {
 		t.Errorf("Secret after second call = %v", rows[0].Secret)
 	}
+}
+
+// FuzzReadRows: any input gives rows or a RowsError, never a panic; a
+// row's columns are always column names, and CSV rows have the header's.
+func FuzzReadRows(f *testing.F) {
+	for _, seed := range []string{
+		"user,pass,host\nalice,s3cret,mx1\n",
+		"\xef\xbb\xbfuser , note\r\n\r\n\"a,b\",\"x\"\r\n",
+		`{"user":"alice","n":7,"gone":null}` + "\n",
+		"alice,p@ss,mx\n",
+		"{x\n1\n",
+		"user\n\"a\"b\n",
+		"",
+	} {
+		f.Add(seed, uint8(0))
+		f.Add(seed, uint8(1))
+		f.Add(seed, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, input string, format uint8) {
+		rows, err := ReadRows(strings.NewReader(input), Format(format%3))
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			for _, name := range r.Order {
+				if !columnName(name) {
+					t.Fatalf("column %q is not a column name", name)
+				}
+				if _, ok := r.Fields[name]; !ok {
+					t.Fatalf("column %q has no field", name)
+				}
+			}
+		}
+	})
 }
