@@ -215,6 +215,18 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 	return code, err
 }
 
+// RunValue is Run that also returns the chunk's first return value as
+// plain Go data (string, int64, float64, bool, []any, map[string]any; nil
+// when the run failed or returned nothing): how a subcommand written in
+// Lua (mailexpect send) hands its result to the CLI.
+func (rn *Runner) RunValue(ctx context.Context, proto *lua.FunctionProto) (int, any, error) {
+	var value any
+	once := *rn
+	once.onReturn = func(_ *lua.LState, v lua.LValue) { value = luaToGo(v, 0, nil) }
+	code, err := once.Run(ctx, proto)
+	return code, value, err
+}
+
 // outcome maps how the chunk ended to an exit code and, for a failed run,
 // a *RunError.
 func (rn *Runner) outcome(ctx context.Context, r *run, L *lua.LState, callErr error) (int, error) {

@@ -59,6 +59,8 @@ type options struct {
 	serveArgs []string     // its arguments
 	probe     bool         // the serve subcommand (serve.go): the Prometheus prober
 	probeArgs []string     // its arguments
+	send      bool         // the send subcommand (send.go)
+	sendArgs  []string     // its arguments
 
 	connect     bool     // the connect subcommand (connect.go)
 	connectArgs []string // its arguments
@@ -126,6 +128,10 @@ func parseArgs(args []string) (*options, error) {
 		if o.sandbox {
 			return nil, usageErr("", "--sandbox runs a script; the sandbox subcommand serves: give one of them")
 		}
+		return o, checkSandboxFlags(o)
+	case rest[0] == "send":
+		// A script named send runs as ./send.
+		o.send, o.sendArgs = true, rest[1:]
 		return o, checkSandboxFlags(o)
 	default:
 		o.script, o.args = rest[0], rest[1:]
@@ -223,6 +229,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if o.connect {
 		return executeConnect(ctx, o, stdin, stdout, stderr)
+	}
+	if o.send {
+		return executeSend(ctx, o, stdin, stdout, stderr)
 	}
 	if o.each.file != "" {
 		return executeEach(ctx, o, stdin, stdout, stderr)

@@ -5,6 +5,8 @@ package main
 const usage = `usage: mailexpect [flags] SCRIPT.lua [args...]
        mailexpect [flags] -e 'lua code' [args...]
        mailexpect --sandbox [--fault SPEC]... SCRIPT.lua [args...]
+       mailexpect [--sandbox] send --server URL --from ADDR --to ADDR [flags]
+                          (send one message; mailexpect send --help)
        mailexpect sandbox [--smtp ADDR] [--pop3 ADDR] [--imap ADDR] [--users N]
                           [--fault SPEC]... [--listen-public] [-q]
        mailexpect serve [--listen ADDR] --module NAME=SCRIPT [ARGS...]... [--config FILE]

@@ -1,0 +1,412 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	luabind "github.com/mailexpect/mailexpect/luabind"
+)
+
+// The send subcommand is a Lua chunk over the smtp and mime modules: one
+// SMTP client in mailexpect, whichever way it is driven.
+//
+//go:embed send.lua
+var sendLua []byte
+
+// sendOptions are the flags of mailexpect send, as send.lua reads them
+// (JSON field names).
+type sendOptions struct {
+	Server      string       `json:"server"`
+	URL         string       `json:"url"`
+	From        string       `json:"from"`
+	To          []string     `json:"to"`
+	Cc          []string     `json:"cc"`
+	Bcc         []string     `json:"bcc"`
+	Headers     [][2]string  `json:"headers"`
+	Subject     string       `json:"subject,omitempty"`
+	Body        *string      `json:"body,omitempty"`
+	Data        *string      `json:"data,omitempty"`
+	Attach      []attachFlag `json:"attach"`
+	LMTP        bool         `json:"lmtp"`
+	Helo        string       `json:"helo,omitempty"`
+	TLS         string       `json:"tls,omitempty"`
+	CAFile      string       `json:"ca_file,omitempty"`
+	Insecure    bool         `json:"insecure"`
+	Auth        string       `json:"auth,omitempty"` // "auto" or a mechanism
+	User        string       `json:"user,omitempty"`
+	SecretFile  string       `json:"secret_file,omitempty"`
+	Plaintext   bool         `json:"allow_plaintext_auth"`
+	QuitAfter   string       `json:"quit_after,omitempty"`
+	Pipeline    bool         `json:"pipeline"`
+	fromGiven   bool
+	jsonOut     bool
+	subjectSet  bool
+	stdinTaken  string // the flag that reads stdin, so two cannot
+	protocolArg string
+}
+
+type attachFlag struct {
+	File string `json:"file"`
+	Name string `json:"name,omitempty"`
+	Type string `json:"type,omitempty"`
+}
+
+// quitStages are --quit-after's values and the names swaks also accepts.
+var quitStages = map[string]string{
+	"connect": "connect", "banner": "connect", "ehlo": "ehlo", "helo": "ehlo", "lhlo": "ehlo",
+	"tls": "tls", "starttls": "tls", "auth": "auth", "mail": "mail", "from": "mail",
+	"rcpt": "rcpt", "to": "rcpt",
+}
+
+// authFlag is --auth (automatic choice) or --auth=MECH: a flag whose value
+// is optional, like swaks' -a.
+type authFlag struct{ v *string }
+
+func (a authFlag) String() string { return "" }
+func (a authFlag) Set(s string) error {
+	switch s {
+	case "true", "":
+		*a.v = "auto"
+	case "false":
+		*a.v = ""
+	default:
+		*a.v = strings.ToUpper(s)
+	}
+	return nil
+}
+func (a authFlag) IsBoolFlag() bool { return true }
+
+type listFlag struct{ l *[]string }
+
+func (f listFlag) String() string     { return "" }
+func (f listFlag) Set(s string) error { *f.l = append(*f.l, s); return nil }
+
+// parseSendArgs reads the flags after "send". stdin is read for "-" in
+// --body or --data.
+func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, error) {
+	so := &sendOptions{To: []string{}, Cc: []string{}, Bcc: []string{}, Headers: [][2]string{}, Attach: []attachFlag{}}
+	fs := flag.NewFlagSet("mailexpect send", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&so.Server, "server", "", "")
+	fs.StringVar(&so.Server, "s", "", "")
+	fs.Func("from", "", func(s string) error { so.From, so.fromGiven = s, true; return nil })
+	fs.Func("f", "", func(s string) error { so.From, so.fromGiven = s, true; return nil })
+	fs.Var(listFlag{&so.To}, "to", "")
+	fs.Var(listFlag{&so.To}, "t", "")
+	fs.Var(listFlag{&so.Cc}, "cc", "")
+	fs.Var(listFlag{&so.Bcc}, "bcc", "")
+	fs.Func("header", "", func(s string) error {
+		name, value, ok := strings.Cut(s, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return fmt.Errorf("--header wants 'Name: value', got %q", s)
+		}
+		so.Headers = append(so.Headers, [2]string{name, strings.TrimLeft(value, " \t")})
+		return nil
+	})
+	fs.Func("subject", "", func(s string) error { so.Subject, so.subjectSet = s, true; return nil })
+	fs.Func("body", "", func(s string) error {
+		b, err := so.readArg("--body", s, stdin, false)
+		so.Body = &b
+		return err
+	})
+	fs.Func("data", "", func(s string) error {
+		b, err := so.readArg("--data", s, stdin, true)
+		so.Data = &b
+		return err
+	})
+	fs.Func("attach", "", func(s string) error {
+		a, err := parseAttach(s)
+		so.Attach = append(so.Attach, a)
+		return err
+	})
+	fs.StringVar(&so.protocolArg, "protocol", "smtp", "")
+	fs.StringVar(&so.Helo, "helo", "", "")
+	fs.StringVar(&so.TLS, "tls", "", "")
+	fs.StringVar(&so.CAFile, "ca-file", "", "")
+	fs.BoolVar(&so.Insecure, "insecure", false, "")
+	fs.Var(authFlag{&so.Auth}, "auth", "")
+	fs.StringVar(&so.User, "user", "", "")
+	fs.StringVar(&so.SecretFile, "secret-file", "", "")
+	fs.BoolVar(&so.Plaintext, "allow-plaintext-auth", false, "")
+	fs.Func("quit-after", "", func(s string) error {
+		st, ok := quitStages[strings.ToLower(s)]
+		if !ok {
+			return fmt.Errorf("--quit-after wants connect, ehlo, tls, auth, mail or rcpt, got %q", s)
+		}
+		so.QuitAfter = st
+		return nil
+	})
+	fs.BoolVar(&so.Pipeline, "pipeline", false, "")
+	fs.BoolVar(&so.jsonOut, "json", false, "")
+	fs.BoolVar(&o.verbose, "v", o.verbose, "")
+	fs.Func("timeout", "", durationFlag(&o.timeout))
+	fs.Func("pass", "", func(string) error {
+		return errors.New("there is no password flag (it would show in ps and the shell history): set MAILEXPECT_PASS, use --secret-file FILE or ~/.netrc")
+	})
+	fs.BoolVar(&o.help, "h", false, "")
+	fs.BoolVar(&o.help, "help", false, "")
+	if err := fs.Parse(args); err != nil {
+		return nil, sendFlagError(err, args)
+	}
+	if o.help {
+		return so, nil
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		hint := "flags of mailexpect send only; --auth takes its mechanism as --auth=PLAIN"
+		return nil, usageErr(hint, "unexpected argument %q", rest[0])
+	}
+	return so, so.validate(o.sandbox)
+}
+
+// sendFlagError is flagError with send's help in the hint.
+func sendFlagError(err error, args []string) error {
+	e := flagError(err, args)
+	var ce *cliError
+	if errors.As(e, &ce) && strings.HasPrefix(ce.msg, "unknown flag") {
+		ce.hint = "run 'mailexpect send --help' for its flags"
+	}
+	return e
+}
+
+// readArg reads TEXT, @FILE or - (stdin, once).
+func (so *sendOptions) readArg(flagName, s string, stdin io.Reader, fileOnly bool) (string, error) {
+	switch {
+	case s == "-":
+		if so.stdinTaken != "" {
+			return "", fmt.Errorf("%s - and %s - cannot both read stdin", so.stdinTaken, flagName)
+		}
+		so.stdinTaken = flagName
+		b, err := io.ReadAll(io.LimitReader(stdin, maxMessage+1))
+		if err != nil {
+			return "", fmt.Errorf("%s -: %v", flagName, err)
+		}
+		if len(b) > maxMessage {
+			return "", fmt.Errorf("%s -: more than %d bytes", flagName, maxMessage)
+		}
+		return string(b), nil
+	case strings.HasPrefix(s, "@"):
+		st, err := os.Stat(s[1:])
+		if err != nil {
+			return "", fmt.Errorf("%s: %v", flagName, unwrapPath(err))
+		}
+		if st.Size() > maxMessage {
+			return "", fmt.Errorf("%s: %s has %d bytes, more than %d", flagName, s[1:], st.Size(), maxMessage)
+		}
+		b, err := os.ReadFile(s[1:])
+		if err != nil {
+			return "", fmt.Errorf("%s: %v", flagName, unwrapPath(err))
+		}
+		return string(b), nil
+	case fileOnly:
+		return "", fmt.Errorf("%s wants @FILE or - (stdin), got %q", flagName, s)
+	}
+	return s, nil
+}
+
+// maxMessage bounds what --body, --data and stdin may hold (as mime does).
+const maxMessage = 256 << 20
+
+// parseAttach reads FILE[;name=NAME][;type=TYPE].
+func parseAttach(s string) (attachFlag, error) {
+	a := attachFlag{File: s}
+	for {
+		i := strings.LastIndex(a.File, ";")
+		if i < 0 {
+			break
+		}
+		k, v, ok := strings.Cut(a.File[i+1:], "=")
+		if !ok || (k != "name" && k != "type") {
+			break
+		}
+		if k == "name" {
+			a.Name = v
+		} else {
+			a.Type = v
+		}
+		a.File = a.File[:i]
+	}
+	if a.File == "" || a.File == "-" {
+		return a, fmt.Errorf("--attach wants FILE[;name=NAME][;type=TYPE], got %q", s)
+	}
+	if _, err := os.Stat(a.File); err != nil {
+		return a, fmt.Errorf("--attach: %v", unwrapPath(err))
+	}
+	return a, nil
+}
+
+// validate checks what the flags say together, before anything connects.
+// Under --sandbox the server comes from the sandbox (resolve).
+func (so *sendOptions) validate(sandbox bool) error {
+	if so.Server == "" && os.Getenv("MAILEXPECT_SMTP") == "" && !sandbox {
+		return usageErr("or set MAILEXPECT_SMTP (mailexpect --sandbox send sets it)", "--server URL|HOST[:PORT] is required")
+	}
+	switch strings.ToLower(so.protocolArg) {
+	case "smtp", "esmtp":
+	case "lmtp":
+		so.LMTP = true
+	default:
+		return usageErr("", "--protocol wants smtp or lmtp, got %q", so.protocolArg)
+	}
+	switch so.TLS {
+	case "", "starttls", "implicit", "none":
+	default:
+		return usageErr("", "--tls wants starttls, implicit or none, got %q", so.TLS)
+	}
+	if so.QuitAfter == "" || so.QuitAfter == "rcpt" {
+		if len(so.To)+len(so.Cc)+len(so.Bcc) == 0 {
+			return usageErr("", "--to ADDRESS is required (or --cc/--bcc)")
+		}
+	}
+	if so.QuitAfter == "" || so.QuitAfter == "mail" || so.QuitAfter == "rcpt" {
+		if !so.fromGiven {
+			return usageErr("--from '' sends the null sender <>", "--from ADDRESS is required")
+		}
+	}
+	if so.Data != nil && (so.Body != nil || len(so.Attach) > 0 || len(so.Headers) > 0 || so.subjectSet) {
+		return usageErr("--data sends a whole message as it is", "--data excludes --body, --attach, --header and --subject")
+	}
+	if so.Data == nil && so.Body == nil && len(so.Attach) == 0 {
+		b := "This is a test message sent by mailexpect send.\n"
+		so.Body = &b
+	}
+	if so.Data == nil && !so.subjectSet {
+		so.Subject = "mailexpect send test"
+	}
+	if so.Auth == "" && (so.User != "" || so.SecretFile != "") {
+		return usageErr("add --auth (or --auth=MECH)", "--user and --secret-file are for --auth")
+	}
+	return nil
+}
+
+// resolve fills in the server (MAILEXPECT_SMTP unless --server) and the
+// URL the smtp module connects to: HOST[:PORT] is smtp:// (lmtp:// with
+// --protocol lmtp), so the module's port and TLS defaults apply.
+func (so *sendOptions) resolve() {
+	if so.Server == "" {
+		so.Server = os.Getenv("MAILEXPECT_SMTP")
+	}
+	switch {
+	case strings.Contains(so.Server, "://"):
+		so.URL = so.Server
+	case so.LMTP:
+		so.URL = "lmtp://" + so.Server
+	default:
+		so.URL = "smtp://" + so.Server
+	}
+}
+
+// executeSend runs mailexpect send and returns the exit code.
+func executeSend(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
+	so, err := parseSendArgs(o.sendArgs, o, stdin)
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitUsage
+	}
+	if o.help {
+		io.WriteString(stdout, sendUsage)
+		return luabind.ExitOK
+	}
+	proto, err := luabind.Compile("mailexpect/send.lua", sendLua)
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitFailure
+	}
+	cfg := baseConfig(o, "mailexpect send")
+	cfg.Stdout, cfg.Stderr = stdout, stderr
+	cfg.MaxTime = o.maxTime
+	cleanup, code, ok := prepareRun(&cfg, o, stderr, stderr)
+	if !ok {
+		return code
+	}
+	defer cleanup()
+	so.resolve()
+	cfgJSON, err := json.Marshal(so)
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitFailure
+	}
+	cfg.Args = []string{string(cfgJSON)}
+	code, value, err := luabind.NewRunner(cfg).RunValue(ctx, proto)
+	if err != nil {
+		printError(stderr, err)
+		return code
+	}
+	out, _ := value.(map[string]any)
+	exit, _ := out["exit"].(int64)
+	line, _ := out["line"].(string)
+	line = cfg.Secrets.Mask(line)
+	if so.jsonOut {
+		b, err := json.Marshal(out["result"])
+		if err != nil {
+			printError(stderr, err)
+			return luabind.ExitFailure
+		}
+		fmt.Fprintf(stdout, "%s\n", cfg.Secrets.Mask(string(b)))
+	}
+	switch {
+	case exit == 0 && !so.jsonOut:
+		fmt.Fprintln(stdout, line)
+	case exit != 0:
+		fmt.Fprintf(stderr, "mailexpect send: %s\n", line)
+	}
+	return int(exit)
+}
+
+// sendUsage is mailexpect send --help; docs/send.md has the details.
+const sendUsage = `usage: mailexpect [--sandbox] [-v] send --server URL|HOST[:PORT] --from ADDR --to ADDR [flags]
+
+Send one message through the smtp module, or stop after a stage with
+--quit-after. One line on stdout: the final reply and the queue id.
+
+Server and session:
+  --server, -s URL|HOST[:PORT]  smtp://, submission://, smtps://, lmtp:// or
+                        host[:port] (default: $MAILEXPECT_SMTP; port 25)
+  --protocol smtp|lmtp  LHLO and one reply per recipient with lmtp
+  --helo NAME           the EHLO/LHLO name (default localhost)
+  --tls MODE            starttls (required; the default), implicit (smtps://
+                        and port 465 default to it) or none
+  --ca-file FILE        trust this CA too;  --insecure: skip verification
+  --auth[=MECH]         authenticate (PLAIN, LOGIN, CRAM-MD5, XOAUTH2; default:
+                        the first offered); user from --user or
+                        $MAILEXPECT_USER, password from $MAILEXPECT_PASS,
+                        --secret-file FILE or ~/.netrc, never a flag
+  --allow-plaintext-auth  let PLAIN/LOGIN go without TLS
+  --pipeline            MAIL, RCPT and DATA in one round trip when offered
+  --timeout SECONDS     per reply (default 10)
+  --quit-after STAGE    connect, ehlo, tls, auth, mail or rcpt: QUIT there
+
+Envelope and message:
+  --from, -f ADDR       the envelope sender and From ('' for <>)
+  --to, -t ADDR         repeatable; also --cc (and in the header) and --bcc
+  --header 'Name: value'  repeatable; non-ASCII becomes RFC 2047
+  --subject TEXT        default "mailexpect send test"
+  --body TEXT|@FILE|-   the text (default: a one-line test text)
+  --attach FILE[;name=NAME][;type=TYPE]  repeatable; type from the
+                        extension, else the content
+  --data @FILE|-        a whole message as it is, instead of the above
+
+Output:
+  -v                    the transcript on stderr, passwords masked
+  --json                one JSON object: stages, replies, timings, TLS
+
+Exit codes: 0 every recipient accepted (or --quit-after reached), 2 usage,
+  3 connect, 6 timeout or connection lost, 21 greeting, 22 EHLO,
+  23 MAIL, 24 RCPT (any refused), 25 DATA, 26 message refused after
+  DATA, 28 AUTH, 29 TLS, 32 EHLO after STARTTLS, 1 anything else.
+
+Examples:
+  mailexpect send --server mx.example.com --from me@example.com --to you@example.com
+  mailexpect send -s submission://mail.example.com --auth --user me@example.com \
+      --from me@example.com --to you@example.com --subject 'Grüße' \
+      --header 'X-Test: 1' --attach report.pdf
+  mailexpect send -s mx.example.com --from '' --to postmaster@example.com --quit-after rcpt
+  mailexpect --sandbox send --from demo1@sandbox.test --to demo2@sandbox.test --json
+`

@@ -1,0 +1,403 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailexpect/mailexpect/internal/mailstack"
+	"github.com/mailexpect/mailexpect/internal/sandbox"
+)
+
+// attachment is what the send tests attach: every byte value, CR and LF
+// alone, and lines that are a lone dot, so SMTP dot-stuffing and any
+// line-end mangling would show.
+var attachment = func() []byte {
+	b := []byte("\x00.\r\n.\n\r\r\n")
+	for i := 0; i < 256; i++ {
+		b = append(b, byte(i))
+	}
+	return append(b, "\r\n.\r\n"...)
+}()
+
+// pyMessage is what runtime/mime/testdata/pyparse.py prints: Python's
+// email package is the independent reader of what arrived.
+type pyMessage struct {
+	Defects []string    `json:"defects"`
+	Headers [][2]string `json:"headers"`
+	Parts   []struct {
+		Type     string   `json:"type"`
+		Filename *string  `json:"filename"`
+		Data     []byte   `json:"data"`
+		Text     *string  `json:"text"`
+		Defects  []string `json:"defects"`
+	} `json:"parts"`
+}
+
+func pythonParse(t *testing.T, raw []byte) pyMessage {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 (Debian's python3, installed by .ci/install-servers) reads the message back: %v", err)
+	}
+	cmd := exec.Command(py, "../../runtime/mime/testdata/pyparse.py")
+	cmd.Stdin = bytes.NewReader(raw)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, stderr.String())
+	}
+	var m pyMessage
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatalf("python output: %v\n%s", err, out)
+	}
+	return m
+}
+
+func (m pyMessage) header(name string) string {
+	for _, h := range m.Headers {
+		if strings.EqualFold(h[0], name) {
+			return h[1]
+		}
+	}
+	return ""
+}
+
+// checkArrived reads a delivered message with Python's email package: the
+// subject and the extra headers decoded, the attachment byte-exact under
+// its (RFC 2231) name.
+func checkArrived(t *testing.T, raw []byte) {
+	t.Helper()
+	m := pythonParse(t, raw)
+	if len(m.Defects) > 0 {
+		t.Errorf("python found defects: %v", m.Defects)
+	}
+	for name, want := range map[string]string{
+		"Subject":           "Grüße aus Köln",
+		"X-Mailexpect-Test": "wert mit ümlaut",
+		"X-Second":          "2",
+	} {
+		if got := m.header(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	if m.header("Date") == "" || m.header("Message-ID") == "" {
+		t.Errorf("no Date or Message-ID: %v", m.Headers)
+	}
+	var found bool
+	for _, p := range m.Parts {
+		if p.Filename != nil && *p.Filename == "Bericht März.bin" {
+			found = true
+			if !bytes.Equal(p.Data, attachment) {
+				t.Errorf("the attachment changed on the way:\n got %q\nwant %q", p.Data, attachment)
+			}
+		}
+		if p.Type == "text/plain" && p.Text != nil && !strings.Contains(*p.Text, "Hallo über alles") {
+			t.Errorf("text: %q", *p.Text)
+		}
+	}
+	if !found {
+		t.Errorf("no attachment named Bericht März.bin in %+v", m.Parts)
+	}
+}
+
+// sendRun runs the CLI and returns the exit code, stdout and stderr.
+func sendRun(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// noSecret fails when the password, or a base64 form that holds it (AUTH
+// PLAIN, AUTH LOGIN), shows up in any output.
+func noSecret(t *testing.T, pass, user string, outputs ...string) {
+	t.Helper()
+	forms := []string{
+		pass,
+		base64.StdEncoding.EncodeToString([]byte(pass)),
+		base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass)),
+	}
+	for _, out := range outputs {
+		for _, f := range forms {
+			if strings.Contains(out, f) {
+				t.Errorf("the password (as %q) is in the output:\n%s", f, out)
+			}
+		}
+	}
+}
+
+func writeAttachment(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "data.bin")
+	if err := os.WriteFile(path, attachment, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// messageArgs are the flags of the message every end-to-end test sends.
+func messageArgs(att string) []string {
+	return []string{
+		"--subject", "Grüße aus Köln",
+		"--header", "X-Mailexpect-Test: wert mit ümlaut",
+		"--header", "X-Second: 2",
+		"--body", "Hallo über alles\n.\n",
+		"--attach", att + ";name=Bericht März.bin",
+	}
+}
+
+func TestSendSandbox(t *testing.T) {
+	srv, err := sandbox.Start(sandbox.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	u := srv.Users()[0]
+	t.Setenv("MAILEXPECT_USER", u.Name)
+	t.Setenv("MAILEXPECT_PASS", u.Pass)
+	t.Setenv("MAILEXPECT_SMTP", srv.SMTPAddr())
+	att := writeAttachment(t)
+	common := []string{"-v", "send", "--ca-file", srv.CAFile(), "--auth", "--from", u.Address}
+
+	t.Run("a message arrives as sent", func(t *testing.T) {
+		args := append(append(append([]string{}, common...), "--to", "demo2@sandbox.test"), messageArgs(att)...)
+		code, stdout, stderr := sendRun(t, "", args...)
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+		if !regexp.MustCompile(`^sent to 1 recipient: 250 2\.0\.0 OK: queued\n$`).MatchString(stdout) {
+			t.Errorf("stdout %q", stdout)
+		}
+		for _, want := range []string{">>> STARTTLS", "--- AUTH mechanism PLAIN", "~>> ***", "<<~ 235", "~>> DATA", "~>> QUIT"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("the -v transcript lacks %q:\n%s", want, stderr)
+			}
+		}
+		noSecret(t, u.Pass, u.Name, stdout, stderr)
+		msgs, err := srv.Store().Messages("demo2", "INBOX")
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("demo2's INBOX: %d messages, %v", len(msgs), err)
+		}
+		checkArrived(t, msgs[0].Raw)
+	})
+
+	t.Run("--json is one object", func(t *testing.T) {
+		args := append(append([]string{}, common[1:]...), "--to", "demo3@sandbox.test", "--json")
+		code, stdout, stderr := sendRun(t, "", args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var res struct {
+			OK     bool `json:"ok"`
+			Exit   int  `json:"exit"`
+			Stages []struct {
+				Name  string `json:"name"`
+				Reply *struct {
+					Code int `json:"code"`
+				} `json:"reply"`
+			} `json:"stages"`
+			Reply struct {
+				Code int `json:"code"`
+			} `json:"reply"`
+			TLS struct {
+				Version  string `json:"version"`
+				Verified bool   `json:"verified"`
+			} `json:"tls"`
+			Timings map[string]float64 `json:"timings"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil || strings.Count(stdout, "\n") != 1 {
+			t.Fatalf("not one JSON line: %v\n%s", err, stdout)
+		}
+		var names []string
+		for _, s := range res.Stages {
+			names = append(names, s.Name)
+		}
+		if got := strings.Join(names, " "); got != "connect greeting ehlo starttls ehlo auth mail rcpt data quit" {
+			t.Errorf("stages: %s", got)
+		}
+		if !res.OK || res.Exit != 0 || res.Reply.Code != 250 || !res.TLS.Verified || res.TLS.Version == "" || res.Timings["data"] <= 0 {
+			t.Errorf("result: %+v", res)
+		}
+		noSecret(t, u.Pass, u.Name, stdout, stderr)
+	})
+
+	t.Run("--quit-after rcpt sends no DATA", func(t *testing.T) {
+		before := srv.Store().Count("demo2", "INBOX")
+		args := append(append([]string{}, common...), "--to", "demo2@sandbox.test", "--to", "demo3@sandbox.test", "--quit-after", "rcpt")
+		code, stdout, stderr := sendRun(t, "", args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if stdout != "all 2 recipients accepted; quit after rcpt: 250 2.0.0 I'll make sure <demo3@sandbox.test> gets this\n" {
+			t.Errorf("stdout %q", stdout)
+		}
+		if !strings.Contains(stderr, "~>> RCPT TO:<demo3@sandbox.test>") || strings.Contains(stderr, ">> DATA") || !strings.Contains(stderr, "~>> QUIT") {
+			t.Errorf("transcript: RCPT for both, no DATA, a QUIT:\n%s", stderr)
+		}
+		if n := srv.Store().Count("demo2", "INBOX"); n != before {
+			t.Errorf("demo2 has %d messages, had %d", n, before)
+		}
+	})
+
+	t.Run("a refused recipient: exit 24 with the server's reply, nothing delivered", func(t *testing.T) {
+		before := srv.Store().Count("demo2", "INBOX")
+		args := append(append([]string{}, common[1:]...), "--to", "demo2@sandbox.test", "--to", "nobody@elsewhere.example")
+		code, stdout, stderr := sendRun(t, "", args...)
+		if code != 24 {
+			t.Errorf("exit %d, want 24\nstderr: %s", code, stderr)
+		}
+		if stdout != "" || !regexp.MustCompile(`^mailexpect send: .*RCPT TO:<nobody@elsewhere\.example> refused: 55\d `).MatchString(stderr) {
+			t.Errorf("stdout %q\nstderr %q", stdout, stderr)
+		}
+		if n := srv.Store().Count("demo2", "INBOX"); n != before {
+			t.Errorf("the accepted recipient got the message anyway (%d -> %d)", before, n)
+		}
+	})
+
+	t.Run("implicit TLS against a STARTTLS port: exit 29", func(t *testing.T) {
+		code, _, stderr := sendRun(t, "", "send", "--server", srv.SMTPAddr(), "--tls", "implicit", "--from", "", "--to", "demo2@sandbox.test",
+			"--timeout", "2")
+		if code != 29 || !strings.Contains(stderr, "TLS handshake") {
+			t.Errorf("implicit TLS against a plain port: exit %d, want 29: %s", code, stderr)
+		}
+	})
+}
+
+func TestSendFaults(t *testing.T) {
+	var cfg sandbox.Config
+	if err := cfg.AddFault("smtp=tempfail"); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sandbox.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	code, _, stderr := sendRun(t, "", "send", "--server", srv.SMTPAddr(), "--ca-file", srv.CAFile(),
+		"--from", "demo1@sandbox.test", "--to", "demo2@sandbox.test")
+	if code != 23 || !strings.Contains(stderr, "451") {
+		t.Errorf("MAIL refused: exit %d, want 23; stderr %q", code, stderr)
+	}
+	code, _, stderr = sendRun(t, "", "send", "--server", "127.0.0.1:1", "--from", "a@b", "--to", "c@d", "--timeout", "2")
+	if code != 3 || !strings.Contains(stderr, "127.0.0.1:1") {
+		t.Errorf("connect refused: exit %d, want 3; stderr %q", code, stderr)
+	}
+}
+
+// TestSendUsage: bad command lines exit 2 before anything connects, with a
+// message naming the flag.
+func TestSendUsage(t *testing.T) {
+	t.Setenv("MAILEXPECT_SMTP", "127.0.0.1:1") // never reached
+	t.Setenv("MAILEXPECT_PASS", "")
+	t.Setenv("MAILEXPECT_USER", "")
+	t.Setenv("NETRC", filepath.Join(t.TempDir(), "none"))
+	att := writeAttachment(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no recipient", []string{"--from", "a@b"}, "error: --to ADDRESS is required (or --cc/--bcc)\n"},
+		{"no sender", []string{"--to", "a@b"}, "error: --from ADDRESS is required\nhint: --from '' sends the null sender <>\n"},
+		{"a password flag", []string{"--from", "a@b", "--to", "c@d", "--pass", "x"}, "there is no password flag"},
+		{"a bad header", []string{"--from", "a@b", "--to", "c@d", "--header", "NoColon"}, `--header wants 'Name: value', got "NoColon"`},
+		{"a space in a header name", []string{"--from", "a@b", "--to", "c@d", "--header", "X A: 1"}, `--header wants 'Name: value'`},
+		{"data and body", []string{"--from", "a@b", "--to", "c@d", "--data", "@" + att, "--body", "x"}, "--data excludes --body"},
+		{"data as text", []string{"--from", "a@b", "--to", "c@d", "--data", "Subject: x"}, "--data wants @FILE or - (stdin)"},
+		{"a bad stage", []string{"--from", "a@b", "--to", "c@d", "--quit-after", "data"}, "--quit-after wants connect, ehlo, tls, auth, mail or rcpt"},
+		{"a stray argument", []string{"--from", "a@b", "--to", "c@d", "--auth", "PLAIN"}, `unexpected argument "PLAIN"`},
+		{"a missing attachment", []string{"--from", "a@b", "--to", "c@d", "--attach", "/nonexistent/x.pdf"}, "--attach: /nonexistent/x.pdf: no such file or directory"},
+		{"a bad tls mode", []string{"--from", "a@b", "--to", "c@d", "--tls", "yes"}, `--tls wants starttls, implicit or none, got "yes"`},
+		{"auth without a password", []string{"--from", "a@b", "--to", "c@d", "--auth", "--user", "u"}, "--auth needs a password: MAILEXPECT_PASS, --secret-file FILE or ~/.netrc (never a flag)"},
+		{"a bad address", []string{"--from", "a@b", "--to", "c@d>"}, `bad address "c@d>"`},
+		{"CR in a subject", []string{"--from", "a@b", "--to", "c@d", "--subject", "x\r\nBcc: e@f"}, "header Subject contains CR, LF or NUL"},
+		{"an unknown flag", []string{"--bogus"}, "error: unknown flag --bogus\nhint: run 'mailexpect send --help' for its flags\n"},
+		{"stdin twice", []string{"--from", "a@b", "--to", "c@d", "--body", "-", "--data", "-"}, "--body - and --data - cannot both read stdin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := sendRun(t, "x", append([]string{"send"}, tt.args...)...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2\nstderr: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) || stdout != "" {
+				t.Errorf("stderr %q does not say %q (stdout %q)", stderr, tt.want, stdout)
+			}
+		})
+	}
+	code, stdout, _ := sendRun(t, "", "send", "--help")
+	if code != 0 || stdout != sendUsage {
+		t.Errorf("send --help: exit %d, %q", code, stdout)
+	}
+}
+
+// TestSendRealServers: Postfix's submission port (STARTTLS, then AUTH)
+// delivers through Dovecot's LMTP into the maildir, where Python reads it.
+func TestSendRealServers(t *testing.T) {
+	st := mailstack.NewStack(t, mailstack.Options{Users: 3, Password: mailstack.SharedPassword})
+	u := st.Users[0]
+	to := st.Users[1]
+	t.Setenv("MAILEXPECT_USER", u.Name)
+	t.Setenv("MAILEXPECT_PASS", u.Password)
+	t.Setenv("MAILEXPECT_SMTP", "")
+	att := writeAttachment(t)
+	common := []string{"-v", "send", "--server", "submission://" + st.Submission, "--ca-file", st.CAFile, "--auth", "--from", u.Address}
+
+	args := append(append(append([]string{}, common...), "--to", to.Address), messageArgs(att)...)
+	code, stdout, stderr := sendRun(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	m := regexp.MustCompile(`^sent to 1 recipient: 250 2\.0\.0 Ok: queued as (\w+) \(queue id (\w+)\)\n$`).FindStringSubmatch(stdout)
+	if m == nil || m[1] != m[2] {
+		t.Errorf("stdout %q: want the final reply and the queue id", stdout)
+	}
+	noSecret(t, u.Password, u.Name, stdout, stderr)
+	paths, err := st.WaitDelivered(to.Name, 1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkArrived(t, raw)
+
+	// A recipient Postfix does not know: exit 24 with its reply, and the
+	// other recipient gets nothing either.
+	args = append(append([]string{}, common...), "--to", st.Users[2].Address, "--to", "nobody-here@"+st.Domain)
+	code, stdout, stderr = sendRun(t, "", args...)
+	if code != 24 || !strings.Contains(stderr, "mailexpect send: ") ||
+		!strings.Contains(stderr, "RCPT TO:<nobody-here@"+st.Domain+"> refused: 550 5.1.1") {
+		t.Errorf("exit %d, want 24 with Postfix's 550\nstdout %q\nstderr: %s", code, stdout, stderr)
+	}
+	noSecret(t, u.Password, u.Name, stdout, stderr)
+
+	// --quit-after rcpt: RCPT accepted, QUIT, no DATA, nothing delivered.
+	args = append(append([]string{}, common...), "--to", st.Users[2].Address, "--quit-after", "rcpt", "--json")
+	code, stdout, stderr = sendRun(t, "", args...)
+	if code != 0 || !strings.Contains(stdout, `"accepted":true`) || strings.Contains(stderr, ">> DATA") || !strings.Contains(stderr, "~>> QUIT") {
+		t.Errorf("quit after rcpt: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	noSecret(t, u.Password, u.Name, stdout, stderr)
+	time.Sleep(500 * time.Millisecond)
+	if paths, _ := st.Mailbox(st.Users[2].Name); len(paths) != 0 {
+		t.Errorf("%s got %d messages; --quit-after rcpt and a refused recipient must deliver nothing", st.Users[2].Name, len(paths))
+	}
+
+	// A wrong password: exit 28, the server's 535, no password anywhere.
+	t.Setenv("MAILEXPECT_PASS", "wrong"+u.Password)
+	code, stdout, stderr = sendRun(t, "", append(append([]string{}, common...), "--to", to.Address, "--quit-after", "auth")...)
+	if code != 28 || !strings.Contains(stderr, "535") {
+		t.Errorf("bad password: exit %d, want 28 with 535\nstderr %s", code, stderr)
+	}
+	noSecret(t, "wrong"+u.Password, u.Name, stdout, stderr)
+}
