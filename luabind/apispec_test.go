@@ -38,6 +38,8 @@ func specFile(name string) string {
 		return "luabind/apispec/modules.go"
 	case "check", "credentials":
 		return "luabind/apispec/check.go"
+	case "mime":
+		return "luabind/apispec/mime.go"
 	}
 	if !strings.ContainsAny(name, ".:") || mod == "session" {
 		return "luabind/apispec/core.go (globals and the session)"
@@ -157,6 +159,7 @@ func TestAPISpecMatchesRuntime(t *testing.T) {
 			mods = append(mods, m)
 		}
 	}
+	mods = append(mods, "mime") // built in Go (mime.go)
 	src := fmt.Sprintf(`
 local smtp, pop3, imap, check = require "smtp", require "pop3", require "imap", require "check"
 local c = smtp.open{host = %q, tls = "starttls", user = %q, pass = %q}

@@ -26,8 +26,8 @@ var attachmentKeys = []string{"name", "data", "file", "type"}
 
 func (r *run) preloadMIME(L *lua.LState) {
 	t := L.CreateTable(0, 2)
-	t.RawSetString("message", L.NewFunction(r.luaMIMEMessage))
-	t.RawSetString("parse", L.NewFunction(r.luaMIMEParse))
+	t.RawSetString("message", r.goFunc(L, "mime.message", r.luaMIMEMessage))
+	t.RawSetString("parse", r.goFunc(L, "mime.parse", r.luaMIMEParse))
 	preloadTable(L, "mime", t)
 }
 

@@ -96,7 +96,7 @@ func registerSMTP() {
     local c = smtp.open{url = "submission://mx.example.com", user = "me", pass = secret_env("PASS")}`},
 			{Sig: "smtp.connect(opts: smtp.OpenOptions) -> smtp.Client", Summary: "connect and read the greeting only; the steps are then c:ehlo, c:starttls, c:auth",
 				Errors: openKinds},
-			{Sig: "smtp.message(opts: smtp.MessageOptions) -> string", Summary: "build an RFC 5322 message: From/To/Subject, the headers in order, Date and Message-ID when missing",
+			{Sig: "smtp.message(opts: smtp.MessageOptions) -> string", Summary: "build an RFC 5322 message with mime.message: From/To/Subject, the headers in order, Date and Message-ID when missing, RFC 2047 words",
 				Errors: []string{"usage", "injection"}},
 			{Sig: "smtp.Client:cmd(line: string, opts?: smtp.CmdOptions) -> Reply", Summary: "send one command line and return the reply; 4xx/5xx are returned, never raised", Errors: cmdKinds},
 			{Sig: "smtp.Client:ehlo(name?: string) -> Reply", Summary: "EHLO (LHLO for LMTP), HELO when EHLO is unknown; fills c.caps", Errors: stepKinds},
