@@ -205,7 +205,7 @@ func TestArgumentChecks(t *testing.T) {
 
 	var src strings.Builder
 	fmt.Fprintf(&src, `
-local smtp, pop3, imap, check, credentials = require "smtp", require "pop3", require "imap", require "check", require "credentials"
+local smtp, pop3, imap, check, credentials, mime = require "smtp", require "pop3", require "imap", require "check", require "credentials", require "mime"
 S = connect(%q)
 C = smtp.open{url = "smtp://" .. %q, tls = "starttls", user = %q, pass = %q}
 P = pop3.open{url = "pop3://" .. %q, user = %q, pass = %q}
