@@ -10,6 +10,9 @@ const usage = `usage: mailexpect [flags] SCRIPT.lua [args...]
        mailexpect sandbox [--smtp ADDR] [--pop3 ADDR] [--imap ADDR] [--users N]
                           [--fault SPEC]... [--listen-public] [-q]
        mailexpect serve [--listen ADDR] --module NAME=SCRIPT [ARGS...]... [--config FILE]
+       mailexpect [-v] [--log FILE] connect [--ca-file F] [--insecure] [--user U] URL
+                          a session typed by a person (telnet / openssl s_client);
+                          mailexpect connect --help for its flags
 
 mailexpect is expect for mail: a Lua script connects to SMTP, POP3 and IMAP
 servers, sends commands and branches on what comes back. Arguments after
