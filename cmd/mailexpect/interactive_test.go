@@ -314,3 +314,26 @@ func TestConnectUsage(t *testing.T) {
 		t.Errorf("connect --help: %d %q", code, out.String())
 	}
 }
+
+// TestConnectFromPipe: lines from a pipe are sent, and the answer to the
+// last one is shown after the input ends (printf ... | mailexpect connect).
+func TestConnectFromPipe(t *testing.T) {
+	srv := startInteractSandbox(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString("NOOP\nQUIT\n")
+	w.Close()
+	defer r.Close()
+	var out, errb strings.Builder
+	code := run([]string{"connect", "--tls", "none", "smtp://" + srv.SMTPAddr()}, r, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr %s", code, errb.String())
+	}
+	for _, want := range []string{"250-STARTTLS", "250 2.0.0 I have successfully done nothing", "221 2.0.0 Bye", "connection closed by the server"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
