@@ -54,22 +54,7 @@ func (r sessionBinding) parseCases(L *lua.LState, t *lua.LTable, fname string, a
 		case lua.LString, *lua.LUserData:
 			c.cases = append(c.cases, expect.Case{Pattern: r.toPatternArg(L, v, fname)})
 		case *lua.LTable:
-			cs := expect.Case{Pattern: r.toPatternArg(L, v.RawGetInt(1), fname)}
-			v.ForEach(func(k, val lua.LValue) {
-				switch k {
-				case lua.LNumber(1), lua.LNumber(2):
-				case lua.LString("partial"):
-					cs.Partial = lua.LVAsBool(val)
-				case lua.LString("lines"):
-					num, ok := val.(lua.LNumber)
-					if !ok || num < 1 || float64(num) != float64(int(num)) {
-						r.usage(L, "%s: case %d: lines must be a whole number >= 1", fname, i)
-					}
-					cs.Lines = int(num)
-				default:
-					r.usage(L, "%s: case %d: unknown key '%s' (a case is {pattern, handler, partial = bool, lines = K})", fname, i, luaString(L, k))
-				}
-			})
+			cs := r.caseTable(L, v, fname, i, true)
 			if h := r.handlerValue(L, v.RawGetInt(2), fname, "a case handler"); h != lua.LNil {
 				cs.Tag = h
 			}
@@ -82,6 +67,37 @@ func (r sessionBinding) parseCases(L *lua.LState, t *lua.LTable, fname string, a
 		r.usage(L, "%s: no cases given", fname)
 	}
 	return c
+}
+
+// caseTable reads a case written as a table: {pattern, handler, partial =
+// bool, lines = K}, without the handler (index 2) unless withHandler
+// (s:interact's patterns return, they call nothing).
+func (r sessionBinding) caseTable(L *lua.LState, v *lua.LTable, fname string, i int, withHandler bool) expect.Case {
+	cs := expect.Case{Pattern: r.toPatternArg(L, v.RawGetInt(1), fname)}
+	shape := "{pattern, handler, partial = bool, lines = K}"
+	if !withHandler {
+		shape = "{pattern, partial = bool, lines = K}; no handler: the match is returned"
+	}
+	v.ForEach(func(k, val lua.LValue) {
+		switch k {
+		case lua.LNumber(1):
+		case lua.LNumber(2):
+			if !withHandler {
+				r.usage(L, "%s: case %d: unexpected handler (a case is %s)", fname, i, shape)
+			}
+		case lua.LString("partial"):
+			cs.Partial = lua.LVAsBool(val)
+		case lua.LString("lines"):
+			num, ok := val.(lua.LNumber)
+			if !ok || num < 1 || float64(num) != float64(int(num)) {
+				r.usage(L, "%s: case %d: lines must be a whole number >= 1", fname, i)
+			}
+			cs.Lines = int(num)
+		default:
+			r.usage(L, "%s: case %d: unknown key '%s' (a case is %s)", fname, i, luaString(L, k), shape)
+		}
+	})
+	return cs
 }
 
 func (r sessionBinding) handlerValue(L *lua.LState, v lua.LValue, fname, what string) lua.LValue {

@@ -78,23 +78,7 @@ func (r sessionBinding) interactCase(L *lua.LState, v lua.LValue, i int) expect.
 	case lua.LString, *lua.LUserData:
 		return expect.Case{Pattern: r.toPatternArg(L, v, fname)}
 	case *lua.LTable:
-		c := expect.Case{Pattern: r.toPatternArg(L, v.RawGetInt(1), fname)}
-		v.ForEach(func(k, val lua.LValue) {
-			switch k {
-			case lua.LNumber(1):
-			case lua.LString("partial"):
-				c.Partial = lua.LVAsBool(val)
-			case lua.LString("lines"):
-				num, ok := val.(lua.LNumber)
-				if !ok || num < 1 || float64(num) != float64(int(num)) {
-					r.usage(L, "%s: pattern %d: lines must be a whole number >= 1", fname, i)
-				}
-				c.Lines = int(num)
-			default:
-				r.usage(L, "%s: pattern %d: unknown key '%s' (a pattern is {pattern, partial = bool, lines = K}; interact returns the match, it calls no handler)", fname, i, luaString(L, k))
-			}
-		})
-		return c
+		return r.caseTable(L, v, fname, i, false)
 	}
 	r.usage(L, "%s: pattern %d must be a pattern or {pattern, partial = true}, got %s", fname, i, v.Type())
 	return expect.Case{}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/mailexpect/mailexpect/internal/mailstack"
-	"github.com/mailexpect/mailexpect/internal/sandbox"
 )
 
 func TestMain(m *testing.M) { os.Exit(mailstack.Main(m)) }
@@ -112,16 +111,6 @@ func leaks(t *testing.T, pass, user string, texts map[string]string) {
 	}
 }
 
-func startInteractSandbox(t *testing.T) *sandbox.Server {
-	t.Helper()
-	srv, err := sandbox.Start(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
 // TestConnectSandboxSMTP: STARTTLS verified through MAILEXPECT_CA_FILE,
 // typed commands and their replies, ~? , ~login with a password typed at
 // a no-echo prompt, a DATA body sent as typed (no dot-stuffing behind the
@@ -129,7 +118,7 @@ func startInteractSandbox(t *testing.T) *sandbox.Server {
 // the --log transcript.
 func TestConnectSandboxSMTP(t *testing.T) {
 	bin := buildBinary(t)
-	srv := startInteractSandbox(t)
+	srv := startTestSandbox(t)
 	u := srv.Users()[0]
 	logf := filepath.Join(t.TempDir(), "log.txt")
 	p := startPane(t, append(srv.Env(), "MAILEXPECT_USER=", "MAILEXPECT_PASS=", "NETRC=/nonexistent"),
@@ -182,7 +171,7 @@ func TestConnectSandboxSMTP(t *testing.T) {
 // gets it back when a pattern arrives, then goes on with it.
 func TestInteractFromScript(t *testing.T) {
 	bin := buildBinary(t)
-	srv := startInteractSandbox(t)
+	srv := startTestSandbox(t)
 	script := filepath.Join(t.TempDir(), "hand.lua")
 	os.WriteFile(script, []byte(`
 local s = connect(env("MAILEXPECT_SMTP"))
@@ -318,7 +307,7 @@ func TestConnectUsage(t *testing.T) {
 // TestConnectFromPipe: lines from a pipe are sent, and the answer to the
 // last one is shown after the input ends (printf ... | mailexpect connect).
 func TestConnectFromPipe(t *testing.T) {
-	srv := startInteractSandbox(t)
+	srv := startTestSandbox(t)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
