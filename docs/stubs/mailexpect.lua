@@ -528,6 +528,64 @@ function mail.parse_headers(raw) end
 ---@field value string RFC 2047 decoded
 ---@field raw string as sent
 
+---Compose messages (RFC 2047 words, RFC 2231 names, QP/base64, multipart) and parse them.
+mime = {}
+
+---Build a message: CRLF, RFC 2047/2231, 7bit/quoted-printable/base64, a multipart tree, Date and Message-ID.
+---
+---Header order: From, To, Cc, Subject, the headers in order, Date and
+---Message-ID unless given, MIME-Version, Content-Type. A Content-Type in
+---headers means body is already MIME and is sent as given.
+---
+---    local msg = mime.message{from = "Jörg <j@example.com>", to = "ops@example.com",
+---      subject = "Grüße", headers = {{"X-Ticket", "4711"}}, body = "hello\n",
+---      attachments = {{file = "report.pdf"}}}
+---@param opts mime.MessageOptions
+---@return string
+function mime.message(opts) end
+
+---Parse a message into decoded headers and parts; nil and a message when it cannot be framed.
+---
+---    local p = mime.parse(p3:retr(1))
+---    print(p.header.subject, p.text, #p.attachments, p.attachments[1].filename)
+---@param raw string
+---@return mime.Part|nil
+---@return string|nil err
+function mime.parse(raw) end
+
+---One attachment of mime.message.
+---@class mime.Attachment
+---@field name? string the file name shown (RFC 2231 when not ASCII); default: the file's base name
+---@field data? string the bytes (or file =)
+---@field file? string a path to read (refused under --restricted)
+---@field type? string media type; default from the name's extension, else sniffed
+
+---The fields mime.message builds a message from.
+---@class mime.MessageOptions
+---@field from? string "Name <a@b>" or "a@b"; "" or "<>": no From
+---@field to? string|string[] To: addresses (each may be a comma-separated list)
+---@field cc? string|string[] Cc: addresses
+---@field subject? string non-ASCII becomes RFC 2047 encoded words
+---@field headers? [string, string][] ordered {name, value} pairs: {{"X-Ticket", "4711"}}; a map is a usage error
+---@field body? string the text/plain part (UTF-8)
+---@field html? string a text/html part; with body: multipart/alternative
+---@field attachments? mime.Attachment[] files, each in a base64 part
+
+---What mime.parse returns: the message, or one of its parts.
+---@class mime.Part
+---@field headers mail.HeaderField[] every field in order: {name, value (decoded), raw}
+---@field header table<string, string> lower-case name -> first decoded value
+---@field type string media type, lower case ("text/plain" when missing)
+---@field params table<string, string> its parameters, RFC 2231 decoded
+---@field charset string|nil
+---@field disposition string|nil "inline" or "attachment"
+---@field filename string|nil Content-Disposition filename, else Content-Type name
+---@field body string|nil a leaf's content, transfer encoding undone (text/*: converted to UTF-8)
+---@field parts mime.Part[]|nil a multipart's parts
+---@field text string|nil top only: the first text/plain part that is not an attachment
+---@field html string|nil top only: the first text/html part that is not an attachment
+---@field attachments mime.Part[]|nil top only: every part that is an attachment or has a file name
+
 ---Go RE2 regular expressions with the CR/LF rules of expect.
 regex = {}
 

@@ -15,7 +15,7 @@ local smtp = {}
 ---@return smtp.Client
 function smtp.connect(opts) end
 
----Build an RFC 5322 message: From/To/Subject, the headers in order, Date and Message-ID when missing.
+---Build an RFC 5322 message with mime.message: From/To/Subject, the headers in order, Date and Message-ID when missing, RFC 2047 words.
 ---@param opts smtp.MessageOptions
 ---@return string
 function smtp.message(opts) end
