@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/mailstack"
 	"github.com/mailexpect/mailexpect/internal/sandbox"
 )
@@ -393,6 +394,31 @@ func TestSendRealServers(t *testing.T) {
 		t.Errorf("%s got %d messages; --quit-after rcpt and a refused recipient must deliver nothing", st.Users[2].Name, len(paths))
 	}
 
+	// --data - over LMTP straight to Dovecot: the bytes as given.
+	msg := "From: <" + u.Address + ">\r\nTo: <" + to.Address + ">\r\nSubject: raw via lmtp\r\nMessage-ID: <raw-lmtp@x.test>\r\n\r\n.leading dot\r\nend\r\n"
+	code, stdout, stderr = sendRun(t, msg, "send", "--server", st.LMTP, "--protocol", "lmtp", "--tls", "none",
+		"--from", u.Address, "--to", to.Address, "--data", "-")
+	if code != 0 || !strings.HasPrefix(stdout, "sent to 1 recipient: 250 2.0.0 <"+to.Address+">") {
+		t.Errorf("lmtp: exit %d\nstdout %q\nstderr %s", code, stdout, stderr)
+	}
+	paths, err = st.WaitDelivered(to.Name, 2, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range paths {
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte("<raw-lmtp@x.test>")) {
+			found = true
+			if !bytes.HasSuffix(b, []byte("\n\n.leading dot\nend\n")) && !bytes.HasSuffix(b, []byte("\r\n\r\n.leading dot\r\nend\r\n")) {
+				t.Errorf("the raw message changed: %q", b)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the --data message is not in %s's maildir", to.Name)
+	}
+
 	// A wrong password: exit 28, the server's 535, no password anywhere.
 	t.Setenv("MAILEXPECT_PASS", "wrong"+u.Password)
 	code, stdout, stderr = sendRun(t, "", append(append([]string{}, common...), "--to", to.Address, "--quit-after", "auth")...)
@@ -400,4 +426,36 @@ func TestSendRealServers(t *testing.T) {
 		t.Errorf("bad password: exit %d, want 28 with 535\nstderr %s", code, stderr)
 	}
 	noSecret(t, "wrong"+u.Password, u.Name, stdout, stderr)
+}
+
+// TestSendExitCodes: each failing stage has its exit code and the
+// server's reply on stderr (canned servers for the replies real servers
+// rarely give).
+func TestSendExitCodes(t *testing.T) {
+	const ehlo = "S: 220 mx.test ESMTP\nC: EHLO localhost\nS: 250-mx.test\nS: 250 8BITMIME\n"
+	tests := []struct {
+		name   string
+		script string
+		extra  []string
+		code   int
+		want   string
+	}{
+		{"greeting refused", "S: 554 5.3.2 go away\nC: QUIT\nS: 221 bye\n", nil, 21, "554 5.3.2 go away"},
+		{"EHLO and HELO refused", "S: 220 mx.test\nC: EHLO localhost\nS: 502 no\nC: HELO localhost\nS: 550 5.7.1 not you\nC: QUIT\nS: 221 bye\n", nil, 22, "550 5.7.1 not you"},
+		{"STARTTLS not offered", ehlo + "C: QUIT\nS: 221 bye\n", []string{"--tls", "starttls"}, 29, "does not offer STARTTLS"},
+		{"DATA refused", ehlo + "C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@x.test>\nS: 250 ok\nC: DATA\nS: 554 5.5.1 no valid recipients\nC: RSET\nS: 250 ok\nC: QUIT\nS: 221 bye\n", nil, 25, "DATA refused: 554 5.5.1"},
+		{"message refused after DATA", ehlo + "C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@x.test>\nS: 250 ok\nC: DATA\nS: 354 go\n" +
+			strings.Repeat("C: *\n", 10) + "C: .\nS: 550 5.7.1 spam\nC: QUIT\nS: 221 bye\n", nil, 26, "message refused: 550 5.7.1 spam"},
+		{"connection lost", ehlo + "C: MAIL FROM:<a@x.test>\nCLOSE\n", nil, 6, "closed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := fakeserver.Start(t, tt.script)
+			args := append([]string{"send", "--server", sc.Addr(), "--tls", "none", "--from", "a@x.test", "--to", "b@x.test", "--timeout", "3"}, tt.extra...)
+			code, stdout, stderr := sendRun(t, "", args...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) || stdout != "" {
+				t.Errorf("exit %d, want %d; stderr %q should say %q; stdout %q", code, tt.code, stderr, tt.want, stdout)
+			}
+		})
+	}
 }
