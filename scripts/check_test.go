@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/mailstack"
 )
 
@@ -59,7 +60,7 @@ func TestCheckPOP3Down(t *testing.T) {
 	st := mailstack.Require(t)
 	t.Parallel()
 	u := st.TakeUser(t)
-	down := closedPort(t)
+	down := fakeserver.ClosedAddr(t)
 	r := run(t, replaceEnv(stackEnv(st, u), "MAILEXPECT_POP3", down), []string{u.Password}, checkArgs(u)...)
 	wantCode(t, r, 2)
 	wantLine(t, r, fmt.Sprintf("MAIL CRITICAL - connect to %s failed: dial tcp %s: connect: connection refused", down, down))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/mailstack"
 )
 
@@ -66,28 +67,15 @@ func TestCheckBanner(t *testing.T) {
 // before its greeting, is CRITICAL.
 func TestCheckBannerDown(t *testing.T) {
 	t.Parallel()
-	down := closedPort(t)
+	down := fakeserver.ClosedAddr(t)
 	r := run(t, nil, nil, script("check-banner.lua"), "smtp://"+down)
 	wantCode(t, r, 2)
 	wantLine(t, r, fmt.Sprintf("SMTP CRITICAL - connect to %s failed: dial tcp %s: connect: connection refused", down, down))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	r = run(t, nil, nil, script("check-banner.lua"), "pop3://"+ln.Addr().String())
+	hangUp := fakeserver.Serve(t, func(net.Conn) {}) // closes every connection at once
+	r = run(t, nil, nil, script("check-banner.lua"), "pop3://"+hangUp)
 	wantCode(t, r, 2)
-	wantLine(t, r, fmt.Sprintf("POP3 CRITICAL - %s: connection closed before the greeting | connect=Ns;;;0", ln.Addr()))
+	wantLine(t, r, fmt.Sprintf("POP3 CRITICAL - %s: connection closed before the greeting | connect=Ns;;;0", hangUp))
 }
 
 // TestCheckBannerAuth: --auth logs in on Postfix's submission port and

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/mailstack"
 )
 
@@ -151,7 +152,7 @@ func TestCheckTLSExpiry(t *testing.T) {
 
 func TestCheckTLSFailures(t *testing.T) {
 	t.Parallel()
-	down := closedPort(t)
+	down := fakeserver.ClosedAddr(t)
 	r := run(t, nil, nil, script("check-tls.lua"), "smtp://"+down)
 	wantCode(t, r, 2)
 	wantLine(t, r, fmt.Sprintf("TLS CRITICAL - %s (smtp starttls): connect to %s failed: dial tcp %s: connect: connection refused | smtp_time=Ns;;;0", down, down, down))

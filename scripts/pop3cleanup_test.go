@@ -530,20 +530,3 @@ func TestCleanupUsage(t *testing.T) {
 		}
 	}
 }
-
-// TestCleanupThroughput measures rows per second on the real stack with
-// --jobs 1 and --jobs 8 (a real run each, 40 mailboxes of 10 messages).
-func TestCleanupThroughput(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measures")
-	}
-	for _, jobs := range []string{"1", "8"} {
-		st, dir := cleanupStack(t, 40, nil)
-		script, _ := filepath.Abs(script("pop3-cleanup.lua"))
-		start := time.Now()
-		r := bulkRun(t, st, dir, append([]string{"-q", "--each", "rows.csv", "--jobs", jobs, script}, cleanupCriteria...)...)
-		el := time.Since(start)
-		wantCode(t, r, 0)
-		t.Logf("--jobs %s: 40 mailboxes in %v, %.0f rows/s", jobs, el.Round(time.Millisecond), 40/el.Seconds())
-	}
-}

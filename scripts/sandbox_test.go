@@ -183,7 +183,7 @@ func TestScriptsSandbox(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			if _, err := os.Stat(tc.script); err != nil {
-				t.Skipf("%s is not there (yet): %v", tc.script, err)
+				t.Fatalf("the row's script is missing (renamed? update sandboxCases): %v", err)
 			}
 			var r result
 			if tc.served {

@@ -9,7 +9,6 @@ package scripts_test
 import (
 	"encoding/base64"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,18 +127,6 @@ func wantCode(t *testing.T, r result, want int) {
 	if r.code != want {
 		t.Errorf("exit code %d, want %d\n%s", r.code, want, r)
 	}
-}
-
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // stackEnv is the MAILEXPECT_* environment for user u of the real stack:

@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/pki"
 )
 
@@ -60,41 +60,19 @@ func (ca *testCA) leaf(t *testing.T, notAfter time.Time) (tls.Certificate, *x509
 // upgrade, QUIT/LOGOUT. It runs until the test ends.
 func startTLSServer(t *testing.T, proto string, implicit bool, cert tls.Certificate) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
+	return fakeserver.Serve(t, func(conn net.Conn) {
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if implicit {
+			tc := tls.Server(conn, cfg)
+			if tc.Handshake() != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				if implicit {
-					tc := tls.Server(conn, cfg)
-					if tc.Handshake() != nil {
-						return
-					}
-					conn = tc
-				}
-				serveMail(conn, proto, implicit, cfg)
-			}()
+			defer tc.Close()
+			conn = tc
 		}
-	}()
-	return ln.Addr().String()
+		serveMail(conn, proto, implicit, cfg)
+	})
 }
 
 // serveMail plays one connection. After STARTTLS it goes on over TLS

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 )
 
 // countingServer greets every connection with "+OK" and holds it until
@@ -27,29 +29,15 @@ type countingServer struct {
 
 func newCountingServer(t *testing.T) *countingServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s := &countingServer{addr: ln.Addr().String()}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			start := time.Now()
-			go func() {
-				defer c.Close()
-				c.Write([]byte("+OK hello\r\n"))
-				c.Read(make([]byte, 1)) // until the client closes
-				s.mu.Lock()
-				s.spans = append(s.spans, [2]time.Time{start, time.Now()})
-				s.mu.Unlock()
-			}()
-		}
-	}()
+	s := &countingServer{}
+	s.addr = fakeserver.Serve(t, func(c net.Conn) {
+		start := time.Now()
+		c.Write([]byte("+OK hello\r\n"))
+		c.Read(make([]byte, 1)) // until the client closes
+		s.mu.Lock()
+		s.spans = append(s.spans, [2]time.Time{start, time.Now()})
+		s.mu.Unlock()
+	})
 	return s
 }
 

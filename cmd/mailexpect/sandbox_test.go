@@ -3,16 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
+	"github.com/mailexpect/mailexpect/internal/pki"
 )
 
 // TestSandboxUsage: the sandbox's flags, and what is refused.
@@ -236,7 +231,7 @@ func TestSandboxServe(t *testing.T) {
 	bin := buildBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			smtpAddr := freeAddr(t)
+			smtpAddr := fakeserver.ClosedAddr(t)
 			cmd := exec.Command(bin, "sandbox", "--smtp", smtpAddr, "--users", "12", "--fault", "pop3=slow:5ms")
 			out, err := cmd.StdoutPipe()
 			if err != nil {
@@ -327,20 +322,11 @@ print(n, box.exists)`)
 // sandbox.
 func selfSignedPEM(t *testing.T) []byte {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := pki.NewCA(pki.Name{CommonName: "unrelated test CA"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "unrelated test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return ca.PEM()
 }
 
 // exportedEnv reads the NAME=value pairs of the banner's export line.
@@ -355,16 +341,4 @@ func exportedEnv(t *testing.T, banner string) []string {
 		t.Fatalf("banner exports %d variables, want 6:\n%s", len(env), banner)
 	}
 	return env
-}
-
-// freeAddr returns a loopback address with a port that was free a moment
-// ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

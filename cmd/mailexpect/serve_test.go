@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/sandbox"
 	"github.com/mailexpect/mailexpect/internal/tooltest"
 )
@@ -232,21 +233,7 @@ func TestServeProbes(t *testing.T) {
 // newSilentServer accepts connections and never says a word.
 func newSilentServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	return ln.Addr().String()
+	return fakeserver.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 func wantLines(t *testing.T, code int, body string, wantCode int, patterns ...string) {
@@ -295,7 +282,7 @@ scrape_configs:
 	if err := os.WriteFile(cfgFile, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	promAddr := freeAddr(t)
+	promAddr := fakeserver.ClosedAddr(t)
 	var out bytes.Buffer
 	cmd := exec.Command(promBin, "--config.file="+cfgFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+promAddr, "--log.level=warn")

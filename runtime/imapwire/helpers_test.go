@@ -6,10 +6,10 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
@@ -143,20 +143,7 @@ func (s *scriptTransport) sentText() string {
 // then writes the reply. After the last step it closes the connection.
 func serveScript(t *testing.T, steps ...step) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c, err := ln.Accept()
-		ln.Close()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	return fakeserver.ServeOne(t, func(c net.Conn) {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		for _, st := range steps {
 			got := make([]byte, len(st.client))
@@ -173,7 +160,5 @@ func serveScript(t *testing.T, steps ...step) string {
 				return
 			}
 		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String()
+	})
 }
