@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/interact"
 	"github.com/mailexpect/mailexpect/runtime/session"
@@ -76,23 +77,9 @@ func (c *console) shown() string {
 // hang up).
 func server(t *testing.T, greeting string, reply func(line string) string) (*session.Session, func() []string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	cli, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got []string
 	var mu sync.Mutex
-	go func() {
-		defer srv.Close()
+	addr := fakeserver.ServeOne(t, func(srv net.Conn) {
 		if greeting != "" {
 			io.WriteString(srv, greeting)
 		}
@@ -113,7 +100,11 @@ func server(t *testing.T, greeting string, reply func(line string) string) (*ses
 				io.WriteString(srv, out)
 			}
 		}
-	}()
+	})
+	cli, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := session.New(cli, session.Options{Timeout: 5 * time.Second})
 	t.Cleanup(func() { s.Close() })
 	return s, func() []string {
