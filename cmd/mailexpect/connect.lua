@@ -73,8 +73,8 @@ elseif proto == "imap" then
   if client.tlsmode == "starttls" then client:starttls() else client:capability() end
   tls_line(client.session.tls)
   local names = {}
-  for k, v in pairs(client.caps or {}) do
-    names[#names + 1] = k
+  for k in pairs(client.caps or {}) do
+    if k ~= "AUTH" then names[#names + 1] = k end -- the module's summary of the AUTH= ones
   end
   table.sort(names)
   print("capabilities: " .. table.concat(names, " "))

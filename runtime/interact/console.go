@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
@@ -98,10 +100,12 @@ func (p *pump) interrupt() {
 // processing left on, so other writers' "\n" (a -v transcript on stderr)
 // still starts a new line.
 type Terminal struct {
-	fd    int
-	state *term.State
-	in    *pump
-	t     *term.Terminal
+	fd     int
+	state  *term.State
+	in     *pump
+	t      *term.Terminal
+	winch  chan os.Signal
+	closed chan struct{}
 }
 
 // IsTerminal reports whether f is a terminal.
@@ -127,10 +131,28 @@ func OpenTerminal(in *os.File, out io.Writer) (*Terminal, error) {
 		io.Reader
 		io.Writer
 	}{p, out}, "")
-	if w, h, err := term.GetSize(fd); err == nil {
-		t.SetSize(w, h)
+	c := &Terminal{fd: fd, state: state, in: p, t: t, winch: make(chan os.Signal, 1), closed: make(chan struct{})}
+	c.resize()
+	// Line editing needs the width: a resized window must not garble the
+	// line being typed.
+	signal.Notify(c.winch, syscall.SIGWINCH)
+	go func() {
+		for {
+			select {
+			case <-c.winch:
+				c.resize()
+			case <-c.closed:
+				return
+			}
+		}
+	}()
+	return c, nil
+}
+
+func (c *Terminal) resize() {
+	if w, h, err := term.GetSize(c.fd); err == nil {
+		c.t.SetSize(w, h)
 	}
-	return &Terminal{fd: fd, state: state, in: p, t: t}, nil
 }
 
 func (c *Terminal) ReadLine() (string, error)                  { return c.t.ReadLine() }
@@ -139,7 +161,11 @@ func (c *Terminal) Write(p []byte) (int, error)                { return c.t.Writ
 func (c *Terminal) Interrupt()                                 { c.in.interrupt() }
 
 // Close gives the terminal its modes back.
-func (c *Terminal) Close() error { return term.Restore(c.fd, c.state) }
+func (c *Terminal) Close() error {
+	signal.Stop(c.winch)
+	close(c.closed)
+	return term.Restore(c.fd, c.state)
+}
 
 // Lines is a Console over a pipe or file: no editing, nothing echoed,
 // no way to ask for a password.
