@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/mailstack"
+	"github.com/mailexpect/mailexpect/internal/pyemail"
 	"github.com/mailexpect/mailexpect/internal/sandbox"
 )
 
@@ -28,56 +28,12 @@ var attachment = func() []byte {
 	return append(b, "\r\n.\r\n"...)
 }()
 
-// pyMessage is what runtime/mime/testdata/pyparse.py prints: Python's
-// email package is the independent reader of what arrived.
-type pyMessage struct {
-	Defects []string    `json:"defects"`
-	Headers [][2]string `json:"headers"`
-	Parts   []struct {
-		Type     string   `json:"type"`
-		Filename *string  `json:"filename"`
-		Data     []byte   `json:"data"`
-		Text     *string  `json:"text"`
-		Defects  []string `json:"defects"`
-	} `json:"parts"`
-}
-
-func pythonParse(t *testing.T, raw []byte) pyMessage {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatalf("python3 (Debian's python3, installed by .ci/install-servers) reads the message back: %v", err)
-	}
-	cmd := exec.Command(py, "../../runtime/mime/testdata/pyparse.py")
-	cmd.Stdin = bytes.NewReader(raw)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v\n%s", err, stderr.String())
-	}
-	var m pyMessage
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatalf("python output: %v\n%s", err, out)
-	}
-	return m
-}
-
-func (m pyMessage) header(name string) string {
-	for _, h := range m.Headers {
-		if strings.EqualFold(h[0], name) {
-			return h[1]
-		}
-	}
-	return ""
-}
-
 // checkArrived reads a delivered message with Python's email package: the
 // subject and the extra headers decoded, the attachment byte-exact under
 // its (RFC 2231) name.
 func checkArrived(t *testing.T, raw []byte) {
 	t.Helper()
-	m := pythonParse(t, raw)
+	m := pyemail.Parse(t, raw)
 	if len(m.Defects) > 0 {
 		t.Errorf("python found defects: %v", m.Defects)
 	}
@@ -86,11 +42,11 @@ func checkArrived(t *testing.T, raw []byte) {
 		"X-Mailexpect-Test": "wert mit ümlaut",
 		"X-Second":          "2",
 	} {
-		if got := m.header(name); got != want {
+		if got := m.Header(name); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
-	if m.header("Date") == "" || m.header("Message-ID") == "" {
+	if m.Header("Date") == "" || m.Header("Message-ID") == "" {
 		t.Errorf("no Date or Message-ID: %v", m.Headers)
 	}
 	var found bool

@@ -2,15 +2,14 @@ package mime_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mailexpect/mailexpect/internal/pyemail"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/mime"
 )
@@ -24,53 +23,6 @@ var binary = func() []byte {
 	}
 	return append(b, ".\r\n.\r\n"...)
 }()
-
-type pyPart struct {
-	Type        string   `json:"type"`
-	Multipart   bool     `json:"multipart"`
-	Filename    *string  `json:"filename"`
-	Disposition *string  `json:"disposition"`
-	Data        []byte   `json:"data"`
-	Text        *string  `json:"text"`
-	Defects     []string `json:"defects"`
-}
-
-type pyMessage struct {
-	Defects []string    `json:"defects"`
-	Headers [][2]string `json:"headers"`
-	Parts   []pyPart    `json:"parts"`
-}
-
-// python parses msg with Python's email package (modern policy).
-func python(t *testing.T, msg []byte) pyMessage {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatalf("python3 is needed to check messages with an independent parser: %v", err)
-	}
-	cmd := exec.Command(py, "testdata/pyparse.py")
-	cmd.Stdin = bytes.NewReader(msg)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v\n%s", err, stderr.String())
-	}
-	var m pyMessage
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatalf("python output: %v\n%s", err, out)
-	}
-	return m
-}
-
-func header(m pyMessage, name string) string {
-	for _, h := range m.Headers {
-		if strings.EqualFold(h[0], name) {
-			return h[1]
-		}
-	}
-	return ""
-}
 
 func str(p *string) string {
 	if p == nil {
@@ -117,7 +69,7 @@ func TestComposeReadByPython(t *testing.T) {
 			}
 		}
 	}
-	py := python(t, msg)
+	py := pyemail.Parse(t, msg)
 	if len(py.Defects) > 0 {
 		t.Errorf("python found defects: %v", py.Defects)
 	}
@@ -132,11 +84,11 @@ func TestComposeReadByPython(t *testing.T) {
 		"Date":              "Sun, 06 Dec 2026 10:00:00 +0000",
 		"MIME-Version":      "1.0",
 	} {
-		if got := header(py, name); got != want {
+		if got := py.Header(name); got != want {
 			t.Errorf("%s: python reads %q, want %q", name, got, want)
 		}
 	}
-	if id := header(py, "Message-ID"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.test>") {
+	if id := py.Header("Message-ID"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.test>") {
 		t.Errorf("Message-ID %q: want <random@example.test>", id)
 	}
 	var types []string
@@ -176,7 +128,7 @@ func TestComposeReadByPython(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := root.Get("subject"); got != header(py, "Subject") {
+	if got := root.Get("subject"); got != py.Header("Subject") {
 		t.Errorf("Parse subject %q", got)
 	}
 	var leaves []*mime.Part
