@@ -81,6 +81,10 @@ type Config struct {
 	ScriptName string   // arg[0]
 	Args       []string // arg[1..n] and the chunk's varargs
 
+	// ScriptDir is the directory of the script file: require "helper"
+	// finds helper.lua there (not under Restricted). "" for -e and stdin.
+	ScriptDir string
+
 	// Probe hooks (mailexpect serve, --prom, --plugin). OnSession gets
 	// every session the script opens, so the caller can read its TLS
 	// state when the run is over. OnCheckResult gets the check module's

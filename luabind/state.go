@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,9 @@ func (r *run) setupRequire(L *lua.LState) {
 			loaders.Remove(2)
 		}
 	}
+	if r.cfg.ScriptDir != "" && !r.cfg.Restricted {
+		r.addSiblingSearcher(L)
+	}
 	r.wrapRequire(L)
 	moduleHooks{r}.preloadInternal(L)
 	r.preloadIMAP(L)
@@ -129,10 +133,15 @@ func (r *run) wrapRequire(L *lua.LState) {
 			}
 			if msg, isString := ae.Object.(lua.LString); isString && strings.Contains(string(msg), "module "+name+" not found") {
 				where := "mailexpect's embedded modules"
+				if r.cfg.ScriptDir != "" && !r.cfg.Restricted {
+					where += ", next to the script (" + filepath.Join(r.cfg.ScriptDir, strings.ReplaceAll(name, ".", "/")+".lua") + ")"
+				}
 				if r.cfg.LuaPath && !r.cfg.Restricted {
 					where += " or LUA_PATH"
+				} else if r.cfg.Restricted {
+					where += " (--restricted loads nothing from disk)"
 				} else {
-					where += " (files on disk are searched only with --lua-path)"
+					where += " (LUA_PATH is searched only with --lua-path)"
 				}
 				r.usage(L, "require: module '%s' not found in %s", name, where)
 			}

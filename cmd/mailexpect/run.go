@@ -61,6 +61,8 @@ type options struct {
 	probeArgs []string     // its arguments
 	send      bool         // the send subcommand (send.go)
 	sendArgs  []string     // its arguments
+	doc       []string     // the doc subcommand's arguments (docs.go); nil: not given
+	complete  []string     // the completion subcommand's arguments; nil: not given
 
 	connect     bool     // the connect subcommand (connect.go)
 	connectArgs []string // its arguments
@@ -122,6 +124,12 @@ func parseArgs(args []string) (*options, error) {
 			return nil, usageErr("", "connect is for a person at a terminal: --sandbox and --each do not apply (run 'mailexpect sandbox' in another shell)")
 		}
 		return o, nil
+	case rest[0] == "doc":
+		o.doc = append([]string{}, rest[1:]...)
+		return o, nil
+	case rest[0] == "completion":
+		o.complete = append([]string{}, rest[1:]...)
+		return o, nil
 	case rest[0] == "sandbox":
 		// The subcommand; a script named sandbox runs as ./sandbox.
 		o.serve, o.serveArgs = true, rest[1:]
@@ -134,7 +142,7 @@ func parseArgs(args []string) (*options, error) {
 		o.send, o.sendArgs = true, rest[1:]
 		return o, checkSandboxFlags(o)
 	default:
-		o.script, o.args = rest[0], rest[1:]
+		o.script, o.args = rest[0], takeDryRun(o, rest[1:])
 	}
 	if o.verbose && o.quiet {
 		return nil, usageErr("use one of them", "-v and -q contradict each other")
@@ -212,8 +220,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return luabind.ExitOK
 	}
 	if o.version {
-		fmt.Fprintf(stdout, "mailexpect %s\n", versionString())
+		io.WriteString(stdout, versionText())
 		return luabind.ExitOK
+	}
+	if o.doc != nil {
+		return runDoc(o.doc, stdout, stderr)
+	}
+	if o.complete != nil {
+		return runCompletion(o.complete, stdout, stderr)
 	}
 
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -274,7 +288,36 @@ func baseConfig(o *options, name string) luabind.Config {
 		Quiet:      o.quiet,
 		ScriptName: name,
 		Args:       o.args,
+		ScriptDir:  scriptDir(o),
 	}
+}
+
+// scriptDir is where require looks for the script's own modules: the
+// directory of the script file ("" for -e and stdin).
+func scriptDir(o *options) string {
+	if o.hasCode || o.script == "" || o.script == "-" {
+		return ""
+	}
+	return filepath.Dir(o.script)
+}
+
+// takeDryRun turns a --dry-run among the script's arguments (before a
+// "--") into mailexpect's own flag: a shebang script can take it only
+// there, and the cleanup scripts' help says "--dry-run". It is taken out
+// of arg, never passed on silently.
+func takeDryRun(o *options, args []string) []string {
+	out := args[:0:0]
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a == "--dry-run" {
+			o.dryRun = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // prepareRun sets up what every run needs around cfg: the transcript (-v,
@@ -287,14 +330,19 @@ func prepareRun(cfg *luabind.Config, o *options, logw, stderr io.Writer) (cleanu
 		printError(stderr, err)
 		return nil, luabind.ExitUsage, false
 	}
-	if !o.sandbox {
-		return closeLog, 0, true
+	stopSandbox := func() {}
+	if o.sandbox {
+		if stopSandbox, err = startSandbox(cfg, &o.sbx); err != nil {
+			closeLog()
+			printError(stderr, err)
+			return nil, luabind.ExitFailure, false
+		}
 	}
-	stopSandbox, err := startSandbox(cfg, &o.sbx)
-	if err != nil {
+	if err := envCAFile(cfg); err != nil {
+		stopSandbox()
 		closeLog()
 		printError(stderr, err)
-		return nil, luabind.ExitFailure, false
+		return nil, luabind.ExitUsage, false
 	}
 	return func() { stopSandbox(); closeLog() }, 0, true
 }

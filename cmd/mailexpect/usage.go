@@ -13,11 +13,15 @@ const usage = `usage: mailexpect [flags] SCRIPT.lua [args...]
        mailexpect [-v] [--log FILE] connect [--ca-file F] [--insecure] [--user U] URL
                           a session typed by a person (telnet / openssl s_client);
                           mailexpect connect --help for its flags
+       mailexpect doc [NAME]
+       mailexpect completion bash|zsh|fish
 
 mailexpect is expect for mail: a Lua script connects to SMTP, POP3 and IMAP
 servers, sends commands and branches on what comes back. Arguments after
-the script name are the script's (arg[1], arg[2], ... and options(arg, spec)).
-A script may start with "#!/usr/bin/env mailexpect".
+the script name are the script's (arg[1], arg[2], ... and options(arg, spec)),
+except --dry-run, which is taken out of them and turns dry-run on. A script
+may start with "#!/usr/bin/env mailexpect". require "helper" loads
+helper.lua from the script's directory (not under --restricted).
 
 Flags:
   -e CODE             run CODE instead of a script file
@@ -41,7 +45,7 @@ Flags:
                       (with --each: one sandbox for all the rows)
   --fault SPEC        with --sandbox: make the sandbox misbehave (repeatable)
   --users N           with --sandbox: number of demo users (default 3)
-  --version           print the version and exit
+  --version           print the version, VCS revision, Go and Lua versions
   -h, --help          print this help and exit
 
 Sandbox (mailexpect sandbox, or --sandbox for one run):
@@ -76,6 +80,23 @@ Prober (mailexpect serve): Prometheus scrapes /probe?module=NAME&target=T;
   -q                     no log line per probe on stderr
   A probe's time is Prometheus's scrape timeout (less 0.5s), capped by the
   module's timeout.
+
+Lua API: mailexpect doc lists every function; mailexpect doc NAME shows one
+  (mailexpect doc connect, mailexpect doc smtp.open, mailexpect doc session).
+  The reference is docs/reference.md, editor stubs docs/stubs/.
+Shell completion: mailexpect completion bash|zsh|fish
+  bash: source <(mailexpect completion bash)   fish: mailexpect completion fish | source
+
+Environment:
+  MAILEXPECT_CA_FILE  PEM CAs every connect trusts besides the system roots
+                      (mailexpect sandbox prints the export line)
+  MAILEXPECT_SMTP, MAILEXPECT_POP3, MAILEXPECT_IMAP
+                      servers (host:port) the example scripts talk to
+  MAILEXPECT_USER, MAILEXPECT_PASS
+                      the login the example scripts and credentials.lookup use
+  NETRC               the netrc file of netrc() and credentials (~/.netrc)
+  LUA_PATH            searched by require only with --lua-path
+  Set by --sandbox for the script: all of the MAILEXPECT_* above.
 
 Exit codes:
   0  success
