@@ -61,7 +61,7 @@ func (r sessionBinding) interact(L *lua.LState) int {
 	ls.s.Note("interact: the session is the person's (~. gives it back)")
 	res, err := interact.Run(L.Context(), ls.s, con, o)
 	if err != nil {
-		r.raiseOp(L, fname, err)
+		r.raiseSession(L, ls.s, fname, err)
 	}
 	ls.s.Note("interact: back to the script (%s)", res.Reason)
 	L.Push(lua.LString(res.Reason))
