@@ -241,14 +241,20 @@ func (r moduleHooks) addBulkHooks(L *lua.LState, t *lua.LTable) {
 		L.Push(lua.LBool(r.attempt.Journaling()))
 		return 1
 	}))
-	t.RawSetString("ref_time", L.NewFunction(func(L *lua.LState) int {
-		ref, ok := r.attempt.RefTime()
-		if !ok {
-			ref = r.start
-		}
-		L.Push(lua.LNumber(float64(ref.UnixNano()) / 1e9))
-		return 1
-	}))
+	t.RawSetString("ref_time", L.NewFunction(r.refTime))
+}
+
+// refTime is the global ref_time() (and rt.ref_time()): the run's
+// reference time in epoch seconds, what "older than N days" is measured
+// from. It is the run's start; in a bulk run the start of the first run,
+// which a --resume'd run reuses, so that both mean the same messages.
+func (r *run) refTime(L *lua.LState) int {
+	ref, ok := r.attempt.RefTime()
+	if !ok {
+		ref = r.start
+	}
+	L.Push(lua.LNumber(float64(ref.UnixNano()) / 1e9))
+	return 1
 }
 
 // journalEntry reads rt.journal's table.

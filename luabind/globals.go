@@ -39,6 +39,7 @@ func (r globalsBinding) open(L *lua.LState) {
 		L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
 		return 1
 	})
+	set("ref_time", r.refTime)
 	exit := L.NewFunction(r.exit)
 	g.RawSetString("exit", exit)
 	if osTable, ok := g.RawGetString(lua.OsLibName).(*lua.LTable); ok {

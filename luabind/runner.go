@@ -131,6 +131,7 @@ type RunError struct {
 	Where   string       // "check.lua:12", or "" when unknown
 	Message string       // masked, one line
 	Hint    string       // optional second line for the user
+	Usage   string       // the script's usage line, after options.usage(msg)
 
 	// Reported: the check module has already shown this error in the
 	// plugin's status line on stdout, so the CLI need not print it again.
@@ -269,6 +270,9 @@ func (r *run) finish(L *lua.LState, code int, err error) (int, error) {
 		outcome.RawSetString("kind", lua.LString(re.Kind))
 		outcome.RawSetString("message", lua.LString(re.Message))
 		outcome.RawSetString("where", lua.LString(re.Where))
+		if re.Usage != "" {
+			outcome.RawSetString("usage", lua.LString(re.Usage))
+		}
 	}
 	if ferr := L.CallByParam(lua.P{Fn: r.atEnd, NRet: 1, Protect: true}, outcome); ferr != nil {
 		msg := ferr.Error()
@@ -393,11 +397,15 @@ func (r *run) runError1(L *lua.LState, err error) *RunError {
 				r.scriptUsage = true
 			}
 		}
-		return &RunError{
+		re := &RunError{
 			Kind:    failure.Kind(lua.LVAsString(t.RawGetString("kind"))),
 			Where:   lua.LVAsString(t.RawGetString("where")),
 			Message: lua.LVAsString(t.RawGetString("message")),
 		}
+		if u, ok := t.RawGetString("usage").(lua.LString); ok && r.scriptUsage {
+			re.Usage = string(u)
+		}
+		return re
 	}
 	var msg string
 	switch v := ae.Object.(type) {
@@ -467,6 +475,7 @@ type run struct {
 	expCont     lua.LValue                  // the exp_continue sentinel of this state
 	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
 	usageErrors []*lua.LTable               // raised by options(): exit 2 when uncaught
+	optUsage    string                      // the last options() spec's _usage, for options.usage
 	apis        *apiState                   // the spec's checkers for this state (argcheck.go)
 	active      interact.Console            // the console of an s:interact in progress
 }

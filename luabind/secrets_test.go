@@ -151,3 +151,21 @@ func TestCredentialsMailboxFromEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// credentials.setting: the option's value when given, else the
+// environment variable when set and not empty; "" counts as not given.
+func TestCredentialsSetting(t *testing.T) {
+	t.Setenv("MAILEXPECT_CA_FILE", "/env/ca.pem")
+	t.Setenv("MAILEXPECT_EMPTY", "")
+	src := `
+		local setting = require("credentials").setting
+		print(setting("/opt/ca.pem", "MAILEXPECT_CA_FILE"), setting("", "MAILEXPECT_CA_FILE"),
+		      setting(nil, "MAILEXPECT_CA_FILE"), setting(nil, "MAILEXPECT_EMPTY"), setting(""), setting("x"))`
+	out, stderr, code, err := runCode(t, Config{}, src)
+	if code != 0 || err != nil {
+		t.Fatalf("exit %d: %v %s", code, err, stderr)
+	}
+	if want := "/opt/ca.pem\t/env/ca.pem\t/env/ca.pem\tnil\tnil\tx\n"; out != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+}

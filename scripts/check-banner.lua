@@ -23,6 +23,7 @@
 --
 -- Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 local check = require "check"
+local setting = require("credentials").setting
 
 local HELP = [[
 usage: mailexpect check-banner.lua [options] [ADDRESS]
@@ -61,30 +62,20 @@ check), -v (transcript on stderr), -h (this help).
 local USAGE = "check-banner.lua [-e REGEX] [-w SECS] [-c SECS] [-C CMD [-R REGEX]]... [-A MECH] [ADDRESS] (-h for help)"
 
 local opt, rest = options(arg, {
+  _help = HELP,
   _usage = USAGE,
-  ["h|help"] = false,
   ["e|expect"] = options.string, ["w|warning"] = options.string, ["c|critical"] = options.string,
   ["C|command"] = options.list, ["R|response"] = options.list,
   ["A|auth"] = options.string, ["U|user"] = options.string, ["secret-file"] = options.string,
   protocol = options.string, tls = false,
   ["ca-file"] = options.string, servername = options.string, insecure = false,
 })
-if opt.help then
-  print(HELP)
-  exit(0)
-end
-
-local function missing(what)
-  check.detail("usage: mailexpect " .. USAGE)
-  check.exit(check.UNKNOWN, what)
-end
-
-local function nonempty(v) if v ~= nil and v ~= "" then return v end end
+local missing = options.usage -- UNKNOWN, with the usage line
 
 local addr, hint = rest[1], nil
 if not addr then
   for _, p in ipairs{"smtp", "pop3", "imap"} do
-    addr = nonempty(env("MAILEXPECT_" .. p:upper()))
+    addr = setting(nil, "MAILEXPECT_" .. p:upper())
     if addr then hint = p break end
   end
 end
@@ -137,7 +128,7 @@ if auth_mech and auth_mech ~= "any" and not (AUTH_MECHS[proto] or {})[auth_mech]
   missing(string.format("--auth %s: for %s want any or one of %s", opt.auth, proto,
                         #names > 0 and table.concat(names, ", ") or "(none: LMTP has no AUTH)"))
 end
-local ca_file = nonempty(opt["ca-file"]) or nonempty(env("MAILEXPECT_CA_FILE"))
+local ca_file = setting(opt["ca-file"], "MAILEXPECT_CA_FILE")
 
 local t0 = now()
 local s = connect(hostport, {

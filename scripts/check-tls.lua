@@ -50,24 +50,15 @@ check), -v (transcript on stderr), -h (this help).
 local USAGE = "check-tls.lua [-w DAYS] [-c DAYS] [--ca-file FILE] [ADDRESS...] (-h for help)"
 
 local opt, targets = options(arg, {
+  _help = HELP,
   _usage = USAGE,
-  ["h|help"] = false,
   ["w|warning"] = "30", ["c|critical"] = "7",
   protocol = options.string, tls = options.string,
   ["ca-file"] = options.string, servername = options.string,
   verify = true,
 })
-if opt.help then
-  print(HELP)
-  exit(0)
-end
-
-local function missing(what)
-  check.detail("usage: mailexpect " .. USAGE)
-  check.exit(check.UNKNOWN, what)
-end
-
-local function nonempty(v) if v ~= nil and v ~= "" then return v end end
+local missing = options.usage -- UNKNOWN, with the usage line
+local setting = require("credentials").setting
 
 -- days_range: a bare number N means "fewer than N days" (N:), as
 -- check_http -C and friends read it; anything else is a range as typed.
@@ -79,7 +70,7 @@ local warn, crit = days_range(opt.warning), days_range(opt.critical)
 check.range(warn) -- a bad range is a usage error now, not after connecting
 check.range(crit)
 
-local ca_file = nonempty(opt["ca-file"]) or nonempty(env("MAILEXPECT_CA_FILE"))
+local ca_file = setting(opt["ca-file"], "MAILEXPECT_CA_FILE")
 
 -- Which protocol and TLS mode an address means.
 local SCHEMES = {
@@ -124,7 +115,7 @@ if #targets > 0 then
   for _, a in ipairs(targets) do list[#list + 1] = parse_target(a) end
 else
   for _, p in ipairs{"smtp", "pop3", "imap"} do
-    local a = nonempty(env("MAILEXPECT_" .. p:upper()))
+    local a = setting(nil, "MAILEXPECT_" .. p:upper())
     if a then list[#list + 1] = parse_target(a, p) end
   end
 end

@@ -67,8 +67,8 @@ check), -v (transcript on stderr, passwords masked), -h (this help).
 local USAGE = "check.lua [--smtp ADDR] [--pop3 ADDR] [--imap ADDR] [--to ADDRESS] [-w SECS] [-c SECS] (-h for help)"
 
 local opt = options(arg, {
+  _help = HELP,
   _usage = USAGE,
-  ["h|help"] = false,
   smtp = options.string, ["smtp-tls"] = options.string, ["smtp-auth"] = "auto",
   pop3 = options.string, imap = options.string, ["mailbox-tls"] = options.string,
   ["ca-file"] = options.string, servername = options.string,
@@ -77,19 +77,10 @@ local opt = options(arg, {
   ["w|warning"] = options.string, ["c|critical"] = options.string,
   wait = 60, interval = 1,
 })
-if opt.help then
-  print(HELP)
-  exit(0)
-end
-
 -- missing ends the check UNKNOWN with the usage as long output, as the
 -- monitoring plugins do for a command line they cannot use.
-local function missing(what)
-  check.detail("usage: mailexpect " .. USAGE)
-  check.exit(check.UNKNOWN, what)
-end
-
-local function nonempty(v) if v ~= nil and v ~= "" then return v end end
+local missing = options.usage
+local setting = require("credentials").setting
 
 -- url makes "host:port" a URL of the given scheme; URLs pass through.
 local function url(addr, scheme)
@@ -97,9 +88,9 @@ local function url(addr, scheme)
   return scheme .. "://" .. addr
 end
 
-local smtp_addr = nonempty(opt.smtp) or nonempty(env("MAILEXPECT_SMTP"))
-local pop3_addr = nonempty(opt.pop3) or (not nonempty(opt.imap) and nonempty(env("MAILEXPECT_POP3")))
-local imap_addr = not pop3_addr and (nonempty(opt.imap) or nonempty(env("MAILEXPECT_IMAP"))) or nil
+local smtp_addr = setting(opt.smtp, "MAILEXPECT_SMTP")
+local pop3_addr = setting(opt.pop3) or (not setting(opt.imap) and setting(nil, "MAILEXPECT_POP3"))
+local imap_addr = not pop3_addr and setting(opt.imap, "MAILEXPECT_IMAP") or nil
 if not smtp_addr then missing("no SMTP server: give --smtp or set MAILEXPECT_SMTP") end
 if not pop3_addr and not imap_addr then
   missing("no mailbox: give --pop3 or --imap, or set MAILEXPECT_POP3 or MAILEXPECT_IMAP")
@@ -124,7 +115,7 @@ local user, pass = require("credentials").lookup{user = opt.user, secret_file = 
 if not user or not pass then
   missing("no credentials for the mailbox: set MAILEXPECT_USER and MAILEXPECT_PASS, or use --secret-file or ~/.netrc")
 end
-local to = nonempty(opt.to) or (user:find("@", 1, true) and user)
+local to = setting(opt.to) or (user:find("@", 1, true) and user)
 if not to and sandbox then
   -- mailexpect --sandbox: the demo user's address (its login is not one).
   for _, u in ipairs(sandbox.users) do
@@ -132,8 +123,8 @@ if not to and sandbox then
   end
 end
 if not to then missing("no recipient: give --to (the user name " .. user .. " is not an address)") end
-local from = nonempty(opt.from) or to
-local ca_file = nonempty(opt["ca-file"]) or nonempty(env("MAILEXPECT_CA_FILE"))
+local from = setting(opt.from) or to
+local ca_file = setting(opt["ca-file"], "MAILEXPECT_CA_FILE")
 
 local t_start = now()
 -- The token makes the probe findable among other mail; time() and now()

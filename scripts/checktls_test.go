@@ -164,7 +164,7 @@ func TestCheckTLSFailures(t *testing.T) {
 		{nil, "TLS UNKNOWN - no server to check: give an ADDRESS or set MAILEXPECT_SMTP, MAILEXPECT_POP3 or MAILEXPECT_IMAP"},
 		{[]string{"ftp://x"}, "TLS UNKNOWN - unknown scheme ftp:// in ftp://x"},
 		{[]string{"127.0.0.1:4000"}, "TLS UNKNOWN - cannot tell the protocol of 127.0.0.1:4000: use a URL (smtp://, pop3s://, ...) or --protocol"},
-		{[]string{"-w", "x", "smtp://a"}, `TLS UNKNOWN - check-tls.lua:79: check: bad threshold "x": "x" is not a number`},
+		{[]string{"-w", "x", "smtp://a"}, `TLS UNKNOWN - check-tls.lua:70: check: bad threshold "x": "x" is not a number`},
 	} {
 		r := run(t, nil, nil, append([]string{script("check-tls.lua")}, tt.args...)...)
 		wantCode(t, r, 3)

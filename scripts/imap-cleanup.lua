@@ -41,7 +41,7 @@
 -- --dry-run, uids={...} with --list-uids}.
 local imap = require "imap"
 local regex = require "regex"
-local rt = require "mailexpect.internal"
+local credentials = require "credentials"
 
 local HELP = [==[
 usage: mailexpect [--each ROWS [bulk flags]] imap-cleanup.lua CRITERIA... [options]
@@ -79,8 +79,8 @@ Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_IMAP.
 ]==]
 
 local opt = options(arg, {
+  _help = HELP,
   _usage = "imap-cleanup.lua [--older-than DAYS] [--subject TEXT] [--from TEXT] [--larger-than BYTES] [--all] (-h for help)",
-  ["h|help"] = false,
   ["older-than"] = options.number,
   ["received-older-than"] = options.number,
   subject = options.string,
@@ -99,17 +99,10 @@ local opt = options(arg, {
   ["max-delete"] = options.number,
   ["list-uids"] = false,
 })
-if opt.help then
-  print(HELP)
-  exit(0)
-end
+-- A bad command line ends the run (exit 2); in a bulk run it fails the
+-- row, as in pop3-cleanup.lua.
+local usage = options.usage
 
-local function usage(msg)
-  io.stderr:write("imap-cleanup.lua: " .. msg .. "\n")
-  exit(2)
-end
-
-local getenv = env or function() return nil end
 
 -- The criteria, checked once for every row.
 local older, received, larger = opt["older-than"], opt["received-older-than"], opt["larger-than"]
@@ -136,14 +129,14 @@ if opt.create and not opt["move-to"] then usage("--create goes with --move-to") 
 if opt["move-to"] == opt.mailbox then usage("--move-to names the mailbox being cleaned") end
 
 -- The mailbox: the row's columns, else the environment.
-local mb, missing = require("credentials").mailbox{host = opt.host, env = "MAILEXPECT_IMAP", what = "IMAP"}
+local mb, missing = credentials.mailbox{host = opt.host, env = "MAILEXPECT_IMAP", what = "IMAP"}
 if not mb then usage(missing) end
 local host = mb.host
 
-local conn = {user = mb.user, pass = mb.pass, tls = opt.tls, ca_file = opt["ca-file"] or getenv("MAILEXPECT_CA_FILE")}
+local conn = {user = mb.user, pass = mb.pass, tls = opt.tls, ca_file = credentials.setting(opt["ca-file"], "MAILEXPECT_CA_FILE")}
 if host:match("^imaps?://") then conn.url = host else conn.url = "imap://" .. host end
 
-local ref = rt.ref_time()
+local ref = ref_time()
 
 -- The server-side search. Dates by day, with two days of margin for time
 -- zones (the Date header's day is taken in its own zone): a superset of

@@ -33,7 +33,7 @@
 -- would_delete=true under --dry-run, uids={...} with --list-uids}.
 local pop3 = require "pop3"
 local regex = require "regex"
-local rt = require "mailexpect.internal"
+local credentials = require "credentials"
 
 local HELP = [==[
 usage: mailexpect [--each ROWS [bulk flags]] pop3-cleanup.lua CRITERIA... [options]
@@ -63,8 +63,8 @@ Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_POP3.
 ]==]
 
 local opt = options(arg, {
+  _help = HELP,
   _usage = "pop3-cleanup.lua [--older-than DAYS] [--subject RE] [--from RE] [--larger-than BYTES] [--all] (-h for help)",
-  ["h|help"] = false,
   ["older-than"] = options.number,
   subject = options.string,
   from = options.string,
@@ -76,20 +76,10 @@ local opt = options(arg, {
   ["max-delete"] = options.number,
   ["list-uids"] = false,
 })
-if opt.help then
-  print(HELP)
-  exit(0)
-end
+-- A bad command line ends the run (exit 2); in a bulk run it fails the
+-- row (every row will: the summary shows it).
+local usage = options.usage
 
--- A bad command line: exit 2 for one mailbox; in a bulk run the row
--- fails with the message (every row will: the summary shows it).
-local function usage(msg)
-  if row then error("usage: " .. msg, 0) end
-  if io then io.stderr:write("pop3-cleanup.lua: " .. msg .. "\n") else log("pop3-cleanup.lua: " .. msg) end
-  exit(2)
-end
-
-local getenv = env or function() return nil end
 
 -- The criteria, checked once for every row.
 local older, subject_re, from_re, larger = opt["older-than"], nil, nil, opt["larger-than"]
@@ -112,14 +102,14 @@ end
 local need_headers = older or subject_re or from_re
 
 -- The mailbox: the row's columns, else the environment.
-local mb, missing = require("credentials").mailbox{host = opt.host, env = "MAILEXPECT_POP3", what = "POP3"}
+local mb, missing = credentials.mailbox{host = opt.host, env = "MAILEXPECT_POP3", what = "POP3"}
 if not mb then usage(missing) end
 local host = mb.host
 
-local conn = {user = mb.user, pass = mb.pass, tls = opt.tls, ca_file = opt["ca-file"] or getenv("MAILEXPECT_CA_FILE")}
+local conn = {user = mb.user, pass = mb.pass, tls = opt.tls, ca_file = credentials.setting(opt["ca-file"], "MAILEXPECT_CA_FILE")}
 if host:match("^pop3s?://") then conn.url = host else conn.url = "pop3://" .. host end
 
-local ref = rt.ref_time()
+local ref = ref_time()
 local p = pop3.open(conn)
 
 -- Examine every message first; mark none until the whole mailbox is known.

@@ -40,25 +40,16 @@ ADDRESS is host:port or pop3://, pop3s:// (default: $MAILEXPECT_POP3).
 ]]
 
 local opt, rest = options(arg, {
-  _usage = "pop3-stat.lua [--top N] [--json] [ADDRESS] (-h for help)",
-  ["h|help"] = false,
+  _help = HELP,
+  _usage = "pop3-stat.lua [options] [ADDRESS] (-h for help)",
   tls = options.string, auth = options.string, user = options.string, ["secret-file"] = options.string,
   max = 50, top = options.number,
   ["ca-file"] = options.string, servername = options.string, insecure = false, json = false,
 })
-if opt.help then
-  print(HELP)
-  exit(0)
-end
+local usage_error = options.usage -- exit 2, with the usage line
+local setting = require("credentials").setting
 
-local function nonempty(v) if v ~= nil and v ~= "" then return v end end
-
-local function usage_error(msg)
-  io.stderr:write("pop3-stat.lua: " .. msg .. "\nusage: mailexpect pop3-stat.lua [options] [ADDRESS] (-h for help)\n")
-  exit(2)
-end
-
-local addr = rest[1] or nonempty(env("MAILEXPECT_POP3"))
+local addr = rest[1] or setting(nil, "MAILEXPECT_POP3")
 if not addr then usage_error("no server: give an ADDRESS or set MAILEXPECT_POP3") end
 if #rest > 1 then usage_error("one ADDRESS at a time") end
 if opt.max < 0 or (opt.top and opt.top < 0) then usage_error("--max and --top must be >= 0") end
@@ -70,7 +61,7 @@ end
 
 local p = pop3.open{url = addr:find("://", 1, true) and addr or ("pop3://" .. addr), tls = opt.tls,
                     auth = opt.auth, user = user, pass = pass, insecure = opt.insecure,
-                    ca_file = nonempty(opt["ca-file"]) or nonempty(env("MAILEXPECT_CA_FILE")),
+                    ca_file = setting(opt["ca-file"], "MAILEXPECT_CA_FILE"),
                     servername = opt.servername}
 local count, octets = p:stat()
 local sizes = p:list()

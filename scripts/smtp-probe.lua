@@ -47,26 +47,17 @@ $MAILEXPECT_SMTP).
 ]]
 
 local opt, rest = options(arg, {
-  _usage = "smtp-probe.lua [--auth] [--vrfy ADDRESS] [--json] [ADDRESS] (-h for help)",
-  ["h|help"] = false,
+  _help = HELP,
+  _usage = "smtp-probe.lua [options] [ADDRESS] (-h for help)",
   tls = options.string, helo = "localhost", auth = false, mech = options.string,
   user = options.string, ["secret-file"] = options.string,
   vrfy = options.list, expn = options.list,
   ["ca-file"] = options.string, servername = options.string, insecure = false, json = false,
 })
-if opt.help then
-  print(HELP)
-  exit(0)
-end
+local usage_error = options.usage -- exit 2, with the usage line
+local setting = require("credentials").setting
 
-local function nonempty(v) if v ~= nil and v ~= "" then return v end end
-
-local function usage_error(msg)
-  io.stderr:write("smtp-probe.lua: " .. msg .. "\nusage: mailexpect smtp-probe.lua [options] [ADDRESS] (-h for help)\n")
-  exit(2)
-end
-
-local addr = rest[1] or nonempty(env("MAILEXPECT_SMTP"))
+local addr = rest[1] or setting(nil, "MAILEXPECT_SMTP")
 if not addr then usage_error("no server: give an ADDRESS or set MAILEXPECT_SMTP") end
 if #rest > 1 then usage_error("one ADDRESS at a time") end
 local url = addr:find("://", 1, true) and addr or ("smtp://" .. addr)
@@ -140,7 +131,7 @@ end
 
 local function probe()
   local c = smtp.connect{url = url, tls = opt.tls, helo = opt.helo, insecure = opt.insecure,
-                         ca_file = nonempty(opt["ca-file"]) or nonempty(env("MAILEXPECT_CA_FILE")),
+                         ca_file = setting(opt["ca-file"], "MAILEXPECT_CA_FILE"),
                          servername = opt.servername, user = user, pass = pass, auth = opt.mech}
   step("connect", c.label .. (c.session.tls and (" (implicit TLS)") or ""), c.timings.connect)
   if c.session.tls then

@@ -482,6 +482,9 @@ func printError(w io.Writer, err error) {
 		if re.Hint != "" {
 			fmt.Fprintf(w, "hint: %s\n", re.Hint)
 		}
+		if re.Usage != "" {
+			fmt.Fprintf(w, "%s\n", re.Usage)
+		}
 	default:
 		fmt.Fprintf(w, "error: %s\n", err)
 	}

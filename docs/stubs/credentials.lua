@@ -16,6 +16,16 @@ function credentials.lookup(opts) end
 ---@return string|nil missing
 function credentials.mailbox(opts) end
 
+---Value when given and not empty, else the environment variable env_name when set and not empty, else nil.
+---
+---How the example scripts read a setting that an option or the environment
+---may give: credentials.setting(opt["ca-file"], "MAILEXPECT_CA_FILE").
+---Under --restricted only value counts.
+---@param value? string|nil
+---@param env_name? string
+---@return string|nil
+function credentials.setting(value, env_name) end
+
 ---Options of credentials.lookup.
 ---@class credentials.LookupOptions
 ---@field user? string an option's value (nil or "" when not given)

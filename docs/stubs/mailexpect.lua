@@ -72,8 +72,11 @@ function now() end
 ---A spec key lists an option's names separated by "|" (one letter: -w, more:
 -----warn); the result field is the longest name. The default's type is the
 ---option's type; options.string, options.number and options.list declare
----one without a default. "_usage" is printed for -h/--help. Options may
----come anywhere before "--"; -jv combines short flags; --no-x negates.
+---one without a default. "_usage" is the usage line: printed for -h/--help
+---and added to parse errors; "_help", when given, is printed for -h/--help
+---instead (the whole help text). Options may come anywhere before "--";
+----jv combines short flags; --no-x negates. options.usage(msg) raises the
+---script's own usage errors the same way.
 ---
 ---    local opt, rest = options(arg, {
 ---      _usage = "probe.lua [-w SECONDS] HOST",
@@ -86,9 +89,25 @@ function now() end
 ---@field string any in an options() spec: a string option without a default
 options = {}
 
+---Raise a usage error for the script's command line (exit 2, the _usage line after it).
+---
+---For what options() cannot check itself ("no server: give an ADDRESS").
+---Uncaught, it prints "SCRIPT: message" and the spec's _usage line and
+---exits 2; a check script shows UNKNOWN with the usage line in the long
+---output; in a bulk run it fails the row.
+---@param message string
+function options.usage(message) end
+
 ---Print to the run's output (secrets masked; rows prefixed in bulk runs).
 ---@param ... any
 function print(...) end
+
+---The run's reference time in epoch seconds: what "older than N days" is measured from.
+---
+---The run's start; in a bulk run (--each) the start of the first run, which
+---a --resume'd run reuses, so that both runs mean the same messages.
+---@return number
+function ref_time() end
 
 ---Register value as a secret: masked as *** in every transcript, log, print, result and error.
 ---@param value string

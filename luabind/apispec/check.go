@@ -79,6 +79,10 @@ ends. The module takes --json, -t SECONDS and -v out of arg.
 			{Sig: "check.status_line() -> string", Summary: "the status line as it would be printed now"},
 			{Sig: "check.exit(s?: " + state + ", text?: string)", Summary: "print the result and end the run; with a state, that state wins"},
 			{Sig: "credentials.lookup(opts: credentials.LookupOptions) -> user: string|nil, pass: string|nil", Summary: "the user (option, MAILEXPECT_USER, netrc) and password (secret file, MAILEXPECT_PASS, ~/.netrc)"},
+			{Sig: "credentials.setting(value: string|nil, env_name?: string) -> string|nil", Summary: "value when given and not empty, else the environment variable env_name when set and not empty, else nil",
+				Doc: `How the example scripts read a setting that an option or the environment
+may give: credentials.setting(opt["ca-file"], "MAILEXPECT_CA_FILE").
+Under --restricted only value counts.`},
 			{Sig: "credentials.mailbox(opts: credentials.MailboxOptions) -> {user: string, pass: string, host: string}|nil, missing: string|nil", Summary: "a cleanup run's mailbox: the bulk row's columns, else the environment"},
 		},
 	})

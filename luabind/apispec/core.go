@@ -37,6 +37,9 @@ raises usage at once: a script run from cron must never wait for a person.`},
 				Errors: []string{"timeout", "usage"}},
 			{Sig: "now() -> number", Summary: "monotonic seconds (float) since an arbitrary origin: for durations"},
 			{Sig: "time() -> number", Summary: "wall-clock time in epoch seconds (float)"},
+			{Sig: "ref_time() -> number", Summary: "the run's reference time in epoch seconds: what \"older than N days\" is measured from",
+				Doc: `The run's start; in a bulk run (--each) the start of the first run, which
+a --resume'd run reuses, so that both runs mean the same messages.`},
 			{Sig: "exit(code?: integer|boolean)", Summary: "end the run with an exit code 0-255 (true is 0, false 1); pcall cannot catch it",
 				Doc: "os.exit is the same function. In a monitoring check, check.exit(state) is the one to call."},
 			{Sig: "env(name: string) -> string|nil", Summary: "an environment variable, or nil when unset", When: "not under --restricted"},
@@ -52,13 +55,22 @@ raises usage at once: a script run from cron must never wait for a person.`},
 				Doc: `A spec key lists an option's names separated by "|" (one letter: -w, more:
 --warn); the result field is the longest name. The default's type is the
 option's type; options.string, options.number and options.list declare
-one without a default. "_usage" is printed for -h/--help. Options may
-come anywhere before "--"; -jv combines short flags; --no-x negates.
+one without a default. "_usage" is the usage line: printed for -h/--help
+and added to parse errors; "_help", when given, is printed for -h/--help
+instead (the whole help text). Options may come anywhere before "--";
+-jv combines short flags; --no-x negates. options.usage(msg) raises the
+script's own usage errors the same way.
 
     local opt, rest = options(arg, {
       _usage = "probe.lua [-w SECONDS] HOST",
       ["w|warn"] = 5, json = false, ["r|rcpt"] = options.list,
     })`},
+			{Sig: "options.usage(message: string)", Summary: "raise a usage error for the script's command line (exit 2, the _usage line after it)",
+				Errors: []string{"usage"},
+				Doc: `For what options() cannot check itself ("no server: give an ADDRESS").
+Uncaught, it prints "SCRIPT: message" and the spec's _usage line and
+exits 2; a check script shows UNKNOWN with the usage line in the long
+output; in a bulk run it fails the row.`},
 			{Sig: "exact(text: string) -> regex", Summary: `a literal pattern: exact"250 OK" matches those bytes, no regex syntax`},
 			{Sig: "md5(data: string) -> string", Summary: "MD5 of data as lower-case hex (APOP, CRAM-MD5)"},
 			{Sig: "hmac_md5(key: string, data: string) -> string", Summary: "HMAC-MD5 of data under key as lower-case hex (CRAM-MD5)"},

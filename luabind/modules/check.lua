@@ -360,7 +360,11 @@ local function result(outcome)
     -- anything else) and leads the message. A script bug names its line.
     s = NAMES[outcome.exit] and outcome.exit or M.UNKNOWN
     local text = outcome.message
-    if s == M.UNKNOWN and outcome.where ~= "" and text:sub(1, #outcome.where + 1) ~= outcome.where .. ":" then
+    if outcome.usage then
+      -- options.usage(msg): the command line is wrong, not a line of the
+      -- script; the usage line goes to the long output.
+      M.detail(outcome.usage)
+    elseif s == M.UNKNOWN and outcome.where ~= "" and text:sub(1, #outcome.where + 1) ~= outcome.where .. ":" then
       text = outcome.where .. ": " .. text
     end
     table.insert(msgs, 1, {state = s, text = text})

@@ -12,13 +12,21 @@ local M = {}
 
 local function nonempty(v) if v ~= nil and v ~= "" then return v end end
 
+-- setting is value when given (not nil or ""), else the environment
+-- variable name (if any) when set and not empty, else nil: an option and
+-- its variable, as the example scripts read them (--ca-file or
+-- MAILEXPECT_CA_FILE). Under --restricted only value counts.
+function M.setting(value, name)
+  return nonempty(value) or (name and env and nonempty(env(name))) or nil
+end
+
 -- lookup returns user, pass; either is nil when nothing gave it. o.user
 -- is an option's value (nil or "" when not given), o.secret_file a path
 -- (or nil), o.address the server as connect takes it, for ~/.netrc.
 function M.lookup(o)
   rt.check_options(o, "credentials.lookup", {"user", "secret_file", "address"})
   if not env then rt.raise("usage", "credentials.lookup: the environment, secret files and ~/.netrc are not available under --restricted") end
-  local user = nonempty(o.user) or nonempty(env("MAILEXPECT_USER"))
+  local user = M.setting(o.user, "MAILEXPECT_USER")
   local pass
   if o.secret_file then
     pass = secret_file(o.secret_file)
