@@ -24,7 +24,7 @@ func TestReusedDeadlineIsNotEarly(t *testing.T) {
 	}
 	time.Sleep(3 * time.Millisecond) // within deadlineSlack(d): the first deadline is kept
 	start := time.Now()
-	_, err := s.Expect(bg, cases(t, `^b`), d)
+	_, err := s.Expect(bg, cases(`^b`), d)
 	el := time.Since(start)
 	wantKind(t, err, failure.Timeout)
 	if el < d {

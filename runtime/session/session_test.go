@@ -31,15 +31,12 @@ func dial(t *testing.T, addr string, opts Options) *Session {
 	return s
 }
 
-func cases(t *testing.T, pats ...string) []expect.Case {
-	t.Helper()
+// cases is the case list of patterns known to be good, for the calls
+// that need a timeout of their own (ExpectString takes the session's).
+func cases(pats ...string) []expect.Case {
 	var cs []expect.Case
 	for _, p := range pats {
-		pat, err := expect.Compile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs = append(cs, expect.Case{Pattern: pat})
+		cs = append(cs, expect.Case{Pattern: expect.MustCompile(p)})
 	}
 	return cs
 }
@@ -104,7 +101,7 @@ func TestExpectAndReply(t *testing.T) {
 		io.WriteString(c, "550-5.1.1 no such\r\n550 5.1.1 user\r\n")
 	})
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
-	m, err := s.Expect(bg, cases(t, `^220 (\S+)`), 0)
+	m, err := s.Expect(bg, cases(`^220 (\S+)`), 0)
 	if err != nil || m.Groups[1] != "mx" {
 		t.Fatalf("greeting: %+v %v", m, err)
 	}
@@ -142,7 +139,7 @@ func TestExpectTimeoutIsTotal(t *testing.T) {
 	defer close(stop)
 	s := dial(t, addr, Options{})
 	start := time.Now()
-	_, err := s.Expect(bg, cases(t, `^250 `), 300*time.Millisecond)
+	_, err := s.Expect(bg, cases(`^250 `), 300*time.Millisecond)
 	el := time.Since(start)
 	e := wantKind(t, err, failure.Timeout)
 	if el > 2*time.Second {
@@ -185,13 +182,13 @@ func TestExpectString(t *testing.T) {
 func TestEOFWithBufferedData(t *testing.T) {
 	addr := fakeserver.ServeOne(t, func(c net.Conn) { io.WriteString(c, "220 hello\r\n421 going away") })
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
-	_, err := s.Expect(bg, cases(t, `^250 `), 0)
+	_, err := s.ExpectString(bg, `^250 `)
 	e := wantKind(t, err, failure.EOF)
 	if !strings.Contains(e.Message, "421 going away") {
 		t.Errorf("eof message lacks the tail: %s", e.Message)
 	}
 	// Nothing was lost: the incomplete last line counts as a line at EOF.
-	m, err := s.Expect(bg, cases(t, `^421 (.*)$`), 0)
+	m, err := s.Expect(bg, cases(`^421 (.*)$`), 0)
 	if err != nil || m.Groups[1] != "going away" || !strings.Contains(m.Before, "220 hello") {
 		t.Fatalf("after eof: %+v %v", m, err)
 	}
@@ -210,12 +207,12 @@ func TestOverflow(t *testing.T) {
 		}
 	})
 	s := dial(t, addr, Options{Timeout: 5 * time.Second, MatchMax: 100 << 10})
-	_, err := s.Expect(bg, cases(t, `^never$`), 0)
+	_, err := s.ExpectString(bg, `^never$`)
 	wantKind(t, err, failure.Full)
 	// The data stays buffered, and the next expect says the same without
 	// reading more, until the caller takes it.
 	n := s.buf.Len()
-	if _, err := s.Expect(bg, cases(t, `^never$`), 0); !failure.Is(err, failure.Full) || s.buf.Len() != n {
+	if _, err := s.ExpectString(bg, `^never$`); !failure.Is(err, failure.Full) || s.buf.Len() != n {
 		t.Errorf("after a full error: Expect %v, buffer %d -> %d bytes", err, n, s.buf.Len())
 	}
 	data := s.Drain()
@@ -269,7 +266,7 @@ func TestContextCancelStopsRead(t *testing.T) {
 	ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := s.Expect(ctx, cases(t, `^x`), 0)
+	_, err := s.Expect(ctx, cases(`^x`), 0)
 	e := wantKind(t, err, failure.Timeout)
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("cancelled expect returned after %v", el)
@@ -324,7 +321,7 @@ func TestImplicitTLSVerified(t *testing.T) {
 	p := newPKI(t)
 	addr := serveTLS(t, p, func(c net.Conn) { io.WriteString(c, "* OK ready\r\n") })
 	s := dial(t, addr, Options{Timeout: 2 * time.Second, ImplicitTLS: true, TLS: TLSOptions{RootCAs: p.pool}})
-	if _, err := s.Expect(bg, cases(t, `^\* OK`), 0); err != nil {
+	if _, err := s.ExpectString(bg, `^\* OK`); err != nil {
 		t.Fatal(err)
 	}
 	info := s.TLS()
@@ -408,7 +405,7 @@ func TestStartTLSRefusesInjectedData(t *testing.T) {
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
 	s.Reply(bg, 0)
 	s.SendLine(bg, "STARTTLS")
-	if _, err := s.Expect(bg, cases(t, `^220 go ahead`), 0); err != nil {
+	if _, err := s.ExpectString(bg, `^220 go ahead`); err != nil {
 		t.Fatal(err)
 	}
 	// Make sure the injected line has arrived.
@@ -429,10 +426,19 @@ func TestStartTLSRefusesInjectedData(t *testing.T) {
 func TestGuards(t *testing.T) {
 	addr := fakeserver.ServeOne(t, func(c net.Conn) { io.WriteString(c, "421 shutting down\r\n250 ok\r\n") })
 	s := dial(t, addr, Options{Timeout: 2 * time.Second})
-	s.Guard(cases(t, `^421 `)...)
-	m, err := s.Expect(bg, cases(t, `^250 `), 0)
-	if err != nil || m.Case != 1 {
+	s.Guard(cases(`^421 `)...)
+	s.Guard(expect.Case{Pattern: expect.MustCompile(`^554 `), Tag: "refused"})
+	m, err := s.ExpectString(bg, `^250 `)
+	if err != nil || m.Case != 1 || m.Tag != nil {
 		t.Fatalf("guard should win on the earlier line: %+v %v", m, err)
+	}
+	// Each guard's Tag comes back with its match, whatever came before it.
+	addr = fakeserver.ServeOne(t, func(c net.Conn) { io.WriteString(c, "554 no\r\n") })
+	s2 := dial(t, addr, Options{Timeout: 2 * time.Second})
+	s2.Guard(s.Guards()...)
+	m, err = s2.Expect(bg, []expect.Case{{Pattern: expect.MustCompile(`^250 `), Tag: "ok"}}, 0)
+	if err != nil || m.Case != 2 || m.Tag != "refused" {
+		t.Fatalf("tagged guard: %+v %v", m, err)
 	}
 }
 
