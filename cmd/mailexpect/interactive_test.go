@@ -326,3 +326,29 @@ func TestConnectFromPipe(t *testing.T) {
 		}
 	}
 }
+
+// TestInteractSpawnedPTY: s:interact over a spawned program on a pty: a
+// prompt without a line end shows (when the program goes quiet), typed
+// lines reach the program, and the script gets the session back on a
+// pattern and sees the program's exit status.
+func TestInteractSpawnedPTY(t *testing.T) {
+	bin := buildBinary(t)
+	script := filepath.Join(t.TempDir(), "pty.lua")
+	os.WriteFile(script, []byte(`
+local s = spawn{"sh", "-c", [[printf 'name? '; read n; echo "hello $n"; read x; echo "bye $x"; exit 4]], pty = true}
+local why, m = s:interact{ [[hello (\w+)]] }  -- on the line of the prompt "name? "
+print("script: back (" .. why .. ", " .. m[1] .. ")")
+s:sendline("now")
+s:expect([[^bye now]])
+print("script: status " .. tostring(s:close()))
+`), 0o600)
+	p := startPane(t, nil, bin, script)
+	p.waitFor(`name\? `)
+	p.typeLine("world")
+	s := p.waitFor(`EXITED 0`)
+	for _, want := range []string{"script: back (match, world)", "script: status 4"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q:\n%s", want, s)
+		}
+	}
+}

@@ -133,7 +133,8 @@ function sleep(seconds) end
 ---
 ---s:close() closes its input, waits kill_after seconds, then sends SIGTERM and
 ---SIGKILL, and returns the exit status and the signal name. A program that
----ends mid-expect is kind eof with err.exit_status.
+---ends mid-expect is kind eof with err.exit_status; one that cannot be
+---started (not found, not executable) is kind connect.
 ---
 ---    local c = smtp.open{session = spawn{"/usr/sbin/sendmail", "-bs"}}
 ---    local s = spawn({"doveadm", "exec", "imap", "-u", "user1"}, {stderr = "merge"})

@@ -20,10 +20,11 @@ step, s:starttls(), after the server's go-ahead.
     local s = connect("smtp://127.0.0.1:2525", {timeout = 5})
     s:expect([[^220 ]])`},
 			{Sig: "spawn(cmd: SpawnCommand, opts?: SpawnOptions) -> session", Summary: "a session over a local program's stdin/stdout (no shell), with every method of connect's",
-				Errors: []string{"usage", "eof", "timeout"}, When: "not under --restricted",
+				Errors: []string{"connect", "usage", "eof", "timeout"}, When: "not under --restricted",
 				Doc: `s:close() closes its input, waits kill_after seconds, then sends SIGTERM and
 SIGKILL, and returns the exit status and the signal name. A program that
-ends mid-expect is kind eof with err.exit_status.
+ends mid-expect is kind eof with err.exit_status; one that cannot be
+started (not found, not executable) is kind connect.
 
     local c = smtp.open{session = spawn{"/usr/sbin/sendmail", "-bs"}}
     local s = spawn({"doveadm", "exec", "imap", "-u", "user1"}, {stderr = "merge"})`},

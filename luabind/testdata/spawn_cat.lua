@@ -59,3 +59,8 @@ T.eq(T.fails(function() spawn{} end).kind, "usage")
 T.eq(T.fails(function() spawn{"cat", ptyy = true} end).kind, "usage")
 T.eq(T.fails(function() spawn{"cat", env = {X = 1}} end).kind, "usage")
 T.eq(T.fails(function() spawn{"/nonexistent/prog"} end).kind, "connect")
+
+-- a pty has the classic 80x24 size
+local sz = spawn{"stty", "size", pty = true}
+T.eq(sz:expect([[^(\d+) (\d+)]])[0], "24 80")
+sz:close()

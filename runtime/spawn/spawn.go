@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
@@ -165,23 +166,50 @@ func (p *Process) startPipes(o Options) error {
 }
 
 func (p *Process) startPTY() error {
-	master, err := pty.StartWithAttrs(p.cmd, nil, &syscall.SysProcAttr{Setsid: true, Setctty: true})
+	master, tty, err := pty.Open()
 	if err != nil {
+		return err
+	}
+	defer tty.Close() // the child's end: ours would keep the terminal open
+	// A terminal of the classic size: 0x0 confuses programs that format
+	// for the screen.
+	if err := pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80}); err != nil {
+		master.Close()
+		return err
+	}
+	// Lines are sent with CR LF, which a terminal's usual ICRNL would make
+	// two line ends: CR is ignored instead (IGNCR). And no echo, so an
+	// expect never matches what the script itself sent.
+	fd := int(tty.Fd())
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err == nil {
+		tio.Iflag = tio.Iflag&^unix.ICRNL | unix.IGNCR
+		tio.Lflag &^= unix.ECHO | unix.ECHOE | unix.ECHOK | unix.ECHONL
+		err = unix.IoctlSetTermios(fd, unix.TCSETS, tio)
+	}
+	if err != nil {
+		master.Close()
+		return fmt.Errorf("pty: %w", err)
+	}
+	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = tty, tty, tty
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := p.cmd.Start(); err != nil {
+		master.Close()
 		return err
 	}
 	// pty leaves the master in blocking mode (its ioctls go through Fd),
 	// where deadlines do not work; a non-blocking duplicate is pollable.
-	fd, err := syscall.Dup(int(master.Fd()))
+	mfd, err := syscall.Dup(int(master.Fd()))
 	master.Close()
 	if err == nil {
-		err = syscall.SetNonblock(fd, true)
+		err = syscall.SetNonblock(mfd, true)
 	}
 	if err != nil {
 		p.cmd.Process.Kill()
 		p.cmd.Wait()
 		return fmt.Errorf("pty: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "/dev/ptmx")
+	f := os.NewFile(uintptr(mfd), "/dev/ptmx")
 	p.in, p.out = f, f
 	return nil
 }
@@ -249,23 +277,33 @@ func (p *Process) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Close closes the program's input (a pty: the terminal, which hangs it
-// up), waits up to the grace period for it to exit, then sends its
-// process group SIGTERM and, killGrace later, SIGKILL, and waits for it.
-// It returns nil once the process is reaped; the status is then in Exit.
+// Close ends the program's input — closes its stdin, or with a pty types
+// the end-of-file character (Ctrl-D), as a person would — and waits up to
+// the grace period for it to exit. Then a pty is hung up (SIGHUP), and
+// the process group gets SIGTERM and, killGrace later, SIGKILL. It
+// returns nil once the process is reaped; the status is then in Exit.
 func (p *Process) Close() error {
 	p.closeOnce.Do(func() {
-		p.in.Close()
+		if p.pty {
+			p.in.SetWriteDeadline(time.Now().Add(killGrace))
+			p.in.Write([]byte{4}) // VEOF; ignored by a program in raw mode
+		} else {
+			p.in.Close()
+		}
 		if !p.wait(p.grace) {
-			p.signal(syscall.SIGTERM)
+			if p.pty {
+				p.in.Close() // the hangup
+			}
 			if !p.wait(killGrace) {
-				p.signal(syscall.SIGKILL)
-				<-p.done
+				p.signal(syscall.SIGTERM)
+				if !p.wait(killGrace) {
+					p.signal(syscall.SIGKILL)
+					<-p.done
+				}
 			}
 		}
-		if p.out != p.in {
-			p.out.Close()
-		}
+		p.in.Close()
+		p.out.Close()
 	})
 	return nil
 }

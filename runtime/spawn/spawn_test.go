@@ -163,3 +163,28 @@ func TestMergeStderrAndEnv(t *testing.T) {
 		"sh", "-c", `echo "err $MAILEXPECT_SPAWN_TEST" >&2`)
 	expectLine(t, s, `^err v42$`)
 }
+
+// On a pty, Close types Ctrl-D: cat ends by itself (status 0, not a
+// hangup), sent lines end once (CR LF is one line end) and are not echoed.
+func TestPTYLinesAndClose(t *testing.T) {
+	p, s := start(t, spawn.Options{PTY: true}, "sh", "-c", `read a; read b; echo "[$a][$b]"; exec cat`)
+	ctx := context.Background()
+	s.SendLine(ctx, "one")
+	s.SendLine(ctx, "two")
+	m := expectLine(t, s, `^\[(.*)\]\[(.*)\]`)
+	if m.Groups[1] != "one" || m.Groups[2] != "two" {
+		t.Errorf("the program read %q and %q, want one and two", m.Groups[1], m.Groups[2])
+	}
+	if strings.Contains(m.Before, "one") {
+		t.Errorf("what was sent came back (echo): %q", m.Before)
+	}
+	t0 := time.Now()
+	s.Close()
+	st, done := p.Exit()
+	if !done || st.Code != 0 || st.Signal != "" {
+		t.Errorf("cat on a pty after Close: %+v (done %v), want exit 0 from Ctrl-D", st, done)
+	}
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("Close took %v", d)
+	}
+}
