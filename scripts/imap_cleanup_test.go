@@ -67,34 +67,6 @@ i:logout()`)
 	wantCode(t, r, 0)
 }
 
-var imapMessageIDRE = regexp.MustCompile(`(?m)^Message-ID: <(\d+)\.`)
-
-// imapInbox returns the k of every message in u's INBOX (from the Maildir,
-// not through IMAP).
-func imapInbox(t *testing.T, st *mailstack.Stack, u mailstack.User) []int {
-	t.Helper()
-	paths, err := st.Mailbox(u.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ks []int
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := imapMessageIDRE.FindSubmatch(data)
-		if m == nil {
-			t.Fatalf("%s: no Message-ID", p)
-		}
-		var k int
-		fmt.Sscan(string(m[1]), &k)
-		ks = append(ks, k)
-	}
-	sort.Ints(ks)
-	return ks
-}
-
 var imapBytesRE = regexp.MustCompile(`\(\d+ bytes\)`)
 
 // imapWantLine is wantLine with the byte count shown as N.
@@ -128,7 +100,7 @@ func TestIMAPCleanupDryRunThenReal(t *testing.T) {
 		!strings.Contains(dry.stderr, "--- dry-run: would send UID STORE 1:3,8:9 +FLAGS.SILENT (\\Deleted)") {
 		t.Errorf("the dry run's transcript:\n%s", dry.stderr)
 	}
-	if got := imapInbox(t, st, u); fmt.Sprint(got) != fmt.Sprint(all) {
+	if got := mailboxNumbers(t, st, u); fmt.Sprint(got) != fmt.Sprint(all) {
 		t.Fatalf("the dry run changed the mailbox: %v", got)
 	}
 
@@ -143,7 +115,7 @@ func TestIMAPCleanupDryRunThenReal(t *testing.T) {
 	if regexp.MustCompile(`>> A\d+ EXPUNGE`).MatchString(real.stderr) {
 		t.Errorf("a bare EXPUNGE was sent:\n%s", real.stderr)
 	}
-	if got := imapInbox(t, st, u); fmt.Sprint(got) != fmt.Sprint([]int{4, 5, 6, 7, 10, 11}) {
+	if got := mailboxNumbers(t, st, u); fmt.Sprint(got) != fmt.Sprint([]int{4, 5, 6, 7, 10, 11}) {
 		t.Errorf("after the real run the mailbox holds %v, want [4 5 6 7 10 11]", got)
 	}
 
@@ -168,14 +140,14 @@ func TestIMAPCleanupMoveAndGuards(t *testing.T) {
 	if !strings.Contains(wide.stderr, "11 messages match, more than --max-delete 3: nothing deleted") {
 		t.Errorf("stderr:\n%s", wide.stderr)
 	}
-	if got := imapInbox(t, st, u); len(got) != 11 {
+	if got := mailboxNumbers(t, st, u); len(got) != 11 {
 		t.Fatalf("--max-delete: the mailbox holds %v", got)
 	}
 
 	mv := run(t, env, []string{u.Password}, script("imap-cleanup.lua"), "--subject", "invoice", "--move-to", "Trash", "--create")
 	wantCode(t, mv, 0)
 	imapWantLine(t, mv, "moved 1 (N bytes) to Trash, kept 10")
-	if got := imapInbox(t, st, u); fmt.Sprint(got) != fmt.Sprint([]int{1, 2, 3, 5, 6, 7, 8, 9, 10, 11}) {
+	if got := mailboxNumbers(t, st, u); fmt.Sprint(got) != fmt.Sprint([]int{1, 2, 3, 5, 6, 7, 8, 9, 10, 11}) {
 		t.Errorf("after the move the INBOX holds %v", got)
 	}
 
@@ -192,7 +164,7 @@ i:logout()`)
 	old := run(t, env, []string{u.Password}, script("imap-cleanup.lua"), "--received-older-than", "30", "--list-uids")
 	wantCode(t, old, 0)
 	imapWantLine(t, old, "deleted 1 (N bytes), kept 10")
-	if got := imapInbox(t, st, u); fmt.Sprint(got) != fmt.Sprint([]int{1, 2, 3, 5, 6, 7, 8, 9, 10, 11}) {
+	if got := mailboxNumbers(t, st, u); fmt.Sprint(got) != fmt.Sprint([]int{1, 2, 3, 5, 6, 7, 8, 9, 10, 11}) {
 		t.Errorf("after --received-older-than the INBOX holds %v", got)
 	}
 
@@ -289,7 +261,7 @@ func TestIMAPCleanupBulk(t *testing.T) {
 			if pass.action == "delete" {
 				want = []int{4, 5, 6, 7, 10, 11}
 			}
-			if got := imapInbox(t, st, u); fmt.Sprint(got) != fmt.Sprint(want) {
+			if got := mailboxNumbers(t, st, u); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s after %s: %v, want %v", u.Name, pass.journal, got, want)
 			}
 		}
