@@ -523,5 +523,5 @@ func (r *run) warn(format string, args ...any) {
 	if r.cfg.Quiet {
 		return
 	}
-	fmt.Fprintf(r.cfg.Stderr, "warning: %s\n", r.mask(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(r.cfg.Stderr, "warning: %s\n", transcript.Escape(r.mask(fmt.Sprintf(format, args...))))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // newState builds the Lua state of one run: the standard libraries a mail
@@ -207,6 +208,13 @@ func (r moduleHooks) preloadInternal(L *lua.LState) {
 	t.RawSetString("warn", L.NewFunction(func(L *lua.LState) int {
 		r.warn("%s", L.CheckString(1))
 		return 0
+	}))
+	// printable escapes control characters and invalid UTF-8 as the
+	// transcript does: for lines the modules print that may carry a
+	// server's bytes (the check module's status line).
+	t.RawSetString("printable", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(transcript.Escape(L.CheckString(1))))
+		return 1
 	}))
 	t.RawSetString("note", L.NewFunction(func(L *lua.LState) int {
 		ls, ok := L.CheckUserData(1).Value.(*luaSession)

@@ -24,8 +24,8 @@ import (
 // keeps sending. MAILEXPECT_TEST_BIN runs them against another build (to
 // measure a version before a fix).
 
-// hostileServer accepts connections on 127.0.0.1 and runs serve on each
-// until the test ends. It returns the address.
+// hostileServer serves each connection with serve until the test ends
+// and returns the address.
 func hostileServer(t *testing.T, serve func(c net.Conn, r *bufio.Reader)) string {
 	t.Helper()
 	return fakeserver.Serve(t, func(c net.Conn) { serve(c, bufio.NewReader(c)) })
@@ -111,6 +111,7 @@ type hostileCase struct {
 	wantCode int
 	wantErr  string        // regexp the stderr must match
 	wantOut  string        // the stdout, when not ""
+	cleanOut bool          // the stdout carries server bytes: must be printable
 	wall     time.Duration // bound on the run's wall time
 	rss      int64         // bound on the peak RSS in MiB (0: 300)
 	after    func(t *testing.T, dir string)
@@ -145,6 +146,9 @@ func runHostile(t *testing.T, bin string, tc hostileCase) {
 		t.Errorf("peak RSS %d MiB, want at most %d MiB", res.maxRSS>>20, rssMax)
 	}
 	assertPrintable(t, "stderr", res.stderr)
+	if tc.cleanOut {
+		assertPrintable(t, "stdout", res.stdout)
+	}
 	if tc.wantOut != "" && res.stdout != tc.wantOut {
 		t.Errorf("stdout %q, want %q", res.stdout, tc.wantOut)
 	}
@@ -418,6 +422,21 @@ func TestHostileServers(t *testing.T) {
 			},
 			script:   `local s = connect(ADDR, {timeout = 2}); local g = s:reply(); s:sendline("HELO x"); local r = s:reply(); error("refused: " .. r.text .. " after " .. g.text)`,
 			wantCode: 1, wantErr: `refused`,
+			wall: 3 * time.Second,
+		},
+		{
+			name: "greeting with escapes in a plugin's status line",
+			serve: func(c net.Conn, r *bufio.Reader) {
+				c.Write([]byte("554 \x1b]0;pwned\x07\x1b[31mred\x00\xff\r\n"))
+				c.Read(make([]byte, 1))
+			},
+			script: `local check = require "check"
+local s = connect(ADDR, {timeout = 2})
+local g = s:reply()
+check.warning("banner: " .. g.text)
+local smtp = require "smtp"
+smtp.connect{url = "smtp://" .. ADDR, tls = "none", timeout = 2}`,
+			wantCode: 2, wantErr: ``, cleanOut: true,
 			wall: 3 * time.Second,
 		},
 		{

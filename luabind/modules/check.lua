@@ -340,9 +340,12 @@ function M.perfdata()
 end
 
 -- A "|" would start the perfdata in the monitor's parser, and the status
--- is one line: both are replaced in text output (JSON keeps them).
+-- is one line: both are replaced in text output (JSON keeps them). A
+-- server's bytes in a message (an error quoting a reply) have their
+-- control characters and invalid UTF-8 escaped, as in the transcript.
 local function clean(text)
-  return (text:gsub("\r?\n", " / "):gsub("|", "¦"))
+  text = text:gsub("\r?\n", " / ")
+  return (rt.printable(text):gsub("|", "¦"))
 end
 
 -- result is what the check would report now (or with the outcome of a

@@ -3,6 +3,7 @@ package imapwire
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -23,6 +24,9 @@ func FuzzReadResponse(f *testing.F) {
 		"* 1 FETCH (BODY[] {4294967295}\r\nab",
 		"* OK [PERMANENTFLAGS (\\Seen \\*)] x\r\n* 3 EXISTS\r\n* SEARCH 1 2\r\n",
 		"* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1)(\"TEXT\" \"HTML\" NIL NIL NIL \"7BIT\" 1 1) \"ALTERNATIVE\"))\r\n",
+		"* 1 FETCH (BODY[] {5}\r\nHello, World!)\r\n",
+		"* 1 FETCH (BODY[] {5}\r\nhello world foo)\r\n",
+		"* 1 FETCH (X-GM-LABELS (\\Inbox) BODY[]<0> {1}\r\nx)\r\n",
 	}
 	if data, err := os.ReadFile("testdata/dovecot-session.server"); err == nil {
 		seeds = append(seeds, string(data))
@@ -54,8 +58,11 @@ func FuzzReadResponse(f *testing.F) {
 				continue
 			}
 			_ = resp.String()
-			if resp.Name == "FETCH" {
-				resp.Fetch()
+			if resp.Type == Untagged && resp.Name == "FETCH" && resp.HasNumber {
+				// The reader checked it: a FETCH it returns parses.
+				if _, _, err := resp.Fetch(); err != nil {
+					t.Fatalf("FETCH returned by the reader does not parse: %v", err)
+				}
 			}
 			for _, n := range resp.Fields {
 				checkLiterals(t, n)
@@ -95,6 +102,45 @@ func FuzzStringRoundTrip(f *testing.F) {
 		}
 		if len(resp.Fields) != 3 || !resp.Fields[2].IsString() || resp.Fields[2].Text != s {
 			t.Fatalf("sent %q, read back %v", s, resp.Fields)
+		}
+	})
+}
+
+// FuzzClientBounds: a command answered by whatever the server sends ends
+// with its completion or an error of a server kind, and never holds more
+// untagged data than MaxUntagged allows (plus one response).
+func FuzzClientBounds(f *testing.F) {
+	for _, s := range []string{
+		"* 1 EXISTS\r\n* 2 EXISTS\r\nA1 OK done\r\n",
+		strings.Repeat("* OK flood\r\n", 100) + "A1 OK done\r\n",
+		"* 1 FETCH (BODY[] {5}\r\nhello)\r\n* 2 FETCH (BODY[] {5}\r\nworld)\r\nA1 OK\r\n",
+		"* 1 FETCH (BODY[] {3000}\r\n" + strings.Repeat("x", 3000) + ")\r\nA1 OK\r\n",
+		"+ go on\r\nA1 NO no\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var sent bytes.Buffer
+		rw := struct {
+			io.Reader
+			io.Writer
+		}{bytes.NewReader(data), &sent}
+		c := NewClient(FromReadWriter(rw))
+		c.MaxUntagged = 2048
+		c.Reader().MaxLiteral = 4096
+		cmd, err := c.Do(RawArg("NOOP"))
+		if err != nil {
+			switch failure.KindOf(err) {
+			case failure.Protocol, failure.EOF, failure.Full:
+			default:
+				t.Fatalf("unexpected error %v (kind %q)", err, failure.KindOf(err))
+			}
+		}
+		if cmd != nil && cmd.held > c.MaxUntagged+untaggedOverhead+MaxLine {
+			t.Fatalf("held %d bytes of untagged data, bound %d", cmd.held, c.MaxUntagged)
+		}
+		if cmd != nil && cmd.literals > c.Reader().MaxLiteral {
+			t.Fatalf("held %d bytes of literals, bound %d", cmd.literals, c.Reader().MaxLiteral)
 		}
 	})
 }

@@ -1,9 +1,11 @@
 package imapwire
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
 )
@@ -182,5 +185,62 @@ func TestSessionHugeLiteralThenEOF(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 4<<20 {
 		t.Errorf("allocated %d bytes for a 4 GiB announcement", n)
+	}
+}
+
+// TestSessionDeadline: with Deadline set, a server dripping untagged
+// lines cannot keep a command alive past its timeout (each line would
+// otherwise restart Timeout); the error names the command's timeout.
+func TestSessionDeadline(t *testing.T) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
+		c.Write([]byte("* OK ready\r\n"))
+		bufio.NewReader(c).ReadString('\n')
+		for {
+			if _, err := c.Write([]byte("* OK still here\r\n")); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	s, err := session.Dial(context.Background(), addr, session.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tr := FromSession(s, context.Background(), 300*time.Millisecond)
+	c := NewClient(tr)
+	if _, err := c.Greeting(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	tr.Deadline = start.Add(tr.Timeout)
+	_, err = c.Do(RawArg("SELECT INBOX"))
+	if failure.KindOf(err) != failure.Timeout || !strings.Contains(err.Error(), "timeout after 300ms") {
+		t.Fatalf("err = %v, want a timeout after 300ms", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v with a 300ms deadline", d)
+	}
+}
+
+// TestUntaggedBound: a command answered by untagged data without end
+// fails with kind full once MaxUntagged is reached.
+func TestUntaggedBound(t *testing.T) {
+	flood := strings.Repeat("* 1 EXISTS\r\n", 1000)
+	data := "* OK ready\r\n" + strings.Repeat(flood, 100) + "A001 OK done\r\n"
+	c := NewClient(FromReadWriter(struct {
+		io.Reader
+		io.Writer
+	}{strings.NewReader(data), io.Discard}))
+	c.MaxUntagged = 64 << 10
+	if _, err := c.Greeting(); err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := c.Do(RawArg("SELECT INBOX"))
+	if failure.KindOf(err) != failure.Full || !strings.Contains(err.Error(), "came for A001 SELECT INBOX without its completion") {
+		t.Fatalf("err = %v, want kind full", err)
+	}
+	if cmd.Untagged != nil || cmd.held > c.MaxUntagged+untaggedOverhead+64 {
+		t.Errorf("held %d bytes, %d responses", cmd.held, len(cmd.Untagged))
 	}
 }

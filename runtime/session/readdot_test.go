@@ -112,3 +112,53 @@ func TestReadDotIntoBodyBuffer(t *testing.T) {
 		t.Error("an empty body is not the empty string")
 	}
 }
+
+// TestReadDotLimit: a body that never ends stops at its limit with kind
+// full, naming how much arrived, instead of growing until the timeout;
+// ReadDot's limit is match_max.
+func TestReadDotLimit(t *testing.T) {
+	flood := func(c net.Conn) {
+		b := []byte(strings.Repeat("some body text\r\n", 4096))
+		for {
+			if _, err := c.Write(b); err != nil {
+				return
+			}
+		}
+	}
+	s := dial(t, fakeserver.ServeOne(t, flood), Options{Timeout: 5 * time.Second})
+	var b strings.Builder
+	start := time.Now()
+	n, err := s.ReadDotLimit(bg, &b, 1<<20, 0)
+	fe := wantKind(t, err, failure.Full)
+	if n > 1<<20 || int64(b.Len()) != n || time.Since(start) > 2*time.Second {
+		t.Errorf("wrote %d bytes (n=%d) in %v, limit 1 MiB", b.Len(), n, time.Since(start))
+	}
+	if !strings.Contains(fe.Message, "more than its limit of 1048576") {
+		t.Errorf("message: %s", fe.Message)
+	}
+	s = dial(t, fakeserver.ServeOne(t, flood), Options{Timeout: 5 * time.Second, MatchMax: 64 << 10})
+	b.Reset()
+	_, err = s.ReadDot(bg, &b, 0)
+	wantKind(t, err, failure.Full)
+	if b.Len() > 64<<10 {
+		t.Errorf("ReadDot wrote %d bytes, match_max is 64 KiB", b.Len())
+	}
+}
+
+// TestReplyLimit: endless "250-" lines stop at match_max with kind full.
+func TestReplyLimit(t *testing.T) {
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
+		b := []byte(strings.Repeat("250-SIZE 10\r\n", 4096))
+		for {
+			if _, err := c.Write(b); err != nil {
+				return
+			}
+		}
+	})
+	s := dial(t, addr, Options{Timeout: 5 * time.Second, MatchMax: 64 << 10})
+	_, err := s.Reply(bg, 0)
+	fe := wantKind(t, err, failure.Full)
+	if !strings.Contains(fe.Message, "reply 250 still not finished after") {
+		t.Errorf("message: %s", fe.Message)
+	}
+}
