@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -145,6 +146,7 @@ func setEnv(pairs []string) (restore func()) {
 // serveOptions are the command line of `mailexpect sandbox`.
 type serveOptions struct {
 	sbx   sandboxFlags
+	web   string // --web ADDR: the web view and its JSON API
 	quiet bool
 	help  bool
 }
@@ -157,6 +159,7 @@ func parseServeArgs(args []string) (*serveOptions, error) {
 	fs.StringVar(&so.sbx.cfg.POP3Addr, "pop3", "", "")
 	fs.StringVar(&so.sbx.cfg.IMAPAddr, "imap", "", "")
 	fs.BoolVar(&so.sbx.cfg.ListenPublic, "listen-public", false, "")
+	fs.StringVar(&so.web, "web", "", "")
 	so.sbx.register(fs)
 	fs.BoolVar(&so.quiet, "q", false, "")
 	fs.BoolVar(&so.help, "h", false, "")
@@ -174,11 +177,21 @@ func parseServeArgs(args []string) (*serveOptions, error) {
 			"mailexpect sandbox takes no arguments, got %q", fs.Arg(0))
 	}
 	for _, a := range []struct{ flag, addr string }{
-		{"--smtp", so.sbx.cfg.SMTPAddr}, {"--pop3", so.sbx.cfg.POP3Addr}, {"--imap", so.sbx.cfg.IMAPAddr},
+		{"--smtp", so.sbx.cfg.SMTPAddr}, {"--pop3", so.sbx.cfg.POP3Addr}, {"--imap", so.sbx.cfg.IMAPAddr}, {"--web", so.web},
 	} {
 		if a.addr != "" && !strings.Contains(a.addr, ":") {
-			return nil, usageErr("for example --smtp 127.0.0.1:2525, or 127.0.0.1:0 for any free port",
+			return nil, usageErr("for example "+a.flag+" 127.0.0.1:2525, or 127.0.0.1:0 for any free port",
 				"%s wants host:port, got %q", a.flag, a.addr)
+		}
+	}
+	if so.web != "" {
+		if err := checkListen(so.web, so.sbx.cfg.ListenPublic); err != nil {
+			var ce *cliError
+			if errors.As(err, &ce) {
+				ce.msg = strings.Replace(ce.msg, "--listen", "--web", 1)
+				ce.hint = "add --listen-public to let other machines read the sandbox's mail"
+			}
+			return nil, err
 		}
 	}
 	return so, nil
@@ -212,7 +225,22 @@ func serveSandbox(ctx context.Context, args []string, quiet bool, stdout, stderr
 		return luabind.ExitFailure
 	}
 	printSandbox(stdout, srv, so.sbx.faults, cfg.ListenPublic)
+	var webDone chan int
+	if so.web != "" {
+		ln, err := net.Listen("tcp", so.web)
+		if err != nil {
+			srv.Close()
+			printError(stderr, fmt.Errorf("--web: %w", err))
+			return luabind.ExitFailure
+		}
+		fmt.Fprintf(stdout, "web view: http://%s/ (JSON API under /api/)\n\n", ln.Addr())
+		webDone = make(chan int, 1)
+		go func() { webDone <- runHTTP(ctx, ln, srv.WebHandler(cfg.ListenPublic), stderr) }()
+	}
 	<-ctx.Done()
+	if webDone != nil {
+		<-webDone
+	}
 	if err := srv.Close(); err != nil {
 		printError(stderr, err)
 		return luabind.ExitFailure

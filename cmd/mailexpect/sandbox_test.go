@@ -52,6 +52,10 @@ func TestSandboxUsage(t *testing.T) {
 				"hint: for example --smtp 127.0.0.1:2525, or 127.0.0.1:0 for any free port\n"},
 		{"subcommand not loopback", []string{"sandbox", "--imap", "192.0.2.1:143"}, 1,
 			"^error: sandbox imap address \"192.0.2.1:143\" is not a loopback address: .* unless --listen-public is given\n$"},
+		{"web not loopback", []string{"sandbox", "--web", "0.0.0.0:8025"}, 2,
+			"^error: --web 0.0.0.0:8025 is not a loopback address\nhint: add --listen-public to let other machines read the sandbox's mail\n$"},
+		{"web bad address", []string{"sandbox", "--web", "8025"}, 2,
+			"error: --web wants host:port, got \"8025\"\nhint: for example --web 127.0.0.1:2525, or 127.0.0.1:0 for any free port\n"},
 		{"subcommand help", []string{"sandbox", "-h"}, 0, ""},
 	}
 	for _, tt := range tests {

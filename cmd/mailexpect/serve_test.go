@@ -215,7 +215,8 @@ func TestServeProbes(t *testing.T) {
 	}
 
 	// The scrape timeout bounds the run: a target that never answers.
-	silent := newSilentServer(t)
+	// A server that accepts and never says a word.
+	silent := fakeserver.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 	start := time.Now()
 	code, body = probe("banner", silent, "X-Prometheus-Scrape-Timeout-Seconds", "1.5")
 	if d := time.Since(start); d > 1500*time.Millisecond || d < 900*time.Millisecond {
@@ -228,12 +229,6 @@ func TestServeProbes(t *testing.T) {
 	wantLines(t, code, body, 200, `(?m)^mailexpect_probes_total\{module="banner",result="failure"\} 2$`,
 		`(?m)^mailexpect_probes_total\{module="banner",result="success"\} 1$`,
 		`(?m)^mailexpect_probe_duration_seconds_count\{module="tls"\} 1$`, `(?m)^go_goroutines \d+$`)
-}
-
-// newSilentServer accepts connections and never says a word.
-func newSilentServer(t *testing.T) string {
-	t.Helper()
-	return fakeserver.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 func wantLines(t *testing.T, code int, body string, wantCode int, patterns ...string) {

@@ -8,7 +8,7 @@ const usage = `usage: mailexpect [flags] SCRIPT.lua [args...]
        mailexpect [--sandbox] send --server URL --from ADDR --to ADDR [flags]
                           (send one message; mailexpect send --help)
        mailexpect sandbox [--smtp ADDR] [--pop3 ADDR] [--imap ADDR] [--users N]
-                          [--fault SPEC]... [--listen-public] [-q]
+                          [--fault SPEC]... [--web ADDR] [--listen-public] [-q]
        mailexpect serve [--listen ADDR] --module NAME=SCRIPT [ARGS...]... [--config FILE]
        mailexpect [-v] [--log FILE] connect [--ca-file F] [--insecure] [--user U] URL
                           a session typed by a person (telnet / openssl s_client);
@@ -55,7 +55,10 @@ Sandbox (mailexpect sandbox, or --sandbox for one run):
   --listen-public), a CA generated at start, demo users demo1..demoN with
   passwords demoN-pass, delivery only to @sandbox.test. The subcommand
   prints the addresses, CA file and users and serves until Ctrl-C; -q
-  silences its event log.
+  silences its event log. --web ADDR (e.g. 127.0.0.1:8025) adds a web view
+  of users, mailboxes and messages (HTML parts in a sandboxed frame), the
+  live event log and fault switches, and a JSON API under /api/
+  (docs/sandbox-web.md).
   --fault [LISTENER=]SPEC   LISTENER: smtp, pop3 or imap (default: all)
     drip[:DELAY]      one byte per DELAY (default 10ms; a bare number is ms)
     slow[:DELAY]      a pause before every reply (default 200ms)
@@ -152,5 +155,6 @@ Examples:
   mailexpect --sandbox scripts/check.lua
   mailexpect --sandbox --fault pop3=drip:5ms -v scripts/check.lua
   mailexpect sandbox --smtp 127.0.0.1:2525 --fault smtp=reject-rcpt
+  mailexpect sandbox --web 127.0.0.1:8025
   mailexpect serve --module banner=scripts/check-banner.lua --module tls=scripts/check-tls.lua
 `

@@ -201,7 +201,7 @@ func (s *tlsRecordScanner) next(b byte) (contentType byte, isHeader bool) {
 type faultListener struct {
 	net.Listener
 	name   string
-	faults faultSet
+	faults *liveFaults
 	server *Server
 }
 
@@ -211,11 +211,14 @@ func (l *faultListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := l.server.track(raw, l.name, l.faults)
+		// Each connection keeps the faults in force when it arrived; a
+		// switch (Server.SetFaults) applies to the next ones.
+		faults := l.faults.get()
+		c := l.server.track(raw, l.name, faults)
 		if c == nil {
 			continue // the server is closing
 		}
-		if l.faults.bye {
+		if faults.bye {
 			l.server.goRun(func() { l.refuse(c) })
 			continue
 		}

@@ -19,7 +19,7 @@ import (
 // obvious store, but it keeps message bytes unexported: POP3 could not read
 // them, and there would be two stores. This backend follows its shape.
 
-func newIMAPServer(store *Store, tlsConfig *tls.Config, faults faultSet, allowPlaintextAuth bool, logf func(string, ...any), sessions *sessionCounter) *imapserver.Server {
+func newIMAPServer(store *Store, tlsConfig *tls.Config, faults *liveFaults, allowPlaintextAuth bool, logf func(string, ...any), sessions *sessionCounter) *imapserver.Server {
 	backend := &imapBackend{store: store, faults: faults, logf: logf}
 	return imapserver.New(&imapserver.Options{
 		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
@@ -45,7 +45,7 @@ func newIMAPServer(store *Store, tlsConfig *tls.Config, faults faultSet, allowPl
 
 type imapBackend struct {
 	store  *Store
-	faults faultSet
+	faults *liveFaults
 	logf   func(string, ...any)
 }
 
@@ -89,7 +89,7 @@ func (s *imapSession) store() *Store { return s.backend.store }
 // loginAs ends a successful authentication, or turns it into the tempfail
 // fault's refusal.
 func (s *imapSession) loginAs(a *account, how string) error {
-	if s.backend.faults.tempfail {
+	if s.backend.faults.get().tempfail {
 		s.backend.logf("%s: fault tempfail: refusing the login of %s", s.label, a.user.Name)
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable, Text: "sandbox fault tempfail: try again later"}
 	}

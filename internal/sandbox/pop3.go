@@ -30,7 +30,7 @@ const (
 type pop3Server struct {
 	store              *Store
 	tlsConfig          *tls.Config
-	faults             faultSet
+	faults             *liveFaults
 	allowPlaintextAuth bool
 	logf               func(string, ...any)
 }
@@ -410,7 +410,7 @@ func decodeSASLResponse(s string) ([]byte, error) {
 
 // finishLogin takes the maildrop lock and enters the transaction state.
 func (s *pop3Session) finishLogin(a *account, how string) {
-	if s.server.faults.tempfail {
+	if s.server.faults.get().tempfail {
 		s.server.logf("%s: fault tempfail: refusing the login of %s", s.label, a.user.Name)
 		s.fail("[SYS/TEMP] sandbox fault tempfail: try again later")
 		return

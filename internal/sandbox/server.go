@@ -21,6 +21,8 @@ type Server struct {
 	users []User
 	pki   *sandboxPKI
 	addrs map[string]string
+	// faults per listener, switchable while serving (SetFaults).
+	faults map[string]*liveFaults
 
 	smtp      *smtp.Server
 	imap      *imapserver.Server
@@ -35,6 +37,8 @@ type Server struct {
 	connsMu sync.Mutex
 	conns   map[*faultConn]struct{}
 	closing bool
+
+	events *eventLog // the last events, for the web view
 
 	logMu  sync.Mutex
 	logOff bool
@@ -56,12 +60,17 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		users: demoUsers(r.users, cfg.ListenPublic),
-		addrs: map[string]string{},
-		conns: map[*faultConn]struct{}{},
-		logfn: cfg.Logf,
+		users:  demoUsers(r.users, cfg.ListenPublic),
+		addrs:  map[string]string{},
+		conns:  map[*faultConn]struct{}{},
+		logfn:  cfg.Logf,
+		faults: map[string]*liveFaults{},
+	}
+	for _, name := range listenerNames {
+		s.faults[name] = newLiveFaults(r.faults[name])
 	}
 	s.store = newStore(s.users)
+	s.events = newEventLog(s.users)
 
 	var extraHosts []string
 	if cfg.ListenPublic {
@@ -95,13 +104,13 @@ func Start(cfg Config) (*Server, error) {
 		}
 		bound[name] = ln
 		s.addrs[name] = ln.Addr().String()
-		fl[name] = &faultListener{Listener: ln, name: name, faults: r.faults[name], server: s}
+		fl[name] = &faultListener{Listener: ln, name: name, faults: s.faults[name], server: s}
 		s.listeners = append(s.listeners, fl[name])
 	}
 	tlsConfig := s.pki.serverTLSConfig()
-	s.smtp = newSMTPServer(s.store, tlsConfig, r.faults[ListenerSMTP], cfg.AllowPlaintextAuth, s.logf)
-	s.imap = newIMAPServer(s.store, tlsConfig, r.faults[ListenerIMAP], cfg.AllowPlaintextAuth, s.logf, &s.sessions)
-	pop3 := &pop3Server{store: s.store, tlsConfig: tlsConfig, faults: r.faults[ListenerPOP3], allowPlaintextAuth: cfg.AllowPlaintextAuth, logf: s.logf}
+	s.smtp = newSMTPServer(s.store, tlsConfig, s.faults[ListenerSMTP], cfg.AllowPlaintextAuth, s.logf)
+	s.imap = newIMAPServer(s.store, tlsConfig, s.faults[ListenerIMAP], cfg.AllowPlaintextAuth, s.logf, &s.sessions)
+	pop3 := &pop3Server{store: s.store, tlsConfig: tlsConfig, faults: s.faults[ListenerPOP3], allowPlaintextAuth: cfg.AllowPlaintextAuth, logf: s.logf}
 
 	s.goRun(func() { s.smtp.Serve(fl[ListenerSMTP]) })
 	s.goRun(func() { s.imap.Serve(fl[ListenerIMAP]) })
@@ -202,7 +211,11 @@ func (s *Server) goRun(f func()) {
 func (s *Server) logf(format string, args ...any) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	if s.logfn != nil && !s.logOff {
+	if s.logOff {
+		return
+	}
+	s.events.add(format, args...)
+	if s.logfn != nil {
 		s.logfn(format, args...)
 	}
 }

@@ -21,7 +21,7 @@ const (
 	smtpMaxRecipients   = 100      // RFC 5321 section 4.5.3.1.8 minimum
 )
 
-func newSMTPServer(store *Store, tlsConfig *tls.Config, faults faultSet, allowPlaintextAuth bool, logf func(string, ...any)) *smtp.Server {
+func newSMTPServer(store *Store, tlsConfig *tls.Config, faults *liveFaults, allowPlaintextAuth bool, logf func(string, ...any)) *smtp.Server {
 	be := &smtpBackend{store: store, faults: faults, logf: logf}
 	s := smtp.NewServer(be)
 	s.Domain = sandboxDomain
@@ -39,7 +39,7 @@ func newSMTPServer(store *Store, tlsConfig *tls.Config, faults faultSet, allowPl
 
 type smtpBackend struct {
 	store  *Store
-	faults faultSet
+	faults *liveFaults
 	logf   func(string, ...any)
 }
 
@@ -79,7 +79,7 @@ func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
 }
 
 func (s *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
-	if s.backend.faults.tempfail {
+	if s.backend.faults.get().tempfail {
 		s.backend.logf("%s: fault tempfail: MAIL FROM:<%s> answered 451", s.label, from)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "sandbox fault tempfail: try again later"}
 	}
@@ -89,7 +89,7 @@ func (s *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
 }
 
 func (s *smtpSession) Rcpt(to string, opts *smtp.RcptOptions) error {
-	if s.backend.faults.rejectRcpt {
+	if s.backend.faults.get().rejectRcpt {
 		s.backend.logf("%s: fault reject-rcpt: RCPT TO:<%s> answered 550", s.label, to)
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: fmt.Sprintf("<%s>: sandbox fault reject-rcpt: recipient refused", to)}
 	}

@@ -347,3 +347,22 @@ func (s *Store) markSeenMaildrop(a *account, read []maildropMessage) {
 		}
 	}
 }
+
+// Delete expunges one message by UID, as an IMAP UID EXPUNGE would (the
+// IMAP sessions with the mailbox selected are told); false when there is
+// no such message. A POP3 session that has the maildrop open keeps its
+// view until it ends, as with a message another client expunged.
+func (s *Store) Delete(user, mailboxName string, uid uint32) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[user]
+	if a == nil {
+		return false, fmt.Errorf("sandbox store: no user %q", user)
+	}
+	m := a.mailboxes[canonicalMailboxName(mailboxName)]
+	if m == nil {
+		return false, fmt.Errorf("sandbox store: user %q has no mailbox %q", user, mailboxName)
+	}
+	removed := m.removeLocked(func(msg *message) bool { return uint32(msg.uid) == uid })
+	return len(removed) > 0, nil
+}
