@@ -168,8 +168,8 @@ function imap_Client:search(criteria, opts) end
 ---@return imap.Mailbox
 function imap_Client:select(name, opts) end
 
----STARTTLS, the handshake and CAPABILITY again.
----@return session.TLSInfo
+---STARTTLS, the handshake (i.session.tls) and CAPABILITY again.
+---@return imap.Result
 function imap_Client:starttls() end
 
 ---STATUS items of a mailbox (default MESSAGES UIDNEXT UIDVALIDITY UNSEEN).

@@ -80,7 +80,7 @@ function pop3_Client:retr(n, opts) end
 function pop3_Client:rset() end
 
 ---The same as p:stls().
----@return session.TLSInfo
+---@return table<string, string|boolean> caps
 function pop3_Client:starttls() end
 
 ---STAT: number of messages and their total size.
@@ -88,8 +88,8 @@ function pop3_Client:starttls() end
 ---@return integer octets
 function pop3_Client:stat() end
 
----STLS and the TLS handshake (RFC 2595).
----@return session.TLSInfo
+---STLS, the TLS handshake (p.session.tls) and CAPA again (RFC 2595).
+---@return table<string, string|boolean> caps
 function pop3_Client:stls() end
 
 ---TOP: the header, the blank line and the first lines of the body (0: header only).

@@ -102,8 +102,9 @@ function smtp_Client:rset() end
 ---@return Reply|Reply[]|nil
 function smtp_Client:send(opts) end
 
----STARTTLS, the TLS handshake and EHLO again (RFC 3207).
----@return session.TLSInfo
+---STARTTLS, the TLS handshake (c.session.tls) and EHLO again (RFC 3207).
+---@return Reply go_ahead
+---@return Reply ehlo
 function smtp_Client:starttls() end
 
 ---Options of c:cmd.
