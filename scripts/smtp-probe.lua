@@ -175,19 +175,16 @@ local function probe()
     end
   end
 
-  report.vrfy = {}
-  for _, a in ipairs(opt.vrfy) do
-    local t0 = now()
-    local r = c:cmd("VRFY " .. a)
-    step("VRFY", a .. ": " .. reply_text(r), now() - t0)
-    report.vrfy[#report.vrfy + 1] = {address = a, code = r.code, text = r.text}
-  end
-  report.expn = {}
-  for _, a in ipairs(opt.expn) do
-    local t0 = now()
-    local r = c:cmd("EXPN " .. a)
-    step("EXPN", a .. ": " .. reply_text(r), now() - t0)
-    report.expn[#report.expn + 1] = {list = a, code = r.code, text = r.text}
+  -- VRFY and EXPN (RFC 5321 3.5): each answer as it comes.
+  for _, q in ipairs{{verb = "VRFY", args = opt.vrfy, key = "address"}, {verb = "EXPN", args = opt.expn, key = "list"}} do
+    local answers = {}
+    report[q.verb:lower()] = answers
+    for _, a in ipairs(q.args) do
+      local t0 = now()
+      local r = c:cmd(q.verb .. " " .. a)
+      step(q.verb, a .. ": " .. reply_text(r), now() - t0)
+      answers[#answers + 1] = {[q.key] = a, code = r.code, text = r.text}
+    end
   end
 
   local t0 = now()

@@ -963,6 +963,14 @@ local function copyuid(r, into)
   for _, u in ipairs(r.untagged) do scan(u) end
 end
 
+-- copy sends UID COPY of one set to dest (timed as key) and keeps its
+-- COPYUID in out.
+local function copy(c, key, set, dest, timeout, out)
+  local r = timed(c, key, must, c, "UID COPY", {"UID", "COPY", set, M.string(dest)}, {timeout = timeout, what = "UID COPY to " .. dest})
+  copyuid(r, out)
+  return r
+end
+
 -- uid_copy copies messages by UID to another mailbox; returns {copyuid =
 -- {uidvalidity, from, to}} when the server says (UIDPLUS). Not in the
 -- destructive set: it runs under --dry-run too.
@@ -971,10 +979,7 @@ function Client:uid_copy(uids, dest, o)
   if type(dest) ~= "string" then rt.raise("usage", "i:uid_copy: destination mailbox must be a string") end
   local nums = check_uids(self, uids, o, "UID COPY")
   local out = {}
-  for _, set in ipairs(compress(nums)) do
-    local r = timed(self, "copy", must, self, "UID COPY", {"UID", "COPY", set, M.string(dest)}, {timeout = o.timeout, what = "UID COPY to " .. dest})
-    copyuid(r, out)
-  end
+  for _, set in ipairs(compress(nums)) do copy(self, "copy", set, dest, o.timeout, out) end
   return out
 end
 
@@ -1002,11 +1007,9 @@ function Client:uid_move(uids, dest, o)
           if u.name == "EXPUNGE" then out.expunged[#out.expunged + 1] = u.number end
         end
       else
-        local r = timed(self, "move", must, self, "UID COPY", {"UID", "COPY", set, M.string(dest)},
-                        {timeout = o.timeout, what = "UID COPY to " .. dest})
-        copyuid(r, out)
+        copy(self, "move", set, dest, o.timeout, out)
         must(self, "UID STORE", {"UID", "STORE", set, "+FLAGS.SILENT", "(\\Deleted)"}, {timeout = o.timeout})
-        r = must(self, "UID EXPUNGE", {"UID", "EXPUNGE", set}, {timeout = o.timeout})
+        local r = must(self, "UID EXPUNGE", {"UID", "EXPUNGE", set}, {timeout = o.timeout})
         for _, u in ipairs(r.untagged) do
           if u.name == "EXPUNGE" then out.expunged[#out.expunged + 1] = u.number end
         end
