@@ -2,12 +2,16 @@ package luabind
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
+	"github.com/mailexpect/mailexpect/runtime/failure"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
@@ -32,6 +36,33 @@ type jsonState struct {
 	null    *lua.LUserData
 	objects map[*lua.LTable]bool // json.object / json.array marks
 	arrays  map[*lua.LTable]bool
+	steps   uint32 // values encoded or decoded, for polling the run's context
+}
+
+// A huge table or document must not outlive the run's deadline: encoding
+// and decoding look at the run's context every 1024 values, and the
+// decoder reads its input 64 KiB at a time through ctxReader.
+var errJSONInterrupted = errors.New("interrupted")
+
+func (js *jsonState) interrupted() bool {
+	js.steps++
+	return js.steps%1024 == 0 && js.r.ctx.Err() != nil
+}
+
+func (js *jsonState) raiseInterrupted(L *lua.LState, op string) {
+	js.r.raiseOp(L, op, failure.New(failure.Timeout, "%s interrupted", op))
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   *strings.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, errJSONInterrupted
+	}
+	return c.r.Read(p[:min(len(p), 64<<10)])
 }
 
 func (r globalsBinding) openJSON(L *lua.LState) {
@@ -64,7 +95,9 @@ func (r globalsBinding) openJSON(L *lua.LState) {
 
 func (js *jsonState) encode(L *lua.LState) int {
 	var buf bytes.Buffer
-	if err := js.write(&buf, L.CheckAny(1), 0); err != nil {
+	if err := js.write(&buf, L.CheckAny(1), 0); err == errJSONInterrupted {
+		js.raiseInterrupted(L, "json.encode")
+	} else if err != nil {
 		js.r.usage(L, "json.encode: %v", err)
 	}
 	out := buf.Bytes()
@@ -85,6 +118,9 @@ func (js *jsonState) encode(L *lua.LState) int {
 func (js *jsonState) write(buf *bytes.Buffer, v lua.LValue, depth int) error {
 	if depth > jsonMaxDepth {
 		return fmt.Errorf("nested deeper than %d (a cycle?)", jsonMaxDepth)
+	}
+	if js.interrupted() {
+		return errJSONInterrupted
 	}
 	switch v := v.(type) {
 	case *lua.LNilType:
@@ -175,24 +211,59 @@ func (js *jsonState) writeTable(buf *bytes.Buffer, t *lua.LTable, depth int) err
 
 func (js *jsonState) decode(L *lua.LState) int {
 	s := js.r.checkString(L, 1, "json.decode")
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := js.parse(s)
+	if errors.Is(err, errJSONInterrupted) {
+		js.raiseInterrupted(L, "json.decode")
+	} else if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("json.decode: " + err.Error()))
-		return 2
-	}
-	if dec.More() {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("json.decode: data after the JSON value"))
 		return 2
 	}
 	L.Push(js.toLua(L, v))
 	return 1
 }
 
+// parse decodes one JSON value. encoding/json cannot be interrupted once
+// it has read a value, so a large document is parsed in a goroutine that
+// the run stops waiting for at its deadline; ctxReader makes that
+// goroutine give up early while it is still reading.
+func (js *jsonState) parse(s string) (any, error) {
+	parse := func() (any, error) {
+		dec := json.NewDecoder(ctxReader{js.r.ctx, strings.NewReader(s)})
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if dec.More() {
+			return nil, errors.New("data after the JSON value")
+		}
+		return v, nil
+	}
+	if len(s) < 1<<20 {
+		return parse()
+	}
+	type result struct {
+		v   any
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := parse()
+		done <- result{v, err}
+	}()
+	select {
+	case res := <-done:
+		return res.v, res.err
+	case <-js.r.ctx.Done():
+		return nil, errJSONInterrupted
+	}
+}
+
 func (js *jsonState) toLua(L *lua.LState, v any) lua.LValue {
+	if js.interrupted() {
+		js.raiseInterrupted(L, "json.decode")
+	}
 	switch v := v.(type) {
 	case nil:
 		return js.null

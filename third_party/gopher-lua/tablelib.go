@@ -21,12 +21,24 @@ var tableFuncs = map[string]LGFunction{
 
 func tableSort(L *LState) int {
 	tbl := L.CheckTable(1)
-	sorter := lValueArraySorter{L, nil, tbl.array}
+	sorter := &pollingSorter{lValueArraySorter: lValueArraySorter{L, nil, tbl.array}, p: newPoller(L)}
 	if L.GetTop() != 1 {
 		sorter.Fn = L.CheckFunction(2)
 	}
 	sort.Sort(sorter)
 	return 0
+}
+
+// mailexpect patch: a sort of a large table polls the state's context
+// (cancel.go); a Lua comparator is polled by the VM already.
+type pollingSorter struct {
+	lValueArraySorter
+	p poller
+}
+
+func (s *pollingSorter) Less(i, j int) bool {
+	s.p.poll()
+	return s.lValueArraySorter.Less(i, j)
 }
 
 func tableGetN(L *LState) int {

@@ -2,6 +2,7 @@
 package pm
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -532,7 +533,8 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 // mailexpect patch: m is a plain parameter (nil: a new match) instead of
 // a variadic one, whose slice was allocated on every recursion, that is
 // for every character a repetition consumed (see PATCHES.md).
-func recursiveVM(src []byte, insts []inst, pc, sp, recLevel int, m *MatchData) (bool, int, *MatchData) {
+func recursiveVM(vm *matcher, pc, sp, recLevel int, m *MatchData) (bool, int, *MatchData) {
+	src, insts := vm.src, vm.insts
 	recLevel++
 	if recLevel > maxRecursionLevel {
 		panic(newError(_UNKNOWN, "pattern/input too complex"))
@@ -558,14 +560,16 @@ redo:
 		pc = inst.Operand1
 		goto redo
 	case opSplit:
-		if ok, nsp, _ := recursiveVM(src, insts, inst.Operand1, sp, recLevel, m); ok {
+		vm.poll() // mailexpect patch: backtracking can run for hours
+		if ok, nsp, _ := recursiveVM(vm, inst.Operand1, sp, recLevel, m); ok {
 			return true, nsp, m
 		}
 		pc = inst.Operand2
 		goto redo
 	case opSave:
+		vm.poll() // mailexpect patch
 		s := m.setCapture(inst.Operand1, sp)
-		if ok, nsp, _ := recursiveVM(src, insts, pc+1, sp, recLevel, m); ok {
+		if ok, nsp, _ := recursiveVM(vm, pc+1, sp, recLevel, m); ok {
 			return true, nsp, m
 		}
 		m.restoreCapture(inst.Operand1, s)
@@ -648,11 +652,52 @@ func compiled(p string) *compiledPattern {
 	return c
 }
 
+// mailexpect patch: cancelling a match. A pattern such as
+// ("a*"):rep(30) .. "b" backtracks for longer than any deadline, so the
+// matcher polls a done channel (a context's Done) every pollEvery steps
+// (a start position, a split, a capture) and gives up with ErrCanceled
+// once it is closed. The subject, the program and the poll state travel
+// in one *matcher, so recursiveVM takes fewer arguments than before and
+// polling costs nothing measurable (PATCHES.md).
+
+// ErrCanceled is returned by FindCancel when done was closed during the match.
+var ErrCanceled = errors.New("pattern match canceled")
+
+const pollEvery = 1024 // steps between polls; a power of two
+
+type matcher struct {
+	src   []byte
+	insts []inst
+	done  <-chan struct{}
+	steps uint32
+}
+
+func (vm *matcher) poll() {
+	vm.steps++
+	if vm.steps&(pollEvery-1) == 0 {
+		select {
+		case <-vm.done:
+			panic(ErrCanceled)
+		default:
+		}
+	}
+}
+
+// Find is FindCancel without a way to cancel.
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
+	return FindCancel(p, src, offset, limit, nil)
+}
+
+// FindCancel finds up to limit matches of the pattern p in src from
+// offset on (limit < 0: all). It returns ErrCanceled soon after done is
+// closed; a nil done never cancels.
+func FindCancel(p string, src []byte, offset, limit int, done <-chan struct{}) (matches []*MatchData, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			if perr, ok := v.(*Error); ok {
 				err = perr
+			} else if v == ErrCanceled {
+				matches, err = nil, ErrCanceled
 			} else {
 				panic(v)
 			}
@@ -664,13 +709,15 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 	pat, insts := c.pat, c.insts
 	matches = []*MatchData{}
 	var m *MatchData // mailexpect patch: reused across start positions that fail
+	vm := &matcher{src: src, insts: insts, done: done}
 	for sp := offset; sp <= len(src); {
 		if m == nil {
 			m = newMatchState()
 		} else {
 			m.captures = m.captures[:0]
 		}
-		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0, m)
+		vm.poll() // mailexpect patch: each start position is a step too
+		ok, nsp, ms := recursiveVM(vm, 0, sp, 0, m)
 		sp++
 		if ok {
 			if sp < nsp {

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMaxTimeInsideLibraryCalls: --max-time holds inside a library call
+// that runs long, not only between Lua instructions (issue 16): a
+// backtracking pattern, json on a huge table or document. The inputs are
+// built fast, so the deadline falls inside the call (the json cases say
+// so: "during json.…"); the wall-time bound is generous for -race.
+func TestMaxTimeInsideLibraryCalls(t *testing.T) {
+	const bigTable = `local row = {id = 1, name = "user"}
+local a = {} for i = 1, 1000 do a[i] = row end
+local b = {} for i = 1, 1000 do b[i] = a end
+local c = {} for i = 1, 100 do c[i] = b end
+`
+	for _, tt := range []struct {
+		name, maxTime, script, wantStderr string
+	}{
+		{"pattern backtracking", "2", `s = ("a"):rep(30) ; s:find(("a*"):rep(30) .. "b")`,
+			"(command line):1: --max-time 2s reached\n"},
+		{"gsub backtracking", "1", `s = ("a"):rep(30) ; s:gsub(("a*"):rep(30) .. "b", "")`,
+			"(command line):1: --max-time 1s reached\n"},
+		{"json.encode", "1", bigTable + `json.encode(c)`,
+			"(command line):5: --max-time 1s reached during json.encode\n"},
+		{"json.decode", "1", `json.decode("[" .. ("[],"):rep(3e6) .. "1]")`,
+			"(command line):1: --max-time 1s reached during json.decode\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			start := time.Now()
+			code := run([]string{"--max-time", tt.maxTime, "-e", tt.script}, strings.NewReader(""), &stdout, &stderr)
+			d := time.Since(start)
+			if code != 1 || stderr.String() != tt.wantStderr {
+				t.Errorf("exit %d, stderr %q; want 1, %q", code, stderr.String(), tt.wantStderr)
+			}
+			if limit := 3*time.Second + 2*time.Second; d > limit {
+				t.Errorf("ran %v, want the deadline to hold (at most %v)", d, limit)
+			}
+		})
+	}
+}

@@ -1,0 +1,59 @@
+package lua
+
+import "github.com/mailexpect/mailexpect/third_party/gopher-lua/pm"
+
+// mailexpect patch: library functions that can run long (a backtracking
+// pattern, string.rep of a large size, table.sort of a large table) poll
+// the state's context, as the VM loop does between instructions, so a
+// deadline holds inside them too. The error is the one the VM raises.
+
+// pollEvery is how many poll calls pass between two looks at the
+// context; a power of two.
+const pollEvery = 1024
+
+type poller struct {
+	L    *LState
+	done <-chan struct{} // nil without a context: never ready
+	n    uint32
+}
+
+func newPoller(L *LState) poller {
+	p := poller{L: L}
+	if L.ctx != nil {
+		p.done = L.ctx.Done()
+	}
+	return p
+}
+
+// poll counts a step and looks at the context every pollEvery steps.
+func (p *poller) poll() {
+	p.n++
+	if p.n&(pollEvery-1) == 0 {
+		p.check()
+	}
+}
+
+// check raises the context's error if it is done.
+func (p *poller) check() {
+	select {
+	case <-p.done:
+		p.L.RaiseError("%s", p.L.ctx.Err().Error())
+	default:
+	}
+}
+
+// findPattern is pm.FindCancel on the state's context; errors are raised.
+func findPattern(L *LState, pattern string, src []byte, offset, limit int) []*pm.MatchData {
+	var done <-chan struct{}
+	if L.ctx != nil {
+		done = L.ctx.Done()
+	}
+	mds, err := pm.FindCancel(pattern, src, offset, limit, done)
+	if err == pm.ErrCanceled {
+		L.RaiseError("%s", L.ctx.Err().Error())
+	}
+	if err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	return mds
+}
