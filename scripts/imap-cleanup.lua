@@ -40,8 +40,7 @@
 -- mailbox=, uidvalidity=, moved_to= with --move-to, would_delete=true under
 -- --dry-run, uids={...} with --list-uids}.
 local imap = require "imap"
-local regex = require "regex"
-local credentials = require "credentials"
+local cleanup = require "lib.cleanup"
 
 local HELP = [==[
 usage: mailexpect [--each ROWS [bulk flags]] imap-cleanup.lua CRITERIA... [options]
@@ -99,42 +98,15 @@ local opt = options(arg, {
   ["max-delete"] = options.number,
   ["list-uids"] = false,
 })
--- A bad command line ends the run (exit 2); in a bulk run it fails the
--- row, as in pop3-cleanup.lua.
-local usage = options.usage
-
-
--- The criteria, checked once for every row.
+-- The criteria, checked once for every row (a bad command line ends the
+-- run with exit 2; in a bulk run it fails every row the same way).
+local re = cleanup.criteria(opt, {
+  criteria = {"older-than", "received-older-than", "subject", "from", "subject-re", "from-re", "larger-than", "search"},
+  days = {"older-than", "received-older-than"}, regex = {"subject-re", "from-re"}, text = {"subject", "from", "search"}})
 local older, received, larger = opt["older-than"], opt["received-older-than"], opt["larger-than"]
-if older ~= nil and not (older > 0) then usage("--older-than wants a number of days > 0") end
-if received ~= nil and not (received > 0) then usage("--received-older-than wants a number of days > 0") end
-if larger ~= nil and not (larger >= 0) then usage("--larger-than wants a number of bytes >= 0") end
-if opt["max-delete"] ~= nil and not (opt["max-delete"] >= 0) then usage("--max-delete wants a number >= 0") end
-local function compile(flag, pattern)
-  local ok, re = pcall(regex.compile, pattern)
-  if not ok then usage(flag .. ": " .. tostring(re)) end
-  return re
-end
-local subject_re = opt["subject-re"] and compile("--subject-re", opt["subject-re"])
-local from_re = opt["from-re"] and compile("--from-re", opt["from-re"])
-for _, flag in ipairs{"subject", "from", "search"} do
-  if opt[flag] == "" then usage("--" .. flag .. " wants a non-empty value") end
-end
-local any = older or received or larger or opt.subject or opt.from or subject_re or from_re or opt.search
-if not (any or opt.all) then
-  usage("no criterion: give --older-than, --received-older-than, --subject, --from, --subject-re, --from-re, --larger-than or --search (or --all to delete every message)")
-end
-if opt.all and any then usage("--all deletes every message: it cannot be combined with other criteria") end
-if opt.create and not opt["move-to"] then usage("--create goes with --move-to") end
-if opt["move-to"] == opt.mailbox then usage("--move-to names the mailbox being cleaned") end
-
--- The mailbox: the row's columns, else the environment.
-local mb, missing = credentials.mailbox{host = opt.host, env = "MAILEXPECT_IMAP", what = "IMAP"}
-if not mb then usage(missing) end
-local host = mb.host
-
-local conn = {user = mb.user, pass = mb.pass, tls = opt.tls, ca_file = credentials.setting(opt["ca-file"], "MAILEXPECT_CA_FILE")}
-if host:match("^imaps?://") then conn.url = host else conn.url = "imap://" .. host end
+local subject_re, from_re = re["subject-re"], re["from-re"]
+if opt.create and not opt["move-to"] then options.usage("--create goes with --move-to") end
+if opt["move-to"] == opt.mailbox then options.usage("--move-to names the mailbox being cleaned") end
 
 local ref = ref_time()
 
@@ -155,7 +127,7 @@ local FIELDS = "BODY.PEEK[HEADER.FIELDS (DATE FROM SUBJECT MESSAGE-ID)]"
 local HEADER_ITEM = "BODY[HEADER.FIELDS (DATE FROM SUBJECT MESSAGE-ID)]"
 local BATCH = 500
 
-local i = imap.open(conn)
+local i = imap.open(cleanup.mailbox(opt, "imap"))
 local mbox = opt.mailbox
 local sel = i:select(mbox)
 local candidates = i:uid_search(keys)
@@ -165,9 +137,8 @@ local doomed, undated, bytes = {}, 0, 0
 local function examine(rec)
   local h = mail.parse_headers(rec[HEADER_ITEM] or "") or {}
   if older then
-    local t = mail.parse_date(h.date)
-    if not t then return false, "undated" end
-    if not (ref - t > older * 86400) then return false end
+    local old, why = cleanup.older(h.date, ref, older)
+    if not old then return false, why end
   end
   if received then
     local t = imap.internaldate(rec.INTERNALDATE)
@@ -194,11 +165,7 @@ for first = 1, #candidates, BATCH do
 end
 table.sort(doomed, function(a, b) return a.UID < b.UID end)
 
-local cap = opt["max-delete"]
-if cap and #doomed > cap then
-  i:logout() -- nothing was flagged: nothing changes
-  error(string.format("%d messages match, more than --max-delete %d: nothing deleted", #doomed, cap), 0)
-end
+cleanup.guard(opt, #doomed, function() i:logout() end) -- nothing was flagged
 
 local dest = opt["move-to"]
 if #doomed > 0 then
@@ -219,16 +186,7 @@ if #doomed > 0 then
 end
 i:logout()
 
-local kept = (sel.exists or 0) - #doomed
-local verb = dry_run and (dest and "would move" or "would delete") or (dest and "moved" or "deleted")
-print(string.format("%s %d (%d bytes)%s, kept %d%s", verb, #doomed, bytes, dest and (" to " .. dest) or "", kept,
-  undated > 0 and string.format(" (%d undated)", undated) or ""))
-local result = {deleted = #doomed, kept = kept, undated = undated, bytes = bytes,
-                mailbox = mbox, uidvalidity = sel.uidvalidity, moved_to = dest}
-if dry_run then result.would_delete = true end
-if opt["list-uids"] then
-  local uids = {}
-  for k, rec in ipairs(doomed) do uids[k] = rec.UID end
-  result.uids = uids
-end
-return result
+local uids = {}
+for k, rec in ipairs(doomed) do uids[k] = rec.UID end
+return cleanup.report(opt, {n = #doomed, bytes = bytes, kept = (sel.exists or 0) - #doomed, undated = undated,
+                            uids = uids, to = dest, extra = {mailbox = mbox, uidvalidity = sel.uidvalidity, moved_to = dest}})

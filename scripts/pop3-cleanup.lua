@@ -32,8 +32,7 @@
 -- The row's result (--results): {deleted=, kept=, undated=, bytes=,
 -- would_delete=true under --dry-run, uids={...} with --list-uids}.
 local pop3 = require "pop3"
-local regex = require "regex"
-local credentials = require "credentials"
+local cleanup = require "lib.cleanup"
 
 local HELP = [==[
 usage: mailexpect [--each ROWS [bulk flags]] pop3-cleanup.lua CRITERIA... [options]
@@ -76,41 +75,15 @@ local opt = options(arg, {
   ["max-delete"] = options.number,
   ["list-uids"] = false,
 })
--- A bad command line ends the run (exit 2); in a bulk run it fails the
--- row (every row will: the summary shows it).
-local usage = options.usage
-
-
--- The criteria, checked once for every row.
-local older, subject_re, from_re, larger = opt["older-than"], nil, nil, opt["larger-than"]
-if older ~= nil and not (older > 0) then usage("--older-than wants a number of days > 0") end
-if larger ~= nil and not (larger >= 0) then usage("--larger-than wants a number of bytes >= 0") end
-if opt["max-delete"] ~= nil and not (opt["max-delete"] >= 0) then usage("--max-delete wants a number >= 0") end
-local function compile(flag, pattern)
-  local ok, re = pcall(regex.compile, pattern)
-  if not ok then usage(flag .. ": " .. tostring(re)) end
-  return re
-end
-if opt.subject then subject_re = compile("--subject", opt.subject) end
-if opt.from then from_re = compile("--from", opt.from) end
-if not (older or subject_re or from_re or larger or opt.all) then
-  usage("no criterion: give --older-than, --subject, --from or --larger-than (or --all to delete every message)")
-end
-if opt.all and (older or subject_re or from_re or larger) then
-  usage("--all deletes every message: it cannot be combined with other criteria")
-end
+-- The criteria, checked once for every row (a bad command line ends the
+-- run with exit 2; in a bulk run it fails every row the same way).
+local re = cleanup.criteria(opt, {criteria = {"older-than", "subject", "from", "larger-than"},
+                                  days = {"older-than"}, regex = {"subject", "from"}})
+local older, larger, subject_re, from_re = opt["older-than"], opt["larger-than"], re.subject, re.from
 local need_headers = older or subject_re or from_re
 
--- The mailbox: the row's columns, else the environment.
-local mb, missing = credentials.mailbox{host = opt.host, env = "MAILEXPECT_POP3", what = "POP3"}
-if not mb then usage(missing) end
-local host = mb.host
-
-local conn = {user = mb.user, pass = mb.pass, tls = opt.tls, ca_file = credentials.setting(opt["ca-file"], "MAILEXPECT_CA_FILE")}
-if host:match("^pop3s?://") then conn.url = host else conn.url = "pop3://" .. host end
-
 local ref = ref_time()
-local p = pop3.open(conn)
+local p = pop3.open(cleanup.mailbox(opt, "pop3"))
 
 -- Examine every message first; mark none until the whole mailbox is known.
 local sizes, uids = {}, {}
@@ -127,9 +100,8 @@ local function matches(m)
   if not need_headers then return true end
   local h = mail.parse_headers(p:top(m.n, 0)) or {}
   if older then
-    local t = mail.parse_date(h.date)
-    if not t then return false, "undated" end
-    if not (ref - t > older * 86400) then return false end
+    local old, why = cleanup.older(h.date, ref, older)
+    if not old then return false, why end
   end
   if subject_re and not subject_re:find(h.subject or "") then return false end
   if from_re and not from_re:find(h.from or "") then return false end
@@ -148,11 +120,7 @@ for _, m in ipairs(sizes) do
   end
 end
 
-local cap = opt["max-delete"]
-if cap and #doomed > cap then
-  p:close() -- no QUIT: nothing was marked, nothing changes
-  error(string.format("%d messages match, more than --max-delete %d: nothing deleted", #doomed, cap), 0)
-end
+cleanup.guard(opt, #doomed, function() p:close() end) -- no QUIT: nothing was marked
 
 local deleted_uids = {}
 for _, m in ipairs(doomed) do
@@ -161,10 +129,4 @@ for _, m in ipairs(doomed) do
 end
 p:quit() -- the commit point (under --dry-run: RSET and close)
 
-local verb = dry_run and "would delete" or "deleted"
-print(string.format("%s %d (%d bytes), kept %d%s", verb, #doomed, bytes, kept,
-  undated > 0 and string.format(" (%d undated)", undated) or ""))
-local result = {deleted = #doomed, kept = kept, undated = undated, bytes = bytes}
-if dry_run then result.would_delete = true end
-if opt["list-uids"] then result.uids = deleted_uids end
-return result
+return cleanup.report(opt, {n = #doomed, bytes = bytes, kept = kept, undated = undated, uids = deleted_uids})
