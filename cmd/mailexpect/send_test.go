@@ -204,6 +204,18 @@ func TestSendSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("--pipeline sends MAIL, RCPT and DATA before the first reply", func(t *testing.T) {
+		args := append(append([]string{}, common...), "--to", "demo2@sandbox.test", "--to", "demo3@sandbox.test", "--pipeline")
+		code, stdout, stderr := sendRun(t, "", args...)
+		if code != 0 || !strings.HasPrefix(stdout, "sent to 2 recipients: 250 ") {
+			t.Fatalf("exit %d\nstdout %q\nstderr %s", code, stdout, stderr)
+		}
+		group := regexp.MustCompile(`~>> MAIL FROM:<demo1@sandbox\.test> [^\n]*\n[^\n]*~>> RCPT TO:<demo2@sandbox\.test>\n[^\n]*~>> RCPT TO:<demo3@sandbox\.test>\n[^\n]*~>> DATA\n[^\n]*<<~ 250`)
+		if !group.MatchString(stderr) {
+			t.Errorf("MAIL, RCPT, RCPT, DATA not sent as one group:\n%s", stderr)
+		}
+	})
+
 	t.Run("a refused recipient: exit 24 with the server's reply, nothing delivered", func(t *testing.T) {
 		before := srv.Store().Count("demo2", "INBOX")
 		args := append(append([]string{}, common[1:]...), "--to", "demo2@sandbox.test", "--to", "nobody@elsewhere.example")
