@@ -384,6 +384,24 @@ func TestHostileServers(t *testing.T) {
 			wall: 2 * time.Second,
 		},
 		{
+			name: "IMAP one huge SEARCH line",
+			serve: imapServe(func(c net.Conn, tag, cmd string) {
+				c.Write([]byte("* SEARCH" + strings.Repeat(" 1", 4_000_000) + "\r\n" + tag + " OK done\r\n"))
+			}),
+			script:   imapOpen + `local r = i:cmd("SEARCH ALL") print(#r.untagged)`,
+			wantCode: 1, wantErr: `.`,
+			wall: 5 * time.Second,
+		},
+		{
+			name: "IMAP a literal per FETCH without end",
+			serve: imapServe(func(c net.Conn, tag, cmd string) {
+				flood(c, "* 1 FETCH (BODY[] {65536}\r\n"+strings.Repeat("x", 65536)+")\r\n")
+			}),
+			script:   imapOpen + `i:cmd("FETCH 1:* BODY[]")`,
+			wantCode: 1, wantErr: `in-memory limit for one command's literals|timeout after 3s`,
+			wall: 5 * time.Second,
+		},
+		{
 			name: "IMAP literal of 4294967295 bytes",
 			serve: imapServe(func(c net.Conn, tag, cmd string) {
 				c.Write([]byte("* 1 FETCH (BODY[] {4294967295}\r\n"))
@@ -456,6 +474,7 @@ smtp.connect{url = "smtp://" .. ADDR, tls = "none", timeout = 2}`,
 				c.Write([]byte("220 hi\r\n"))
 				line(r)
 				c.Write([]byte("220 go ahead\r\n"))
+				r.Read(make([]byte, 1)) // the ClientHello starts
 				flood(c, "\x16\x03\x01garbage\r\n")
 			},
 			script:   `local s = connect(ADDR, {timeout = 2}); s:reply(); s:sendline("STARTTLS"); s:reply(); s:starttls()`,

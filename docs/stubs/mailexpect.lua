@@ -422,7 +422,7 @@ function session:starttls(opts) end
 ---@class session.ReadDotOptions
 ---@field file? string write the body to this file (created 0600) and return its size
 ---@field timeout? number seconds
----@field size? integer expected size in bytes: the buffer is reserved once (at most 256 MiB)
+---@field size? integer expected size in bytes: the buffer is reserved once (at most 128 MiB), and the body may be up to twice that
 
 ---Options of s:send and s:sendline.
 ---@class session.SendOptions

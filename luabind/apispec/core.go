@@ -145,7 +145,7 @@ what was received.`,
 			{Name: "session.ReadDotOptions", Kind: Options, Summary: "options of s:read_dot", Fields: []Field{
 				{"file?", "string", "write the body to this file (created 0600) and return its size"},
 				{"timeout?", "number", "seconds"},
-				{"size?", "integer", "expected size in bytes: the buffer is reserved once (at most 256 MiB)"},
+				{"size?", "integer", "expected size in bytes: the buffer is reserved once (at most 128 MiB), and the body may be up to twice that"},
 			}},
 			{Name: "session.TLSOptions", Kind: Options, Summary: "options of s:starttls", Fields: []Field{
 				{"servername?", "string", ""}, {"insecure?", "boolean", ""}, {"ca_file?", "string", ""},

@@ -162,6 +162,9 @@ func ReadRows(r io.Reader, format Format) ([]Row, error) {
 	if format == FormatAuto || sniff(br) == FormatJSONL {
 		format = sniff(br)
 	}
+	if p, _ := br.Peek(4096); bytes.HasPrefix(bytes.TrimLeft(p, " \t\r\n"), []byte("[")) {
+		return nil, &RowsError{Line: 1, Msg: "a JSON array: rows are JSON Lines, one object per line (jq -c '.[]' turns an array into them), or CSV with a header"}
+	}
 	if format == FormatJSONL {
 		return readJSONL(br)
 	}
@@ -200,7 +203,11 @@ func readCSV(r io.Reader) ([]Row, error) {
 		if !columnName(name) {
 			// The field is not quoted back: a file without a header has
 			// data here, perhaps a password.
-			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("the first line is not a header: field %d is not a column name (a letter or '_', then letters, digits, '_', '-', '.' or spaces, at most %d bytes); a CSV rows file starts with a line naming its columns, such as user,pass,host", i+1, maxColumnName)}
+			hint := ""
+			if strings.ContainsAny(name, ";\t") {
+				hint = " (fields are separated by ',', not ';' or tabs)"
+			}
+			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("the first line is not a header: field %d is not a column name%s (a letter or '_', then letters, digits, '_', '-', '.' or spaces, at most %d bytes); a CSV rows file starts with a line naming its columns, such as user,pass,host", i+1, hint, maxColumnName)}
 		}
 		if j, dup := seen[name]; dup {
 			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %q appears twice (columns %d and %d)", name, j+1, i+1)}

@@ -72,6 +72,8 @@ func TestReadRowsErrors(t *testing.T) {
 		{"no header: a password", FormatCSV, "alice,p@ss!w0rd,mx1\nbob,x,mx2\n", "line 1: the first line is not a header: field 2 is not a column name"},
 		{"no header: an address", FormatAuto, "alice@example.com,secret\n", "line 1: the first line is not a header: field 1 is not a column name"},
 		{"no header: a number", FormatCSV, "user,2024\n", "field 2 is not a column name"},
+		{"a JSON array", FormatAuto, "[{\"user\":\"a\"}]\n", "line 1: a JSON array: rows are JSON Lines"},
+		{"semicolons", FormatCSV, "user;pass;host\na;b;c\n", "field 1 is not a column name (fields are separated by ','"},
 		{"json Lines in a .csv", FormatCSV, `{"user":"a","bad name!":"x"}`, "line 1: field 2 has a name that is not a column name"},
 	}
 	for _, tt := range tests {

@@ -14,9 +14,11 @@ import (
 // by the end of the stream costs one chunk at most.
 const LiteralChunk = 64 << 10
 
-// DefaultMaxLiteral is the default bound on a literal held in memory.
-// Larger messages are for a LiteralSink (a file).
-const DefaultMaxLiteral = 256 << 20
+// DefaultMaxLiteral is the default bound on a literal held in memory,
+// and on the in-memory literals of one command together (see Client):
+// the same 128 MiB as a POP3 body in memory. Larger messages are for a
+// LiteralSink (a file).
+const DefaultMaxLiteral = 128 << 20
 
 // LiteralInfo says which literal a LiteralSink is asked about.
 type LiteralInfo struct {

@@ -49,7 +49,7 @@ type Reader struct {
 	// (CRLF included) and of its literals held in memory. The Client
 	// adds them up per command.
 	lineBytes, literalHeld int64
-
+	scanned                int // values in the last response
 	// literalRoom, when >= 0, is what is left of the command's in-memory
 	// literal budget (set by the Client before each read): a literal
 	// announced larger is refused like one over MaxLiteral.
@@ -81,6 +81,7 @@ func (r *Reader) ReadResponse() (*Response, error) {
 	}
 	resp, err := r.parse(line)
 	r.cur = nil
+	r.lineBytes += int64(r.scanned) * nodeCost
 	if err != nil {
 		r.err = err
 		return nil, err
@@ -107,6 +108,7 @@ func (r *Reader) parse(line string) (*Response, error) {
 	resp := &Response{}
 	r.cur = resp
 	s := &scanner{line: line, literal: r.readLiteral}
+	defer func() { r.scanned = s.nvalues }()
 	switch {
 	case line[0] == '+':
 		resp.Type = Continuation

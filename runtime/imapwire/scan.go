@@ -32,11 +32,24 @@ type scanner struct {
 	inCode bool
 	depth  int
 
+	// nvalues counts the values scanned so far in the response: an 8 MiB
+	// line of "1 1 1 ..." is four million Nodes, so their number is
+	// bounded (maxValues), and the Client counts their memory.
+	nvalues int
+
 	// literal reads a literal whose announcement ended the line; item is
 	// the atom just before it in its list ("BODY[]"). nil: literals are
 	// not allowed here.
 	literal func(s *scanner, size int64, binary bool, item string) (Node, error)
 }
+
+// maxValues bounds the values of one response: room for the SEARCH
+// result of half a million messages, at about 72 bytes a value (and as
+// much again while the list grows).
+const maxValues = 1 << 19
+
+// nodeCost is what a value costs in memory beyond its bytes (a Node).
+const nodeCost = 72
 
 // maxDepth bounds list nesting. A deep BODYSTRUCTURE nests a few levels
 // per MIME level; the bound keeps a hostile line from growing the stack
@@ -80,6 +93,10 @@ func (s *scanner) values(close byte) ([]Node, error) {
 			return out, nil
 		case c == ')' || (c == ']' && s.inCode):
 			return nil, s.errorf("unexpected %q", c)
+		}
+		if s.nvalues++; s.nvalues > maxValues {
+			return nil, &failure.Error{Kind: failure.Full,
+				Message: fmt.Sprintf("imap: more than %d values in one response, at byte %d of %s", maxValues, s.pos, quoteNear(s.line, s.pos))}
 		}
 		v, err := s.value(item)
 		if err != nil {
