@@ -22,6 +22,7 @@ h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}
 table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 code,pre{font:12px/1.35 ui-monospace,monospace}pre{background:#f6f6f6;padding:.8em;overflow:auto;white-space:pre-wrap}
 .ok{color:#176f2c;font-weight:600}.fail{color:#b00020;font-weight:600}
+td.t{white-space:nowrap}
 </style></head><body>
 <h1>mailexpect prober</h1>
 <p>Prometheus scrapes <code>/probe?module=NAME&amp;target=TARGET</code>; the prober's own metrics are at <a href="/metrics">/metrics</a>.</p>
@@ -31,7 +32,7 @@ code,pre{font:12px/1.35 ui-monospace,monospace}pre{background:#f6f6f6;padding:.8
 {{end}}</table>
 <h2>Recent probes</h2>
 {{if .Recent}}<table><tr><th>time (UTC)</th><th>module</th><th>target</th><th>result</th><th>duration</th><th>message</th><th></th></tr>
-{{range .Recent}}<tr><td>{{.Start.UTC.Format "2006-01-02 15:04:05"}}</td><td>{{.Module}}</td><td><code>{{.Target}}</code></td>
+{{range .Recent}}<tr><td class="t">{{.Start.UTC.Format "2006-01-02 15:04:05"}}</td><td>{{.Module}}</td><td><code>{{.Target}}</code></td>
 <td>{{if .Result.Success}}<span class="ok">success</span>{{else}}<span class="fail">failure</span>{{end}}</td>
 <td>{{secs .Result}}s</td><td>{{.Result.Message}}</td><td><a href="/probe/log?id={{.ID}}">transcript</a></td></tr>
 {{end}}</table>{{else}}<p>No probe yet.</p>{{end}}
@@ -47,6 +48,7 @@ var logPage = template.Must(template.New("log").Funcs(template.FuncMap{
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 pre{font:12px/1.35 ui-monospace,monospace;background:#f6f6f6;padding:.8em;overflow:auto;white-space:pre-wrap}
 .ok{color:#176f2c;font-weight:600}.fail{color:#b00020;font-weight:600}
+td.t{white-space:nowrap}
 </style></head><body>
 <p><a href="/">&larr; prober</a></p>
 <h1>Probe {{.ID}}: module {{.Module}}, target <code>{{.Target}}</code></h1>
