@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
@@ -19,6 +20,10 @@ import (
 // functions are wrapped in Go; the Lua modules' functions and their
 // clients' methods are wrapped when the module is required, so the module
 // code itself checks nothing the spec says.
+
+// skipArgChecks turns the wrapping off; only the benchmark that prices
+// the checks sets it.
+var skipArgChecks bool
 
 // argChecker checks the arguments of one declared function.
 type argChecker struct {
@@ -41,29 +46,35 @@ func newArgChecker(spec *apispec.Spec, fn *apispec.Func) *argChecker {
 // apiState is a run's view of the spec: the checkers, and the metatables
 // of the Lua classes met so far (a client's metatable is its class).
 type apiState struct {
-	spec     *apispec.Spec
-	checkers map[string]*argChecker
-	classes  map[*lua.LTable]string // metatable -> class name
-	factory  *lua.LFunction         // builds a Lua-side checking wrapper
+	spec    *apispec.Spec
+	classes map[*lua.LTable]string // metatable -> class name
+	factory *lua.LFunction         // builds a Lua-side checking wrapper
 }
 
 func (r *run) api() *apiState {
 	if r.apis == nil {
 		spec := apispec.Get()
-		r.apis = &apiState{spec: spec, checkers: map[string]*argChecker{}, classes: map[*lua.LTable]string{}}
+		r.apis = &apiState{spec: spec, classes: map[*lua.LTable]string{}}
 	}
 	return r.apis
 }
 
+// checkers are built once per process: the spec does not change, and a
+// bulk run makes a state per row.
+var checkers sync.Map // name -> *argChecker (nil: not declared)
+
 func (a *apiState) checker(name string) *argChecker {
-	if c, ok := a.checkers[name]; ok {
-		return c
+	if skipArgChecks {
+		return nil
+	}
+	if c, ok := checkers.Load(name); ok {
+		return c.(*argChecker)
 	}
 	var c *argChecker
 	if fn := a.spec.Funcs[name]; fn != nil {
 		c = newArgChecker(a.spec, fn)
 	}
-	a.checkers[name] = c
+	checkers.Store(name, c)
 	return c
 }
 

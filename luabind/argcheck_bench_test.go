@@ -1,0 +1,82 @@
+package luabind
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkArgCheck prices the argument checks: the same Lua work with
+// the spec's wrappers and without (skipArgChecks). Run the pairs back to
+// back (-count) and compare.
+func BenchmarkArgCheck(b *testing.B) {
+	const fake = `
+local queue, body = {}, ""
+local fake = {}
+function fake:sendline(line)
+  local v = line:match("^(%S+)")
+  if v == "STAT" then queue[#queue + 1] = "+OK 10 11905"
+  elseif v == "UIDL" then
+    queue[#queue + 1] = "+OK listing"
+    body = "1 a\r\n2 b\r\n3 c\r\n4 d\r\n5 e\r\n6 f\r\n7 g\r\n8 h\r\n9 i\r\n10 j\r\n"
+  else queue[#queue + 1] = "+OK" end
+end
+function fake:readline() return table.remove(queue, 1) end
+function fake:read_dot() return body end
+function fake:close() end
+connect = function() queue = {"+OK ready"}; return setmetatable({}, {__index = fake}) end
+`
+	workloads := []struct{ name, src string }{
+		// 17 checked module calls per mailbox (connect, cmd x2, stat,
+		// uidl, dele x10, quit, and the options tables they take).
+		{"pop3-mailbox-without-io", fake + `
+local pop3 = require "pop3"
+for _ = 1, tonumber(arg[1]) do
+  local p = pop3.connect{url = "pop3://127.0.0.1:1", tls = "none"}
+  p:cmd("USER box0"); p:cmd("PASS pw", {secret = true})
+  local count = p:stat()
+  assert(#p:uidl() == count)
+  for i = 1, count do p:dele(i) end
+  p:quit()
+end`},
+		// One Go-bound call with a string argument: the check alone.
+		{"go-call", `
+local enc = base64.encode
+for _ = 1, tonumber(arg[1]) do enc("x") end`},
+		// A Go-bound method: the self check too.
+		{"go-method", `
+local re = regex.compile("x")
+for _ = 1, tonumber(arg[1]) do re:find("x", 1) end`},
+	}
+	for _, w := range workloads {
+		for _, checked := range []bool{false, true} {
+			name := w.name + "/unchecked"
+			if checked {
+				name = w.name + "/checked"
+			}
+			b.Run(name, func(b *testing.B) {
+				skipArgChecks = !checked
+				defer func() { skipArgChecks = false }()
+				runBench(b, w.src, fmt.Sprint(b.N))
+			})
+		}
+	}
+}
+
+// BenchmarkArgCheckFreshState prices the wrapping a fresh state pays (a
+// bulk run builds one per row): the globals, and the pop3 module with its
+// client class.
+func BenchmarkArgCheckFreshState(b *testing.B) {
+	for _, src := range []struct{ name, src string }{{"empty", ""}, {"require-pop3", `require "pop3"`}} {
+		for _, checked := range []bool{false, true} {
+			name := src.name + "/unchecked"
+			if checked {
+				name = src.name + "/checked"
+			}
+			b.Run(name, func(b *testing.B) {
+				skipArgChecks = !checked
+				defer func() { skipArgChecks = false }()
+				benchmarkFreshRuns(b, src.src)
+			})
+		}
+	}
+}
