@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	luabind "github.com/mailexpect/mailexpect/luabind"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // The send subcommand is a Lua chunk over the smtp and mime modules: one
@@ -342,7 +343,9 @@ func executeSend(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 	out, _ := value.(map[string]any)
 	exit, _ := out["exit"].(int64)
 	line, _ := out["line"].(string)
-	line = cfg.Secrets.Mask(line)
+	// The line quotes the server: its control bytes must not reach the
+	// terminal (JSON escapes them by itself).
+	line = transcript.Escape(cfg.Secrets.Mask(line))
 	if so.jsonOut {
 		b, err := json.Marshal(out["result"])
 		if err != nil {

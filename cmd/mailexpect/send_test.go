@@ -409,6 +409,7 @@ func TestSendExitCodes(t *testing.T) {
 		want   string
 	}{
 		{"greeting refused", "S: 554 5.3.2 go away\nC: QUIT\nS: 221 bye\n", nil, 21, "554 5.3.2 go away"},
+		{"a server's control bytes are escaped", "SR: \"554 \\x1b[2J\\x07gone\\r\\n\"\nC: QUIT\nS: 221 bye\n", nil, 21, `554 \x1b[2J\x07gone`},
 		{"EHLO and HELO refused", "S: 220 mx.test\nC: EHLO localhost\nS: 502 no\nC: HELO localhost\nS: 550 5.7.1 not you\nC: QUIT\nS: 221 bye\n", nil, 22, "550 5.7.1 not you"},
 		{"STARTTLS not offered", ehlo + "C: QUIT\nS: 221 bye\n", []string{"--tls", "starttls"}, 29, "does not offer STARTTLS"},
 		{"DATA refused", ehlo + "C: MAIL FROM:<a@x.test>\nS: 250 ok\nC: RCPT TO:<b@x.test>\nS: 250 ok\nC: DATA\nS: 554 5.5.1 no valid recipients\nC: RSET\nS: 250 ok\nC: QUIT\nS: 221 bye\n", nil, 25, "DATA refused: 554 5.5.1"},
