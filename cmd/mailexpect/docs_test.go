@@ -95,6 +95,51 @@ func TestCompletion(t *testing.T) {
 	}
 }
 
+// needShell finds a shell the completion tests run; CI installs them
+// (.ci/install-tools), so there a missing one fails instead of skipping.
+func needShell(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("MAILEXPECT_REQUIRE_SERVERS") == "1" {
+			t.Fatalf("%s is not installed (.ci/install-tools installs it)", name)
+		}
+		t.Skipf("%s is not installed (.ci/install-tools installs it)", name)
+	}
+	return p
+}
+
+// zsh loads its completion; fish's answers complete -C as a user's tab would.
+func TestCompletionZshFish(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("zsh", func(t *testing.T) {
+		zsh := needShell(t, "zsh")
+		_, script, _ := runCLI(t, "completion", "zsh")
+		path := filepath.Join(dir, "_mailexpect")
+		os.WriteFile(path, []byte(script), 0o644)
+		out, err := exec.Command(zsh, "-c", `autoload -U compinit; compinit -u -d "$2/zcompdump"; source "$1"; print -r -- ${_comps[mailexpect]}`, "zsh", path, dir).CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "_mailexpect" {
+			t.Errorf("zsh did not register the completion: %v\n%s", err, out)
+		}
+	})
+	t.Run("fish", func(t *testing.T) {
+		fish := needShell(t, "fish")
+		_, script, _ := runCLI(t, "completion", "fish")
+		path := filepath.Join(dir, "mailexpect.fish")
+		os.WriteFile(path, []byte(script), 0o644)
+		for _, tc := range []struct{ line, want string }{
+			{"mailexpect --time", "--timeout\tdefault timeout"},
+			{"mailexpect doc smtp.op", "smtp.open"},
+			{"mailexpect comp", "completion"},
+		} {
+			out, err := exec.Command(fish, "--no-config", "-c", `source $argv[1]; complete -C "$argv[2]"`, path, tc.line).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), tc.want) {
+				t.Errorf("fish completing %q: %v\n%s", tc.line, err, out)
+			}
+		}
+	})
+}
+
 // docs/mailexpect.1 is the usage text as a man page; -update rewrites it.
 func TestManPage(t *testing.T) {
 	page := manPage()
