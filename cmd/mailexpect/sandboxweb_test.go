@@ -128,8 +128,7 @@ func TestSandboxWebBrowser(t *testing.T) {
 func TestSandboxWebFlag(t *testing.T) {
 	addr := fakeserver.ClosedAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncWriter
-	stdout.w, stderr.w = &bytes.Buffer{}, &bytes.Buffer{}
+	var stdout, stderr logBuffer
 	done := make(chan int, 1)
 	go func() { done <- serveSandbox(ctx, []string{"--web", addr}, true, &stdout, &stderr) }()
 	var body []byte
@@ -146,9 +145,9 @@ func TestSandboxWebFlag(t *testing.T) {
 	}
 	cancel()
 	if code := <-done; code != 0 {
-		t.Errorf("exit %d: %s", code, stderr.w)
+		t.Errorf("exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stdout.w.(*bytes.Buffer).String(), "web view: http://"+addr+"/ (JSON API under /api/)") {
-		t.Errorf("banner lacks the web view:\n%s", stdout.w)
+	if !strings.Contains(stdout.String(), "web view: http://"+addr+"/ (JSON API under /api/)") {
+		t.Errorf("banner lacks the web view:\n%s", stdout.String())
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -333,11 +332,9 @@ func serveProbes(ctx context.Context, args []string, stdout, stderr io.Writer) i
 func newProbeServer(po *probeOptions, p *prober, stderr io.Writer) *probe.Server {
 	srv := &probe.Server{Modules: po.modules, Run: p.run, MaxConcurrent: po.maxConcurrent}
 	if !po.quiet {
-		var mu sync.Mutex
+		lw := &lockedWriter{w: stderr}
 		srv.Logf = func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(stderr, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), fmt.Sprintf(format, args...))
+			fmt.Fprintf(lw, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), fmt.Sprintf(format, args...))
 		}
 	}
 	return srv

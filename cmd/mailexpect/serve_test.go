@@ -88,7 +88,7 @@ func TestServeModuleArgs(t *testing.T) {
 
 // startProber runs the prober in-process on a loopback test server with
 // the given serve arguments.
-func startProber(t *testing.T, args ...string) (*httptest.Server, *bytes.Buffer) {
+func startProber(t *testing.T, args ...string) (*httptest.Server, *logBuffer) {
 	t.Helper()
 	po, err := parseProbeArgs(args)
 	if err != nil {
@@ -98,21 +98,29 @@ func startProber(t *testing.T, args ...string) (*httptest.Server, *bytes.Buffer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log bytes.Buffer
-	srv := httptest.NewServer(newProbeServer(po, p, &syncWriter{w: &log}).Handler())
+	log := &logBuffer{}
+	srv := httptest.NewServer(newProbeServer(po, p, log).Handler())
 	t.Cleanup(srv.Close)
-	return srv, &log
+	return srv, log
 }
 
-type syncWriter struct {
+// logBuffer collects output that other goroutines write (the prober's
+// log, a server's banner) for the test to read, under one lock.
+type logBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func startTestSandbox(t *testing.T) *sandbox.Server {
