@@ -15,7 +15,8 @@
 // its error raising and argument checks. The API hangs off it in three
 // parts, each a small type over the run, found by name:
 //
-//	sessionBinding  connect, spawn and the session methods, expect and guards
+//	sessionBinding  connect, spawn and the session methods, expect and guards,
+//	                s:interact and getpass (the terminal, runtime/interact)
 //	globalsBinding  the globals and the helper modules (regex, json, mail, ...)
 //	moduleHooks     require "mailexpect.internal": what the embedded Lua
 //	                modules ask of Go (flags, options, endpoints, the bulk

@@ -2,7 +2,6 @@ package luabind
 
 import (
 	"errors"
-	"time"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
@@ -167,10 +166,9 @@ func (r sessionBinding) getpass(L *lua.LState) int {
 	if _, isLines := con.(*interact.Lines); isLines {
 		r.usage(L, "getpass: standard input is not a terminal")
 	}
-	start := time.Now()
 	pass, err := con.ReadPassword(prompt)
 	if err != nil {
-		r.usage(L, "getpass: no password read (%v after %s)", err, time.Since(start).Round(time.Second))
+		r.usage(L, "getpass: no password read (%v)", err)
 	}
 	r.secrets.Add(pass)
 	L.Push(lua.LString(pass))

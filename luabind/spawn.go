@@ -120,7 +120,11 @@ func (r sessionBinding) spawn(L *lua.LState) int {
 		so.Label = r.cfg.LabelPrefix + p.Name()
 	}
 	s := session.New(p, so)
-	s.Note("spawned %s (pid %d%s)", quoteArgv(argv), p.Pid(), map[bool]string{true: ", pty", false: ""}[po.PTY])
+	how := "pipes"
+	if po.PTY {
+		how = "a pty"
+	}
+	s.Note("spawned %s (pid %d, %s)", quoteArgv(argv), p.Pid(), how)
 	r.mu.Lock()
 	r.sessions = append(r.sessions, s)
 	r.mu.Unlock()
