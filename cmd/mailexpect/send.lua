@@ -214,6 +214,14 @@ if o.quit_after then
     line = string.format("all %d recipient%s accepted; quit after rcpt", n, n == 1 and "" or "s")
     local r = result.recipients[#result.recipients]
     if r and r.reply then line = line .. ": " .. oneline(r.reply) end
+  elseif o.quit_after == "tls" then
+    local t = result.tls
+    if not t then
+      line = "quit after tls: no TLS (--tls none)"
+    else
+      line = string.format("quit after tls: %s %s, %s", t.version, t.cipher,
+                           t.verified and "certificate verified" or ("certificate NOT verified: " .. tostring(t.verify_error)))
+    end
   else
     line = "quit after " .. o.quit_after
     if last and last.reply then line = line .. ": " .. oneline(last.reply) end

@@ -204,6 +204,13 @@ func TestSendSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("--quit-after tls says what TLS was made", func(t *testing.T) {
+		code, stdout, stderr := sendRun(t, "", "send", "--ca-file", srv.CAFile(), "--quit-after", "tls")
+		if code != 0 || !regexp.MustCompile(`^quit after tls: TLS 1\.[23] \w+, certificate verified\n$`).MatchString(stdout) {
+			t.Errorf("exit %d, stdout %q, stderr %s", code, stdout, stderr)
+		}
+	})
+
 	t.Run("--pipeline sends MAIL, RCPT and DATA before the first reply", func(t *testing.T) {
 		args := append(append([]string{}, common...), "--to", "demo2@sandbox.test", "--to", "demo3@sandbox.test", "--pipeline")
 		code, stdout, stderr := sendRun(t, "", args...)
