@@ -106,7 +106,8 @@ if client then
      help = "log in (" .. proto:upper() .. ") with --user/--secret-file, MAILEXPECT_USER/_PASS, ~/.netrc or a prompt"}
 end
 
-print(string.format("connected to %s (%s); ~? lists local commands, ~. leaves", C.url, proto or "raw TCP"))
+print(string.format("connected to %s (%s); ~? lists local commands, ~. leaves", C.url,
+                    lmtp and "lmtp" or proto or "raw TCP"))
 local why = session:interact{commands = commands, pipe = true}
 if why == "closed" then print("connection closed by the server") end
 session:close()

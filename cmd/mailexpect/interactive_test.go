@@ -267,6 +267,26 @@ func TestConnectRealServers(t *testing.T) {
 		leaks(t, u.Password, u.Name, map[string]string{"screen": s, "log": string(logText)})
 	})
 
+	t.Run("lmtp from a pipe", func(t *testing.T) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteString("NOOP\nQUIT\n")
+		w.Close()
+		defer r.Close()
+		var out, errb strings.Builder
+		code := run([]string{"connect", "--tls", "none", "--helo", "me.test", "lmtp://" + st.LMTP}, r, &out, &errb)
+		if code != 0 {
+			t.Fatalf("exit %d; stderr %s", code, errb.String())
+		}
+		for _, want := range []string{"220 ", "250-", "(lmtp)", "221 "} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("output lacks %q:\n%s", want, out.String())
+			}
+		}
+	})
+
 	t.Run("pop3", func(t *testing.T) {
 		p := startPane(t, env, bin, "connect", "--servername", "localhost", "--auth", "user",
 			"--user", u.Name, "--secret-file", secret, "pop3://"+st.POP3)
