@@ -19,5 +19,5 @@ func adviseHugePages(b []byte) {
 	if n <= 0 {
 		return
 	}
-	_ = syscall.Madvise(b[off:off+n], 14) // MADV_HUGEPAGE; an error leaves small pages
+	_ = syscall.Madvise(b[off:off+n], syscall.MADV_HUGEPAGE) // an error leaves small pages
 }
