@@ -455,3 +455,36 @@ func TestHandshakeTimeoutIsTimeout(t *testing.T) {
 		t.Errorf("stage %q after %v: %s", e.Stage, time.Since(start), e.Message)
 	}
 }
+
+// Options.Acquire is asked before connecting, with the host; its release
+// runs once when the connect fails or the session closes, and its error
+// is Dial's.
+func TestAcquire(t *testing.T) {
+	var hosts []string
+	released := 0
+	acquire := func(ctx context.Context, host string) (func(), error) {
+		hosts = append(hosts, host)
+		return func() { released++ }, nil
+	}
+	addr := fakeserver.ServeOne(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	s, err := Dial(bg, addr, Options{Timeout: time.Second, Acquire: acquire})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if released != 0 {
+		t.Error("released while the session is open")
+	}
+	s.Close()
+	s.Close()
+	if _, err := Dial(bg, fakeserver.ClosedAddr(t), Options{Timeout: time.Second, Acquire: acquire}); !failure.Is(err, failure.Connect) {
+		t.Errorf("connect to a closed port: %v", err)
+	}
+	if released != 2 || len(hosts) != 2 || hosts[0] != "127.0.0.1" {
+		t.Errorf("acquired for %v, released %d times; want 127.0.0.1 twice, released twice", hosts, released)
+	}
+	busy := failure.New(failure.Timeout, "waiting for a free connection")
+	_, err = Dial(bg, addr, Options{Acquire: func(context.Context, string) (func(), error) { return nil, busy }})
+	if err != busy {
+		t.Errorf("Dial returned %v, want Acquire's error", err)
+	}
+}
