@@ -100,9 +100,12 @@ func storesDeleted(rest []Node) bool {
 	return false
 }
 
+// hasDeleted reports whether n is \Deleted or a list holding it. A quoted
+// "\Deleted" counts too: it is not a flag in RFC 9051's grammar, but a
+// lenient server may take it for one, and a guard errs on the safe side.
 func hasDeleted(n Node) bool {
 	switch n.Kind {
-	case KindAtom:
+	case KindAtom, KindString:
 		return strings.EqualFold(n.Text, `\Deleted`)
 	case KindList:
 		for _, e := range n.List {

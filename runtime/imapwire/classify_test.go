@@ -27,8 +27,11 @@ func TestClassify(t *testing.T) {
 		{"store modifier", raw(`STORE 1 (UNCHANGEDSINCE 5) +FLAGS (\Deleted)`), Class{Verb: "STORE", Removes: `STORE of \Deleted`}},
 		{"store unset", raw(`UID STORE 1 -FLAGS (\Deleted)`), Class{Verb: "UID STORE"}},
 		{"store seen", raw(`STORE 1 +FLAGS (\Seen)`), Class{Verb: "STORE"}},
-		// A string is a value, never a flag: the server would refuse it.
-		{"store string", []Arg{RawArg("STORE 1 +FLAGS"), StringArg(`\Deleted`)}, Class{Verb: "STORE"}},
+		// A string is not a flag in the grammar, but a lenient server may
+		// take it for one: counted, to be safe.
+		{"store string", []Arg{RawArg("STORE 1 +FLAGS"), StringArg(`\Deleted`)}, Class{Verb: "STORE", Removes: `STORE of \Deleted`}},
+		{"store quoted", raw(`UID STORE 1 +FLAGS ("\Deleted")`), Class{Verb: "UID STORE", Removes: `UID STORE of \Deleted`}},
+		{"string verb store", []Arg{StringArg("STORE"), RawArg(`1 +FLAGS (\Deleted)`)}, Class{}},
 		{"select quoted", raw(`SELECT "My \"box\""`), Class{Verb: "SELECT", Mailbox: `My "box"`}},
 		{"select inbox", []Arg{RawArg("EXAMINE"), StringArg("inBox")}, Class{Verb: "EXAMINE", Mailbox: "INBOX"}},
 		{"select atom", raw("select Archive/2024"), Class{Verb: "SELECT", Mailbox: "Archive/2024"}},
@@ -41,4 +44,18 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s: Classify = %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// FuzzClassify: any command line classifies without a panic, and a line
+// that starts with EXPUNGE is always found to remove messages.
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"UID STORE 1 +FLAGS (\\Deleted)", `SELECT "a\"b"`, "FETCH 1 (BODY[HEADER.FIELDS (A)])", "(((", "{5}", "UID"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		Classify(RawArg(line), StringArg(line))
+		if c := Classify(RawArg("EXPUNGE " + line)); c.Removes != "EXPUNGE" {
+			t.Errorf("EXPUNGE %q: %+v", line, c)
+		}
+	})
 }
