@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	luabind "github.com/mailexpect/mailexpect/luabind"
+	"github.com/mailexpect/mailexpect/runtime/interact"
 	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
@@ -111,7 +112,7 @@ func executeConnect(ctx context.Context, o *options, stdin io.Reader, stdout, st
 	}
 	cfg := baseConfig(o, "connect")
 	cfg.Args = nil
-	cfg.Stdout, cfg.Stderr = stdout, stderr
+	cfg.Stdout, cfg.Stderr = stdout, interact.AboveLine(stderr)
 	cfg.ReadOnly = map[string]any{"CONNECT": c}
 	if f, ok := stdin.(*os.File); ok {
 		cfg.Stdin = f

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	luabind "github.com/mailexpect/mailexpect/luabind"
+	"github.com/mailexpect/mailexpect/runtime/interact"
 )
 
 // version is set with -ldflags "-X main.version=v1.2.3"; otherwise the
@@ -367,7 +368,7 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	}
 
 	cfg := baseConfig(o, name)
-	cfg.Stdout, cfg.Stderr = stdout, stderr
+	cfg.Stdout, cfg.Stderr = stdout, interact.AboveLine(stderr) // log() above a typed line
 	if f, ok := stdin.(*os.File); ok && o.script != "-" {
 		cfg.Stdin = f // s:interact's terminal
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	luabind "github.com/mailexpect/mailexpect/luabind"
+	"github.com/mailexpect/mailexpect/runtime/interact"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
@@ -17,7 +18,9 @@ func setupTranscript(cfg *luabind.Config, o *options, stderr io.Writer) (func(),
 	cfg.Verbose = o.verbose
 	var log *transcript.Log
 	if o.verbose {
-		log = transcript.New(stderr, transcript.Text, secrets)
+		// On a terminal, through an open interact's line editor (connect,
+		// s:interact), so the transcript does not tear the typed line.
+		log = transcript.New(interact.AboveLine(stderr), transcript.Text, secrets)
 	}
 	closeFn := func() {}
 	if o.logFile != "" {

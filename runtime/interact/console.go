@@ -108,6 +108,36 @@ type Terminal struct {
 	closed chan struct{}
 }
 
+// open is the Terminal open now, if any: AboveLine writes through it.
+var open struct {
+	sync.Mutex
+	t *Terminal
+}
+
+// AboveLine returns w, or when w is a terminal, a writer that goes
+// through the Terminal open at the time of each write, so that lines
+// from elsewhere (a -v transcript, log() lines on stderr) land above the
+// line being typed instead of across it.
+func AboveLine(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return w
+	}
+	return aboveLine{w}
+}
+
+type aboveLine struct{ w io.Writer }
+
+func (a aboveLine) Write(p []byte) (int, error) {
+	open.Lock()
+	t := open.t
+	open.Unlock()
+	if t != nil {
+		return t.Write(p)
+	}
+	return a.w.Write(p)
+}
+
 // IsTerminal reports whether f is a terminal.
 func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
@@ -133,6 +163,9 @@ func OpenTerminal(in *os.File, out io.Writer) (*Terminal, error) {
 	}{p, out}, "")
 	c := &Terminal{fd: fd, state: state, in: p, t: t, winch: make(chan os.Signal, 1), closed: make(chan struct{})}
 	c.resize()
+	open.Lock()
+	open.t = c
+	open.Unlock()
 	// Line editing needs the width: a resized window must not garble the
 	// line being typed.
 	signal.Notify(c.winch, syscall.SIGWINCH)
@@ -162,6 +195,11 @@ func (c *Terminal) Interrupt()                                 { c.in.interrupt(
 
 // Close gives the terminal its modes back.
 func (c *Terminal) Close() error {
+	open.Lock()
+	if open.t == c {
+		open.t = nil
+	}
+	open.Unlock()
 	signal.Stop(c.winch)
 	close(c.closed)
 	return term.Restore(c.fd, c.state)
