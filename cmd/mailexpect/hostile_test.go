@@ -402,6 +402,16 @@ func TestHostileServers(t *testing.T) {
 			wall: 5 * time.Second,
 		},
 		{
+			name: "raw read of an announced 4294967295 bytes",
+			serve: func(c net.Conn, r *bufio.Reader) {
+				c.Write([]byte("* 1 FETCH (BODY[] {4294967295}\r\n"))
+				flood(c, "x")
+			},
+			script:   `local s = connect(ADDR, {timeout = 3}); local n = tonumber(s:readline():match("{(%d+)}")); s:read(n)`,
+			wantCode: 1, wantErr: `read of 4294967295 bytes is more than match_max`,
+			wall: 4 * time.Second,
+		},
+		{
 			name: "IMAP literal of 4294967295 bytes",
 			serve: imapServe(func(c net.Conn, tag, cmd string) {
 				c.Write([]byte("* 1 FETCH (BODY[] {4294967295}\r\n"))

@@ -488,9 +488,16 @@ func (s *Session) ReadLine(ctx context.Context, timeout time.Duration) (string, 
 }
 
 // Read returns exactly n bytes (an IMAP literal); no matching happens.
+// n may be at most match_max (kind full): the bytes are held in the
+// receive buffer.
 func (s *Session) Read(ctx context.Context, n int, timeout time.Duration) ([]byte, error) {
 	if n < 0 {
 		return nil, failure.New(failure.Usage, "read: negative count %d", n)
+	}
+	if n > s.buf.Max() {
+		// The count often comes from the server ("{4294967295}"): the
+		// bytes would all be held in the receive buffer.
+		return nil, failure.New(failure.Full, "%s: read of %d bytes is more than match_max (%d); raise match_max, or read it in pieces", s.opts.Label, n, s.buf.Max())
 	}
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
