@@ -11,6 +11,7 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/spawn"
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // The error object of docs/DESIGN.md "Errors": a table with kind, message,
@@ -94,7 +95,9 @@ func userWhere(L *lua.LState) string {
 func newErrorObject(L *lua.LState, fe *failure.Error, mask func(string) string) *lua.LTable {
 	t := L.CreateTable(0, 8)
 	t.RawSetString("kind", lua.LString(fe.Kind))
-	t.RawSetString("message", lua.LString(mask(oneLine(fe.Message))))
+	// The message is for people and may quote a server: one line, masked,
+	// control characters and invalid UTF-8 escaped (print(err) is safe).
+	t.RawSetString("message", lua.LString(transcript.Escape(mask(oneLine(fe.Message)))))
 	t.RawSetString("where", lua.LString(userWhere(L)))
 	if fe.Stage != "" {
 		t.RawSetString("stage", lua.LString(fe.Stage))

@@ -468,6 +468,18 @@ smtp.connect{url = "smtp://" .. ADDR, tls = "none", timeout = 2}`,
 			wall: 3 * time.Second,
 		},
 		{
+			name: "a module error quoting the server, printed by the script",
+			serve: func(c net.Conn, r *bufio.Reader) {
+				c.Write([]byte("-ERR \x1b[31mno\x00\xff\r\n"))
+				c.Read(make([]byte, 1))
+			},
+			script: `local pop3 = require "pop3"
+local ok, e = pcall(pop3.connect, {url = "pop3://" .. ADDR, tls = "none", timeout = 2})
+print(e.kind, e.message, tostring(e))`,
+			wantCode: 0, cleanOut: true,
+			wall: 3 * time.Second,
+		},
+		{
 			name: "greeting with escapes, -v and a timeout",
 			serve: func(c net.Conn, r *bufio.Reader) {
 				c.Write([]byte("220-\x1b[31mred\x00\xff\r\n"))
