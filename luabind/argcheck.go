@@ -224,6 +224,42 @@ func (r *run) adoptClass(L *lua.LState, mt *lua.LTable) {
 	for _, k := range keys {
 		methods.RawSetString(k, r.wrapValue(L, class+":"+k, methods.RawGetString(k)))
 	}
+	if L.GetMetatable(methods) == lua.LNil {
+		r.typoMethods(L, class, methods, keys)
+	}
+}
+
+// typoMethods makes c:sendd{...} a usage error with a did-you-mean instead
+// of "attempt to call a nil value". The method table gets a metatable
+// whose __index sees only misses: a name within two edits of a method,
+// read by the script (not by the module's own code, which reads absent
+// fields such as c.accepted), gives a function that raises when called.
+// A declared data field (p.caps before CAPA) and any other miss is nil.
+func (r *run) typoMethods(L *lua.LState, class string, methods *lua.LTable, names []string) {
+	c := r.api().spec.Classes[class]
+	v := "x"
+	if c != nil && c.Var != "" {
+		v = c.Var
+	}
+	mt := L.CreateTable(0, 1)
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		key, ok := L.Get(2).(lua.LString)
+		if !ok {
+			L.Push(lua.LNil)
+			return 1
+		}
+		near := nearest(string(key), names)
+		if near == "" || c != nil && c.Field(string(key)) != nil || calledFromModule(L) {
+			L.Push(lua.LNil)
+			return 1
+		}
+		L.Push(L.NewFunction(func(L *lua.LState) int {
+			r.usage(L, "%s has no method '%s' (did you mean '%s'?)", v, key, near)
+			return 0
+		}))
+		return 1
+	}))
+	L.SetMetatable(methods, mt)
 }
 
 // classOf names the Object class whose declared methods best match the
