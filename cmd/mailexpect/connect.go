@@ -37,7 +37,8 @@ sends is shown as it arrives (control characters escaped).
 Local commands at the start of a line: ~. leaves, ~? lists them, ~login
 [USER] logs in (AUTH PLAIN/LOGIN/CRAM-MD5, POP3 USER/APOP, IMAP
 LOGIN/AUTHENTICATE) with the password from --secret-file, MAILEXPECT_PASS,
-~/.netrc or a prompt that does not echo; ~~ sends a line starting with ~.
+~/.netrc or a prompt that does not echo; ~starttls upgrades a session
+opened with --tls none; ~~ sends a line starting with ~.
 
 Flags:
   --ca-file FILE      a CA to trust besides the system's (default:

@@ -106,6 +106,22 @@ if client then
      help = "log in (" .. proto:upper() .. ") with --user/--secret-file, MAILEXPECT_USER/_PASS, ~/.netrc or a prompt"}
 end
 
+commands.starttls = {function()
+  if session.tls then error("the session is encrypted already", 0) end
+  if client then
+    -- The module's step: STARTTLS (POP3: STLS), the handshake, the
+    -- capabilities asked again (SMTP: EHLO).
+    local _, again = client:starttls()
+    tls_line(session.tls)
+    if proto == "smtp" and again then show_reply(again) end
+  else
+    -- Raw TCP: the handshake only, after the person typed the protocol's
+    -- command and the server said go ahead.
+    tls_line(session:starttls())
+  end
+end, help = client and "upgrade to TLS: " .. (proto == "pop3" and "STLS" or "STARTTLS") .. ", the handshake (verified), capabilities again"
+             or "the TLS handshake, after you typed the protocol's STARTTLS and got the go-ahead"}
+
 print(string.format("connected to %s (%s); ~? lists local commands, ~. leaves", C.url,
                     lmtp and "lmtp" or proto or "raw TCP"))
 local why = session:interact{commands = commands, pipe = true}

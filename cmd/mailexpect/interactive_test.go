@@ -372,3 +372,37 @@ print("script: status " .. tostring(s:close()))
 		}
 	}
 }
+
+// TestConnectStartTLSCommand: --tls none, then ~starttls upgrades the
+// live session (STARTTLS, the verified handshake, EHLO again).
+func TestConnectStartTLSCommand(t *testing.T) {
+	srv := startTestSandbox(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString("NOOP\n~starttls\nNOOP\n~starttls\nQUIT\n")
+	w.Close()
+	defer r.Close()
+	logf := filepath.Join(t.TempDir(), "log")
+	var out, errb strings.Builder
+	code := run([]string{"--log", logf, "connect", "--tls", "none", "smtp://" + srv.SMTPAddr()}, r, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr %s", code, errb.String())
+	}
+	for _, want := range []string{"TLS: TLS 1.3", "verified for 127.0.0.1", "250-AUTH PLAIN", "~starttls: the session is encrypted already", "221 "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// The command waits for the answer to the line before it.
+	if i, j := strings.Index(out.String(), "done nothing"), strings.Index(out.String(), "TLS: "); i < 0 || j < i {
+		t.Errorf("the NOOP reply does not come before the TLS line:\n%s", out.String())
+	}
+	logText, _ := os.ReadFile(logf)
+	for _, want := range []string{">>> NOOP", ">>> STARTTLS", "~>> NOOP", "~>> QUIT"} {
+		if !strings.Contains(string(logText), want) {
+			t.Errorf("log lacks %q:\n%s", want, logText)
+		}
+	}
+}

@@ -13,16 +13,18 @@ import (
 // line is held until its end arrives or the server goes quiet (idle), so
 // a prompt such as "Password: " shows too.
 type display struct {
-	w       io.Writer
-	mask    func(string) string
-	partial strings.Builder // the incomplete last line
-	shown   bool            // part of the partial line is on the screen already
+	w        io.Writer
+	mask     func(string) string
+	partial  strings.Builder // the incomplete last line
+	shown    bool            // part of the partial line is on the screen already
+	received int             // bytes shown so far (settle watches it)
 }
 
 func (d *display) show(p []byte) {
 	if len(p) == 0 {
 		return
 	}
+	d.received += len(p)
 	var out strings.Builder
 	text := string(p)
 	for {

@@ -165,7 +165,7 @@ func Run(ctx context.Context, s *session.Session, con Console, o Options) (Resul
 				if in.line == "~." {
 					return Result{Reason: Escape}, nil
 				}
-				d.flush()
+				settle(ctx, s, d)
 				runCommand(con, o.Commands, in.line)
 				resume <- struct{}{}
 				continue
@@ -201,6 +201,21 @@ func Run(ctx context.Context, s *session.Session, con Console, o Options) (Resul
 		s.Forget(keep)
 		d.idle()
 	}
+}
+
+// settle lets the answers to lines sent before a command arrive and show
+// first (up to about a second of the server going on talking): a command
+// such as ~login reads replies of its own and must not take an earlier
+// line's for one. What is shown is then consumed.
+func settle(ctx context.Context, s *session.Session, d *display) {
+	for range 20 {
+		before := d.received
+		if _, err := s.Poll(ctx, nil, 50*time.Millisecond); err != nil || d.received == before {
+			break
+		}
+	}
+	s.Forget(0)
+	d.flush()
 }
 
 // isCommand reports whether a typed line is a local command (~~ sends a ~).
