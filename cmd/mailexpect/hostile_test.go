@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
+	"github.com/mailexpect/mailexpect/internal/pki"
 )
 
 // Hostile servers, run against the built binary: every case must end
@@ -227,6 +229,21 @@ func imapServe(answer func(c net.Conn, tag, cmd string)) func(c net.Conn, r *buf
 	}
 }
 
+// hostileTLS is the certificate of the TLS cases (the client runs with
+// insecure = true: the certificate is not what they test).
+var hostileTLS = func() *tls.Config {
+	now := time.Now()
+	ca, err := pki.NewCA(pki.Name{CommonName: "hostile test CA"}, now.Add(-time.Hour), now.Add(time.Hour))
+	if err != nil {
+		panic(err)
+	}
+	cert, err := ca.Issue(pki.Name{CommonName: "127.0.0.1"}, []string{"127.0.0.1"}, now.Add(-time.Hour), now.Add(time.Hour))
+	if err != nil {
+		panic(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
+}()
+
 func TestHostileServers(t *testing.T) {
 	bin := hostileBinary(t)
 	tests := []hostileCase{
@@ -409,6 +426,32 @@ func TestHostileServers(t *testing.T) {
 			},
 			script:   `local s = connect(ADDR, {timeout = 3}); local n = tonumber(s:readline():match("{(%d+)}")); s:read(n)`,
 			wantCode: 1, wantErr: `read of 4294967295 bytes is more than match_max`,
+			wall: 4 * time.Second,
+		},
+		{
+			name: "IMAP literal dripping past the command's timeout",
+			serve: imapServe(func(c net.Conn, tag, cmd string) {
+				c.Write([]byte("* 1 FETCH (BODY[] {40}\r\n"))
+				drip(c, strings.Repeat("x", 40)+")\r\n"+tag+" OK\r\n", 200*time.Millisecond)
+			}),
+			script:   imapOpen + `i:cmd("FETCH 1 BODY[]", {timeout = 1})`,
+			wantCode: 1, wantErr: `timeout after 1s`,
+			wall: 2 * time.Second,
+		},
+		{
+			name: "endless POP3 LIST over implicit TLS",
+			serve: func(c net.Conn, r *bufio.Reader) {
+				tc := tls.Server(c, hostileTLS)
+				if tc.Handshake() != nil {
+					return
+				}
+				pop3Serve(func(c net.Conn, cmd string) {
+					c.Write([]byte("+OK listing follows\r\n"))
+					flood(c, "1 100\r\n")
+				})(tc, bufio.NewReader(tc))
+			},
+			script:   `local pop3 = require "pop3"` + "\n" + `local p = pop3.connect{url = "pop3s://" .. ADDR, insecure = true, timeout = 3}` + "\n" + `p:list()`,
+			wantCode: 1, wantErr: `body still not finished after \d+ bytes`,
 			wall: 4 * time.Second,
 		},
 		{
