@@ -62,23 +62,26 @@ function M.commit(c, fn)
   return r
 end
 
--- mark runs a step that marks a message for deletion, which a later
--- commit point makes real (POP3 DELE, committed at QUIT). step:
---   describe()  the journal entry; asked only when journaling, and before
---               the step (a marked message can no longer be described)
---   send()      the step; its result is returned
---   pretend()   under --dry-run, instead of send: checks what the server
---               would refuse and returns the reply to report
+-- mark runs a step that marks a message (arg) for deletion, which a
+-- later commit point makes real (POP3 DELE, committed at QUIT). step, a
+-- table made once (a step per message costs nothing more):
+--   verb               its name, for the dry-run report ("DELE")
+--   describe(c, arg)   the journal entry; asked only when journaling, and
+--                      before the step (a marked message can no longer be
+--                      described)
+--   send(c, arg)       the step; its result is returned
+--   pretend(c, arg)    under --dry-run, instead of send: checks what the
+--                      server would refuse and returns the reply to report
 -- The entry is journaled once the step went through.
-function M.mark(c, what, step)
-  local entry = M.journaling and step.describe() or nil
+function M.mark(c, step, arg)
+  local entry = M.journaling and step.describe(c, arg) or nil
   local r
   if M.dry_run then
-    r = M.would(c, what, step.pretend())
+    r = M.would(c, step.verb .. " " .. arg, step.pretend(c, arg))
   else
-    r = step.send()
+    r = step.send(c, arg)
   end
-  record{entry}
+  if entry then rt.journal(entry) end
   return r
 end
 

@@ -422,16 +422,15 @@ local function pretend_dele(c, num)
   return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted"}
 end
 
+-- DELE as a step of mailexpect.safety: journaled before QUIT, only
+-- reported under --dry-run. exec records the mark.
+local DELE = {verb = "DELE", describe = describe, pretend = pretend_dele,
+              send = function(c, num) return must(c, "DELE", num) end}
+
 -- dele marks message n for deletion; it takes effect only at QUIT (RFC
--- 1939 6). The safety rules (mailexpect.safety): journaled before QUIT,
--- only reported under --dry-run.
+-- 1939 6).
 function Client:dele(n)
-  local num = msgnum(n, "dele")
-  return safety.mark(self, "DELE " .. num, {
-    describe = function() return describe(self, num) end,
-    send = function() return must(self, "DELE", num) end, -- exec records the mark
-    pretend = function() return pretend_dele(self, num) end,
-  })
+  return safety.mark(self, DELE, msgnum(n, "dele"))
 end
 
 -- rset unmarks every message marked for deletion (RFC 1939 5).
