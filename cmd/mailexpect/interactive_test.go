@@ -111,6 +111,25 @@ func leaks(t *testing.T, pass, user string, texts map[string]string) {
 	}
 }
 
+// connectFromPipe runs mailexpect with args (connect ...) in-process, its
+// standard input a pipe holding input; it returns stdout and fails the
+// test unless the exit code is 0.
+func connectFromPipe(t *testing.T, input string, args ...string) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString(input)
+	w.Close()
+	defer r.Close()
+	var out, errb strings.Builder
+	if code := run(args, r, &out, &errb); code != 0 {
+		t.Fatalf("%q: exit %d; stderr %s", args, code, errb.String())
+	}
+	return out.String()
+}
+
 // TestConnectSandboxSMTP: STARTTLS verified through MAILEXPECT_CA_FILE,
 // typed commands and their replies, ~? , ~login with a password typed at
 // a no-echo prompt, a DATA body sent as typed (no dot-stuffing behind the
@@ -268,21 +287,10 @@ func TestConnectRealServers(t *testing.T) {
 	})
 
 	t.Run("lmtp from a pipe", func(t *testing.T) {
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.WriteString("NOOP\nQUIT\n")
-		w.Close()
-		defer r.Close()
-		var out, errb strings.Builder
-		code := run([]string{"connect", "--tls", "none", "--helo", "me.test", "lmtp://" + st.LMTP}, r, &out, &errb)
-		if code != 0 {
-			t.Fatalf("exit %d; stderr %s", code, errb.String())
-		}
+		out := connectFromPipe(t, "NOOP\nQUIT\n", "connect", "--tls", "none", "--helo", "me.test", "lmtp://"+st.LMTP)
 		for _, want := range []string{"220 ", "250-", "(lmtp)", "221 "} {
-			if !strings.Contains(out.String(), want) {
-				t.Errorf("output lacks %q:\n%s", want, out.String())
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
 			}
 		}
 	})
@@ -328,21 +336,10 @@ func TestConnectUsage(t *testing.T) {
 // last one is shown after the input ends (printf ... | mailexpect connect).
 func TestConnectFromPipe(t *testing.T) {
 	srv := startTestSandbox(t)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.WriteString("NOOP\nQUIT\n")
-	w.Close()
-	defer r.Close()
-	var out, errb strings.Builder
-	code := run([]string{"connect", "--tls", "none", "smtp://" + srv.SMTPAddr()}, r, &out, &errb)
-	if code != 0 {
-		t.Fatalf("exit %d; stderr %s", code, errb.String())
-	}
+	out := connectFromPipe(t, "NOOP\nQUIT\n", "connect", "--tls", "none", "smtp://"+srv.SMTPAddr())
 	for _, want := range []string{"250-STARTTLS", "250 2.0.0 I have successfully done nothing", "221 2.0.0 Bye", "connection closed by the server"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }
@@ -377,27 +374,17 @@ print("script: status " .. tostring(s:close()))
 // live session (STARTTLS, the verified handshake, EHLO again).
 func TestConnectStartTLSCommand(t *testing.T) {
 	srv := startTestSandbox(t)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.WriteString("NOOP\n~starttls\nNOOP\n~starttls\nQUIT\n")
-	w.Close()
-	defer r.Close()
 	logf := filepath.Join(t.TempDir(), "log")
-	var out, errb strings.Builder
-	code := run([]string{"--log", logf, "connect", "--tls", "none", "smtp://" + srv.SMTPAddr()}, r, &out, &errb)
-	if code != 0 {
-		t.Fatalf("exit %d; stderr %s", code, errb.String())
-	}
+	out := connectFromPipe(t, "NOOP\n~starttls\nNOOP\n~starttls\nQUIT\n",
+		"--log", logf, "connect", "--tls", "none", "smtp://"+srv.SMTPAddr())
 	for _, want := range []string{"TLS: TLS 1.3", "verified for 127.0.0.1", "250-AUTH PLAIN", "~starttls: the session is encrypted already", "221 "} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 	// The command waits for the answer to the line before it.
-	if i, j := strings.Index(out.String(), "done nothing"), strings.Index(out.String(), "TLS: "); i < 0 || j < i {
-		t.Errorf("the NOOP reply does not come before the TLS line:\n%s", out.String())
+	if i, j := strings.Index(out, "done nothing"), strings.Index(out, "TLS: "); i < 0 || j < i {
+		t.Errorf("the NOOP reply does not come before the TLS line:\n%s", out)
 	}
 	logText, _ := os.ReadFile(logf)
 	for _, want := range []string{">>> NOOP", ">>> STARTTLS", "~>> NOOP", "~>> QUIT"} {
