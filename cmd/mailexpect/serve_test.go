@@ -27,6 +27,8 @@ import (
 func TestServeUsage(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "probes.yml")
 	os.WriteFile(cfg, []byte("modules:\n  banner:\n    script: x.lua\n    tmeout: 5s\n"), 0o600)
+	broken := filepath.Join(t.TempDir(), "broken.lua")
+	os.WriteFile(broken, []byte("if then\n"), 0o600)
 	tests := []struct {
 		name       string
 		args       []string
@@ -41,6 +43,7 @@ func TestServeUsage(t *testing.T) {
 		{"all interfaces", []string{"serve", "--listen", ":9917", "--module", "a=x.lua"}, `is not a loopback address`},
 		{"missing script", []string{"serve", "--module", "a=/nonexistent/x.lua"},
 			`^error: module a: cannot read script: /nonexistent/x.lua: no such file or directory\n`},
+		{"syntax error", []string{"serve", "--module", "a=" + broken}, `^/.*/broken.lua:1: syntax error near 'then'\n$`},
 		{"unknown flag", []string{"serve", "--bogus", "--module", "a=x.lua"}, `^error: unknown flag --bogus\nhint: run 'mailexpect serve --help'`},
 		{"argument", []string{"serve", "extra", "--module", "a=x.lua"}, `^error: mailexpect serve takes no arguments, got "extra"\n`},
 		{"config typo", []string{"serve", "--config", cfg}, `^error: --config .*/probes.yml: line 4: unknown key tmeout\nhint: want modules:`},
