@@ -218,3 +218,41 @@ c:quit() p:quit() i:logout()
 }
 
 func hostOf(addr string) string { return addr[:strings.LastIndexByte(addr, ':')] }
+
+// The examples in the spec's texts (the lines indented by four spaces)
+// compile: a reader copies them.
+func TestSpecExamplesCompile(t *testing.T) {
+	spec := apispec.Get()
+	texts := map[string]string{}
+	for n, f := range spec.Funcs {
+		texts[n] = f.Doc
+	}
+	for n, m := range spec.Modules {
+		texts["module "+n] = m.Doc
+	}
+	for n, c := range spec.Classes {
+		texts["class "+n] = c.Doc
+	}
+	compiled := 0
+	for name, doc := range texts {
+		var code []string
+		for _, l := range strings.Split(doc, "\n") {
+			if strings.HasPrefix(l, "    ") {
+				code = append(code, l[4:])
+			}
+		}
+		if len(code) == 0 {
+			continue
+		}
+		// Each example is a block of statements; wrapped in a function so
+		// a bare "return" or "..." in it is legal.
+		src := "local function example(...)\n" + strings.Join(code, "\n") + "\nend\n"
+		if _, err := Compile(name, []byte(src)); err != nil {
+			t.Errorf("the example of %s does not compile: %v\n%s", name, err, strings.Join(code, "\n"))
+		}
+		compiled++
+	}
+	if compiled < 50 {
+		t.Errorf("only %d examples", compiled)
+	}
+}

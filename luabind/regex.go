@@ -12,7 +12,7 @@ import (
 // The regex module: Go RE2 with the same CR/LF rules as expect, so a
 // pattern tried out with re:match behaves the same in s:expect.
 //
-//	local re = regex.compile([[^(?P<code>\d{3})[ -]]])
+//	local re = regex.compile([=[^(?P<code>\d{3})[ -]]=])
 //	re:match(s)            match object or nil
 //	re:find(s [, init])    start, end (1-based, inclusive) or nil
 //	re:gmatch(s)           iterator of match objects

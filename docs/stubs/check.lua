@@ -16,6 +16,8 @@
 local check = {}
 
 ---Add a CRITICAL message.
+---
+---    if n > 1000 then check.critical("queue length " .. n) end
 ---@param text? string
 function check.critical(text) end
 
@@ -24,11 +26,16 @@ function check.critical(text) end
 function check.detail(text) end
 
 ---Record a caught typed error as CRITICAL and go on; anything else is raised again.
+---
+---    local ok, err = pcall(smtp.open, {host = h})
+---    if not ok then check.error(err, h) end
 ---@param e? any
 ---@param prefix? string
 function check.error(e, prefix) end
 
 ---Print the result and end the run; with a state, that state wins.
+---
+---    check.exit("critical", "no route to the mailbox")
 ---@param s? integer|"ok"|"warning"|"critical"|"unknown"|"OK"|"WARNING"|"CRITICAL"|"UNKNOWN"
 ---@param text? string
 function check.exit(s, text) end
@@ -48,6 +55,8 @@ function check.exit(s, text) end
 function check.metric(label, value, uom, warn, crit, min, max) end
 
 ---Add an OK message.
+---
+---    check.ok("queue length " .. n)
 ---@param text? string
 function check.ok(text) end
 
@@ -70,6 +79,8 @@ function check.state_name(s) end
 function check.status_line() end
 
 ---Run fn(...) as a timed step (perfdata name=…s); an error is reported with the step's name.
+---
+---    local c = check.step("connect", smtp.open, {host = host})
 ---@param name string
 ---@param fn function
 ---@param ... any
@@ -85,6 +96,8 @@ function check.step(name, fn, ...) end
 function check.threshold(value, warn, crit) end
 
 ---Report a module client's step times as perfdata PREFIX_connect, PREFIX_ehlo, ....
+---
+---    check.timings(c, "smtp")   -- smtp_connect=...s smtp_ehlo=...s ...
 ---@param client table
 ---@param prefix? string
 ---@param names? string[]

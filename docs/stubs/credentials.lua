@@ -5,12 +5,17 @@
 local credentials = {}
 
 ---The user (option, MAILEXPECT_USER, netrc) and password (secret file, MAILEXPECT_PASS, ~/.netrc).
+---
+---    local user, pass = credentials.lookup{user = opt.user, secret_file = opt.secret_file, address = host}
 ---@param opts credentials.LookupOptions
 ---@return string|nil user
 ---@return string|nil pass
 function credentials.lookup(opts) end
 
 ---A cleanup run's mailbox: the bulk row's columns, else the environment.
+---
+---    local mb, missing = credentials.mailbox{host = opt.host, env = "MAILEXPECT_POP3", what = "POP3"}
+---    if not mb then error(missing) end
 ---@param opts credentials.MailboxOptions
 ---@return {user: string, pass: string, host: string}|nil
 ---@return string|nil missing

@@ -17,6 +17,8 @@ local imap = {}
 function imap.connect(opts) end
 
 ---The UTC day of epoch as SEARCH wants it: "1-Jan-2024".
+---
+---    i:uid_search{"BEFORE", imap.date(time() - 365 * 86400)}
 ---@param epoch number
 ---@return string
 function imap.date(epoch) end
@@ -38,6 +40,8 @@ function imap.internaldate(s) end
 function imap.literal(x, opts) end
 
 ---Connect, STARTTLS (unless tls is implicit or none) and log in (when user is given).
+---
+---    local i = imap.open{url = "imaps://mail.example.com", user = "me", pass = secret_env("PASS")}
 ---@param opts imap.OpenOptions
 ---@return imap.Client
 function imap.open(opts) end
@@ -53,6 +57,8 @@ function imap.raw(x) end
 function imap.secret(x) end
 
 ---An IMAP string: quoted when safe, else a literal.
+---
+---    i:cmd{"SELECT", imap.string("Sent Items")}
 ---@param x string
 ---@param opts? imap.ArgOptions
 ---@return imap.Arg
@@ -86,6 +92,8 @@ imap.NIL = nil
 local imap_Client = {}
 
 ---APPEND a message; uid and uidvalidity from APPENDUID when given.
+---
+---    local r = i:append("Drafts", raw, {flags = {"\\Draft"}})   -- r.uid with UIDPLUS
 ---@param name string
 ---@param message string
 ---@param opts? imap.AppendOptions
@@ -119,6 +127,8 @@ function imap_Client:cmd(cmd, opts) end
 function imap_Client:examine(name, opts) end
 
 ---FETCH: records keyed by the server's item names, upper-cased.
+---
+---    for _, r in ipairs(i:fetch("1:5", "(UID FLAGS RFC822.SIZE)")) do print(r.seq, r.UID, r["RFC822.SIZE"]) end
 ---@param set integer|string|table
 ---@param items string|string[]
 ---@param opts? imap.FetchOptions
@@ -126,6 +136,8 @@ function imap_Client:examine(name, opts) end
 function imap_Client:fetch(set, items, opts) end
 
 ---Wait for mailbox updates with IDLE (NOOP polling without it); fn(event) true ends it.
+---
+---    local events = i:idle(60, function(ev) return ev.name == "EXISTS" end)
 ---@param timeout number
 ---@param fn? function
 ---@param opts? imap.IdleOptions
@@ -133,6 +145,8 @@ function imap_Client:fetch(set, items, opts) end
 function imap_Client:idle(timeout, fn, opts) end
 
 ---LIST mailboxes (default pattern "*").
+---
+---    for _, mb in ipairs(i:list("", "*")) do print(mb.name, table.concat(mb.flags, " ")) end
 ---@param ref? string
 ---@param pattern? string
 ---@return {name: string, delimiter: string, flags: string[]}[]
@@ -163,6 +177,8 @@ function imap_Client:pipeline(cmds, opts) end
 function imap_Client:search(criteria, opts) end
 
 ---SELECT a mailbox (EXAMINE under --dry-run or readonly).
+---
+---    local box = i:select("INBOX")   -- box.exists, box.uidvalidity, box.readonly
 ---@param name string
 ---@param opts? imap.SelectOptions
 ---@return imap.Mailbox
@@ -173,6 +189,8 @@ function imap_Client:select(name, opts) end
 function imap_Client:starttls() end
 
 ---STATUS items of a mailbox (default MESSAGES UIDNEXT UIDVALIDITY UNSEEN).
+---
+---    local st = i:status("INBOX")   -- st.MESSAGES, st.UNSEEN
 ---@param name string
 ---@param items? string|string[]
 ---@return table<string, integer>
@@ -186,12 +204,16 @@ function imap_Client:status(name, items) end
 function imap_Client:uid_copy(uids, dest, opts) end
 
 ---UID EXPUNGE exactly these UIDs (needs UIDPLUS); a commit point.
+---
+---    i:uid_expunge(uids)     -- only these UIDs, never others' \Deleted
 ---@param uids integer|string|table
 ---@param opts? imap.UIDOptions
 ---@return integer[]
 function imap_Client:uid_expunge(uids, opts) end
 
 ---UID FETCH: records keyed by the server's item names, upper-cased.
+---
+---    local recs = i:uid_fetch(uids, {"UID", "BODY.PEEK[HEADER.FIELDS (SUBJECT DATE)]"})
 ---@param set integer|string|table
 ---@param items string|string[]
 ---@param opts? imap.FetchOptions
@@ -199,6 +221,8 @@ function imap_Client:uid_expunge(uids, opts) end
 function imap_Client:uid_fetch(set, items, opts) end
 
 ---UID MOVE (or COPY + STORE + UID EXPUNGE of exactly those UIDs); a commit point.
+---
+---    i:uid_move(uids, "Archive")
 ---@param uids integer|string|table
 ---@param dest string
 ---@param opts? imap.UIDOptions
@@ -215,6 +239,9 @@ function imap_Client:uid_move(uids, dest, opts) end
 function imap_Client:uid_search(criteria, opts) end
 
 ---UID STORE flags; \Deleted is a commit point; under --dry-run it reports.
+---
+---    i:uid_store(uids, "+FLAGS.SILENT", {"\\Deleted"})
+---    i:uid_expunge(uids)
 ---@param uids integer|string|table
 ---@param op string
 ---@param flags string|string[]

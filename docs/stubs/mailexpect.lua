@@ -18,11 +18,15 @@
 function connect(addr, opts) end
 
 ---An environment variable, or nil when unset.
+---
+---    local host = env("MAILEXPECT_SMTP") or "localhost:25"
 ---@param name string
 ---@return string|nil
 function env(name) end
 
 ---A literal pattern: exact"250 OK" matches those bytes, no regex syntax.
+---
+---    s:expect(exact"250 2.0.0 Ok: queued as")   -- no regex syntax
 ---@param text string
 ---@return regex
 function exact(text) end
@@ -42,21 +46,29 @@ function exit(code) end
 function getpass(prompt) end
 
 ---HMAC-MD5 of data under key as lower-case hex (CRAM-MD5).
+---
+---    local answer = user .. " " .. hmac_md5(pass, base64.decode(challenge))
 ---@param key string
 ---@param data string
 ---@return string
 function hmac_md5(key, data) end
 
 ---Write a line to the transcript and, unless -q, to stderr (secrets masked).
+---
+---    log("mailbox", row.user, "has", n, "messages")   -- transcript and stderr
 ---@param ... any
 function log(...) end
 
 ---MD5 of data as lower-case hex (APOP, CRAM-MD5).
+---
+---    local digest = md5(timestamp .. pass)      -- APOP
 ---@param data string
 ---@return string
 function md5(data) end
 
 ---The login and password for host from $NETRC or ~/.netrc (password registered as a secret).
+---
+---    local user, pass = netrc("mail.example.com")
 ---@param host string
 ---@param login? string
 ---@return string|nil login
@@ -64,6 +76,10 @@ function md5(data) end
 function netrc(host, login) end
 
 ---Monotonic seconds (float) since an arbitrary origin: for durations.
+---
+---    local t0 = now()
+---    c:send{from = a, to = b, body = "x"}
+---    print(("sent in %.3fs"):format(now() - t0))
 ---@return number
 function now() end
 
@@ -99,6 +115,8 @@ options = {}
 function options.usage(message) end
 
 ---Print to the run's output (secrets masked; rows prefixed in bulk runs).
+---
+---    print("found", n, "messages")    -- tab-separated, like Lua's print
 ---@param ... any
 function print(...) end
 
@@ -110,22 +128,31 @@ function print(...) end
 function ref_time() end
 
 ---Register value as a secret: masked as *** in every transcript, log, print, result and error.
+---
+---    local pass = secret(arg[2])   -- masked from here on
 ---@param value string
 ---@return string
 function secret(value) end
 
 ---An environment variable registered as a secret; raises when unset unless a default is given.
+---
+---    local pass = secret_env("SMTP_PASS")
+---    local token = secret_env("TOKEN", nil)   -- nil instead of raising when unset
 ---@param name string
 ---@param default? any
 ---@return string
 function secret_env(name, default) end
 
 ---A file's content without its final line end, registered as a secret; warns unless mode 0600.
+---
+---    local pass = secret_file(os.getenv("HOME") .. "/.mailpass")
 ---@param path string
 ---@return string
 function secret_file(path) end
 
 ---Pause; returns early (raising timeout) when the run is cancelled.
+---
+---    sleep(0.5)
 ---@param seconds number
 function sleep(seconds) end
 
@@ -144,6 +171,8 @@ function sleep(seconds) end
 function spawn(cmd, opts) end
 
 ---Wall-clock time in epoch seconds (float).
+---
+---    local age = time() - mail.parse_date(h.date)
 ---@return number
 function time() end
 
@@ -268,6 +297,8 @@ sandbox = nil
 local regex = {}
 
 ---1-based inclusive start and end of the first match (Lua style), or nil.
+---
+---    local i, j = re:find("x 250 y")   -- 3, 5
 ---@param s string
 ---@param init? integer
 ---@return integer|nil start
@@ -275,22 +306,32 @@ local regex = {}
 function regex:find(s, init) end
 
 ---An iterator over match objects, for a generic for.
+---
+---    for m in regex.compile([[\d+]]):gmatch("1 22 333") do print(m[0]) end
 ---@param s string
 ---@return function
 function regex:gmatch(s) end
 
 ---The first match object, or nil.
+---
+---    local m = regex.compile([[^(\d{3})[ -](.*)$]]):match("250-PIPELINING")
+---    print(m[1], m[2])   -- 250  PIPELINING
 ---@param s string
 ---@return Match|nil
 function regex:match(s) end
 
 ---Replace matches: repl is "$1"/"${name}" or function(m) -> string.
+---
+---    re:replace(text, "<$1>")
+---    re:replace(text, function(m) return m[1]:upper() end)
 ---@param s string
 ---@param repl string|function
 ---@return string
 function regex:replace(s, repl) end
 
 ---Split s around the matches (n > 0: at most n parts).
+---
+---    local parts = regex.compile([[\s*,\s*]]):split("a, b ,c")   -- {"a", "b", "c"}
 ---@param s string
 ---@param n? integer
 ---@return string[]
@@ -310,11 +351,16 @@ function regex:split(s, n) end
 local session = {}
 
 ---Close the connection (idempotent); a spawned program: wait for it, return its exit status.
+---
+---    s:close()
+---    local status, signal = spawned:close()   -- a spawned program's exit status
 ---@return integer|nil exit_status
 ---@return string|nil signal
 function session:close() end
 
 ---Discard the unread buffered data and return it.
+---
+---    log("discarded: " .. s:drain())
 ---@return string
 function session:drain() end
 
@@ -336,6 +382,9 @@ function session:drain() end
 function session:expect(pattern, timeout) end
 
 ---Add cases tried on every later expect of the session (^421, ^\* BYE).
+---
+---    s:guard{ {[[^421 ]], function(m) error("server closing: " .. m.line) end} }
+---    s:guard{ [[^\* BYE]] }    -- without a handler: expect returns its match
 ---@param cases expect.Guards
 function session:guard(cases) end
 
@@ -355,45 +404,80 @@ function session:guard(cases) end
 function session:interact(opts) end
 
 ---How many unread lines are buffered.
+---
+---    if s:pending() > 0 then log("unread: " .. s:drain()) end
 ---@return integer
 function session:pending() end
 
 ---Exactly n bytes, no matching (IMAP literals).
+---
+---    local n = tonumber(s:expect([[\{(\d+)\}$]])[1])
+---    local literal = s:read(n)
 ---@param n integer
 ---@param timeout? number
 ---@return string
 function session:read(n, timeout) end
 
 ---A dot-terminated body (POP3), unstuffed; with file: its size.
+---
+---    s:sendline("RETR 1")
+---    s:expect([[^\+OK]])
+---    local msg = s:read_dot()                        -- unstuffed, CRLF line ends
+---    local size = s:read_dot{file = "/tmp/m1.eml"}   -- streamed to a 0600 file
 ---@param opts? session.ReadDotOptions
 ---@return string|integer
 function session:read_dot(opts) end
 
 ---The next line without its CRLF; nil at EOF.
+---
+---    local line = s:readline(5)          -- "+OK ready", or nil at EOF
+---    while true do
+---      local l = s:readline()
+---      if l == nil or l == "." then break end
+---    end
 ---@param timeout? number
 ---@return string|nil
 function session:readline(timeout) end
 
 ---Read one whole ddd-/ddd reply.
+---
+---    s:sendline("EHLO client.example")
+---    local r = s:reply()                 -- r.code 250, r.lines {"mx", "PIPELINING", ...}
+---    if r.code ~= 250 then error("EHLO refused: " .. r.text) end
 ---@param timeout? number
 ---@return Reply
 function session:reply(timeout) end
 
 ---Send bytes as they are.
+---
+---    s:send("A001 LOGIN " .. user .. " ")
+---    s:send(imap_literal, {secret = true})   -- shown as *** in transcripts
 ---@param data string
 ---@param opts? session.SendOptions
 function session:send(data, opts) end
 
 ---Send a body: CRLF-normalised, dot-stuffed, terminated by CRLF.CRLF.
+---
+---    s:sendline("DATA")
+---    s:expect([[^354 ]])
+---    s:send_dot("Subject: hi\r\n\r\n.leading dot is doubled\r\n")
+---    s:expect([[^250 ]])
 ---@param data string
 function session:send_dot(data) end
 
 ---Send line .. CRLF; refuses CR, LF or NUL inside line.
+---
+---    s:sendline("EHLO client.example")
+---    s:sendline("PASS " .. pass, {secret = true})
 ---@param line string
 ---@param opts? session.SendOptions
 function session:sendline(line, opts) end
 
 ---Upgrade in place after the server's go-ahead; refuses buffered data.
+---
+---    s:sendline("STARTTLS")
+---    s:expect([[^220 ]])
+---    local tls = s:starttls()     -- tls.version, tls.peer.subject, tls.peer.not_after
 ---@param opts? session.TLSOptions
 ---@return session.TLSInfo
 function session:starttls(opts) end
@@ -447,12 +531,17 @@ function session:starttls(opts) end
 base64 = {}
 
 ---Decode base64; nil and a message for bad input.
+---
+---    local challenge, err = base64.decode(m[1])
+---    if not challenge then error("bad challenge: " .. err) end
 ---@param text string
 ---@return string|nil data
 ---@return string|nil err
 function base64.decode(text) end
 
 ---Encode bytes as base64.
+---
+---    s:sendline("AUTH PLAIN " .. base64.encode("\0" .. user .. "\0" .. pass), {secret = true})
 ---@param data string
 ---@return string
 function base64.encode(data) end
@@ -461,12 +550,16 @@ function base64.encode(data) end
 hex = {}
 
 ---Decode hex; nil and a message for bad input.
+---
+---    local bytes = assert(hex.decode("0102"))
 ---@param text string
 ---@return string|nil data
 ---@return string|nil err
 function hex.decode(text) end
 
 ---Encode bytes as lower-case hex.
+---
+---    print(hex.encode("\1\2"))   -- 0102
 ---@param data string
 ---@return string
 function hex.encode(data) end
@@ -475,23 +568,31 @@ function hex.encode(data) end
 json = {}
 
 ---Mark t to encode as an array.
+---
+---    print(json.encode(json.array(t)))
 ---@param t table
 ---@return table
 function json.array(t) end
 
 ---Decode JSON; null is json.null; nil and a message for bad input.
+---
+---    local v, err = json.decode('{"a": [1, 2]}')   -- v.a[2] == 2
 ---@param text string
 ---@return any value
 ---@return string|nil err
 function json.decode(text) end
 
 ---Encode a value (pretty: indented); an empty table is [], json.object(t) forces {}.
+---
+---    print(json.encode{ok = true, count = 3, list = {}})   -- {"count":3,"list":[],"ok":true}
 ---@param v? any
 ---@param pretty? boolean
 ---@return string
 function json.encode(v, pretty) end
 
 ---Mark t to encode as an object, even when empty.
+---
+---    print(json.encode(json.object{}))   -- {}
 ---@param t table
 ---@return table
 function json.object(t) end
@@ -504,23 +605,32 @@ json.null = nil
 mail = {}
 
 ---Decode RFC 2047 encoded words (the raw value when a word is malformed).
+---
+---    print(mail.decode_header("=?UTF-8?Q?caf=C3=A9?="))   -- café
 ---@param s string
 ---@return string
 function mail.decode_header(s) end
 
 ---One RFC 5322 address: {name, address}.
+---
+---    local a = mail.parse_address('"Ann" <ann@example.org>')   -- a.name, a.address
 ---@param s string
 ---@return mail.Address|nil
 ---@return string|nil err
 function mail.parse_address(s) end
 
 ---A list of RFC 5322 addresses.
+---
+---    for _, a in ipairs(mail.parse_address_list(h.to) or {}) do print(a.address) end
 ---@param s string
 ---@return mail.Address[]|nil
 ---@return string|nil err
 function mail.parse_address_list(s) end
 
 ---A Date: header as epoch seconds; nil when missing or unparsable (never "old").
+---
+---    local when = mail.parse_date(h.date)
+---    if when and time() - when > 365 * 86400 then old[#old + 1] = n end
 ---@param s? string|nil
 ---@return integer|nil epoch
 ---@return string|nil err
@@ -611,18 +721,22 @@ regex = {}
 
 ---Compile a Go RE2 pattern (the expect rules: . and \s never cross CR/LF).
 ---
----    local re = regex.compile([[^(?P<code>\d{3})[ -]]])
+---    local re = regex.compile([=[^(?P<code>\d{3})[ -]]=])
 ---    local m = re:match("250-PIPELINING")  -- m.code == "250"
 ---@param pattern string
 ---@return regex
 function regex.compile(pattern) end
 
 ---A literal pattern (the same as exact).
+---
+---    s:expect(regex.exact("* OK"))
 ---@param text string
 ---@return regex
 function regex.exact(text) end
 
 ---Escape text so it matches literally inside a pattern.
+---
+---    local re = regex.compile("^" .. regex.quote(addr) .. "$")
 ---@param text string
 ---@return string
 function regex.quote(text) end

@@ -19,6 +19,9 @@ local pop3 = {}
 function pop3.connect(opts) end
 
 ---Connect, STLS (unless tls is implicit or none) and log in (when user is given).
+---
+---    local p = pop3.open{url = "pop3s://mail.example.com", user = "me", pass = secret_env("PASS")}
+---    local p = pop3.open{host = "mail.example.com", auth = "apop", user = "me", pass = pass}
 ---@param opts pop3.OpenOptions
 ---@return pop3.Client
 function pop3.open(opts) end
@@ -52,11 +55,16 @@ function pop3_Client:close() end
 function pop3_Client:cmd(line, opts) end
 
 ---DELE: mark for deletion (committed only by p:quit); under --dry-run only reports.
+---
+---    p:dele(n)      -- marked; deleted only by p:quit()
 ---@param n integer
 ---@return pop3.Response
 function pop3_Client:dele(n) end
 
 ---LIST: array of {n, size}; with n: that message's size.
+---
+---    for _, m in ipairs(p:list()) do print(m.n, m.size) end
+---    local size = p:list(3)
 ---@param n? integer
 ---@return pop3.ListItem[]|integer
 function pop3_Client:list(n) end
@@ -66,10 +74,15 @@ function pop3_Client:list(n) end
 function pop3_Client:noop() end
 
 ---QUIT: commits the deletions and closes (under --dry-run: RSET and close).
+---
+---    p:quit()       -- commits the DELEs
 ---@return pop3.Response|nil
 function pop3_Client:quit() end
 
 ---RETR: the message, unstuffed; with file: its size.
+---
+---    local msg = p:retr(1)
+---    local octets = p:retr(1, {file = "/tmp/1.eml"})
 ---@param n integer
 ---@param opts? pop3.RetrOptions
 ---@return string|integer
@@ -84,6 +97,8 @@ function pop3_Client:rset() end
 function pop3_Client:starttls() end
 
 ---STAT: number of messages and their total size.
+---
+---    local count, octets = p:stat()
 ---@return integer count
 ---@return integer octets
 function pop3_Client:stat() end
@@ -93,12 +108,16 @@ function pop3_Client:stat() end
 function pop3_Client:stls() end
 
 ---TOP: the header, the blank line and the first lines of the body (0: header only).
+---
+---    local h = mail.parse_headers(p:top(n, 0))   -- headers only
 ---@param n integer
 ---@param lines? integer
 ---@return string
 function pop3_Client:top(n, lines) end
 
 ---UIDL: array of {n, uid}; with n: that message's uid.
+---
+---    for _, m in ipairs(p:uidl()) do seen[m.uid] = m.n end
 ---@param n? integer
 ---@return pop3.UidlItem[]|string
 function pop3_Client:uidl(n) end

@@ -11,11 +11,20 @@
 local smtp = {}
 
 ---Connect and read the greeting only; the steps are then c:ehlo, c:starttls, c:auth.
+---
+---    local c = smtp.connect{host = "mx.example.com"}
+---    c:ehlo("client.example")
+---    c:starttls()
+---    c:auth()
 ---@param opts smtp.OpenOptions
 ---@return smtp.Client
 function smtp.connect(opts) end
 
 ---Build an RFC 5322 message with mime.message: From/To/Subject, the headers in order, Date and Message-ID when missing, RFC 2047 words.
+---
+---    local raw = smtp.message{from = "a@example.com", to = {"b@example.org"}, subject = "hi",
+---                             body = "hello\n", headers = {{"X-Probe", "1"}}}
+---    c:send{from = "a@example.com", to = "b@example.org", raw = raw}
 ---@param opts smtp.MessageOptions
 ---@return string
 function smtp.message(opts) end
@@ -47,6 +56,9 @@ function smtp_Client:auth() end
 function smtp_Client:close() end
 
 ---Send one command line and return the reply; 4xx/5xx are returned, never raised.
+---
+---    local r = c:cmd("VRFY postmaster")
+---    if r.code == 252 then print("cannot verify, will accept") end
 ---@param line string
 ---@param opts? smtp.CmdOptions
 ---@return Reply
@@ -59,11 +71,18 @@ function smtp_Client:cmd(line, opts) end
 function smtp_Client:data(msg, opts) end
 
 ---EHLO (LHLO for LMTP), HELO when EHLO is unknown; fills c.caps.
+---
+---    local r = c:ehlo("client.example")
+---    if c.caps.PIPELINING then print("pipelining") end
 ---@param name? string
 ---@return Reply
 function smtp_Client:ehlo(name) end
 
 ---MAIL FROM:<from>; raises a reply error when refused.
+---
+---    c:mail("a@example.com", {RET = "HDRS"})
+---    c:rcpt("b@example.org", {NOTIFY = "FAILURE"})
+---    c:data("Subject: hi\r\n\r\nhello\r\n")
 ---@param from string
 ---@param params? string|table<string, string|boolean>
 ---@return Reply
@@ -74,10 +93,15 @@ function smtp_Client:mail(from, params) end
 function smtp_Client:noop() end
 
 ---QUIT and close; nil when the server just hung up.
+---
+---    c:quit()
 ---@return Reply|nil
 function smtp_Client:quit() end
 
 ---RCPT TO:<to>; raises a reply error when refused.
+---
+---    local ok, err = pcall(c.rcpt, c, "nobody@example.org")
+---    if not ok then print(err.reply.code, err.reply.enhanced) end
 ---@param to string
 ---@param params? string|table<string, string|boolean>
 ---@return Reply

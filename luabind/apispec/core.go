@@ -3,7 +3,7 @@ package apispec
 // The globals and the session: docs/DESIGN.md "Sessions" and "Regex,
 // utilities".
 
-var netKinds = []string{"connect", "tls", "timeout", "eof", "usage"}
+var netKinds = []string{"timeout", "eof", "usage"}
 
 func init() {
 	Register(API{
@@ -32,25 +32,38 @@ started (not found, not executable) is kind connect.
 				Errors: []string{"usage"},
 				Doc: `Inside s:interact it asks on the interact's terminal. Without a terminal it
 raises usage at once: a script run from cron must never wait for a person.`},
-			{Sig: "print(...: any)", Summary: "print to the run's output (secrets masked; rows prefixed in bulk runs)"},
-			{Sig: "log(...: any)", Summary: "write a line to the transcript and, unless -q, to stderr (secrets masked)"},
+			{Sig: "print(...: any)", Summary: "print to the run's output (secrets masked; rows prefixed in bulk runs)",
+				Doc: `    print("found", n, "messages")    -- tab-separated, like Lua's print`},
+			{Sig: "log(...: any)", Summary: "write a line to the transcript and, unless -q, to stderr (secrets masked)",
+				Doc: `    log("mailbox", row.user, "has", n, "messages")   -- transcript and stderr`},
 			{Sig: "sleep(seconds: number)", Summary: "pause; returns early (raising timeout) when the run is cancelled",
-				Errors: []string{"timeout", "usage"}},
-			{Sig: "now() -> number", Summary: "monotonic seconds (float) since an arbitrary origin: for durations"},
-			{Sig: "time() -> number", Summary: "wall-clock time in epoch seconds (float)"},
+				Errors: []string{"timeout", "usage"},
+				Doc:    `    sleep(0.5)`},
+			{Sig: "now() -> number", Summary: "monotonic seconds (float) since an arbitrary origin: for durations",
+				Doc: `    local t0 = now()
+    c:send{from = a, to = b, body = "x"}
+    print(("sent in %.3fs"):format(now() - t0))`},
+			{Sig: "time() -> number", Summary: "wall-clock time in epoch seconds (float)",
+				Doc: `    local age = time() - mail.parse_date(h.date)`},
 			{Sig: "ref_time() -> number", Summary: "the run's reference time in epoch seconds: what \"older than N days\" is measured from",
 				Doc: `The run's start; in a bulk run (--each) the start of the first run, which
 a --resume'd run reuses, so that both runs mean the same messages.`},
 			{Sig: "exit(code?: integer|boolean)", Summary: "end the run with an exit code 0-255 (true is 0, false 1); pcall cannot catch it",
 				Doc: "os.exit is the same function. In a monitoring check, check.exit(state) is the one to call."},
-			{Sig: "env(name: string) -> string|nil", Summary: "an environment variable, or nil when unset", When: "not under --restricted"},
-			{Sig: "secret(value: string) -> string", Summary: "register value as a secret: masked as *** in every transcript, log, print, result and error"},
+			{Sig: "env(name: string) -> string|nil", Summary: "an environment variable, or nil when unset", When: "not under --restricted",
+				Doc: `    local host = env("MAILEXPECT_SMTP") or "localhost:25"`},
+			{Sig: "secret(value: string) -> string", Summary: "register value as a secret: masked as *** in every transcript, log, print, result and error",
+				Doc: `    local pass = secret(arg[2])   -- masked from here on`},
 			{Sig: "secret_env(name: string, default?: any) -> string", Summary: "an environment variable registered as a secret; raises when unset unless a default is given",
-				Errors: []string{"usage"}, When: "not under --restricted"},
+				Errors: []string{"usage"}, When: "not under --restricted",
+				Doc: `    local pass = secret_env("SMTP_PASS")
+    local token = secret_env("TOKEN", nil)   -- nil instead of raising when unset`},
 			{Sig: "secret_file(path: string) -> string", Summary: "a file's content without its final line end, registered as a secret; warns unless mode 0600",
-				Errors: []string{"usage"}, When: "not under --restricted"},
+				Errors: []string{"usage"}, When: "not under --restricted",
+				Doc: `    local pass = secret_file(os.getenv("HOME") .. "/.mailpass")`},
 			{Sig: "netrc(host: string, login?: string) -> login: string|nil, password: string|nil", Summary: "the login and password for host from $NETRC or ~/.netrc (password registered as a secret)",
-				When: "not under --restricted"},
+				When: "not under --restricted",
+				Doc:  `    local user, pass = netrc("mail.example.com")`},
 			{Sig: "options(args: table<integer, string>, spec: table) -> opts: table, rest: string[]", Summary: "parse a script's own flags, getopt style",
 				Errors: []string{"usage"},
 				Doc: `A spec key lists an option's names separated by "|" (one letter: -w, more:
@@ -72,9 +85,12 @@ script's own usage errors the same way.
 Uncaught, it prints "SCRIPT: message" and the spec's _usage line and
 exits 2; a check script shows UNKNOWN with the usage line in the long
 output; in a bulk run it fails the row.`},
-			{Sig: "exact(text: string) -> regex", Summary: `a literal pattern: exact"250 OK" matches those bytes, no regex syntax`},
-			{Sig: "md5(data: string) -> string", Summary: "MD5 of data as lower-case hex (APOP, CRAM-MD5)"},
-			{Sig: "hmac_md5(key: string, data: string) -> string", Summary: "HMAC-MD5 of data under key as lower-case hex (CRAM-MD5)"},
+			{Sig: "exact(text: string) -> regex", Summary: `a literal pattern: exact"250 OK" matches those bytes, no regex syntax`,
+				Doc: `    s:expect(exact"250 2.0.0 Ok: queued as")   -- no regex syntax`},
+			{Sig: "md5(data: string) -> string", Summary: "MD5 of data as lower-case hex (APOP, CRAM-MD5)",
+				Doc: `    local digest = md5(timestamp .. pass)      -- APOP`},
+			{Sig: "hmac_md5(key: string, data: string) -> string", Summary: "HMAC-MD5 of data under key as lower-case hex (CRAM-MD5)",
+				Doc: `    local answer = user .. " " .. hmac_md5(pass, base64.decode(challenge))`},
 		},
 		Values: []Value{
 			{Name: "arg", TypeSrc: "table<integer, string>", Summary: "the script's arguments, arg[0] the script name (as lua(1) sets it)", Writable: true},
@@ -199,15 +215,37 @@ what was received.`,
 		},
 	})
 	Register(API{Funcs: []Func{
-		{Sig: "session:send(data: string, opts?: session.SendOptions)", Summary: "send bytes as they are", Errors: netKinds},
+		{Sig: "session:send(data: string, opts?: session.SendOptions)", Summary: "send bytes as they are", Errors: netKinds,
+			Doc: `    s:send("A001 LOGIN " .. user .. " ")
+    s:send(imap_literal, {secret = true})   -- shown as *** in transcripts`},
 		{Sig: "session:sendline(line: string, opts?: session.SendOptions)", Summary: "send line .. CRLF; refuses CR, LF or NUL inside line",
-			Errors: []string{"injection", "timeout", "eof", "usage"}},
-		{Sig: "session:readline(timeout?: number) -> string|nil", Summary: "the next line without its CRLF; nil at EOF", Errors: netKinds},
-		{Sig: "session:reply(timeout?: number) -> Reply", Summary: "read one whole ddd-/ddd reply", Errors: []string{"timeout", "eof", "protocol", "usage"}},
-		{Sig: "session:read(n: integer, timeout?: number) -> string", Summary: "exactly n bytes, no matching (IMAP literals)", Errors: netKinds},
+			Errors: []string{"injection", "timeout", "eof", "usage"},
+			Doc: `    s:sendline("EHLO client.example")
+    s:sendline("PASS " .. pass, {secret = true})`},
+		{Sig: "session:readline(timeout?: number) -> string|nil", Summary: "the next line without its CRLF; nil at EOF", Errors: netKinds,
+			Doc: `    local line = s:readline(5)          -- "+OK ready", or nil at EOF
+    while true do
+      local l = s:readline()
+      if l == nil or l == "." then break end
+    end`},
+		{Sig: "session:reply(timeout?: number) -> Reply", Summary: "read one whole ddd-/ddd reply", Errors: []string{"timeout", "eof", "protocol", "usage"},
+			Doc: `    s:sendline("EHLO client.example")
+    local r = s:reply()                 -- r.code 250, r.lines {"mx", "PIPELINING", ...}
+    if r.code ~= 250 then error("EHLO refused: " .. r.text) end`},
+		{Sig: "session:read(n: integer, timeout?: number) -> string", Summary: "exactly n bytes, no matching (IMAP literals)", Errors: netKinds,
+			Doc: `    local n = tonumber(s:expect([[\{(\d+)\}$]])[1])
+    local literal = s:read(n)`},
 		{Sig: "session:read_dot(opts?: session.ReadDotOptions) -> string|integer", Summary: "a dot-terminated body (POP3), unstuffed; with file: its size",
-			Errors: []string{"timeout", "eof", "usage"}},
-		{Sig: "session:send_dot(data: string)", Summary: "send a body: CRLF-normalised, dot-stuffed, terminated by CRLF.CRLF", Errors: netKinds},
+			Errors: []string{"timeout", "eof", "usage"},
+			Doc: `    s:sendline("RETR 1")
+    s:expect([[^\+OK]])
+    local msg = s:read_dot()                        -- unstuffed, CRLF line ends
+    local size = s:read_dot{file = "/tmp/m1.eml"}   -- streamed to a 0600 file`},
+		{Sig: "session:send_dot(data: string)", Summary: "send a body: CRLF-normalised, dot-stuffed, terminated by CRLF.CRLF", Errors: netKinds,
+			Doc: `    s:sendline("DATA")
+    s:expect([[^354 ]])
+    s:send_dot("Subject: hi\r\n\r\n.leading dot is doubled\r\n")
+    s:expect([[^250 ]])`},
 		{Sig: "session:expect(pattern: string|regex|expect.Cases, timeout?: number) -> any", Summary: "wait for a pattern, or branch on several",
 			Errors: []string{"timeout", "eof", "full", "usage"},
 			Doc: `Matching is decided at line ends: after each line, every case is tried;
@@ -220,9 +258,14 @@ Go RE2 regex in multi-line mode; . and \s never cross CR/LF unless (?s).
       {[[^4\d\d ]], function(m) return exp_continue end},
       timeout = 5, on_eof = function(err) return nil end,
     }`},
-		{Sig: "session:guard(cases: expect.Guards)", Summary: "add cases tried on every later expect of the session (^421, ^\\* BYE)"},
+		{Sig: "session:guard(cases: expect.Guards)", Summary: "add cases tried on every later expect of the session (^421, ^\\* BYE)",
+			Doc: `    s:guard{ {[[^421 ]], function(m) error("server closing: " .. m.line) end} }
+    s:guard{ [[^\* BYE]] }    -- without a handler: expect returns its match`},
 		{Sig: "session:starttls(opts?: session.TLSOptions) -> session.TLSInfo", Summary: "upgrade in place after the server's go-ahead; refuses buffered data",
-			Errors: []string{"tls", "timeout", "usage"}},
+			Errors: []string{"tls", "timeout", "usage"},
+			Doc: `    s:sendline("STARTTLS")
+    s:expect([[^220 ]])
+    local tls = s:starttls()     -- tls.version, tls.peer.subject, tls.peer.not_after`},
 		{Sig: "session:interact(opts?: session.InteractOptions) -> why: string, match: Match|nil", Summary: "hand the session to the person at the terminal until ~., their EOF, the server closing or a pattern",
 			Errors: []string{"usage", "timeout", "eof"},
 			Doc: `What the person types is sent with CRLF; what the server sends is shown as
@@ -233,8 +276,12 @@ commands, ~~ sends a line starting with ~. Guards are not tried. Without a
 terminal it raises usage at once (unless pipe = true).
 
     local why, m = s:interact{ [[^\* BYE]] }   -- back when the server says BYE`},
-		{Sig: "session:pending() -> integer", Summary: "how many unread lines are buffered"},
-		{Sig: "session:drain() -> string", Summary: "discard the unread buffered data and return it"},
-		{Sig: "session:close() -> exit_status: integer|nil, signal: string|nil", Summary: "close the connection (idempotent); a spawned program: wait for it, return its exit status"},
+		{Sig: "session:pending() -> integer", Summary: "how many unread lines are buffered",
+			Doc: `    if s:pending() > 0 then log("unread: " .. s:drain()) end`},
+		{Sig: "session:drain() -> string", Summary: "discard the unread buffered data and return it",
+			Doc: `    log("discarded: " .. s:drain())`},
+		{Sig: "session:close() -> exit_status: integer|nil, signal: string|nil", Summary: "close the connection (idempotent); a spawned program: wait for it, return its exit status",
+			Doc: `    s:close()
+    local status, signal = spawned:close()   -- a spawned program's exit status`},
 	}})
 }
