@@ -178,7 +178,7 @@ local function choose(c, P)
   local skipped, digests = false, {}
   for _, name in ipairs(P.order(c)) do
     local m, is_sasl = method(P, name)
-    if m.digest then digests[#digests + 1] = P.display(name) end
+    if m.digest then digests[#digests + 1] = name end
     local offered
     if is_sasl then offered = P.offered(c, name) else offered = m.offered(c) end
     if offered then
