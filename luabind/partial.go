@@ -10,8 +10,10 @@ import (
 // partialFile is a file = target being written: the bytes go to
 // PATH.partial (created 0600: mail is private), which becomes PATH only
 // when the whole body or literal has arrived. A read cut short (EOF,
-// timeout, a body over its bound) removes the .partial, so no file is
-// left that could pass for the message, and an earlier PATH is kept.
+// timeout, a body over its bound) removes the .partial and any earlier
+// PATH: after a failed read no file is there to pass for the message
+// (a script that goes on after the error must not read an older one).
+// A process killed mid-read leaves only the clearly named .partial.
 type partialFile struct {
 	*os.File
 	path string
@@ -44,6 +46,7 @@ func (f *partialFile) finish(err error) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		os.Remove(f.path)
 	}
 	return err
 }

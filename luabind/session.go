@@ -413,7 +413,7 @@ const maxFileBody = 1 << 30
 // maxSizeHint in memory; a file without a size by maxFileBody. A file is
 // written as PATH.partial and renamed to PATH only once the whole body
 // has arrived: a body cut short leaves no file that could pass for the
-// message (the .partial is removed, and an earlier PATH is untouched).
+// message (the .partial and any earlier PATH are removed).
 func (r sessionBinding) readDot(L *lua.LState) int {
 	ls := r.checkSession(L, "read_dot")
 	opts := r.optTable(L, 2, "s:read_dot")

@@ -363,7 +363,8 @@ func TestHostileServers(t *testing.T) {
 				c.Write([]byte("+OK 1000 octets\r\nSubject: cut\r\n\r\nfirst line\r\n"))
 				c.Close()
 			}),
-			script:   pop3Open + `p:retr(1, {file = DIR .. "/msg.eml"})`,
+			script: `local old = io.open(DIR .. "/msg.eml", "w") old:write("an older message") old:close()` + "\n" +
+				pop3Open + `p:retr(1, {file = DIR .. "/msg.eml"})`,
 			wantCode: 1, wantErr: `connection closed`,
 			wall:  3 * time.Second,
 			after: noFiles("msg.eml"),
