@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 )
@@ -315,5 +316,29 @@ func TestEachRowsShapes(t *testing.T) {
 				t.Errorf("a password reached the results: %s", data)
 			}
 		})
+	}
+}
+
+// TestEachEscapesServerBytes: the summary and progress lines of a bulk
+// run quote errors that carry a server's bytes: escaped, like the
+// transcript.
+func TestEachEscapesServerBytes(t *testing.T) {
+	addr := fakeserver.Serve(t, func(c net.Conn) {
+		c.Write([]byte("554 \x1b]0;pwned\x07\x1b[31mred\x00\xff\r\n"))
+	})
+	script := writeScript(t, "s.lua", `local s = connect(row.host, {timeout = 2}); local g = s:reply(); error("refused: " .. g.text)`)
+	rows := rowsFile(t, "rows.csv", "user,host\nann,"+addr+"\nbob,"+addr+"\n")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--each", rows, script}, nil, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	for _, out := range []string{stdout.String(), stderr.String()} {
+		if strings.ContainsAny(out, "\x1b\x00\x07") || !utf8.ValidString(out) {
+			t.Errorf("output holds raw server bytes: %q", out)
+		}
+	}
+	if !strings.Contains(stderr.String(), `\x1b]0;pwned`) {
+		t.Errorf("the error is not shown escaped: %s", stderr.String())
 	}
 }
