@@ -9,22 +9,7 @@ import (
 // the spec's wrappers and without (skipArgChecks). Run the pairs back to
 // back (-count) and compare.
 func BenchmarkArgCheck(b *testing.B) {
-	const fake = `
-local queue, body = {}, ""
-local fake = {}
-function fake:sendline(line)
-  local v = line:match("^(%S+)")
-  if v == "STAT" then queue[#queue + 1] = "+OK 10 11905"
-  elseif v == "UIDL" then
-    queue[#queue + 1] = "+OK listing"
-    body = "1 a\r\n2 b\r\n3 c\r\n4 d\r\n5 e\r\n6 f\r\n7 g\r\n8 h\r\n9 i\r\n10 j\r\n"
-  else queue[#queue + 1] = "+OK" end
-end
-function fake:readline() return table.remove(queue, 1) end
-function fake:read_dot() return body end
-function fake:close() end
-connect = function() queue = {"+OK ready"}; return setmetatable({}, {__index = fake}) end
-`
+	const fake = luaFakePOP3
 	workloads := []struct{ name, src string }{
 		// 17 checked module calls per mailbox (connect, cmd x2, stat,
 		// uidl, dele x10, quit, and the options tables they take).

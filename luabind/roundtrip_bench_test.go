@@ -207,12 +207,9 @@ s:close()`, addr, fmt.Sprint(b.N), w4Message)
 	})
 }
 
-// BenchmarkPOP3MailboxWithoutIO is the pop3 module's own Lua work for one
-// W3 mailbox (connect, USER/PASS, STAT, UIDL, 10 x DELE, QUIT), with a
-// session written in Lua that answers at once: no sockets, no syscalls.
-// The fake's own cost is BenchmarkPOP3MailboxWithoutIO/fake-alone.
-func BenchmarkPOP3MailboxWithoutIO(b *testing.B) {
-	const fake = `
+// luaFakePOP3 replaces connect with a Lua object that answers like a POP3
+// server of ten messages, so the module's own work is priced without I/O.
+const luaFakePOP3 = `
 local queue, body = {}, ""
 local fake = {}
 function fake:sendline(line)
@@ -228,6 +225,13 @@ function fake:read_dot() return body end
 function fake:close() end
 connect = function() queue = {"+OK ready"}; return setmetatable({}, {__index = fake}) end
 `
+
+// BenchmarkPOP3MailboxWithoutIO is the pop3 module's own Lua work for one
+// W3 mailbox (connect, USER/PASS, STAT, UIDL, 10 x DELE, QUIT), with a
+// session written in Lua that answers at once: no sockets, no syscalls.
+// The fake's own cost is BenchmarkPOP3MailboxWithoutIO/fake-alone.
+func BenchmarkPOP3MailboxWithoutIO(b *testing.B) {
+	const fake = luaFakePOP3
 	b.Run("module", func(b *testing.B) {
 		runBench(b, fake+`
 local pop3 = require "pop3"

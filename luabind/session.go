@@ -10,6 +10,8 @@ import (
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
+	"github.com/mailexpect/mailexpect/luabind/apispec"
+
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/spawn"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -546,33 +548,6 @@ func tlsTable(L *lua.LState, info *session.TLSInfo) lua.LValue {
 	return t
 }
 
-// nearest returns the name closest to key by edit distance, if close.
-func nearest(key string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := editDistance(key, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
+// nearest returns the name closest to key, if close (the spec's
+// did-you-mean rule, shared with mailexpect doc).
+func nearest(key string, names []string) string { return apispec.Nearest(key, names) }

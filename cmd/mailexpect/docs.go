@@ -74,34 +74,19 @@ func docNames(spec *apispec.Spec) []string {
 	return slices.Compact(names) // regex is a module and a class
 }
 
+// nearestName is the did-you-mean of usage errors, case-insensitive.
 func nearestName(key string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := levenshtein(strings.ToLower(key), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
+	lower := make([]string, len(names))
+	for i, n := range names {
+		lower[i] = strings.ToLower(n)
+	}
+	near := apispec.Nearest(strings.ToLower(key), lower)
+	for i, l := range lower {
+		if l == near && near != "" {
+			return names[i]
 		}
 	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // versionText is --version: the module version, the VCS revision it was

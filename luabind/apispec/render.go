@@ -203,3 +203,35 @@ func (s *Spec) fieldTable(b *strings.Builder, c *Class, pad string) {
 		fmt.Fprintf(b, "%s%-22s %-22s %s\n", pad, n, f.TypeSrc, f.Doc)
 	}
 }
+
+// Nearest returns the name closest to key by edit distance, when it is
+// within two edits: the did-you-mean of usage errors and mailexpect doc.
+func Nearest(key string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(key, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
