@@ -139,6 +139,12 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		printError(stderr, usageErr("", "--each: %v", err))
 		return luabind.ExitUsage
 	}
+	if len(rows) > 0 && !namedColumns(rows[0], e.secretColumns) {
+		// A file whose first line is data ("alice,s3cret,mx1") has only
+		// column names that look like names: say so before any mailbox is
+		// touched, since its values would become column names.
+		fmt.Fprintf(stderr, "warning: --each %s: no column is named like a mailbox (key, user, username, login, email, mailbox) or a password (pass, password, secret, token): is the first line a header?\n", e.file)
+	}
 	if len(rows) == 0 {
 		// Not an error (a generated list may be empty), but never silent:
 		// a file that was meant to hold rows and yields none says so.
@@ -246,6 +252,21 @@ func bulkExitCode(sum bulk.Summary, outputErr error) int {
 		return luabind.ExitFailure
 	}
 	return luabind.ExitOK
+}
+
+// namedColumns reports whether a row has a key column or a secret
+// column: what a rows file for mail work has, and a data line read as a
+// header has not.
+func namedColumns(r bulk.Row, secretColumns []string) bool {
+	if r.Key() != "row "+strconv.Itoa(r.Index) {
+		return true
+	}
+	for _, col := range r.Order {
+		if bulk.IsSecretColumn(col, secretColumns...) {
+			return true
+		}
+	}
+	return false
 }
 
 // readRows reads the rows file, or stdin for "-".

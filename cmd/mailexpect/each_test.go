@@ -289,6 +289,8 @@ func TestEachRowsShapes(t *testing.T) {
 		{name: "JSON Lines named .csv", file: jsonl, wantCode: 0, wantStdout: []string{"ann", "bob"}},
 		{name: "JSON Lines on stdin", stdin: jsonl, wantCode: 0, wantStdout: []string{"ann", "bob"}},
 		{name: "header only", file: "user,pass\n", wantCode: 0, wantStderr: "warning: --each"},
+		{name: "a data line that looks like names", file: "ann,pwann,mx1\nbob,pwbob,mx2\n", wantCode: 0,
+			wantStderr: "warning: --each", wantStdout: []string{"nil"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := "-"
