@@ -330,7 +330,7 @@ func serveProbes(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 // newProbeServer is the prober's HTTP side: log lines on stderr unless -q.
 func newProbeServer(po *probeOptions, p *prober, stderr io.Writer) *probe.Server {
-	srv := &probe.Server{Modules: po.modules, Run: p.run, MaxConcurrent: po.maxConcurrent}
+	srv := &probe.Server{Modules: po.modules, Run: p.run, MaxConcurrent: po.maxConcurrent, Public: po.listenPublic}
 	if !po.quiet {
 		lw := &lockedWriter{w: stderr}
 		srv.Logf = func(format string, args ...any) {

@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/mailexpect/mailexpect/internal/httpguard"
 )
 
 // Defaults of a Server's zero fields.
@@ -35,6 +37,11 @@ const (
 type Server struct {
 	Modules []*Module
 	Run     RunFunc
+
+	// Public: the listener may be reached from other machines. When
+	// false, a request whose Host is not a loopback name is refused
+	// (DNS rebinding; httpguard.LoopbackHost).
+	Public bool
 
 	MaxConcurrent int // probes running at once; 0: DefaultMaxConcurrent
 	History       int // probes kept for the index page; 0: DefaultHistory
@@ -102,7 +109,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /probe/log", s.serveLog)
 	mux.HandleFunc("GET /{$}", s.serveIndex)
-	return mux
+	if s.Public {
+		return mux
+	}
+	return httpguard.LoopbackHost(mux)
 }
 
 func (s *Server) logf(format string, args ...any) {

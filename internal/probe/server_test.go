@@ -16,7 +16,11 @@ import (
 func get(t *testing.T, h http.Handler, target string, header ...string) (int, string, http.Header) {
 	t.Helper()
 	req := httptest.NewRequest("GET", target, nil)
+	req.Host = "127.0.0.1:9917"
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	rec := httptest.NewRecorder()
@@ -202,5 +206,25 @@ func TestProbeIndex(t *testing.T) {
 	}
 	if code, _, _ := get(t, h, "/probe/log?id=x"); code != 400 {
 		t.Errorf("a bad id: %d, want 400", code)
+	}
+}
+
+// TestProbeLoopbackHost: unless Public, a Host that is not a loopback
+// name is refused (DNS rebinding), so a web page cannot drive the prober
+// or read its transcripts through the user's browser.
+func TestProbeLoopbackHost(t *testing.T) {
+	run := func(context.Context, *Module, string) *Result { return &Result{Success: true} }
+	s := &Server{Modules: []*Module{{Name: "m"}}, Run: run}
+	for _, path := range []string{"/", "/probe?module=m&target=x", "/metrics"} {
+		if code, _, _ := get(t, s.Handler(), path, "Host", "rebound.example:9917"); code != http.StatusMisdirectedRequest {
+			t.Errorf("%s from another Host: %d, want 421", path, code)
+		}
+	}
+	if code, _, _ := get(t, s.Handler(), "/probe?module=m&target=x", "Host", "localhost:9917"); code != 200 {
+		t.Errorf("localhost: %d", code)
+	}
+	pub := &Server{Modules: []*Module{{Name: "m"}}, Run: run, Public: true}
+	if code, _, _ := get(t, pub.Handler(), "/probe?module=m&target=x", "Host", "prober.example:9917"); code != 200 {
+		t.Errorf("public: %d", code)
 	}
 }

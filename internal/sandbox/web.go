@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/httpguard"
 )
 
 // WebHandler is the sandbox's web view and JSON API (docs/sandbox-web.md):
@@ -47,28 +48,9 @@ func (s *Server) WebHandler(public bool) http.Handler {
 
 	var h http.Handler = http.NewCrossOriginProtection().Handler(mux)
 	if !public {
-		h = loopbackHostOnly(h)
+		h = httpguard.LoopbackHost(h)
 	}
 	return h
-}
-
-// loopbackHostOnly refuses requests whose Host header is not a loopback
-// address or localhost.
-func loopbackHostOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		host = strings.Trim(host, "[]")
-		ip := net.ParseIP(host)
-		if !(host == "localhost" || ip != nil && ip.IsLoopback()) {
-			http.Error(w, fmt.Sprintf("Host %q is not a loopback address: the sandbox's web view answers only on this machine (--listen-public to change that)", r.Host),
-				http.StatusMisdirectedRequest)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // uiCSP is the policy of the view's own pages: their inline styles, the

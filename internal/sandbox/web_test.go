@@ -210,7 +210,7 @@ func TestWebPages(t *testing.T) {
 func TestWebLoopbackHost(t *testing.T) {
 	_, hs := startWeb(t, false)
 	resp, body := do(t, "GET", hs.URL+"/api/messages", nil, "Host", "attacker.example:80")
-	if resp.StatusCode != http.StatusMisdirectedRequest || !strings.Contains(body, `Host "attacker.example:80" is not a loopback address`) {
+	if resp.StatusCode != http.StatusMisdirectedRequest || !strings.Contains(body, `Host "attacker.example:80" is not a loopback address: this server answers only on this machine`) {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 	for _, host := range []string{"localhost:1", "127.0.0.1", "[::1]:8025"} {
