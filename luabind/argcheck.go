@@ -401,21 +401,23 @@ func (r *run) isInstance(L *lua.LState, c *apispec.Class, v lua.LValue) bool {
 	return false
 }
 
-// calledFromModule reports whether the nearest Lua function on the stack
-// (past the checking wrapper) belongs to an embedded module.
+// calledFromModule reports whether the caller (past the checking wrapper)
+// is a function of an embedded module.
 func calledFromModule(L *lua.LState) bool {
 	for level := 1; level < 4; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {
 			return false
 		}
-		if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil || dbg.What == "G" {
+		if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil {
+			return false
+		}
+		if dbg.What != "G" && dbg.Source == wrapperChunk {
 			continue
 		}
-		if dbg.Source == wrapperChunk {
-			continue
-		}
-		return isModuleChunk(dbg.Source)
+		// A Go function in between (pcall in check.step(name, fn, ...))
+		// passes on arguments the script chose: they are checked.
+		return dbg.What != "G" && isModuleChunk(dbg.Source)
 	}
 	return false
 }

@@ -201,6 +201,7 @@ func TestArgumentChecks(t *testing.T) {
 		argCase{"connect typo", "connect: unknown option 'insecur' (did you mean 'insecure'?)", `connect("127.0.0.1:1", {insecur = true})`},
 		argCase{"insecure as a string", `connect: insecure: expected boolean, got string "yes"`, `connect("127.0.0.1:1", {insecure = "yes"})`},
 		argCase{"method with a dot", "s:send: called with '.' instead of ':'", `S.send("x")`},
+		argCase{"through check.step", "smtp.open: unknown option 'bogus'", `check.step("open", smtp.open, {bogus = 1})`},
 		argCase{"client method typo", "c has no method 'sned' (did you mean 'send'?)", `C:sned{}`},
 		argCase{"pop3 method typo", "p has no method 'uidll' (did you mean 'uidl'?)", `P:uidll()`},
 	)
