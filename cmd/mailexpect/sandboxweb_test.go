@@ -128,9 +128,9 @@ func TestSandboxWebBrowser(t *testing.T) {
 func TestSandboxWebFlag(t *testing.T) {
 	addr := fakeserver.ClosedAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr logBuffer
+	stdout, stderr := newLogBuffer(), newLogBuffer()
 	done := make(chan int, 1)
-	go func() { done <- serveSandbox(ctx, []string{"--web", addr}, true, &stdout, &stderr) }()
+	go func() { done <- serveSandbox(ctx, []string{"--web", addr}, true, stdout, stderr) }()
 	var body []byte
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/api/users")

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -101,23 +100,23 @@ func startProber(t *testing.T, args ...string) (*httptest.Server, *logBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &logBuffer{}
+	log := newLogBuffer()
 	srv := httptest.NewServer(newProbeServer(po, p, log).Handler())
 	t.Cleanup(srv.Close)
 	return srv, log
 }
 
 // logBuffer collects output that other goroutines write (the prober's
-// log, a server's banner) for the test to read, under one lock.
+// log, a server's banner) for the test to read, under the writer's lock.
 type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	lockedWriter
+	b bytes.Buffer
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+func newLogBuffer() *logBuffer {
+	l := &logBuffer{}
+	l.w = &l.b
+	return l
 }
 
 func (l *logBuffer) String() string {
