@@ -119,6 +119,21 @@ func (s *Spec) mdFunc(b *strings.Builder, f *Func) {
 	if len(f.Errors) > 0 {
 		fmt.Fprintf(b, "Raises: %s.\n\n", "`"+strings.Join(f.Errors, "`, `")+"`")
 	}
+	var links []string
+	seen := map[string]bool{}
+	for _, list := range [][]Param{f.Params, f.Returns} {
+		for _, p := range list {
+			walkType(p.Type, func(t *Type) {
+				if t.Kind == Named && !seen[t.Name] && s.Classes[t.Name] != nil {
+					seen[t.Name] = true
+					links = append(links, fmt.Sprintf("[`%s`](#%s)", t.Name, anchor(t.Name)))
+				}
+			})
+		}
+	}
+	if len(links) > 0 {
+		fmt.Fprintf(b, "See %s.\n\n", strings.Join(links, ", "))
+	}
 }
 
 func (s *Spec) mdClass(b *strings.Builder, c *Class, done map[string]bool) {
