@@ -62,6 +62,8 @@ func runRealFile(t *testing.T, st *mailstack.Stack, file string) {
 		"ca_file": st.CAFile, "domain": st.Domain,
 		"user": u.Name, "pass": u.Password, "address": u.Address, "other": other.Address,
 		"other_user": other.Name,
+		// A directory of this test's own: concurrent runs never share a file.
+		"tmpdir": t.TempDir(),
 		// For spawn: the stack's own configuration directories.
 		"postfix_config": filepath.Join(st.Dir, "postfix", "etc"),
 		"dovecot_config": filepath.Join(st.Dir, "dovecot", "dovecot.conf"),

@@ -44,7 +44,7 @@ end
 T.eq(p:top(2, 2):sub(-10), "\r\n\r\na\r\n.\r\n", "TOP n 2: two body lines, unstuffed")
 
 -- RETR to a file: streamed, the same bytes, 0600
-local path = (os.getenv("TMPDIR") or "/tmp") .. "/mailexpect-pop3-" .. md5(tostring(now())) .. ".eml"
+local path = STACK.tmpdir .. "/retr.eml"
 T.eq(p:retr(3, {file = path}), list[3].size, "octets written")
 local f = assert(io.open(path, "rb"))
 local data = f:read("*a")

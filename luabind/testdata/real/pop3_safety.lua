@@ -34,8 +34,7 @@ local msg = p:retr(1)
 T.eq(#msg, list[1].size, "RETR to memory: size")
 T.eq(msg:sub(-#big), big, "RETR to memory: byte-exact, unstuffed")
 msg = nil
-local dir = os.getenv("TMPDIR") or "/tmp"
-local path = dir .. "/mailexpect-pop3-safety-" .. STACK.user .. ".eml"
+local path = STACK.tmpdir .. "/retr.eml"
 local octets = p:retr(1, {file = path})
 T.eq(octets, list[1].size, "RETR to a file: size")
 local f = assert(io.open(path, "rb"))
