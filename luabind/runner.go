@@ -16,6 +16,7 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/interact"
+	"github.com/mailexpect/mailexpect/runtime/recording"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
@@ -92,6 +93,13 @@ type Config struct {
 	// prints its status line.
 	OnSession     func(*session.Session)
 	OnCheckResult func(json []byte)
+
+	// Record, when set, gets every session the run opens, connect and
+	// spawn alike (--record FILE).
+	Record *recording.Writer
+	// Replay, when set, serves every connect (and spawn) from a
+	// recording, in-process, with no network (--replay FILE).
+	Replay *recording.Replay
 }
 
 // Runner runs compiled scripts with one Config. It is safe for concurrent

@@ -225,6 +225,7 @@ func (r sessionBinding) connect(L *lua.LState) int {
 	if r.attempt != nil {
 		so.Acquire = r.attempt.AcquireHost // --per-host
 	}
+	r.cfg.transport(&so)
 	s, err := session.Dial(L.Context(), addr, so)
 	if err != nil {
 		r.raiseOp(L, "connect", err)
@@ -241,6 +242,16 @@ func (r sessionBinding) connect(L *lua.LState) int {
 	L.SetMetatable(ud, L.GetTypeMetatable(sessionTypeName))
 	L.Push(ud)
 	return 1
+}
+
+// transport hooks --record and --replay into a session's options.
+func (cfg *Config) transport(so *session.Options) {
+	if cfg.Record != nil {
+		so.Record = cfg.Record.Session
+	}
+	if cfg.Replay != nil {
+		so.Dial, so.Handshake = cfg.Replay.Dial, cfg.Replay.Handshake
+	}
 }
 
 func (r sessionBinding) tlsOptions(L *lua.LState, opts *lua.LTable, fname string) session.TLSOptions {

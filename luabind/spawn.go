@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -112,19 +113,46 @@ func (r sessionBinding) spawn(L *lua.LState) int {
 		}
 		so.MatchMax = int(m)
 	}
-	p, err := spawn.Start(argv, po)
-	if err != nil {
-		r.raiseOp(L, fname, err)
+	// A recording names a spawned session by its command line (the
+	// program's name carries its pid), and a replay looks it up by it.
+	cmdline := quoteArgv(argv)
+	if rec := r.cfg.Record; rec != nil {
+		so.Record = func(t session.Target) session.Recorder {
+			t.Addr = cmdline
+			return rec.Session(t)
+		}
 	}
-	if so.Label == "" {
-		so.Label = r.cfg.LabelPrefix + p.Name()
+	var (
+		s *session.Session
+		p *spawn.Process
+	)
+	if r.cfg.Replay != nil {
+		// Served from the recording: no program runs, so there is no pid
+		// and no exit status.
+		conn, err := r.cfg.Replay.Conn(spawn.Addr("").Network(), cmdline)
+		if err != nil {
+			r.raiseOp(L, fname, err)
+		}
+		if so.Label == "" {
+			so.Label = r.cfg.LabelPrefix + filepath.Base(argv[0])
+		}
+		s = session.New(conn, so)
+		s.Note("spawned %s (replayed)", cmdline)
+	} else {
+		var err error
+		if p, err = spawn.Start(argv, po); err != nil {
+			r.raiseOp(L, fname, err)
+		}
+		if so.Label == "" {
+			so.Label = r.cfg.LabelPrefix + p.Name()
+		}
+		s = session.New(p, so)
+		how := "pipes"
+		if po.PTY {
+			how = "a pty"
+		}
+		s.Note("spawned %s (pid %d, %s)", cmdline, p.Pid(), how)
 	}
-	s := session.New(p, so)
-	how := "pipes"
-	if po.PTY {
-		how = "a pty"
-	}
-	s.Note("spawned %s (pid %d, %s)", quoteArgv(argv), p.Pid(), how)
 	r.mu.Lock()
 	r.sessions = append(r.sessions, s)
 	r.mu.Unlock()

@@ -72,6 +72,12 @@ type options struct {
 	args   []string // the script's arguments
 
 	each eachOptions // --each ROWS and the bulk flags (each.go)
+
+	record  string   // --record FILE (record.go)
+	replay  string   // --replay FILE
+	replayd bool     // the replay subcommand: serve a recording
+	testCmd bool     // the test subcommand: run *_test.lua
+	subArgs []string // the replay or test subcommand's arguments
 }
 
 func parseArgs(args []string) (*options, error) {
@@ -95,6 +101,8 @@ func parseArgs(args []string) (*options, error) {
 	fs.BoolVar(&o.help, "help", false, "")
 	o.each.register(fs)
 	fs.BoolVar(&o.sandbox, "sandbox", false, "")
+	fs.StringVar(&o.record, "record", "", "")
+	fs.StringVar(&o.replay, "replay", "", "")
 	o.sbx.register(fs)
 	fs.Func("listen-public", "", func(string) error {
 		return errors.New("--listen-public is for the sandbox subcommand: mailexpect sandbox --listen-public")
@@ -138,6 +146,13 @@ func parseArgs(args []string) (*options, error) {
 			return nil, usageErr("", "--sandbox runs a script; the sandbox subcommand serves: give one of them")
 		}
 		return o, checkSandboxFlags(o)
+	case rest[0] == "replay":
+		// The subcommand; a script named replay runs as ./replay.
+		o.replayd, o.subArgs = true, rest[1:]
+		return o, nil
+	case rest[0] == "test":
+		o.testCmd, o.subArgs = true, rest[1:]
+		return o, nil
 	case rest[0] == "send":
 		// A script named send runs as ./send.
 		o.send, o.sendArgs = true, rest[1:]
@@ -158,6 +173,9 @@ func parseArgs(args []string) (*options, error) {
 		return nil, usageErr("--restricted scripts load no modules from disk", "--restricted and --lua-path cannot be combined")
 	}
 	if err := o.each.validate(o); err != nil {
+		return nil, err
+	}
+	if err := checkRecordFlags(o); err != nil {
 		return nil, err
 	}
 	if o.prom != "" {
@@ -238,6 +256,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	if o.serve {
 		return serveSandbox(ctx, o.serveArgs, o.quiet, stdout, stderr)
+	}
+	if o.replayd {
+		return serveReplay(ctx, o.subArgs, o.quiet, stdout, stderr)
+	}
+	if o.testCmd {
+		return runTests(ctx, o, stdout, stderr)
 	}
 	if o.probe {
 		return serveProbes(ctx, o.probeArgs, stdout, stderr)
@@ -339,13 +363,21 @@ func prepareRun(cfg *luabind.Config, o *options, logw, stderr io.Writer) (cleanu
 			return nil, luabind.ExitFailure, false
 		}
 	}
-	if err := envCAFile(cfg); err != nil {
+	stopRecord, err := setupRecordReplay(cfg, o, stderr)
+	if err != nil {
 		stopSandbox()
 		closeLog()
 		printError(stderr, err)
 		return nil, luabind.ExitUsage, false
 	}
-	return func() { stopSandbox(); closeLog() }, 0, true
+	if err := envCAFile(cfg); err != nil {
+		stopRecord()
+		stopSandbox()
+		closeLog()
+		printError(stderr, err)
+		return nil, luabind.ExitUsage, false
+	}
+	return func() { stopRecord(); stopSandbox(); closeLog() }, 0, true
 }
 
 // execute runs the script of o under ctx and returns the exit code.

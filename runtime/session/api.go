@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/x509"
 	"io"
+	"net"
 	"time"
 
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -46,6 +47,42 @@ type Options struct {
 	// one; its error is returned from Dial as it is. The connect timeout
 	// starts after it.
 	Acquire func(ctx context.Context, host string) (release func(), err error)
+
+	// Dial, when set, makes the connection instead of a TCP dial (the
+	// connect timeout still applies through ctx): --replay serves every
+	// session in-process from a recording (runtime/recording).
+	Dial func(ctx context.Context, a Address) (net.Conn, error)
+
+	// Handshake, when set, does TLS (implicit or StartTLS) instead of
+	// crypto/tls: it returns the connection to go on with and the TLS
+	// state the script sees. A replayed session skips the real handshake
+	// and shows the recorded state. Its error is returned as it is.
+	Handshake func(ctx context.Context, conn net.Conn, o TLSOptions) (net.Conn, *TLSInfo, error)
+
+	// Record, when set, is called once when the session is connected
+	// (Dial, New), with what it is connected to, and gets its traffic as
+	// the script sees it, above TLS: --record (runtime/recording).
+	Record func(target Target) Recorder
+}
+
+// Target names what a session is connected to, for a recording: a TCP
+// address ("tcp", "127.0.0.1:25") or another kind of connection, such
+// as a spawned program ("spawn", its name).
+type Target struct {
+	Network string // "tcp", or the connection's RemoteAddr().Network()
+	Addr    string // host:port, or the connection's RemoteAddr().String()
+	Label   string // the transcript label
+}
+
+// Recorder gets one session's traffic (Options.Record). Its methods are
+// called from the goroutine using the session, except Close, which
+// follows Session.Close.
+type Recorder interface {
+	Sent(p []byte, secret bool) // what the script sent; secret: SendSecret
+	Received(p []byte)          // what arrived, in the chunks it arrived in
+	TLS(info *TLSInfo, err error)
+	EOF()   // the peer closed the connection
+	Close() // the session was closed
 }
 
 // TLSOptions configure implicit TLS and StartTLS.

@@ -47,7 +47,8 @@ type Session struct {
 	tee     func([]byte) // see SetTee
 	tls     *TLSInfo
 	closed  bool
-	release func() // from Options.Acquire, given back on Close
+	release func()   // from Options.Acquire, given back on Close
+	rec     Recorder // from Options.Record; nil: not recorded
 
 	// Deadlines and cancellation (see arm and watch): the read and write
 	// deadlines set on the connection now (zero: unknown, set anew), and
@@ -81,10 +82,19 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, ct)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(dctx, "tcp", a.HostPort())
+	var conn net.Conn
+	if opts.Dial != nil {
+		conn, err = opts.Dial(dctx, a)
+	} else {
+		var d net.Dialer
+		conn, err = d.DialContext(dctx, "tcp", a.HostPort())
+	}
 	if err != nil {
 		release()
+		var fe *failure.Error
+		if errors.As(err, &fe) {
+			return nil, fe
+		}
 		if ctx.Err() != nil {
 			return nil, stopError(stoppedBy(ctx), "", fmt.Sprintf("connecting to %s", a))
 		}
@@ -97,6 +107,9 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	}
 	s := newSession(conn, a, opts)
 	s.release = release
+	if opts.Record != nil {
+		s.rec = opts.Record(Target{Network: "tcp", Addr: a.HostPort(), Label: s.opts.Label})
+	}
 	s.stream.Note("connected to %s (%s)", a, conn.RemoteAddr())
 	if opts.ImplicitTLS {
 		if err := s.handshake(dctx, &opts.TLS); err != nil {
@@ -119,7 +132,11 @@ func New(conn net.Conn, opts Options) *Session {
 			opts.Label = remote
 		}
 	}
-	return newSession(conn, Address{Host: host, Port: port}, opts)
+	s := newSession(conn, Address{Host: host, Port: port}, opts)
+	if opts.Record != nil {
+		s.rec = opts.Record(Target{Network: conn.RemoteAddr().Network(), Addr: remote, Label: s.opts.Label})
+	}
+	return s
 }
 
 func newSession(conn net.Conn, a Address, opts Options) *Session {
@@ -179,6 +196,9 @@ func (s *Session) Close() error {
 	s.stream.Note("closed")
 	s.stream.Close()
 	err := s.conn.Close()
+	if s.rec != nil {
+		s.rec.Close()
+	}
 	if s.release != nil {
 		s.release()
 	}
@@ -198,14 +218,14 @@ func (s *Session) callTimeout(d time.Duration) time.Duration {
 // Send writes p as is.
 func (s *Session) Send(ctx context.Context, p []byte) error {
 	s.stream.Sent(p, false)
-	return s.write(ctx, p)
+	return s.write(ctx, p, false)
 }
 
 // SendSecret is Send for a payload that must never be seen: the
 // transcript shows it as ***.
 func (s *Session) SendSecret(ctx context.Context, p []byte) error {
 	s.stream.Sent(p, true)
-	return s.write(ctx, p)
+	return s.write(ctx, p, true)
 }
 
 // SendLine writes line followed by CRLF. A CR, LF or NUL inside line is
@@ -234,7 +254,7 @@ func (s *Session) sendLine(ctx context.Context, line string, secret bool) error 
 	p := make([]byte, 0, len(line)+2)
 	p = append(append(p, line...), '\r', '\n')
 	s.stream.Sent(p, secret)
-	return s.write(ctx, p)
+	return s.write(ctx, p, secret)
 }
 
 // SendDot sends a body terminated by CRLF.CRLF: line ends normalised to
@@ -254,9 +274,12 @@ func (s *Session) SendDot(ctx context.Context, data []byte) error {
 // for messages such as "sending while 2 unread lines are buffered".
 func (s *Session) Tail(n int) string { return s.buf.Tail(n) }
 
-func (s *Session) write(ctx context.Context, p []byte) error {
+func (s *Session) write(ctx context.Context, p []byte, secret bool) error {
 	if s.closed {
 		return failure.New(failure.Usage, "%s: session is closed", s.opts.Label)
+	}
+	if s.rec != nil {
+		s.rec.Sent(p, secret)
 	}
 	if ctx.Err() != nil {
 		return s.ctxError(stoppedBy(ctx), "sending")
@@ -279,6 +302,10 @@ func (s *Session) write(ctx context.Context, p []byte) error {
 	}
 	if ctx.Err() != nil {
 		return s.ctxError(stoppedBy(ctx), "sending")
+	}
+	var fe *failure.Error
+	if errors.As(err, &fe) {
+		return fe // the connection's own verdict: a replay that diverged
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -323,6 +350,9 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 		n, err = s.conn.Read(s.chunk)
 	}
 	if n > 0 {
+		if s.rec != nil {
+			s.rec.Received(s.chunk[:n])
+		}
 		s.stream.Received(s.chunk[:n])
 		if s.tee != nil {
 			s.tee(s.chunk[:n])
@@ -343,6 +373,9 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 		}
 		return errDeadline
 	case errors.Is(err, io.EOF):
+		if s.rec != nil {
+			s.rec.EOF()
+		}
 		s.eof = true
 		if err != io.EOF {
 			s.eofWhy = err
@@ -536,6 +569,15 @@ func (s *Session) StartTLS(ctx context.Context, opts *TLSOptions) error {
 }
 
 func (s *Session) handshake(ctx context.Context, o *TLSOptions) error {
+	if s.opts.Handshake != nil {
+		conn, info, err := s.opts.Handshake(ctx, s.conn, *o)
+		if err != nil {
+			s.stream.Note("TLS handshake failed: %v", err)
+			return err
+		}
+		s.startedTLS(conn, info)
+		return nil
+	}
 	info := &TLSInfo{}
 	cfg, err := tlsConfig(s.addr.Host, *o, info)
 	if err != nil {
@@ -550,14 +592,26 @@ func (s *Session) handshake(ctx context.Context, o *TLSOptions) error {
 			return &failure.Error{Kind: failure.Timeout, Stage: "tls", Err: err,
 				Message: fmt.Sprintf("%s: no TLS handshake with %s within the timeout: %v", s.opts.Label, s.addr, err)}
 		}
-		return handshakeError(s.addr.String(), err)
+		herr := handshakeError(s.addr.String(), err)
+		if s.rec != nil {
+			s.rec.TLS(nil, herr)
+		}
+		return herr
 	}
 	fillInfo(info, tc.ConnectionState())
-	s.conn, s.tls = tc, info
+	s.startedTLS(tc, info)
+	return nil
+}
+
+// startedTLS makes conn, now under TLS, the session's connection.
+func (s *Session) startedTLS(conn net.Conn, info *TLSInfo) {
+	s.conn, s.tls = conn, info
 	s.rdl, s.wdl = time.Time{}, time.Time{} // set anew on the TLS connection's first use
+	if s.rec != nil {
+		s.rec.TLS(info, nil)
+	}
 	s.stream.SetTLS(true)
 	s.stream.Note("%s", info.summary())
-	return nil
 }
 
 func clip(s string, n int) string {
