@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/internal/pki"
+	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/runtime/recording"
 )
 

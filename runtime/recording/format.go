@@ -48,26 +48,26 @@ const Magic = "# mailexpect recording 1"
 type Kind int
 
 const (
-	Server    Kind = iota // S: bytes from the server
-	Client                // C: bytes from the client
-	TLS                   // TLS started (implicit or STARTTLS)
-	TLSFailed             // the handshake failed
-	EOF                   // the server closed the connection
-	Close                 // the client closed the session
-	Pause                 // hand-written: the server waits before what follows
+	ServerData Kind = iota // S: bytes from the server
+	ClientData             // C: bytes from the client
+	TLS                    // TLS started (implicit or STARTTLS)
+	TLSFailed              // the handshake failed
+	EOF                    // the server closed the connection
+	Close                  // the client closed the session
+	Pause                  // hand-written: the server waits before what follows
 )
 
 // Event is one line of a session.
 type Event struct {
 	Kind Kind
 	At   time.Duration // since the session started; -1: not given
-	Data []byte        // Server, Client: the bytes, line end included
+	Data []byte        // ServerData, ClientData: the bytes, line end included
 
-	// Client: Pattern, when set, is matched against the script's line
+	// ClientData: Pattern, when set, is matched against the script's line
 	// (without its line end) instead of comparing bytes; it comes from a
 	// "~ REGEX" line or from *** in the line.
 	Pattern *regexp.Regexp
-	Source  string // Client with a pattern: "~ REGEX" or "***"
+	Source  string // ClientData with a pattern: "~ REGEX" or "***"
 
 	TLS   *session.TLSInfo // TLS
 	Err   string           // TLSFailed
@@ -167,7 +167,7 @@ func Parse(r io.Reader, name string) (*Recording, error) {
 			return nil, bad("%q before the first session line (want: session N tcp HOST:PORT)", clip(line, 40))
 		}
 		if pat, ok := strings.CutPrefix(line, "~ "); ok {
-			if len(cur.Events) == 0 || cur.Events[len(cur.Events)-1].Kind != Client {
+			if len(cur.Events) == 0 || cur.Events[len(cur.Events)-1].Kind != ClientData {
 				return nil, bad("a ~ pattern must follow a C: line")
 			}
 			re, err := regexp.Compile(`^(?:` + pat + `)$`)
@@ -221,7 +221,7 @@ var marks = []struct {
 	kind Kind
 	end  bool // the data ends in CRLF
 }{
-	{"S:", Server, true}, {"S+", Server, false}, {"C:", Client, true}, {"C+", Client, false},
+	{"S:", ServerData, true}, {"S+", ServerData, false}, {"C:", ClientData, true}, {"C+", ClientData, false},
 }
 
 func parseEvent(line string) (Event, error) {
@@ -245,7 +245,7 @@ func parseEvent(line string) (Event, error) {
 			if m.end {
 				ev.Data = append(ev.Data, '\r', '\n')
 			}
-			if m.kind == Client && strings.Contains(text, Placeholder) {
+			if m.kind == ClientData && strings.Contains(text, Placeholder) {
 				parts := strings.Split(text, Placeholder)
 				for i := range parts {
 					parts[i] = regexp.QuoteMeta(string(Unescape(parts[i])))

@@ -55,7 +55,7 @@ func newPlayer(name string, s *Session, subs *substitutions, secrets *transcript
 func (p *player) nextClient(i int) int {
 	for i < len(p.sess.Events) {
 		switch p.sess.Events[i].Kind {
-		case Server, Pause:
+		case ServerData, Pause:
 			i++
 		default:
 			return i
@@ -67,7 +67,7 @@ func (p *player) nextClient(i int) int {
 // blocked reports whether the server must wait for the client before
 // events[i]: an unmatched C event comes before it.
 func (p *player) blocked(i int) bool {
-	return p.ci < i && p.ci < len(p.sess.Events) && p.sess.Events[p.ci].Kind == Client
+	return p.ci < i && p.ci < len(p.sess.Events) && p.sess.Events[p.ci].Kind == ClientData
 }
 
 // output copies what the server sends next into dst.
@@ -78,10 +78,10 @@ loop:
 	for p.si < len(ev) {
 		e := &ev[p.si]
 		switch e.Kind {
-		case Client:
+		case ClientData:
 			p.si++
 			continue
-		case Server:
+		case ServerData:
 			if p.blocked(p.si) {
 				break loop
 			}
@@ -130,7 +130,7 @@ loop:
 func (p *player) pendingBefore(i int) int {
 	n := 0
 	for j := p.si; j < i && j < len(p.sess.Events); j++ {
-		if e := p.sess.Events[j]; e.Kind == Server {
+		if e := p.sess.Events[j]; e.Kind == ServerData {
 			n += len(e.Data)
 		}
 	}

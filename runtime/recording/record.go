@@ -137,7 +137,7 @@ func (r *recorder) now() time.Duration { return time.Since(r.start) }
 // event: the client is about to speak, or the connection changed.
 func (r *recorder) flushPartial() {
 	if len(r.partial) > 0 {
-		r.events = append(r.events, rawEvent{kind: Server, at: r.now(), data: r.partial})
+		r.events = append(r.events, rawEvent{kind: ServerData, at: r.now(), data: r.partial})
 		r.partial = nil
 	}
 }
@@ -147,7 +147,7 @@ func (r *recorder) Sent(p []byte, secret bool) {
 	defer r.mu.Unlock()
 	r.flushPartial()
 	for _, line := range splitLines(p) {
-		r.events = append(r.events, rawEvent{kind: Client, at: r.now(), data: append([]byte(nil), line...), secret: secret})
+		r.events = append(r.events, rawEvent{kind: ClientData, at: r.now(), data: append([]byte(nil), line...), secret: secret})
 	}
 }
 
@@ -162,7 +162,7 @@ func (r *recorder) Received(p []byte) {
 		}
 		line := append(r.partial, p[:i+1]...)
 		r.partial = nil
-		r.events = append(r.events, rawEvent{kind: Server, at: r.now(), data: append([]byte(nil), line...)})
+		r.events = append(r.events, rawEvent{kind: ServerData, at: r.now(), data: append([]byte(nil), line...)})
 		p = p[i+1:]
 	}
 }
@@ -225,9 +225,9 @@ func (r *recorder) finish(note string) {
 	for _, ev := range events {
 		fmt.Fprintf(&b, "%8.3f ", ev.at.Seconds())
 		switch ev.kind {
-		case Server:
+		case ServerData:
 			b.WriteString(formatData('S', sec.MaskBytes(ev.data)))
-		case Client:
+		case ClientData:
 			data := ev.data
 			if ev.secret {
 				data = []byte(Placeholder)

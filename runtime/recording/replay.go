@@ -27,6 +27,7 @@ type Replay struct {
 	mu     sync.Mutex
 	queues map[string][]*Session
 	used   int
+	cycle  bool // serve an address's sessions again from the first (Server)
 }
 
 // Open parses the recording at path.
@@ -68,6 +69,13 @@ func (r *Replay) take(network, addr string) (*Session, error) {
 	defer r.mu.Unlock()
 	key := network + " " + addr
 	q := r.queues[key]
+	if len(q) == 0 && r.cycle {
+		for _, s := range r.rec.Sessions {
+			if s.Key() == key {
+				q = append(q, s)
+			}
+		}
+	}
 	if len(q) == 0 {
 		have := map[string]int{}
 		for _, s := range r.rec.Sessions {
