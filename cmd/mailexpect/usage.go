@@ -13,6 +13,10 @@ const usage = `usage: mailexpect [flags] SCRIPT.lua [args...]
        mailexpect [-v] [--log FILE] connect [--ca-file F] [--insecure] [--user U] URL
                           a session typed by a person (telnet / openssl s_client);
                           mailexpect connect --help for its flags
+       mailexpect replay [-q] [--idle SECONDS] FILE
+                          serve a recording on 127.0.0.1 (real TLS, generated CA)
+       mailexpect test [--sandbox] [--record] [DIR|FILE]...
+                          run every *_test.lua against its recording NAME_test.rec
        mailexpect doc [NAME]
        mailexpect completion bash|zsh|fish
 
@@ -43,6 +47,11 @@ Flags:
   --sandbox           run the script against the embedded sandbox server:
                       global sandbox, MAILEXPECT_* set, its CA trusted
                       (with --each: one sandbox for all the rows)
+  --record FILE       write every session of the run (connect, spawn, each
+                      --each row) to FILE, secrets as *** (docs/record-replay.md)
+  --replay FILE       serve every connect and spawn from the recording FILE,
+                      in-process, no network; a line the script sends that
+                      the recording does not have fails (kind protocol)
   --fault SPEC        with --sandbox: make the sandbox misbehave (repeatable)
   --users N           with --sandbox: number of demo users (default 3)
   --version           print the version, VCS revision, Go and Lua versions
@@ -83,6 +92,17 @@ Prober (mailexpect serve): Prometheus scrapes /probe?module=NAME&target=T;
   -q                     no log line per probe on stderr
   A probe's time is Prometheus's scrape timeout (less 0.5s), capped by the
   module's timeout.
+
+Record and replay (docs/record-replay.md):
+  mailexpect --sandbox --record r.rec SCRIPT.lua   record (or against any server)
+  mailexpect --replay r.rec SCRIPT.lua             the same run, offline
+  The recording is text: S: server line, C: client line, tls, eof, close;
+  edit it (a 421 in the middle) to drive a script's error path; a
+  "~ REGEX" line under a C: line lets a dynamic value (a date, a token)
+  match, and the server's later lines get the script's value. A recording
+  made under --sandbox brings back the sandbox's MAILEXPECT_* variables.
+  mailexpect replay FILE serves it to another process; mailexpect test runs
+  NAME_test.lua against NAME_test.rec (--sandbox --record: make them).
 
 Lua API: mailexpect doc lists every function; mailexpect doc NAME shows one
   (mailexpect doc connect, mailexpect doc smtp.open, mailexpect doc session).
