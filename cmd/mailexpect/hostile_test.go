@@ -141,7 +141,10 @@ func runHostile(t *testing.T, bin string, tc hostileCase) {
 	if tc.wantErr != "" && !regexp.MustCompile(tc.wantErr).MatchString(res.stderr) {
 		t.Errorf("stderr does not match %q:\n%s", tc.wantErr, res.stderr)
 	}
-	if res.wall > tc.wall {
+	// The bound plus a second for a loaded CI machine (two cores, the
+	// whole suite running): a server that keeps a run alive does so for
+	// many seconds, never for one.
+	if res.wall > tc.wall+time.Second {
 		t.Errorf("took %v, want at most %v", res.wall, tc.wall)
 	}
 	if res.maxRSS > rssMax<<20 {
