@@ -251,8 +251,8 @@ function imap_Client:uid_store(uids, op, flags, opts) end
 
 ---Options of i:cmd.
 ---@class imap.CmdOptions
----@field timeout? number seconds
----@field file? string|function FETCH message literals to files (a path, or function(info) -> path)
+---@field timeout? number seconds until the tagged completion (a deadline: untagged data does not extend it)
+---@field file? string|function FETCH message literals to files (a path, or function(info) -> path); written as PATH.partial, renamed when complete
 ---@field continue? function continue(cont) -> line|nil: answers "+" requests
 ---@field secret_continue? boolean mask the continuation lines
 
@@ -303,7 +303,7 @@ function imap_Client:uid_store(uids, op, flags, opts) end
 
 ---{timeout = seconds}.
 ---@class imap.TimeoutOptions
----@field timeout? number seconds
+---@field timeout? number seconds until the tagged completion (a deadline: untagged data does not extend it)
 
 ---Options of the destructive helpers.
 ---@class imap.UIDOptions

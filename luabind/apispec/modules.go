@@ -256,13 +256,13 @@ func registerIMAP() {
 				{"secret?", "boolean", "mask the value in transcripts"},
 			}},
 			{Name: "imap.CmdOptions", Kind: Options, Summary: "options of i:cmd", Fields: []Field{
-				{"timeout?", "number", "seconds"},
-				{"file?", "string|function", "FETCH message literals to files (a path, or function(info) -> path)"},
+				{"timeout?", "number", "seconds until the tagged completion (a deadline: untagged data does not extend it)"},
+				{"file?", "string|function", "FETCH message literals to files (a path, or function(info) -> path); written as PATH.partial, renamed when complete"},
 				{"continue?", "function", "continue(cont) -> line|nil: answers \"+\" requests"},
 				{"secret_continue?", "boolean", "mask the continuation lines"},
 			}},
 			{Name: "imap.TimeoutOptions", Kind: Options, Summary: "{timeout = seconds}", Fields: []Field{
-				{"timeout?", "number", "seconds"},
+				{"timeout?", "number", "seconds until the tagged completion (a deadline: untagged data does not extend it)"},
 			}},
 			{Name: "imap.SelectOptions", Kind: Options, Summary: "options of i:select and i:examine", Fields: []Field{
 				{"readonly?", "boolean", "EXAMINE instead of SELECT"},
