@@ -44,52 +44,12 @@ func newLTable(acap int, hcap int) *LTable {
 		tb.array = make([]LValue, 0, acap)
 	}
 	if hcap != 0 {
-		if hcap > smallMax {
-			tb.strdict = make(map[string]LValue, hcap)
-		} else {
-			tb.small = make([]smallEntry, 0, hcap)
-		}
+		tb.strdict = make(map[string]LValue, hcap)
 		// mailexpect patch: the key order for next() sized up front
 		// too, instead of growing from empty key by key (PATCHES.md).
 		tb.keys = make([]LValue, 0, hcap)
 	}
 	return tb
-}
-
-// mailexpect patch (PATCHES.md): a table with few string keys (a reply,
-// an options table, a match) keeps them in a short slice searched in
-// order, not a Go map: cheaper to build and as fast to read at this size.
-// Past smallMax keys they move to strdict for good. Exactly one of small
-// and strdict is in use.
-const smallMax = 8
-
-type smallEntry struct {
-	key   string
-	value LValue
-}
-
-// getStr returns the value of a string key, or LNil.
-func (tb *LTable) getStr(key string) LValue {
-	if tb.strdict != nil {
-		if v, ok := tb.strdict[key]; ok {
-			return v
-		}
-		return LNil
-	}
-	for i := range tb.small {
-		if tb.small[i].key == key {
-			return tb.small[i].value
-		}
-	}
-	return LNil
-}
-
-// strLen is the number of string keys.
-func (tb *LTable) strLen() int {
-	if tb.strdict != nil {
-		return len(tb.strdict)
-	}
-	return len(tb.small)
 }
 
 // mailexpect patch (PATCHES.md): tb.keys keeps the hash keys in insertion
@@ -272,44 +232,11 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
 	if tb.strdict == nil {
-		for i := range tb.small {
-			if tb.small[i].key != key {
-				continue
-			}
-			if value == LNil {
-				// A deleted key stays in keys (a traversal may be at it)
-				// and k2i remembers it, so that setting it again does not
-				// list it twice.
-				tb.index()
-				last := len(tb.small) - 1
-				tb.small[i] = tb.small[last]
-				tb.small[last] = smallEntry{}
-				tb.small = tb.small[:last]
-				return
-			}
-			tb.small[i].value = value
-			return
-		}
-		if value == LNil {
-			return
-		}
-		tb.newStrKey(key)
-		if len(tb.small) < smallMax {
-			if tb.small == nil {
-				tb.small = make([]smallEntry, 0, defaultHashCap)
-			}
-			tb.small = append(tb.small, smallEntry{key, value})
-			return
-		}
-		tb.strdict = make(map[string]LValue, 2*smallMax)
-		for _, e := range tb.small {
-			tb.strdict[e.key] = e.value
-		}
-		tb.small = nil
-		tb.strdict[key] = value
-		return
+		tb.strdict = make(map[string]LValue, defaultHashCap)
 	}
 	if value == LNil {
+		// A deleted key stays in keys (a traversal may be at it) and k2i
+		// remembers it, so that setting it again does not list it twice.
 		if _, ok := tb.strdict[key]; ok {
 			tb.index()
 			delete(tb.strdict, key)
@@ -317,19 +244,14 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 		return
 	}
 	if _, ok := tb.strdict[key]; !ok {
-		tb.newStrKey(key)
+		lkey := LValue(LString(key))
+		if tb.k2i == nil {
+			tb.addKey(lkey)
+		} else if _, ok := tb.k2i[lkey]; !ok {
+			tb.addKey(lkey)
+		}
 	}
 	tb.strdict[key] = value
-}
-
-// newStrKey records a string key that has no value in the table.
-func (tb *LTable) newStrKey(key string) {
-	lkey := LValue(LString(key))
-	if tb.k2i == nil {
-		tb.addKey(lkey)
-	} else if _, ok := tb.k2i[lkey]; !ok {
-		tb.addKey(lkey)
-	}
 }
 
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
@@ -339,7 +261,7 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		return
 	}
 	if tb.dict == nil {
-		tb.dict = make(map[LValue]LValue, defaultHashCap)
+		tb.dict = make(map[LValue]LValue, len(tb.strdict))
 	}
 	if value == LNil {
 		if _, ok := tb.dict[key]; ok {
@@ -373,7 +295,13 @@ func (tb *LTable) RawGet(key LValue) LValue {
 			return tb.array[index]
 		}
 	case LString:
-		return tb.getStr(string(v))
+		if tb.strdict == nil {
+			return LNil
+		}
+		if ret, ok := tb.strdict[string(v)]; ok {
+			return ret
+		}
+		return LNil
 	}
 	if tb.dict == nil {
 		return LNil
@@ -399,7 +327,13 @@ func (tb *LTable) RawGetInt(key int) LValue {
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetH(key LValue) LValue {
 	if s, sok := key.(LString); sok {
-		return tb.getStr(string(s))
+		if tb.strdict == nil {
+			return LNil
+		}
+		if v, vok := tb.strdict[string(s)]; vok {
+			return v
+		}
+		return LNil
 	}
 	if tb.dict == nil {
 		return LNil
@@ -412,7 +346,13 @@ func (tb *LTable) RawGetH(key LValue) LValue {
 
 // RawGetString returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetString(key string) LValue {
-	return tb.getStr(key)
+	if tb.strdict == nil {
+		return LNil
+	}
+	if v, vok := tb.strdict[string(key)]; vok {
+		return v
+	}
+	return LNil
 }
 
 // ForEach iterates over this table of elements, yielding each in turn to a given function.
@@ -430,12 +370,6 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 				cb(LString(k), v)
 			}
 		}
-	}
-	// By index, the length read each time: a callback that deletes a key
-	// (swapping the last entry into its place) never sees an emptied slot.
-	for i := 0; i < len(tb.small); i++ {
-		e := tb.small[i]
-		cb(LString(e.key), e.value)
 	}
 	if tb.dict != nil {
 		for k, v := range tb.dict {
@@ -465,7 +399,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 				}
 			}
 			if tb.array == nil || index == len(tb.array) {
-				if (tb.dict == nil || len(tb.dict) == 0) && tb.strLen() == 0 {
+				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
 					return LNil, LNil
 				}
 				key = tb.keys[0]

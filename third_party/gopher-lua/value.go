@@ -146,7 +146,6 @@ type LTable struct {
 	array   []LValue
 	dict    map[LValue]LValue
 	strdict map[string]LValue
-	small   []smallEntry // mailexpect patch: the string keys while there are few (table.go)
 	keys    []LValue
 	k2i     map[LValue]int
 }

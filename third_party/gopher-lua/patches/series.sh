@@ -36,7 +36,7 @@ repo)
 export)
   dir="${2:?series.sh export DIR}"
   rm -f "$here"/[0-9][0-9][0-9][0-9]-*.patch
-  git -C "$dir" format-patch -q --zero-commit --no-signature -o "$here" "$version..HEAD"
+  git -C "$dir" format-patch -q -N --zero-commit --no-signature -o "$here" "$version..HEAD"
   ls "$here"/*.patch
   ;;
 *)
