@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,14 +25,17 @@ func TestGoInstallFromAModuleProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mailexpect from a module proxy")
 	}
-	const (
-		module  = "github.com/mailexpect/mailexpect"
-		version = "v0.0.0-20260101000000-000000000000"
-	)
+	const module = "github.com/mailexpect/mailexpect"
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The go command treats a module version as immutable (it indexes the
+	// module cache by path@version), so each tree gets a version of its
+	// own: a pseudo-version whose revision is a hash of the zip.
+	now := time.Now().UTC()
+	sum := sha256.Sum256(moduleZip(t, root, module+"@v0.0.0"))
+	version := fmt.Sprintf("v0.0.0-%s-%x", now.Format("20060102150405"), sum[:6])
 	tmp := t.TempDir()
 	proxy := filepath.Join(tmp, "proxy")
 	at := filepath.Join(proxy, module, "@v")
@@ -41,7 +46,7 @@ func TestGoInstallFromAModuleProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info := []byte(`{"Version":"` + version + `","Time":"2026-01-01T00:00:00Z"}`)
+	info := []byte(`{"Version":"` + version + `","Time":"` + now.Format(time.RFC3339) + `"}`)
 	for name, b := range map[string][]byte{
 		version + ".info": info,
 		version + ".mod":  goMod,
