@@ -157,7 +157,9 @@ func (p *player) feed(b []byte) error {
 		case Close:
 			return p.diverge(p.firstLine(), nil, fmt.Sprintf("the recorded client closed the session here (line %d)", e.Line))
 		}
-		want := e.Data
+		// A value a pattern let vary earlier stands for itself here too
+		// (the probe token in the body, after its header matched).
+		want := p.subs.apply(e.Data)
 		lineEnd := bytes.HasSuffix(want, []byte("\n"))
 		var got []byte
 		if lineEnd {
@@ -178,7 +180,7 @@ func (p *player) feed(b []byte) error {
 			}
 			got = p.wbuf[:len(want)]
 		}
-		if !p.match(e, got) {
+		if !p.match(e, got, want) {
 			return p.diverge(got, want, "")
 		}
 		p.wbuf = p.wbuf[len(got):]
@@ -190,9 +192,9 @@ func (p *player) feed(b []byte) error {
 	return nil
 }
 
-func (p *player) match(e *Event, got []byte) bool {
+func (p *player) match(e *Event, got, want []byte) bool {
 	if e.Pattern == nil {
-		return bytes.Equal(got, e.Data)
+		return bytes.Equal(got, want)
 	}
 	ending := func(b []byte) []byte { return b[len(bytes.TrimRight(b, "\r\n")):] }
 	if !bytes.Equal(ending(got), ending(e.Data)) {

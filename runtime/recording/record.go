@@ -2,10 +2,10 @@ package recording
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -238,6 +238,9 @@ func (r *recorder) finish(note string) {
 				data = sec.MaskBytes(data)
 			}
 			b.WriteString(formatData('C', data))
+			if pat := autoPattern(data); pat != "" {
+				fmt.Fprintf(&b, "\n%8s ~ %s", "", pat)
+			}
 		case TLS:
 			b.WriteString("tls " + sec.Mask(formatTLS(ev.tls)))
 		case TLSFailed:
@@ -262,5 +265,22 @@ func (r *recorder) finish(note string) {
 	}
 }
 
-// ErrNoSession is wrapped by the errors of lookups that find nothing.
-var ErrNoSession = errors.New("no recorded session")
+// autoPatterns are written under the client lines that differ on every
+// run of any script: a message's Date and Message-ID headers. Their
+// groups carry the script's values into what the server sends later.
+var autoPatterns = []struct {
+	re      *regexp.Regexp
+	pattern string
+}{
+	{regexp.MustCompile(`^(?i:date): .+\r\n$`), `(?i:date): (.+)`},
+	{regexp.MustCompile(`^(?i:message-id): <[^<>]+>\r\n$`), `(?i:message-id): <(.+)>`},
+}
+
+func autoPattern(line []byte) string {
+	for _, a := range autoPatterns {
+		if a.re.Match(line) {
+			return a.pattern
+		}
+	}
+	return ""
+}
