@@ -302,6 +302,15 @@ func TestHostileServers(t *testing.T) {
 			wall: 4 * time.Second,
 		},
 		{
+			name: "a complete POP3 LIST of a million tiny lines",
+			serve: pop3Serve(func(c net.Conn, cmd string) {
+				c.Write([]byte("+OK\r\n" + strings.Repeat("1 1\r\n", 1_600_000) + ".\r\n"))
+			}),
+			script:   pop3Open + `p:list()`,
+			wantCode: 1, wantErr: `LIST lists more than 262144 messages`,
+			wall: 4 * time.Second,
+		},
+		{
 			name: "endless POP3 RETR body with a size",
 			serve: pop3Serve(func(c net.Conn, cmd string) {
 				c.Write([]byte("+OK 100 octets\r\n"))

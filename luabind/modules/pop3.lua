@@ -327,6 +327,19 @@ local function listing(body, value)
   return ("\n" .. body):gmatch("\n(%d+)[ \t]+" .. value)
 end
 
+-- A listing holds at most one entry per 32 bytes of match_max (262,144
+-- by default; kind full past it): each entry is a Lua table of several
+-- hundred bytes, so the 8 MiB a LIST body may hold ("1 1" lines) would
+-- otherwise cost over a gigabyte. A larger match_max allows more.
+local function max_listing(c)
+  return math.floor((c.opts.match_max or 8388608) / 32)
+end
+
+local function too_many(c, verb)
+  rt.raise("full", string.format("%s: %s lists more than %d messages (one per 32 bytes of match_max); raise match_max, or ask for one message at a time (%s n)",
+           c.label, verb, max_listing(c), verb))
+end
+
 local function msgnum(n, what)
   local k = tonumber(n or "")
   if not k or k < 1 or k ~= math.floor(k) then
@@ -351,8 +364,9 @@ function Client:list(n)
     if not size then rt.raise("protocol", self.label .. ": unparsable LIST reply: " .. r.text) end
     return size
   end
-  local out = {}
+  local out, max = {}, max_listing(self)
   for k, size in listing(must(self, "LIST").body, "(%d+)") do
+    if #out == max then too_many(self, "LIST") end
     out[#out + 1] = {n = tonumber(k), size = tonumber(size)}
   end
   return out
@@ -367,8 +381,9 @@ function Client:uidl(n)
     if not uid then rt.raise("protocol", self.label .. ": unparsable UIDL reply: " .. r.text) end
     return uid
   end
-  local out = {}
+  local out, max = {}, max_listing(self)
   for k, uid in listing(must(self, "UIDL").body, "(%S+)") do
+    if #out == max then too_many(self, "UIDL") end
     out[#out + 1] = {n = tonumber(k), uid = uid}
   end
   return out
