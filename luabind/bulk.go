@@ -259,7 +259,7 @@ func (r *run) refTime(L *lua.LState) int {
 
 // journalEntry reads rt.journal's table.
 func (r moduleHooks) journalEntry(L *lua.LState, t *lua.LTable) bulk.JournalEntry {
-	r.checkKeys(L, t, "journal", "mailbox", "uid", "uidl", "uidvalidity", "size", "message_id", "date", "subject", "headers")
+	r.checkKeys(L, t, "journal", "mailbox", "uid", "uidl", "uidvalidity", "size", "message_id", "date", "subject", "headers", "messages", "target")
 	str := func(name string) string {
 		switch v := t.RawGetString(name).(type) {
 		case lua.LString:
@@ -287,6 +287,8 @@ func (r moduleHooks) journalEntry(L *lua.LState, t *lua.LTable) bulk.JournalEntr
 		MessageID:   str("message_id"),
 		Date:        str("date"),
 		Subject:     str("subject"),
+		Messages:    num("messages"),
+		Target:      str("target"),
 		Action:      bulk.ActionDelete,
 	}
 	if e.UID == "" {

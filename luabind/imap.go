@@ -42,6 +42,8 @@ import (
 //	                                 err.reply is shaped like the result
 //	w.classify(args)                 {verb, mailbox, removes}: what the
 //	                                 command's own words say (imapwire.Classify)
+//	w.mailbox_encode(name)           modified UTF-7 (RFC 3501 5.1.3) | nil, why
+//	w.mailbox_decode(name)           UTF-8 | nil, why
 //
 // args is a whole command line ("UID SEARCH ALL", sent as is) or an array:
 // strings and integers are sent as they are (raw: atoms, sequence sets,
@@ -148,7 +150,35 @@ func (r *run) preloadIMAP(L *lua.LState) {
 	mod.RawSetString("NIL", b.nilv)
 	mod.RawSetString("reply_error", L.NewFunction(b.replyError))
 	mod.RawSetString("classify", L.NewFunction(b.classify))
+	mod.RawSetString("mailbox_encode", L.NewFunction(b.mailboxEncode))
+	mod.RawSetString("mailbox_decode", L.NewFunction(b.mailboxDecode))
 	preloadTable(L, "mailexpect.imapwire", mod)
+}
+
+// mailboxEncode: w.mailbox_encode(name) -> modified UTF-7 | nil, why
+// (imapwire.EncodeMailbox); the imap module raises with the name.
+func (b *imapBinding) mailboxEncode(L *lua.LState) int {
+	enc, err := imapwire.EncodeMailbox(L.CheckString(1))
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(lua.LString(enc))
+	return 1
+}
+
+// mailboxDecode: w.mailbox_decode(name) -> UTF-8 | nil, why: a name the
+// server sent that is not modified UTF-7 is kept as sent by the caller.
+func (b *imapBinding) mailboxDecode(L *lua.LState) int {
+	dec, err := imapwire.DecodeMailbox(L.CheckString(1))
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(lua.LString(dec))
+	return 1
 }
 
 // formatDate: w.format_date(epoch) -> "1-Jan-2024", the UTC day.
@@ -509,6 +539,8 @@ func (b *imapBinding) arg(L *lua.LState, v lua.LValue, i int, fname string) imap
 			switch form {
 			case "string":
 				a = imapwire.StringArg(text)
+			case "utf8":
+				a = imapwire.UTF8StringArg(text)
 			case "literal":
 				a = imapwire.LiteralArg(text)
 			case "raw":

@@ -89,12 +89,13 @@ imap.NIL = nil
 ---@field state string "not authenticated", "authenticated", "selected", "logout"
 ---@field timings table<string, number> seconds per step
 ---@field label string the server as named in messages
+---@field utf8? boolean true once ENABLE UTF8=ACCEPT succeeded: mailbox names travel as UTF-8
 local imap_Client = {}
 
 ---APPEND a message; uid and uidvalidity from APPENDUID when given.
 ---
 ---    local r = i:append("Drafts", raw, {flags = {"\\Draft"}})   -- r.uid with UIDPLUS
----@param name string
+---@param name string|imap.Arg
 ---@param message string
 ---@param opts? imap.AppendOptions
 ---@return imap.Result
@@ -120,8 +121,24 @@ function imap_Client:close() end
 ---@return imap.Result
 function imap_Client:cmd(cmd, opts) end
 
+---CREATE a mailbox.
+---
+---    i:create("Entwürfe")   -- sent as "Entw&APw-rfe"
+---@param name string|imap.Arg
+---@return imap.Result
+function imap_Client:create(name) end
+
+---DELETE a mailbox and its messages: journaled; under --dry-run only reported.
+---@param name string|imap.Arg
+---@return imap.RetireResult
+function imap_Client:delete(name) end
+
+---ENABLE UTF8=ACCEPT when offered (done after login unless utf8 = false); whether names travel as UTF-8.
+---@return boolean
+function imap_Client:enable_utf8() end
+
 ---EXAMINE: open a mailbox read-only.
----@param name string
+---@param name string|imap.Arg
 ---@param opts? imap.SelectOptions
 ---@return imap.Mailbox
 function imap_Client:examine(name, opts) end
@@ -144,12 +161,12 @@ function imap_Client:fetch(set, items, opts) end
 ---@return table[]
 function imap_Client:idle(timeout, fn, opts) end
 
----LIST mailboxes (default pattern "*").
+---LIST mailboxes (default pattern "*"); names in UTF-8.
 ---
 ---    for _, mb in ipairs(i:list("", "*")) do print(mb.name, table.concat(mb.flags, " ")) end
----@param ref? string
----@param pattern? string
----@return {name: string, delimiter: string, flags: string[]}[]
+---@param ref? string|imap.Arg
+---@param pattern? string|imap.Arg
+---@return imap.ListEntry[]
 function imap_Client:list(ref, pattern) end
 
 ---The same as i:auth().
@@ -159,6 +176,12 @@ function imap_Client:login() end
 ---LOGOUT and close (never expunges).
 ---@return imap.Result|nil
 function imap_Client:logout() end
+
+---LSUB: the subscribed mailboxes.
+---@param ref? string|imap.Arg
+---@param pattern? string|imap.Arg
+---@return imap.ListEntry[]
+function imap_Client:lsub(ref, pattern) end
 
 ---NOOP (collects mailbox updates).
 ---@return imap.Result
@@ -170,6 +193,12 @@ function imap_Client:noop() end
 ---@return imap.Result[]
 function imap_Client:pipeline(cmds, opts) end
 
+---RENAME a mailbox: journaled like a deletion; under --dry-run only reported.
+---@param from string|imap.Arg
+---@param to string|imap.Arg
+---@return imap.RetireResult
+function imap_Client:rename(from, to) end
+
 ---SEARCH: message numbers.
 ---@param criteria? string|(string|number|imap.Arg)[]
 ---@param opts? imap.TimeoutOptions
@@ -179,7 +208,7 @@ function imap_Client:search(criteria, opts) end
 ---SELECT a mailbox (EXAMINE under --dry-run or readonly).
 ---
 ---    local box = i:select("INBOX")   -- box.exists, box.uidvalidity, box.readonly
----@param name string
+---@param name string|imap.Arg
 ---@param opts? imap.SelectOptions
 ---@return imap.Mailbox
 function imap_Client:select(name, opts) end
@@ -191,14 +220,19 @@ function imap_Client:starttls() end
 ---STATUS items of a mailbox (default MESSAGES UIDNEXT UIDVALIDITY UNSEEN).
 ---
 ---    local st = i:status("INBOX")   -- st.MESSAGES, st.UNSEEN
----@param name string
+---@param name string|imap.Arg
 ---@param items? string|string[]
 ---@return table<string, integer>
 function imap_Client:status(name, items) end
 
+---SUBSCRIBE.
+---@param name string|imap.Arg
+---@return imap.Result
+function imap_Client:subscribe(name) end
+
 ---UID COPY to another mailbox.
 ---@param uids integer|string|table
----@param dest string
+---@param dest string|imap.Arg
 ---@param opts? imap.UIDOptions
 ---@return table
 function imap_Client:uid_copy(uids, dest, opts) end
@@ -224,7 +258,7 @@ function imap_Client:uid_fetch(set, items, opts) end
 ---
 ---    i:uid_move(uids, "Archive")
 ---@param uids integer|string|table
----@param dest string
+---@param dest string|imap.Arg
 ---@param opts? imap.UIDOptions
 ---@return table
 function imap_Client:uid_move(uids, dest, opts) end
@@ -249,6 +283,11 @@ function imap_Client:uid_search(criteria, opts) end
 ---@return table[]
 function imap_Client:uid_store(uids, op, flags, opts) end
 
+---UNSUBSCRIBE.
+---@param name string|imap.Arg
+---@return imap.Result
+function imap_Client:unsubscribe(name) end
+
 ---Options of i:cmd.
 ---@class imap.CmdOptions
 ---@field timeout? number seconds until the tagged completion (a deadline: untagged data does not extend it)
@@ -265,6 +304,13 @@ function imap_Client:uid_store(uids, op, flags, opts) end
 ---@class imap.IdleOptions
 ---@field poll? number NOOP interval without IDLE, seconds (default 5)
 ---@field ready? function called each time the server idles
+
+---A mailbox from i:list or i:lsub.
+---@class imap.ListEntry
+---@field name string UTF-8 (decoded from modified UTF-7; kept as sent when it is not)
+---@field raw string the name as the server sent it
+---@field delimiter? string hierarchy delimiter (nil: flat)
+---@field flags string[] \HasChildren, \Noselect, ...
 
 ---What i:select returns.
 ---@class imap.Mailbox
@@ -284,6 +330,7 @@ function imap_Client:uid_store(uids, op, flags, opts) end
 ---@field authzid? string authorization identity for AUTHENTICATE PLAIN
 ---@field token? string OAuth bearer token for XOAUTH2
 ---@field max_literal? integer largest literal accepted in memory, bytes
+---@field utf8? boolean false: never ENABLE UTF8=ACCEPT (mailbox names stay modified UTF-7 on the wire)
 
 ---A command's completion: i:cmd.
 ---@class imap.Result
@@ -295,6 +342,11 @@ function imap_Client:uid_store(uids, op, flags, opts) end
 ---@field tag string
 ---@field command string the command as sent (secrets masked)
 ---@field untagged table[] the untagged responses that belong to it
+
+---What i:delete and i:rename return.
+---@class imap.RetireResult: imap.Result
+---@field dry_run? boolean --dry-run: nothing was sent
+---@field messages? integer --dry-run or --journal: how many messages the mailbox held
 
 ---Options of i:select and i:examine.
 ---@class imap.SelectOptions

@@ -114,7 +114,7 @@ end
 -- Options are checked by name (rt.check_options).
 local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "auth", "authzid", "token", "tls",
   "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
-  "match_max", "label", "max_literal"}
+  "match_max", "label", "max_literal", "utf8"}
 
 local timed = client.timed
 
@@ -190,6 +190,36 @@ local function absorb_result(c, res)
 end
 
 -- ---------------------------------------------------------------------
+-- Mailbox names (RFC 3501 5.1.3, RFC 6855): scripts name mailboxes in
+-- UTF-8 ("Entwürfe"); on the wire they are modified UTF-7
+-- ("Entw&APw-rfe"), or UTF-8 once the session enabled UTF8=ACCEPT. An
+-- imap.raw(name) or imap.string(name) is sent as given (a name already in
+-- modified UTF-7).
+
+local function mailbox_arg(c, name, what)
+  if is_arg(name) then return name end
+  if type(name) ~= "string" then
+    rt.raise("usage", string.format("%s: mailbox name must be a string, got %s", what, type(name)))
+  end
+  if c.utf8 then return setmetatable({_imap = "utf8", value = name}, ARG) end
+  local enc, why = w.mailbox_encode(name)
+  if not enc then rt.raise("usage", string.format("%s: mailbox name %q: %s", what, name, why)) end
+  return M.string(enc)
+end
+
+-- mailbox_name turns a name the server sent into UTF-8; one that is not
+-- modified UTF-7 (a server sending 8-bit names unasked) stays as sent.
+local function mailbox_name(c, wire)
+  if c.utf8 then return wire end
+  return (w.mailbox_decode(wire)) or wire
+end
+
+local function shown_name(name)
+  if is_arg(name) then return name.value end
+  return tostring(name)
+end
+
+-- ---------------------------------------------------------------------
 -- Commands.
 
 -- removes says why a command would remove messages, or nil: what its
@@ -247,7 +277,7 @@ function Client:cmd(cmd, o)
   if selecting then
     -- The mailbox state is rebuilt from the responses (RFC 9051 6.3.2: a
     -- SELECT deselects first, and a failed one leaves none selected).
-    local name = class.mailbox or ""
+    local name = mailbox_name(self, class.mailbox or "")
     previous = self.known_uidvalidity[name]
     self.mailbox = {name = name, flags = {}, readonly = verb == "EXAMINE"}
     self.state = "authenticated"
@@ -470,10 +500,30 @@ function Client:auth()
     -- The OK may carry the new capabilities (set_caps makes a new table);
     -- else they are asked for.
     if self.caps == before then self:capability() end
+    self:enable_utf8()
     return r
   end)
 end
 Client.login = Client.auth
+
+-- enable_utf8 sends ENABLE UTF8=ACCEPT (RFC 6855) when the server offers
+-- it and the script did not say utf8 = false: mailbox names then travel
+-- as UTF-8 both ways. Done once, right after login (ENABLE belongs to the
+-- authenticated state). Returns whether the session speaks UTF-8.
+function Client:enable_utf8()
+  if self.utf8 ~= nil then return self.utf8 end
+  if self.opts.utf8 == false or not ensure_caps(self)["UTF8=ACCEPT"] then return false end
+  local r = must(self, "ENABLE", "ENABLE UTF8=ACCEPT")
+  for _, u in ipairs(r.untagged) do
+    if u.name == "ENABLED" then
+      for _, f in ipairs(u.fields or {}) do
+        if tostring(f):upper() == "UTF8=ACCEPT" then self.utf8 = true end
+      end
+    end
+  end
+  self.utf8 = self.utf8 or false
+  return self.utf8
+end
 
 -- open = connect + STARTTLS (per tls mode) + login (when user is given).
 -- A failure after connecting closes the session.
@@ -481,6 +531,7 @@ local OPEN = {
   login = function(c)
     if c.state == "authenticated" then
       rt.note(c.session, "PREAUTH: already authenticated, not logging in")
+      c:enable_utf8()
     else
       c:auth()
     end
@@ -494,12 +545,12 @@ function M.open(o) return client.open(M.connect, o, OPEN) end
 
 local function open_mailbox(c, verb, name, o)
   o = o or {}
-  if type(name) ~= "string" then rt.raise("usage", "i:" .. verb:lower() .. ": mailbox name must be a string") end
+  local arg = mailbox_arg(c, name, "i:" .. verb:lower())
   return timed(c, "select", function()
-    local r = c:cmd({verb, M.string(name)}, {timeout = o.timeout})
-    if r.status ~= "OK" then fail(c, verb, r, verb .. " " .. name) end
+    local r = c:cmd({verb, arg}, {timeout = o.timeout})
+    if r.status ~= "OK" then fail(c, verb, r, verb .. " " .. shown_name(name)) end
     local mb = c.mailbox
-    return {name = name, exists = mb.exists, recent = mb.recent, uidvalidity = mb.uidvalidity,
+    return {name = mb.name, exists = mb.exists, recent = mb.recent, uidvalidity = mb.uidvalidity,
             uidnext = mb.uidnext, flags = mb.flags, permanentflags = mb.permanentflags,
             unseen = mb.unseen, highestmodseq = mb.highestmodseq, readonly = mb.readonly}
   end)
@@ -517,19 +568,94 @@ end
 
 function Client:examine(name, o) return open_mailbox(self, "EXAMINE", name, o) end
 
--- list returns the mailboxes matching pattern (default "*") under ref
--- (default ""): array of {name, delimiter, flags}. Names are as the
--- server sends them (modified UTF-7 unless UTF8=ACCEPT).
-function Client:list(ref, pattern)
-  local r = must(self, "LIST", {"LIST", M.string(ref or ""), M.string(pattern or "*")})
+-- listing sends LIST or LSUB (RFC 3501 6.3.8, 6.3.9) and returns the
+-- mailboxes: {name (UTF-8), raw (as the server sent it), delimiter,
+-- flags}. The reference and pattern are mailbox names too (encoded).
+local function listing(c, verb, ref, pattern)
+  local what = "i:" .. verb:lower()
+  local r = must(c, verb, {verb, mailbox_arg(c, ref or "", what), mailbox_arg(c, pattern or "*", what)})
   local out = {}
   for _, u in ipairs(r.untagged) do
-    if u.name == "LIST" and u.fields and #u.fields >= 3 then
+    if u.name == verb and u.fields and #u.fields >= 3 then
       local f = u.fields
-      out[#out + 1] = {flags = type(f[1]) == "table" and f[1] or {}, delimiter = nn(f[2]), name = tostring(f[3])}
+      local raw = tostring(f[3])
+      out[#out + 1] = {flags = type(f[1]) == "table" and f[1] or {}, delimiter = nn(f[2]),
+                       name = mailbox_name(c, raw), raw = raw}
     end
   end
   return out
+end
+
+-- list returns the mailboxes matching pattern (default "*") under ref
+-- (default ""): array of {name, raw, delimiter, flags}, names in UTF-8.
+function Client:list(ref, pattern) return listing(self, "LIST", ref, pattern) end
+
+-- lsub is list for the subscribed mailboxes (LSUB).
+function Client:lsub(ref, pattern) return listing(self, "LSUB", ref, pattern) end
+
+-- create makes a mailbox (RFC 3501 6.3.3); the result is returned.
+function Client:create(name)
+  return must(self, "CREATE", {"CREATE", mailbox_arg(self, name, "i:create")}, {what = "CREATE " .. shown_name(name)})
+end
+
+-- subscribe and unsubscribe (RFC 3501 6.3.6, 6.3.7) change the
+-- subscription list only; the mailbox is untouched.
+function Client:subscribe(name)
+  return must(self, "SUBSCRIBE", {"SUBSCRIBE", mailbox_arg(self, name, "i:subscribe")}, {what = "SUBSCRIBE " .. shown_name(name)})
+end
+
+function Client:unsubscribe(name)
+  return must(self, "UNSUBSCRIBE", {"UNSUBSCRIBE", mailbox_arg(self, name, "i:unsubscribe")}, {what = "UNSUBSCRIBE " .. shown_name(name)})
+end
+
+-- whole_mailbox describes a mailbox a DELETE or RENAME is about to take
+-- away from its name, for the journal and the dry-run report: one entry
+-- {mailbox, uid = "*" (every message), uidvalidity, size, messages,
+-- target}, from STATUS (SIZE when the server has STATUS=SIZE, RFC 8438).
+-- A STATUS refusal is returned as the second result.
+local function whole_mailbox(c, name, arg, target)
+  local items = ensure_caps(c)["STATUS=SIZE"] and "(MESSAGES UIDVALIDITY SIZE)" or "(MESSAGES UIDVALIDITY)"
+  local r = c:cmd({"STATUS", arg, items})
+  if r.status ~= "OK" then return nil, r end
+  local st = {}
+  for _, u in ipairs(r.untagged) do
+    local list = u.name == "STATUS" and u.fields and u.fields[#u.fields]
+    if type(list) == "table" then
+      for k = 1, #list - 1, 2 do st[tostring(list[k]):upper()] = list[k + 1] end
+    end
+  end
+  return {mailbox = shown_name(name), uid = "*", uidvalidity = st.UIDVALIDITY, size = tonumber(st.SIZE) or 0,
+          messages = tonumber(st.MESSAGES), target = target}
+end
+
+-- retire runs a DELETE or RENAME, which take every message away from a
+-- name: destructive, so through mailexpect.safety like a deletion. The
+-- mailbox is described first (journal, dry-run), the command is the
+-- commit point, and under --dry-run nothing is sent: a mailbox the
+-- server would not know is the STATUS refusal, raised as DELETE's would
+-- be; else a report {status = "OK", text = "dry-run", dry_run = true,
+-- messages}.
+local function retire(c, verb, name, args, target)
+  local what = verb .. " " .. shown_name(name) .. (target and (" to " .. shown_name(target)) or "")
+  local entry, refused
+  if safety.journaling or safety.dry_run then
+    entry, refused = whole_mailbox(c, name, args[2], target and shown_name(target))
+    if refused and safety.dry_run then fail(c, verb, refused, what) end
+  end
+  return safety.remove(c, "send " .. what, function() return {entry} end,
+                       function() return must(c, verb, args, {what = what}) end,
+                       {status = "OK", text = "dry-run", messages = entry and entry.messages})
+end
+
+-- delete removes a mailbox and every message in it (RFC 3501 6.3.4).
+function Client:delete(name)
+  return retire(self, "DELETE", name, {"DELETE", mailbox_arg(self, name, "i:delete")})
+end
+
+-- rename renames a mailbox (RFC 3501 6.3.5): its messages leave the old
+-- name (for INBOX: move to the new one), so it counts as a deletion.
+function Client:rename(from, to)
+  return retire(self, "RENAME", from, {"RENAME", mailbox_arg(self, from, "i:rename"), mailbox_arg(self, to, "i:rename")}, to)
 end
 
 -- status returns the STATUS items of a mailbox (RFC 9051 6.3.11) as
@@ -539,7 +665,7 @@ function Client:status(name, items)
   if type(items) == "table" then items = "(" .. table.concat(items, " ") .. ")" end
   items = items or "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN)"
   if not items:match("^%(") then items = "(" .. items .. ")" end
-  local r = must(self, "STATUS", {"STATUS", M.string(name), items})
+  local r = must(self, "STATUS", {"STATUS", mailbox_arg(self, name, "i:status"), items})
   local out = {}
   for _, u in ipairs(r.untagged) do
     if u.name == "STATUS" and u.fields then
@@ -559,13 +685,13 @@ end
 function Client:append(name, message, o)
   o = o or {}
   if type(message) ~= "string" then rt.raise("usage", "i:append: message must be a string") end
-  local args = {"APPEND", M.string(name)}
+  local args = {"APPEND", mailbox_arg(self, name, "i:append")}
   if o.flags then
     args[#args + 1] = type(o.flags) == "table" and ("(" .. table.concat(o.flags, " ") .. ")") or o.flags
   end
   if o.date then args[#args + 1] = M.string(o.date) end
   args[#args + 1] = M.literal(message)
-  local r = must(self, "APPEND", args, {timeout = o.timeout, what = "APPEND to " .. name})
+  local r = must(self, "APPEND", args, {timeout = o.timeout, what = "APPEND to " .. shown_name(name)})
   if r.code == "APPENDUID" and r.code_args then
     r.uidvalidity, r.uid = r.code_args[1], r.code_args[2]
   end
@@ -966,7 +1092,8 @@ end
 -- copy sends UID COPY of one set to dest (timed as key) and keeps its
 -- COPYUID in out.
 local function copy(c, key, set, dest, timeout, out)
-  local r = timed(c, key, must, c, "UID COPY", {"UID", "COPY", set, M.string(dest)}, {timeout = timeout, what = "UID COPY to " .. dest})
+  local r = timed(c, key, must, c, "UID COPY", {"UID", "COPY", set, mailbox_arg(c, dest, "i:uid_copy")},
+                  {timeout = timeout, what = "UID COPY to " .. shown_name(dest)})
   copyuid(r, out)
   return r
 end
@@ -976,7 +1103,7 @@ end
 -- destructive set: it runs under --dry-run too.
 function Client:uid_copy(uids, dest, o)
   o = o or {}
-  if type(dest) ~= "string" then rt.raise("usage", "i:uid_copy: destination mailbox must be a string") end
+  mailbox_arg(self, dest, "i:uid_copy")
   local nums = check_uids(self, uids, o, "UID COPY")
   local out = {}
   for _, set in ipairs(compress(nums)) do copy(self, "copy", set, dest, o.timeout, out) end
@@ -989,19 +1116,19 @@ end
 -- reports. Returns {expunged = {message numbers}, copyuid = {...}}.
 function Client:uid_move(uids, dest, o)
   o = o or {}
-  if type(dest) ~= "string" then rt.raise("usage", "i:uid_move: destination mailbox must be a string") end
+  mailbox_arg(self, dest, "i:uid_move")
   local nums, recs, mb = check_uids(self, uids, o, "UID MOVE")
   ensure_caps(self)
   if not self.caps.MOVE and not self.caps.UIDPLUS then
     rt.raise("protocol", self.label .. ": uid_move needs MOVE (RFC 6851) or UIDPLUS (RFC 4315); the server offers neither", {stage = "UID MOVE"})
   end
   if #nums == 0 then return {expunged = {}} end
-  local r = destroy(self, "UID MOVE", nums, recs, mb, " to " .. dest, function()
+  local r = destroy(self, "UID MOVE", nums, recs, mb, " to " .. shown_name(dest), function()
     local out = {expunged = {}}
     for _, set in ipairs(compress(nums)) do
       if self.caps.MOVE then
-        local r = timed(self, "move", must, self, "UID MOVE", {"UID", "MOVE", set, M.string(dest)},
-                        {timeout = o.timeout, what = "UID MOVE to " .. dest})
+        local r = timed(self, "move", must, self, "UID MOVE", {"UID", "MOVE", set, mailbox_arg(self, dest, "i:uid_move")},
+                        {timeout = o.timeout, what = "UID MOVE to " .. shown_name(dest)})
         copyuid(r, out)
         for _, u in ipairs(r.untagged) do
           if u.name == "EXPUNGE" then out.expunged[#out.expunged + 1] = u.number end

@@ -59,8 +59,12 @@ type JournalEntry struct {
 	MessageID   string    `json:"message_id"`
 	Date        string    `json:"date"` // the Date header as sent, not reparsed
 	Subject     string    `json:"subject"`
-	Action      string    `json:"action"`  // ActionDelete or ActionWouldDelete
-	Outcome     string    `json:"outcome"` // written as "pending"
+	// A whole mailbox (IMAP DELETE, RENAME) is one entry with UID "*":
+	// Messages is how many it held, Target where RENAME takes them.
+	Messages int64  `json:"messages,omitempty"`
+	Target   string `json:"target,omitempty"`
+	Action   string `json:"action"`  // ActionDelete or ActionWouldDelete
+	Outcome  string `json:"outcome"` // written as "pending"
 }
 
 // Journal actions.

@@ -9,9 +9,14 @@ type Class struct {
 	// Verb is the command name, upper case; "UID STORE" for a UID
 	// command.
 	Verb string
-	// Mailbox is the mailbox a SELECT or EXAMINE opens ("INBOX" in any
-	// case is INBOX, RFC 9051 5.1); "" for other commands.
+	// Mailbox is the mailbox a SELECT or EXAMINE opens, or a DELETE or
+	// RENAME takes away ("INBOX" in any case is INBOX, RFC 9051 5.1), as
+	// on the wire (modified UTF-7 unless UTF8=ACCEPT); "" for other
+	// commands.
 	Mailbox string
+	// Target is where a RENAME, COPY or MOVE puts messages (the new name,
+	// the destination mailbox), as on the wire; "" for other commands.
+	Target string
 	// Removes says why the command removes messages by itself: "EXPUNGE",
 	// "MOVE", "DELETE" (a mailbox), "RENAME" (its messages leave the old
 	// name), "STORE of \Deleted", with "UID " in front for UID commands;
@@ -60,13 +65,16 @@ func Classify(args ...Arg) Class {
 	switch verb {
 	case "EXPUNGE", "MOVE", "DELETE", "RENAME":
 		c.Removes = uid + verb
-	case "SELECT", "EXAMINE":
-		if len(rest) > 0 {
-			c.Mailbox = nodeText(rest[0])
-			if strings.EqualFold(c.Mailbox, "INBOX") {
-				c.Mailbox = "INBOX"
-			}
+	}
+	switch verb {
+	case "SELECT", "EXAMINE", "DELETE", "RENAME":
+		c.Mailbox = mailboxAt(rest, 0)
+		if verb == "RENAME" {
+			c.Target = mailboxAt(rest, 1)
 		}
+	case "COPY", "MOVE":
+		// sequence set, then the mailbox
+		c.Target = mailboxAt(rest, 1)
 	case "STORE":
 		if storesDeleted(rest) {
 			c.Removes = uid + `STORE of \Deleted`
@@ -115,6 +123,18 @@ func hasDeleted(n Node) bool {
 		}
 	}
 	return false
+}
+
+// mailboxAt returns the mailbox name at words[i], "" when there is none.
+func mailboxAt(words []Node, i int) string {
+	if i >= len(words) {
+		return ""
+	}
+	name := nodeText(words[i])
+	if strings.EqualFold(name, "INBOX") {
+		return "INBOX"
+	}
+	return name
 }
 
 // atomAt returns words[i] upper-cased when it is an atom, else "".

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
@@ -39,6 +40,7 @@ const (
 	formRaw     argForm = iota // sent as is
 	formString                 // quoted when safe, else a literal
 	formLiteral                // always a literal
+	formUTF8                   // quoted UTF-8 when safe, else a literal
 )
 
 // RawArg is sent as is: a command name, an atom, a sequence set, a
@@ -51,6 +53,11 @@ func RawArg(s string) Arg { return Arg{form: formRaw, text: s} }
 // bytes; '"' and '\' escaped), else sent as a literal, so its bytes reach
 // the server exactly. NUL cannot be sent (kind usage).
 func StringArg(s string) Arg { return Arg{form: formString, text: s} }
+
+// UTF8StringArg is a string for a session that enabled UTF8=ACCEPT (RFC
+// 6855 3): valid UTF-8 without control characters is quoted as it is;
+// anything else goes as a literal, as StringArg does.
+func UTF8StringArg(s string) Arg { return Arg{form: formUTF8, text: s} }
 
 // LiteralArg is always sent as a literal: APPEND's message.
 func LiteralArg(s string) Arg { return Arg{form: formLiteral, text: s} }
@@ -125,7 +132,8 @@ func encodeCommand(tag string, args []Arg, mode literalMode) (pieces []piece, sh
 		case a.form == formRaw:
 			add(a.text, a.secret)
 			show.WriteString(masked(a, a.text))
-		case a.form == formString && quotable(a.text):
+		case a.form == formString && quotable(a.text),
+			a.form == formUTF8 && quotableUTF8(a.text):
 			q := quote(a.text)
 			add(q, a.secret)
 			show.WriteString(masked(a, q))
@@ -179,6 +187,20 @@ func quotable(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == '\r' || c == '\n' || c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// quotableUTF8 reports whether s can be a quoted string once UTF8=ACCEPT
+// is enabled: valid UTF-8, no control characters, not too long.
+func quotableUTF8(s string) bool {
+	if len(s) > MaxQuoted || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
 			return false
 		}
 	}

@@ -44,6 +44,16 @@ T.eq(i:cmd("SELECT INBOX").status, "OK", "raw SELECT")
 T.eq(i.mailbox.readonly, false, "raw SELECT is read-write")
 T.eq(T.fails(function() i:cmd("CLOSE") end).kind, "usage", "CLOSE of a read-write mailbox refused")
 
+-- Deleting or renaming a mailbox takes its messages away: reported,
+-- never sent; a mailbox the server does not know is its refusal.
+local d = i:delete("Trash")
+T.eq(d.dry_run, true, "delete reports")
+T.eq(d.messages, 0, "with the messages it would take")
+T.eq(i:rename("Trash", "Bin").dry_run, true, "rename reports")
+T.eq(T.fails(function() i:delete("No Such Box") end).kind, "reply", "a missing mailbox is the server's NO")
+T.eq(#i:list("", "Trash"), 1, "Trash is still there")
+T.eq(#i:list("", "Bin"), 0, "nothing renamed")
+
 local st = i:status("INBOX", {"MESSAGES"})
 T.eq(st.MESSAGES, 3, "nothing deleted")
 T.eq(i:status("Trash").MESSAGES, 0, "nothing moved")
