@@ -22,6 +22,10 @@ var sandboxEnvNames = []string{"MAILEXPECT_SMTP", "MAILEXPECT_POP3", "MAILEXPECT
 const replayedSecret = "replayed-secret"
 
 func checkRecordFlags(o *options) error {
+	if (o.replayd || o.testCmd) && (o.record != "" || o.replay != "") {
+		return usageErr("mailexpect test --sandbox --record DIR records each test; mailexpect replay FILE names its file",
+			"--record and --replay are for a run; the replay and test subcommands take their files as arguments")
+	}
 	if o.replay != "" && o.sandbox {
 		return usageErr("record with --sandbox --record FILE, then replay with --replay FILE alone",
 			"--replay serves the recorded sessions; --sandbox starts a server: give one of them")

@@ -175,9 +175,6 @@ func parseArgs(args []string) (*options, error) {
 	if err := o.each.validate(o); err != nil {
 		return nil, err
 	}
-	if err := checkRecordFlags(o); err != nil {
-		return nil, err
-	}
 	if o.prom != "" {
 		if o.each.file != "" {
 			return nil, usageErr("--results FILE.jsonl has every row's outcome", "--prom writes one run's result: it cannot be combined with --each")
@@ -230,6 +227,9 @@ func durationFlag(d *time.Duration) func(string) error {
 // run is main without os.Exit, so tests can call it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, err := parseArgs(args)
+	if err == nil {
+		err = checkRecordFlags(o)
+	}
 	if err != nil {
 		printError(stderr, err)
 		return luabind.ExitUsage

@@ -164,7 +164,7 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 		hint := "flags of mailexpect send only; --auth takes its mechanism as --auth=PLAIN"
 		return nil, usageErr(hint, "unexpected argument %q", rest[0])
 	}
-	return so, so.validate(o.sandbox)
+	return so, so.validate(o.sandbox || o.replay != "") // a sandbox recording sets MAILEXPECT_SMTP again
 }
 
 // sendFlagError is flagError with send's help in the hint.
