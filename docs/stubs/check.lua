@@ -42,7 +42,7 @@ function check.exit(s, text) end
 
 ---Add perfdata label=value[uom];warn;crit;min;max; a value over a threshold raises the state.
 ---
----    check.metric("delivery", 12.3, "s", 10, 30)   -- WARNING: delivery 12.3s > 10
+---    check.metric("delivery", 12.3, "s", 10, 30)   -- WARNING: delivery 12.3s > 10 (warning)
 ---    check.metric{label = "queue", value = n, warn = "~:100", quiet = true}
 ---@param label string|check.MetricOptions
 ---@param value? number

@@ -71,7 +71,7 @@ ends. The module takes --json, -t SECONDS and -v out of arg.
 			{Sig: "check.detail(text: string)", Summary: "add long output: lines after the status line"},
 			{Sig: "check.metric(label: string|check.MetricOptions, value?: number, uom?: string, warn?: " + rng + ", crit?: " + rng + ", min?: number, max?: number) -> integer",
 				Summary: "add perfdata label=value[uom];warn;crit;min;max; a value over a threshold raises the state", Errors: []string{"usage"},
-				Doc: `    check.metric("delivery", 12.3, "s", 10, 30)   -- WARNING: delivery 12.3s > 10
+				Doc: `    check.metric("delivery", 12.3, "s", 10, 30)   -- WARNING: delivery 12.3s > 10 (warning)
     check.metric{label = "queue", value = n, warn = "~:100", quiet = true}`},
 			{Sig: "check.timings(client: table, prefix?: string, names?: string[])", Summary: "report a module client's step times as perfdata PREFIX_connect, PREFIX_ehlo, ...",
 				Doc: `    check.timings(c, "smtp")   -- smtp_connect=...s smtp_ehlo=...s ...`},
