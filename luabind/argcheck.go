@@ -87,8 +87,49 @@ func (r *run) goFunc(L *lua.LState, name string, fn lua.LGFunction) *lua.LFuncti
 	}
 	return L.NewFunction(func(L *lua.LState) int {
 		r.checkArgs(L, c, 1)
-		return fn(L)
+		n := fn(L)
+		if returnCheck != nil {
+			r.checkReturns(L, c, L.GetTop()-n+1, n)
+		}
+		return n
 	})
+}
+
+// returnCheck, when set (by the luabind tests), is told when a declared
+// function returns something its declaration does not say: the whole
+// suite then tests the spec's return shapes.
+var returnCheck func(name, problem string)
+
+// checkReturns compares the n results at index first with c's Returns.
+func (r *run) checkReturns(L *lua.LState, c *argChecker, first, n int) {
+	rets := c.fn.Returns
+	if len(rets) > 0 && rets[len(rets)-1].Name == "..." {
+		return // "...: any": whatever the function chose
+	}
+	if n > len(rets) {
+		extra := false
+		for i := first + len(rets); i < first+n; i++ {
+			extra = extra || L.Get(i) != lua.LNil
+		}
+		if extra {
+			returnCheck(c.fn.Name, fmt.Sprintf("returned %d values, declares %d", n, len(rets)))
+		}
+	}
+	for i, ret := range rets {
+		v := lua.LValue(lua.LNil)
+		if i < n {
+			v = L.Get(first + i)
+		}
+		if v == lua.LNil {
+			if !ret.Optional {
+				returnCheck(c.fn.Name, fmt.Sprintf("result #%d (%s) is nil", i+1, ret.TypeSrc))
+			}
+			continue
+		}
+		if msg := r.typeProblem(L, c.spec, ret.Type, v, fmt.Sprintf("result #%d", i+1), 0); msg != "" {
+			returnCheck(c.fn.Name, msg)
+		}
+	}
 }
 
 // wrapValue returns v checked against the spec entry name: a Go function
@@ -104,7 +145,11 @@ func (r *run) wrapValue(L *lua.LState, name string, v lua.LValue) lua.LValue {
 		g := f.GFunction
 		return L.NewFunction(func(L *lua.LState) int {
 			r.checkArgs(L, c, 1)
-			return g(L)
+			n := g(L)
+			if returnCheck != nil {
+				r.checkReturns(L, c, L.GetTop()-n+1, n)
+			}
+			return n
 		})
 	}
 	check := L.NewFunction(func(L *lua.LState) int {
@@ -112,8 +157,14 @@ func (r *run) wrapValue(L *lua.LState, name string, v lua.LValue) lua.LValue {
 		return 0
 	})
 	var adopt lua.LValue = lua.LNil
-	if returnsObject(c) {
-		adopt = L.NewFunction(r.adoptResults)
+	if returnsObject(c) || returnCheck != nil {
+		adopt = L.NewFunction(func(L *lua.LState) int {
+			n := r.adoptResults(L)
+			if returnCheck != nil {
+				r.checkReturns(L, c, 1, n)
+			}
+			return n
+		})
 	}
 	L.Push(r.wrapperFactory(L))
 	L.Push(check)

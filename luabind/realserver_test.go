@@ -4,16 +4,42 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mailexpect/mailexpect/internal/mailstack"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
-func TestMain(m *testing.M) { os.Exit(mailstack.Main(m)) }
+func TestMain(m *testing.M) {
+	// Every declared function's results are checked against the spec
+	// while the suite runs (argcheck.go).
+	var mu sync.Mutex
+	problems := map[string]bool{}
+	returnCheck = func(name, problem string) {
+		mu.Lock()
+		problems[name+": "+problem] = true
+		mu.Unlock()
+	}
+	code := mailstack.Main(m)
+	if len(problems) > 0 {
+		var list []string
+		for p := range problems {
+			list = append(list, p)
+		}
+		sort.Strings(list)
+		fmt.Fprintf(os.Stderr, "FAIL: results that differ from their declaration in luabind/apispec:\n\t%s\n", strings.Join(list, "\n\t"))
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 // TestRealServers runs testdata/real/*.lua against real Postfix and
 // Dovecot (internal/mailstack). Each file gets a mailbox of its own and the

@@ -84,7 +84,7 @@ function check.status_line() end
 ---@param name string
 ---@param fn function
 ---@param ... any
----@return any
+---@return any ...
 function check.step(name, fn, ...) end
 
 ---The state of value under warn and crit (CRITICAL wins).

@@ -106,7 +106,8 @@ function imap_Client:append(name, message, opts) end
 function imap_Client:auth() end
 
 ---CAPABILITY (kept as i.caps).
----@return table<string, string|boolean>
+---@return table<string, string|boolean> caps
+---@return imap.Result result
 function imap_Client:capability() end
 
 ---Close the connection (not IMAP CLOSE, which expunges).
@@ -149,7 +150,7 @@ function imap_Client:examine(name, opts) end
 ---@param set integer|string|table
 ---@param items string|string[]
 ---@param opts? imap.FetchOptions
----@return table[]
+---@return imap.FetchResult
 function imap_Client:fetch(set, items, opts) end
 
 ---Wait for mailbox updates with IDLE (NOOP polling without it); fn(event) true ends it.
@@ -202,7 +203,7 @@ function imap_Client:rename(from, to) end
 ---SEARCH: message numbers.
 ---@param criteria? string|(string|number|imap.Arg)[]
 ---@param opts? imap.TimeoutOptions
----@return integer[]
+---@return imap.UIDList
 function imap_Client:search(criteria, opts) end
 
 ---SELECT a mailbox (EXAMINE under --dry-run or readonly).
@@ -242,7 +243,7 @@ function imap_Client:uid_copy(uids, dest, opts) end
 ---    i:uid_expunge(uids)     -- only these UIDs, never others' \Deleted
 ---@param uids integer|string|table
 ---@param opts? imap.UIDOptions
----@return integer[]
+---@return integer[]|imap.DryRun
 function imap_Client:uid_expunge(uids, opts) end
 
 ---UID FETCH: records keyed by the server's item names, upper-cased.
@@ -251,7 +252,7 @@ function imap_Client:uid_expunge(uids, opts) end
 ---@param set integer|string|table
 ---@param items string|string[]
 ---@param opts? imap.FetchOptions
----@return table[]
+---@return imap.FetchResult
 function imap_Client:uid_fetch(set, items, opts) end
 
 ---UID MOVE (or COPY + STORE + UID EXPUNGE of exactly those UIDs); a commit point.
@@ -260,7 +261,7 @@ function imap_Client:uid_fetch(set, items, opts) end
 ---@param uids integer|string|table
 ---@param dest string|imap.Arg
 ---@param opts? imap.UIDOptions
----@return table
+---@return table|imap.DryRun
 function imap_Client:uid_move(uids, dest, opts) end
 
 ---UID SEARCH: UIDs (the list carries the mailbox's uidvalidity).
@@ -269,7 +270,7 @@ function imap_Client:uid_move(uids, dest, opts) end
 ---    local uids = i:uid_search{"FROM", imap.string(addr), "SINCE", imap.date(time() - 86400)}
 ---@param criteria? string|(string|number|imap.Arg)[]
 ---@param opts? imap.TimeoutOptions
----@return integer[]
+---@return imap.UIDList
 function imap_Client:uid_search(criteria, opts) end
 
 ---UID STORE flags; \Deleted is a commit point; under --dry-run it reports.
@@ -280,7 +281,7 @@ function imap_Client:uid_search(criteria, opts) end
 ---@param op string
 ---@param flags string|string[]
 ---@param opts? imap.UIDOptions
----@return table[]
+---@return table[]|imap.DryRun
 function imap_Client:uid_store(uids, op, flags, opts) end
 
 ---UNSUBSCRIBE.
@@ -295,10 +296,21 @@ function imap_Client:unsubscribe(name) end
 ---@field continue? function continue(cont) -> line|nil: answers "+" requests
 ---@field secret_continue? boolean mask the continuation lines
 
+---What a destructive helper returns under --dry-run instead of acting.
+---@class imap.DryRun
+---@field status string "OK"
+---@field text string "dry-run"
+---@field dry_run? boolean true
+---@field uids integer[] the UIDs it would have acted on
+
 ---Options of i:fetch and i:uid_fetch.
 ---@class imap.FetchOptions
 ---@field timeout? number seconds
 ---@field file? string|function message literals to files; the item's value is then its byte count
+
+---FETCH records in the server's order ([1], [2], ...: {seq =, UID =, ["RFC822.SIZE"] =, ...}), and uidvalidity.
+---@class imap.FetchResult
+---@field uidvalidity? integer the selected mailbox's UIDVALIDITY
 
 ---Options of i:idle.
 ---@class imap.IdleOptions
@@ -356,6 +368,10 @@ function imap_Client:unsubscribe(name) end
 ---{timeout = seconds}.
 ---@class imap.TimeoutOptions
 ---@field timeout? number seconds until the tagged completion (a deadline: untagged data does not extend it)
+
+---Numbers from a search, in order ([1], [2], ...), and the mailbox's uidvalidity for UIDs.
+---@class imap.UIDList
+---@field uidvalidity? integer the UIDVALIDITY the UIDs belong to (checked by the destructive helpers)
 
 ---Options of the destructive helpers.
 ---@class imap.UIDOptions

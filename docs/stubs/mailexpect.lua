@@ -140,7 +140,7 @@ function secret(value) end
 ---    local token = secret_env("TOKEN", nil)   -- nil instead of raising when unset
 ---@param name string
 ---@param default? any
----@return string
+---@return string|any value
 function secret_env(name, default) end
 
 ---A file's content without its final line end, registered as a secret; warns unless mode 0600.
@@ -320,13 +320,14 @@ function regex:gmatch(s) end
 ---@return Match|nil
 function regex:match(s) end
 
----Replace matches: repl is "$1"/"${name}" or function(m) -> string.
+---Replace matches (repl is "$1"/"${name}" or function(m) -> string); also returns how many.
 ---
 ---    re:replace(text, "<$1>")
 ---    re:replace(text, function(m) return m[1]:upper() end)
 ---@param s string
 ---@param repl string|function
----@return string
+---@return string result
+---@return integer count
 function regex:replace(s, repl) end
 
 ---Split s around the matches (n > 0: at most n parts).
@@ -378,7 +379,7 @@ function session:drain() end
 ---    }
 ---@param pattern string|regex|expect.Cases
 ---@param timeout? number
----@return any
+---@return any ...
 function session:expect(pattern, timeout) end
 
 ---Add cases tried on every later expect of the session (^421, ^\* BYE).

@@ -75,7 +75,7 @@ ends. The module takes --json, -t SECONDS and -v out of arg.
     check.metric{label = "queue", value = n, warn = "~:100", quiet = true}`},
 			{Sig: "check.timings(client: table, prefix?: string, names?: string[])", Summary: "report a module client's step times as perfdata PREFIX_connect, PREFIX_ehlo, ...",
 				Doc: `    check.timings(c, "smtp")   -- smtp_connect=...s smtp_ehlo=...s ...`},
-			{Sig: "check.step(name: string, fn: function, ...: any) -> any", Summary: "run fn(...) as a timed step (perfdata name=…s); an error is reported with the step's name",
+			{Sig: "check.step(name: string, fn: function, ...: any) -> ...: any", Summary: "run fn(...) as a timed step (perfdata name=…s); an error is reported with the step's name",
 				Doc: `    local c = check.step("connect", smtp.open, {host = host})`},
 			{Sig: "check.range(spec?: " + rng + ") -> check.Range|nil", Summary: "parse a range (10, 10:, ~:10, @10:20)", Errors: []string{"usage"}},
 			{Sig: "check.Range:alert(value: number) -> alert: boolean, why: string|nil", Summary: "whether value alerts under the range, and why (\"> 10\")"},

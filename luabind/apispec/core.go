@@ -54,7 +54,7 @@ a --resume'd run reuses, so that both runs mean the same messages.`},
 				Doc: `    local host = env("MAILEXPECT_SMTP") or "localhost:25"`},
 			{Sig: "secret(value: string) -> string", Summary: "register value as a secret: masked as *** in every transcript, log, print, result and error",
 				Doc: `    local pass = secret(arg[2])   -- masked from here on`},
-			{Sig: "secret_env(name: string, default?: any) -> string", Summary: "an environment variable registered as a secret; raises when unset unless a default is given",
+			{Sig: "secret_env(name: string, default?: any) -> value: string|any", Summary: "an environment variable registered as a secret; raises when unset unless a default is given",
 				Errors: []string{"usage"}, When: "not under --restricted",
 				Doc: `    local pass = secret_env("SMTP_PASS")
     local token = secret_env("TOKEN", nil)   -- nil instead of raising when unset`},
@@ -246,7 +246,7 @@ what was received.`,
     s:expect([[^354 ]])
     s:send_dot("Subject: hi\r\n\r\n.leading dot is doubled\r\n")
     s:expect([[^250 ]])`},
-		{Sig: "session:expect(pattern: string|regex|expect.Cases, timeout?: number) -> any", Summary: "wait for a pattern, or branch on several",
+		{Sig: "session:expect(pattern: string|regex|expect.Cases, timeout?: number) -> ...: any", Summary: "wait for a pattern, or branch on several",
 			Errors: []string{"timeout", "eof", "full", "usage"},
 			Doc: `Matching is decided at line ends: after each line, every case is tried;
 the earliest match wins, a tie goes to the case listed first. A string is a

@@ -57,7 +57,7 @@ func init() {
 				Doc: `    local i, j = re:find("x 250 y")   -- 3, 5`},
 			{Sig: "regex:gmatch(s: string) -> function", Summary: "an iterator over match objects, for a generic for",
 				Doc: `    for m in regex.compile([[\d+]]):gmatch("1 22 333") do print(m[0]) end`},
-			{Sig: "regex:replace(s: string, repl: string|function) -> string", Summary: "replace matches: repl is \"$1\"/\"${name}\" or function(m) -> string",
+			{Sig: "regex:replace(s: string, repl: string|function) -> result: string, count: integer", Summary: "replace matches (repl is \"$1\"/\"${name}\" or function(m) -> string); also returns how many",
 				Doc: `    re:replace(text, "<$1>")
     re:replace(text, function(m) return m[1]:upper() end)`},
 			{Sig: "regex:split(s: string, n?: integer) -> string[]", Summary: "split s around the matches (n > 0: at most n parts)",
