@@ -151,11 +151,11 @@ func (p *player) feed(b []byte) error {
 		e := &p.sess.Events[p.ci]
 		switch e.Kind {
 		case TLS, TLSFailed:
-			return p.diverge(p.firstLine(), nil, fmt.Sprintf("the recording starts TLS here (line %d)", e.Line))
+			return p.diverge(p.firstLine(), nil, "the recording starts TLS here")
 		case EOF:
-			return p.diverge(p.firstLine(), nil, fmt.Sprintf("the server had closed the connection here (line %d)", e.Line))
+			return p.diverge(p.firstLine(), nil, "the server had closed the connection here")
 		case Close:
-			return p.diverge(p.firstLine(), nil, fmt.Sprintf("the recorded client closed the session here (line %d)", e.Line))
+			return p.diverge(p.firstLine(), nil, "the recorded client closed the session here")
 		}
 		// A value a pattern let vary earlier stands for itself here too
 		// (the probe token in the body, after its header matched).

@@ -119,8 +119,13 @@ func (r *Replay) Conn(network, addr string) (net.Conn, error) {
 }
 
 func (r *Replay) conn(s *Session) *Conn {
-	return &Conn{p: newPlayer(r.rec.Name, s, &r.subs, r.secrets), changed: make(chan struct{}),
+	c := &Conn{p: newPlayer(r.rec.Name, s, &r.subs, r.secrets), changed: make(chan struct{}),
 		network: s.Network, addr: s.Addr}
+	if s.Network == "tcp" {
+		// What -v shows after "connected to ADDR": where it really came from.
+		c.addr = fmt.Sprintf("replayed from %s:%d", r.rec.Name, s.Line)
+	}
+	return c
 }
 
 // Handshake is TLS on a replayed connection: nothing is encrypted, and
@@ -251,5 +256,6 @@ func (a addr) String() string  { return a.s }
 
 func (c *Conn) LocalAddr() net.Addr { return addr{c.network, "replay"} }
 
-// RemoteAddr is the recorded address.
+// RemoteAddr is the recorded program of a spawned session, and "replayed
+// from FILE:LINE" for a TCP one.
 func (c *Conn) RemoteAddr() net.Addr { return addr{c.network, c.addr} }
