@@ -129,12 +129,12 @@ func (r sessionBinding) spawn(L *lua.LState) int {
 	if r.cfg.Replay != nil {
 		// Served from the recording: no program runs, so there is no pid
 		// and no exit status.
-		conn, err := r.cfg.Replay.Conn(spawn.Addr("").Network(), cmdline)
-		if err != nil {
-			r.raiseOp(L, fname, err)
-		}
 		if so.Label == "" {
 			so.Label = r.cfg.LabelPrefix + filepath.Base(argv[0])
+		}
+		conn, err := r.cfg.Replay.Conn(spawn.Addr("").Network(), cmdline, so.Label)
+		if err != nil {
+			r.raiseOp(L, fname, err)
 		}
 		s = session.New(conn, so)
 		s.Note("spawned %s (replayed)", cmdline)

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -78,7 +79,8 @@ func TestTestCommand(t *testing.T) {
 	}
 }
 
-// --each records every row's sessions; the replay gives every row its own.
+// --each records every row's sessions; the replay gives every row its own,
+// rows in parallel too (a session is matched to its row by its label).
 func TestRecordEachRows(t *testing.T) {
 	dir := t.TempDir()
 	rows := filepath.Join(dir, "rows.csv")
@@ -100,9 +102,19 @@ c:quit()
 	if strings.Count(text, "\nsession ") != 2 || !strings.Contains(text, "C: USER demo2") || strings.Contains(text, "-pass") {
 		t.Errorf("the recording:\n%s", text)
 	}
-	code, replayed, errs := runCLI(t, "--replay", rec, "--each", rows, "--jobs", "1", "-q", script)
-	if code != 0 || replayed != recorded || !strings.Contains(replayed, "demo2\t0") {
-		t.Errorf("replay: exit %d\n%s%s\nrecorded:\n%s", code, replayed, errs, recorded)
+	if !strings.Contains(text, "label=[demo2]127.0.0.1:") {
+		t.Errorf("the sessions are not labelled by row:\n%s", text)
+	}
+	sorted := func(s string) string {
+		lines := strings.Split(s, "\n")
+		sort.Strings(lines)
+		return strings.Join(lines, "\n")
+	}
+	for _, jobs := range []string{"1", "2"} {
+		code, replayed, errs := runCLI(t, "--replay", rec, "--each", rows, "--jobs", jobs, "-q", script)
+		if code != 0 || sorted(replayed) != sorted(recorded) || !strings.Contains(replayed, "demo2\t0") {
+			t.Errorf("replay with --jobs %s: exit %d\n%s%s\nrecorded:\n%s", jobs, code, replayed, errs, recorded)
+		}
 	}
 }
 

@@ -334,3 +334,30 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// Sessions of one address are taken by label first: parallel rows get
+// their own whatever order they connect in.
+func TestLabelsPickSessions(t *testing.T) {
+	rp := replayOf(t, recording.Magic+`
+session 1 tcp mx.test:25 label=[row1]mx.test:25
+S: 220 for row1
+session 2 tcp mx.test:25 label=[row2]mx.test:25
+S: 220 for row2
+session 3 tcp mx.test:25 label=[row3]mx.test:25
+S: 220 for row3
+`)
+	for _, tc := range []struct{ label, want string }{
+		{"[row2]mx.test:25", "220 for row2"},
+		{"unknown", "220 for row1"},
+		{"[row1]mx.test:25", "220 for row3"}, // row1's is taken: the next one
+	} {
+		s, err := session.Dial(context.Background(), "mx.test:25", session.Options{Dial: rp.Dial, Label: tc.label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.ReadLine(context.Background(), time.Second); l != tc.want {
+			t.Errorf("label %s: %q, want %q", tc.label, l, tc.want)
+		}
+		s.Close()
+	}
+}

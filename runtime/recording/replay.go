@@ -64,7 +64,11 @@ func (r *Replay) Unused() int {
 }
 
 // take returns the next recorded session for key.
-func (r *Replay) take(network, addr string) (*Session, error) {
+//
+// Sessions recorded with the same label are taken first: the parallel
+// rows of an --each run (labelled by their row) get their own sessions
+// whatever order they connect in.
+func (r *Replay) take(network, addr, label string) (*Session, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	key := network + " " + addr
@@ -93,15 +97,23 @@ func (r *Replay) take(network, addr string) (*Session, error) {
 		return nil, &failure.Error{Kind: failure.Connect, Stage: "connect",
 			Message: fmt.Sprintf("replay: %s %s (%s has %s)", addr, why, r.rec.Name, strings.Join(list, ", "))}
 	}
-	r.queues[key] = q[1:]
+	i := 0
+	for j, s := range q {
+		if s.Label == label {
+			i = j
+			break
+		}
+	}
+	s := q[i]
+	r.queues[key] = append(q[:i:i], q[i+1:]...)
 	r.used++
-	return q[0], nil
+	return s, nil
 }
 
-// Dial serves the next recorded session for a's host:port over an
+// Dial serves the next recorded session for t's host:port over an
 // in-process connection.
-func (r *Replay) Dial(ctx context.Context, a session.Address) (net.Conn, error) {
-	s, err := r.take("tcp", a.HostPort())
+func (r *Replay) Dial(ctx context.Context, t session.Target) (net.Conn, error) {
+	s, err := r.take(t.Network, t.Addr, t.Label)
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +121,9 @@ func (r *Replay) Dial(ctx context.Context, a session.Address) (net.Conn, error) 
 }
 
 // Conn serves the next recorded session of another kind (a spawned
-// program: network "exec", addr its name).
-func (r *Replay) Conn(network, addr string) (net.Conn, error) {
-	s, err := r.take(network, addr)
+// program: network "exec", addr its command line).
+func (r *Replay) Conn(network, addr, label string) (net.Conn, error) {
+	s, err := r.take(network, addr, label)
 	if err != nil {
 		return nil, err
 	}

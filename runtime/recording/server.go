@@ -145,7 +145,7 @@ func (s *Server) accept(l Listener) {
 // serve plays one recorded session to a client.
 func (s *Server) serve(l Listener, c net.Conn) {
 	defer func() { c.Close() }()
-	sess, err := s.rp.take("tcp", l.Recorded)
+	sess, err := s.rp.take("tcp", l.Recorded, "")
 	if err != nil {
 		s.logf("%s: %v", l.Addr, err)
 		return

@@ -48,10 +48,11 @@ type Options struct {
 	// starts after it.
 	Acquire func(ctx context.Context, host string) (release func(), err error)
 
-	// Dial, when set, makes the connection instead of a TCP dial (the
+	// Dial, when set, makes the connection to t (network "tcp", t.Addr
+	// host:port, t.Label the session's label) instead of a TCP dial (the
 	// connect timeout still applies through ctx): --replay serves every
 	// session in-process from a recording (runtime/recording).
-	Dial func(ctx context.Context, a Address) (net.Conn, error)
+	Dial func(ctx context.Context, t Target) (net.Conn, error)
 
 	// Handshake, when set, does TLS (implicit or StartTLS) instead of
 	// crypto/tls: it returns the connection to go on with and the TLS

@@ -84,7 +84,11 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	defer cancel()
 	var conn net.Conn
 	if opts.Dial != nil {
-		conn, err = opts.Dial(dctx, a)
+		label := opts.Label
+		if label == "" {
+			label = a.String()
+		}
+		conn, err = opts.Dial(dctx, Target{Network: "tcp", Addr: a.HostPort(), Label: label})
 	} else {
 		var d net.Dialer
 		conn, err = d.DialContext(dctx, "tcp", a.HostPort())
