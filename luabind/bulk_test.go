@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/bulk"
