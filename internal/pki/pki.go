@@ -83,6 +83,16 @@ func (ca *CA) Pool() *x509.CertPool {
 // an unspecified address such as 0.0.0.0 is left out) valid from
 // notBefore to notAfter. The chain in the result is the leaf alone.
 func (ca *CA) Issue(name Name, hosts []string, notBefore, notAfter time.Time) (tls.Certificate, error) {
+	return ca.issue(name, hosts, notBefore, notAfter, x509.ExtKeyUsageServerAuth)
+}
+
+// IssueClient signs a client certificate (TLS client authentication)
+// for name, valid from notBefore to notAfter.
+func (ca *CA) IssueClient(name Name, notBefore, notAfter time.Time) (tls.Certificate, error) {
+	return ca.issue(name, nil, notBefore, notAfter, x509.ExtKeyUsageClientAuth)
+}
+
+func (ca *CA) issue(name Name, hosts []string, notBefore, notAfter time.Time, usage x509.ExtKeyUsage) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("server key: %w", err)
@@ -93,7 +103,7 @@ func (ca *CA) Issue(name Name, hosts []string, notBefore, notAfter time.Time) (t
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {

@@ -24,8 +24,12 @@ var schemes = map[string]struct {
 	"imaps":      {"993", true},
 }
 
-// ParseAddress parses "host:port", "[v6]:port" or "scheme://host[:port]".
+// ParseAddress parses "host:port", "[v6]:port", "scheme://host[:port]"
+// or "unix:/path/to/socket".
 func ParseAddress(s string) (Address, error) {
+	if path, ok := strings.CutPrefix(s, "unix:"); ok && (strings.HasPrefix(path, "/") || strings.HasPrefix(path, "./")) {
+		return Address{Scheme: "unix", Socket: path}, nil
+	}
 	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)
 		if err != nil {
@@ -56,6 +60,9 @@ func (a Address) HostPort() string { return net.JoinHostPort(a.Host, a.Port) }
 
 // String returns the address as the user would write it.
 func (a Address) String() string {
+	if a.Socket != "" {
+		return "unix:" + a.Socket
+	}
 	if a.Scheme != "" {
 		return a.Scheme + "://" + a.HostPort()
 	}

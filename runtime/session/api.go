@@ -31,9 +31,20 @@ type Options struct {
 	ConnectTimeout time.Duration // DNS + TCP + TLS handshake (0: Timeout)
 	ImplicitTLS    bool          // TLS from the first byte (also set by smtps/pop3s/imaps URLs)
 	TLS            TLSOptions
-	MatchMax       int             // receive buffer bound (0: expect.DefaultMatchMax)
-	Label          string          // transcript label (default: the address)
-	Transcript     *transcript.Log // nil: no transcript (but see Debug)
+
+	// UnixSocket, when set, is the path of a Unix-domain socket dialed
+	// instead of the address's host and port (curl's --unix-socket); the
+	// address still names the server (transcript, TLS server name).
+	UnixSocket string
+	// Proxy tunnels the TCP connection: "socks5://host:port" (names
+	// resolved locally), "socks5h://host:port" (by the proxy),
+	// "http://host:port" (HTTP CONNECT), user:password@ allowed in each;
+	// "env" reads ALL_PROXY / all_proxy and NO_PROXY when dialing. "" is
+	// direct: the environment is never read unless asked.
+	Proxy      string
+	MatchMax   int             // receive buffer bound (0: expect.DefaultMatchMax)
+	Label      string          // transcript label (default: the address)
+	Transcript *transcript.Log // nil: no transcript (but see Debug)
 
 	// Debug, when set and Transcript is nil, gets a text transcript of the
 	// session (the -v format: >>> sent, <<< received, secrets sent with
@@ -92,6 +103,18 @@ type TLSOptions struct {
 	Insecure   bool           // skip certificate verification
 	CAFile     string         // PEM file added to the roots (the system's, or RootCAs)
 	RootCAs    *x509.CertPool // used instead of the system roots (tests, the sandbox CA)
+
+	// CertFile and KeyFile are a PEM client certificate and its key, sent
+	// when the server asks for one (both or neither).
+	CertFile, KeyFile string
+	// MinVersion is the lowest TLS version accepted (tls.VersionTLS12,
+	// tls.VersionTLS13); 0 is crypto/tls's default (TLS 1.2).
+	MinVersion uint16
+	// Pins, when set, are the public keys the server's leaf certificate
+	// must have, in curl's --pinnedpubkey form "sha256/<base64 SHA-256 of
+	// the SubjectPublicKeyInfo>". A pin is checked even when Insecure is
+	// set (curl's -k with --pinnedpubkey): pinning is trust of its own.
+	Pins []string
 }
 
 // TLSInfo describes an established TLS connection.
@@ -117,6 +140,15 @@ type PeerCert struct {
 	NotBefore time.Time
 	NotAfter  time.Time
 	DNSNames  []string
+	// Fingerprint is the SHA-256 of the DER certificate as openssl x509
+	// -fingerprint -sha256 prints it: upper-case hex pairs joined by ":".
+	Fingerprint string
+	// SPKI is the pin of the certificate's public key, "sha256/<base64>"
+	// (TLSOptions.Pins, curl's --pinnedpubkey).
+	SPKI string
+	// Chain is every certificate the server sent, leaf first (the leaf
+	// again, so a script can walk one list); nil inside Chain.
+	Chain []*PeerCert
 }
 
 // Address is a parsed connect target.
@@ -124,5 +156,6 @@ type Address struct {
 	Scheme string // "" for host:port
 	Host   string
 	Port   string
-	TLS    bool // implicit TLS from the scheme
+	TLS    bool   // implicit TLS from the scheme
+	Socket string // "unix:/path": the Unix-domain socket to dial (Host and Port empty)
 }

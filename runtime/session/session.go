@@ -76,7 +76,11 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	}
 	release := func() {}
 	if opts.Acquire != nil {
-		if release, err = opts.Acquire(ctx, a.Host); err != nil {
+		host := a.Host
+		if a.Socket != "" {
+			host = a.Socket
+		}
+		if release, err = opts.Acquire(ctx, host); err != nil {
 			return nil, err
 		}
 	}
@@ -90,14 +94,13 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 		}
 		conn, err = opts.Dial(dctx, Target{Network: "tcp", Addr: a.HostPort(), Label: label})
 	} else {
-		var d net.Dialer
-		conn, err = d.DialContext(dctx, "tcp", a.HostPort())
+		conn, err = dialConn(dctx, a, &opts)
 	}
 	if err != nil {
 		release()
 		var fe *failure.Error
 		if errors.As(err, &fe) {
-			return nil, fe
+			return nil, fe // a usage error: a bad proxy setting
 		}
 		if ctx.Err() != nil {
 			return nil, stopError(stoppedBy(ctx), "", fmt.Sprintf("connecting to %s", a))
@@ -107,12 +110,16 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 			reason = fmt.Errorf("no answer within %v", ct)
 		}
 		return nil, &failure.Error{Kind: failure.Connect, Stage: "connect",
-			Message: fmt.Sprintf("connect to %s failed: %v", a, reason), Err: err}
+			Message: fmt.Sprintf("connect to %s failed: %v", dialedName(a, &opts), reason), Err: err}
 	}
 	s := newSession(conn, a, opts)
 	s.release = release
 	if opts.Record != nil {
-		s.rec = opts.Record(Target{Network: "tcp", Addr: a.HostPort(), Label: s.opts.Label})
+		t := Target{Network: "tcp", Addr: a.HostPort(), Label: s.opts.Label}
+		if sock := socketOf(a, &opts); sock != "" {
+			t.Network, t.Addr = "unix", sock
+		}
+		s.rec = opts.Record(t)
 	}
 	s.stream.Note("connected to %s (%s)", a, conn.RemoteAddr())
 	if opts.ImplicitTLS {

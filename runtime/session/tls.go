@@ -1,11 +1,14 @@
 package session
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
@@ -37,10 +40,40 @@ func tlsConfig(host string, o TLSOptions, info *TLSInfo) (*tls.Config, error) {
 		name = host
 	}
 	info.ServerName = name
+	for _, p := range o.Pins {
+		if err := checkPinSyntax(p); err != nil {
+			return nil, err
+		}
+	}
+	var certs []tls.Certificate
+	switch {
+	case o.CertFile != "" && o.KeyFile != "":
+		c, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			// The error names the files, never their contents.
+			return nil, failure.New(failure.Usage, "cert_file %s / key_file %s: %v", o.CertFile, o.KeyFile, err)
+		}
+		certs = []tls.Certificate{c}
+	case o.CertFile != "" || o.KeyFile != "":
+		return nil, failure.New(failure.Usage, "cert_file and key_file go together (a PEM client certificate and its key); got only one")
+	}
+	switch o.MinVersion {
+	case 0, tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13:
+	default:
+		return nil, failure.New(failure.Usage, "min_version: unknown TLS version 0x%04x", o.MinVersion)
+	}
 	return &tls.Config{
 		ServerName:         name,
+		Certificates:       certs,
+		MinVersion:         o.MinVersion,
 		InsecureSkipVerify: true, // verified below, so the reason is kept even when insecure
 		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(o.Pins) > 0 {
+				if err := checkPins(cs, o.Pins); err != nil {
+					info.VerifyError = err.Error()
+					return err
+				}
+			}
 			err := verifyChain(cs, name, roots)
 			if err != nil {
 				info.VerifyError = err.Error()
@@ -70,18 +103,83 @@ func verifyChain(cs tls.ConnectionState, name string, roots *x509.CertPool) erro
 	return err
 }
 
+// SPKIPin returns the pin of c's public key in curl's --pinnedpubkey
+// form: "sha256/" and the base64 SHA-256 of the SubjectPublicKeyInfo.
+func SPKIPin(c *x509.Certificate) string {
+	h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	return "sha256/" + base64.StdEncoding.EncodeToString(h[:])
+}
+
+// Fingerprint returns the SHA-256 of c's DER form as openssl prints it
+// (AB:CD:...).
+func Fingerprint(c *x509.Certificate) string {
+	h := sha256.Sum256(c.Raw)
+	var b strings.Builder
+	for i, x := range h {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		fmt.Fprintf(&b, "%02X", x)
+	}
+	return b.String()
+}
+
+// checkPinSyntax accepts only curl's form: a wrong-looking pin must be a
+// usage error, not a mismatch against every server.
+func checkPinSyntax(p string) error {
+	b64, ok := strings.CutPrefix(p, "sha256/")
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if !ok || err != nil || len(raw) != sha256.Size {
+		return failure.New(failure.Usage, "pin %q: want sha256/<base64 of the SHA-256 of the public key> (curl's --pinnedpubkey form, 44 base64 characters)", p)
+	}
+	return nil
+}
+
+// checkPins passes when the leaf's key is one of pins; the error names
+// the key the server has and the pins expected.
+func checkPins(cs tls.ConnectionState, pins []string) error {
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("server sent no certificate to check the pin against")
+	}
+	got := SPKIPin(cs.PeerCertificates[0])
+	for _, p := range pins {
+		if p == got {
+			return nil
+		}
+	}
+	return &PinError{Got: got, Want: pins}
+}
+
+// PinError is a pinned-key mismatch: the server's key is not a pinned one.
+type PinError struct {
+	Got  string   // the server's key, sha256/...
+	Want []string // the pins given
+}
+
+func (e *PinError) Error() string {
+	return fmt.Sprintf("public key pin mismatch: the server's key is %s, expected %s", e.Got, strings.Join(e.Want, " or "))
+}
+
+func peerCert(c *x509.Certificate) *PeerCert {
+	return &PeerCert{
+		Subject:     c.Subject.String(),
+		Issuer:      c.Issuer.String(),
+		NotBefore:   c.NotBefore,
+		NotAfter:    c.NotAfter,
+		DNSNames:    c.DNSNames,
+		Fingerprint: Fingerprint(c),
+		SPKI:        SPKIPin(c),
+	}
+}
+
 // fillInfo completes info from an established connection.
 func fillInfo(info *TLSInfo, cs tls.ConnectionState) {
 	info.Version = tls.VersionName(cs.Version)
 	info.Cipher = tls.CipherSuiteName(cs.CipherSuite)
 	if len(cs.PeerCertificates) > 0 {
-		c := cs.PeerCertificates[0]
-		info.Peer = &PeerCert{
-			Subject:   c.Subject.String(),
-			Issuer:    c.Issuer.String(),
-			NotBefore: c.NotBefore,
-			NotAfter:  c.NotAfter,
-			DNSNames:  c.DNSNames,
+		info.Peer = peerCert(cs.PeerCertificates[0])
+		for _, c := range cs.PeerCertificates {
+			info.Peer.Chain = append(info.Peer.Chain, peerCert(c))
 		}
 	}
 	for _, c := range cs.PeerCertificates {
@@ -110,7 +208,10 @@ func handshakeError(addr string, err error) error {
 	var uae x509.UnknownAuthorityError
 	var hne x509.HostnameError
 	var cie x509.CertificateInvalidError
-	if errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) {
+	var pe *PinError
+	if errors.As(err, &pe) {
+		msg = fmt.Sprintf("TLS handshake with %s failed: %v", addr, pe)
+	} else if errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) {
 		msg += " (hint: ca_file adds a CA, servername sets the name to verify, insecure = true skips verification)"
 	}
 	return &failure.Error{Kind: failure.TLS, Message: msg, Stage: "tls", Err: err}
