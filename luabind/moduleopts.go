@@ -61,7 +61,8 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 		if !isSession {
 			r.usage(L, "%s: session must be a session (from connect or spawn), got %s", name, sv.Type())
 		}
-		for _, k := range []string{"url", "host", "port", "connect_timeout", "timeout", "servername", "insecure", "ca_file", "match_max"} {
+		for _, k := range []string{"url", "host", "port", "connect_timeout", "timeout", "servername", "insecure", "ca_file",
+			"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "match_max"} {
 			if o.RawGetString(k) != lua.LNil {
 				r.usage(L, "%s: %s applies to making a connection; with session = set it on connect or spawn", name, k)
 			}

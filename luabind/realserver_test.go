@@ -46,6 +46,7 @@ func TestMain(m *testing.M) {
 // read-only global STACK:
 //
 //	STACK.smtp, .submission, .smtps, .lmtp, .pop3, .pop3s, .imap, .imaps
+//	STACK.lmtp_socket (the path of Dovecot's LMTP Unix socket)
 //	STACK.ca_file, .domain, .user, .pass, .address (its own mailbox),
 //	STACK.other (the address of a second mailbox of its own)
 //	STACK.postfix_config, .dovecot_config (to spawn sendmail or doveadm)
@@ -83,7 +84,7 @@ func runRealFile(t *testing.T, st *mailstack.Stack, file string) {
 	cfg.Secrets = transcript.NewSecrets()
 	cfg.Transcript = transcript.New(&tr, transcript.Text, cfg.Secrets)
 	cfg.ReadOnly = map[string]any{"STACK": map[string]any{
-		"smtp": st.SMTP, "submission": st.Submission, "smtps": st.SMTPS, "lmtp": st.LMTP,
+		"smtp": st.SMTP, "submission": st.Submission, "smtps": st.SMTPS, "lmtp": st.LMTP, "lmtp_socket": st.LMTPSocket,
 		"pop3": st.POP3, "pop3s": st.POP3S, "imap": st.IMAP, "imaps": st.IMAPS,
 		"ca_file": st.CAFile, "domain": st.Domain,
 		"user": u.Name, "pass": u.Password, "address": u.Address, "other": other.Address,

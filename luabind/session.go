@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -185,7 +186,8 @@ func stringField(t *lua.LTable, key string) string {
 func (r sessionBinding) connect(L *lua.LState) int {
 	addr := r.checkString(L, 1, "connect")
 	opts := r.optTable(L, 2, "connect")
-	r.checkKeys(L, opts, "connect", "timeout", "connect_timeout", "tls", "servername", "insecure", "ca_file", "match_max", "label")
+	r.checkKeys(L, opts, "connect", "timeout", "connect_timeout", "tls", "servername", "insecure", "ca_file",
+		"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "match_max", "label")
 
 	so := session.Options{
 		Timeout:    r.cfg.Timeout,
@@ -215,6 +217,8 @@ func (r sessionBinding) connect(L *lua.LState) int {
 		}
 	}
 	so.TLS = r.tlsOptions(L, opts, "connect")
+	so.Proxy, so.UnixSocket = stringField(opts, "proxy"), stringField(opts, "unix_socket")
+	r.checkNetOptions(L, opts, "connect", so.Proxy, so.UnixSocket)
 	if so.Label == "" && r.cfg.LabelPrefix != "" {
 		// A bulk run: parallel rows' transcript lines must say whose they are.
 		so.Label = r.cfg.LabelPrefix + addr
@@ -259,12 +263,62 @@ func (r sessionBinding) tlsOptions(L *lua.LState, opts *lua.LTable, fname string
 		ServerName: stringField(opts, "servername"),
 		Insecure:   boolField(opts, "insecure"),
 		CAFile:     stringField(opts, "ca_file"),
+		CertFile:   stringField(opts, "cert_file"),
+		KeyFile:    stringField(opts, "key_file"),
 	}
-	if o.CAFile != "" && r.cfg.Restricted {
-		r.usage(L, "%s: ca_file is not allowed under --restricted", fname)
+	for _, k := range []string{"ca_file", "cert_file", "key_file"} {
+		if stringField(opts, k) != "" && r.cfg.Restricted {
+			r.usage(L, "%s: %s is not allowed under --restricted", fname, k)
+		}
+	}
+	if opts != nil {
+		switch v := opts.RawGetString("min_version"); v {
+		case lua.LNil:
+		case lua.LString("1.2"):
+			o.MinVersion = tls.VersionTLS12
+		case lua.LString("1.3"):
+			o.MinVersion = tls.VersionTLS13
+		default:
+			r.usage(L, "%s: min_version must be \"1.2\" or \"1.3\", got %s", fname, luaString(L, v))
+		}
+		switch v := opts.RawGetString("pin").(type) {
+		case *lua.LNilType:
+		case lua.LString:
+			o.Pins = []string{string(v)}
+		case *lua.LTable:
+			v.ForEach(func(_, p lua.LValue) { o.Pins = append(o.Pins, lua.LVAsString(p)) })
+		default:
+			r.usage(L, "%s: pin must be \"sha256/<base64>\" or a list of them, got %s", fname, v.Type())
+		}
 	}
 	o.RootCAs = r.cfg.RootCAs // nil: the system roots; ca_file adds to either
 	return o
+}
+
+// checkNetOptions checks proxy and unix_socket as given to fname: a
+// malformed proxy is a usage error before any dialing, and under
+// --restricted neither is allowed (a proxy or a socket reaches hosts the
+// arguments do not name).
+func (r sessionBinding) checkNetOptions(L *lua.LState, opts *lua.LTable, fname, proxy, unixSocket string) {
+	for _, k := range []string{"proxy", "unix_socket"} {
+		if opts == nil {
+			break
+		}
+		if v := opts.RawGetString(k); v != lua.LNil {
+			if _, isStr := v.(lua.LString); !isStr {
+				r.usage(L, "%s: %s must be a string, got %s", fname, k, v.Type())
+			}
+			if r.cfg.Restricted {
+				r.usage(L, "%s: %s is not allowed under --restricted", fname, k)
+			}
+		}
+	}
+	if _, err := session.ParseProxy(proxy); err != nil {
+		r.raiseOp(L, fname, err)
+	}
+	if proxy != "" && unixSocket != "" {
+		r.usage(L, "%s: proxy and unix_socket exclude each other (a Unix socket is local)", fname)
+	}
 }
 
 // checkRestrictedHost enforces --restricted's "hosts only from arguments":
@@ -274,6 +328,14 @@ func (r sessionBinding) checkRestrictedHost(L *lua.LState, addr string) {
 	a, err := session.ParseAddress(addr)
 	if err != nil {
 		r.raiseOp(L, "connect", err)
+	}
+	if a.Socket != "" {
+		for _, arg := range r.cfg.Args {
+			if arg == addr || arg == a.Socket {
+				return
+			}
+		}
+		r.usage(L, "connect: --restricted allows only sockets named in the arguments; %q is not one of them", a.Socket)
 	}
 	var candidates []string
 	for _, arg := range r.cfg.Args {
@@ -491,7 +553,7 @@ func (r sessionBinding) sendDot(L *lua.LState) int {
 func (r sessionBinding) startTLS(L *lua.LState) int {
 	ls := r.checkSession(L, "starttls")
 	opts := r.optTable(L, 2, "s:starttls")
-	r.checkKeys(L, opts, "s:starttls", "servername", "insecure", "ca_file")
+	r.checkKeys(L, opts, "s:starttls", "servername", "insecure", "ca_file", "cert_file", "key_file", "min_version", "pin")
 	var o *session.TLSOptions
 	if opts != nil {
 		t := r.tlsOptions(L, opts, "s:starttls")
@@ -530,7 +592,7 @@ func (r sessionBinding) close(L *lua.LState) int {
 
 // tlsTable renders s.tls: nil before TLS, else {version, cipher,
 // server_name, verified, peer = {subject, issuer, not_before, not_after,
-// dns_names}} with times as epoch seconds.
+// dns_names, fingerprint, spki, chain}} with times as epoch seconds.
 func tlsTable(L *lua.LState, info *session.TLSInfo) lua.LValue {
 	if info == nil {
 		return lua.LNil
@@ -544,19 +606,32 @@ func tlsTable(L *lua.LState, info *session.TLSInfo) lua.LValue {
 		t.RawSetString("verify_error", lua.LString(info.VerifyError))
 	}
 	if p := info.Peer; p != nil {
-		pt := L.CreateTable(0, 5)
-		pt.RawSetString("subject", lua.LString(p.Subject))
-		pt.RawSetString("issuer", lua.LString(p.Issuer))
-		pt.RawSetString("not_before", lua.LNumber(p.NotBefore.Unix()))
-		pt.RawSetString("not_after", lua.LNumber(p.NotAfter.Unix()))
-		names := L.CreateTable(len(p.DNSNames), 0)
-		for _, n := range p.DNSNames {
-			names.Append(lua.LString(n))
+		pt := peerTable(L, p)
+		chain := L.CreateTable(len(p.Chain), 0)
+		for _, c := range p.Chain {
+			chain.Append(peerTable(L, c))
 		}
-		pt.RawSetString("dns_names", names)
+		pt.RawSetString("chain", chain)
 		t.RawSetString("peer", pt)
 	}
 	return t
+}
+
+// peerTable renders one certificate of s.tls.peer (and of its chain).
+func peerTable(L *lua.LState, p *session.PeerCert) *lua.LTable {
+	pt := L.CreateTable(0, 8)
+	pt.RawSetString("subject", lua.LString(p.Subject))
+	pt.RawSetString("issuer", lua.LString(p.Issuer))
+	pt.RawSetString("not_before", lua.LNumber(p.NotBefore.Unix()))
+	pt.RawSetString("not_after", lua.LNumber(p.NotAfter.Unix()))
+	pt.RawSetString("fingerprint", lua.LString(p.Fingerprint))
+	pt.RawSetString("spki", lua.LString(p.SPKI))
+	names := L.CreateTable(len(p.DNSNames), 0)
+	for _, n := range p.DNSNames {
+		names.Append(lua.LString(n))
+	}
+	pt.RawSetString("dns_names", names)
+	return pt
 }
 
 // nearest returns the name closest to key, if close (the spec's

@@ -123,11 +123,15 @@ service pop3 {
   service_count = 100
   process_min_avail = 2
 }
-# Postfix delivers here; tests may speak LMTP to it directly.
+# Postfix delivers here; tests may speak LMTP to it directly, over TCP or
+# over the Unix socket (base_dir/lmtp, as a packaged Dovecot has it).
 service lmtp {
   inet_listener lmtp {
     address = 127.0.0.1
     port = {{.Port.LMTP}}
+  }
+  unix_listener lmtp {
+    mode = 0666
   }
 }
 # Dovecot SASL for Postfix's smtpd (smtpd_sasl_type = dovecot).

@@ -60,6 +60,7 @@ type Stack struct {
 	IMAP       string // Dovecot: STARTTLS optional; LOGIN, AUTHENTICATE PLAIN LOGIN CRAM-MD5
 	IMAPS      string // Dovecot: implicit TLS
 	LMTP       string // Dovecot: Postfix's delivery path; tests may use it directly
+	LMTPSocket string // Dovecot's LMTP on a Unix-domain socket (path)
 
 	// StartTime is how long Start took.
 	StartTime time.Duration
@@ -317,6 +318,7 @@ func (s *Stack) startServers() error {
 	addr := func(port int) string { return net.JoinHostPort(s.Host, strconv.Itoa(port)) }
 	s.SMTP, s.Submission, s.SMTPS = addr(p.SMTP), addr(p.Submission), addr(p.SMTPS)
 	s.POP3, s.POP3S, s.IMAP, s.IMAPS, s.LMTP = addr(p.POP3), addr(p.POP3S), addr(p.IMAP), addr(p.IMAPS), addr(p.LMTP)
+	s.LMTPSocket = filepath.Join(s.Dir, "dovecot", "run", "lmtp")
 	if err := s.writeConfig(p); err != nil {
 		return err
 	}

@@ -11,6 +11,24 @@ local connect, now = connect, now
 
 local M = {}
 
+-- NET_OPTIONS are the connection options every module takes beside its
+-- own (P.options) and hands to connect unchanged: TLS client certificate,
+-- lowest version, key pins, and the way to the server (proxy, or a
+-- Unix-domain socket dialed instead of the URL's host, as curl's
+-- --unix-socket).
+M.NET_OPTIONS = {"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket"}
+
+-- options lists P.options and NET_OPTIONS, once per protocol.
+local function options(P)
+  if not P.all_options then
+    local all = {}
+    for _, k in ipairs(P.options) do all[#all + 1] = k end
+    for _, k in ipairs(M.NET_OPTIONS) do all[#all + 1] = k end
+    P.all_options = all
+  end
+  return P.all_options
+end
+
 -- timed runs fn(...) and adds its duration to c.timings[name].
 function M.timed(c, name, fn, ...)
   local t0 = now()
@@ -41,7 +59,7 @@ end
 -- closes the session before the error goes on.
 function M.connect(o, P, c, Client)
   o = o or {}
-  rt.check_options(o, P.name .. ".connect", P.options)
+  rt.check_options(o, P.name .. ".connect", options(P))
   local addr, tls, scheme = rt.endpoint(o, P.endpoint)
   c.opts, c.tlsmode, c.scheme, c.timings = o, tls, scheme, {}
   c.timeouts, c.label = o.timeouts or {}, o.label or addr
@@ -50,6 +68,8 @@ function M.connect(o, P, c, Client)
     timeout = o.timeout, connect_timeout = o.connect_timeout,
     tls = (tls == "implicit") and "implicit" or nil,
     servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
+    cert_file = o.cert_file, key_file = o.key_file, min_version = o.min_version, pin = o.pin,
+    proxy = o.proxy, unix_socket = o.unix_socket,
     match_max = o.match_max, label = o.label,
   })
   local ok, err = pcall(function()
