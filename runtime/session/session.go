@@ -86,13 +86,16 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, ct)
 	defer cancel()
+	target := Target{Network: "tcp", Addr: a.HostPort(), Label: opts.Label}
+	if target.Label == "" {
+		target.Label = a.String()
+	}
+	if sock := socketOf(a, &opts); sock != "" {
+		target.Network, target.Addr = "unix", sock
+	}
 	var conn net.Conn
 	if opts.Dial != nil {
-		label := opts.Label
-		if label == "" {
-			label = a.String()
-		}
-		conn, err = opts.Dial(dctx, Target{Network: "tcp", Addr: a.HostPort(), Label: label})
+		conn, err = opts.Dial(dctx, target)
 	} else {
 		conn, err = dialConn(dctx, a, &opts)
 	}
@@ -115,11 +118,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	s := newSession(conn, a, opts)
 	s.release = release
 	if opts.Record != nil {
-		t := Target{Network: "tcp", Addr: a.HostPort(), Label: s.opts.Label}
-		if sock := socketOf(a, &opts); sock != "" {
-			t.Network, t.Addr = "unix", sock
-		}
-		s.rec = opts.Record(t)
+		s.rec = opts.Record(target)
 	}
 	s.stream.Note("connected to %s (%s)", a, conn.RemoteAddr())
 	if opts.ImplicitTLS {
