@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 			list = append(list, p)
 		}
 		sort.Strings(list)
-		fmt.Fprintf(os.Stderr, "FAIL: results that differ from their declaration in luabind/apispec:\n\t%s\n", strings.Join(list, "\n\t"))
+		fmt.Fprintf(os.Stderr, "FAIL: results that differ from their declaration in luabind/apispec (fix the part after -> in the Sig, then go test ./luabind/apispec -update):\n\t%s\n", strings.Join(list, "\n\t"))
 		if code == 0 {
 			code = 1
 		}
