@@ -3,6 +3,7 @@ package luabind
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -573,14 +574,11 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 			return want()
 		}
 		n := tb.Len()
-		var bad string
-		tb.ForEach(func(k, _ lua.LValue) {
-			if bad != "" {
-				return
-			}
+		bad := firstProblem(tb, func(k, _ lua.LValue) string {
 			if !isIndex(k, n) {
-				bad = fmt.Sprintf("%sexpected a list %s, got a table with key %s (a map where a list is expected)", at(path), t.String(), r.describeKey(L, k))
+				return fmt.Sprintf("%sexpected a list %s, got a table with key %s (a map where a list is expected)", at(path), t.String(), r.describeKey(L, k))
 			}
+			return ""
 		})
 		if bad != "" {
 			return bad + r.listExample(t)
@@ -596,11 +594,11 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 		if !ok {
 			return want()
 		}
-		var bad string
-		tb.ForEach(func(k, _ lua.LValue) {
-			if bad == "" && !isIndex(k, len(t.Elems)) {
-				bad = fmt.Sprintf("%sexpected %s, got a table with key %s", at(path), t.String(), r.describeKey(L, k))
+		bad := firstProblem(tb, func(k, _ lua.LValue) string {
+			if !isIndex(k, len(t.Elems)) {
+				return fmt.Sprintf("%sexpected %s, got a table with key %s", at(path), t.String(), r.describeKey(L, k))
 			}
+			return ""
 		})
 		if bad != "" {
 			return bad
@@ -620,18 +618,12 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 		if !ok {
 			return want()
 		}
-		var bad string
-		tb.ForEach(func(k, val lua.LValue) {
-			if bad != "" {
-				return
-			}
+		return firstProblem(tb, func(k, val lua.LValue) string {
 			if msg := r.typeProblem(L, spec, t.Elems[0], k, path+" key", depth+1); msg != "" {
-				bad = msg
-				return
+				return msg
 			}
-			bad = r.typeProblem(L, spec, t.Elems[1], val, path+"["+r.describeKey(L, k)+"]", depth+1)
+			return r.typeProblem(L, spec, t.Elems[1], val, path+"["+r.describeKey(L, k)+"]", depth+1)
 		})
-		return bad
 	case apispec.Struct:
 		if _, ok := v.(*lua.LTable); ok {
 			return ""
@@ -657,6 +649,58 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 		return r.optionsProblem(L, spec, c, v, path, depth)
 	}
 	return ""
+}
+
+// firstProblem runs check over tb's entries and returns the first problem.
+// When there is one, the entries are checked again in a fixed order
+// (numbers, then strings, each sorted), so the message does not depend on
+// the table's iteration order; a table that fits is walked once.
+func firstProblem(tb *lua.LTable, check func(k, v lua.LValue) string) string {
+	found := false
+	tb.ForEach(func(k, v lua.LValue) {
+		if !found && check(k, v) != "" {
+			found = true
+		}
+	})
+	if !found {
+		return ""
+	}
+	for _, k := range sortedKeys(tb) {
+		if msg := check(k, tb.RawGet(k)); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// sortedKeys lists tb's keys: numbers ascending, then strings sorted,
+// then the rest in iteration order.
+func sortedKeys(tb *lua.LTable) []lua.LValue {
+	var keys []lua.LValue
+	tb.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+	rank := func(v lua.LValue) int {
+		switch v.(type) {
+		case lua.LNumber:
+			return 0
+		case lua.LString:
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if rank(a) != rank(b) {
+			return rank(a) < rank(b)
+		}
+		switch a := a.(type) {
+		case lua.LNumber:
+			return a < b.(lua.LNumber)
+		case lua.LString:
+			return a < b.(lua.LString)
+		}
+		return false
+	})
+	return keys
 }
 
 // at prefixes a message with the path of the value it is about.
@@ -718,26 +762,21 @@ func (r *run) optionsProblem(L *lua.LState, spec *apispec.Spec, c *apispec.Class
 	if len(c.Items) > 0 || c.ArrayType() != nil {
 		n = tb.Len()
 	}
-	var bad string
-	tb.ForEach(func(k, val lua.LValue) {
-		if bad != "" {
-			return
-		}
+	bad := firstProblem(tb, func(k, val lua.LValue) string {
 		switch k := k.(type) {
 		case lua.LString:
 			f := c.Field(string(k))
 			if f == nil {
-				bad = r.unknownKey(spec, c, path, string(k))
-				return
+				return r.unknownKey(spec, c, path, string(k))
 			}
 			if val != lua.LNil {
-				bad = r.typeProblem(L, spec, f.Type, val, join(path, string(k)), depth+1)
+				return r.typeProblem(L, spec, f.Type, val, join(path, string(k)), depth+1)
 			}
+			return ""
 		default:
 			if !isIndex(k, n) {
-				bad = fmt.Sprintf("%sunexpected positional value %s in the options (keys: %s)",
+				return fmt.Sprintf("%sunexpected positional value %s in the options (keys: %s)",
 					at(path), r.describe(L, val), strings.Join(spec.FieldNames(c), ", "))
-				return
 			}
 			i := int(k.(lua.LNumber))
 			var ft *apispec.Type
@@ -747,10 +786,9 @@ func (r *run) optionsProblem(L *lua.LState, spec *apispec.Spec, c *apispec.Class
 				ft = c.ArrayType()
 			}
 			if ft == nil {
-				bad = fmt.Sprintf("%sunexpected positional value %s (at [%d])", at(path), r.describe(L, val), i)
-				return
+				return fmt.Sprintf("%sunexpected positional value %s (at [%d])", at(path), r.describe(L, val), i)
 			}
-			bad = r.typeProblem(L, spec, ft, val, fmt.Sprintf("%s[%d]", path, i), depth+1)
+			return r.typeProblem(L, spec, ft, val, fmt.Sprintf("%s[%d]", path, i), depth+1)
 		}
 	})
 	if bad != "" {
@@ -808,17 +846,15 @@ func (r *run) describe(L *lua.LState, v lua.LValue) string {
 	case *lua.LTable:
 		n := v.Len()
 		var keys []string
-		more := false
-		v.ForEach(func(k, _ lua.LValue) {
-			if isIndex(k, n) {
-				return
+		for _, k := range sortedKeys(v) {
+			if !isIndex(k, n) {
+				keys = append(keys, r.describeKey(L, k))
 			}
-			if len(keys) == 3 {
-				more = true
-				return
-			}
-			keys = append(keys, r.describeKey(L, k))
-		})
+		}
+		more := len(keys) > 3
+		if more {
+			keys = keys[:3]
+		}
 		switch {
 		case len(keys) == 0 && n == 0:
 			return "an empty table"

@@ -73,7 +73,7 @@ usage({attachments = {{name = "a"}}}, "mime.message: attachments[1] needs data =
 usage({attachments = {{data = "x", file = "/etc/hostname"}}}, "mime.message: attachments[1]: give data = or file =, not both")
 usage({attachments = {{data = "x", filename = "a"}}}, "mime.message: attachments[1]: unknown key 'filename'; known: name, data, file, type")
 usage({attachments = {{file = "/nonexistent/x.pdf"}}}, "mime.message: attachments[1]: /nonexistent/x.pdf: no such file or directory")
-usage({attachments = {name = "a", data = "x"}}, 'mime.message: attachments: expected a list mime.Attachment[], got a table with key "name" (a map where a list is expected)')
+usage({attachments = {name = "a", data = "x"}}, 'mime.message: attachments: expected a list mime.Attachment[], got a table with key "data" (a map where a list is expected)')
 usage({body = "\255"}, "mime.message: body is not valid UTF-8 text; send bytes as an attachment")
 local e = T.fails(function() mime.message{subject = "a\r\nBcc: x@y"} end)
 T.eq(e.kind, "injection")
