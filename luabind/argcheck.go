@@ -293,6 +293,11 @@ func (r *run) typoMethods(L *lua.LState, class string, methods *lua.LTable, name
 	if c != nil && c.Var != "" {
 		v = c.Var
 	}
+	// The nearest name of each missed key is computed once per state:
+	// modules read the same absent fields (c.accepted) on every command,
+	// and an edit distance against every method per read was half the CPU
+	// of converting a large IMAP response.
+	nearOf := map[lua.LString]string{}
 	mt := L.CreateTable(0, 1)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		key, ok := L.Get(2).(lua.LString)
@@ -300,8 +305,15 @@ func (r *run) typoMethods(L *lua.LState, class string, methods *lua.LTable, name
 			L.Push(lua.LNil)
 			return 1
 		}
-		near := nearest(string(key), names)
-		if near == "" || c != nil && c.Field(string(key)) != nil || calledFromModule(L) {
+		near, seen := nearOf[key]
+		if !seen {
+			near = nearest(string(key), names)
+			if c != nil && c.Field(string(key)) != nil {
+				near = ""
+			}
+			nearOf[key] = near
+		}
+		if near == "" || calledFromModule(L) {
 			L.Push(lua.LNil)
 			return 1
 		}
