@@ -14,8 +14,10 @@ import (
 // events is a Recorder that writes down what it is told.
 type events struct{ log []string }
 
-func (e *events) Sent(p []byte, secret bool) { e.log = append(e.log, fmt.Sprintf("sent %q %v", p, secret)) }
-func (e *events) Received(p []byte)          { e.log = append(e.log, fmt.Sprintf("recv %q", p)) }
+func (e *events) Sent(p []byte, secret bool) {
+	e.log = append(e.log, fmt.Sprintf("sent %q %v", p, secret))
+}
+func (e *events) Received(p []byte) { e.log = append(e.log, fmt.Sprintf("recv %q", p)) }
 func (e *events) TLS(info *TLSInfo, err error) {
 	if err != nil {
 		e.log = append(e.log, "tls error")
