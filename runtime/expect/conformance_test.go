@@ -386,6 +386,72 @@ var conformance = []row{
 		want:   []result{{Groups: []string{"250-b\r\n250 c", "c"}, Before: "220 a\n", Line: "250 c"}},
 	},
 
+	// Line skipping: when every case is line-local with a literal every
+	// match begins with (^-anchored or not), the lines holding none of
+	// the literals are skipped with a byte search; the winner must be the
+	// one line-at-a-time matching gives.
+	{
+		name:   "skip: a dot-terminated body ends at the lone dot line",
+		server: "+OK\r\nline 1\r\n..stuffed\r\n.\tdot tab\r\nend .\r\n.\r\n+OK bye\r\n",
+		calls:  [][]pat{{re(`^\+OK`)}, {re(`^\.$`)}},
+		want: []result{
+			{Groups: []string{"+OK"}, Line: "+OK"},
+			{Groups: []string{"."}, Before: "line 1\r\n..stuffed\r\n.\tdot tab\r\nend .\r\n", Line: "."},
+		},
+		rest: "+OK bye\r\n",
+	},
+	{
+		name:   "skip: an anchored literal later in a line is no candidate",
+		server: "x250 no\r\n 250 no\r\n250\r\n250 yes\r\n",
+		calls:  [][]pat{{re(`^250 `)}},
+		want:   []result{{Groups: []string{"250 "}, Before: "x250 no\r\n 250 no\r\n250\r\n", Line: "250 yes"}},
+	},
+	{
+		name:   "skip: competing cases, the earliest line wins over the case order",
+		server: "a\r\nb 354\r\nc\r\n250 ok\r\n",
+		calls:  [][]pat{{re(`^250 `), re(`354`)}},
+		want:   []result{{Case: 1, Groups: []string{"354"}, Before: "a\r\nb ", Line: "b 354"}},
+		rest:   "c\r\n250 ok\r\n",
+	},
+	{
+		name:   "skip: a candidate line that does not match is passed over",
+		server: ".x\r\n.\r\n",
+		calls:  [][]pat{{re(`^\.$`), lit("nowhere")}},
+		want:   []result{{Groups: []string{"."}, Before: ".x\r\n", Line: "."}},
+	},
+	{
+		name:   "skip: the needle across a CR LF is no match",
+		server: "a\r\nb\r\nab\r\n",
+		calls:  [][]pat{{lit("ab"), re(`^ab$`)}},
+		want:   []result{{Groups: []string{"ab"}, Before: "a\r\nb\r\n", Line: "ab"}},
+	},
+	{
+		name:   "skip: a CR in the needle only inside a line",
+		server: "x\r\n\ra\r\nb\ra\r\n",
+		calls:  [][]pat{{re(`b\ra$`)}},
+		want:   []result{{Groups: []string{"b\ra"}, Before: "x\r\n\ra\r\n", Line: "b\ra"}},
+	},
+	{
+		name:   "skip: case-insensitive patterns have no needle",
+		server: "250 a\r\nquit OK\r\n",
+		calls:  [][]pat{{re(`(?i)^QUIT`), re(`^250 `)}},
+		want:   []result{{Case: 1, Groups: []string{"250 "}, Line: "250 a"}},
+		rest:   "quit OK\r\n",
+	},
+	{
+		name:   "skip: the incomplete last line at eof is tried",
+		server: "a\r\n.",
+		eof:    true,
+		calls:  [][]pat{{re(`^\.$`)}},
+		want:   []result{{Groups: []string{"."}, Before: "a\r\n", Line: "."}},
+	},
+	{
+		name:   "skip: no candidate at all",
+		server: "one\r\ntwo\r\n",
+		calls:  [][]pat{{re(`^\.$`), lit("three")}},
+		rest:   "one\r\ntwo\r\n",
+	},
+
 	// Partial cases (not re-split: they see whatever has arrived).
 	{
 		name:   "a partial case matches an incomplete line",
@@ -452,6 +518,21 @@ var conformance = []row{
 		chunks: []string{"ab"},
 		calls:  [][]pat{{prompt(`x*`)}},
 		rest:   "ab",
+	},
+	{
+		name:   "skip: a partial case beside a skipping case sees the incomplete line",
+		chunks: []string{"a\r\nb\r\nlogin: "},
+		calls:  [][]pat{{re(`^\.$`), prompt(`^login: `)}},
+		want:   []result{{Case: 1, Groups: []string{"login: "}, Before: "a\r\nb\r\n", Line: "login: "}},
+	},
+	{
+		name:   "skip: ^ after a partial match is no line start",
+		chunks: []string{"> ", ".\r\nx\r\n.\r\n"},
+		calls:  [][]pat{{prompt(`^> `)}, {re(`^\.$`)}},
+		want: []result{
+			{Groups: []string{"> "}, Line: "> "},
+			{Groups: []string{"."}, Before: ".\r\nx\r\n", Line: "."},
+		},
 	},
 	{
 		name:   "Ready then TLS after a partial match",

@@ -131,6 +131,17 @@ func (p *Pattern) findLineLocal(s string, start int) *Match {
 func (p *Pattern) lineLocalLoc(s string, start int) []int {
 	midLine := start > 0 && s[start-1] != '\n'
 	for ls := start; ; {
+		if p.filter != nil {
+			// Lines without the needle cannot match: skip to the first
+			// that has it with one byte search.
+			c, ok := p.filter.candidateLine(s, ls, ls)
+			if !ok {
+				return nil
+			}
+			if c > ls {
+				ls, midLine = c, false
+			}
+		}
 		nl := strings.IndexByte(s[ls:], '\n')
 		le := len(s)
 		if nl >= 0 {

@@ -39,6 +39,54 @@ type Pattern struct {
 
 	lit *literal // exact patterns
 	re  *compiled
+
+	// filter is a necessary condition for a line-local match, used to
+	// skip lines with a byte search over many lines at once instead of
+	// trying each line (see candidateLine); nil when there is none.
+	filter *lineFilter
+}
+
+// lineFilter: every match of a line-local pattern lies within one line's
+// content and begins with needle; with anchored, it begins at the content's
+// start. needle never holds an LF, so a line's content holds it only where
+// the raw bytes do, and a byte search over many lines finds the first line
+// that can match.
+type lineFilter struct {
+	needle   string
+	anchored bool
+	nlNeedle string // "\n" + needle: an anchored needle at a line start
+}
+
+func newLineFilter(needle string, anchored bool) *lineFilter {
+	if needle == "" || strings.ContainsAny(needle, "\n") {
+		return nil
+	}
+	return &lineFilter{needle: needle, anchored: anchored, nlNeedle: "\n" + needle}
+}
+
+// candidateLine returns the offset of the start of the first line of
+// text, at or after ls (a line start, or a mid-line start that is then
+// treated as one), that may hold a match; ok is false when no line can,
+// searching from search on (bytes before search were searched before: the
+// caller passes ls when it does not know).
+func (f *lineFilter) candidateLine(text string, ls, search int) (int, bool) {
+	search = max(search, ls)
+	if f.anchored {
+		if search == ls && strings.HasPrefix(text[ls:], f.needle) {
+			return ls, true
+		}
+		from := max(search-1, ls)
+		i := strings.Index(text[from:], f.nlNeedle)
+		if i < 0 {
+			return 0, false
+		}
+		return from + i + 1, true
+	}
+	i := strings.Index(text[search:], f.needle)
+	if i < 0 {
+		return 0, false
+	}
+	return ls + strings.LastIndexByte(text[ls:search+i], '\n') + 1, true
 }
 
 // literal is an exact pattern: matched with strings.Index, so any bytes
@@ -132,6 +180,9 @@ func Exact(text string) *Pattern {
 	}
 	window := strings.ReplaceAll(text, "\r\n", "\n")
 	p.lit = &literal{line: text, window: window}
+	if p.lineLocal {
+		p.filter = newLineFilter(text, false)
+	}
 	return p
 }
 
@@ -198,6 +249,9 @@ func compile(expr string) (*Pattern, error) {
 	}
 	p.numGroups = p.re.main.NumSubexp()
 	p.names = p.re.main.SubexpNames()
+	if p.lineLocal {
+		p.filter = newLineFilter(p.re.prefix, beginsAtTextStart(p.re.tree))
+	}
 	return p, nil
 }
 

@@ -317,3 +317,39 @@ func TestMustCompilePanics(t *testing.T) {
 	}()
 	MustCompile(`^(`)
 }
+
+// The line filter behind line skipping (scan.go, find.go): which patterns
+// get one, with which needle.
+func TestLineFilter(t *testing.T) {
+	for _, tc := range []struct {
+		expr     string
+		needle   string
+		anchored bool
+	}{
+		{`^\.$`, ".", true},
+		{`^\.\.`, "..", true},
+		{`^250 `, "250 ", true},
+		{`^(?P<code>250) `, "250", true},
+		{`OK$`, "OK", false},
+		{`\bbar`, "bar", false},
+		{`(?i)^quit`, "", false},
+		{`^\d{3} `, "", false},
+		{`a|b`, "", false},
+		{`^a\r\nb`, "", false}, // multi-line: run on window text
+	} {
+		p := MustCompile(tc.expr)
+		f := p.filter
+		if tc.needle == "" {
+			if f != nil {
+				t.Errorf("%s: filter %+v, want none", tc.expr, *f)
+			}
+			continue
+		}
+		if f == nil || f.needle != tc.needle || f.anchored != tc.anchored {
+			t.Errorf("%s: filter %+v, want needle %q anchored %v", tc.expr, f, tc.needle, tc.anchored)
+		}
+	}
+	if f := Exact("250 OK").filter; f == nil || f.needle != "250 OK" || f.anchored {
+		t.Errorf(`Exact("250 OK"): filter %+v`, f)
+	}
+}

@@ -375,6 +375,29 @@ func beginsAtLineStart(re *syntax.Regexp) bool {
 	return false
 }
 
+// beginsAtTextStart reports whether every match of re begins at the start
+// of the text: \A, which a line-local pattern's '^' has become.
+func beginsAtTextStart(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginText:
+		return true
+	case syntax.OpCapture:
+		return beginsAtTextStart(re.Sub[0])
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			if beginsAtTextStart(sub) {
+				return true
+			}
+			if !zeroWidth(sub) {
+				return false
+			}
+		}
+	case syntax.OpAlternate:
+		return !slices.ContainsFunc(re.Sub, func(sub *syntax.Regexp) bool { return !beginsAtTextStart(sub) })
+	}
+	return false
+}
+
 func zeroWidth(re *syntax.Regexp) bool {
 	switch re.Op {
 	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,

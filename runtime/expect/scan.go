@@ -1,6 +1,9 @@
 package expect
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // Case is one alternative of an expect call.
 type Case struct {
@@ -76,6 +79,20 @@ type Scanner struct {
 	layout   []placed // where each window line sits in text
 	starts   []int    // line starts in a case's window text
 	lineText []byte   // context byte + first line, for a mid-line start
+
+	// filters holds, when every case is line-local with a lineFilter,
+	// each case's filter and search state: the lines no case can match
+	// are then skipped with byte searches (skipLines) instead of being
+	// tried one by one. nil otherwise.
+	filters []filterState
+}
+
+// filterState is a case's lineFilter and how far the buffer was searched
+// for it: the first candidate line start at, or none before searched.
+type filterState struct {
+	f        *lineFilter
+	at       int64 // stream offset of the candidate line found, or -1
+	searched int64 // with at < 0: no candidate line starts before this, nearly (see skipLines)
 }
 
 // span is a line in stream offsets: content [start, contentEnd), then its
@@ -121,6 +138,15 @@ func newScanner(b *Buffer, cases []Case) *Scanner {
 		}
 		sc.partial = sc.partial || c.Partial
 	}
+	if sc.err == nil && sc.maxWindow == 0 {
+		for _, c := range cases {
+			if c.Pattern.filter == nil {
+				sc.filters = nil
+				break
+			}
+			sc.filters = append(sc.filters, filterState{f: c.Pattern.filter})
+		}
+	}
 	sc.reset()
 	return sc
 }
@@ -133,6 +159,41 @@ func (sc *Scanner) reset() {
 	sc.lines = sc.lines[:0]
 	sc.partialAt = -1
 	sc.eofTried = false
+	for i := range sc.filters {
+		sc.filters[i].at, sc.filters[i].searched = -1, 0
+	}
+}
+
+// skipLines moves sc.next past the complete lines that no case can match:
+// to the first line start where some case's needle is (the earliest over
+// all cases), or else past the last line feed. The lines skipped would
+// have been tried and failed, so the outcome is the same as trying each;
+// each case searches the bytes once, however the data arrives.
+func (sc *Scanner) skipLines() {
+	b := sc.buf
+	text := view(b.data[b.index(sc.next):])
+	best := int64(-1)
+	for i := range sc.filters {
+		fs := &sc.filters[i]
+		if fs.at < sc.next {
+			// Search again, from where the last search that found
+			// nothing stopped (less a needle's length: it may have been
+			// cut by the end of the data).
+			search := max(0, int(fs.searched-sc.next)-len(fs.f.nlNeedle))
+			if c, ok := fs.f.candidateLine(text, 0, search); ok {
+				fs.at = sc.next + int64(c)
+			} else {
+				fs.at, fs.searched = -1, b.end()
+			}
+		}
+		if fs.at >= 0 && (best < 0 || fs.at < best) {
+			best = fs.at
+		}
+	}
+	if best < 0 {
+		best = sc.next + int64(strings.LastIndexByte(text, '\n')+1)
+	}
+	sc.next = best
 }
 
 // Next tries every complete line not yet tried in this call, in order;
@@ -153,6 +214,9 @@ func (sc *Scanner) Next(eof bool) (*Match, error) {
 		sc.reset() // consumed behind the call's back (ReadLine, Drain): replay
 	}
 	for {
+		if sc.filters != nil {
+			sc.skipLines()
+		}
 		from := max(sc.next, sc.noLF)
 		i := bytes.IndexByte(b.data[b.index(from):], '\n')
 		if i < 0 {

@@ -1,0 +1,22 @@
+-- W1, mailexpect written the way the README teaches: expect the lone "."
+-- line that ends the RETR response, take everything before it (m.before)
+-- and unstuff it with a regex replace, then write it to a file.
+-- usage: mailexpect w1_idiom.lua POP3ADDR OUTFILE SIZE
+local addr, out, size = arg[1], arg[2], tonumber(arg[3])
+local s = connect(addr, {match_max = size * 2 + 1048576})
+s:expect([[^\+OK]])
+s:sendline("USER big")
+s:expect([[^\+OK]])
+s:sendline("PASS pw")
+s:expect([[^\+OK]])
+s:sendline("RETR 1")
+s:expect([[^\+OK]])
+local m = s:expect([[^\.$]])
+local body = regex.compile([[^\.\.]]):replace(m.before, ".")
+s:sendline("QUIT")
+s:expect([[^\+OK]])
+s:close()
+local f = assert(io.open(out, "wb"))
+f:write(body)
+f:close()
+print(string.format("octets=%d", #body))
