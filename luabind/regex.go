@@ -237,7 +237,11 @@ func (r globalsBinding) reReplace(L *lua.LState) int {
 	if !isFn {
 		tmpl = r.checkString(L, 3, "replace")
 	}
+	if !isFn && !strings.Contains(tmpl, "$") {
+		return replaceLiteral(L, p, s, tmpl)
+	}
 	var b strings.Builder
+	b.Grow(len(s))
 	last := 0
 	matches := allMatches(p, s, -1)
 	for _, m := range matches {
@@ -266,6 +270,36 @@ func (r globalsBinding) reReplace(L *lua.LState) int {
 	b.WriteString(s[last:])
 	L.Push(lua.LString(b.String()))
 	L.Push(lua.LNumber(len(matches)))
+	return 2
+}
+
+// replaceLiteral is replace with a template that refers to no group: only
+// where the matches are is needed, and the result is built in one
+// allocation of its exact size (unstuffing a whole message body with
+// regex.compile("^\\.\\."):replace(body, ".") copies the body once); without
+// a match s itself is returned.
+func replaceLiteral(L *lua.LState, p *expect.Pattern, s, tmpl string) int {
+	locs := p.FindAllStringIndex(s, -1)
+	if len(locs) == 0 {
+		L.Push(lua.LString(s))
+		L.Push(lua.LNumber(0))
+		return 2
+	}
+	size := len(s)
+	for _, loc := range locs {
+		size += len(tmpl) - (loc[1] - loc[0])
+	}
+	var b strings.Builder
+	b.Grow(size)
+	last := 0
+	for _, loc := range locs {
+		b.WriteString(s[last:loc[0]])
+		b.WriteString(tmpl)
+		last = loc[1]
+	}
+	b.WriteString(s[last:])
+	L.Push(lua.LString(b.String()))
+	L.Push(lua.LNumber(len(locs)))
 	return 2
 }
 

@@ -193,6 +193,17 @@ func (b *Buffer) consume(to int64) {
 	}
 }
 
+// detach moves the unconsumed data to a new array and leaves the old one
+// to whoever holds a view of its consumed part (Match.Before): nothing
+// writes to it again.
+func (b *Buffer) detach() {
+	rest := b.data[b.r:]
+	fresh := make([]byte, len(rest), max(len(rest), 4096))
+	copy(fresh, rest)
+	b.base += int64(b.r)
+	b.data, b.r = fresh, 0
+}
+
 // trimCR returns end, or end-1 when the bytes [start,end) end with a CR.
 // A CR right before an LF belongs to the line end; so does a CR at the end
 // of the data (eof, or a line still arriving): it is taken as the start of

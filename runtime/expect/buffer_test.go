@@ -237,3 +237,33 @@ func mustCompile(t testing.TB, expr string) *Pattern {
 	}
 	return p
 }
+
+// A large Match.Before shares the buffer's memory (accept); whatever the
+// buffer does next, with the rest after the match or new data, the string
+// stays as it was.
+func TestLargeBeforeSurvivesLaterWrites(t *testing.T) {
+	for _, rest := range []string{"", "+OK bye\r\n", "+OK"} {
+		b := NewBuffer(0)
+		body := strings.Repeat("..stuffed line\r\nplain line\r\n", 8<<10) // 208 KiB
+		b.Write([]byte(body + ".\r\n" + rest))
+		m, err := b.Scan([]Case{{Pattern: MustCompile(`^\.$`)}}).Next(false)
+		if err != nil || m == nil {
+			t.Fatalf("rest %q: Next = %v, %v", rest, m, err)
+		}
+		if m.Before != body {
+			t.Fatalf("rest %q: Before has %d bytes, want the %d of the body", rest, len(m.Before), len(body))
+		}
+		if got := string(b.Bytes()); got != rest {
+			t.Errorf("rest %q: the buffer holds %q", rest, got)
+		}
+		for range 64 {
+			b.Write(bytes.Repeat([]byte("overwrite\r\n"), 1<<10))
+			if _, ok := b.NextLine(false); !ok {
+				t.Fatal("NextLine: no line")
+			}
+		}
+		if m.Before != body {
+			t.Errorf("rest %q: Before changed after later writes", rest)
+		}
+	}
+}

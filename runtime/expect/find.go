@@ -36,7 +36,24 @@ func (p *Pattern) findString(s string, start int) *Match {
 	return p.findInNormalized(normalize(s, start), s, start)
 }
 
+// FindAllStringIndex is FindAllString giving only where each match is:
+// submatch offset pairs in s, the whole match first (-1 for a group that
+// did not match). It builds no Match, for callers that need no more
+// (regex replace with a plain template).
+func (p *Pattern) FindAllStringIndex(s string, n int) [][]int { return p.findAllLocs(s, n) }
+
 func (p *Pattern) findAll(s string, n int) []*Match {
+	locs := p.findAllLocs(s, n)
+	out := make([]*Match, len(locs))
+	prevEnd := 0
+	for i, loc := range locs {
+		out[i] = stringMatch(p, s, prevEnd, loc)
+		prevEnd = loc[1]
+	}
+	return out
+}
+
+func (p *Pattern) findAllLocs(s string, n int) [][]int {
 	if n == 0 {
 		return nil
 	}
@@ -61,13 +78,7 @@ func (p *Pattern) findAll(s string, n int) []*Match {
 			norm.toSource(loc)
 		}
 	}
-	out := make([]*Match, len(locs))
-	prevEnd := 0
-	for i, loc := range locs {
-		out[i] = stringMatch(p, s, prevEnd, loc)
-		prevEnd = loc[1]
-	}
-	return out
+	return locs
 }
 
 // findAllLineLocal is Go's FindAll loop over findLineLocal: an empty match

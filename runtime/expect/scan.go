@@ -95,6 +95,10 @@ type filterState struct {
 	searched int64 // with at < 0: no candidate line starts before this, nearly (see skipLines)
 }
 
+// shareBeforeMin is the size from which Match.Before shares the buffer's
+// memory instead of being copied (see accept).
+const shareBeforeMin = 64 << 10
+
 // span is a line in stream offsets: content [start, contentEnd), then its
 // terminator up to end.
 type span struct{ start, contentEnd, end int64 }
@@ -406,7 +410,17 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 		Names:   p.names,
 		Start:   int(loc[0] - origin),
 		End:     int(loc[1] - origin),
-		Before:  string(b.slice(origin, loc[0])),
+	}
+	// A large Before (a whole message expected up to its terminator) is
+	// handed over without a copy when little is buffered after the match:
+	// the buffer then moves that rest to a new array (detach), so the
+	// string's bytes are never written again.
+	before := b.slice(origin, loc[0])
+	shared := len(before) >= shareBeforeMin && b.index(b.end())-b.index(loc[1]) <= len(before)/4
+	if shared {
+		m.Before = view(before)
+	} else {
+		m.Before = string(before)
 	}
 	for g := range m.Groups {
 		if 2*g+1 < len(loc) && loc[2*g] >= 0 {
@@ -419,6 +433,9 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 		b.consume(loc[1])
 	} else {
 		b.consume(end.end)
+	}
+	if shared {
+		b.detach()
 	}
 	sc.done = true
 	return m
