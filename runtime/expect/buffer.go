@@ -2,6 +2,7 @@ package expect
 
 import (
 	"bytes"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
@@ -37,6 +38,17 @@ type Buffer struct {
 	noLFBefore int64 // ReadLine hint: no LF in [start, noLFBefore)
 }
 
+// releaseAfterGrow is the size from which the array a buffer grew out of
+// is handed back to the operating system at once: the arrays of a
+// doubling buffer add up to its final size again, and the Go heap would
+// otherwise keep them resident next to it (a 64 MiB message held 128 MiB
+// of old arrays). Collecting costs little here: byte arrays hold no
+// pointers to mark.
+const releaseAfterGrow = 8 << 20
+
+// releaseOld returns freed memory to the OS; a variable for tests.
+var releaseOld = debug.FreeOSMemory
+
 // DefaultMatchMax is the default bound of the receive buffer.
 const DefaultMatchMax = 8 << 20
 
@@ -64,7 +76,11 @@ func (b *Buffer) Write(p []byte) error {
 			// copies a big buffer about five times over.
 			grown := make([]byte, len(b.data), max(2*cap(b.data), need, 4096))
 			copy(grown, b.data)
+			old := cap(b.data)
 			b.data = grown
+			if old >= releaseAfterGrow {
+				releaseOld()
+			}
 		}
 	}
 	b.data = append(b.data, p...)
