@@ -180,6 +180,7 @@ func (r moduleHooks) preloadInternal(L *lua.LState) {
 		return 0
 	}))
 	t.RawSetString("raise", L.NewFunction(r.internalRaise))
+	t.RawSetString("scram", L.NewFunction(r.scramClient))
 	t.RawSetString("check_options", L.NewFunction(r.checkOptions))
 	t.RawSetString("endpoint", L.NewFunction(r.endpoint))
 	// address parses "host:port" or a URL the way connect does, so the

@@ -61,7 +61,7 @@ func TestSMTPProbe(t *testing.T) {
 			"            names    localhost mail." + st.Domain,
 			"            verified yes",
 			"EHLO      mail." + st.Domain + " (after TLS)",
-			"            AUTH PLAIN LOGIN CRAM-MD5",
+			"            AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256",
 			"AUTH      PLAIN as " + u.Name + ": 235 2.7.0 Authentication successful",
 			"VRFY      " + u.Address + ": 252 2.0.0 " + u.Address,
 			"EXPN      staff: 500 5.5.2 Error: command not recognized",

@@ -136,6 +136,8 @@ function pop3_Client:uidl(n) end
 
 ---Options of pop3.open and pop3.connect.
 ---@class pop3.OpenOptions: ClientOptions
+---@field authzid? string authorization identity for AUTH PLAIN, SCRAM, OAUTHBEARER
+---@field token? string OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)
 
 ---A POP3 response: p:cmd.
 ---@class pop3.Response

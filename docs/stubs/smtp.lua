@@ -152,7 +152,7 @@ function smtp_Client:starttls() end
 ---@class smtp.OpenOptions: ClientOptions
 ---@field helo? string the EHLO name (default localhost)
 ---@field authzid? string authorization identity for AUTH PLAIN
----@field token? string OAuth bearer token for XOAUTH2 (registered as a secret)
+---@field token? string OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)
 ---@field lmtp? boolean speak LMTP (LHLO; one reply per recipient after DATA)
 ---@field pipelining? boolean send MAIL/RCPT/DATA as one group when offered
 

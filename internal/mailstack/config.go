@@ -53,10 +53,10 @@ ssl_key = <{{.TLS.Key}}
 ssl_dh = <{{.TLS.DH}}
 ssl_min_protocol = TLSv1.2
 
-# Tests log in over plain TCP too; APOP and CRAM-MD5 need the passwords in
+# Tests log in over plain TCP too; APOP, CRAM-MD5 and SCRAM need the passwords in
 # clear, hence {PLAIN} in the users file.
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 apop
+auth_mechanisms = plain login cram-md5 apop scram-sha-1 scram-sha-256
 auth_username_format = %Ln
 auth_failure_delay = {{.AuthFailureDelay}}
 recipient_delimiter = +

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -224,7 +225,7 @@ func (s *pop3Session) mechanisms() []string {
 	if s.plaintextAllowed() {
 		return saslMechanisms
 	}
-	return []string{mechCramMD5} // sends no password
+	return digestMechanisms // they send no password
 }
 
 func (s *pop3Session) capa() {
@@ -346,7 +347,7 @@ func (s *pop3Session) auth(arg string) {
 		allowed = allowed || m == mech
 	}
 	if !allowed {
-		if !s.plaintextAllowed() && (mech == mechPlain || mech == mechLogin) {
+		if !s.plaintextAllowed() && slices.Contains(saslMechanisms, mech) {
 			s.fail("%s", plaintextRefusal)
 		} else {
 			s.fail("unsupported SASL mechanism %s", mech)

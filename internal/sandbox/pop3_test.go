@@ -160,7 +160,7 @@ func TestPOP3CAPA(t *testing.T) {
 	p := dialPOP3(t, srv.POP3Addr())
 	caps := func() string { return string(p.multi("CAPA")) }
 	before := caps()
-	for _, want := range []string{"STLS\r\n", "TOP\r\n", "UIDL\r\n", "RESP-CODES\r\n", "PIPELINING\r\n", "SASL CRAM-MD5\r\n"} {
+	for _, want := range []string{"STLS\r\n", "TOP\r\n", "UIDL\r\n", "RESP-CODES\r\n", "PIPELINING\r\n", "SASL CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256\r\n"} {
 		if !strings.Contains(before, want) {
 			t.Errorf("CAPA before TLS lacks %q:\n%s", want, before)
 		}
@@ -170,7 +170,7 @@ func TestPOP3CAPA(t *testing.T) {
 	}
 	p.stls(clientTLS(srv))
 	after := caps()
-	for _, want := range []string{"USER\r\n", "SASL PLAIN LOGIN CRAM-MD5\r\n"} {
+	for _, want := range []string{"USER\r\n", "SASL PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 OAUTHBEARER XOAUTH2\r\n"} {
 		if !strings.Contains(after, want) {
 			t.Errorf("CAPA after TLS lacks %q:\n%s", want, after)
 		}

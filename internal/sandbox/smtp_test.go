@@ -38,8 +38,8 @@ func TestSMTPEHLOBeforeAndAfterSTARTTLS(t *testing.T) {
 	if ok, _ := c.Extension("STARTTLS"); ok {
 		t.Error("EHLO after TLS still advertises STARTTLS")
 	}
-	if _, mechs := c.Extension("AUTH"); mechs != "PLAIN LOGIN CRAM-MD5" {
-		t.Errorf("AUTH after TLS = %q, want PLAIN LOGIN CRAM-MD5", mechs)
+	if _, mechs := c.Extension("AUTH"); mechs != "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 OAUTHBEARER XOAUTH2" {
+		t.Errorf("AUTH after TLS = %q, want PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 OAUTHBEARER XOAUTH2", mechs)
 	}
 }
 

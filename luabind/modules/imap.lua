@@ -465,16 +465,17 @@ METHODS["LOGIN-COMMAND"] = {
 }
 
 -- The default: over TLS PLAIN when advertised, then the LOGIN command;
--- without TLS (allow_plaintext_auth) CRAM-MD5 first, which never puts the
--- password on the wire.
+-- without TLS SCRAM, then CRAM-MD5, which never put the password on the
+-- wire.
 local ORDER_TLS = {"PLAIN", "LOGIN-COMMAND"}
-local ORDER_PLAIN = {"CRAM-MD5", "PLAIN", "LOGIN-COMMAND"}
+local ORDER_PLAIN = {"SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN-COMMAND"}
 
 local SASL = {
   name = "imap", stage = "AUTHENTICATE", frame = FRAME, methods = METHODS,
   display = string.lower,
-  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true, XOAUTH2 = true},
-  known = {"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "LOGIN-COMMAND"},
+  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true, XOAUTH2 = true, OAUTHBEARER = true,
+                ["SCRAM-SHA-1"] = true, ["SCRAM-SHA-256"] = true},
+  known = {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "LOGIN-COMMAND"},
   offered = function(c, name) return c.caps["AUTH=" .. name] == true end,
   advertised = function(c) return c.caps.AUTH end,
   order = function(c) return c.session.tls and ORDER_TLS or ORDER_PLAIN end,
@@ -512,7 +513,10 @@ Client.login = Client.auth
 -- authenticated state). Returns whether the session speaks UTF-8.
 function Client:enable_utf8()
   if self.utf8 ~= nil then return self.utf8 end
-  if self.opts.utf8 == false or not ensure_caps(self)["UTF8=ACCEPT"] then return false end
+  if self.opts.utf8 == false or not ensure_caps(self)["UTF8=ACCEPT"] then
+    self.utf8 = false
+    return false
+  end
   local r = must(self, "ENABLE", "ENABLE UTF8=ACCEPT")
   for _, u in ipairs(r.untagged) do
     if u.name == "ENABLED" then

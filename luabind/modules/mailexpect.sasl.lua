@@ -86,6 +86,68 @@ mechanisms.XOAUTH2 = {token = true, client = function(cred)
   return m
 end}
 
+-- OAUTHBEARER (RFC 7628 3.1): the GS2 header with the user as authzid,
+-- then auth=Bearer T between ^A separators. A refusal is a challenge
+-- holding JSON (3.2.2), kept as c.auth_error; the client answers it with
+-- a single ^A and the server then sends its final refusal.
+local function saslname(s) return (s:gsub("=", "=3D"):gsub(",", "=2C")) end
+
+mechanisms.OAUTHBEARER = {token = true, client = function(cred)
+  local m = {}
+  m.start = function()
+    return "n,a=" .. saslname(cred.authzid or cred.user) .. ",\1auth=Bearer " .. cred.token .. "\1\1"
+  end
+  m.next = function(challenge, text)
+    if m.error ~= nil then return nil end
+    local detail = challenge or text
+    m.error = (json.decode(detail)) or detail
+    return "\1"
+  end
+  return m
+end}
+
+-- SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677): client-first as
+-- the initial response, client-final (with the proof) to the server's
+-- first challenge, and the server's signature checked on the second: a
+-- server that cannot prove it knows the password fails the login (kind
+-- protocol) even when it would let the client in. The exchange is Go's
+-- (rt.scram, xdg-go/scram); the password never leaves in any form, so it
+-- may run without TLS, and the proof is registered as a secret.
+local function scram(hash)
+  return {digest = true, client = function(cred)
+    local name = "SCRAM-" .. hash
+    local conv, why = rt.scram(hash, cred.user, cred.pass, cred.authzid or "")
+    if not conv then rt.raise("usage", name .. ": " .. why) end
+    local m, step = {}, 0
+    m.start = function() return (conv.step("")) end
+    m.next = function(challenge, text)
+      step = step + 1
+      if step == 1 then
+        local resp, err = conv.step(challenge or "")
+        if not resp then
+          m.fatal = string.format("%s: the server's first message is not SCRAM (%s): %q", name, err, tostring(text))
+          return nil, m.fatal
+        end
+        local proof = resp:match(",p=([^,]+)$")
+        if proof then secret(proof) end
+        return resp
+      elseif step == 2 then
+        local _, err = conv.step(challenge or "")
+        if err then
+          m.fatal = name .. ": the server did not prove it knows the password (" .. err .. ")"
+          return nil, m.fatal
+        end
+        m.verified = true
+        return ""
+      end
+      return nil
+    end
+    return m
+  end}
+end
+mechanisms["SCRAM-SHA-1"] = scram("SHA-1")
+mechanisms["SCRAM-SHA-256"] = scram("SHA-256")
+
 -- ---------------------------------------------------------------------
 -- The exchange.
 
@@ -171,9 +233,15 @@ local function choose(c, P)
     if not may_send(c, m.digest) then refuse_plaintext(c, P) end
     return name
   end
-  if c.opts.token and P.mechanisms.XOAUTH2 then
-    if not may_send(c, false) then refuse_plaintext(c, P) end
-    return "XOAUTH2"
+  if c.opts.token then
+    -- The standard OAUTHBEARER when offered, else XOAUTH2 (which
+    -- servers that take tokens have offered longest).
+    local name = (P.mechanisms.OAUTHBEARER and P.offered(c, "OAUTHBEARER")) and "OAUTHBEARER"
+                 or (P.mechanisms.XOAUTH2 and "XOAUTH2")
+    if name then
+      if not may_send(c, false) then refuse_plaintext(c, P) end
+      return name
+    end
   end
   local skipped, digests = false, {}
   for _, name in ipairs(P.order(c)) do
@@ -187,7 +255,8 @@ local function choose(c, P)
     end
   end
   if skipped then
-    refuse_plaintext(c, P, table.concat(digests, " and ") .. (#digests > 1 and " are" or " is") .. " not offered")
+    local list = #digests > 1 and (table.concat(digests, ", ", 1, #digests - 1) .. " and " .. digests[#digests]) or digests[1]
+    refuse_plaintext(c, P, list .. (#digests > 1 and " are" or " is") .. " not offered")
   end
   rt.raise("protocol", string.format("%s: the server offers no login method mailexpect knows (AUTH %s)",
            c.label, tostring(P.advertised(c) or "not advertised")), {stage = P.stage})
@@ -233,6 +302,7 @@ function M.authenticate(c, P)
   if not is_sasl then return m.run(c, cred), shown end
   if m.token and not cred.token then rt.raise("usage", P.name .. ": auth = \"" .. shown .. "\" needs token =") end
   local r, client = exchange(c, P.frame, name, cred)
+  if client.fatal then rt.raise("protocol", c.label .. ": " .. client.fatal, {stage = P.stage}) end
   if client.error ~= nil then
     c.auth_error = client.error
     r.auth_error = client.error

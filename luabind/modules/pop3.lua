@@ -29,7 +29,7 @@ local MULTILINE_NOARG = {LIST = true, UIDL = true, AUTH = true}
 local SECRET_VERBS = {PASS = true, APOP = true, AUTH = true}
 
 -- Options are checked by name (rt.check_options).
-local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "auth", "tls", "allow_plaintext_auth",
+local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "token", "authzid", "auth", "tls", "allow_plaintext_auth",
   "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file", "match_max", "label"}
 
 -- Lazily split multi-line bodies into r.lines: a RETR body is held once,
@@ -287,16 +287,17 @@ METHODS.APOP = {
 }
 
 -- The default: over TLS USER, SASL PLAIN, APOP; without TLS the digests
--- first, APOP then SASL CRAM-MD5, then (only with allow_plaintext_auth)
--- USER, PLAIN.
+-- first, SASL SCRAM, APOP, then SASL CRAM-MD5, then (only with
+-- allow_plaintext_auth) USER, PLAIN.
 local ORDER_TLS = {"USER", "PLAIN", "APOP"}
-local ORDER_PLAIN = {"APOP", "CRAM-MD5", "USER", "PLAIN"}
+local ORDER_PLAIN = {"SCRAM-SHA-256", "SCRAM-SHA-1", "APOP", "CRAM-MD5", "USER", "PLAIN"}
 
 local SASL = {
   name = "pop3", stage = "AUTH", frame = FRAME, methods = METHODS,
   display = lower,
-  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true},
-  known = {"USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5"},
+  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true, ["SCRAM-SHA-1"] = true, ["SCRAM-SHA-256"] = true,
+                XOAUTH2 = true, OAUTHBEARER = true},
+  known = {"USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"},
   -- CAPA is an extension (RFC 2449) many servers lack: a named mechanism
   -- is tried, not checked against it.
   trust_named = true,

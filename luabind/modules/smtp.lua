@@ -199,9 +199,9 @@ end
 -- Mechanisms in order of preference when the script names none (the first
 -- the server advertises wins). Over TLS, PLAIN first: one round trip, and
 -- supported everywhere. Without TLS, CRAM-MD5 first: a digest, so it may
--- run without allow_plaintext_auth.
+-- run without allow_plaintext_auth; SCRAM before it (mutual, salted).
 local ORDER_TLS = {"PLAIN", "LOGIN", "CRAM-MD5"}
-local ORDER_PLAIN = {"CRAM-MD5", "PLAIN", "LOGIN"}
+local ORDER_PLAIN = {"SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5", "PLAIN", "LOGIN"}
 
 local function challenge(r)
   if r.code == 334 then return r.text end
@@ -244,8 +244,9 @@ end
 local SASL = {
   name = "smtp", stage = "AUTH", frame = FRAME,
   display = function(name) return name end,
-  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true, XOAUTH2 = true},
-  known = {"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"},
+  mechanisms = {PLAIN = true, LOGIN = true, ["CRAM-MD5"] = true, XOAUTH2 = true, OAUTHBEARER = true,
+                ["SCRAM-SHA-1"] = true, ["SCRAM-SHA-256"] = true},
+  known = {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"},
   offered = function(c, name) return sasl.offered_in(c.caps.AUTH, name) end,
   advertised = function(c) return c.caps.AUTH end,
   order = function(c) return c.session.tls and ORDER_TLS or ORDER_PLAIN end,

@@ -42,3 +42,36 @@ T.eq(m.error, "not json", "an error that is not JSON is kept as text")
 T.eq(sasl.offered_in("PLAIN login CRAM-MD5", "LOGIN"), true)
 T.eq(sasl.offered_in("PLAIN", "LOGIN"), false)
 T.eq(sasl.offered_in(nil, "PLAIN"), false)
+
+-- OAUTHBEARER (RFC 7628 3.1): GS2 header with the user (= and , escaped
+-- as RFC 5801 saslname), the error challenge answered with ^A.
+m = M.OAUTHBEARER.client(cred)
+T.eq(M.OAUTHBEARER.token, true)
+T.eq(m.start(), "n,a=tim,\1auth=Bearer tok\1\1")
+T.eq(m.next('{"status":"invalid_token"}', "x"), "\1", "the error challenge is answered with ^A")
+T.eq(m.error.status, "invalid_token", "and kept, decoded")
+T.eq(m.next("{}", "x"), nil, "a second challenge is cancelled")
+T.eq(M.OAUTHBEARER.client{user = "a=b,c", token = "t"}.start(), "n,a=a=3Db=2Cc,\1auth=Bearer t\1\1", "saslname escapes")
+T.eq(M.OAUTHBEARER.client{user = "u", authzid = "boss", token = "t"}.start(), "n,a=boss,\1auth=Bearer t\1\1", "authzid wins")
+
+-- SCRAM (RFC 5802): client-first, client-final with a proof for a
+-- server-first that extends the client's nonce, and a server-final whose
+-- signature does not verify is fatal: the server has not proved it knows
+-- the password.
+for _, name in ipairs{"SCRAM-SHA-1", "SCRAM-SHA-256"} do
+  T.eq(M[name].digest, true, name .. " never sends the password")
+  m = M[name].client(cred)
+  local first = m.start()
+  local nonce = first:match("^n,,n=tim,r=(.+)$")
+  T.eq(nonce ~= nil, true, name .. " client-first: " .. first)
+  local final = m.next("r=" .. nonce .. "srv,s=" .. base64.encode("salt") .. ",i=4096", "x")
+  T.eq(final:match("^c=biws,r=" .. nonce:gsub("%p", "%%%0") .. "srv,p=[%w+/=]+$") ~= nil, true, name .. " client-final: " .. final)
+  resp, why = m.next("v=" .. base64.encode("forged"), "x")
+  T.eq(resp, nil, name .. " a forged server signature cancels")
+  T.eq(m.fatal, name .. ": the server did not prove it knows the password (server validation failed)", name .. " fatal")
+  m = M[name].client(cred)
+  m.start()
+  resp, why = m.next("r=other,s=c2FsdA==,i=4096", "x")
+  T.eq(resp, nil, name .. " a nonce that does not extend the client's is refused")
+  T.eq(why:find("not SCRAM", 1, true) ~= nil, true, why)
+end

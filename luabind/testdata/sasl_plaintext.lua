@@ -11,14 +11,14 @@ local p = pop3.connect{url = "pop3://" .. SERVER, tls = "none", user = "u", pass
 local e = T.fails(function() p:auth() end)
 T.eq(e.kind, "usage")
 T.eq(e.stage, "AUTH")
-T.eq(e.message, REFUSED .. "; APOP and CRAM-MD5 are not offered)")
+T.eq(e.message, REFUSED .. "; SCRAM-SHA-256, SCRAM-SHA-1, APOP and CRAM-MD5 are not offered)")
 p:close()
 
 -- 2: IMAP offers AUTH=PLAIN and the LOGIN command
 local i = imap.connect{url = "imap://" .. SERVER, tls = "none", user = "u", pass = "pw"}
 e = T.fails(function() i:auth() end)
 T.eq(e.kind, "usage")
-T.eq(e.message, REFUSED .. "; CRAM-MD5 is not offered)")
+T.eq(e.message, REFUSED .. "; SCRAM-SHA-256, SCRAM-SHA-1 and CRAM-MD5 are not offered)")
 i:close()
 
 -- 3: IMAP CRAM-MD5 without TLS: a digest, so no allow_plaintext_auth needed

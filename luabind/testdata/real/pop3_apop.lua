@@ -10,7 +10,12 @@ l:quit()
 
 local p = pop3.open{url = "pop3://" .. STACK.pop3, tls = "none", user = STACK.user, pass = STACK.pass}
 T.eq(p.session.tls, nil)
-T.eq(p.auth_mechanism, "apop", "default without TLS: APOP")
+T.eq(p.auth_mechanism, "scram-sha-256", "default without TLS: SCRAM")
+T.eq(p:stat(), 1)
+p:quit()
+
+p = pop3.open{url = "pop3://" .. STACK.pop3, tls = "none", user = STACK.user, pass = STACK.pass, auth = "apop"}
+T.eq(p.auth_mechanism, "apop", "APOP without TLS")
 T.eq(p:stat(), 1)
 p:quit()
 

@@ -14,7 +14,7 @@ T.eq(r.code, 250)
 T.eq(r.lines[1], "mail." .. STACK.domain)
 T.eq(c.caps.SIZE, "104857600", "raw EHLO refreshes c.caps")
 T.eq(c.caps.PIPELINING, true)
-T.eq(c.caps.AUTH, "PLAIN LOGIN CRAM-MD5")
+T.eq(c.caps.AUTH, "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256")
 
 r = c:cmd("VRFY " .. STACK.user)
 T.eq(r.code, 252)

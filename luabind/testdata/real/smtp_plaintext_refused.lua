@@ -7,7 +7,7 @@ local function here() return F .. debug.getinfo(2, "l").currentline end
 local c = smtp.connect{url = "smtp://" .. STACK.smtp, tls = "none",
                        user = STACK.user, pass = STACK.pass, auth = "plain"}
 c:ehlo("client.test")
-T.eq(c.caps.AUTH, "PLAIN LOGIN CRAM-MD5", "AUTH offered in clear by this MX")
+T.eq(c.caps.AUTH, "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256", "AUTH offered in clear by this MX")
 local e, where = T.fails(function() c:auth() end), here()
 T.eq(e.kind, "usage")
 T.eq(e.where, where)
@@ -44,7 +44,7 @@ local r1, r2 = c:starttls()
 T.eq(r1.code, 220)
 T.eq(r2.code, 250, "EHLO again")
 T.eq(c.caps.STARTTLS, nil, "STARTTLS gone")
-T.eq(c.caps.AUTH, "PLAIN LOGIN CRAM-MD5", "AUTH offered inside TLS")
+T.eq(c.caps.AUTH, "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256", "AUTH offered inside TLS")
 T.eq(T.fails(function() c:starttls() end).kind, "usage", "already encrypted")
 c:rset()
 T.eq(type(c.timings.rset), "number")
