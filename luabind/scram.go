@@ -1,8 +1,8 @@
 package luabind
 
 import (
-	"github.com/xdg-go/scram"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
+	"github.com/xdg-go/scram"
 )
 
 // scramClient is rt.scram(hash, user, pass [, authzid]): the client side
