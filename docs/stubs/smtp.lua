@@ -38,6 +38,11 @@ function smtp.message(opts) end
 ---@return smtp.Client
 function smtp.open(opts) end
 
+---Options of c:bdat.
+---@class smtp.BdatOptions
+---@field last? boolean BDAT ... LAST: the message ends with this chunk
+---@field allow_partial? boolean LMTP, last chunk: raise only when every recipient refused
+
 ---An SMTP client: smtp.open, smtp.connect.
 ---@class smtp.Client
 ---@field session session the raw session
@@ -46,11 +51,23 @@ function smtp.open(opts) end
 ---@field timings table<string, number> seconds per step: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, quit
 ---@field label string the server as named in messages
 ---@field lmtp boolean LMTP mode
+---@field chunked? boolean true once a message went by BDAT (c:send, c:bdat)
 local smtp_Client = {}
 
 ---AUTH with the open options' user/pass/token and mechanism (RFC 4954).
 ---@return Reply
 function smtp_Client:auth() end
+
+---One BDAT chunk (RFC 3030), its byte count done here; {last = true} ends the message and returns the final reply (LMTP: one per recipient).
+---
+---    c:mail("a@example.com")
+---    c:rcpt("b@example.org")
+---    c:bdat("Subject: hi\r\n\r\nfirst part, ")
+---    c:bdat("second part\r\n", {last = true})
+---@param data string
+---@param opts? smtp.BdatOptions
+---@return Reply|Reply[]
+function smtp_Client:bdat(data, opts) end
 
 ---Close the connection without QUIT.
 function smtp_Client:close() end
@@ -77,6 +94,16 @@ function smtp_Client:data(msg, opts) end
 ---@param name? string
 ---@return Reply
 function smtp_Client:ehlo(name) end
+
+---EXPN: the reply as it is (the members on 250 lines, or a refusal).
+---@param list string
+---@return Reply
+function smtp_Client:expn(list) end
+
+---HELP [topic]: the reply as it is.
+---@param topic? string
+---@return Reply
+function smtp_Client:help(topic) end
 
 ---MAIL FROM:<from>; raises a reply error when refused.
 ---
@@ -131,6 +158,14 @@ function smtp_Client:send(opts) end
 ---@return Reply ehlo
 function smtp_Client:starttls() end
 
+---VRFY: the reply as it is (250/251/252 or a refusal, never raised).
+---
+---    local r = c:vrfy("postmaster")
+---    print(r.code, r.text)
+---@param who string
+---@return Reply
+function smtp_Client:vrfy(who) end
+
 ---Options of c:cmd.
 ---@class smtp.CmdOptions
 ---@field secret? boolean mask the line in transcripts
@@ -155,6 +190,7 @@ function smtp_Client:starttls() end
 ---@field token? string OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)
 ---@field lmtp? boolean speak LMTP (LHLO; one reply per recipient after DATA)
 ---@field pipelining? boolean send MAIL/RCPT/DATA as one group when offered
+---@field chunking? boolean c:send uses BDAT (RFC 3030): true requires CHUNKING, false never; unset: for binary content when offered
 
 ---Options of c:send.
 ---@class smtp.SendOptions: smtp.MessageOptions
@@ -163,5 +199,6 @@ function smtp_Client:starttls() end
 ---@field rcpt_params? string|table<string, string|boolean> RCPT TO parameters (DSN: NOTIFY, ORCPT)
 ---@field allow_partial? boolean return one reply per recipient instead of raising on a refusal
 ---@field pipelining? boolean MAIL/RCPT/DATA as one group when offered
+---@field chunking? boolean BDAT instead of DATA: true requires CHUNKING, false never; unset: the open option, else BDAT for binary content (a NUL, a line over 998 octets) when offered, with BODY=BINARYMIME when that is offered too
 
 return smtp

@@ -63,6 +63,7 @@ func registerSMTP() {
 				{"token?", "string", "OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)"},
 				{"lmtp?", "boolean", "speak LMTP (LHLO; one reply per recipient after DATA)"},
 				{"pipelining?", "boolean", "send MAIL/RCPT/DATA as one group when offered"},
+				{"chunking?", "boolean", "c:send uses BDAT (RFC 3030): true requires CHUNKING, false never; unset: for binary content when offered"},
 			}},
 			{Name: "smtp.Client", Kind: Object, Var: "c", Summary: "an SMTP client: smtp.open, smtp.connect", Fields: []Field{
 				{"session", "session", "the raw session"},
@@ -71,6 +72,11 @@ func registerSMTP() {
 				{"timings", "table<string, number>", "seconds per step: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, quit"},
 				{"label", "string", "the server as named in messages"},
 				{"lmtp", "boolean", "LMTP mode"},
+				{"chunked?", "boolean", "true once a message went by BDAT (c:send, c:bdat)"},
+			}},
+			{Name: "smtp.BdatOptions", Kind: Options, Summary: "options of c:bdat", Fields: []Field{
+				{"last?", "boolean", "BDAT ... LAST: the message ends with this chunk"},
+				{"allow_partial?", "boolean", "LMTP, last chunk: raise only when every recipient refused"},
 			}},
 			{Name: "smtp.CmdOptions", Kind: Options, Summary: "options of c:cmd", Fields: []Field{
 				{"secret?", "boolean", "mask the line in transcripts"},
@@ -92,6 +98,7 @@ func registerSMTP() {
 				{"rcpt_params?", "string|table<string, string|boolean>", "RCPT TO parameters (DSN: NOTIFY, ORCPT)"},
 				{"allow_partial?", "boolean", "return one reply per recipient instead of raising on a refusal"},
 				{"pipelining?", "boolean", "MAIL/RCPT/DATA as one group when offered"},
+				{"chunking?", "boolean", "BDAT instead of DATA: true requires CHUNKING, false never; unset: the open option, else BDAT for binary content (a NUL, a line over 998 octets) when offered, with BODY=BINARYMIME when that is offered too"},
 			}},
 		},
 		Funcs: []Func{
@@ -137,6 +144,17 @@ final reply, and raises only when nobody got the message.
 
     c:send{from = "a@example.com", to = "b@example.org", subject = "test",
            body = "hello\n", headers = {{"X-Probe", "1"}}}`},
+			{Sig: "smtp.Client:bdat(data: string, opts?: smtp.BdatOptions) -> Reply|Reply[]", Summary: "one BDAT chunk (RFC 3030), its byte count done here; {last = true} ends the message and returns the final reply (LMTP: one per recipient)",
+				Errors: stepKinds,
+				Doc: `    c:mail("a@example.com")
+    c:rcpt("b@example.org")
+    c:bdat("Subject: hi\r\n\r\nfirst part, ")
+    c:bdat("second part\r\n", {last = true})`},
+			{Sig: "smtp.Client:vrfy(who: string) -> Reply", Summary: "VRFY: the reply as it is (250/251/252 or a refusal, never raised)", Errors: cmdKinds,
+				Doc: `    local r = c:vrfy("postmaster")
+    print(r.code, r.text)`},
+			{Sig: "smtp.Client:expn(list: string) -> Reply", Summary: "EXPN: the reply as it is (the members on 250 lines, or a refusal)", Errors: cmdKinds},
+			{Sig: "smtp.Client:help(topic?: string) -> Reply", Summary: "HELP [topic]: the reply as it is", Errors: cmdKinds},
 			{Sig: "smtp.Client:rset() -> Reply", Summary: "RSET: abort the transaction", Errors: stepKinds},
 			{Sig: "smtp.Client:noop() -> Reply", Summary: "NOOP", Errors: cmdKinds},
 			{Sig: "smtp.Client:quit() -> Reply|nil", Summary: "QUIT and close; nil when the server just hung up",

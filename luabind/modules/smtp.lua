@@ -3,7 +3,8 @@
 -- is done in Go by s:reply(); this module reads like the RFCs: greeting,
 -- EHLO, STARTTLS (RFC 3207), AUTH (RFC 4954), MAIL, RCPT, DATA, RSET, QUIT,
 -- with SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), DSN
--- (RFC 3461) parameters and PIPELINING (RFC 2920).
+-- (RFC 3461) parameters, PIPELINING (RFC 2920), CHUNKING/BDAT and
+-- BINARYMIME (RFC 3030), and VRFY, EXPN, HELP (RFC 5321 3.5, 4.1.1.8).
 local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
 local mime = require "mime"
@@ -23,10 +24,10 @@ local NO_OPTS, SECRET = {}, {secret = true}
 
 -- Options are checked by name (rt.check_options).
 local OPEN_OPTS = {"url", "host", "port", "session", "helo", "user", "pass", "auth", "authzid", "token",
-  "tls", "lmtp", "allow_plaintext_auth", "pipelining", "timeout", "connect_timeout", "timeouts",
+  "tls", "lmtp", "allow_plaintext_auth", "pipelining", "chunking", "timeout", "connect_timeout", "timeouts",
   "servername", "insecure", "ca_file", "match_max", "label"}
 local SEND_OPTS = {"from", "to", "subject", "body", "headers", "raw", "params", "rcpt_params",
-  "allow_partial", "pipelining"}
+  "allow_partial", "pipelining", "chunking"}
 
 local function is2(r) return r.code >= 200 and r.code < 300 end
 
@@ -417,6 +418,61 @@ end
 
 function Client:noop() return self:cmd("NOOP") end
 
+-- vrfy, expn and help ask about an address, a list and the server's help
+-- (RFC 5321 4.1.1.6-8) and return the reply as it is: 250/251/252, or a
+-- refusal (502, 550, 252 "cannot VRFY user") is an answer, not an error.
+local function query(c, verb, arg, what)
+  if arg ~= nil and type(arg) ~= "string" then
+    rt.raise("usage", string.format("c:%s: %s must be a string, got %s", verb:lower(), what, type(arg)))
+  end
+  if arg == nil or arg == "" then return c:cmd(verb) end
+  return c:cmd(verb .. " " .. arg)
+end
+
+function Client:vrfy(addr)
+  if addr == nil then rt.raise("usage", "c:vrfy: needs the user or address to verify") end
+  return query(self, "VRFY", addr, "the user or address")
+end
+
+function Client:expn(list)
+  if list == nil then rt.raise("usage", "c:expn: needs the mailing list to expand") end
+  return query(self, "EXPN", list, "the mailing list")
+end
+
+function Client:help(topic) return query(self, "HELP", topic, "the topic") end
+
+-- CHUNK is the size of one BDAT chunk: large enough that a message costs
+-- few round trips, small enough that a refusal comes early.
+local CHUNK = 1024 * 1024
+
+-- bdat sends data as one BDAT chunk (RFC 3030 2), the byte count done
+-- here; {last = true} ends the message. It returns the chunk's reply; for
+-- the last chunk the final reply as c:data does (LMTP: one per accepted
+-- recipient), raising when it refuses. A refused middle chunk raises.
+function Client:bdat(data, o)
+  if type(data) ~= "string" then rt.raise("usage", "c:bdat: data must be a string") end
+  if not self.caps.CHUNKING then
+    rt.raise("usage", self.label .. ": the server does not offer CHUNKING (BDAT)", {stage = "BDAT"})
+  end
+  local last = o and o.last
+  local n = self.accepted or 0
+  local t0 = now()
+  self.session:send("BDAT " .. #data .. (last and " LAST" or "") .. "\r\n" .. data)
+  local r
+  if last then
+    r = finish(self, n)
+    self.accepted = nil
+    verdict(self, r, o and o.allow_partial)
+  else
+    r = reply(self, self.timeouts.command)
+    track(self, "BDAT", r)
+    if not is2(r) then fail(self, "BDAT", r) end
+  end
+  took(self, "data", t0)
+  return r
+end
+
+
 -- quit ends the session politely (RFC 5321 4.1.1.10); a server that just
 -- closes is fine. Returns the 221 reply, or nil.
 function Client:quit()
@@ -476,6 +532,67 @@ local function abandon(c, err)
   error(err, 0)
 end
 
+-- binary reports content DATA cannot carry as it is (RFC 3030 3): a NUL
+-- or a line longer than 998 octets (RFC 5321 4.5.3.1.6).
+local function binary(msg)
+  if msg:find("%z") then return true end
+  local i = 1
+  while true do
+    local e = msg:find("\n", i, true)
+    if (e or #msg + 1) - i > 999 then return true end
+    if not e then return false end
+    i = e + 1
+  end
+end
+
+-- use_chunking decides between DATA and BDAT (RFC 3030): chunking = true
+-- (on send or open) requires CHUNKING; false never; unset uses BDAT for
+-- binary content when offered. The second result says the message goes
+-- as it is, with BODY=BINARYMIME (offered, and binary content); else its
+-- line ends are made CRLF, as DATA would.
+local function use_chunking(c, o, msg)
+  local want = o.chunking
+  if want == nil then want = c.opts.chunking end
+  if want == false then return false, false end
+  local bin = binary(msg)
+  if want == true then
+    if not c.caps.CHUNKING then
+      rt.raise("usage", c.label .. ": chunking = true, but the server does not offer CHUNKING (BDAT)", {stage = "BDAT"})
+    end
+  elseif not bin then
+    return false, false
+  elseif not c.caps.CHUNKING then
+    rt.warn(c.label .. ": binary content (a NUL or a line over 998 octets) and no CHUNKING offered: sending with DATA")
+    return false, false
+  end
+  return true, bin and c.caps.BINARYMIME ~= nil
+end
+
+-- crlf makes every line end CRLF (a bare CR or LF too), as s:send_dot
+-- does for DATA.
+local function crlf(msg)
+  return (msg:gsub("\r\n", "\n"):gsub("\r", "\n"):gsub("\n", "\r\n"))
+end
+
+-- send_chunks sends msg as BDAT chunks, the last one marked LAST, and
+-- returns what finish returns. A refused middle chunk is raised after
+-- RSET (RFC 3030 2: the transaction is over; RSET makes it sure).
+local function send_chunks(c, msg, n)
+  local i = 1
+  while #msg - i + 1 > CHUNK do
+    local part = msg:sub(i, i + CHUNK - 1)
+    c.session:send("BDAT " .. #part .. "\r\n" .. part)
+    local r = reply(c, c.timeouts.command)
+    track(c, "BDAT", r)
+    if not is2(r) then abandon(c, caught(fail, c, "BDAT", r)) end
+    i = i + CHUNK
+  end
+  local part = msg:sub(i)
+  c.session:send("BDAT " .. #part .. " LAST\r\n" .. part)
+  c.chunked = true
+  return finish(c, n)
+end
+
 local function utf8_addr(a) return a:find("[\128-\255]") ~= nil end
 
 -- mail_params adds the MAIL parameters a message needs, when params is a
@@ -483,7 +600,7 @@ local function utf8_addr(a) return a:find("[\128-\255]") ~= nil end
 -- envelope address (required, RFC 6531 3.4: a usage error when not
 -- offered); BODY=8BITMIME for 8-bit content (RFC 6152; a warning when not
 -- offered). A string is sent as it is.
-local function mail_params(c, params, from, to, msg, size)
+local function mail_params(c, params, from, to, msg, size, raw)
   if params ~= nil and type(params) ~= "table" then return params end
   local p = {}
   for k, v in pairs(params or {}) do p[type(k) == "string" and k:upper() or k] = v end
@@ -496,7 +613,8 @@ local function mail_params(c, params, from, to, msg, size)
     end
     p.SMTPUTF8 = true
   end
-  if p.BODY == nil and msg:find("[\128-\255]") then
+  if p.BODY == nil and raw then p.BODY = "BINARYMIME"
+  elseif p.BODY == nil and msg:find("[\128-\255]") then
     if c.caps["8BITMIME"] then p.BODY = "8BITMIME"
     elseif not p.SMTPUTF8 then rt.warn(c.label .. ": sending 8-bit data to a server that does not offer 8BITMIME") end
   end
@@ -627,13 +745,18 @@ function Client:send(o)
   end
   local msg = o.raw or mime.message{from = o.from, to = o.to, subject = o.subject, body = o.body, headers = o.headers}
   if type(msg) ~= "string" then rt.raise("usage", "c:send: raw must be a string") end
-  local size = wire_size(msg)
+  local chunking, raw = use_chunking(self, o, msg)
+  if chunking and not raw then msg = crlf(msg) end
+  local size = raw and #msg or wire_size(msg)
   too_big(self, size)
   local from = o.from or ""
-  local params = mail_params(self, o.params, from, to, msg, size)
+  local params = mail_params(self, o.params, from, to, msg, size, raw)
 
   local pipelining = o.pipelining
   if pipelining == nil then pipelining = self.opts.pipelining end
+  if pipelining and chunking then
+    pipelining = false -- the group would end with DATA: BDAT goes step by step
+  end
   if pipelining and not self.caps.PIPELINING then
     rt.note(self.session, "the server does not offer PIPELINING: one command at a time")
     pipelining = false
@@ -648,6 +771,7 @@ function Client:send(o)
     rcpts, accepted = envelope_steps(self, from, params, rlines, o.allow_partial)
   end
   local fin = timed(self, "data", function()
+    if chunking then return send_chunks(self, msg, accepted) end
     if not pipelining then -- else DATA was accepted with the group
       local r = self:cmd("DATA")
       if r.code ~= 354 then abandon(self, caught(fail, self, "DATA", r)) end
