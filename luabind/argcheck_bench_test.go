@@ -13,16 +13,7 @@ func BenchmarkArgCheck(b *testing.B) {
 	workloads := []struct{ name, src string }{
 		// 17 checked module calls per mailbox (connect, cmd x2, stat,
 		// uidl, dele x10, quit, and the options tables they take).
-		{"pop3-mailbox-without-io", fake + `
-local pop3 = require "pop3"
-for _ = 1, tonumber(arg[1]) do
-  local p = pop3.connect{url = "pop3://127.0.0.1:1", tls = "none"}
-  p:cmd("USER box0"); p:cmd("PASS pw", {secret = true})
-  local count = p:stat()
-  assert(#p:uidl() == count)
-  for i = 1, count do p:dele(i) end
-  p:quit()
-end`},
+		{"pop3-mailbox-without-io", fake + luaPOP3Mailbox},
 		// One Go-bound call with a string argument: the check alone.
 		{"go-call", `
 local enc = base64.encode

@@ -216,9 +216,7 @@ func (p *typeParser) primary() (*Type, error) {
 			p.i++
 			return &Type{Kind: Map, Elems: []*Type{k, v}, src: p.s[start:p.i]}, nil
 		}
-		kinds := map[string]Kind{"any": Any, "nil": Nil, "string": String, "number": Number,
-			"integer": Integer, "boolean": Boolean, "function": Function, "table": Table}
-		if k, ok := kinds[name]; ok {
+		if k, ok := primitiveKinds[name]; ok {
 			return &Type{Kind: k, src: name}, nil
 		}
 		if name == "true" || name == "false" {
@@ -229,6 +227,9 @@ func (p *typeParser) primary() (*Type, error) {
 		return nil, fmt.Errorf("unexpected %q at %d", string(c), p.i)
 	}
 }
+
+var primitiveKinds = map[string]Kind{"any": Any, "nil": Nil, "string": String, "number": Number,
+	"integer": Integer, "boolean": Boolean, "function": Function, "table": Table}
 
 func isNameByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
