@@ -446,6 +446,19 @@ var conformance = []row{
 		want:   []result{{Groups: []string{"."}, Before: "a\r\n", Line: "."}},
 	},
 	{
+		name:   "whole-line literal: a CR inside the line is content",
+		server: ".\r\r\n.x\r\n.\n",
+		calls:  [][]pat{{re(`^\.$`)}},
+		want:   []result{{Groups: []string{"."}, Before: ".\r\r\n.x\r\n", Line: "."}},
+	},
+	{
+		name:   "anchored literal with groups and a regexp case beside it",
+		server: "250-a\r\n250 b\r\n",
+		calls:  [][]pat{{re(`^250 (b)$`), re(`^(\d+)-`)}},
+		want:   []result{{Case: 1, Groups: []string{"250-", "250"}, Line: "250-a"}},
+		rest:   "250 b\r\n",
+	},
+	{
 		name:   "skip: no candidate at all",
 		server: "one\r\ntwo\r\n",
 		calls:  [][]pat{{re(`^\.$`), lit("three")}},

@@ -55,6 +55,45 @@ type lineFilter struct {
 	needle   string
 	anchored bool
 	nlNeedle string // "\n" + needle: an anchored needle at a line start
+
+	// whole says when the needle is the whole pattern, which then needs
+	// no regexp: a line's content matches when it starts with (wholePrefix,
+	// ^\+OK) or is (wholeLine, ^\.$) the needle, at its start.
+	whole wholeKind
+}
+
+type wholeKind int
+
+const (
+	notWhole    wholeKind = iota
+	wholePrefix           // ^lit
+	wholeLine             // ^lit$
+)
+
+// matchesLine reports whether a line's content matches a whole pattern.
+func (f *lineFilter) matchesLine(content string) bool {
+	if f.whole == wholeLine {
+		return content == f.needle
+	}
+	return strings.HasPrefix(content, f.needle)
+}
+
+// wholeShape returns the shape of a line-local tree (after lineAnchors)
+// that is only an anchored literal: \A lit or \A lit \z, no groups, no
+// case folding.
+func wholeShape(tree *syntax.Regexp, needle string) wholeKind {
+	if tree.Op != syntax.OpConcat || len(tree.Sub) < 2 || len(tree.Sub) > 3 ||
+		tree.Sub[0].Op != syntax.OpBeginText || tree.Sub[1].Op != syntax.OpLiteral ||
+		tree.Sub[1].Flags&syntax.FoldCase != 0 || string(tree.Sub[1].Rune) != needle {
+		return notWhole
+	}
+	if len(tree.Sub) == 2 {
+		return wholePrefix
+	}
+	if tree.Sub[2].Op == syntax.OpEndText {
+		return wholeLine
+	}
+	return notWhole
 }
 
 func newLineFilter(needle string, anchored bool) *lineFilter {
@@ -251,6 +290,9 @@ func compile(expr string) (*Pattern, error) {
 	p.names = p.re.main.SubexpNames()
 	if p.lineLocal {
 		p.filter = newLineFilter(p.re.prefix, beginsAtTextStart(p.re.tree))
+		if p.filter != nil && p.numGroups == 0 {
+			p.filter.whole = wholeShape(p.re.tree, p.filter.needle)
+		}
 	}
 	return p, nil
 }

@@ -2,6 +2,7 @@ package expect
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -83,8 +84,12 @@ type Scanner struct {
 	// filters holds, when every case is line-local with a lineFilter,
 	// each case's filter and search state: the lines no case can match
 	// are then skipped with byte searches (skipLines) instead of being
-	// tried one by one. nil otherwise.
+	// tried one by one. Empty otherwise.
 	filters []filterState
+
+	// loc and best hold the offsets of the match being tried and of the
+	// best so far (try), reused from line to line.
+	loc, best []int64
 }
 
 // filterState is a case's lineFilter and how far the buffer was searched
@@ -119,7 +124,21 @@ const (
 )
 
 func newScanner(b *Buffer, cases []Case) *Scanner {
-	sc := &Scanner{buf: b, cases: cases, windows: make([]int, len(cases))}
+	return b.ScanInto(&Scanner{}, cases)
+}
+
+// ScanInto is Scan reusing sc, a Scanner the caller no longer needs (a
+// session keeps one for all its expect calls): its slices are kept, so a
+// call allocates nothing but its Match.
+func (b *Buffer) ScanInto(sc *Scanner, cases []Case) *Scanner {
+	*sc = Scanner{
+		buf: b, cases: cases,
+		windows: slices.Grow(sc.windows[:0], len(cases))[:len(cases)],
+		lines:   sc.lines[:0], text: sc.text[:0], layout: sc.layout[:0],
+		starts: sc.starts[:0], lineText: sc.lineText[:0], filters: sc.filters[:0],
+		loc: sc.loc[:0], best: sc.best[:0],
+	}
+	clear(sc.windows)
 	for i, c := range cases {
 		if c.Pattern == nil {
 			sc.err = usageError("expect: case %d has no pattern", i+1)
@@ -145,7 +164,7 @@ func newScanner(b *Buffer, cases []Case) *Scanner {
 	if sc.err == nil && sc.maxWindow == 0 {
 		for _, c := range cases {
 			if c.Pattern.filter == nil {
-				sc.filters = nil
+				sc.filters = sc.filters[:0]
 				break
 			}
 			sc.filters = append(sc.filters, filterState{f: c.Pattern.filter})
@@ -218,7 +237,7 @@ func (sc *Scanner) Next(eof bool) (*Match, error) {
 		sc.reset() // consumed behind the call's back (ReadLine, Drain): replay
 	}
 	for {
-		if sc.filters != nil {
+		if len(sc.filters) > 0 {
 			sc.skipLines()
 		}
 		from := max(sc.next, sc.noLF)
@@ -268,7 +287,7 @@ func (sc *Scanner) push(ln span) {
 // try tries the cases at line ln (the last line pushed) and, when one
 // matches, consumes the buffer and returns the match.
 func (sc *Scanner) try(ln span, kind lineKind) *Match {
-	best, bestLoc := -1, []int64(nil)
+	best, bestLoc := -1, sc.best[:0]
 	windowBuilt := false
 	for i, c := range sc.cases {
 		if kind == partialLine && !c.Partial {
@@ -286,9 +305,11 @@ func (sc *Scanner) try(ln span, kind lineKind) *Match {
 			loc = sc.tryWindow(p, sc.windows[i], kind)
 		}
 		if loc != nil && (best < 0 || loc[0] < bestLoc[0]) {
-			best, bestLoc = i, loc
+			// Keep it; the other scratch slice takes the next try.
+			best, bestLoc, sc.loc = i, loc, bestLoc[:0]
 		}
 	}
+	sc.best = bestLoc
 	if best < 0 {
 		return nil
 	}
@@ -304,19 +325,30 @@ func (sc *Scanner) tryLine(p *Pattern, ln span, kind lineKind) []int64 {
 		sc.lineText = append(append(sc.lineText[:0], sc.ctx), text...)
 		text, from = sc.lineText, 1
 	}
+	if p.filter != nil && p.filter.whole != notWhole {
+		// The whole pattern is its anchored needle (^\+OK, ^\.$): no
+		// regexp to run, nothing to allocate.
+		if from == 1 || !p.filter.matchesLine(view(text)) {
+			return nil // '^' never matches a mid-line start
+		}
+		sc.loc = append(sc.loc[:0], ln.start, ln.start+int64(len(p.filter.needle)))
+		return sc.loc
+	}
 	loc := p.find(text, from, len(text))
 	if loc == nil || kind == partialLine && loc[0] == loc[1] {
 		// An empty match on a line still arriving would consume nothing
 		// and match again at once: partial matches are never empty.
 		return nil
 	}
-	out := make([]int64, len(loc))
-	for k, off := range loc {
-		out[k] = -1
+	out := sc.loc[:0]
+	for _, off := range loc {
+		o := int64(-1)
 		if off >= 0 {
-			out[k] = ln.start + int64(off-from)
+			o = ln.start + int64(off-from)
 		}
+		out = append(out, o)
 	}
+	sc.loc = out
 	return out
 }
 
@@ -371,13 +403,15 @@ func (sc *Scanner) tryWindow(p *Pattern, k int, kind lineKind) []int64 {
 	if loc[0] >= end && kind != eofLine || kind == partialLine && loc[0] == loc[1] {
 		return nil
 	}
-	out := make([]int64, len(loc))
-	for i, o := range loc {
-		out[i] = -1
+	out := sc.loc[:0]
+	for _, o := range loc {
+		q := int64(-1)
 		if o >= 0 {
-			out[i] = sc.position(off + min(o, end))
+			q = sc.position(off + min(o, end))
 		}
+		out = append(out, q)
 	}
+	sc.loc = out
 	return out
 }
 
@@ -402,15 +436,9 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 	b := sc.buf
 	p := sc.cases[i].Pattern
 	origin := b.start()
-	m := &Match{
-		Case:    i,
-		Tag:     sc.cases[i].Tag,
-		Groups:  make([]string, p.numGroups+1),
-		Matched: make([]bool, p.numGroups+1),
-		Names:   p.names,
-		Start:   int(loc[0] - origin),
-		End:     int(loc[1] - origin),
-	}
+	m := newMatch(p.numGroups + 1)
+	m.Case, m.Tag, m.Names = i, sc.cases[i].Tag, p.names
+	m.Start, m.End = int(loc[0]-origin), int(loc[1]-origin)
 	// A large Before (a whole message expected up to its terminator) is
 	// handed over without a copy when little is buffered after the match:
 	// the buffer then moves that rest to a new array (detach), so the
@@ -422,13 +450,20 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 	} else {
 		m.Before = string(before)
 	}
+	end := sc.lineOf(loc)
+	ls := max(end.start, origin)
+	m.Line = string(b.slice(ls, end.contentEnd))
 	for g := range m.Groups {
 		if 2*g+1 < len(loc) && loc[2*g] >= 0 {
-			m.Groups[g], m.Matched[g] = string(b.slice(loc[2*g], loc[2*g+1])), true
+			from, to := loc[2*g], loc[2*g+1]
+			if from >= ls && to <= end.contentEnd {
+				m.Groups[g] = m.Line[from-ls : to-ls] // within the line: no copy
+			} else {
+				m.Groups[g] = string(b.slice(from, to))
+			}
+			m.Matched[g] = true
 		}
 	}
-	end := sc.lineOf(loc)
-	m.Line = string(b.slice(max(end.start, origin), end.contentEnd))
 	if kind == partialLine {
 		b.consume(loc[1])
 	} else {
@@ -439,6 +474,21 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 	}
 	sc.done = true
 	return m
+}
+
+// newMatch returns a Match with n groups; up to four come in the same
+// allocation as the Match.
+func newMatch(n int) *Match {
+	if n <= 4 {
+		x := &struct {
+			m       Match
+			groups  [4]string
+			matched [4]bool
+		}{}
+		x.m.Groups, x.m.Matched = x.groups[:n:n], x.matched[:n:n]
+		return &x.m
+	}
+	return &Match{Groups: make([]string, n), Matched: make([]bool, n)}
 }
 
 // lineOf returns the line in which a match ends: the line holding its last

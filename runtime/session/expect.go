@@ -25,12 +25,14 @@ func (s *Session) Guards() []expect.Case { return s.guards }
 func (s *Session) Expect(ctx context.Context, cases []expect.Case, timeout time.Duration) (*expect.Match, error) {
 	all := cases
 	if len(s.guards) > 0 {
-		all = make([]expect.Case, 0, len(cases)+len(s.guards))
-		all = append(append(all, cases...), s.guards...)
+		// The session's own slice: an expect call per command with
+		// guards set allocates nothing for them.
+		s.allCases = append(append(s.allCases[:0], cases...), s.guards...)
+		all = s.allCases
 	}
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
-	sc := s.buf.Scan(all)
+	sc := s.buf.ScanInto(&s.scanner, all)
 	for {
 		m, err := sc.Next(s.eof)
 		if err != nil {

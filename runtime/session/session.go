@@ -41,14 +41,17 @@ type Session struct {
 	readErr error // why the stream ended, when not a clean EOF
 	// eofWhy is a clean EOF that says more than io.EOF (a spawned
 	// program's exit status): it names the end in error messages.
-	eofWhy  error
-	guards  []expect.Case
-	stream  *transcript.Stream
-	tee     func([]byte) // see SetTee
-	tls     *TLSInfo
-	closed  bool
-	release func()   // from Options.Acquire, given back on Close
-	rec     Recorder // from Options.Record; nil: not recorded
+	eofWhy error
+	guards []expect.Case
+	// scanner and allCases are reused by every Expect (one at a time).
+	scanner  expect.Scanner
+	allCases []expect.Case
+	stream   *transcript.Stream
+	tee      func([]byte) // see SetTee
+	tls      *TLSInfo
+	closed   bool
+	release  func()   // from Options.Acquire, given back on Close
+	rec      Recorder // from Options.Record; nil: not recorded
 
 	// Deadlines and cancellation (see arm and watch): the read and write
 	// deadlines set on the connection now (zero: unknown, set anew), and
