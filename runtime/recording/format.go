@@ -67,7 +67,10 @@ type Event struct {
 	// (without its line end) instead of comparing bytes; it comes from a
 	// "~ REGEX" line or from *** in the line.
 	Pattern *regexp.Regexp
-	Source  string // ClientData with a pattern: "~ REGEX" or "***"
+	// Wildcard, for a line with *** in it (a masked secret): the pieces
+	// around each ***, which stands for one byte or more.
+	Wildcard [][]byte
+	Source   string // ClientData with a pattern: "~ REGEX" or "***"
 
 	TLS   *session.TLSInfo // TLS
 	Err   string           // TLSFailed
@@ -246,11 +249,9 @@ func parseEvent(line string) (Event, error) {
 				ev.Data = append(ev.Data, '\r', '\n')
 			}
 			if m.kind == ClientData && strings.Contains(text, Placeholder) {
-				parts := strings.Split(text, Placeholder)
-				for i := range parts {
-					parts[i] = regexp.QuoteMeta(string(Unescape(parts[i])))
+				for _, part := range strings.Split(text, Placeholder) {
+					ev.Wildcard = append(ev.Wildcard, Unescape(part))
 				}
-				ev.Pattern = regexp.MustCompile(`^(?s:` + strings.Join(parts, `.+`) + `)$`)
 				ev.Source = Placeholder
 			}
 			return ev, nil

@@ -165,7 +165,7 @@ func (p *player) feed(b []byte) error {
 		if lineEnd {
 			i := bytes.IndexByte(p.wbuf, '\n')
 			if i < 0 {
-				if e.Pattern == nil && !bytes.HasPrefix(want, p.wbuf) {
+				if e.Pattern == nil && e.Wildcard == nil && !bytes.HasPrefix(want, p.wbuf) {
 					return p.diverge(p.wbuf, want, "")
 				}
 				return nil // the rest of the line is still to come
@@ -173,7 +173,7 @@ func (p *player) feed(b []byte) error {
 			got = p.wbuf[:i+1]
 		} else {
 			if len(p.wbuf) < len(want) {
-				if e.Pattern == nil && !bytes.HasPrefix(want, p.wbuf) {
+				if e.Pattern == nil && e.Wildcard == nil && !bytes.HasPrefix(want, p.wbuf) {
 					return p.diverge(p.wbuf, want, "")
 				}
 				return nil
@@ -193,7 +193,7 @@ func (p *player) feed(b []byte) error {
 }
 
 func (p *player) match(e *Event, got, want []byte) bool {
-	if e.Pattern == nil {
+	if e.Pattern == nil && e.Wildcard == nil {
 		return bytes.Equal(got, want)
 	}
 	ending := func(b []byte) []byte { return b[len(bytes.TrimRight(b, "\r\n")):] }
@@ -201,6 +201,9 @@ func (p *player) match(e *Event, got, want []byte) bool {
 		return false
 	}
 	gotText := bytes.TrimRight(got, "\r\n")
+	if e.Pattern == nil {
+		return wildcardMatch(gotText, e.Wildcard)
+	}
 	m := e.Pattern.FindSubmatch(gotText)
 	if m == nil {
 		return false
@@ -215,6 +218,28 @@ func (p *player) match(e *Event, got, want []byte) bool {
 		}
 	}
 	return true
+}
+
+// wildcardMatch reports whether b is parts joined by runs of one byte or
+// more (each *** of a recorded line).
+func wildcardMatch(b []byte, parts [][]byte) bool {
+	first, last := parts[0], parts[len(parts)-1]
+	if !bytes.HasPrefix(b, first) {
+		return false
+	}
+	b = b[len(first):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		// The *** before mid takes at least one byte.
+		if len(b) == 0 {
+			return false
+		}
+		i := bytes.Index(b[1:], mid)
+		if i < 0 {
+			return false
+		}
+		b = b[1+i+len(mid):]
+	}
+	return len(b) > len(last) && bytes.HasSuffix(b, last)
 }
 
 func (p *player) firstLine() []byte {

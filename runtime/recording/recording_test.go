@@ -361,3 +361,27 @@ S: 220 for row3
 		s.Close()
 	}
 }
+
+// *** stands for one byte or more, wherever it is in the line.
+func TestPlaceholderMatches(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		ok   bool
+	}{
+		{"a X b Y c", true},
+		{"a XX b YYY c", true},
+		{"a  b Y c", false}, // nothing where the first *** is
+		{"a X b  c", false},
+		{"a X b Y cd", false},
+		{"za X b Y c", false},
+		{"a X b b Y c", true},
+		{"a \xff b \x00 c", true},
+	} {
+		rp := replayOf(t, recording.Magic+"\nsession 1 tcp mx.test:25\nC: a *** b *** c\nS: ok\n")
+		s := dial(t, rp, "mx.test:25")
+		err := s.Send(context.Background(), []byte(tc.line+"\r\n"))
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: %v, want ok=%v", tc.line, err, tc.ok)
+		}
+	}
+}
