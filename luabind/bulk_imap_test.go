@@ -49,6 +49,8 @@ func (f *fakeIMAP) serve(c net.Conn) {
 		switch verb, _, _ := strings.Cut(strings.ToUpper(cmd), " "); verb {
 		case "SELECT", "EXAMINE":
 			w("* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n" + tag + " OK [READ-WRITE] selected")
+		case "STATUS":
+			w("* STATUS x (MESSAGES 4 UIDVALIDITY 7)\r\n" + tag + " OK done")
 		case "LOGOUT":
 			w("* BYE bye\r\n" + tag + " OK done")
 			return
@@ -99,6 +101,60 @@ func TestBulkJobIMAPRawCommit(t *testing.T) {
 	for _, c := range dry.commands() {
 		if strings.Contains(c, "STORE") || strings.Contains(c, "EXPUNGE") {
 			t.Errorf("dry run sent %q: %v", c, dry.commands())
+		}
+	}
+}
+
+// mailboxRetire deletes and renames mailboxes with Unicode names.
+const mailboxRetire = `local imap = require "imap"
+local i = imap.open{url = "imap://" .. row.host, tls = "none"}
+local d = i:delete("Entwürfe")
+local r = i:rename("Alt", "日本語")
+i:logout()
+return tostring(d.dry_run) .. " " .. tostring(r.dry_run)
+`
+
+// TestBulkJobIMAPMailboxRetire: i:delete and i:rename take every message
+// away from a name, so they are journaled first (one entry per mailbox,
+// uid "*", with its message count and the rename's target) and are
+// commit points; under --dry-run they are journaled as would-delete and
+// nothing is sent.
+func TestBulkJobIMAPMailboxRetire(t *testing.T) {
+	for _, dry := range []bool{false, true} {
+		srv := newFakeIMAP(t)
+		out := runBulk(t, context.Background(), mailboxRetire, rowsFor(srv.addr, "ann"), Config{DryRun: dry}, bulk.Config{})
+		l := out.results[0]
+		wantResult, wantCommit, action := "nil nil", "committed", "delete"
+		if dry {
+			wantResult, wantCommit, action = "true true", "none", "would-delete"
+		}
+		if l["status"] != "ok" || l["commit"] != wantCommit || l["result"] != wantResult {
+			t.Errorf("dry %v: result %v\nstderr: %s", dry, l, out.stderr)
+		}
+		var entries []map[string]any
+		for _, j := range out.journal {
+			if j["uid"] == "*" {
+				entries = append(entries, j)
+			}
+		}
+		if len(entries) != 2 {
+			t.Fatalf("dry %v: journal %v", dry, out.journal)
+		}
+		for k, want := range []map[string]any{
+			{"mailbox": "Entwürfe", "messages": 4.0, "uidvalidity": 7.0, "action": action},
+			{"mailbox": "Alt", "target": "日本語", "messages": 4.0, "action": action},
+		} {
+			for f, v := range want {
+				if entries[k][f] != v {
+					t.Errorf("dry %v: journal entry %v: %s = %v, want %v", dry, entries[k], f, entries[k][f], v)
+				}
+			}
+		}
+		got := strings.Join(srv.commands(), "\n")
+		for _, cmd := range []string{`DELETE "Entw&APw-rfe"`, `RENAME "Alt" "&ZeVnLIqe-"`} {
+			if strings.Contains(got, cmd) == dry {
+				t.Errorf("dry %v: %s sent = %v:\n%s", dry, cmd, !dry, got)
+			}
 		}
 	}
 }
