@@ -20,6 +20,8 @@ import (
 
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // fakePOP3 is a POP3 server with three messages per login, recording the
@@ -137,7 +139,7 @@ func runBulk(t *testing.T, ctx context.Context, src, rows string, cfg Config, bc
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr, results syncBuffer
+	var stdout, stderr, results testutil.SyncBuffer
 	cfg.Secrets = transcript.NewSecrets()
 	cfg.Stderr = &stderr
 	bc.Secrets = cfg.Secrets
@@ -178,23 +180,6 @@ func runBulk(t *testing.T, ctx context.Context, src, rows string, cfg Config, bc
 		t.Errorf("a password leaked:\n%s", all)
 	}
 	return out
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func rowsFor(host string, users ...string) string {
@@ -474,7 +459,7 @@ func TestLuaToGo(t *testing.T) {
 // carries its row key.
 func TestBulkJobTranscriptLabels(t *testing.T) {
 	srv := newFakePOP3(t)
-	var tr syncBuffer
+	var tr testutil.SyncBuffer
 	cfg := Config{Transcript: transcript.New(&tr, transcript.Text, nil)}
 	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann", "bob"), cfg, bulk.Config{Jobs: 2})
 	if out.sum.OK != 2 {

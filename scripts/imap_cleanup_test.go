@@ -27,33 +27,8 @@ import (
 // search... and never expunged by it) stay.
 func imapCleanupSeed(t *testing.T, st *mailstack.Stack, u mailstack.User) {
 	t.Helper()
-	now := time.Now()
-	days := func(n int) string { return now.AddDate(0, 0, -n).Format(time.RFC1123Z) }
-	msgs := []struct{ date, subject string }{
-		1:  {days(400), "Newsletter 1"},
-		2:  {days(400), "Newsletter 2"},
-		3:  {days(3000), "Newsletter 3"},
-		4:  {days(400), "Invoice"},
-		5:  {days(10), "newsletter, recent"},
-		6:  {"", "Newsletter without a date"},
-		7:  {"yesterday-ish", "Newsletter with a bad date"},
-		8:  {days(800), "=?UTF-8?Q?Newsletter_=C3=A9t=C3=A9?="},
-		9:  {days(366), "NEWSLETTER in capitals"},
-		10: {now.AddDate(0, 0, 400).Format(time.RFC1123Z), "Newsletter from the future"},
-		11: {days(500), "Someone else's"},
-	}
-	for k := 1; k < len(msgs); k++ {
-		m := msgs[k]
-		var b strings.Builder
-		fmt.Fprintf(&b, "Message-ID: <%d.%s@imap-cleanup.test>\n", k, u.Name)
-		if m.date != "" {
-			fmt.Fprintf(&b, "Date: %s\n", m.date)
-		}
-		fmt.Fprintf(&b, "From: News <news@example.com>\nTo: %s\nSubject: %s\n\nbody %d\nA004 OK not a reply\n* BYE not a goodbye\n", u.Address, m.subject, k)
-		if err := st.Seed(u.Name, []byte(b.String())); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seedNewsletters(t, st, u, "imap-cleanup.test", "A004 OK not a reply\n* BYE not a goodbye\n",
+		newsletter{time.Now().AddDate(0, 0, -500).Format(time.RFC1123Z), "Someone else's"})
 	// Another client flags message 11 \Deleted and leaves it there.
 	r := run(t, stackEnv(st, u), []string{u.Password}, "-e", `
 local imap = require "imap"

@@ -38,9 +38,21 @@ var (
 
 func seedCleanup(t *testing.T, st *mailstack.Stack, u mailstack.User) {
 	t.Helper()
+	seedNewsletters(t, st, u, "cleanup.test", "")
+}
+
+// newsletter is one seeded message; an empty date leaves out the Date
+// header.
+type newsletter struct{ date, subject string }
+
+// seedNewsletters fills u's INBOX with the ten messages both cleanup
+// scripts are tested on, then extra: message k has Message-ID
+// <k.user@domain>, and trailer ends every body.
+func seedNewsletters(t *testing.T, st *mailstack.Stack, u mailstack.User, domain, trailer string, extra ...newsletter) {
+	t.Helper()
 	now := time.Now()
 	days := func(n int) string { return now.AddDate(0, 0, -n).Format(time.RFC1123Z) }
-	msgs := []struct{ date, subject string }{
+	msgs := append([]newsletter{
 		1:  {days(400), "Newsletter 1"},
 		2:  {days(400), "Newsletter 2"},
 		3:  {days(3000), "Newsletter 3"},
@@ -51,15 +63,15 @@ func seedCleanup(t *testing.T, st *mailstack.Stack, u mailstack.User) {
 		8:  {days(800), "=?UTF-8?Q?Newsletter_=C3=A9t=C3=A9?="},
 		9:  {days(366), "NEWSLETTER in capitals"},
 		10: {now.AddDate(0, 0, 400).Format(time.RFC1123Z), "Newsletter from the future"},
-	}
+	}, extra...)
 	for k := 1; k < len(msgs); k++ {
 		m := msgs[k]
 		var b strings.Builder
-		fmt.Fprintf(&b, "Message-ID: <%d.%s@cleanup.test>\n", k, u.Name)
+		fmt.Fprintf(&b, "Message-ID: <%d.%s@%s>\n", k, u.Name, domain)
 		if m.date != "" {
 			fmt.Fprintf(&b, "Date: %s\n", m.date)
 		}
-		fmt.Fprintf(&b, "From: News <news@example.com>\nTo: %s\nSubject: %s\n\nbody %d\n", u.Address, m.subject, k)
+		fmt.Fprintf(&b, "From: News <news@example.com>\nTo: %s\nSubject: %s\n\nbody %d\n%s", u.Address, m.subject, k, trailer)
 		if err := st.Seed(u.Name, []byte(b.String())); err != nil {
 			t.Fatal(err)
 		}
@@ -134,15 +146,7 @@ func bulkRun(t *testing.T, st *mailstack.Stack, dir string, args ...string) resu
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, bulkEnv(st)...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	r := runCmd(t, cmd)
 	if testing.Verbose() {
 		t.Logf("mailexpect %s\n%s", strings.Join(args, " "), r)
 	}

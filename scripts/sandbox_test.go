@@ -289,16 +289,8 @@ func TestReadmeFirstCommand(t *testing.T) {
 			cmd.Env = append(cmd.Env, "GOCACHE="+v[0], "GOMODCACHE="+v[1], "GOPATH="+v[2])
 		}
 	}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err = cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s: %v", command, err)
-	}
+	r := runCmd(t, cmd)
 	t.Logf("%s: %v\n%s", command, time.Since(start).Round(time.Millisecond), r)
 	wantCode(t, r, 0)
 	wantPrefix(t, r, "MAIL OK - probe delivered in ")

@@ -66,15 +66,7 @@ func run(t *testing.T, env []string, secrets []string, args ...string) result {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}
 	cmd.Env = append(cmd.Env, env...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running %v: %v", args, err)
-	}
+	r := runCmd(t, cmd)
 	for _, s := range secrets {
 		for _, form := range leakForms(s) {
 			if strings.Contains(r.stdout, form) || strings.Contains(r.stderr, form) {
@@ -84,6 +76,22 @@ func run(t *testing.T, env []string, secrets []string, args ...string) result {
 	}
 	if testing.Verbose() {
 		t.Logf("mailexpect %s\n%s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// runCmd runs cmd to its end and returns its output and exit code; only a
+// command that could not run at all fails the test.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %v: %v", cmd.Args, err)
 	}
 	return r
 }

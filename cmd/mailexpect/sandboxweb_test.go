@@ -15,6 +15,8 @@ import (
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/tooltest"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // headless runs Debian's Chromium on url and returns the DOM after the
@@ -128,7 +130,7 @@ func TestSandboxWebBrowser(t *testing.T) {
 func TestSandboxWebFlag(t *testing.T) {
 	addr := fakeserver.ClosedAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := newLogBuffer(), newLogBuffer()
+	stdout, stderr := &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- serveSandbox(ctx, []string{"--web", addr}, true, stdout, stderr) }()
 	var body []byte

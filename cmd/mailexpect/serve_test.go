@@ -20,6 +20,8 @@ import (
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/sandbox"
 	"github.com/mailexpect/mailexpect/internal/tooltest"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // TestServeUsage: serve's command line, and what it refuses.
@@ -90,7 +92,7 @@ func TestServeModuleArgs(t *testing.T) {
 
 // startProber runs the prober in-process on a loopback test server with
 // the given serve arguments.
-func startProber(t *testing.T, args ...string) (*httptest.Server, *logBuffer) {
+func startProber(t *testing.T, args ...string) (*httptest.Server, *testutil.SyncBuffer) {
 	t.Helper()
 	po, err := parseProbeArgs(args)
 	if err != nil {
@@ -100,29 +102,10 @@ func startProber(t *testing.T, args ...string) (*httptest.Server, *logBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := newLogBuffer()
+	log := &testutil.SyncBuffer{}
 	srv := httptest.NewServer(newProbeServer(po, p, log).Handler())
 	t.Cleanup(srv.Close)
 	return srv, log
-}
-
-// logBuffer collects output that other goroutines write (the prober's
-// log, a server's banner) for the test to read, under the writer's lock.
-type logBuffer struct {
-	lockedWriter
-	b bytes.Buffer
-}
-
-func newLogBuffer() *logBuffer {
-	l := &logBuffer{}
-	l.w = &l.b
-	return l
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func startTestSandbox(t *testing.T) *sandbox.Server {

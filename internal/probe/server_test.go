@@ -8,9 +8,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 func get(t *testing.T, h http.Handler, target string, header ...string) (int, string, http.Header) {
@@ -131,20 +132,14 @@ func TestProbeTimeout(t *testing.T) {
 // that finds no slot before its deadline gets 503, not a made-up failure
 // of the target.
 func TestProbeConcurrency(t *testing.T) {
-	var running, peak atomic.Int32
+	var g testutil.Gauge
 	release := make(chan struct{})
 	s := &Server{
 		Modules:       []*Module{{Name: "m", Timeout: 300 * time.Millisecond}},
 		MaxConcurrent: 2,
 		Run: func(ctx context.Context, m *Module, target string) *Result {
-			n := running.Add(1)
-			defer running.Add(-1)
-			for {
-				p := peak.Load()
-				if n <= p || peak.CompareAndSwap(p, n) {
-					break
-				}
-			}
+			g.Enter()
+			defer g.Leave()
 			<-release // a slow target: holds its slot past the others' deadline
 			return &Result{Success: true}
 		},
@@ -166,8 +161,8 @@ func TestProbeConcurrency(t *testing.T) {
 			n503++
 		}
 	}
-	if peak.Load() != 2 || n503 != 1 {
-		t.Errorf("peak %d running, codes %v: want 2 at once and one 503", peak.Load(), got)
+	if g.Peak() != 2 || n503 != 1 {
+		t.Errorf("peak %d running, codes %v: want 2 at once and one 503", g.Peak(), got)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // waitStopping waits until the attempt has been told to stop (the
@@ -50,7 +52,7 @@ func TestInterruptStopsRowsBeforeCommitAndLetsCommitsFinish(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	committed, started := make(chan struct{}), make(chan struct{})
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	var ran atomic.Int32
 	go func() { <-committed; <-started; cancel() }() // SIGINT
 	sum, err := Run(ctx, Config{Jobs: 2, Retries: 3, ResultsWriter: &results, sleep: noWait}, makeRows(t, 10),
@@ -172,7 +174,7 @@ func TestInterruptWaitsForCommitThenCancels(t *testing.T) {
 func TestInterruptedBeforeRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	sum, err := Run(ctx, Config{Jobs: 3, ResultsWriter: &results}, makeRows(t, 4), func(context.Context, *Attempt) (any, error) {
 		t.Error("a row started")
 		return nil, nil
@@ -194,7 +196,7 @@ func TestCommitGraceExpires(t *testing.T) {
 	journal := t.TempDir() + "/journal.jsonl"
 	committed := make(chan struct{})
 	go func() { <-committed; cancel() }()
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	sum, err := Run(ctx, Config{CommitGrace: 20 * time.Millisecond, Journal: journal, ResultsWriter: &results}, makeRows(t, 1),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			if err := at.RecordDeletion(JournalEntry{Mailbox: "INBOX", UID: "7", Action: ActionDelete}); err != nil {
@@ -223,7 +225,7 @@ func TestCommitGraceExpires(t *testing.T) {
 }
 
 func TestRowTimeout(t *testing.T) {
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	_, err := Run(context.Background(), Config{RowTimeout: 20 * time.Millisecond, Retries: 1, ResultsWriter: &results, sleep: noWait}, makeRows(t, 1),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			waitDone(t, ctx, "row timeout")
@@ -242,7 +244,7 @@ func TestRowTimeout(t *testing.T) {
 }
 
 func TestRowTimeoutDuringCommit(t *testing.T) {
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	_, err := Run(context.Background(), Config{RowTimeout: 20 * time.Millisecond, CommitGrace: time.Hour, Retries: 3, ResultsWriter: &results, sleep: noWait}, makeRows(t, 1),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			at.MarkCommit()
@@ -266,7 +268,7 @@ func TestRowTimeoutDuringCommit(t *testing.T) {
 func TestInterruptDuringBackoff(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	var attempts atomic.Int32
 	cfg := Config{Retries: 5, ResultsWriter: &results, sleep: func(ctx context.Context, d time.Duration) error {
 		cancel() // SIGINT while the row waits to retry
@@ -320,7 +322,7 @@ func TestNilAttempt(t *testing.T) {
 
 func TestCommittedAndUnsettledJournal(t *testing.T) {
 	journal := t.TempDir() + "/j.jsonl"
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	_, err := Run(context.Background(), Config{Journal: journal, ResultsWriter: &results}, makeRows(t, 2),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			row := at.Row()

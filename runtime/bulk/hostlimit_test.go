@@ -5,33 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
-
-// gauge measures the most holders of something at once.
-type gauge struct{ now, peak atomic.Int32 }
-
-func (g *gauge) enter() {
-	n := g.now.Add(1)
-	for {
-		p := g.peak.Load()
-		if n <= p || g.peak.CompareAndSwap(p, n) {
-			return
-		}
-	}
-}
-
-func (g *gauge) leave() { g.now.Add(-1) }
 
 func TestPerHostLimitUnderLoad(t *testing.T) {
 	hosts := []string{"mx1.example", "MX2.example.", "mx3.example"}
 	const perHost = 3
-	gauges := map[string]*gauge{"mx1.example": {}, "mx2.example": {}, "mx3.example": {}}
-	var all gauge
+	gauges := map[string]*testutil.Gauge{"mx1.example": {}, "mx2.example": {}, "mx3.example": {}}
+	var all testutil.Gauge
 	rows := makeRows(t, 300, hosts...)
 	sum, err := Run(context.Background(), Config{Jobs: 32, PerHost: perHost}, rows,
 		func(ctx context.Context, at *Attempt) (any, error) {
@@ -47,24 +33,24 @@ func TestPerHostLimitUnderLoad(t *testing.T) {
 			}
 			defer release()
 			g := gauges[hostKey(host)]
-			g.enter()
-			all.enter()
+			g.Enter()
+			all.Enter()
 			time.Sleep(200 * time.Microsecond)
-			all.leave()
-			g.leave()
+			all.Leave()
+			g.Leave()
 			return nil, nil
 		})
 	if err != nil || sum.OK != 300 {
 		t.Fatalf("summary %+v err %v", sum, err)
 	}
 	for h, g := range gauges {
-		if p := g.peak.Load(); p > perHost {
+		if p := g.Peak(); p > perHost {
 			t.Errorf("%s: %d rows connected at once, limit %d", h, p, perHost)
 		} else if p < 2 {
 			t.Logf("%s: peak only %d (machine too slow to overlap?)", h, p)
 		}
 	}
-	if p := all.peak.Load(); p > 3*perHost {
+	if p := all.Peak(); p > 3*perHost {
 		t.Errorf("%d rows connected at once over 3 hosts", p)
 	}
 }
@@ -72,14 +58,14 @@ func TestPerHostLimitUnderLoad(t *testing.T) {
 func TestAcquireHostSharesTheRowsSlot(t *testing.T) {
 	// With --per-host 1, a row that opens two sessions to one server must
 	// not wait on itself; other rows wait for the whole row.
-	var g gauge
+	var g testutil.Gauge
 	sum, err := Run(context.Background(), Config{Jobs: 4, PerHost: 1, RowTimeout: 5 * time.Second}, makeRows(t, 8),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			r1, err := at.AcquireHost(ctx, "mx.example:110")
 			if err != nil {
 				return nil, err
 			}
-			g.enter()
+			g.Enter()
 			r2, err := at.AcquireHost(ctx, "mx.example:143") // same host, other protocol
 			if err != nil {
 				return nil, err
@@ -87,14 +73,14 @@ func TestAcquireHostSharesTheRowsSlot(t *testing.T) {
 			r1()
 			r1() // twice is harmless
 			time.Sleep(100 * time.Microsecond)
-			g.leave()
+			g.Leave()
 			r2()
 			return nil, nil
 		})
 	if err != nil || sum.OK != 8 {
 		t.Fatalf("summary %+v err %v", sum, err)
 	}
-	if p := g.peak.Load(); p != 1 {
+	if p := g.Peak(); p != 1 {
 		t.Errorf("%d rows held the host at once, limit 1", p)
 	}
 }

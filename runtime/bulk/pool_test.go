@@ -15,6 +15,8 @@ import (
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // makeRows returns n rows with columns user, pass and host; host cycles
@@ -39,24 +41,6 @@ func makeRows(t *testing.T, n int, hosts ...string) []Row {
 // noWait is a sleep that does not sleep: backoff and rate waits in tests
 // that are not about them.
 func noWait(ctx context.Context, d time.Duration) error { return ctx.Err() }
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // parsedLine is a results line as a test reads it back.
 type parsedLine struct {
@@ -96,19 +80,13 @@ func parseResults(t *testing.T, text string) map[int]parsedLine {
 
 func TestRunAllOK(t *testing.T) {
 	rows := makeRows(t, 40)
-	var results syncBuffer
-	var running, peak atomic.Int32
+	var results testutil.SyncBuffer
+	var g testutil.Gauge
 	sum, err := Run(context.Background(), Config{Jobs: 6, ResultsWriter: &results}, rows,
 		func(ctx context.Context, at *Attempt) (any, error) {
 			row := at.Row()
-			n := running.Add(1)
-			defer running.Add(-1)
-			for {
-				p := peak.Load()
-				if n <= p || peak.CompareAndSwap(p, n) {
-					break
-				}
-			}
+			g.Enter()
+			defer g.Leave()
 			time.Sleep(time.Millisecond)
 			return map[string]any{"user": row.Fields["user"], "deleted": row.Index}, nil
 		})
@@ -118,7 +96,7 @@ func TestRunAllOK(t *testing.T) {
 	if sum.OK != 40 || sum.Failed != 0 || sum.Total != 40 || sum.Status() != RunOK {
 		t.Errorf("summary %+v, status %d", sum, sum.Status())
 	}
-	if p := peak.Load(); p > 6 || p < 2 {
+	if p := g.Peak(); p > 6 || p < 2 {
 		t.Errorf("peak concurrency %d, want 2..6", p)
 	}
 	lines := parseResults(t, results.String())
@@ -180,7 +158,7 @@ func TestRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var attempts atomic.Int32
 			var backoffs []int
-			var results syncBuffer
+			var results testutil.SyncBuffer
 			cfg := Config{Retries: tt.retries, ResultsWriter: &results, sleep: noWait,
 				Backoff: func(n int) time.Duration { backoffs = append(backoffs, n); return time.Hour }}
 			sum, err := Run(context.Background(), cfg, makeRows(t, 1), func(ctx context.Context, at *Attempt) (any, error) {
@@ -238,7 +216,7 @@ func TestDefaultBackoff(t *testing.T) {
 }
 
 func TestPanicFailsOnlyItsRow(t *testing.T) {
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	sum, err := Run(context.Background(), Config{Jobs: 3, ResultsWriter: &results}, makeRows(t, 5),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			row := at.Row()
@@ -261,7 +239,7 @@ func TestPanicFailsOnlyItsRow(t *testing.T) {
 }
 
 func TestResultNotJSON(t *testing.T) {
-	var results syncBuffer
+	var results testutil.SyncBuffer
 	_, err := Run(context.Background(), Config{ResultsWriter: &results}, makeRows(t, 1),
 		func(context.Context, *Attempt) (any, error) { return func() {}, nil })
 	if err != nil {
@@ -315,7 +293,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets := transcript.NewSecrets()
-	var progress syncBuffer
+	var progress testutil.SyncBuffer
 	cfg := Config{Jobs: 2, Results: resultsPath, Journal: journalPath, Secrets: secrets,
 		SecretColumns: []string{"pin"}, Progress: &progress, sleep: noWait}
 	sum, err := Run(context.Background(), cfg, rows, func(ctx context.Context, at *Attempt) (any, error) {
@@ -373,7 +351,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 }
 
 func TestPrintLinesCarryTheKey(t *testing.T) {
-	var stdout syncBuffer
+	var stdout testutil.SyncBuffer
 	_, err := Run(context.Background(), Config{Jobs: 4, Stdout: &stdout}, makeRows(t, 8),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			row := at.Row()

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -33,7 +35,7 @@ func TestProgressLine(t *testing.T) {
 var progressRE = regexp.MustCompile(`^progress: \d+/10 done, [01] failed, \d+\.\d rows/s, ETA (\?|[0-9hms.]+)$`)
 
 func TestLineProgress(t *testing.T) {
-	var progress syncBuffer
+	var progress testutil.SyncBuffer
 	sum, err := Run(context.Background(), Config{Jobs: 1, Progress: &progress, ProgressInterval: time.Millisecond}, makeRows(t, 10),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			row := at.Row()
@@ -61,7 +63,7 @@ func TestLineProgress(t *testing.T) {
 }
 
 func TestLineProgressOnlyAtTheEndWhenQuick(t *testing.T) {
-	var progress syncBuffer
+	var progress testutil.SyncBuffer
 	Run(context.Background(), Config{Jobs: 4, Progress: &progress}, makeRows(t, 10),
 		func(context.Context, *Attempt) (any, error) { return nil, nil })
 	if lines := strings.Split(strings.TrimSpace(progress.String()), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "progress: 10/10 done, 0 failed, ") {
@@ -72,8 +74,8 @@ func TestLineProgressOnlyAtTheEndWhenQuick(t *testing.T) {
 func TestBarProgress(t *testing.T) {
 	// Not a real terminal: mpb draws frames one after another, which is
 	// enough to see what the bar shows and that print lines go above it.
-	var progress syncBuffer
-	cfg := Config{Jobs: 2, Progress: &progress, IsTerminal: true, Stdout: &syncBuffer{}, StdoutIsTerminal: true}
+	var progress testutil.SyncBuffer
+	cfg := Config{Jobs: 2, Progress: &progress, IsTerminal: true, Stdout: &testutil.SyncBuffer{}, StdoutIsTerminal: true}
 	sum, err := Run(context.Background(), cfg, makeRows(t, 6), func(ctx context.Context, at *Attempt) (any, error) {
 		row := at.Row()
 		fmt.Fprintf(at.Stdout(), "hello from %d\n", row.Index)
@@ -92,14 +94,14 @@ func TestBarProgress(t *testing.T) {
 			t.Errorf("bar output lacks %q:\n%s", want, out)
 		}
 	}
-	if s := cfg.Stdout.(*syncBuffer).String(); s != "" {
+	if s := cfg.Stdout.(*testutil.SyncBuffer).String(); s != "" {
 		t.Errorf("print lines went to stdout instead of above the bar: %q", s)
 	}
 }
 
 func TestBarProgressInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var progress syncBuffer
+	var progress testutil.SyncBuffer
 	sum, _ := Run(ctx, Config{Jobs: 1, Progress: &progress, IsTerminal: true}, makeRows(t, 5),
 		func(ctx context.Context, at *Attempt) (any, error) {
 			cancel()

@@ -1,0 +1,53 @@
+// Package testutil holds the small concurrency helpers that tests of
+// several packages need: a buffer that goroutines write while the test
+// reads it, and a gauge of how many callers are inside something at once.
+// It imports only the standard library, so any package's tests may use it.
+package testutil
+
+import (
+	"bytes"
+	"sync"
+	"sync/atomic"
+)
+
+// SyncBuffer is a bytes.Buffer safe for concurrent Write and String: the
+// output of a pool's workers, a server's log, a child process's stderr
+// copied by exec while the test polls it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Gauge measures the most holders of something at once: call Enter on the
+// way in and Leave on the way out, then read Peak.
+type Gauge struct{ now, peak atomic.Int32 }
+
+// Enter counts one more holder and raises the peak if this is a new high.
+func (g *Gauge) Enter() {
+	n := g.now.Add(1)
+	for {
+		p := g.peak.Load()
+		if n <= p || g.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// Leave counts one holder fewer.
+func (g *Gauge) Leave() { g.now.Add(-1) }
+
+// Peak is the most holders there were at once.
+func (g *Gauge) Peak() int32 { return g.peak.Load() }
