@@ -79,12 +79,18 @@ func (r globalsBinding) openHelpers(L *lua.LState) {
 // pushResult pushes s, or nil and the error's message.
 func pushResult(L *lua.LState, s string, err error) int {
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return pushError(L, err)
 	}
 	L.Push(lua.LString(s))
 	return 1
+}
+
+// pushError pushes nil and the error's message: the "value | nil, why"
+// answer of the helpers that parse what a script hands them.
+func pushError(L *lua.LState, err error) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(err.Error()))
+	return 2
 }
 
 // wordDecoder knows UTF-8, ISO-8859-1 and US-ASCII; a word in another
@@ -191,9 +197,7 @@ func (r globalsBinding) parseDate(L *lua.LState) int {
 	}
 	t, err := mail.ParseDate(strings.TrimSpace(string(s)))
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return pushError(L, err)
 	}
 	L.Push(lua.LNumber(t.Unix()))
 	return 1
@@ -203,9 +207,7 @@ func (r globalsBinding) parseDate(L *lua.LState) int {
 func (r globalsBinding) parseAddress(L *lua.LState) int {
 	a, err := mail.ParseAddress(r.checkString(L, 1, "mail.parse_address"))
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return pushError(L, err)
 	}
 	L.Push(addressTable(L, a))
 	return 1
@@ -215,9 +217,7 @@ func (r globalsBinding) parseAddress(L *lua.LState) int {
 func (r globalsBinding) parseAddressList(L *lua.LState) int {
 	list, err := mail.ParseAddressList(r.checkString(L, 1, "mail.parse_address_list"))
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return pushError(L, err)
 	}
 	t := L.CreateTable(len(list), 0)
 	for _, a := range list {

@@ -159,26 +159,14 @@ func (r *run) preloadIMAP(L *lua.LState) {
 // (imapwire.EncodeMailbox); the imap module raises with the name.
 func (b *imapBinding) mailboxEncode(L *lua.LState) int {
 	enc, err := imapwire.EncodeMailbox(L.CheckString(1))
-	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
-	}
-	L.Push(lua.LString(enc))
-	return 1
+	return pushResult(L, enc, err)
 }
 
 // mailboxDecode: w.mailbox_decode(name) -> UTF-8 | nil, why: a name the
 // server sent that is not modified UTF-7 is kept as sent by the caller.
 func (b *imapBinding) mailboxDecode(L *lua.LState) int {
 	dec, err := imapwire.DecodeMailbox(L.CheckString(1))
-	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
-	}
-	L.Push(lua.LString(dec))
-	return 1
+	return pushResult(L, dec, err)
 }
 
 // formatDate: w.format_date(epoch) -> "1-Jan-2024", the UTC day.

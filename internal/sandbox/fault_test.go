@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/smtp"
 	"slices"
 	"strings"
 	"testing"
@@ -347,11 +346,7 @@ func TestFaultTempfail(t *testing.T) {
 	u := srv.Users()[0]
 
 	t.Run("smtp", func(t *testing.T) {
-		c, err := smtp.Dial(srv.SMTPAddr())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := dialSMTP(t, srv)
 		if err := c.Mail("someone@example.org"); smtpCode(err) != 451 || !strings.Contains(err.Error(), "4.3.0") {
 			t.Fatalf("MAIL under tempfail: %v, want 451 4.3.0", err)
 		}

@@ -227,3 +227,33 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// dialSMTP connects a net/smtp client to the sandbox's SMTP listener,
+// closed when the test ends.
+func dialSMTP(t *testing.T, srv *Server) *smtp.Client {
+	t.Helper()
+	c, err := smtp.Dial(srv.SMTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// loginAfterDrop logs u in over POP3 once a dropped session has released
+// the maildrop lock: PASS is refused until then.
+func loginAfterDrop(t *testing.T, srv *Server, u User) *pop3Client {
+	t.Helper()
+	var p *pop3Client
+	waitFor(t, "the dropped session's maildrop lock", func() bool {
+		p = dialPOP3(t, srv.POP3Addr())
+		p.stls(clientTLS(srv))
+		p.ok("USER " + u.Name)
+		if strings.HasPrefix(p.cmd("PASS "+u.Pass), "+OK") {
+			return true
+		}
+		p.conn.Close()
+		return false
+	})
+	return p
+}

@@ -112,17 +112,7 @@ func TestPOP3OnlyQuitCommitsDeletions(t *testing.T) {
 	p.conn.Close()
 
 	// Once the dropped session has released the lock, all three are there.
-	var q *pop3Client
-	waitFor(t, "the dropped session's maildrop lock", func() bool {
-		q = dialPOP3(t, srv.POP3Addr())
-		q.stls(clientTLS(srv))
-		q.ok("USER " + demo1.Name)
-		if strings.HasPrefix(q.cmd("PASS "+demo1.Pass), "+OK") {
-			return true
-		}
-		q.conn.Close()
-		return false
-	})
+	q := loginAfterDrop(t, srv, demo1)
 	if got := q.ok("STAT"); !strings.HasPrefix(got, "+OK 3 ") {
 		t.Fatalf("STAT after a dropped session: %q, want 3 messages", got)
 	}
@@ -409,16 +399,7 @@ func TestPOP3RetrMarksSeen(t *testing.T) {
 	p.login(srv, demo1)
 	p.multi("RETR 1")
 	p.conn.Close()
-	waitFor(t, "the dropped session's maildrop lock", func() bool {
-		p = dialPOP3(t, srv.POP3Addr())
-		p.stls(clientTLS(srv))
-		p.ok("USER " + demo1.Name)
-		if strings.HasPrefix(p.cmd("PASS "+demo1.Pass), "+OK") {
-			return true
-		}
-		p.conn.Close()
-		return false
-	})
+	p = loginAfterDrop(t, srv, demo1)
 	if got := flags(); got != "[] [] [] []" {
 		t.Fatalf("after a dropped session that RETR'd 1: flags %s, want none", got)
 	}

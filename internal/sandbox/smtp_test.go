@@ -11,11 +11,7 @@ import (
 
 func TestSMTPEHLOBeforeAndAfterSTARTTLS(t *testing.T) {
 	srv := startSandbox(t, Config{})
-	c, err := smtp.Dial(srv.SMTPAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSMTP(t, srv)
 	if err := c.Hello("client.test"); err != nil {
 		t.Fatal(err)
 	}
@@ -58,12 +54,8 @@ func TestSMTPSTARTTLSVerification(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := smtp.Dial(srv.SMTPAddr())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			err = c.StartTLS(tt.cfg)
+			c := dialSMTP(t, srv)
+			err := c.StartTLS(tt.cfg)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("STARTTLS: %v", err)
@@ -102,15 +94,11 @@ func TestSMTPRecipients(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.rcpt, func(t *testing.T) {
-			c, err := smtp.Dial(srv.SMTPAddr())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dialSMTP(t, srv)
 			if err := c.Mail("someone@example.org"); err != nil {
 				t.Fatal(err)
 			}
-			err = c.Rcpt(tt.rcpt)
+			err := c.Rcpt(tt.rcpt)
 			if got := smtpCode(err); got != tt.wantCode || (err != nil && !strings.Contains(err.Error(), tt.wantText)) {
 				t.Fatalf("RCPT TO:<%s>: %v (code %d), want code %d mentioning %q", tt.rcpt, err, got, tt.wantCode, tt.wantText)
 			}
@@ -173,17 +161,13 @@ func TestSMTPAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := smtp.Dial(srv.SMTPAddr())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := dialSMTP(t, srv)
 			if tt.startTLS {
 				if err := c.StartTLS(clientTLS(srv)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			err = c.Auth(tt.auth)
+			err := c.Auth(tt.auth)
 			if got := smtpCode(err); got != tt.wantCode {
 				t.Fatalf("AUTH %s: %v (code %d), want code %d", tt.name, err, got, tt.wantCode)
 			}
@@ -194,11 +178,7 @@ func TestSMTPAuth(t *testing.T) {
 func TestSMTPAllowPlaintextAuth(t *testing.T) {
 	srv := startSandbox(t, Config{AllowPlaintextAuth: true})
 	u := srv.Users()[0]
-	c, err := smtp.Dial(srv.SMTPAddr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialSMTP(t, srv)
 	if err := c.Auth(smtp.PlainAuth("", u.Name, u.Pass, "127.0.0.1")); err != nil {
 		t.Fatalf("AUTH PLAIN without TLS under AllowPlaintextAuth: %v", err)
 	}

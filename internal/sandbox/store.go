@@ -236,13 +236,9 @@ func (s *Store) Deliver(address string, raw []byte) error {
 func (s *Store) Messages(user, mailboxName string) ([]StoredMessage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.accounts[user]
-	if a == nil {
-		return nil, fmt.Errorf("sandbox store: no user %q", user)
-	}
-	m := a.mailboxes[canonicalMailboxName(mailboxName)]
-	if m == nil {
-		return nil, fmt.Errorf("sandbox store: user %q has no mailbox %q", user, mailboxName)
+	m, err := s.mailboxLocked(user, mailboxName)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]StoredMessage, len(m.messages))
 	for i, msg := range m.messages {
@@ -276,6 +272,20 @@ func (s *Store) Mailboxes(user string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// mailboxLocked finds a user's mailbox for the exported accessors, with
+// an error naming what is missing. The caller holds s.mu.
+func (s *Store) mailboxLocked(user, mailboxName string) (*mailbox, error) {
+	a := s.accounts[user]
+	if a == nil {
+		return nil, fmt.Errorf("sandbox store: no user %q", user)
+	}
+	m := a.mailboxes[canonicalMailboxName(mailboxName)]
+	if m == nil {
+		return nil, fmt.Errorf("sandbox store: user %q has no mailbox %q", user, mailboxName)
+	}
+	return m, nil
 }
 
 // maildropMessage is what a POP3 session sees of one INBOX message: taken
@@ -355,13 +365,9 @@ func (s *Store) markSeenMaildrop(a *account, read []maildropMessage) {
 func (s *Store) Delete(user, mailboxName string, uid uint32) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.accounts[user]
-	if a == nil {
-		return false, fmt.Errorf("sandbox store: no user %q", user)
-	}
-	m := a.mailboxes[canonicalMailboxName(mailboxName)]
-	if m == nil {
-		return false, fmt.Errorf("sandbox store: user %q has no mailbox %q", user, mailboxName)
+	m, err := s.mailboxLocked(user, mailboxName)
+	if err != nil {
+		return false, err
 	}
 	removed := m.removeLocked(func(msg *message) bool { return uint32(msg.uid) == uid })
 	return len(removed) > 0, nil
