@@ -258,6 +258,16 @@ func readJournal(t *testing.T, path, action string) (msgs map[string][]string, o
 			if l.UID == "" || l.Size <= 0 || l.MessageID == "" || l.Subject == "" {
 				t.Errorf("journal entry lacks uid, size, message_id or subject: %s", line)
 			}
+			if pending[l.Key] == 0 && outcomes[l.Key] != "" {
+				// A later attempt (a resumed row) starts a new batch: an
+				// earlier batch that was not committed (a commit point the
+				// interrupted run refused) deleted nothing, and what the
+				// mailbox lost is what the last batch says.
+				if outcomes[l.Key] == "committed" {
+					t.Errorf("%s: a new batch of %s entries after a committed one: %s", l.Key, action, line)
+				}
+				msgs[l.Key] = nil
+			}
 			msgs[l.Key] = append(msgs[l.Key], strings.Trim(l.MessageID, "<>"))
 			pending[l.Key]++
 			continue
