@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"syscall"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 
 // buildBinary builds mailexpect once for the tests that need a real
 // process (signals, start-up time).
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -62,28 +61,17 @@ func TestSignals(t *testing.T) {
 	}
 }
 
-// TestStartupTime measures an empty -e run of the binary, the cost every cron check
-// pays before its first packet. Target: a median of 10 ms or less.
-func TestStartupTime(t *testing.T) {
-	bin := buildBinary(t)
-	const runs = 50
-	times := make([]time.Duration, 0, runs)
-	for i := 0; i < runs; i++ {
-		start := time.Now()
+// BenchmarkStartup prices a whole process that runs no Lua
+// (`mailexpect -e ''`): the target is under 10 ms (about 2.5 ms on an idle
+// 2-core machine). A benchmark, not a timed test: a busy machine must not
+// fail the suite.
+func BenchmarkStartup(b *testing.B) {
+	bin := buildBinary(b)
+	for b.Loop() {
 		cmd := exec.Command(bin, "-e", "")
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
-			t.Fatal(err)
+			b.Fatal(err)
 		}
-		times = append(times, time.Since(start))
-	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	median := times[runs/2]
-	t.Logf("mailexpect -e '': median %v, min %v, max %v over %d runs", median, times[0], times[runs-1], runs)
-	// The target is 10 ms (about 2.5 ms measured on an idle 2-core
-	// machine); fail only well past it, so a busy CI machine running other
-	// packages' tests in parallel does not make this flaky.
-	if median > 25*time.Millisecond {
-		t.Errorf("start-up median %v is far over the 10 ms target", median)
 	}
 }
