@@ -27,6 +27,17 @@ var schemes = map[string]struct {
 // ParseAddress parses "host:port", "[v6]:port", "scheme://host[:port]"
 // or "unix:/path/to/socket".
 func ParseAddress(s string) (Address, error) {
+	if rest, ok := strings.CutPrefix(s, "mx:"); ok && !strings.HasPrefix(rest, "/") {
+		// mx:domain or mx:domain:port: the domain's mail exchangers (port 25).
+		host, port, err := net.SplitHostPort(rest)
+		if err != nil {
+			host, port = rest, "25"
+		}
+		if host == "" || strings.ContainsAny(host, "/@ ") {
+			return Address{}, failure.New(failure.Usage, "bad address %q: want mx:domain or mx:domain:port", s)
+		}
+		return Address{Scheme: "mx", Host: host, Port: port, MX: true}, nil
+	}
 	if path, ok := strings.CutPrefix(s, "unix:"); ok && (strings.HasPrefix(path, "/") || strings.HasPrefix(path, "./")) {
 		return Address{Scheme: "unix", Socket: path}, nil
 	}
@@ -62,6 +73,12 @@ func (a Address) HostPort() string { return net.JoinHostPort(a.Host, a.Port) }
 func (a Address) String() string {
 	if a.Socket != "" {
 		return "unix:" + a.Socket
+	}
+	if a.MX {
+		if a.Port == "25" {
+			return "mx:" + a.Host
+		}
+		return "mx:" + a.HostPort()
 	}
 	if a.Scheme != "" {
 		return a.Scheme + "://" + a.HostPort()

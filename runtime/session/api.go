@@ -41,7 +41,11 @@ type Options struct {
 	// "http://host:port" (HTTP CONNECT), user:password@ allowed in each;
 	// "env" reads ALL_PROXY / all_proxy and NO_PROXY when dialing. "" is
 	// direct: the environment is never read unless asked.
-	Proxy      string
+	Proxy string
+	// Resolver looks up names and MX records (nil: the system's, as
+	// net.DefaultResolver; ResolverFor asks a given DNS server).
+	Resolver *net.Resolver
+
 	MatchMax   int             // receive buffer bound (0: expect.DefaultMatchMax)
 	Label      string          // transcript label (default: the address)
 	Transcript *transcript.Log // nil: no transcript (but see Debug)
@@ -158,4 +162,5 @@ type Address struct {
 	Port   string
 	TLS    bool   // implicit TLS from the scheme
 	Socket string // "unix:/path": the Unix-domain socket to dial (Host and Port empty)
+	MX     bool   // "mx:domain[:port]": Host is a mail domain; Dial tries its MX hosts in order
 }

@@ -125,6 +125,7 @@ func dialConn(ctx context.Context, a Address, o *Options) (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.Resolver = o.Resolver
 		return d.DialContext(ctx, "tcp", a.HostPort())
 	}
 	target := a.HostPort()
@@ -132,7 +133,7 @@ func dialConn(ctx context.Context, a Address, o *Options) (net.Conn, error) {
 	case "socks5", "socks5h":
 		if pu.Scheme == "socks5" && net.ParseIP(a.Host) == nil {
 			// socks5: names are resolved here, the proxy sees an address.
-			ips, err := net.DefaultResolver.LookupIPAddr(ctx, a.Host)
+			ips, err := resolver(o).LookupIPAddr(ctx, a.Host)
 			if err != nil {
 				return nil, err
 			}

@@ -97,8 +97,13 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 		target.Network, target.Addr = "unix", sock
 	}
 	var conn net.Conn
+	var mxNotes []string // said once the session (and its transcript) exists
 	if opts.Dial != nil {
 		conn, err = opts.Dial(dctx, target)
+	} else if a.MX && socketOf(a, &opts) == "" {
+		var notes []string
+		conn, a, err = dialMX(dctx, a, &opts, func(f string, args ...any) { notes = append(notes, fmt.Sprintf(f, args...)) })
+		mxNotes = notes
 	} else {
 		conn, err = dialConn(dctx, a, &opts)
 	}
@@ -118,8 +123,14 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 		return nil, &failure.Error{Kind: failure.Connect, Stage: "connect",
 			Message: fmt.Sprintf("connect to %s failed: %v", dialedName(a, &opts), reason), Err: err}
 	}
+	if opts.Label == "" && target.Label != "" {
+		opts.Label = target.Label // mx:domain names the session, not the host chosen
+	}
 	s := newSession(conn, a, opts)
 	s.release = release
+	for _, n := range mxNotes {
+		s.stream.Note("%s", n)
+	}
 	if opts.Record != nil {
 		s.rec = opts.Record(target)
 	}
