@@ -62,7 +62,7 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 			r.usage(L, "%s: session must be a session (from connect or spawn), got %s", name, sv.Type())
 		}
 		for _, k := range []string{"url", "host", "port", "connect_timeout", "timeout", "servername", "insecure", "ca_file",
-			"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "match_max"} {
+			"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max"} {
 			if o.RawGetString(k) != lua.LNil {
 				r.usage(L, "%s: %s applies to making a connection; with session = set it on connect or spawn", name, k)
 			}
@@ -81,18 +81,26 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 		return 3
 	}
 	var a session.Address
-	var scheme string
+	var scheme, mx string
 	if url := o.RawGetString("url"); url != lua.LNil {
 		var err error
 		if a, err = session.ParseAddress(lua.LVAsString(url)); err != nil {
 			r.raise(L, err)
 		}
 		var schemes []string
-		ok := false
+		ok, smtp := false, false
 		spec.RawGetString("schemes").(*lua.LTable).ForEach(func(_, v lua.LValue) {
 			schemes = append(schemes, lua.LVAsString(v)+"://")
 			ok = ok || lua.LVAsString(v) == a.Scheme
+			smtp = smtp || lua.LVAsString(v) == "smtp"
 		})
+		if a.MX && smtp {
+			// url = "mx:domain": the domain's MX hosts in order, plain
+			// SMTP on port 25 (STARTTLS unless tls says otherwise); the
+			// session (connect) resolves and tries them.
+			mx = a.String()
+			ok, a.Scheme = true, "smtp"
+		}
 		if !ok {
 			r.usage(L, "%s: url must start with %s, got %s", name, strings.Join(schemes, ", "), lua.LVAsString(url))
 		}
@@ -126,7 +134,11 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 	default:
 		r.usage(L, `%s: tls must be "implicit", "starttls" or "none", got %s`, name, luaString(L, v))
 	}
-	L.Push(lua.LString(net.JoinHostPort(a.Host, a.Port)))
+	if mx != "" {
+		L.Push(lua.LString(mx))
+	} else {
+		L.Push(lua.LString(net.JoinHostPort(a.Host, a.Port)))
+	}
 	L.Push(lua.LString(tls))
 	L.Push(lua.LString(scheme))
 	return 3

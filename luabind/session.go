@@ -187,7 +187,7 @@ func (r sessionBinding) connect(L *lua.LState) int {
 	addr := r.checkString(L, 1, "connect")
 	opts := r.optTable(L, 2, "connect")
 	r.checkKeys(L, opts, "connect", "timeout", "connect_timeout", "tls", "servername", "insecure", "ca_file",
-		"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "match_max", "label")
+		"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max", "label")
 
 	so := session.Options{
 		Timeout:    r.cfg.Timeout,
@@ -219,6 +219,7 @@ func (r sessionBinding) connect(L *lua.LState) int {
 	so.TLS = r.tlsOptions(L, opts, "connect")
 	so.Proxy, so.UnixSocket = stringField(opts, "proxy"), stringField(opts, "unix_socket")
 	r.checkNetOptions(L, opts, "connect", so.Proxy, so.UnixSocket)
+	so.Resolver = r.resolverOption(L, opts, "connect")
 	if so.Label == "" && r.cfg.LabelPrefix != "" {
 		// A bulk run: parallel rows' transcript lines must say whose they are.
 		so.Label = r.cfg.LabelPrefix + addr

@@ -69,6 +69,7 @@ func (r *run) newState() (*lua.LState, error) {
 	globalsBinding{r}.open(L)
 	sessionBinding{r}.open(L)
 	globalsBinding{r}.openHelpers(L)
+	dnsBinding{r}.open(L)
 	r.applySpec(L)
 	return L, nil
 }

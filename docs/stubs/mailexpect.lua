@@ -6,7 +6,9 @@
 ---
 ---addr is "host:port", "[v6]:port" or a URL whose scheme gives the port
 ---and TLS mode: smtp 25, submission 587, smtps 465, lmtp 24, pop3 110,
----pop3s 995, imap 143, imaps 993. Certificates are verified by default
+---pop3s 995, imap 143, imaps 993; "unix:/path" is a Unix-domain socket, and
+---"mx:domain[:port]" tries the domain's MX hosts in preference order (port 25;
+---a domain without MX is its own, a null MX is an error). Certificates are verified by default
 ---(against the system roots, ca_file and MAILEXPECT_CA_FILE); STARTTLS is a
 ---step, s:starttls(), after the server's go-ahead.
 ---
@@ -198,7 +200,7 @@ sandbox = nil
 
 ---The options every protocol module's open and connect take.
 ---@class ClientOptions
----@field url? string "smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode
+---@field url? string "smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode; smtp also "mx:domain[:port]" (the MX hosts in order)
 ---@field host? string the server (or url)
 ---@field port? integer|string default by protocol and TLS mode
 ---@field user? string login name; with it open authenticates
@@ -218,6 +220,7 @@ sandbox = nil
 ---@field pin? string|string[] "sha256/<base64 SPKI hash>": the server's key must be one of these
 ---@field proxy? string "socks5://host:port", "socks5h://", "http://" (CONNECT) or "env" (ALL_PROXY)
 ---@field unix_socket? string dial this Unix-domain socket instead of the URL's host (LMTP to a local Dovecot)
+---@field resolver? string the DNS server to ask, "ip[:port]" (default: the system's)
 ---@field match_max? integer receive buffer bound in bytes
 ---@field label? string the session's name in transcripts
 ---@field session? session run over this session (from connect or spawn) instead of connecting; TLS mode none unless tls = "starttls"
@@ -236,6 +239,7 @@ sandbox = nil
 ---@field pin? string|string[] "sha256/<base64 SPKI hash>" (curl's --pinnedpubkey): the server's key must be one of these, even when insecure; a mismatch is kind tls naming both
 ---@field proxy? string "socks5://[user:pass@]host:port" (names resolved here), "socks5h://..." (by the proxy), "http://host:port" (CONNECT), or "env" (ALL_PROXY, NO_PROXY); not under --restricted
 ---@field unix_socket? string dial this Unix-domain socket instead of the address's host (curl's --unix-socket); connect("unix:/path") is the same
+---@field resolver? string the DNS server for the host and mx:domain lookups, "ip[:port]" (default: the system's)
 ---@field match_max? integer bytes of unmatched data buffered before an overflow (default 8 MiB)
 ---@field label? string the session's name in transcripts (default: the address as written)
 
@@ -565,6 +569,46 @@ function base64.decode(text) end
 ---@param data string
 ---@return string
 function base64.encode(data) end
+
+---DNS lookups: MX (by preference), A/AAAA, TXT; the system's resolver or resolver = "ip:port".
+dns = {}
+
+---The name's IPv4 and IPv6 addresses; {} when none; nil and the reason when the lookup failed.
+---
+---    local ips = assert(dns.a("mail.example.com"))
+---@param name string
+---@param opts? dns.Options
+---@return string[]|nil addresses
+---@return string|nil err
+function dns.a(name, opts) end
+
+---The domain's MX records, lowest preference first; {} when it has none; nil and the reason when the lookup failed.
+---
+---    for _, m in ipairs(assert(dns.mx("example.com"))) do print(m.pref, m.host) end
+---@param domain string
+---@param opts? dns.Options
+---@return dns.MX[]|nil records
+---@return string|nil err
+function dns.mx(domain, opts) end
+
+---The name's TXT records (SPF, DMARC at _dmarc.name); {} when none.
+---
+---    for _, t in ipairs(dns.txt("_dmarc.example.com") or {}) do print(t) end
+---@param name string
+---@param opts? dns.Options
+---@return string[]|nil texts
+---@return string|nil err
+function dns.txt(name, opts) end
+
+---One MX record.
+---@class dns.MX
+---@field host string the mail exchanger, without the trailing dot ("." for a null MX, RFC 7505)
+---@field pref integer the preference: lower is tried first
+
+---Options of dns.mx, dns.a and dns.txt.
+---@class dns.Options
+---@field resolver? string the DNS server to ask, "ip[:port]" (default: the system's resolver)
+---@field timeout? number seconds (default --timeout, else 10)
 
 ---Lower-case hex.
 hex = {}

@@ -13,7 +13,9 @@ func init() {
 				Errors:  []string{"connect", "tls", "timeout", "usage"},
 				Doc: `addr is "host:port", "[v6]:port" or a URL whose scheme gives the port
 and TLS mode: smtp 25, submission 587, smtps 465, lmtp 24, pop3 110,
-pop3s 995, imap 143, imaps 993. Certificates are verified by default
+pop3s 995, imap 143, imaps 993; "unix:/path" is a Unix-domain socket, and
+"mx:domain[:port]" tries the domain's MX hosts in preference order (port 25;
+a domain without MX is its own, a null MX is an error). Certificates are verified by default
 (against the system roots, ca_file and MAILEXPECT_CA_FILE); STARTTLS is a
 step, s:starttls(), after the server's go-ahead.
 
@@ -116,6 +118,7 @@ output; in a bulk run it fails the row.`},
 				{"pin?", "string|string[]", `"sha256/<base64 SPKI hash>" (curl's --pinnedpubkey): the server's key must be one of these, even when insecure; a mismatch is kind tls naming both`},
 				{"proxy?", "string", `"socks5://[user:pass@]host:port" (names resolved here), "socks5h://..." (by the proxy), "http://host:port" (CONNECT), or "env" (ALL_PROXY, NO_PROXY); not under --restricted`},
 				{"unix_socket?", "string", "dial this Unix-domain socket instead of the address's host (curl's --unix-socket); connect(\"unix:/path\") is the same"},
+				{"resolver?", "string", `the DNS server for the host and mx:domain lookups, "ip[:port]" (default: the system's)`},
 				{"match_max?", "integer", "bytes of unmatched data buffered before an overflow (default 8 MiB)"},
 				{"label?", "string", "the session's name in transcripts (default: the address as written)"},
 			}},

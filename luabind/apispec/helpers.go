@@ -10,8 +10,15 @@ func init() {
 			{Name: "mail", Summary: "message headers, dates and addresses (RFC 5322, RFC 2047)"},
 			{Name: "json", Summary: "JSON: {} and [] told apart, keys sorted, json.null"},
 			{Name: "regex", Summary: "Go RE2 regular expressions with the CR/LF rules of expect"},
+			{Name: "dns", Summary: "DNS lookups: MX (by preference), A/AAAA, TXT; the system's resolver or resolver = \"ip:port\""},
 		},
 		Funcs: []Func{
+			{Sig: "dns.mx(domain: string, opts?: dns.Options) -> records: dns.MX[]|nil, err: string|nil", Summary: "the domain's MX records, lowest preference first; {} when it has none; nil and the reason when the lookup failed",
+				Doc: `    for _, m in ipairs(assert(dns.mx("example.com"))) do print(m.pref, m.host) end`},
+			{Sig: "dns.a(name: string, opts?: dns.Options) -> addresses: string[]|nil, err: string|nil", Summary: "the name's IPv4 and IPv6 addresses; {} when none; nil and the reason when the lookup failed",
+				Doc: `    local ips = assert(dns.a("mail.example.com"))`},
+			{Sig: "dns.txt(name: string, opts?: dns.Options) -> texts: string[]|nil, err: string|nil", Summary: "the name's TXT records (SPF, DMARC at _dmarc.name); {} when none",
+				Doc: `    for _, t in ipairs(dns.txt("_dmarc.example.com") or {}) do print(t) end`},
 			{Sig: "base64.encode(data: string) -> string", Summary: "encode bytes as base64",
 				Doc: `    s:sendline("AUTH PLAIN " .. base64.encode("\0" .. user .. "\0" .. pass), {secret = true})`},
 			{Sig: "base64.decode(text: string) -> data: string|nil, err: string|nil", Summary: "decode base64; nil and a message for bad input",
@@ -67,6 +74,14 @@ func init() {
 			{Name: "json.null", TypeSrc: "any", Summary: "JSON null (decoded null, and encodes as null)"},
 		},
 		Classes: []Class{
+			{Name: "dns.Options", Kind: Options, Summary: "options of dns.mx, dns.a and dns.txt", Fields: []Field{
+				{"resolver?", "string", `the DNS server to ask, "ip[:port]" (default: the system's resolver)`},
+				{"timeout?", "number", "seconds (default --timeout, else 10)"},
+			}},
+			{Name: "dns.MX", Kind: Record, Summary: "one MX record", Fields: []Field{
+				{"host", "string", `the mail exchanger, without the trailing dot ("." for a null MX, RFC 7505)`},
+				{"pref", "integer", "the preference: lower is tried first"},
+			}},
 			{Name: "regex", Kind: Object, Var: "re", Summary: "a compiled pattern: regex.compile, exact",
 				Fields: []Field{{"pattern", "string", "the pattern as written"}}},
 			{Name: "mail.Address", Kind: Record, Summary: "a parsed address", Fields: []Field{

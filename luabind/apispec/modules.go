@@ -11,7 +11,7 @@ func init() {
 		Classes: []Class{
 			{Name: "ClientOptions", Kind: Options, Summary: "the options every protocol module's open and connect take",
 				Fields: []Field{
-					{"url?", "string", `"smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode`},
+					{"url?", "string", `"smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode; smtp also "mx:domain[:port]" (the MX hosts in order)`},
 					{"host?", "string", "the server (or url)"},
 					{"port?", "integer|string", "default by protocol and TLS mode"},
 					{"user?", "string", "login name; with it open authenticates"},
@@ -31,6 +31,7 @@ func init() {
 					{"pin?", "string|string[]", `"sha256/<base64 SPKI hash>": the server's key must be one of these`},
 					{"proxy?", "string", `"socks5://host:port", "socks5h://", "http://" (CONNECT) or "env" (ALL_PROXY)`},
 					{"unix_socket?", "string", "dial this Unix-domain socket instead of the URL's host (LMTP to a local Dovecot)"},
+					{"resolver?", "string", `the DNS server to ask, "ip[:port]" (default: the system's)`},
 					{"match_max?", "integer", "receive buffer bound in bytes"},
 					{"label?", "string", "the session's name in transcripts"},
 					{"session?", "session", "run over this session (from connect or spawn) instead of connecting; TLS mode none unless tls = \"starttls\""},

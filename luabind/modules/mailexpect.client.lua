@@ -15,8 +15,8 @@ local M = {}
 -- own (P.options) and hands to connect unchanged: TLS client certificate,
 -- lowest version, key pins, and the way to the server (proxy, or a
 -- Unix-domain socket dialed instead of the URL's host, as curl's
--- --unix-socket).
-M.NET_OPTIONS = {"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket"}
+-- --unix-socket), and the DNS server asked (resolver).
+M.NET_OPTIONS = {"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver"}
 
 -- options lists P.options and NET_OPTIONS, once per protocol.
 local function options(P)
@@ -69,7 +69,7 @@ function M.connect(o, P, c, Client)
     tls = (tls == "implicit") and "implicit" or nil,
     servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
     cert_file = o.cert_file, key_file = o.key_file, min_version = o.min_version, pin = o.pin,
-    proxy = o.proxy, unix_socket = o.unix_socket,
+    proxy = o.proxy, unix_socket = o.unix_socket, resolver = o.resolver,
     match_max = o.match_max, label = o.label,
   })
   local ok, err = pcall(function()

@@ -1,0 +1,73 @@
+package luabind
+
+import (
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
+)
+
+// TestDNSAndMX: dns.mx/a/txt and connect("mx:domain") and smtp's
+// url = "mx:domain" against a fake DNS server (resolver =).
+func TestDNSAndMX(t *testing.T) {
+	smtp := fakeserver.Serve(t, func(c net.Conn) {
+		io.WriteString(c, "220 mx.example.test ESMTP\r\n")
+		buf := make([]byte, 512)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.HasPrefix(string(buf[:n]), "EHLO"):
+				io.WriteString(c, "250-mx.example.test\r\n250 PIPELINING\r\n")
+			case strings.HasPrefix(string(buf[:n]), "QUIT"):
+				io.WriteString(c, "221 bye\r\n")
+				return
+			}
+		}
+	})
+	_, port, _ := net.SplitHostPort(smtp)
+	dns := fakeserver.DNS(t, fakeserver.Zone{
+		MX: map[string][]fakeserver.MXRecord{
+			"example.test": {{Host: "mx2.example.test", Pref: 20}, {Host: "mx1.example.test", Pref: 10}},
+			"null.test":    {{Host: ".", Pref: 0}},
+		},
+		A: map[string][]string{
+			"mx1.example.test": {"127.0.0.2"}, // nothing listens there: mx2 is used
+			"mx2.example.test": {"127.0.0.1"},
+		},
+		TXT: map[string][]string{"example.test": {"v=spf1 -all"}},
+	})
+	out, stderr, code, err := runCode(t, Config{Timeout: 3 * time.Second}, `
+		local R = {resolver = "`+dns+`"}
+		local mx = assert(dns.mx("example.test", R))
+		print(#mx, mx[1].host, mx[1].pref, mx[2].host, mx[2].pref)
+		print(dns.mx("null.test", R)[1].host)
+		print(#dns.mx("nowhere.test", R))
+		print(dns.a("mx2.example.test", R)[1])
+		print(dns.txt("example.test", R)[1])
+		local s = connect("mx:example.test:`+port+`", R)
+		s:expect("^220 ")
+		print(s.label)
+		s:close()
+		local smtp = require "smtp"
+		local c = smtp.open{url = "mx:example.test:`+port+`", tls = "none", resolver = R.resolver}
+		print(c.greeting.code)
+		c:quit()
+		local ok, e = pcall(connect, "mx:null.test", R)
+		print(e.kind, e.message:find("null MX") ~= nil)
+		ok, e = pcall(dns.mx, "x", {resolver = "dns.example"})
+		print(e.kind)
+	`)
+	if code != 0 || err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	want := "2\tmx1.example.test\t10\tmx2.example.test\t20\n.\n0\n127.0.0.1\nv=spf1 -all\nmx:example.test:" + port + "\n220\nconnect\ttrue\nusage\n"
+	if out != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
+	}
+}
