@@ -27,7 +27,7 @@ local e, where = T.fails(function() s:expect("x", -1) end), here()
 T.eq(tostring(e), where .. ": s:expect: timeout must be > 0 seconds, got -1")
 
 local e = T.fails(function() connect(SERVER, {insecur = true}) end)
-T.eq(e.message, "connect: unknown option 'insecur' (did you mean 'insecure'?); known: timeout, connect_timeout, tls, servername, insecure, ca_file, cert_file, key_file, min_version, pin, proxy, unix_socket, match_max, label")
+T.eq(e.message, "connect: unknown option 'insecur' (did you mean 'insecure'?); known: timeout, connect_timeout, tls, servername, insecure, ca_file, cert_file, key_file, min_version, pin, proxy, unix_socket, resolver, match_max, label")
 
 local e = T.fails(function() s:expect{ {[[^220]], "not a function"} } end)
 T.eq(e.message, 's:expect: [1][2]: expected function, got string "not a function"')
