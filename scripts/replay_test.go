@@ -83,6 +83,8 @@ func TestRecordReplaySandbox(t *testing.T) {
 	}{
 		{"check", []string{script("check.lua")}, probePatterns},
 		{"check json", []string{script("check.lua"), "--json"}, probePatterns},
+		// A refused connect is recorded and replayed as such.
+		{"check pop3 down", []string{script("check.lua"), "--pop3", "127.0.0.1:1"}, nil},
 		{"check-tls", []string{script("check-tls.lua")}, nil},
 		{"check-banner auth", []string{script("check-banner.lua"), "--auth", "plain", "-C", "NOOP"}, nil},
 		{"check-banner cram-md5", []string{script("check-banner.lua"), "--auth", "cram-md5"}, nil},
@@ -97,7 +99,7 @@ func TestRecordReplaySandbox(t *testing.T) {
 			rec := filepath.Join(t.TempDir(), "r.rec")
 			recorded := run(t, nil, demoPasswords, append([]string{"--sandbox", "--record", rec}, tc.args...)...)
 			text := noLeak(t, rec, demoPasswords...)
-			if !strings.Contains(text, "\n  ") || !strings.Contains(text, " tls version=") {
+			if !strings.Contains(text, "\nsession ") || !strings.Contains(text, " tls version=") && !strings.Contains(text, " connect-failed ") {
 				t.Errorf("the recording has no session or no TLS:\n%s", text)
 			}
 			if tc.edit != nil {

@@ -55,6 +55,7 @@ const (
 	EOF                    // the server closed the connection
 	Close                  // the client closed the session
 	Pause                  // hand-written: the server waits before what follows
+	DialFailed             // the connect failed; the session has nothing else
 )
 
 // Event is one line of a session.
@@ -73,7 +74,7 @@ type Event struct {
 	Source   string // ClientData with a pattern: "~ REGEX" or "***"
 
 	TLS   *session.TLSInfo // TLS
-	Err   string           // TLSFailed
+	Err   string           // TLSFailed, DialFailed
 	Pause time.Duration    // Pause
 	Line  int              // line number in the file
 }
@@ -271,6 +272,12 @@ func parseEvent(line string) (Event, error) {
 			msg = strings.TrimSpace(rest)
 		}
 		ev.Kind, ev.Err = TLSFailed, msg
+	case "connect-failed":
+		msg, err := strconv.Unquote(strings.TrimSpace(rest))
+		if err != nil {
+			msg = strings.TrimSpace(rest)
+		}
+		ev.Kind, ev.Err = DialFailed, msg
 	case "eof":
 		ev.Kind = EOF
 	case "close":
@@ -282,7 +289,7 @@ func parseEvent(line string) (Event, error) {
 		}
 		ev.Kind, ev.Pause = Pause, d
 	default:
-		return ev, fmt.Errorf("unknown line %q (want S:, S+, C:, C+, ~ REGEX, tls, tls-failed, eof, close, pause or session)", clip(line, 40))
+		return ev, fmt.Errorf("unknown line %q (want S:, S+, C:, C+, ~ REGEX, tls, tls-failed, connect-failed, eof, close, pause or session)", clip(line, 40))
 	}
 	return ev, nil
 }

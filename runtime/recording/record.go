@@ -187,6 +187,13 @@ func (r *recorder) TLS(info *session.TLSInfo, err error) {
 	r.events = append(r.events, rawEvent{kind: TLS, at: r.now(), tls: info})
 }
 
+func (r *recorder) DialFailed(err error) {
+	r.mu.Lock()
+	r.events = append(r.events, rawEvent{kind: DialFailed, at: r.now(), err: err.Error()})
+	r.mu.Unlock()
+	r.finish("")
+}
+
 func (r *recorder) EOF() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -245,6 +252,8 @@ func (r *recorder) finish(note string) {
 			b.WriteString("tls " + sec.Mask(formatTLS(ev.tls)))
 		case TLSFailed:
 			b.WriteString("tls-failed " + quoteValue(sec.Mask(ev.err)))
+		case DialFailed:
+			b.WriteString("connect-failed " + quoteValue(sec.Mask(ev.err)))
 		case EOF:
 			b.WriteString("eof")
 		case Close:

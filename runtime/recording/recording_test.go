@@ -282,6 +282,14 @@ func TestPauseTimesOut(t *testing.T) {
 	}
 }
 
+func TestConnectFailedReplayed(t *testing.T) {
+	rp := replayOf(t, recording.Magic+"\nsession 1 tcp mx.test:25\n  0.001 connect-failed \"connect to mx.test:25 failed: connection refused\"\n")
+	_, err := session.Dial(context.Background(), "mx.test:25", session.Options{Dial: rp.Dial})
+	if failure.KindOf(err) != failure.Connect || err.Error() != "connect to mx.test:25 failed: connection refused" {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestUnknownAddress(t *testing.T) {
 	rp := replayOf(t, smtpRec)
 	_, err := session.Dial(context.Background(), "other.test:25", session.Options{Dial: rp.Dial})

@@ -117,6 +117,9 @@ func (r *Replay) Dial(ctx context.Context, t session.Target) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(s.Events) > 0 && s.Events[0].Kind == DialFailed {
+		return nil, &failure.Error{Kind: failure.Connect, Stage: "connect", Message: s.Events[0].Err}
+	}
 	return r.conn(s), nil
 }
 
@@ -155,7 +158,7 @@ func (r *Replay) Handshake(ctx context.Context, conn net.Conn, o session.TLSOpti
 		return nil, nil, err
 	}
 	if ev.Kind == TLSFailed {
-		return nil, nil, &failure.Error{Kind: failure.TLS, Stage: "tls", Message: ev.Err + " (replayed)"}
+		return nil, nil, &failure.Error{Kind: failure.TLS, Stage: "tls", Message: ev.Err}
 	}
 	info := *ev.TLS
 	return conn, &info, nil

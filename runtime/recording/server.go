@@ -65,8 +65,8 @@ func Serve(rp *Replay, cfg ServerConfig) (*Server, error) {
 	proto := map[string]string{}
 	var order []string
 	for _, sess := range rp.rec.Sessions {
-		if sess.Network != "tcp" {
-			continue
+		if sess.Network != "tcp" || len(sess.Events) > 0 && sess.Events[0].Kind == DialFailed {
+			continue // a recorded refusal: nothing listens there
 		}
 		if counts[sess.Addr] == 0 {
 			order = append(order, sess.Addr)
@@ -148,6 +148,10 @@ func (s *Server) serve(l Listener, c net.Conn) {
 	sess, err := s.rp.take("tcp", l.Recorded, "")
 	if err != nil {
 		s.logf("%s: %v", l.Addr, err)
+		return
+	}
+	if len(sess.Events) > 0 && sess.Events[0].Kind == DialFailed {
+		s.logf("%s: session %d was a failed connect (%s); closing", l.Addr, sess.Seq, sess.Events[0].Err)
 		return
 	}
 	p := newPlayer(s.rp.rec.Name, sess, &s.rp.subs, s.rp.secrets)

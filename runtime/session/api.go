@@ -77,7 +77,8 @@ type Options struct {
 
 	// Record, when set, is called once when the session is connected
 	// (Dial, New), with what it is connected to, and gets its traffic as
-	// the script sees it, above TLS: --record (runtime/recording).
+	// the script sees it, above TLS: --record (runtime/recording). A
+	// connect that fails (refused, no answer) is recorded too.
 	Record func(target Target) Recorder
 }
 
@@ -99,6 +100,9 @@ type Recorder interface {
 	TLS(info *TLSInfo, err error)
 	EOF()   // the peer closed the connection
 	Close() // the session was closed
+	// DialFailed is the only call for a connect that failed (kind
+	// connect, err its message): a replay fails the same way.
+	DialFailed(err error)
 }
 
 // TLSOptions configure implicit TLS and StartTLS.

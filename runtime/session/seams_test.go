@@ -25,8 +25,9 @@ func (e *events) TLS(info *TLSInfo, err error) {
 	}
 	e.log = append(e.log, "tls "+info.Version)
 }
-func (e *events) EOF()   { e.log = append(e.log, "eof") }
-func (e *events) Close() { e.log = append(e.log, "close") }
+func (e *events) EOF()                 { e.log = append(e.log, "eof") }
+func (e *events) DialFailed(err error) { e.log = append(e.log, "dial failed: "+err.Error()) }
+func (e *events) Close()               { e.log = append(e.log, "close") }
 
 // The seams record and replay use: Dial instead of TCP, Handshake
 // instead of crypto/tls (the session shows the TLS state it returns), and

@@ -120,8 +120,12 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 		if dctx.Err() != nil && ctx.Err() == nil {
 			reason = fmt.Errorf("no answer within %v", ct)
 		}
-		return nil, &failure.Error{Kind: failure.Connect, Stage: "connect",
+		ferr := &failure.Error{Kind: failure.Connect, Stage: "connect",
 			Message: fmt.Sprintf("connect to %s failed: %v", dialedName(a, &opts), reason), Err: err}
+		if opts.Record != nil {
+			opts.Record(target).DialFailed(ferr)
+		}
+		return nil, ferr
 	}
 	if opts.Label == "" && target.Label != "" {
 		opts.Label = target.Label // mx:domain names the session, not the host chosen
