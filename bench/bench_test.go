@@ -31,7 +31,7 @@ func TestQuick(t *testing.T) {
 	rep, err := runner.Run(ctx, runner.Options{
 		Quick:       true,
 		BinDir:      bin,
-		Clients:     []string{"go", "mx-raw", "mx-mod", "mx-modfile", "mx-each"},
+		Clients:     []string{"go", "mx-raw", "mx-mod", "mx-modfile", "mx-idiom", "mx-each"},
 		Cap:         20 * time.Second,
 		StartupReps: 1,
 		Log:         &log,

@@ -75,6 +75,7 @@ func (r *Report) Targets() []Target {
 			what   string
 		}{
 			{"mx-mod", int64(r.Params.BigSize) * 3 / 2, "1.5x the message"},
+			{"mx-idiom", int64(r.Params.BigSize) * 3 / 2, "1.5x the message"},
 			{"mx-modfile", 16 << 20, "16 MiB"},
 			{"mx-raw", 16 << 20, "16 MiB"},
 		} {

@@ -53,6 +53,7 @@ var clientInfo = map[string]string{
 	"mx-raw":         "mailexpect, raw primitives (connect/sendline/expect; W1: s:read_dot{file=})",
 	"mx-mod":         "mailexpect, protocol modules (pop3/smtp); W1: p:retr(1) in memory",
 	"mx-modfile":     "mailexpect, pop3 module, p:retr(1, {file=}) streams to a file",
+	"mx-idiom":       "mailexpect as the README teaches: W1 m = s:expect([[^\\.$]]), regex.compile([[^\\.\\.]]):replace(m.before, \".\") (W2-W4: mx-raw is the same idiom)",
 	"mx-each":        "mailexpect --each rows.csv --jobs J, pop3 module, one Lua state per mailbox (W3: --jobs 1; W3-jobsN: --jobs N, and the Go client with N goroutines)",
 	"python":         "Python stdlib poplib / smtplib",
 	"pexpect":        "pexpect fdspawn on a socket, default settings (maxread 2000, delayafterread 100 us); W1: expect_exact",
@@ -116,6 +117,9 @@ func specs(p Params) []spec {
 			return mx(script, e.srv.POP3, out)(e, out)
 		})
 	}
+	w1("mx-idiom", "mailexpect", func(e *env, out string) ([]string, error) {
+		return mx("w1_idiom.lua", e.srv.POP3, out, itoa(p.BigSize))(e, out)
+	})
 	w1("python", "python", func(e *env, out string) ([]string, error) {
 		return []string{e.bin["python"], e.client("w1.py"), e.srv.POP3, out}, nil
 	})
