@@ -164,7 +164,12 @@ func (p *Pattern) lineLocalLoc(s string, start int) []int {
 		}
 		var loc []int
 		base := ls
-		if midLine {
+		if f := p.filter; f != nil && f.whole != notWhole {
+			// ^literal or ^literal$: no regexp ('^' never matches mid-line).
+			if !midLine && f.matchesLine(s[ls:ce]) {
+				return []int{ls, ls + len(f.needle)}
+			}
+		} else if midLine {
 			loc = p.findInString(string(contextByte(s[start-1]))+s[ls:ce], 1, 1+ce-ls)
 			base--
 		} else {

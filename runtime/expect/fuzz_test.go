@@ -21,6 +21,9 @@ var fuzzCaseSets = [][]pat{
 	{re(`^x\r\n$`), re(`a\n\b`), re(`\s+a`)},
 	{re(`^a(?:\r\n|b)+?$`), pat{re: `(?:a\n)+b`, lines: 2}, re(`(?:.|\n)a`)},
 	{re(`\r`), re(`\rb`), re(`[\r\n]a`)},
+	// every case has a needle: lines are skipped by byte search
+	{re(`^a$`), re(`^ab`), lit("b\r"), re(`b(a)`)},
+	{re(`^\.$`), re(`^\.\.`), prompt(`^a `)},
 }
 
 // FuzzSplit: re-splitting the server's bytes never changes the outcome of
@@ -93,6 +96,8 @@ func FuzzFind(f *testing.F) {
 		{`(?i)[[:space:]]\S\pL`, "x \xffé\r\n"},
 		{`x*`, "\r\n\r\n"},
 		{`a\rb$`, "a\rb\r\n"},
+		{`^\.\.`, "..a\r\n.\r\nb..\r\n..\r"},
+		{`^\.$`, "x\r\n.\r\r\n.\n."},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -187,6 +192,8 @@ func FuzzScanModel(f *testing.F) {
 		{`(?s)a..b`, "a\r\n\r\nb\r\na\r\nb"},
 		{`\bb|^a\n`, "ab\r\na\nb b"},
 		{`(?:^a\r\n)?$`, "a\r\n\r\n"},
+		{`^\.$`, "a\r\n.x\r\n.\r\n"},
+		{`^25`, "x25\r\n 25\r\n250\r\n"},
 	} {
 		f.Add(s[0], s[1], false, uint64(1))
 	}
