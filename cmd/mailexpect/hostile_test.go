@@ -218,6 +218,15 @@ func pop3Serve(answer func(c net.Conn, cmd string)) func(c net.Conn, r *bufio.Re
 	}
 }
 
+// pop3Flood answers every command after the greeting with status, then
+// chunk over and over until the client goes away.
+func pop3Flood(status, chunk string) func(c net.Conn, r *bufio.Reader) {
+	return pop3Serve(func(c net.Conn, cmd string) {
+		c.Write([]byte(status))
+		flood(c, chunk)
+	})
+}
+
 func imapServe(answer func(c net.Conn, tag, cmd string)) func(c net.Conn, r *bufio.Reader) {
 	return func(c net.Conn, r *bufio.Reader) {
 		c.Write([]byte("* OK [CAPABILITY IMAP4rev1] ready\r\n"))
@@ -292,11 +301,8 @@ func TestHostileServers(t *testing.T) {
 			wall: 2 * time.Second,
 		},
 		{
-			name: "endless POP3 LIST",
-			serve: pop3Serve(func(c net.Conn, cmd string) {
-				c.Write([]byte("+OK listing follows\r\n"))
-				flood(c, "1 100\r\n")
-			}),
+			name:     "endless POP3 LIST",
+			serve:    pop3Flood("+OK listing follows\r\n", "1 100\r\n"),
 			script:   pop3Open + `p:list()`,
 			wantCode: 1, wantErr: `body still not finished after \d+ bytes, more than its limit`,
 			wall: 4 * time.Second,
@@ -311,41 +317,29 @@ func TestHostileServers(t *testing.T) {
 			wall: 4 * time.Second,
 		},
 		{
-			name: "endless POP3 RETR body with a size",
-			serve: pop3Serve(func(c net.Conn, cmd string) {
-				c.Write([]byte("+OK 100 octets\r\n"))
-				flood(c, "some body text\r\n")
-			}),
+			name:     "endless POP3 RETR body with a size",
+			serve:    pop3Flood("+OK 100 octets\r\n", "some body text\r\n"),
 			script:   pop3Open + `p:retr(1)`,
 			wantCode: 1, wantErr: `body still not finished`,
 			wall: 4 * time.Second,
 		},
 		{
-			name: "endless POP3 RETR body, a lying size",
-			serve: pop3Serve(func(c net.Conn, cmd string) {
-				c.Write([]byte("+OK 4294967295 octets\r\n"))
-				flood(c, "some body text\r\n")
-			}),
+			name:     "endless POP3 RETR body, a lying size",
+			serve:    pop3Flood("+OK 4294967295 octets\r\n", "some body text\r\n"),
 			script:   pop3Open + `p:retr(1)`,
 			wantCode: 1, wantErr: `body still not finished|timeout after 3s`,
 			wall: 4 * time.Second, rss: 200,
 		},
 		{
-			name: "endless POP3 RETR body after a bare +OK",
-			serve: pop3Serve(func(c net.Conn, cmd string) {
-				c.Write([]byte("+OK\r\n"))
-				flood(c, "some body text\r\n")
-			}),
+			name:     "endless POP3 RETR body after a bare +OK",
+			serve:    pop3Flood("+OK\r\n", "some body text\r\n"),
 			script:   pop3Open + `p:retr(1)`,
 			wantCode: 1, wantErr: `body still not finished`,
 			wall: 4 * time.Second,
 		},
 		{
-			name: "endless POP3 RETR body to a file",
-			serve: pop3Serve(func(c net.Conn, cmd string) {
-				c.Write([]byte("+OK\r\n"))
-				flood(c, "some body text\r\n")
-			}),
+			name:     "endless POP3 RETR body to a file",
+			serve:    pop3Flood("+OK\r\n", "some body text\r\n"),
 			script:   pop3Open + `p:retr(1, {file = DIR .. "/msg.eml"})`,
 			wantCode: 1, wantErr: `timeout after 3s|body still not finished`,
 			wall:  5 * time.Second,
@@ -458,10 +452,7 @@ func TestHostileServers(t *testing.T) {
 				if tc.Handshake() != nil {
 					return
 				}
-				pop3Serve(func(c net.Conn, cmd string) {
-					c.Write([]byte("+OK listing follows\r\n"))
-					flood(c, "1 100\r\n")
-				})(tc, bufio.NewReader(tc))
+				pop3Flood("+OK listing follows\r\n", "1 100\r\n")(tc, bufio.NewReader(tc))
 			},
 			script:   `local pop3 = require "pop3"` + "\n" + `local p = pop3.connect{url = "pop3s://" .. ADDR, insecure = true, timeout = 3}` + "\n" + `p:list()`,
 			wantCode: 1, wantErr: `body still not finished after \d+ bytes`,

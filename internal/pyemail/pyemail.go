@@ -66,3 +66,17 @@ func Parse(t testing.TB, raw []byte) Message {
 	}
 	return m
 }
+
+// WantHeaders fails the test for each message-level defect Python found
+// and for each named field whose decoded value differs from want.
+func (m Message) WantHeaders(t testing.TB, want map[string]string) {
+	t.Helper()
+	if len(m.Defects) > 0 {
+		t.Errorf("python found defects: %v", m.Defects)
+	}
+	for name, w := range want {
+		if got := m.Header(name); got != w {
+			t.Errorf("%s: python reads %q, want %q", name, got, w)
+		}
+	}
+}

@@ -36,14 +36,10 @@ func (st *Stream) Label() string {
 // Received records bytes read from the server, in whatever chunks they
 // came. Each line is printed when its LF arrives.
 func (st *Stream) Received(p []byte) {
-	if st == nil {
+	if !st.lockOpen() {
 		return
 	}
-	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.closed {
-		return
-	}
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
@@ -67,6 +63,20 @@ func (st *Stream) Received(p []byte) {
 		st.emit(recv, data, n)
 		st.reset()
 	}
+}
+
+// lockOpen locks st and reports true when it is there to write to; a nil
+// or closed stream is left unlocked and records nothing.
+func (st *Stream) lockOpen() bool {
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return false
+	}
+	return true
 }
 
 // hold appends p to the incomplete received line, keeping only what can be
@@ -103,14 +113,10 @@ func (st *Stream) flushPending() {
 // its text is registered as a secret, so that an echo of it is masked too.
 // An incomplete received line is printed first: it was a prompt.
 func (st *Stream) Sent(p []byte, secret bool) {
-	if st == nil {
+	if !st.lockOpen() {
 		return
 	}
-	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.closed {
-		return
-	}
 	st.flushPending()
 	for len(p) > 0 {
 		line := p
@@ -143,11 +149,10 @@ func (st *Stream) Note(format string, args ...any) {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.closed {
+	if !st.lockOpen() {
 		return
 	}
+	defer st.mu.Unlock()
 	st.emit(note, []byte(msg), len(msg))
 }
 
