@@ -75,20 +75,19 @@ func (r globalsBinding) openJSON(L *lua.LState) {
 	t.RawSetString("null", js.null)
 	t.RawSetString("encode", L.NewFunction(js.encode))
 	t.RawSetString("decode", L.NewFunction(js.decode))
-	t.RawSetString("object", L.NewFunction(func(L *lua.LState) int {
-		tb := r.checkTable(L, 1, "json.object")
-		js.objects[tb] = true
-		delete(js.arrays, tb)
-		L.Push(tb)
-		return 1
-	}))
-	t.RawSetString("array", L.NewFunction(func(L *lua.LState) int {
-		tb := r.checkTable(L, 1, "json.array")
-		js.arrays[tb] = true
-		delete(js.objects, tb)
-		L.Push(tb)
-		return 1
-	}))
+	// mark returns json.object or json.array: it tags its table argument
+	// as that kind (dropping the other tag) and returns it.
+	mark := func(name string, is, isNot map[*lua.LTable]bool) *lua.LFunction {
+		return L.NewFunction(func(L *lua.LState) int {
+			tb := r.checkTable(L, 1, name)
+			is[tb] = true
+			delete(isNot, tb)
+			L.Push(tb)
+			return 1
+		})
+	}
+	t.RawSetString("object", mark("json.object", js.objects, js.arrays))
+	t.RawSetString("array", mark("json.array", js.arrays, js.objects))
 	L.G.Global.RawSetString("json", t)
 	preloadTable(L, "json", t)
 }

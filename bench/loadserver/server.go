@@ -344,25 +344,22 @@ func (s *Server) servePOP3(nc net.Conn) {
 				}
 			}
 			c.w.WriteString(".\r\n")
-		case "RETR":
+		case "RETR", "DELE":
 			i := num(arg)
 			if i < 0 {
 				bad("no such message")
+				break
+			}
+			if v == "DELE" {
+				s.c.dele.Add(1)
+				deleted[i] = true
+				ok("deleted")
 				break
 			}
 			s.c.retr.Add(1)
 			ok(strconv.Itoa(len(msgs[i].Raw)) + " octets")
 			c.w.Write(msgs[i].Wire)
 			s.c.retrBytes.Add(int64(len(msgs[i].Wire)))
-		case "DELE":
-			i := num(arg)
-			if i < 0 {
-				bad("no such message")
-				break
-			}
-			s.c.dele.Add(1)
-			deleted[i] = true
-			ok("deleted")
 		case "RSET":
 			clear(deleted)
 			ok("")

@@ -252,15 +252,6 @@ func TestLogoutBye(t *testing.T) {
 	}
 }
 
-func TestLogoutWithoutCompletion(t *testing.T) {
-	c, _ := newTestClient(t, step{"A001 LOGOUT\r\n", "* BYE Logging out\r\n"})
-	_, err := c.Do(RawArg("LOGOUT"))
-	fe := wantKind(t, err, failure.EOF)
-	if !strings.Contains(fe.Message, "after * BYE Logging out") {
-		t.Errorf("message %q does not mention the BYE", fe.Message)
-	}
-}
-
 func TestGreeting(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -292,15 +283,6 @@ func TestGreeting(t *testing.T) {
 		if tt.kind != "" && c.Err() == nil {
 			t.Errorf("Greeting(%q): the client is not marked done", tt.in)
 		}
-	}
-}
-
-func TestUnknownTag(t *testing.T) {
-	c, _ := newTestClient(t, step{"A001 NOOP\r\n", "A999 OK what\r\n"})
-	_, err := c.Do(RawArg("NOOP"))
-	fe := wantKind(t, err, failure.Protocol)
-	if !strings.Contains(fe.Message, "A999") {
-		t.Errorf("message %q", fe.Message)
 	}
 }
 
@@ -356,18 +338,40 @@ func TestIdle(t *testing.T) {
 	}
 }
 
-func TestDoUnexpectedContinuation(t *testing.T) {
-	c, _ := newTestClient(t, step{"A001 AUTHENTICATE PLAIN\r\n", "+ \r\n"})
-	_, err := c.Do(RawArg("AUTHENTICATE PLAIN"))
-	fe := wantKind(t, err, failure.Protocol)
-	if !strings.Contains(fe.Message, "AUTHENTICATE PLAIN") || c.Err() == nil {
-		t.Errorf("message %q, client err %v", fe.Message, c.Err())
-	}
-}
 
 func TestWaitOnForeignCommand(t *testing.T) {
 	c, _ := newTestClient(t)
 	if _, err := c.Wait(&Command{Tag: "Z1"}); !failure.Is(err, failure.Usage) {
 		t.Errorf("Wait on a foreign command: %v", err)
+	}
+}
+
+// TestDoFailures: a server answer that ends the command wrongly is an
+// error of the right kind whose message says what the server did.
+func TestDoFailures(t *testing.T) {
+	tests := []struct {
+		name        string
+		cmd, answer string
+		kind        failure.Kind
+		want        string // in the message
+		clientDone  bool   // the client is marked done (c.Err() != nil)
+	}{
+		// LOGOUT answered by BYE alone: the message mentions the BYE.
+		{"logout without completion", "LOGOUT", "* BYE Logging out\r\n", failure.EOF, "after * BYE Logging out", false},
+		{"unknown tag", "NOOP", "A999 OK what\r\n", failure.Protocol, "A999", false},
+		{"unexpected continuation", "AUTHENTICATE PLAIN", "+ \r\n", failure.Protocol, "AUTHENTICATE PLAIN", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newTestClient(t, step{"A001 " + tt.cmd + "\r\n", tt.answer})
+			_, err := c.Do(RawArg(tt.cmd))
+			fe := wantKind(t, err, tt.kind)
+			if !strings.Contains(fe.Message, tt.want) {
+				t.Errorf("message %q does not mention %q", fe.Message, tt.want)
+			}
+			if tt.clientDone && c.Err() == nil {
+				t.Errorf("client err nil after %q", fe.Message)
+			}
+		})
 	}
 }
