@@ -46,6 +46,13 @@ Flags:
   --insecure          do not verify the certificate (the TLS line says why
                       it would fail)
   --servername NAME   the name to verify and send as SNI
+  --cert-file F --key-file F   a TLS client certificate and its key (PEM)
+  --min-version V     1.2 or 1.3: the lowest TLS version accepted
+  --pin sha256/B64    the server's key must be this one (curl's --pinnedpubkey)
+  --proxy URL         socks5://, socks5h:// or http:// (CONNECT) host:port, or
+                      env (ALL_PROXY / NO_PROXY)
+  --unix-socket PATH  dial this socket instead of the URL's host
+  --resolver IP[:P]   the DNS server for names and mx:DOMAIN addresses
   --tls MODE          implicit, starttls or none (default: by the scheme)
   --helo NAME         the EHLO/LHLO name (default localhost)
   --user USER         the login for ~login (default MAILEXPECT_USER)
@@ -61,7 +68,8 @@ func executeConnect(ctx context.Context, o *options, stdin io.Reader, stdout, st
 	str := func(name string) { c[strings.ReplaceAll(name, "-", "_")] = "" }
 	fs := flag.NewFlagSet("mailexpect connect", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	for _, name := range []string{"servername", "tls", "helo", "user", "secret-file", "auth"} {
+	for _, name := range []string{"servername", "tls", "helo", "user", "secret-file", "auth",
+		"cert-file", "key-file", "min-version", "pin", "proxy", "unix-socket", "resolver"} {
 		str(name)
 		key := strings.ReplaceAll(name, "-", "_")
 		fs.Func(name, "", func(v string) error { c[key] = v; return nil })

@@ -20,8 +20,8 @@ local function tls_line(t)
   if not t then return end
   local s = string.format("TLS: %s %s", t.version, t.cipher)
   if t.peer then
-    s = s .. string.format(", certificate %s, issuer %s, expires %s", t.peer.subject, t.peer.issuer,
-                           os.date("!%Y-%m-%d", t.peer.not_after))
+    s = s .. string.format(", certificate %s, issuer %s, expires %s, key %s", t.peer.subject, t.peer.issuer,
+                           os.date("!%Y-%m-%d", t.peer.not_after), t.peer.spki)
   end
   if t.verified then
     s = s .. ", verified for " .. t.server_name
@@ -40,6 +40,9 @@ end
 local conn = {
   tls = nonempty(C.tls), ca_file = nonempty(C.ca_file), insecure = C.insecure or nil,
   servername = nonempty(C.servername),
+  cert_file = nonempty(C.cert_file), key_file = nonempty(C.key_file), min_version = nonempty(C.min_version),
+  pin = nonempty(C.pin), proxy = nonempty(C.proxy), unix_socket = nonempty(C.unix_socket),
+  resolver = nonempty(C.resolver),
 }
 if a.scheme ~= "" then conn.url = C.url else conn.host, conn.port = a.host, a.port end
 
@@ -82,7 +85,10 @@ else
   -- A port no mail protocol is known on: plain TCP (implicit TLS when
   -- asked), the greeting shows as it arrives; no ~login.
   session = connect(C.url, {tls = (C.tls == "implicit") and "implicit" or nil, ca_file = conn.ca_file,
-                            insecure = conn.insecure, servername = conn.servername})
+                            insecure = conn.insecure, servername = conn.servername,
+                            cert_file = conn.cert_file, key_file = conn.key_file, min_version = conn.min_version,
+                            pin = conn.pin, proxy = conn.proxy, unix_socket = conn.unix_socket,
+                            resolver = conn.resolver})
   tls_line(session.tls)
 end
 session = session or client.session

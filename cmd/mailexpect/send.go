@@ -40,6 +40,14 @@ type sendOptions struct {
 	TLS         string       `json:"tls,omitempty"`
 	CAFile      string       `json:"ca_file,omitempty"`
 	Insecure    bool         `json:"insecure"`
+	CertFile    string       `json:"cert_file,omitempty"`
+	KeyFile     string       `json:"key_file,omitempty"`
+	MinVersion  string       `json:"min_version,omitempty"`
+	Pin         []string     `json:"pin,omitempty"`
+	Proxy       string       `json:"proxy,omitempty"`
+	UnixSocket  string       `json:"unix_socket,omitempty"`
+	Resolver    string       `json:"resolver,omitempty"`
+	Chunking    *bool        `json:"chunking,omitempty"`
 	Auth        string       `json:"auth,omitempty"` // "auto" or a mechanism
 	User        string       `json:"user,omitempty"`
 	SecretFile  string       `json:"secret_file,omitempty"`
@@ -133,6 +141,18 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 	fs.StringVar(&so.TLS, "tls", "", "")
 	fs.StringVar(&so.CAFile, "ca-file", "", "")
 	fs.BoolVar(&so.Insecure, "insecure", false, "")
+	fs.StringVar(&so.CertFile, "cert-file", "", "")
+	fs.StringVar(&so.KeyFile, "key-file", "", "")
+	fs.StringVar(&so.MinVersion, "min-version", "", "")
+	fs.Func("pin", "", func(v string) error { so.Pin = append(so.Pin, v); return nil })
+	fs.StringVar(&so.Proxy, "proxy", "", "")
+	fs.StringVar(&so.UnixSocket, "unix-socket", "", "")
+	fs.StringVar(&so.Resolver, "resolver", "", "")
+	fs.BoolFunc("chunking", "", func(v string) error {
+		b := v != "false"
+		so.Chunking = &b
+		return nil
+	})
 	fs.Var(authFlag{&so.Auth}, "auth", "")
 	fs.StringVar(&so.User, "user", "", "")
 	fs.StringVar(&so.SecretFile, "secret-file", "", "")
@@ -295,7 +315,7 @@ func (so *sendOptions) resolve() {
 		so.Server = os.Getenv("MAILEXPECT_SMTP")
 	}
 	switch {
-	case strings.Contains(so.Server, "://"):
+	case strings.Contains(so.Server, "://"), strings.HasPrefix(so.Server, "mx:"):
 		so.URL = so.Server
 	case so.LMTP:
 		so.URL = "lmtp://" + so.Server
@@ -370,13 +390,24 @@ Send one message through the smtp module, or stop after a stage with
 --quit-after. One line on stdout: the final reply and the queue id.
 
 Server and session:
-  --server, -s URL|HOST[:PORT]  smtp://, submission://, smtps://, lmtp:// or
-                        host[:port] (default: $MAILEXPECT_SMTP; port 25)
+  --server, -s URL|HOST[:PORT]  smtp://, submission://, smtps://, lmtp://,
+                        host[:port] or mx:DOMAIN (its MX hosts in order)
+                        (default: $MAILEXPECT_SMTP; port 25)
   --protocol smtp|lmtp  LHLO and one reply per recipient with lmtp
   --helo NAME           the EHLO/LHLO name (default localhost)
   --tls MODE            starttls (required; the default), implicit (smtps://
                         and port 465 default to it) or none
   --ca-file FILE        trust this CA too;  --insecure: skip verification
+  --cert-file F --key-file F  a TLS client certificate and its key (PEM)
+  --min-version 1.2|1.3 the lowest TLS version accepted
+  --pin sha256/BASE64   the server key must be this one (curl's
+                        --pinnedpubkey; repeatable)
+  --proxy URL           socks5://, socks5h:// or http:// (CONNECT) host:port,
+                        or env (ALL_PROXY / NO_PROXY)
+  --unix-socket PATH    dial this socket (LMTP to a local Dovecot)
+  --resolver IP[:PORT]  the DNS server for names and --server mx:DOMAIN
+  --chunking[=false]    BDAT (RFC 3030); default: for binary content when
+                        the server offers CHUNKING
   --auth[=MECH]         authenticate (PLAIN, LOGIN, CRAM-MD5, XOAUTH2; default:
                         the first offered); user from --user or
                         $MAILEXPECT_USER, password from $MAILEXPECT_PASS,

@@ -112,7 +112,10 @@ end
 
 local c
 local ok, err = pcall(function()
+  local pin = (type(o.pin) == "table" and #o.pin > 0) and o.pin or nil
   local opts = {url = o.url, tls = o.tls, helo = o.helo, ca_file = o.ca_file, insecure = o.insecure or nil,
+                cert_file = o.cert_file, key_file = o.key_file, min_version = o.min_version, pin = pin,
+                proxy = o.proxy, unix_socket = o.unix_socket, resolver = o.resolver, chunking = o.chunking,
                 lmtp = o.lmtp or nil, pipelining = o.pipeline or nil, user = user, pass = pass,
                 auth = (o.auth and o.auth ~= "auto") and o.auth or nil,
                 allow_plaintext_auth = o.allow_plaintext_auth or nil}
