@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,7 +56,16 @@ func setupRecordReplay(cfg *luabind.Config, o *options, stderr io.Writer) (stop 
 		if err != nil {
 			return nil, err
 		}
-		stops = append(stops, restore)
+		stops = append(stops, restore, func() {
+			// Not an error: a script may skip a step on purpose. But a
+			// test that passes because the script stopped early says so.
+			if o.quiet {
+				return
+			}
+			for _, l := range rp.Leftovers() {
+				fmt.Fprintf(stderr, "warning: replay: %s\n", l)
+			}
+		})
 		cfg.Replay = rp
 	}
 	if o.record != "" {

@@ -147,3 +147,31 @@ s:close()
 		t.Errorf("replay: exit %d\n%s%s", code, replayed, errs)
 	}
 }
+
+// A replay that ends before the recording did passes, with a warning
+// naming what was left (-q: none).
+func TestReplayLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	test := filepath.Join(dir, "stat_test.lua")
+	writeFile(t, test, strings.ReplaceAll(statTest, "WANT", "0"))
+	if code, out, errs := runCLI(t, "test", "--sandbox", "--record", dir); code != 0 {
+		t.Fatalf("recording: exit %d\n%s%s", code, out, errs)
+	}
+	rec := filepath.Join(dir, "stat_test.rec")
+	code, _, errs := runCLI(t, "--replay", rec, "-e", `local s = connect(os.getenv("MAILEXPECT_POP3")); s:expect("^\\+OK")`)
+	if code != 0 || !strings.Contains(errs, "warning: replay: 127.0.0.1:") || !strings.Contains(errs, `ended before the recorded client line `+rec+`:`) ||
+		!strings.Contains(errs, `"CAPA"`) {
+		t.Errorf("exit %d, stderr:\n%s", code, errs)
+	}
+	code, _, errs = runCLI(t, "--replay", rec, "-e", "")
+	if code != 0 || !strings.Contains(errs, "warning: replay: 1 recorded sessions were not replayed: "+rec+":") {
+		t.Errorf("exit %d, stderr:\n%s", code, errs)
+	}
+	if code, _, errs = runCLI(t, "-q", "--replay", rec, "-e", ""); code != 0 || errs != "" {
+		t.Errorf("-q: exit %d, stderr:\n%s", code, errs)
+	}
+	// The full test leaves nothing over.
+	if code, out, _ := runCLI(t, "test", dir); code != 0 || strings.Contains(out, "warning") {
+		t.Errorf("the whole test: exit %d\n%s", code, out)
+	}
+}

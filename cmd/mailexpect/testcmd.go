@@ -104,6 +104,13 @@ func runTests(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		if code == 0 {
 			passed++
 			fmt.Fprintf(stdout, "PASS  %s (%s, %.2fs)\n", t, how, took)
+			// A replay's leftovers: the test passed, but the script
+			// stopped before the recorded one did.
+			for _, line := range strings.Split(out.String(), "\n") {
+				if strings.HasPrefix(line, "warning: replay: ") {
+					fmt.Fprintf(stdout, "      %s\n", line)
+				}
+			}
 			continue
 		}
 		failed++

@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -27,7 +28,8 @@ type Replay struct {
 	mu     sync.Mutex
 	queues map[string][]*Session
 	used   int
-	cycle  bool // serve an address's sessions again from the first (Server)
+	served []*Conn // every connection handed out, for Leftovers
+	cycle  bool    // serve an address's sessions again from the first (Server)
 }
 
 // Open parses the recording at path.
@@ -110,6 +112,38 @@ func (r *Replay) take(network, addr, label string) (*Session, error) {
 	return s, nil
 }
 
+// Leftovers says what of the recording the run did not replay: sessions
+// no connect took, and sessions whose recorded client went on where the
+// script stopped (its first line not sent). A script that stops early
+// passes its replay otherwise, since nothing diverged.
+func (r *Replay) Leftovers() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.served {
+		c.mu.Lock()
+		p := c.p
+		if p.failed == nil && p.ci < len(p.sess.Events) && p.sess.Events[p.ci].Kind == ClientData {
+			e := p.sess.Events[p.ci]
+			out = append(out, fmt.Sprintf("%s (session %d) ended before the recorded client line %s:%d %q",
+				p.sess.Addr, p.sess.Seq, r.rec.Name, e.Line, r.secrets.Mask(string(bytes.TrimRight(e.Data, "\r\n")))))
+		}
+		c.mu.Unlock()
+	}
+	var unused []string
+	for _, s := range r.rec.Sessions {
+		for _, q := range r.queues[s.Key()] {
+			if q == s {
+				unused = append(unused, fmt.Sprintf("%s:%d (%s)", r.rec.Name, s.Line, s.Addr))
+			}
+		}
+	}
+	if len(unused) > 0 && !r.cycle {
+		out = append(out, fmt.Sprintf("%d recorded sessions were not replayed: %s", len(unused), strings.Join(unused, ", ")))
+	}
+	return out
+}
+
 // Dial serves the next recorded session for t's host:port over an
 // in-process connection.
 func (r *Replay) Dial(ctx context.Context, t session.Target) (net.Conn, error) {
@@ -140,6 +174,9 @@ func (r *Replay) conn(s *Session) *Conn {
 		// What -v shows after "connected to ADDR": where it really came from.
 		c.addr = fmt.Sprintf("replayed from %s:%d", r.rec.Name, s.Line)
 	}
+	r.mu.Lock()
+	r.served = append(r.served, c)
+	r.mu.Unlock()
 	return c
 }
 
