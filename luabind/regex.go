@@ -7,6 +7,7 @@ import (
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
 	"github.com/mailexpect/mailexpect/runtime/expect"
+	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
 // The regex module: Go RE2 with the same CR/LF rules as expect, so a
@@ -168,7 +169,8 @@ func (r *run) matchObject(L *lua.LState, m *expect.Match, caseIndex int) *lua.LT
 func (r globalsBinding) reMatch(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "match")
 	s := r.checkString(L, 2, "match")
-	m := p.FindString(s)
+	var m *expect.Match
+	r.search(L, "match", s, func() { m = p.FindString(s) })
 	if m == nil {
 		L.Push(lua.LNil)
 		return 1
@@ -195,7 +197,8 @@ func (r globalsBinding) reFind(L *lua.LState) int {
 	if init, ok := r.optNumber(L, 3, "find"); ok {
 		start = luaInit(int(init), len(s))
 	}
-	m := p.FindStringFrom(s, start)
+	var m *expect.Match
+	r.search(L, "find", s, func() { m = p.FindStringFrom(s, start) })
 	if m == nil {
 		L.Push(lua.LNil)
 		return 1
@@ -207,14 +210,35 @@ func (r globalsBinding) reFind(L *lua.LState) int {
 
 // allMatches returns up to limit (< 0: all) successive non-overlapping
 // matches, with Go's rule for empty matches.
-func allMatches(p *expect.Pattern, s string, limit int) []*expect.Match {
-	return p.FindAllString(s, limit)
+func (r globalsBinding) allMatches(L *lua.LState, op string, p *expect.Pattern, s string, limit int) []*expect.Match {
+	var ms []*expect.Match
+	r.search(L, op, s, func() { ms = p.FindAllString(s, limit) })
+	return ms
+}
+
+// search runs f, a search of s, within the run's deadline. Go's regexp
+// cannot be interrupted and scans about 10 MB/s with a pattern that never
+// matches, so past 1 MiB f runs in a goroutine that the run stops waiting
+// for at its deadline (f then finishes in the background; its result is
+// dropped).
+func (r globalsBinding) search(L *lua.LState, op string, s string, f func()) {
+	if len(s) < 1<<20 {
+		f()
+		return
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-L.Context().Done():
+		r.raiseOp(L, "regex."+op, failure.New(failure.Timeout, "regex.%s interrupted", op))
+	}
 }
 
 func (r globalsBinding) reGmatch(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "gmatch")
 	s := r.checkString(L, 2, "gmatch")
-	matches := allMatches(p, s, -1)
+	matches := r.allMatches(L, "gmatch", p, s, -1)
 	i := 0
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		if i >= len(matches) {
@@ -243,7 +267,7 @@ func (r globalsBinding) reReplace(L *lua.LState) int {
 	var b strings.Builder
 	b.Grow(len(s))
 	last := 0
-	matches := allMatches(p, s, -1)
+	matches := r.allMatches(L, "replace", p, s, -1)
 	for _, m := range matches {
 		b.WriteString(s[last:m.Start])
 		if isFn {
@@ -380,7 +404,7 @@ func (r globalsBinding) reSplit(L *lua.LState) int {
 		limit = n - 1
 	}
 	last := 0
-	for _, m := range allMatches(p, s, limit) {
+	for _, m := range r.allMatches(L, "split", p, s, limit) {
 		if m.End == 0 && m.Start == 0 {
 			continue // an empty match at the start splits nothing off
 		}
