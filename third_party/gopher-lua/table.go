@@ -364,18 +364,21 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 			}
 		}
 	}
-	if tb.strdict != nil {
-		for k, v := range tb.strdict {
-			if v != LNil {
-				cb(LString(k), v)
-			}
+	// mailexpect patch (PATCHES.md): the hash keys in insertion order, as
+	// next() walks them, not in Go's random map order, so that what a
+	// caller reports first (an unknown option, a bad field) is the same
+	// on every run. keys only grows; len is read at each step, so the
+	// callback may add and delete keys.
+	for i := 0; i < len(tb.keys); i++ {
+		k := tb.keys[i]
+		var v LValue
+		if s, ok := k.(LString); ok {
+			v = tb.strdict[string(s)]
+		} else {
+			v = tb.dict[k]
 		}
-	}
-	if tb.dict != nil {
-		for k, v := range tb.dict {
-			if v != LNil {
-				cb(k, v)
-			}
+		if v != nil && v != LNil {
+			cb(k, v)
 		}
 	}
 }
