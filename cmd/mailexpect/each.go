@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,8 @@ type eachOptions struct {
 	resume        string
 	journal       string
 	secretColumns []string
+	shard         bulk.Shard
+	shardSpec     string
 
 	given []string // the bulk flags on the command line, for "needs --each"
 }
@@ -68,6 +71,7 @@ func (e *eachOptions) register(fs *flag.FlagSet) {
 	note("results", func(s string) error { e.results = s; return nil })
 	note("resume", func(s string) error { e.resume = s; return nil })
 	note("journal", func(s string) error { e.journal = s; return nil })
+	note("shard", func(s string) error { e.shardSpec = s; return nil })
 	note("secret-columns", func(s string) error {
 		for _, c := range strings.Split(s, ",") {
 			if c = strings.TrimSpace(c); c != "" {
@@ -103,6 +107,18 @@ func (e *eachOptions) validate(o *options) error {
 	if e.file == "-" && o.script == "-" {
 		return usageErr("", "--each - and the script - cannot both be read from stdin")
 	}
+	if e.shardSpec != "" {
+		sh, err := bulk.ParseShard(e.shardSpec, os.Getenv("JOB_COMPLETION_INDEX"))
+		if err != nil {
+			return usageErr("each of N processes runs the rows whose key hashes to its index; docs/bulk.md", "%v", err)
+		}
+		e.shard = sh
+	}
+	// {shard} in a file name is the shard's index: shards sharing a
+	// directory write their own files.
+	e.results = bulk.ShardPath(e.results, e.shard)
+	e.resume = bulk.ShardPath(e.resume, e.shard)
+	e.journal = bulk.ShardPath(e.journal, e.shard)
 	if e.resume != "" && e.results == "" {
 		// The resumed run's results go to the same file, so that a
 		// second interruption can be resumed in turn.
@@ -134,22 +150,7 @@ func (c maxTimeCause) Is(target error) bool { return target == context.DeadlineE
 // 130 SIGINT (143 SIGTERM).
 func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &o.each
-	rows, err := readRows(e.file, stdin)
-	if err != nil {
-		printError(stderr, usageErr("", "--each: %v", err))
-		return luabind.ExitUsage
-	}
-	if len(rows) > 0 && !namedColumns(rows[0], e.secretColumns) {
-		// A file whose first line is data ("alice,s3cret,mx1") has only
-		// column names that look like names: say so before any mailbox is
-		// touched, since its values would become column names.
-		fmt.Fprintf(stderr, "warning: --each %s: no column is named like a mailbox (key, user, username, login, email, mailbox) or a password (pass, password, secret, token): is the first line a header?\n", e.file)
-	}
-	if len(rows) == 0 {
-		// Not an error (a generated list may be empty), but never silent:
-		// a file that was meant to hold rows and yields none says so.
-		fmt.Fprintf(stderr, "warning: --each %s: no rows (a header and no data lines, or no objects): nothing to run\n", e.file)
-	}
+	// The script is read first: with --each FILE it may come from stdin.
 	name, src, err := loadScript(o, stdin)
 	if err != nil {
 		printError(stderr, err)
@@ -159,6 +160,21 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 	if err != nil {
 		printError(stderr, err)
 		return luabind.ExitUsage
+	}
+	// Rows are read as the run goes (the header is checked here); a
+	// regular file is read a second time alongside, for the progress
+	// total and to find a syntax error ahead of the rows that run.
+	rows, recount, stdinCtx, err := openRows(ctx, e.file, stdin)
+	if err != nil {
+		printError(stderr, usageErr("", "--each: %v", err))
+		return luabind.ExitUsage
+	}
+	defer rows.Close()
+	if cols := rows.Columns(); cols != nil && !namedColumns(cols, e.secretColumns) {
+		// A file whose first line is data ("alice,s3cret,mx1") has only
+		// column names that look like names: say so before any mailbox is
+		// touched, since its values would become column names.
+		fmt.Fprintf(stderr, "warning: --each %s: no column is named like a mailbox (key, user, username, login, email, mailbox) or a password (pass, password, secret, token): is the first line a header?\n", e.file)
 	}
 
 	// Everything but the progress bar writes stderr through one lock:
@@ -194,6 +210,8 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		defer cancelTimer()
 	}
 
+	*stdinCtx = runCtx // reading stdin gives up at --max-time too
+
 	bc := bulk.Config{
 		Jobs:             e.jobs,
 		PerHost:          e.perHost,
@@ -205,6 +223,9 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		Results:          e.results,
 		Resume:           e.resume,
 		Journal:          e.journal,
+		Shard:            e.shard,
+		Recount:          recount,
+		RecordUnread:     recount != nil, // a file: quick to read to its end
 		Stdout:           stdout,
 		StdoutIsTerminal: bulk.IsTerminal(stdout) && bulk.IsTerminal(stderr),
 	}
@@ -218,14 +239,30 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		}
 	}
 	job := luabind.BulkJob(cfg, proto)
-	sum, err := bulk.Run(runCtx, bc, rows, job)
+	sum, err := bulk.RunSource(runCtx, bc, rows, job)
+	var rowsErr *bulk.RowsError
 	if err != nil && sum.Duration == 0 && sum.OK+sum.Failed+sum.Stopped+sum.Skipped+sum.NotStarted == 0 {
 		// Nothing ran: an output file could not be opened, or the
 		// resume file not read.
 		printError(stderr, usageErr("", "%v", err))
 		return luabind.ExitUsage
 	}
+	if sum.Total == 0 && err == nil && !sum.Unread {
+		// Not an error (a generated list may be empty), but never silent:
+		// a file that was meant to hold rows and yields none says so.
+		if e.shard.Count > 1 {
+			fmt.Fprintf(errw, "warning: --each %s: no rows fall to shard %s: nothing to run\n", e.file, e.shard)
+		} else {
+			fmt.Fprintf(errw, "warning: --each %s: no rows (a header and no data lines, or no objects): nothing to run\n", e.file)
+		}
+	}
 	sum.Write(errw)
+	if errors.As(err, &rowsErr) {
+		// A syntax error past the first rows: those before it ran (see
+		// the results); fix the file and run again with --resume.
+		printError(errw, usageErr("fix the line and run again with --resume to finish the rows", "--each: %v", unwrapPath(err)))
+		return luabind.ExitUsage
+	}
 	if err != nil {
 		// Results or journal could not be written: no new row was started
 		// after it, and the run is not ok.
@@ -254,31 +291,86 @@ func bulkExitCode(sum bulk.Summary, outputErr error) int {
 	return luabind.ExitOK
 }
 
-// namedColumns reports whether a row has a key column or a secret
+// namedColumns reports whether a CSV header has a key column or a secret
 // column: what a rows file for mail work has, and a data line read as a
 // header has not.
-func namedColumns(r bulk.Row, secretColumns []string) bool {
-	if r.Key() != "row "+strconv.Itoa(r.Index) {
-		return true
-	}
-	for _, col := range r.Order {
-		if bulk.IsSecretColumn(col, secretColumns...) {
+func namedColumns(columns []string, secretColumns []string) bool {
+	for _, col := range columns {
+		if bulk.IsKeyColumn(col) || bulk.IsSecretColumn(col, secretColumns...) {
 			return true
 		}
 	}
 	return false
 }
 
-// readRows reads the rows file, or stdin for "-".
-func readRows(path string, stdin io.Reader) ([]bulk.Row, error) {
+// openRows starts reading the rows file, or stdin for "-". recount reads
+// a regular file again from the start (nil for stdin, which can be read
+// once: its progress total is "?" until its end). Reading stdin gives up
+// when ctx ends, so that a signal is not held up by a pipe that has no
+// line to give.
+//
+// stdinCtx is where the ctx of the stdin reader is set once the run's own
+// context (with --max-time) exists.
+func openRows(ctx context.Context, path string, stdin io.Reader) (rows *bulk.RowReader, recount func() (bulk.RowSource, error), stdinCtx *context.Context, err error) {
 	if path == "-" {
-		return bulk.ReadRows(stdin, bulk.FormatAuto)
+		cr := &ctxReader{ctx: ctx, r: stdin}
+		rows, err = bulk.NewRowReader(cr, bulk.FormatAuto)
+		return rows, nil, &cr.ctx, err
 	}
-	rows, err := bulk.ReadRowsFile(path)
+	rows, err = bulk.OpenRows(path)
 	if err != nil {
-		return nil, unwrapPath(err)
+		return nil, nil, nil, unwrapPath(err)
 	}
-	return rows, nil
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		recount = func() (bulk.RowSource, error) { return bulk.OpenRows(path) }
+	}
+	return rows, recount, new(context.Context), nil
+}
+
+// ctxReader is a reader that returns ctx's error when ctx ends, even in
+// the middle of a Read that has no data yet (the Read goes on in its
+// goroutine; the process is stopping).
+type ctxReader struct {
+	ctx  context.Context
+	r    io.Reader
+	res  chan readResult // the Read under way, if any
+	rest []byte          // what a Read got beyond the caller's buffer
+}
+
+type readResult struct {
+	buf []byte
+	err error
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(c.rest) > 0 {
+		n := copy(p, c.rest)
+		c.rest = c.rest[n:]
+		return n, nil
+	}
+	if c.res == nil {
+		c.res = make(chan readResult, 1)
+		buf := make([]byte, len(p))
+		go func() {
+			n, err := c.r.Read(buf)
+			c.res <- readResult{buf[:n], err}
+		}()
+	}
+	select {
+	case r := <-c.res:
+		c.res = nil
+		n := copy(p, r.buf)
+		if n < len(r.buf) {
+			c.rest = r.buf[n:]
+			return n, nil
+		}
+		return n, r.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
 }
 
 // lockedWriter serialises writes from the rows, the progress lines and

@@ -43,6 +43,23 @@ type Config struct {
 	Resume        string    // --resume FILE.jsonl: a results file whose ok rows are skipped
 	Journal       string    // --journal FILE.jsonl: created 0600, appended to, fsynced
 
+	// Shard runs only the rows whose key falls to it (--shard I/N); the
+	// zero value runs every row.
+	Shard Shard
+
+	// Recount, when set, reads the input a second time, alongside the
+	// run, for the progress total (which shows "?" until it is known)
+	// and to find a syntax error ahead of the rows that run. It returns
+	// a fresh reader of the same rows; nil leaves the total unknown until
+	// the input is read (Run, with rows in memory, knows it at once).
+	Recount func() (RowSource, error)
+
+	// RecordUnread: when the run stops early, the rest of the input is
+	// still read, and its rows written to results as not_started, so that
+	// the results name every row. For a file (a quick local read), not a
+	// pipe, which may not end. Run (rows in memory) always does.
+	RecordUnread bool
+
 	Progress         io.Writer     // where progress goes (stderr); nil: no progress
 	IsTerminal       bool          // Progress is a terminal: a live bar, else progress lines
 	ProgressInterval time.Duration // between progress lines; 0: 10 s
@@ -65,9 +82,11 @@ const defaultProgressInterval = 10 * time.Second
 type pool struct {
 	cfg     Config
 	job     Job
-	rows    []Row
-	keys    []string
-	ids     []string
+	src     RowSource
+	drain   bool // rows after an interruption are read and recorded as not started
+	resume  *resumeState
+	rowIDs  rowIDs
+	secrets secretColumns
 	refTime time.Time
 
 	runCtx   context.Context // the caller's: cancelled on SIGINT/SIGTERM
@@ -82,11 +101,39 @@ type pool struct {
 	progress progressDisplay
 	stdout   io.Writer
 
-	mu      sync.Mutex
-	sum     Summary
-	stats   progressStats
-	fatal   error
-	started []bool
+	mu    sync.Mutex
+	sum   Summary
+	stats progressStats
+	fatal error
+}
+
+// RowSource is where a run's rows come from, one at a time: a *RowReader,
+// or rows in memory (Run). Next returns io.EOF after the last row.
+type RowSource interface {
+	Next() (Row, error)
+}
+
+// sliceSource is rows in memory.
+type sliceSource struct {
+	rows []Row
+	i    int
+}
+
+func (s *sliceSource) Next() (Row, error) {
+	if s.i == len(s.rows) {
+		return Row{}, io.EOF
+	}
+	s.i++
+	return s.rows[s.i-1], nil
+}
+
+// item is a row read and made ready to run: its key (masked) and id,
+// and the secret values registered for it while it runs.
+type item struct {
+	row     Row
+	key     string
+	id      string
+	secrets []string
 }
 
 // Run runs job once per row, Config.Jobs at a time, and returns the
@@ -100,15 +147,34 @@ type pool struct {
 // the package documentation); results are written for every row,
 // not_started for those that never ran; Summary.Interrupted is set.
 func Run(ctx context.Context, cfg Config, rows []Row, job Job) (Summary, error) {
-	p, err := newPool(ctx, cfg, rows, job)
-	if err != nil {
-		return Summary{Total: len(rows)}, err
+	if cfg.Recount == nil {
+		cfg.Recount = func() (RowSource, error) { return &sliceSource{rows: rows}, nil }
 	}
+	return run(ctx, cfg, &sliceSource{rows: rows}, true, job)
+}
+
+// RunSource is Run with rows read from src as they are needed, so that
+// memory stays flat whatever the size of the input and the first row
+// starts at once. A syntax error in the input stops the run (no new row
+// starts; running rows finish) and is returned. When the run is
+// interrupted, the rest of the input is read only with
+// Config.RecordUnread; without it, Summary.Unread says so, and --resume
+// runs those rows later.
+func RunSource(ctx context.Context, cfg Config, src RowSource, job Job) (Summary, error) {
+	return run(ctx, cfg, src, cfg.RecordUnread, job)
+}
+
+func run(ctx context.Context, cfg Config, src RowSource, drain bool, job Job) (Summary, error) {
+	p, err := newPool(ctx, cfg, src, job)
+	if err != nil {
+		return Summary{}, err
+	}
+	p.drain = drain
 	sum := p.run()
 	return sum, p.close()
 }
 
-func newPool(ctx context.Context, cfg Config, rows []Row, job Job) (_ *pool, err error) {
+func newPool(ctx context.Context, cfg Config, src RowSource, job Job) (_ *pool, err error) {
 	if cfg.Jobs < 1 {
 		cfg.Jobs = 1
 	}
@@ -137,13 +203,7 @@ func newPool(ctx context.Context, cfg Config, rows []Row, job Job) (_ *pool, err
 		cfg.ProgressInterval = defaultProgressInterval
 	}
 
-	MarkSecrets(rows, cfg.Secrets, cfg.SecretColumns...)
-	p := &pool{cfg: cfg, job: job, rows: rows, runCtx: ctx, started: make([]bool, len(rows))}
-	p.keys = make([]string, len(rows))
-	for i, r := range rows {
-		p.keys[i] = cfg.Secrets.Mask(r.Key())
-	}
-	p.ids = rowIDs(rows)
+	p := &pool{cfg: cfg, job: job, src: src, runCtx: ctx, rowIDs: newRowIDs(), secrets: newSecretColumns(cfg.SecretColumns)}
 	p.hosts = NewHostLimiter(cfg.PerHost)
 	p.pacer = newPacer(cfg.Rate, cfg.Now, cfg.sleep)
 	defer func() {
@@ -164,13 +224,7 @@ func newPool(ctx context.Context, cfg Config, rows []Row, job Job) (_ *pool, err
 	if resume != nil && !resume.refTime.IsZero() {
 		p.refTime = resume.refTime
 	}
-	if resume != nil {
-		for i := range rows {
-			if resume.done[p.ids[i]] {
-				p.started[i] = true // decided: skipped
-			}
-		}
-	}
+	p.resume = resume
 
 	rw := cfg.ResultsWriter
 	if cfg.Results != "" {
@@ -215,17 +269,16 @@ func (p *pool) close() error {
 
 func (p *pool) run() Summary {
 	start := p.cfg.Now()
-	p.sum = Summary{Total: len(p.rows), ResultsPath: p.cfg.Results}
-	p.stats = progressStats{total: len(p.rows), start: start}
+	p.sum = Summary{ResultsPath: p.cfg.Results, Shard: p.cfg.Shard}
+	p.stats = progressStats{total: -1, start: start}
 	p.startCtx, p.stopNew = context.WithCancelCause(p.runCtx)
 	defer p.stopNew(nil)
 
-	var queue []int
-	for i := range p.rows {
-		if p.started[i] {
-			p.skip(i)
-		} else {
-			queue = append(queue, i)
+	if _, inMemory := p.src.(*sliceSource); inMemory && p.cfg.Recount != nil {
+		// Rows in memory: counting them costs nothing, so the total is
+		// there from the first progress line.
+		if n, err := p.count(); err == nil {
+			p.stats.total = n
 		}
 	}
 	p.progress = p.newProgress()
@@ -236,34 +289,45 @@ func (p *pool) run() Summary {
 	if p.stdout == nil {
 		p.stdout = io.Discard
 	}
+	countDone := make(chan struct{})
+	if p.stats.total < 0 && p.cfg.Recount != nil {
+		go func() {
+			defer close(countDone)
+			n, err := p.count()
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if err != nil {
+				if p.startCtx.Err() == nil {
+					p.noteWriteError(err) // a syntax error ahead: no new row starts
+				}
+				return
+			}
+			if p.stats.total < 0 {
+				p.stats.total = n
+				p.progress.update(p.stats)
+			}
+		}()
+	} else {
+		close(countDone)
+	}
 
-	work := make(chan int)
+	// Rows are read one at a time, as a worker is ready for one.
+	items := make(chan item)
+	go p.read(items)
 	var wg sync.WaitGroup
-	for range min(p.cfg.Jobs, max(len(queue), 1)) {
+	for range max(p.cfg.Jobs, 1) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range work {
-				p.runRow(i)
+			for it := range items {
+				p.runRow(it)
 			}
 		}()
 	}
-dispatch:
-	for _, i := range queue {
-		select {
-		case work <- i:
-		case <-p.startCtx.Done():
-			break dispatch
-		}
-	}
-	close(work)
 	wg.Wait()
+	p.stopNew(nil) // the counting goroutine, if still at it, stops
+	<-countDone
 
-	for i := range p.rows {
-		if !p.started[i] {
-			p.notStarted(i)
-		}
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.progress.finish(p.stats)
@@ -274,9 +338,122 @@ dispatch:
 	return p.sum
 }
 
+// read reads the rows, hands those of this shard to the workers and
+// records those done before (--resume); it closes items at the end of the
+// input, on a syntax error, or when no new row may start.
+func (p *pool) read(items chan<- item) {
+	defer close(items)
+	for {
+		if p.startCtx.Err() != nil && !p.drain {
+			p.mu.Lock()
+			p.sum.Unread = true
+			p.mu.Unlock()
+			return
+		}
+		row, err := p.src.Next()
+		if err == io.EOF {
+			p.mu.Lock()
+			if p.stats.total != p.sum.Total {
+				p.stats.total = p.sum.Total // read to the end: the count is exact
+				p.progress.update(p.stats)
+			}
+			p.mu.Unlock()
+			return
+		}
+		if err != nil {
+			p.mu.Lock()
+			if p.startCtx.Err() != nil && !errors.As(err, new(*RowsError)) {
+				p.sum.Unread = true // the read was cut short by the interruption
+			} else {
+				p.noteWriteError(err)
+			}
+			p.mu.Unlock()
+			return
+		}
+		it, ok := p.prepare(row)
+		if !ok {
+			continue // another shard's
+		}
+		p.mu.Lock()
+		p.sum.Total++
+		p.mu.Unlock()
+		if p.resume != nil && p.resume.has(it.id) {
+			p.skip(it)
+			continue
+		}
+		if p.startCtx.Err() != nil {
+			p.notStarted(it)
+			continue
+		}
+		select {
+		case items <- it:
+		case <-p.startCtx.Done():
+			p.notStarted(it)
+		}
+	}
+}
+
+// prepare makes a row ready to run: its secret columns found and their
+// values registered (until the row is recorded), its key and id. ok is
+// false when the row is another shard's.
+func (p *pool) prepare(row Row) (it item, ok bool) {
+	row.Secret = p.secrets.of(row)
+	if !p.cfg.Shard.Has(row) {
+		return item{}, false
+	}
+	for col := range row.Secret {
+		if v := row.Fields[col]; v != "" {
+			p.cfg.Secrets.Add(v)
+			it.secrets = append(it.secrets, v)
+		}
+	}
+	it.row = row
+	it.key = p.cfg.Secrets.Mask(row.Key())
+	it.id = p.rowIDs.next(row)
+	return it, true
+}
+
+// done forgets the secrets of a row that has been recorded: the registry
+// stays the size of the rows running, not of the input.
+func (p *pool) done(it item) {
+	for _, v := range it.secrets {
+		p.cfg.Secrets.Remove(v)
+	}
+}
+
+// count reads the input a second time (Config.Recount) and returns the
+// number of rows of this shard, or the input's syntax error.
+func (p *pool) count() (int, error) {
+	src, err := p.cfg.Recount()
+	if err != nil {
+		return 0, err
+	}
+	if c, ok := src.(io.Closer); ok {
+		defer c.Close()
+	}
+	cols := newSecretColumns(p.cfg.SecretColumns) // not shared with read
+	n := 0
+	for i := 0; ; i++ {
+		if i%1024 == 0 && p.startCtx.Err() != nil {
+			return 0, p.startCtx.Err()
+		}
+		row, err := src.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		row.Secret = cols.of(row)
+		if p.cfg.Shard.Has(row) {
+			n++
+		}
+	}
+}
+
 func (p *pool) newProgress() progressDisplay {
 	switch {
-	case p.cfg.Progress == nil || len(p.rows) == 0:
+	case p.cfg.Progress == nil || p.stats.total == 0:
 		return noProgress{}
 	case p.cfg.IsTerminal:
 		return newBarProgress(p.cfg.Progress, p.cfg.Now, p.stats)
@@ -298,14 +475,12 @@ type rowRun struct {
 
 // runRow runs one row: its attempts, waits between them, and the record
 // of its outcome.
-func (p *pool) runRow(i int) {
-	row, key := p.rows[i], p.keys[i]
+func (p *pool) runRow(it item) {
+	row, key := it.row, it.key
 	if err := p.pacer.wait(p.startCtx); err != nil || p.startCtx.Err() != nil {
-		return // not started: reported after the others
+		p.notStarted(it)
+		return
 	}
-	p.mu.Lock()
-	p.started[i] = true
-	p.mu.Unlock()
 
 	out := PrefixWriter(p.stdout, key)
 	defer out.Flush()
@@ -347,7 +522,7 @@ func (p *pool) runRow(i int) {
 	if rr.status == "" {
 		rr.status = StatusFailed
 	}
-	p.record(i, rr)
+	p.record(it, rr)
 }
 
 // attemptResult is what one attempt came to.
@@ -430,10 +605,11 @@ func firstLines(s string, n int) string {
 }
 
 // record writes a finished row's result line and counts it.
-func (p *pool) record(i int, rr rowRun) {
+func (p *pool) record(it item, rr rowRun) {
+	defer p.done(it)
 	now := p.cfg.Now()
 	started := rr.startedAt
-	line := p.line(i, rr.status)
+	line := p.line(it, rr.status)
 	line.Attempts = rr.attempts
 	line.StartedAt = &started
 	line.DurationMS = now.Sub(rr.startedAt).Milliseconds()
@@ -458,7 +634,7 @@ func (p *pool) record(i int, rr rowRun) {
 		p.sum.Failed++
 		p.stats.failed++
 		if len(p.sum.FirstFailures) < maxFirstFailures {
-			p.sum.FirstFailures = append(p.sum.FirstFailures, Failure{Key: p.keys[i], Kind: rr.kind, Message: oneLine(msg)})
+			p.sum.FirstFailures = append(p.sum.FirstFailures, Failure{Key: it.key, Kind: rr.kind, Message: oneLine(msg)})
 		}
 	}
 	if rr.commit == OutcomeUnknown {
@@ -469,34 +645,41 @@ func (p *pool) record(i int, rr rowRun) {
 	p.progress.update(p.stats)
 }
 
-// line starts a result line for row i.
-func (p *pool) line(i int, status string) resultLine {
-	return resultLine{Key: p.keys[i], Row: p.rows[i].Index, ID: p.ids[i], Columns: publicColumns(p.rows[i]),
+// line starts a result line for a row.
+func (p *pool) line(it item, status string) resultLine {
+	l := resultLine{Key: it.key, Row: it.row.Index, ID: it.id, Columns: publicColumns(it.row),
 		Status: status, Commit: OutcomeNone, RefTime: p.refTime}
+	if p.cfg.Shard.Count > 1 {
+		l.Shard = p.cfg.Shard.String()
+	}
+	return l
 }
 
-// skip records a row done in the run --resume continues. Called before
-// the workers start.
-func (p *pool) skip(i int) {
-	werr := p.results.write(p.line(i, StatusSkipped))
+// skip records a row done in the run --resume continues.
+func (p *pool) skip(it item) {
+	defer p.done(it)
+	werr := p.results.write(p.line(it, StatusSkipped))
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.noteWriteError(werr)
 	p.sum.Skipped++
 	p.stats.done++
+	p.progress.update(p.stats)
 }
 
-// notStarted records a row the run never got to. Called after the
-// workers ended.
-func (p *pool) notStarted(i int) {
-	werr := p.results.write(p.line(i, StatusNotStarted))
+// notStarted records a row the run never got to.
+func (p *pool) notStarted(it item) {
+	defer p.done(it)
+	werr := p.results.write(p.line(it, StatusNotStarted))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.noteWriteError(werr)
 	p.sum.NotStarted++
 }
 
-// noteWriteError keeps the first results error and starts no new row
-// after it: a run whose results cannot be written cannot be resumed
-// safely. The caller holds p.mu, or is the only goroutine.
+// noteWriteError keeps the first results error (or the input's syntax
+// error) and starts no new row after it: a run whose results cannot be
+// written cannot be resumed safely. The caller holds p.mu.
 func (p *pool) noteWriteError(err error) {
 	if err == nil || p.fatal != nil {
 		return

@@ -22,7 +22,7 @@ func IsTerminal(w io.Writer) bool {
 
 // progressStats is a snapshot of the run's counts.
 type progressStats struct {
-	total  int // rows in the input
+	total  int // rows in the input; -1 until known
 	done   int // finished, whatever the status, plus skipped
 	failed int
 	ran    int // finished in this run (done less skipped): the rate counts these
@@ -41,6 +41,9 @@ func (s progressStats) rate(now time.Time) float64 {
 // eta is the time the remaining rows take at the rate so far; ok is false
 // before any row has finished.
 func (s progressStats) eta(now time.Time) (time.Duration, bool) {
+	if s.total < 0 {
+		return 0, false
+	}
 	left := s.total - s.done
 	if left <= 0 {
 		return 0, true
@@ -67,8 +70,17 @@ func formatETA(d time.Duration, ok bool) string {
 //
 //	progress: 1200/5000 done, 3 failed, 85.2 rows/s, ETA 44s
 func progressLine(s progressStats, now time.Time) string {
-	return fmt.Sprintf("progress: %d/%d done, %d failed, %.1f rows/s, %s",
-		s.done, s.total, s.failed, s.rate(now), formatETA(s.eta(now)))
+	return fmt.Sprintf("progress: %d/%s done, %d failed, %.1f rows/s, %s",
+		s.done, s.totalString(), s.failed, s.rate(now), formatETA(s.eta(now)))
+}
+
+// totalString is the total, or "?" while the input is still being
+// counted.
+func (s progressStats) totalString() string {
+	if s.total < 0 {
+		return "?"
+	}
+	return fmt.Sprint(s.total)
 }
 
 // progressDisplay shows the run's progress as rows finish.
@@ -157,8 +169,8 @@ func newBarProgress(w io.Writer, now func() time.Time, initial progressStats) *b
 			return f(bp.s)
 		}, decor.WCSyncSpace)
 	}
-	bp.bar = bp.p.AddBar(int64(initial.total),
-		mpb.PrependDecorators(stat(func(s progressStats) string { return fmt.Sprintf("%d/%d", s.done, s.total) })),
+	bp.bar = bp.p.AddBar(int64(max(initial.total, 0)),
+		mpb.PrependDecorators(stat(func(s progressStats) string { return fmt.Sprintf("%d/%s", s.done, s.totalString()) })),
 		mpb.AppendDecorators(
 			stat(func(s progressStats) string { return fmt.Sprintf("%d failed", s.failed) }),
 			stat(func(s progressStats) string { return fmt.Sprintf("%.1f rows/s", s.rate(bp.now())) }),
@@ -171,14 +183,20 @@ func newBarProgress(w io.Writer, now func() time.Time, initial progressStats) *b
 
 func (bp *barProgress) update(s progressStats) {
 	bp.mu.Lock()
+	counted := bp.s.total < 0 && s.total >= 0
 	bp.s = s
 	bp.mu.Unlock()
+	if counted {
+		bp.bar.SetTotal(int64(s.total), false)
+	}
 	bp.bar.SetCurrent(int64(s.done))
 }
 
 func (bp *barProgress) finish(s progressStats) {
 	bp.update(s)
-	if s.done < s.total {
+	if s.total < 0 {
+		bp.bar.SetTotal(int64(s.done), true) // never counted: complete at what was done
+	} else if s.done < s.total {
 		bp.bar.Abort(false) // interrupted: leave the bar where it stopped
 	}
 	bp.p.Wait()

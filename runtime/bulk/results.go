@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"sync"
 	"time"
@@ -30,7 +31,7 @@ const (
 //
 // columns are the row's non-secret columns; secret columns never appear.
 // id identifies the row for --resume: a hash of those columns and of the
-// row's occurrence among identical rows. error is {kind, message} with the
+// row's occurrence among identical rows. shard is I/N under --shard. error is {kind, message} with the
 // message masked; kind is absent for errors that have none (a script's
 // own error("…")). commit is none, committed or unknown. result is what
 // the job returned; result_error says why it could not be written.
@@ -48,6 +49,7 @@ type resultLine struct {
 	Result      any               `json:"result,omitempty"`
 	ResultError string            `json:"result_error,omitempty"`
 	RefTime     time.Time         `json:"ref_time"`
+	Shard       string            `json:"shard,omitempty"` // "I/N" under --shard
 }
 
 type lineError struct {
@@ -68,17 +70,35 @@ func rowID(columns map[string]string, occurrence int) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// rowIDs returns the id of each row.
-func rowIDs(rows []Row) []string {
-	ids := make([]string, len(rows))
-	seen := map[string]int{}
-	for i, r := range rows {
-		cols := publicColumns(r)
-		b, _ := json.Marshal(cols)
-		seen[string(b)]++
-		ids[i] = rowID(cols, seen[string(b)])
+// rowIDs gives each row of a run its id as the rows are read. It
+// remembers a 64-bit hash of each distinct set of columns, not the
+// columns: about 10 bytes a row, where the columns would be hundreds; the
+// occurrence count only of the sets seen more than once. Two different
+// rows whose hashes collide only get different occurrence numbers, which
+// keeps their ids apart and stable.
+type rowIDs struct {
+	seen  map[uint64]struct{}
+	again map[uint64]int // occurrences of the sets seen more than once
+}
+
+func newRowIDs() rowIDs { return rowIDs{seen: map[uint64]struct{}{}, again: map[uint64]int{}} }
+
+// next returns the id of the next row read.
+func (ids rowIDs) next(r Row) string {
+	cols := publicColumns(r)
+	b, _ := json.Marshal(cols)
+	h := fnv.New64a()
+	h.Write(b)
+	k := h.Sum64()
+	if _, dup := ids.seen[k]; !dup {
+		ids.seen[k] = struct{}{}
+		return rowID(cols, 1)
 	}
-	return ids
+	if ids.again[k] == 0 {
+		ids.again[k] = 1
+	}
+	ids.again[k]++
+	return rowID(cols, ids.again[k])
 }
 
 // resultsWriter appends result lines, one Write per line, masked.

@@ -3,6 +3,7 @@ package bulk
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,8 +14,31 @@ import (
 // resumeState is what --resume takes from an earlier results file: the
 // reference time of the run it continues and the rows done in it.
 type resumeState struct {
-	refTime time.Time       // zero when the file holds no row yet
-	done    map[string]bool // row ids whose status was ok or skipped
+	refTime time.Time          // zero when the file holds no row yet
+	done    map[idKey]struct{} // row ids whose status was ok or skipped
+}
+
+// idKey is a row id (24 hex digits) as bytes: a set of a million done
+// rows takes tens of megabytes, not hundreds.
+type idKey [12]byte
+
+func parseID(id string) (idKey, bool) {
+	var k idKey
+	if len(id) != 2*len(k) {
+		return k, false
+	}
+	_, err := hex.Decode(k[:], []byte(id))
+	return k, err == nil
+}
+
+// has reports whether the row with this id was done.
+func (st *resumeState) has(id string) bool {
+	k, ok := parseID(id)
+	if !ok {
+		return false
+	}
+	_, done := st.done[k]
+	return done
 }
 
 // readResume reads a results file. Runs may have been appended to one
@@ -48,7 +72,10 @@ type resumeLine struct {
 }
 
 func parseResume(r io.Reader) (*resumeState, error) {
-	var lines []resumeLine
+	// The done rows of each chain, by its ref_time; the chain continued is
+	// known only at the last line.
+	chains := map[int64]map[idKey]struct{}{}
+	var last resumeLine
 	br := bufio.NewReader(r)
 	for n := 1; ; n++ {
 		text, err := br.ReadBytes('\n')
@@ -59,9 +86,21 @@ func parseResume(r io.Reader) (*resumeState, error) {
 			if perr == nil && (l.ID == "" || l.Status == "" || l.RefTime.IsZero()) {
 				perr = fmt.Errorf("not a results line (id, status or ref_time missing)")
 			}
+			k, ok := parseID(l.ID)
+			if perr == nil && !ok {
+				perr = fmt.Errorf("not a results line (id %q is not 24 hex digits)", l.ID)
+			}
 			switch {
 			case perr == nil:
-				lines = append(lines, l)
+				last = l
+				chain := chains[l.RefTime.UnixNano()]
+				if chain == nil {
+					chain = map[idKey]struct{}{}
+					chains[l.RefTime.UnixNano()] = chain
+				}
+				if l.Status == StatusOK || l.Status == StatusSkipped {
+					chain[k] = struct{}{}
+				}
 			case !complete:
 				// a torn last line: the run died writing it
 			default:
@@ -75,15 +114,11 @@ func parseResume(r io.Reader) (*resumeState, error) {
 			return nil, err
 		}
 	}
-	st := &resumeState{done: map[string]bool{}}
-	if len(lines) == 0 {
+	st := &resumeState{done: map[idKey]struct{}{}}
+	if last.ID == "" {
 		return st, nil
 	}
-	st.refTime = lines[len(lines)-1].RefTime
-	for _, l := range lines {
-		if l.RefTime.Equal(st.refTime) && (l.Status == StatusOK || l.Status == StatusSkipped) {
-			st.done[l.ID] = true
-		}
-	}
+	st.refTime = last.RefTime
+	st.done = chains[last.RefTime.UnixNano()]
 	return st, nil
 }

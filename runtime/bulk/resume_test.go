@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"encoding/hex"
 	"os"
 	"slices"
 	"strings"
@@ -115,7 +116,7 @@ func TestResumeTellsRowsApart(t *testing.T) {
 }
 
 func TestParseResume(t *testing.T) {
-	ok := `{"id":"a","status":"ok","ref_time":"2026-03-01T01:00:00Z"}` + "\n"
+	ok := `{"id":"aaaaaaaaaaaaaaaaaaaaaaaa","status":"ok","ref_time":"2026-03-01T01:00:00Z"}` + "\n"
 	tests := []struct {
 		name    string
 		text    string
@@ -123,11 +124,12 @@ func TestParseResume(t *testing.T) {
 		done    []string
 	}{
 		{"empty", "", "", nil},
-		{"torn last line ignored", ok + `{"id":"b","status":"o`, "", []string{"a"}},
+		{"torn last line ignored", ok + `{"id":"bbbbbbbbbbbbbbbbbbbbbbbb","status":"o`, "", []string{"aaaaaaaaaaaaaaaaaaaaaaaa"}},
 		{"garbage mid-file", ok + "not json\n" + ok, "2: ", nil},
+		{"an id that is not one", `{"id":"a","status":"ok","ref_time":"2026-03-01T01:00:00Z"}` + "\n", "1: not a results line (id \"a\"", nil},
 		{"not a results file", `{"user":"x"}` + "\n", "1: not a results line", nil},
-		{"failed rows are not done", ok + `{"id":"b","status":"failed","ref_time":"2026-03-01T01:00:00Z"}` + "\n" +
-			`{"id":"c","status":"skipped","ref_time":"2026-03-01T01:00:00Z"}` + "\n", "", []string{"a", "c"}},
+		{"failed rows are not done", ok + `{"id":"bbbbbbbbbbbbbbbbbbbbbbbb","status":"failed","ref_time":"2026-03-01T01:00:00Z"}` + "\n" +
+			`{"id":"cccccccccccccccccccccccc","status":"skipped","ref_time":"2026-03-01T01:00:00Z"}` + "\n", "", []string{"aaaaaaaaaaaaaaaaaaaaaaaa", "cccccccccccccccccccccccc"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,7 +145,7 @@ func TestParseResume(t *testing.T) {
 			}
 			var done []string
 			for id := range st.done {
-				done = append(done, id)
+				done = append(done, hex.EncodeToString(id[:]))
 			}
 			slices.Sort(done)
 			if !slices.Equal(done, tt.done) {

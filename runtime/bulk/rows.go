@@ -124,34 +124,97 @@ func (e *RowsError) Error() string {
 	return b.String()
 }
 
-// ReadRowsFile reads the rows of the file at path, in the format its
+// ReadRowsFile reads every row of the file at path, in the format its
 // extension announces or, failing that, its content shows. Errors name
-// the file and line.
+// the file and line. A run reads its rows as it goes (OpenRows); this is
+// for callers that want them all.
 func ReadRowsFile(path string) ([]Row, error) {
-	f, err := os.Open(path)
+	rr, err := OpenRows(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	rows, err := ReadRows(f, FormatOf(path))
-	var re *RowsError
-	if errors.As(err, &re) {
-		re.Name = path
+	defer rr.Close()
+	return readAll(rr)
+}
+
+// ReadRows reads every row of r (see NewRowReader).
+func ReadRows(r io.Reader, format Format) ([]Row, error) {
+	rr, err := NewRowReader(r, format)
+	if err != nil {
+		return nil, err
 	}
-	return rows, err
+	return readAll(rr)
+}
+
+func readAll(rr *RowReader) ([]Row, error) {
+	var rows []Row
+	for {
+		row, err := rr.Next()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
 }
 
 // utf8BOM starts files written by spreadsheet programs; it is not part of
 // the first column's name.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
-// ReadRows reads every row of r. Input whose first non-blank byte is '{'
-// is JSON Lines whatever format says; with FormatAuto anything else is
-// CSV. The whole input
-// is read before the run starts, so that progress knows the total and a
-// syntax error on the last line stops the run before any mailbox is
-// touched. Errors are *RowsError values with line numbers.
-func ReadRows(r io.Reader, format Format) ([]Row, error) {
+// A RowReader reads rows one at a time, so that a run's memory does not
+// grow with its input and its first row starts at once. Next returns
+// io.EOF after the last row; errors are *RowsError values with the line
+// (and the file name, from OpenRows).
+type RowReader struct {
+	name   string
+	file   *os.File // from OpenRows; closed by Close
+	next   func() (Row, error)
+	rows   int // rows returned so far
+	err    error
+	header []string // CSV column names, shared by every row's Order
+	cr     *csv.Reader
+	br     *bufio.Reader
+	line   int // JSON Lines: the last line read
+}
+
+// OpenRows opens the rows file at path for reading one row at a time, in
+// the format its extension announces or, failing that, its content
+// shows. The header (of a CSV file) is read and checked here.
+func OpenRows(path string) (*RowReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	rr, err := NewRowReader(f, FormatOf(path))
+	if err != nil {
+		f.Close()
+		var re *RowsError
+		if errors.As(err, &re) {
+			re.Name = path
+		}
+		return nil, err
+	}
+	rr.name, rr.file = path, f
+	return rr, nil
+}
+
+// Close closes the file OpenRows opened; it does nothing for a reader
+// made by NewRowReader.
+func (rr *RowReader) Close() error {
+	if rr.file == nil {
+		return nil
+	}
+	return rr.file.Close()
+}
+
+// NewRowReader starts reading rows from r. Input whose first non-blank
+// byte is '{' is JSON Lines whatever format says; with FormatAuto
+// anything else is CSV, whose header line is read and checked here.
+// Errors are *RowsError values with line numbers.
+func NewRowReader(r io.Reader, format Format) (*RowReader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
 		br.Discard(len(utf8BOM))
@@ -165,10 +228,51 @@ func ReadRows(r io.Reader, format Format) ([]Row, error) {
 	if p, _ := br.Peek(4096); bytes.HasPrefix(bytes.TrimLeft(p, " \t\r\n"), []byte("[")) {
 		return nil, &RowsError{Line: 1, Msg: "a JSON array: rows are JSON Lines, one object per line (jq -c '.[]' turns an array into them), or CSV with a header"}
 	}
+	rr := &RowReader{br: br}
 	if format == FormatJSONL {
-		return readJSONL(br)
+		rr.next = rr.nextJSONL
+		return rr, nil
 	}
-	return readCSV(br)
+	if err := rr.readHeader(); err != nil {
+		return nil, err
+	}
+	rr.next = rr.nextCSV
+	return rr, nil
+}
+
+// Next returns the next row, or io.EOF after the last. After an error,
+// every call returns it again.
+func (rr *RowReader) Next() (Row, error) {
+	if rr.err != nil {
+		return Row{}, rr.err
+	}
+	row, err := rr.next()
+	if err != nil {
+		var re *RowsError
+		if errors.As(err, &re) && re.Name == "" {
+			re.Name = rr.name
+		}
+		rr.err = err
+		return Row{}, err
+	}
+	rr.rows++
+	row.Index = rr.rows
+	return row, nil
+}
+
+// Columns returns the column names of a CSV header, or nil for JSON
+// Lines (each object names its own).
+func (rr *RowReader) Columns() []string { return rr.header }
+
+// IsKeyColumn reports whether a column of this name can be a row's key
+// (see Row.Key).
+func IsKeyColumn(name string) bool {
+	for _, k := range keyColumns {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // sniff decides between CSV and JSON Lines by the first non-blank byte.
@@ -180,17 +284,18 @@ func sniff(br *bufio.Reader) Format {
 	return FormatCSV
 }
 
-func readCSV(r io.Reader) ([]Row, error) {
-	cr := csv.NewReader(r)
+func (rr *RowReader) readHeader() error {
+	cr := csv.NewReader(rr.br)
 	cr.FieldsPerRecord = -1 // checked here, to say which line and how
-	cr.ReuseRecord = false
+	cr.ReuseRecord = true   // each row copies its fields into its map
+	rr.cr = cr
 
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, &RowsError{Msg: "empty input: a CSV rows file starts with a header line naming the columns"}
+		return &RowsError{Msg: "empty input: a CSV rows file starts with a header line naming the columns"}
 	}
 	if err != nil {
-		return nil, csvError(err)
+		return csvError(err)
 	}
 	headerLine, _ := cr.FieldPos(0)
 	names := make([]string, len(header))
@@ -198,7 +303,7 @@ func readCSV(r io.Reader) ([]Row, error) {
 	for i, h := range header {
 		name := strings.TrimSpace(h)
 		if name == "" {
-			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %d has no name", i+1)}
+			return &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %d has no name", i+1)}
 		}
 		if !columnName(name) {
 			// The field is not quoted back: a file without a header has
@@ -207,33 +312,54 @@ func readCSV(r io.Reader) ([]Row, error) {
 			if strings.ContainsAny(name, ";\t") {
 				hint = " (fields are separated by ',', not ';' or tabs)"
 			}
-			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("the first line is not a header: field %d is not a column name%s (a letter or '_', then letters, digits, '_', '-', '.' or spaces, at most %d bytes); a CSV rows file starts with a line naming its columns, such as user,pass,host", i+1, hint, maxColumnName)}
+			return &RowsError{Line: headerLine, Msg: fmt.Sprintf("the first line is not a header: field %d is not a column name%s (a letter or '_', then letters, digits, '_', '-', '.' or spaces, at most %d bytes); a CSV rows file starts with a line naming its columns, such as user,pass,host", i+1, hint, maxColumnName)}
 		}
 		if j, dup := seen[name]; dup {
-			return nil, &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %q appears twice (columns %d and %d)", name, j+1, i+1)}
+			return &RowsError{Line: headerLine, Msg: fmt.Sprintf("header: column %q appears twice (columns %d and %d)", name, j+1, i+1)}
 		}
 		seen[name] = i
 		names[i] = name
 	}
+	rr.header = names
+	return nil
+}
 
-	var rows []Row
+func (rr *RowReader) nextCSV() (Row, error) {
+	rec, err := rr.cr.Read()
+	if err == io.EOF {
+		return Row{}, io.EOF
+	}
+	if err != nil {
+		return Row{}, csvError(err)
+	}
+	line, _ := rr.cr.FieldPos(0)
+	if len(rec) != len(rr.header) {
+		return Row{}, &RowsError{Line: line, Msg: fmt.Sprintf("%d fields, but the header has %d columns", len(rec), len(rr.header))}
+	}
+	fields := make(map[string]string, len(rr.header))
+	for i, v := range rec {
+		fields[rr.header[i]] = strings.Clone(v)
+	}
+	return Row{Line: line, Fields: fields, Order: rr.header}, nil
+}
+
+func (rr *RowReader) nextJSONL() (Row, error) {
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return rows, nil
+		text, err := rr.br.ReadBytes('\n')
+		if len(text) > 0 || err == nil {
+			rr.line++
+		}
+		if len(bytes.TrimSpace(text)) > 0 {
+			row, perr := parseJSONRow(text)
+			if perr != nil {
+				return Row{}, &RowsError{Line: rr.line, Msg: perr.Error()}
+			}
+			row.Line = rr.line
+			return row, nil
 		}
 		if err != nil {
-			return nil, csvError(err)
+			return Row{}, err // io.EOF after the last row
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != len(names) {
-			return nil, &RowsError{Line: line, Msg: fmt.Sprintf("%d fields, but the header has %d columns", len(rec), len(names))}
-		}
-		fields := make(map[string]string, len(names))
-		for i, v := range rec {
-			fields[names[i]] = v
-		}
-		rows = append(rows, Row{Index: len(rows) + 1, Line: line, Fields: fields, Order: names})
 	}
 }
 
@@ -265,27 +391,6 @@ func csvError(err error) error {
 		return &RowsError{Line: pe.Line, Msg: pe.Err.Error()}
 	}
 	return err
-}
-
-func readJSONL(br *bufio.Reader) ([]Row, error) {
-	var rows []Row
-	for line := 1; ; line++ {
-		text, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(text)) > 0 {
-			row, perr := parseJSONRow(text)
-			if perr != nil {
-				return nil, &RowsError{Line: line, Msg: perr.Error()}
-			}
-			row.Index, row.Line = len(rows)+1, line
-			rows = append(rows, row)
-		}
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 }
 
 // parseJSONRow reads one JSON object of scalar values, keeping the order

@@ -80,3 +80,47 @@ func publicColumns(r Row) map[string]string {
 	}
 	return cols
 }
+
+// secretColumns decides, once per column name, which columns of the rows
+// read are secret, and gives rows with the same secret columns one shared
+// map. A map handed out is never changed (rows running read it), so a new
+// secret column (JSON Lines rows may differ) makes a new map.
+type secretColumns struct {
+	extra   []string
+	decided map[string]bool
+	set     map[string]bool
+}
+
+func newSecretColumns(extra []string) secretColumns {
+	return secretColumns{extra: extra, decided: map[string]bool{}, set: map[string]bool{}}
+}
+
+// of returns the row's Secret map: its own findings (an earlier
+// MarkSecrets) and the secret columns among its names.
+func (sc *secretColumns) of(r Row) map[string]bool {
+	for col := range r.Secret {
+		sc.addSecret(col)
+	}
+	for _, col := range r.Order {
+		if _, ok := sc.decided[col]; !ok {
+			secret := IsSecretColumn(col, sc.extra...)
+			sc.decided[col] = secret
+			if secret {
+				sc.addSecret(col)
+			}
+		}
+	}
+	return sc.set
+}
+
+func (sc *secretColumns) addSecret(col string) {
+	if sc.set[col] {
+		return
+	}
+	next := make(map[string]bool, len(sc.set)+1)
+	for c := range sc.set {
+		next[c] = true
+	}
+	next[col] = true
+	sc.set = next
+}

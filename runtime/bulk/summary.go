@@ -16,7 +16,7 @@ const maxFirstFailures = 10
 
 // Summary is the outcome of a bulk run.
 type Summary struct {
-	Total      int // rows in the input
+	Total      int // rows read (of this shard)
 	OK         int
 	Failed     int
 	Stopped    int // interrupted while running (status "interrupted")
@@ -34,6 +34,11 @@ type Summary struct {
 	Cause       error // context.Cause of the run's context, when Interrupted
 
 	ResultsPath string // for the "run again with --resume" hint
+
+	// Unread says the run stopped before reading all of its input: the
+	// rows after the last one read are in no count.
+	Unread bool
+	Shard  Shard // the part of the input the run ran (--shard)
 }
 
 // Failure is one failed row, as the summary lists it. Message is masked
@@ -90,7 +95,11 @@ func (s Summary) Write(w io.Writer) error {
 	if s.NotStarted > 0 {
 		parts = append(parts, fmt.Sprintf("%d not started", s.NotStarted))
 	}
-	fmt.Fprintf(&b, "%s in %v: %s\n", plural(s.Total, "row"), s.Duration.Round(time.Millisecond), strings.Join(parts, ", "))
+	of := ""
+	if s.Shard.Count > 0 {
+		of = fmt.Sprintf(" of shard %s", s.Shard)
+	}
+	fmt.Fprintf(&b, "%s%s in %v: %s\n", plural(s.Total, "row"), of, s.Duration.Round(time.Millisecond), strings.Join(parts, ", "))
 	if len(s.FirstFailures) > 0 {
 		if s.Failed > len(s.FirstFailures) {
 			fmt.Fprintf(&b, "first %d failures:\n", len(s.FirstFailures))
@@ -115,6 +124,9 @@ func (s Summary) Write(w io.Writer) error {
 		}
 		if s.Stopped > 0 {
 			undone = append(undone, fmt.Sprintf("%d stopped before their commit point or after finishing it", s.Stopped))
+		}
+		if s.Unread {
+			undone = append(undone, "the rest of the input not read")
 		}
 		why := "interrupted"
 		if s.Cause != nil && !errors.Is(s.Cause, context.Canceled) {

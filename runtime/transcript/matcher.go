@@ -19,6 +19,8 @@ const fewPatterns = 8
 // A matcher finds every occurrence of a set of patterns in a text.
 type matcher struct {
 	pats    []pattern
+	refs    []int32        // adds less removes of each pattern; 0: a free slot
+	free    []int          // free slots in pats, reused by add
 	index   map[string]int // pattern text -> position in pats
 	single  [256]int32     // 1 + position of the one-byte pattern starting with that byte
 	bigrams map[uint16][]int32
@@ -29,15 +31,23 @@ func (m *matcher) add(text string, word bool) {
 	if i, ok := m.index[text]; ok {
 		// The same string from a longer value must be masked everywhere.
 		m.pats[i].word = m.pats[i].word && word
+		m.refs[i]++
 		return
 	}
 	if m.index == nil {
 		m.index = make(map[string]int)
 		m.bigrams = make(map[uint16][]int32)
 	}
-	i := len(m.pats)
+	var i int
+	if n := len(m.free); n > 0 {
+		i, m.free = m.free[n-1], m.free[:n-1]
+		m.pats[i], m.refs[i] = pattern{text: text, word: word}, 1
+	} else {
+		i = len(m.pats)
+		m.pats = append(m.pats, pattern{text: text, word: word})
+		m.refs = append(m.refs, 1)
+	}
 	m.index[text] = i
-	m.pats = append(m.pats, pattern{text: text, word: word})
 	if len(text) == 1 {
 		m.single[text[0]] = int32(i + 1)
 		return
@@ -47,14 +57,52 @@ func (m *matcher) add(text string, word bool) {
 	m.bitset[k/64] |= 1 << (k % 64)
 }
 
+// remove undoes one add of text; the pattern goes when every add is
+// undone. Its slot is reused, so a bulk run that adds each row's password
+// while the row runs and removes it after keeps the matcher small.
+func (m *matcher) remove(text string) {
+	i, ok := m.index[text]
+	if !ok {
+		return
+	}
+	if m.refs[i]--; m.refs[i] > 0 {
+		return
+	}
+	delete(m.index, text)
+	m.pats[i] = pattern{}
+	m.free = append(m.free, i)
+	if len(text) == 1 {
+		m.single[text[0]] = 0
+		return
+	}
+	k := bigram(text[0], text[1])
+	list := m.bigrams[k]
+	for j, pi := range list {
+		if int(pi) == i {
+			list[j] = list[len(list)-1]
+			list = list[:len(list)-1]
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(m.bigrams, k)
+		m.bitset[k/64] &^= 1 << (k % 64)
+	} else {
+		m.bigrams[k] = list
+	}
+}
+
 func bigram(a, b byte) uint16 { return uint16(a)<<8 | uint16(b) }
 
 // each calls yield for every occurrence of every pattern (overlapping ones
 // included, in no particular order) until yield returns false.
 func (m *matcher) each(text string, yield func(p *pattern, start, end int) bool) {
-	if len(m.pats) <= fewPatterns {
+	if len(m.index) <= fewPatterns {
 		for i := range m.pats {
 			p := &m.pats[i]
+			if p.text == "" {
+				continue // a free slot
+			}
 			for off := 0; off < len(text); {
 				j := strings.Index(text[off:], p.text)
 				if j < 0 {

@@ -20,9 +20,9 @@ const shortSecret = 3
 // an empty registry; a nil *Secrets masks nothing.
 type Secrets struct {
 	mu      sync.RWMutex
-	values  map[string]bool
-	forms   matcher // every form of every value, searched in text
-	decoded matcher // the values themselves, searched in decoded base64 tokens
+	values  map[string]int // value -> adds less removes
+	forms   matcher        // every form of every value, searched in text
+	decoded matcher        // the values themselves, searched in decoded base64 tokens
 
 	minValue int          // bytes of the shortest value: shorter decodings are skipped
 	maxValue int          // bytes of the longest value
@@ -32,7 +32,7 @@ type Secrets struct {
 
 // NewSecrets returns an empty registry.
 func NewSecrets() *Secrets {
-	return &Secrets{values: make(map[string]bool)}
+	return &Secrets{values: make(map[string]int)}
 }
 
 // Add registers value. The empty string is ignored. A value containing CR
@@ -52,14 +52,52 @@ func (s *Secrets) Add(value string) {
 	}
 }
 
+// Remove undoes one Add of value: once every Add of it is undone, it is no
+// longer masked. A bulk run registers a row's secrets while the row runs
+// and removes them after, so that the registry (and the cost of masking)
+// does not grow with the number of rows.
+func (s *Secrets) Remove(value string) {
+	if s == nil || value == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remove(value)
+	if strings.ContainsAny(value, "\r\n") {
+		for _, line := range strings.FieldsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' }) {
+			s.remove(line)
+		}
+	}
+}
+
+func (s *Secrets) remove(value string) {
+	n, ok := s.values[value]
+	if !ok {
+		return
+	}
+	if n > 1 {
+		s.values[value] = n - 1
+		return
+	}
+	delete(s.values, value)
+	for _, f := range formsOf(value) { // as add registered them
+		s.forms.remove(f)
+	}
+	s.decoded.remove(value)
+	// minValue, maxValue and maxReach stay as they were: bounds that are
+	// looser than need be cost a little time, never a missed secret.
+	s.count.Store(int64(len(s.values)))
+}
+
 func (s *Secrets) add(value string) {
-	if s.values[value] {
+	if n, ok := s.values[value]; ok {
+		s.values[value] = n + 1
 		return
 	}
 	if s.values == nil {
-		s.values = make(map[string]bool)
+		s.values = make(map[string]int)
 	}
-	s.values[value] = true
+	s.values[value] = 1
 	word := len(value) < shortSecret
 	// In base64, value takes at most this many characters wherever it
 	// starts in the decoded bytes, with room for a glued prefix.
