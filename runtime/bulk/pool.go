@@ -55,9 +55,10 @@ type Config struct {
 	Recount func() (RowSource, error)
 
 	// RecordUnread: when the run stops early, the rest of the input is
-	// still read, and its rows written to results as not_started, so that
-	// the results name every row. For a file (a quick local read), not a
-	// pipe, which may not end. Run (rows in memory) always does.
+	// still read, for at most a second (DrainTime), and its rows written
+	// to results as not_started, so that the results name every row. For
+	// a file (a quick local read), not a pipe, which may not end. Run
+	// (rows in memory) always does, without the bound.
 	RecordUnread bool
 
 	Progress         io.Writer     // where progress goes (stderr); nil: no progress
@@ -77,6 +78,11 @@ type Config struct {
 const defaultCommitGrace = time.Minute
 
 const defaultProgressInterval = 10 * time.Second
+
+// drainTime bounds the reading of a file's rest after the run stopped
+// (Config.RecordUnread): a million rows are not worth a wait after a
+// signal or --max-time; --resume runs them whether recorded or not.
+const drainTime = time.Second
 
 // pool is one Run.
 type pool struct {
@@ -343,12 +349,21 @@ func (p *pool) run() Summary {
 // input, on a syntax error, or when no new row may start.
 func (p *pool) read(items chan<- item) {
 	defer close(items)
-	for {
-		if p.startCtx.Err() != nil && !p.drain {
-			p.mu.Lock()
-			p.sum.Unread = true
-			p.mu.Unlock()
-			return
+	_, inMemory := p.src.(*sliceSource)
+	var drainUntil time.Time
+	for n := 0; ; n++ {
+		if p.startCtx.Err() != nil {
+			if drainUntil.IsZero() {
+				drainUntil = time.Now().Add(drainTime)
+			}
+			// A stopped run does not wait on its input: a file is read on
+			// for a moment, to record its rows as not started.
+			if !p.drain || !inMemory && n%256 == 0 && time.Now().After(drainUntil) {
+				p.mu.Lock()
+				p.sum.Unread = true
+				p.mu.Unlock()
+				return
+			}
 		}
 		row, err := p.src.Next()
 		if err == io.EOF {

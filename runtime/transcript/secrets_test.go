@@ -196,3 +196,34 @@ func BenchmarkMask(b *testing.B) {
 		}
 	})
 }
+
+// TestSecretsRemove: a value removed as often as it was added is no
+// longer masked; one still added elsewhere, or sharing a form, stays.
+func TestSecretsRemove(t *testing.T) {
+	s := NewSecrets()
+	s.Add("hunter2-long")
+	s.Add("hunter2-long")
+	s.Add("other-pass\nsecond-line")
+	s.Add("seconds-pw-xyz") // shares its first bytes with another
+	s.Remove("hunter2-long")
+	if got := s.Mask("pw hunter2-long"); got != "pw ***" {
+		t.Errorf("after one of two removes: %q", got)
+	}
+	s.Remove("hunter2-long")
+	if got := s.Mask("pw hunter2-long"); got != "pw hunter2-long" {
+		t.Errorf("after both removes: %q", got)
+	}
+	s.Remove("other-pass\nsecond-line")
+	if got := s.Mask("other-pass second-line seconds-pw-xyz"); got != "other-pass second-line ***" {
+		t.Errorf("after removing the two-line value: %q", got)
+	}
+	s.Remove("never-added")
+	s.Remove("seconds-pw-xyz")
+	if !s.Empty() {
+		t.Error("registry not empty after every value was removed")
+	}
+	s.Add("reused-slot-pw")
+	if got := s.Mask("x reused-slot-pw"); got != "x ***" {
+		t.Errorf("a value added into a freed slot: %q", got)
+	}
+}
