@@ -479,6 +479,7 @@ local SASL = {
   offered = function(c, name) return c.caps["AUTH=" .. name] == true end,
   advertised = function(c) return c.caps.AUTH end,
   order = function(c) return c.session.tls and ORDER_TLS or ORDER_PLAIN end,
+  accepted = function(r) return r.status == "OK" end,
 }
 
 -- auth logs in with opts user/pass (or token): auth = "plain", "login",

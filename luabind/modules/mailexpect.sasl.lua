@@ -118,7 +118,7 @@ local function scram(hash)
     local name = "SCRAM-" .. hash
     local conv, why = rt.scram(hash, cred.user, cred.pass, cred.authzid or "")
     if not conv then rt.raise("usage", name .. ": " .. why) end
-    local m, step = {}, 0
+    local m, step = {verified = false}, 0
     m.start = function() return (conv.step("")) end
     m.next = function(challenge, text)
       step = step + 1
@@ -132,6 +132,13 @@ local function scram(hash)
         if proof then secret(proof) end
         return resp
       elseif step == 2 then
+        local refusal = (challenge or ""):match("^e=([^,]*)")
+        if refusal then
+          -- server-error (RFC 5802 7): kept as c.auth_error; the server
+          -- then sends its final refusal.
+          m.error, m.verified = refusal, nil
+          return ""
+        end
         local _, err = conv.step(challenge or "")
         if err then
           m.fatal = name .. ": the server did not prove it knows the password (" .. err .. ")"
@@ -282,6 +289,7 @@ end
 --   order       fn(c): preference, when the script names no mechanism
 --   frame       the challenge framing (see exchange), with challenge =
 --               how the protocol calls a challenge ("334")
+--   accepted    fn(reply): the final reply lets the client in
 function M.authenticate(c, P)
   local o = c.opts
   if type(o.user) ~= "string" then rt.raise("usage", P.name .. ": auth needs user = (a string)") end
@@ -303,6 +311,13 @@ function M.authenticate(c, P)
   if m.token and not cred.token then rt.raise("usage", P.name .. ": auth = \"" .. shown .. "\" needs token =") end
   local r, client = exchange(c, P.frame, name, cred)
   if client.fatal then rt.raise("protocol", c.label .. ": " .. client.fatal, {stage = P.stage}) end
+  if client.verified == false and P.accepted(r) then
+    -- SCRAM is mutual: a login accepted before the server proved it
+    -- knows the password (no server-final) is not trusted.
+    c.session:close()
+    rt.raise("protocol", string.format("%s: the server accepted %s without proving it knows the password (no SCRAM server-final message)",
+             c.label, shown), {stage = P.stage})
+  end
   if client.error ~= nil then
     c.auth_error = client.error
     r.auth_error = client.error

@@ -307,6 +307,7 @@ local SASL = {
     if not c.caps then c:capa() end
     return c.session.tls and ORDER_TLS or ORDER_PLAIN
   end,
+  accepted = function(r) return r.ok == true end,
 }
 
 -- auth logs in with opts user/pass: auth = "user" (USER/PASS), "apop",

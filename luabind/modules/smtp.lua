@@ -251,6 +251,7 @@ local SASL = {
   offered = function(c, name) return sasl.offered_in(c.caps.AUTH, name) end,
   advertised = function(c) return c.caps.AUTH end,
   order = function(c) return c.session.tls and ORDER_TLS or ORDER_PLAIN end,
+  accepted = function(r) return r.code == 235 end,
 }
 
 -- auth authenticates (RFC 4954) with opts user/pass (or token): PLAIN,

@@ -51,3 +51,17 @@ func ExampleClient() {
 	// [3 5]
 	// "A001 LOGIN \"alice\" \"pa\\\"ss\"\r\nA002 UID SEARCH SUBJECT {7+}\r\nGrüße\r\n"
 }
+
+// Mailbox names in modified UTF-7 (RFC 3501 5.1.3), both ways.
+func ExampleEncodeMailbox() {
+	enc, _ := imapwire.EncodeMailbox("Entwürfe & 日本語")
+	fmt.Println(enc)
+	dec, _ := imapwire.DecodeMailbox(enc)
+	fmt.Println(dec)
+	_, err := imapwire.DecodeMailbox("&AGE-")
+	fmt.Println(err)
+	// Output:
+	// Entw&APw-rfe &- &ZeVnLIqe-
+	// Entwürfe & 日本語
+	// modified UTF-7: run at 0: printable ASCII 'a' encoded
+}
