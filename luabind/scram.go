@@ -33,13 +33,7 @@ func (r moduleHooks) scramClient(L *lua.LState) int {
 	t := L.CreateTable(0, 1)
 	t.RawSetString("step", L.NewFunction(func(L *lua.LState) int {
 		resp, err := conv.Step(L.CheckString(1))
-		if err != nil {
-			L.Push(lua.LNil)
-			L.Push(lua.LString(err.Error()))
-			return 2
-		}
-		L.Push(lua.LString(resp))
-		return 1
+		return pushResult(L, resp, err)
 	}))
 	L.Push(t)
 	return 1

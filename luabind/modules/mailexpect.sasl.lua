@@ -70,21 +70,29 @@ mechanisms["CRAM-MD5"] = {digest = true, client = function(cred)
   }
 end}
 
+-- bearer makes a token mechanism's client: start() is the initial
+-- response; the one challenge is the server's error, kept (JSON decoded
+-- when it is JSON) and answered with answer; a second is cancelled.
+local function bearer(start, answer)
+  return function(cred)
+    local m = {start = function() return start(cred) end}
+    m.next = function(challenge, text)
+      if m.error ~= nil then return nil end
+      local detail = challenge or text
+      m.error = (json.decode(detail)) or detail
+      return answer
+    end
+    return m
+  end
+end
+
 -- XOAUTH2 (Google's SASL mechanism): user=U ^A auth=Bearer T ^A ^A. A
 -- refusal comes as a challenge holding JSON ({"status": "401", ...}),
 -- kept as c.auth_error; the client answers it with an empty response and
 -- the server then sends its final refusal.
-mechanisms.XOAUTH2 = {token = true, client = function(cred)
-  local m = {}
-  m.start = function() return "user=" .. cred.user .. "\1auth=Bearer " .. cred.token .. "\1\1" end
-  m.next = function(challenge, text)
-    if m.error ~= nil then return nil end
-    local detail = challenge or text
-    m.error = (json.decode(detail)) or detail
-    return ""
-  end
-  return m
-end}
+mechanisms.XOAUTH2 = {token = true, client = bearer(function(cred)
+  return "user=" .. cred.user .. "\1auth=Bearer " .. cred.token .. "\1\1"
+end, "")}
 
 -- OAUTHBEARER (RFC 7628 3.1): the GS2 header with the user as authzid,
 -- then auth=Bearer T between ^A separators. A refusal is a challenge
@@ -92,19 +100,9 @@ end}
 -- a single ^A and the server then sends its final refusal.
 local function saslname(s) return (s:gsub("=", "=3D"):gsub(",", "=2C")) end
 
-mechanisms.OAUTHBEARER = {token = true, client = function(cred)
-  local m = {}
-  m.start = function()
-    return "n,a=" .. saslname(cred.authzid or cred.user) .. ",\1auth=Bearer " .. cred.token .. "\1\1"
-  end
-  m.next = function(challenge, text)
-    if m.error ~= nil then return nil end
-    local detail = challenge or text
-    m.error = (json.decode(detail)) or detail
-    return "\1"
-  end
-  return m
-end}
+mechanisms.OAUTHBEARER = {token = true, client = bearer(function(cred)
+  return "n,a=" .. saslname(cred.authzid or cred.user) .. ",\1auth=Bearer " .. cred.token .. "\1\1"
+end, "\1")}
 
 -- SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677): client-first as
 -- the initial response, client-final (with the proof) to the server's
