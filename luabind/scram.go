@@ -25,9 +25,7 @@ func (r moduleHooks) scramClient(L *lua.LState) int {
 	user, pass := r.checkString(L, 2, "scram"), r.checkString(L, 3, "scram")
 	client, err := hash.NewClient(user, pass, L.OptString(4, ""))
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return pushError(L, err)
 	}
 	conv := client.NewConversation()
 	t := L.CreateTable(0, 1)
