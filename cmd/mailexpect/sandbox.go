@@ -102,7 +102,8 @@ func startSandbox(cfg *luabind.Config, sf *sandboxFlags) (stop func(), err error
 }
 
 // sandboxTable is the global sandbox of docs/DESIGN.md: {smtp =, pop3 =, imap =,
-// ca_file =, users = {{user =, pass =, address =}, ...}}.
+// smtps =, pop3s =, imaps =, lmtp =, ca_file =, users = {{user =, pass =,
+// address =}, ...}}.
 func sandboxTable(srv *sandbox.Server) map[string]any {
 	var users []any
 	for _, u := range srv.Users() {
@@ -112,6 +113,10 @@ func sandboxTable(srv *sandbox.Server) map[string]any {
 		"smtp":    srv.SMTPAddr(),
 		"pop3":    srv.POP3Addr(),
 		"imap":    srv.IMAPAddr(),
+		"smtps":   srv.SMTPSAddr(),
+		"pop3s":   srv.POP3SAddr(),
+		"imaps":   srv.IMAPSAddr(),
+		"lmtp":    srv.LMTPAddr(),
 		"ca_file": srv.CAFile(),
 		"users":   users,
 	}
@@ -258,6 +263,10 @@ func printSandbox(w io.Writer, srv *sandbox.Server, faults []string, public bool
 	fmt.Fprintf(tw, "  smtp\t%s\tSTARTTLS; AUTH PLAIN LOGIN CRAM-MD5 after it; delivers to @sandbox.test only\n", srv.SMTPAddr())
 	fmt.Fprintf(tw, "  pop3\t%s\tSTLS, APOP, UIDL, TOP; USER/PASS after STLS\n", srv.POP3Addr())
 	fmt.Fprintf(tw, "  imap\t%s\tSTARTTLS, UIDPLUS, MOVE; LOGIN after STARTTLS\n", srv.IMAPAddr())
+	fmt.Fprintf(tw, "  smtps\t%s\timplicit TLS (smtps://)\n", srv.SMTPSAddr())
+	fmt.Fprintf(tw, "  pop3s\t%s\timplicit TLS (pop3s://)\n", srv.POP3SAddr())
+	fmt.Fprintf(tw, "  imaps\t%s\timplicit TLS (imaps://)\n", srv.IMAPSAddr())
+	fmt.Fprintf(tw, "  lmtp\t%s\tLMTP (lmtp://): LHLO, one reply per recipient, no AUTH\n", srv.LMTPAddr())
 	tw.Flush()
 	fmt.Fprintf(w, "  ca_file  %s (the generated CA; removed at exit)\n", srv.CAFile())
 	if len(faults) > 0 {

@@ -260,7 +260,9 @@ func TestSandboxServe(t *testing.T) {
 			go io.Copy(io.Discard, out)
 			text := banner.String()
 			for _, want := range []string{
-				"\n  smtp  " + smtpAddr + " ",
+				"\n  smtp   " + smtpAddr + " ", // the column is as wide as "smtps"
+				"\n  smtps  127.0.0.1:",
+				"\n  lmtp   127.0.0.1:",
 				"\nfaults: pop3=slow:5ms\n",
 				"\n  demo1   demo1-pass   demo1@sandbox.test\n",
 				"\n  demo10  demo10-pass  demo10@sandbox.test\n",
@@ -345,4 +347,32 @@ func exportedEnv(t *testing.T, banner string) []string {
 		t.Fatalf("banner exports %d variables, want 6:\n%s", len(env), banner)
 	}
 	return env
+}
+
+// TestSandboxImplicitTLSAndLMTP: the modules reach the sandbox's smtps,
+// pop3s, imaps and lmtp listeners by their URLs; LMTP delivers into the
+// same store the others read.
+func TestSandboxImplicitTLSAndLMTP(t *testing.T) {
+	script := writeScript(t, "listeners.lua", `
+local smtp, pop3, imap = require "smtp", require "pop3", require "imap"
+local u = sandbox.users[1]
+local c = smtp.open{url = "smtps://" .. sandbox.smtps, user = u.user, pass = u.pass}
+assert(c.session.tls and c.session.tls.peer.spki:match("^sha256/"), "smtps: TLS from the first byte")
+c:quit()
+local l = smtp.open{url = "lmtp://" .. sandbox.lmtp, tls = "none"}
+local last, per = l:send{from = "probe@example.test", to = {u.address}, subject = "via lmtp", body = "x"}
+assert(per[1].code == 250, "one reply per recipient")
+l:quit()
+local p = pop3.open{url = "pop3s://" .. sandbox.pop3s, user = u.user, pass = u.pass}
+print("pop3s", (p:stat()))
+p:quit()
+local i = imap.open{url = "imaps://" .. sandbox.imaps, user = u.user, pass = u.pass}
+print("imaps", i.session.tls ~= nil)
+i:logout()
+`)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--sandbox", script}, strings.NewReader(""), &stdout, &stderr)
+	if code != 0 || stdout.String() != "pop3s\t1\nimaps\ttrue\n" {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout.String(), stderr.String())
+	}
 }

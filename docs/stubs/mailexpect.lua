@@ -264,6 +264,10 @@ sandbox = nil
 ---@field smtp string host:port of the SMTP listener
 ---@field pop3 string host:port of the POP3 listener
 ---@field imap string host:port of the IMAP listener
+---@field smtps string host:port of the implicit-TLS SMTP listener
+---@field pop3s string host:port of the implicit-TLS POP3 listener
+---@field imaps string host:port of the implicit-TLS IMAP listener
+---@field lmtp string host:port of the LMTP listener
 ---@field ca_file string the CA certificate every connect trusts
 ---@field users {user: string, pass: string, address: string}[] the demo users
 

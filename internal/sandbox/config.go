@@ -17,6 +17,26 @@ const (
 
 var listenerNames = []string{ListenerSMTP, ListenerPOP3, ListenerIMAP}
 
+// The listeners beside the three: implicit TLS and LMTP, each on an
+// ephemeral port of its plain listener's host, sharing its faults (they
+// are not keys of Config.Faults).
+const (
+	ListenerSMTPS = "smtps"
+	ListenerPOP3S = "pop3s"
+	ListenerIMAPS = "imaps"
+	ListenerLMTP  = "lmtp"
+)
+
+var extraListeners = []struct {
+	name, of string
+	tls      bool
+}{
+	{ListenerSMTPS, ListenerSMTP, true},
+	{ListenerPOP3S, ListenerPOP3, true},
+	{ListenerIMAPS, ListenerIMAP, true},
+	{ListenerLMTP, ListenerSMTP, false},
+}
+
 // sandboxDomain is the one mail domain the sandbox delivers for. .test is
 // reserved (RFC 2606), so it can never be a real destination.
 const sandboxDomain = "sandbox.test"

@@ -85,7 +85,9 @@ func (e *pop3Error) Error() string { return e.text }
 var errPOP3AuthFailed = &pop3Error{"[AUTH] Authentication failed"}
 
 func (p *pop3Server) newSession(c net.Conn) *pop3Session {
+	_, implicit := c.(*tls.Conn) // the pop3s listener: TLS from the first byte
 	return &pop3Session{
+		isTLS:     implicit,
 		server:    p,
 		conn:      c,
 		r:         bufio.NewReaderSize(c, pop3MaxLine),

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ type Server struct {
 	faults map[string]*liveFaults
 
 	smtp      *smtp.Server
+	smtps     *smtp.Server // implicit TLS (RFC 8314)
+	lmtp      *smtp.Server // LMTP (RFC 2033), no AUTH, as a local delivery agent
 	imap      *imapserver.Server
 	listeners []net.Listener
 
@@ -116,12 +119,41 @@ func Start(cfg Config) (*Server, error) {
 	s.goRun(func() { s.imap.Serve(fl[ListenerIMAP]) })
 	s.goRun(func() { pop3.serve(fl[ListenerPOP3], s.goRun) })
 
+	// The implicit-TLS and LMTP listeners: on the plain listener's host,
+	// an ephemeral port each, with that listener's faults.
+	extra := map[string]net.Listener{}
+	for _, x := range extraListeners {
+		host, _, _ := net.SplitHostPort(s.addrs[x.of])
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sandbox %s: listening on %s: %w", x.name, host, err)
+		}
+		s.addrs[x.name] = ln.Addr().String()
+		var l net.Listener = &faultListener{Listener: ln, name: x.of, faults: s.faults[x.of], server: s}
+		s.listeners = append(s.listeners, l)
+		if x.tls {
+			l = tls.NewListener(l, tlsConfig)
+		}
+		extra[x.name] = l
+	}
+	s.smtps = newSMTPServer(s.store, tlsConfig, s.faults[ListenerSMTP], cfg.AllowPlaintextAuth, s.logf)
+	s.lmtp = newSMTPServer(s.store, nil, s.faults[ListenerSMTP], cfg.AllowPlaintextAuth, s.logf)
+	s.lmtp.LMTP = true
+	s.goRun(func() { s.smtps.Serve(extra[ListenerSMTPS]) })
+	s.goRun(func() { s.lmtp.Serve(extra[ListenerLMTP]) })
+	s.goRun(func() { s.imap.Serve(extra[ListenerIMAPS]) })
+	s.goRun(func() { pop3.serve(extra[ListenerPOP3S], s.goRun) })
+
 	for _, name := range listenerNames {
 		line := fmt.Sprintf("sandbox %s listening on %s", name, s.addrs[name])
 		if specs := r.faults[name].specs; len(specs) > 0 {
 			line += " with faults " + strings.Join(specs, ", ")
 		}
 		s.logf("%s", line)
+	}
+	for _, x := range extraListeners {
+		s.logf("sandbox %s listening on %s", x.name, s.addrs[x.name])
 	}
 	return s, nil
 }
@@ -157,8 +189,13 @@ func (s *Server) close() error {
 	// and connections; Shutdown also waits for go-smtp's handlers.
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
-	if err := s.smtp.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
-		errs = append(errs, fmt.Errorf("sandbox smtp: %w", err))
+	for name, srv := range map[string]*smtp.Server{"smtp": s.smtp, "smtps": s.smtps, "lmtp": s.lmtp} {
+		if srv == nil {
+			continue // Start failed before making it
+		}
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("sandbox %s: %w", name, err))
+		}
 	}
 	// Not s.imap.Close(): go-imap beta.8 calls WaitGroup.Add in Serve and
 	// Wait in Close without ordering them (a data race when Close follows
@@ -224,6 +261,13 @@ func (s *Server) logf(format string, args ...any) {
 func (s *Server) SMTPAddr() string { return s.addrs[ListenerSMTP] }
 func (s *Server) POP3Addr() string { return s.addrs[ListenerPOP3] }
 func (s *Server) IMAPAddr() string { return s.addrs[ListenerIMAP] }
+
+// SMTPSAddr, POP3SAddr and IMAPSAddr are the implicit-TLS listeners
+// (RFC 8314), LMTPAddr the LMTP one (RFC 2033): same store, same users.
+func (s *Server) SMTPSAddr() string { return s.addrs[ListenerSMTPS] }
+func (s *Server) POP3SAddr() string { return s.addrs[ListenerPOP3S] }
+func (s *Server) IMAPSAddr() string { return s.addrs[ListenerIMAPS] }
+func (s *Server) LMTPAddr() string  { return s.addrs[ListenerLMTP] }
 
 // CAFile is the path of the generated CA certificate (PEM, mode 0600),
 // removed by Close.
