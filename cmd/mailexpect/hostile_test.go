@@ -141,10 +141,11 @@ func runHostile(t *testing.T, bin string, tc hostileCase) {
 	if tc.wantErr != "" && !regexp.MustCompile(tc.wantErr).MatchString(res.stderr) {
 		t.Errorf("stderr does not match %q:\n%s", tc.wantErr, res.stderr)
 	}
-	// The bound plus a second for a loaded CI machine (two cores, the
-	// whole suite running): a server that keeps a run alive does so for
-	// many seconds, never for one.
-	if res.wall > tc.wall+time.Second {
+	// The bound plus three seconds for a loaded machine (two cores, the
+	// whole suite running beside it: a case that parses a complete 8 MB
+	// listing took 1.4 s idle and 6.5 s there): a server that keeps a run
+	// alive does so until the 20 s kill, never for a few seconds.
+	if res.wall > tc.wall+3*time.Second {
 		t.Errorf("took %v, want at most %v", res.wall, tc.wall)
 	}
 	if res.maxRSS > rssMax<<20 {
