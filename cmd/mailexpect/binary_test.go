@@ -62,7 +62,7 @@ func TestSignals(t *testing.T) {
 }
 
 // BenchmarkStartup prices a whole process that runs no Lua
-// (`mailexpect -e ''`): the target is under 10 ms (about 2.5 ms on an idle
+// (`mailexpect -e ""`): the target is under 10 ms (about 2.5 ms on an idle
 // 2-core machine). A benchmark, not a timed test: a busy machine must not
 // fail the suite.
 func BenchmarkStartup(b *testing.B) {

@@ -85,13 +85,12 @@ func executeConnect(ctx context.Context, o *options, stdin io.Reader, stdout, st
 	help := false
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
-	if err := fs.Parse(o.connectArgs); err != nil {
-		printError(stderr, flagError(err, o.connectArgs))
-		return luabind.ExitUsage
+	err := fs.Parse(o.connectArgs)
+	if err != nil {
+		err = flagError(err, o.connectArgs)
 	}
-	if help {
-		io.WriteString(stdout, connectUsage)
-		return luabind.ExitOK
+	if code, done := usageOrHelp(err, help, connectUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		printError(stderr, usageErr("mailexpect connect --help shows the flags", "connect takes one address (a URL such as smtp://host or host:port), got %d arguments", fs.NArg()))

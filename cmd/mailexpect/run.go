@@ -230,13 +230,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = checkRecordFlags(o)
 	}
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	if o.help {
-		io.WriteString(stdout, usage)
-		return luabind.ExitOK
+	if code, done := usageOrHelp(err, o != nil && o.help, usage, stdout, stderr); done {
+		return code
 	}
 	if o.version {
 		io.WriteString(stdout, versionText())
@@ -495,6 +490,22 @@ func unwrapPath(err error) error {
 
 // printError writes err to stderr: usage errors as "error: ..." and
 // "hint: ...", script errors as the one line "file:line: message".
+// usageOrHelp ends a command line that is wrong (the error on stderr, exit
+// 2) or asks for help (text on stdout, exit 0); done is false when the
+// command goes on. help is read only without err: callers whose parser
+// returns no options on error pass "o != nil && o.help".
+func usageOrHelp(err error, help bool, text string, stdout, stderr io.Writer) (code int, done bool) {
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitUsage, true
+	}
+	if help {
+		io.WriteString(stdout, text)
+		return luabind.ExitOK, true
+	}
+	return 0, false
+}
+
 func printError(w io.Writer, err error) {
 	var ce *cliError
 	var se *luabind.SyntaxError

@@ -207,13 +207,8 @@ func parseServeArgs(args []string) (*serveOptions, error) {
 // until ctx ends (SIGINT, SIGTERM), then exits 0.
 func serveSandbox(ctx context.Context, args []string, quiet bool, stdout, stderr io.Writer) int {
 	so, err := parseServeArgs(args)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	if so.help {
-		io.WriteString(stdout, usage)
-		return luabind.ExitOK
+	if code, done := usageOrHelp(err, so != nil && so.help, usage, stdout, stderr); done {
+		return code
 	}
 	cfg := so.sbx.cfg
 	var logMu sync.Mutex

@@ -327,13 +327,8 @@ func (so *sendOptions) resolve() {
 // executeSend runs mailexpect send and returns the exit code.
 func executeSend(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 	so, err := parseSendArgs(o.sendArgs, o, stdin)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	if o.help {
-		io.WriteString(stdout, sendUsage)
-		return luabind.ExitOK
+	if code, done := usageOrHelp(err, o.help, sendUsage, stdout, stderr); done {
+		return code
 	}
 	proto, err := luabind.Compile("mailexpect/send.lua", sendLua)
 	if err != nil {

@@ -304,13 +304,8 @@ func (p *prober) run(ctx context.Context, m *probe.Module, target string) *probe
 // serveProbes is `mailexpect serve`: the Prometheus prober, until ctx ends.
 func serveProbes(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	po, err := parseProbeArgs(args)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	if po.help {
-		io.WriteString(stdout, usage)
-		return luabind.ExitOK
+	if code, done := usageOrHelp(err, po != nil && po.help, usage, stdout, stderr); done {
+		return code
 	}
 	p, err := newProber(po)
 	if err != nil {

@@ -45,13 +45,12 @@ func runTests(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	fs.Func("timeout", "", durationFlag(&timeout))
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
-	if err := fs.Parse(o.subArgs); err != nil {
-		printError(stderr, flagError(err, o.subArgs))
-		return luabind.ExitUsage
+	err := fs.Parse(o.subArgs)
+	if err != nil {
+		err = flagError(err, o.subArgs)
 	}
-	if help {
-		io.WriteString(stdout, testUsage)
-		return luabind.ExitOK
+	if code, done := usageOrHelp(err, help, testUsage, stdout, stderr); done {
+		return code
 	}
 	if record && !sandbox {
 		printError(stderr, usageErr("mailexpect test --sandbox --record DIR", "test --record records against the sandbox: add --sandbox"))

@@ -318,6 +318,18 @@ func (s *Store) unlockMaildrop(a *account) {
 	s.mu.Unlock()
 }
 
+// stillHere is the set of UIDs of msgs that belong to m as it is now: a
+// message of an INBOX since re-created (other UIDVALIDITY) is not in it.
+func (m *mailbox) stillHere(msgs []maildropMessage) map[imap.UID]bool {
+	uids := map[imap.UID]bool{}
+	for _, d := range msgs {
+		if d.uidValidity == m.uidValidity {
+			uids[d.uid] = true
+		}
+	}
+	return uids
+}
+
 // expungeMaildrop removes the messages a POP3 session deleted, at QUIT.
 // Messages an IMAP client removed meanwhile are simply gone already; a
 // message whose INBOX was re-created (other UIDVALIDITY) is left alone.
@@ -325,12 +337,7 @@ func (s *Store) expungeMaildrop(a *account, deleted []maildropMessage) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inbox := a.mailboxes[inboxName]
-	gone := map[imap.UID]bool{}
-	for _, d := range deleted {
-		if d.uidValidity == inbox.uidValidity {
-			gone[d.uid] = true
-		}
-	}
+	gone := inbox.stillHere(deleted)
 	return len(inbox.removeLocked(func(msg *message) bool { return gone[msg.uid] }))
 }
 
@@ -344,12 +351,7 @@ func (s *Store) markSeenMaildrop(a *account, read []maildropMessage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inbox := a.mailboxes[inboxName]
-	want := map[imap.UID]bool{}
-	for _, r := range read {
-		if r.uidValidity == inbox.uidValidity {
-			want[r.uid] = true
-		}
-	}
+	want := inbox.stillHere(read)
 	for i, msg := range inbox.messages {
 		if want[msg.uid] && !msg.hasFlag(imap.FlagSeen) {
 			msg.setFlag(imap.FlagSeen)

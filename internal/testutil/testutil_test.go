@@ -27,19 +27,19 @@ func TestSyncBufferConcurrentWrites(t *testing.T) {
 
 func TestGaugePeak(t *testing.T) {
 	var g Gauge
-	g.Enter()
-	g.Enter()
-	g.Leave()
-	g.Enter()
-	g.Enter()
-	if p := g.Peak(); p != 3 {
-		t.Errorf("peak %d, want 3", p)
+	// +1 is Enter, -1 Leave; want is the peak after each step.
+	steps := []struct{ delta, want int32 }{
+		{+1, 1}, {+1, 2}, {-1, 2}, {+1, 2}, {+1, 3},
+		{-1, 3}, {-1, 3}, {-1, 3}, {+1, 3}, // leaving never lowers it
 	}
-	g.Leave()
-	g.Leave()
-	g.Leave()
-	g.Enter()
-	if p := g.Peak(); p != 3 {
-		t.Errorf("peak after leaving %d, want still 3", p)
+	for i, s := range steps {
+		if s.delta > 0 {
+			g.Enter()
+		} else {
+			g.Leave()
+		}
+		if p := g.Peak(); p != s.want {
+			t.Errorf("step %d: peak %d, want %d", i, p, s.want)
+		}
 	}
 }

@@ -338,7 +338,6 @@ func TestIdle(t *testing.T) {
 	}
 }
 
-
 func TestWaitOnForeignCommand(t *testing.T) {
 	c, _ := newTestClient(t)
 	if _, err := c.Wait(&Command{Tag: "Z1"}); !failure.Is(err, failure.Usage) {
