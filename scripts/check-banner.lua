@@ -47,9 +47,10 @@ Default: $MAILEXPECT_SMTP, else $MAILEXPECT_POP3, else $MAILEXPECT_IMAP.
                        -ERR or IMAP NO/BAD is CRITICAL. IMAP commands get a
                        tag; POP3 listings (CAPA, LIST, UIDL, TOP, RETR)
                        are read to their final dot.
-  -A, --auth MECH      log in as well: plain, login, cram-md5 (SMTP, IMAP,
-                       POP3), user or apop (POP3), login-command (IMAP), or
-                       any (the module's choice); a refusal is CRITICAL
+  -A, --auth MECH      log in as well: plain, login, cram-md5, scram-sha-1,
+                       scram-sha-256 (SMTP, IMAP, POP3), user or apop
+                       (POP3), login-command (IMAP), or any (the module's
+                       choice); a refusal is CRITICAL
   -U, --user NAME      the login (default $MAILEXPECT_USER, or ~/.netrc)
   --secret-file FILE   the password (else $MAILEXPECT_PASS, else ~/.netrc)
   --ca-file FILE       extra trusted CA ($MAILEXPECT_CA_FILE)
@@ -115,11 +116,15 @@ if #(opt.response or {}) > #commands then
   missing(string.format("%d -R but %d -C: each -R checks the response of the -C in the same place", #opt.response, #commands))
 end
 for i, r in ipairs(opt.response or {}) do responses[i] = regex.compile(r) end
+local SCRAM = {"scram-sha-1", "scram-sha-256"}
 local AUTH_MECHS = {
   smtp = {plain = true, login = true, ["cram-md5"] = true},
   pop3 = {plain = true, login = true, ["cram-md5"] = true, user = true, apop = true},
   imap = {plain = true, login = true, ["cram-md5"] = true, ["login-command"] = true},
 }
+for _, p in ipairs{"smtp", "pop3", "imap"} do
+  for _, m in ipairs(SCRAM) do AUTH_MECHS[p][m] = true end
+end
 local auth_mech = opt.auth and opt.auth:lower()
 if auth_mech and auth_mech ~= "any" and not (AUTH_MECHS[proto] or {})[auth_mech] then
   local names = {}

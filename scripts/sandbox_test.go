@@ -103,6 +103,8 @@ var sandboxCases = []sandboxCase{
 		prefix: `^POP3 OK - .*CAPA: \+OK [^,]* / STLS / .*NOOP: -ERR`},
 	{name: "banner auth", script: "check-banner.lua", args: []string{"--auth", "plain"}, code: 0,
 		prefix: `^SMTP OK - 220 [^,]*, Ns response time, AUTH PLAIN as demo1 accepted \| connect=Ns;;;0 time=Ns;;;0 smtp_connect=Ns;;;0 smtp_banner=Ns;;;0 smtp_ehlo=Ns;;;0 smtp_starttls=Ns;;;0 smtp_auth=Ns;;;0 smtp_quit=Ns;;;0$`},
+	{name: "banner auth scram", script: "check-banner.lua", args: []string{"--auth", "scram-sha-256"}, code: 0,
+		prefix: `^SMTP OK - 220 [^,]*, Ns response time, AUTH SCRAM-SHA-256 as demo1 accepted \| `},
 	{name: "banner auth refused", script: "check-banner.lua", served: true, env: []string{"MAILEXPECT_PASS=wrong-pass"},
 		args: []string{"--auth", "any"}, code: 2, prefix: `SMTP CRITICAL - AUTH as demo1: 127.0.0.1:`},
 	{name: "banner imap auth", script: "check-banner.lua", served: true, env: []string{"MAILEXPECT_SMTP=", "MAILEXPECT_POP3="},
@@ -111,7 +113,7 @@ var sandboxCases = []sandboxCase{
 	{name: "banner auth without login", script: "check-banner.lua", served: true, env: []string{"MAILEXPECT_USER=", "HOME=/nonexistent"},
 		args: []string{"--auth", "plain"}, code: 3, prefix: "SMTP UNKNOWN - --auth needs a login: "},
 	{name: "banner bad auth", script: "check-banner.lua", args: []string{"--auth", "apop"}, code: 3,
-		prefix: "SMTP UNKNOWN - --auth apop: for smtp want any or one of cram-md5, login, plain"},
+		prefix: "SMTP UNKNOWN - --auth apop: for smtp want any or one of cram-md5, login, plain, scram-sha-1, scram-sha-256"},
 
 	// smtp-probe.lua: banner, EHLO, STARTTLS verified, AUTH, VRFY.
 	{name: "probe", script: "smtp-probe.lua", code: 0, prefix: `^connect   127\.0\.0\.1:\d+  \[`},

@@ -34,8 +34,9 @@ $MAILEXPECT_SMTP).
                       smtps:// and port 465, else starttls, required)
   --helo NAME         EHLO name (default: localhost)
   --auth              test AUTH with $MAILEXPECT_USER / $MAILEXPECT_PASS
-  --mech NAME         AUTH mechanism: plain, login, cram-md5 (default: the
-                      first the server offers)
+  --mech NAME         AUTH mechanism: plain, login, cram-md5, scram-sha-1,
+                      scram-sha-256 (default: the module's choice among
+                      those the server offers)
   --user NAME         login (default $MAILEXPECT_USER, or from ~/.netrc)
   --secret-file FILE  the password (else $MAILEXPECT_PASS, else ~/.netrc)
   --vrfy ADDRESS      ask VRFY (repeatable)

@@ -57,7 +57,7 @@ Flags:
   --helo NAME         the EHLO/LHLO name (default localhost)
   --user USER         the login for ~login (default MAILEXPECT_USER)
   --secret-file FILE  the password for ~login
-  --auth MECH         plain, login, cram-md5, user, apop, login-command...
+  --auth MECH         plain, login, cram-md5, scram-sha-256, user, apop, login-command...
   --allow-plaintext-auth   let ~login send a password without TLS
   -v, --log FILE, --log-format FMT, --timeout SECONDS, -q   as for scripts
 `
