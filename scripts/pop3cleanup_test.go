@@ -143,9 +143,15 @@ func bulkEnv(st *mailstack.Stack) []string {
 // no output and no file the run wrote there.
 func bulkRun(t *testing.T, st *mailstack.Stack, dir string, args ...string) result {
 	t.Helper()
+	return bulkRunEnv(t, st, dir, nil, args...)
+}
+
+// bulkRunEnv is bulkRun with more environment variables.
+func bulkRunEnv(t *testing.T, st *mailstack.Stack, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, bulkEnv(st)...)
+	cmd.Env = append(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, bulkEnv(st)...), env...)
 	r := runCmd(t, cmd)
 	if testing.Verbose() {
 		t.Logf("mailexpect %s\n%s", strings.Join(args, " "), r)

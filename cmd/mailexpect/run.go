@@ -64,6 +64,7 @@ type options struct {
 	sendArgs  []string     // its arguments
 	doc       []string     // the doc subcommand's arguments (docs.go); nil: not given
 	complete  []string     // the completion subcommand's arguments; nil: not given
+	results   []string     // the results subcommand's arguments; nil: not given
 
 	connect     bool     // the connect subcommand (connect.go)
 	connectArgs []string // its arguments
@@ -138,6 +139,10 @@ func parseArgs(args []string) (*options, error) {
 		return o, nil
 	case rest[0] == "completion":
 		o.complete = append([]string{}, rest[1:]...)
+		return o, nil
+	case rest[0] == "results":
+		// A script named results runs as ./results.
+		o.results = append([]string{}, rest[1:]...)
 		return o, nil
 	case rest[0] == "sandbox":
 		// The subcommand; a script named sandbox runs as ./sandbox.
@@ -242,6 +247,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if o.complete != nil {
 		return runCompletion(o.complete, stdout, stderr)
+	}
+	if o.results != nil {
+		return runResults(o.results, stdout, stderr)
 	}
 
 	ctx, cancel := context.WithCancelCause(context.Background())

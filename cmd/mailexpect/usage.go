@@ -156,12 +156,21 @@ Bulk runs: mailexpect --each ROWS [bulk flags] SCRIPT.lua [args...]
   --journal FILE.jsonl  every message deleted (or, with --dry-run, that
                         would be), fsynced before the commit, and the outcome
   --secret-columns A,B  more columns that hold secrets
+  --shard I/N           run only the rows whose key hashes to shard I of N
+                        (0-based); --shard N takes I from JOB_COMPLETION_INDEX
+                        (a Kubernetes Indexed Job); {shard} in --results,
+                        --resume and --journal names becomes I
   --max-time SECS       the deadline of the whole bulk run (exit 1)
   --dry-run             deletions only reported: the journal lists the same
                         messages a real run deletes
   SIGINT/SIGTERM: no new rows; running rows stop before their commit point
   (QUIT after DELE, an IMAP \Deleted store or EXPUNGE) or finish it;
-  results are written; a second signal stops at once.
+  results are written; a second signal stops at once. Rows are read as
+  they run (memory stays flat); a syntax error on a later line stops the
+  run there (exit 2: fix it and --resume).
+  mailexpect results merge results-*.jsonl: the whole run's summary from
+  its shards' results (exit 0 all rows ok and every shard there, else 1).
+  docs/bulk.md: Kubernetes Indexed Job and ssh/GNU parallel recipes.
   Example:
     mailexpect --each users.csv --jobs 16 --per-host 4 --dry-run \
       --journal would.jsonl scripts/pop3-cleanup.lua --older-than 365

@@ -1,0 +1,172 @@
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Merged is the whole run's outcome from the results files of its shards
+// (or of any runs over one input): each row once, by its id, with the
+// status of the last line about it.
+type Merged struct {
+	Files  int
+	Rows   int            // distinct rows
+	Status map[string]int // rows by final status; skipped counts as ok (done before)
+
+	// Shards is the N the lines name (0: no --shard); Missing lists the
+	// indexes no file has a line of, Twice the rows found in two shards
+	// (which stable hashing of one input never gives).
+	Shards  int
+	Missing []int
+	Twice   int
+	Mixed   bool // lines name different N: shards of different splits
+}
+
+// MergeResults reads results files (--results of each shard) into the
+// whole run's outcome. A row counts once whatever number of runs
+// (--resume) wrote about it; its last line says its status. Lines that
+// are not results are an error naming file and line, except a torn last
+// line (a run killed while writing it).
+func MergeResults(paths []string) (*Merged, error) {
+	m := &Merged{Status: map[string]int{}}
+	final := map[idKey]string{}
+	shardOf := map[idKey]string{}
+	seenShard := map[int]bool{}
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		err = mergeFile(f, m, final, shardOf, seenShard)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s:%w", path, err)
+		}
+		m.Files++
+	}
+	m.Rows = len(final)
+	for _, st := range final {
+		if st == StatusSkipped {
+			st = StatusOK
+		}
+		m.Status[st]++
+	}
+	if m.Shards > 0 {
+		for i := range m.Shards {
+			if !seenShard[i] {
+				m.Missing = append(m.Missing, i)
+			}
+		}
+	}
+	return m, nil
+}
+
+type mergeLine struct {
+	ID      string    `json:"id"`
+	Status  string    `json:"status"`
+	RefTime time.Time `json:"ref_time"`
+	Shard   string    `json:"shard"`
+}
+
+func mergeFile(r io.Reader, m *Merged, final map[idKey]string, shardOf map[idKey]string, seenShard map[int]bool) error {
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		text, err := br.ReadBytes('\n')
+		complete := err == nil
+		if t := bytes.TrimSpace(text); len(t) > 0 {
+			var l mergeLine
+			perr := json.Unmarshal(t, &l)
+			k, ok := parseID(l.ID)
+			if perr == nil && (!ok || l.Status == "" || l.RefTime.IsZero()) {
+				perr = fmt.Errorf("not a results line (id, status or ref_time missing)")
+			}
+			switch {
+			case perr != nil && !complete:
+				// a torn last line
+			case perr != nil:
+				return fmt.Errorf("%d: %v", n, perr)
+			default:
+				final[k] = l.Status
+				if l.Shard != "" {
+					is, ns, _ := strings.Cut(l.Shard, "/")
+					i, _ := strconv.Atoi(is)
+					nn, _ := strconv.Atoi(ns)
+					if m.Shards != 0 && nn != m.Shards {
+						m.Mixed = true
+					}
+					m.Shards = max(m.Shards, nn)
+					seenShard[i] = true
+					if prev, ok := shardOf[k]; ok && prev != l.Shard {
+						m.Twice++
+					}
+					shardOf[k] = l.Shard
+				}
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// OK reports whether every row is done (ok, or done before) and the
+// shards are whole: the run as a whole succeeded.
+func (m *Merged) OK() bool {
+	return m.Rows > 0 && m.Status[StatusOK] == m.Rows && len(m.Missing) == 0 && m.Twice == 0 && !m.Mixed
+}
+
+// Write prints the whole run's summary:
+//
+//	4 files, shards 0-3 of 4: 5000 rows: 4997 ok, 3 failed
+func (m *Merged) Write(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", plural(m.Files, "file"))
+	if m.Shards > 0 {
+		fmt.Fprintf(&b, ", %d of %d shards", m.Shards-len(m.Missing), m.Shards)
+	}
+	var parts []string
+	for _, st := range []string{StatusOK, StatusFailed, StatusInterrupted, StatusNotStarted} {
+		if n := m.Status[st]; n > 0 || st == StatusOK {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(st, "_", " ")))
+		}
+	}
+	var other []string
+	for st := range m.Status {
+		switch st {
+		case StatusOK, StatusFailed, StatusInterrupted, StatusNotStarted:
+		default:
+			other = append(other, st)
+		}
+	}
+	sort.Strings(other)
+	for _, st := range other {
+		parts = append(parts, fmt.Sprintf("%d %s", m.Status[st], st))
+	}
+	fmt.Fprintf(&b, ": %s: %s\n", plural(m.Rows, "row"), strings.Join(parts, ", "))
+	if len(m.Missing) > 0 {
+		var idx []string
+		for _, i := range m.Missing {
+			idx = append(idx, strconv.Itoa(i))
+		}
+		fmt.Fprintf(&b, "missing: no results from shard %s of %d: their rows are in no count\n", strings.Join(idx, ", "), m.Shards)
+	}
+	if m.Twice > 0 {
+		fmt.Fprintf(&b, "%s appear in two shards: were the shards run over different inputs?\n", plural(m.Twice, "row"))
+	}
+	if m.Mixed {
+		b.WriteString("the files name different shard counts (N in --shard I/N): they are not one split of one run\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
