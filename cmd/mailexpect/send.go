@@ -403,8 +403,8 @@ Server and session:
   --resolver IP[:PORT]  the DNS server for names and --server mx:DOMAIN
   --chunking[=false]    BDAT (RFC 3030); default: for binary content when
                         the server offers CHUNKING
-  --auth[=MECH]         authenticate (PLAIN, LOGIN, CRAM-MD5, XOAUTH2; default:
-                        the first offered); user from --user or
+  --auth[=MECH]         authenticate (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, SCRAM-SHA-1,
+                        SCRAM-SHA-256; default: the first offered); user from --user or
                         $MAILEXPECT_USER, password from $MAILEXPECT_PASS,
                         --secret-file FILE or ~/.netrc, never a flag
   --allow-plaintext-auth  let PLAIN/LOGIN go without TLS

@@ -350,6 +350,15 @@ func TestSendRealServers(t *testing.T) {
 	}
 	noSecret(t, u.Password, u.Name, stdout, stderr)
 
+	// --auth=SCRAM-SHA-256 (Postfix asks Dovecot): the login only.
+	args = []string{"-v", "send", "--server", "submission://" + st.Submission, "--ca-file", st.CAFile,
+		"--auth=SCRAM-SHA-256", "--quit-after", "auth"}
+	code, stdout, stderr = sendRun(t, "", args...)
+	if code != 0 || !strings.Contains(stderr, "AUTH mechanism SCRAM-SHA-256") {
+		t.Errorf("scram: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	noSecret(t, u.Password, u.Name, stdout, stderr)
+
 	// --quit-after rcpt: RCPT accepted, QUIT, no DATA, nothing delivered.
 	args = append(append([]string{}, common...), "--to", st.Users[2].Address, "--quit-after", "rcpt", "--json")
 	code, stdout, stderr = sendRun(t, "", args...)
