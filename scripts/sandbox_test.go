@@ -21,6 +21,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/internal/mailstack"
 	"github.com/mailexpect/mailexpect/internal/sandbox"
+	"github.com/mailexpect/mailexpect/internal/sandbox/sandboxtest"
 )
 
 // demoPasswords are the sandbox's well-known passwords: even those must
@@ -230,16 +231,7 @@ func TestScriptsSandboxCoverage(t *testing.T) {
 // startSandbox starts a sandbox for one test.
 func startSandbox(t *testing.T) *sandbox.Server {
 	t.Helper()
-	srv, err := sandbox.Start(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv
+	return sandboxtest.Start(t, sandbox.Config{})
 }
 
 // wantPrefix checks the start of the status line, after normalize; a
@@ -373,11 +365,7 @@ func TestSandboxFaults(t *testing.T) {
 				if err := cfg.AddFault(tc.fault); err != nil {
 					t.Fatal(err)
 				}
-				srv, err := sandbox.Start(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer srv.Close()
+				srv := sandboxtest.Start(t, cfg)
 				env = replaceEnv(srv.Env(), "MAILEXPECT_POP3", "")
 				args = append([]string{"--timeout", "1", script(tc.script), "--to", "demo1@sandbox.test"}, tc.args...)
 			}

@@ -116,13 +116,19 @@ func find(cells []*Cell, client string) *Cell {
 	return nil
 }
 
-func (r *Report) workloads() []string {
+func (r *Report) workloads() []string { return r.distinct(func(c *Cell) string { return c.W }) }
+
+func (r *Report) clients() []string { return r.distinct(func(c *Cell) string { return c.Client }) }
+
+// distinct lists the values of key over the cells, each once, in the
+// order the cells first show them.
+func (r *Report) distinct(key func(*Cell) string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range r.Cells {
-		if !seen[c.W] {
-			seen[c.W] = true
-			out = append(out, c.W)
+		if k := key(c); !seen[k] {
+			seen[k] = true
+			out = append(out, k)
 		}
 	}
 	return out
@@ -273,14 +279,7 @@ func (r *Report) Summary() string {
 		return ""
 	}
 	groups := r.byWorkload()
-	var clients []string
-	seen := map[string]bool{}
-	for _, c := range r.Cells {
-		if !seen[c.Client] {
-			seen[c.Client] = true
-			clients = append(clients, c.Client)
-		}
-	}
+	clients := r.clients()
 	var b strings.Builder
 	b.WriteString("## Summary: median wall time (×Go)\n\n| client |")
 	for _, w := range ws {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mailexpect/mailexpect/internal/sandbox"
+	"github.com/mailexpect/mailexpect/internal/sandbox/sandboxtest"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/mailexpect.1 from the usage text")
@@ -190,11 +191,7 @@ func TestDryRunAfterScript(t *testing.T) {
 // line it prints: MAILEXPECT_CA_FILE makes a plain connect + starttls
 // verify.
 func TestCAFileFromEnvironment(t *testing.T) {
-	srv, err := sandbox.Start(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := sandboxtest.Start(t, sandbox.Config{})
 	first := "../../luabind/testdata/readme_first.lua"
 	code, out, errs := runCLI(t, first, srv.SMTPAddr())
 	if code != 1 || !strings.Contains(errs, "certificate") {

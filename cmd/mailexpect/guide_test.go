@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mailexpect/mailexpect/internal/sandbox"
+	"github.com/mailexpect/mailexpect/internal/sandbox/sandboxtest"
 )
 
 // luaBlock finds the ```lua examples of a markdown file.
@@ -19,15 +20,8 @@ var luaBlock = regexp.MustCompile("(?ms)^```lua\n(.*?)^```")
 // `mailexpect sandbox` prints (MAILEXPECT_* set, no --sandbox flag), with
 // the sandbox's SMTP address as arg[1]. Each must exit 0.
 func TestDocExamples(t *testing.T) {
-	srv, err := sandbox.Start(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	srv := sandboxtest.Start(t, sandbox.Config{})
+	sandboxtest.Setenv(t, srv)
 	dir := t.TempDir()
 	total := 0
 	for _, doc := range []string{"../../README.md", "../../docs/guide.md"} {

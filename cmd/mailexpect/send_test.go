@@ -15,6 +15,7 @@ import (
 	"github.com/mailexpect/mailexpect/internal/mailstack"
 	"github.com/mailexpect/mailexpect/internal/pyemail"
 	"github.com/mailexpect/mailexpect/internal/sandbox"
+	"github.com/mailexpect/mailexpect/internal/sandbox/sandboxtest"
 )
 
 // attachment is what the send tests attach: every byte value, CR and LF
@@ -105,11 +106,7 @@ func messageArgs(att string) []string {
 }
 
 func TestSendSandbox(t *testing.T) {
-	srv, err := sandbox.Start(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := sandboxtest.Start(t, sandbox.Config{})
 	u := srv.Users()[0]
 	t.Setenv("MAILEXPECT_USER", u.Name)
 	t.Setenv("MAILEXPECT_PASS", u.Pass)
@@ -245,11 +242,7 @@ func TestSendFaults(t *testing.T) {
 	if err := cfg.AddFault("smtp=tempfail"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sandbox.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := sandboxtest.Start(t, cfg)
 	code, _, stderr := sendRun(t, "", "send", "--server", srv.SMTPAddr(), "--ca-file", srv.CAFile(),
 		"--from", "demo1@sandbox.test", "--to", "demo2@sandbox.test")
 	if code != 23 || !strings.Contains(stderr, "451") {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/sandbox"
+	"github.com/mailexpect/mailexpect/internal/sandbox/sandboxtest"
 	"github.com/mailexpect/mailexpect/internal/tooltest"
 
 	"github.com/mailexpect/mailexpect/internal/testutil"
@@ -110,15 +111,8 @@ func startProber(t *testing.T, args ...string) (*httptest.Server, *testutil.Sync
 
 func startTestSandbox(t *testing.T) *sandbox.Server {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	for _, kv := range sb.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	sb := sandboxtest.Start(t, sandbox.Config{})
+	sandboxtest.Setenv(t, sb)
 	return sb
 }
 

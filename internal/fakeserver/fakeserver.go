@@ -80,35 +80,35 @@ func (s *server) handle(c net.Conn, h func(net.Conn)) {
 // when handle returns.
 func Serve(t testing.TB, handle func(c net.Conn)) string {
 	t.Helper()
-	s := listen(t)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := s.ln.Accept()
-			if err != nil {
-				return
-			}
-			s.handle(c, handle)
-		}
-	}()
-	return s.ln.Addr().String()
+	return serve(t, handle, false)
 }
 
 // ServeOne is Serve for the first connection only: the listener closes
 // once it is accepted, so a second connect is refused.
 func ServeOne(t testing.TB, handle func(c net.Conn)) string {
 	t.Helper()
+	return serve(t, handle, true)
+}
+
+func serve(t testing.TB, handle func(c net.Conn), once bool) string {
+	t.Helper()
 	s := listen(t)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		c, err := s.ln.Accept()
-		s.ln.Close()
-		if err != nil {
-			return
+		for {
+			c, err := s.ln.Accept()
+			if once {
+				s.ln.Close()
+			}
+			if err != nil {
+				return
+			}
+			s.handle(c, handle)
+			if once {
+				return
+			}
 		}
-		s.handle(c, handle)
 	}()
 	return s.ln.Addr().String()
 }
