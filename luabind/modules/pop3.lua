@@ -301,7 +301,10 @@ local SASL = {
   -- CAPA is an extension (RFC 2449) many servers lack: a named mechanism
   -- is tried, not checked against it.
   trust_named = true,
-  offered = function(c, name) return sasl.offered_in(c.caps.SASL, name) end,
+  offered = function(c, name)
+    if not c.caps then c:capa() end
+    return sasl.offered_in(c.caps.SASL, name)
+  end,
   advertised = function(c) return c.caps and c.caps.SASL end,
   order = function(c)
     if not c.caps then c:capa() end

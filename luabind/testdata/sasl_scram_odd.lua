@@ -20,4 +20,19 @@ T.eq(e.message:find("s3cret", 1, true), nil, "no password in the message")
 -- 3
 e = T.fails(function() imap.open{url = "imap://" .. SERVER, tls = "none", user = "alice", pass = "s3cret"} end)
 T.eq(e.kind, "protocol", "imap accepted unproved")
+
+-- 4
+local pop3 = require "pop3"
+e = T.fails(function() pop3.open{url = "pop3://" .. SERVER, tls = "none", user = "alice", pass = "s3cret"} end)
+T.eq(e.kind, "protocol", "pop3 accepted unproved")
+T.eq(e.message:find("without proving", 1, true) ~= nil, true, e.message)
+
+-- 5
+local p = pop3.connect{url = "pop3://" .. SERVER, tls = "none", allow_plaintext_auth = true,
+                       user = "u@example.org", token = "tok"}
+e = T.fails(function() p:auth() end)
+T.eq(e.kind, "reply", "pop3 oauthbearer refused")
+T.eq(p.auth_mechanism, "oauthbearer", "token = picks OAUTHBEARER")
+T.eq(p.auth_error.status, "invalid_token", "the error challenge, decoded")
+p:close()
 print("ok")
