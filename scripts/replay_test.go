@@ -17,11 +17,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mailexpect/mailexpect/internal/mailstack"
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // measured is a measured duration in any output: "0.0123s", "[0.0 ms]",
@@ -252,7 +252,7 @@ i:logout()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr logBuffer
+	var stderr testutil.SyncBuffer
 	srv.Stderr = &stderr
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -302,23 +302,4 @@ i:logout()
 	if !strings.Contains(stderr.String(), "someone-else") {
 		t.Errorf("the server's log does not name the diverging line:\n%s", stderr.String())
 	}
-}
-
-// logBuffer is a strings.Builder the child's stderr is copied into while
-// the test reads it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

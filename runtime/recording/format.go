@@ -267,17 +267,9 @@ func parseEvent(line string) (Event, error) {
 		}
 		ev.Kind, ev.TLS = TLS, info
 	case "tls-failed":
-		msg, err := strconv.Unquote(strings.TrimSpace(rest))
-		if err != nil {
-			msg = strings.TrimSpace(rest)
-		}
-		ev.Kind, ev.Err = TLSFailed, msg
+		ev.Kind, ev.Err = TLSFailed, quotedArg(rest)
 	case "connect-failed":
-		msg, err := strconv.Unquote(strings.TrimSpace(rest))
-		if err != nil {
-			msg = strings.TrimSpace(rest)
-		}
-		ev.Kind, ev.Err = DialFailed, msg
+		ev.Kind, ev.Err = DialFailed, quotedArg(rest)
 	case "eof":
 		ev.Kind = EOF
 	case "close":
@@ -292,6 +284,16 @@ func parseEvent(line string) (Event, error) {
 		return ev, fmt.Errorf("unknown line %q (want S:, S+, C:, C+, ~ REGEX, tls, tls-failed, connect-failed, eof, close, pause or session)", clip(line, 40))
 	}
 	return ev, nil
+}
+
+// quotedArg is a message as written after tls-failed or connect-failed:
+// Go-quoted, or as it is when a person wrote it without quotes.
+func quotedArg(rest string) string {
+	rest = strings.TrimSpace(rest)
+	if msg, err := strconv.Unquote(rest); err == nil {
+		return msg
+	}
+	return rest
 }
 
 // Placeholder stands for a secret in a C line; replay accepts any value
