@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mailexpect/mailexpect/internal/sandbox"
+	"github.com/mailexpect/mailexpect/internal/sandbox/sandboxtest"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
@@ -17,11 +18,7 @@ import (
 // holds smtp, pop3, imap (addresses), ca_file, user, pass. Neither the
 // password nor anything built from it may reach any output.
 func TestSASLSandbox(t *testing.T) {
-	srv, err := sandbox.Start(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := sandboxtest.Start(t, sandbox.Config{})
 	file := "testdata/sandbox/sasl.lua"
 	src, err := os.ReadFile(file)
 	if err != nil {
