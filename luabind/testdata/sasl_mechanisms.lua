@@ -29,28 +29,29 @@ T.eq(why, 'CRAM-MD5 challenge is not base64: "!!"')
 resp, why = M["CRAM-MD5"].client(cred).next("", "")
 T.eq(why, 'CRAM-MD5 challenge is not base64: ""', "an empty challenge")
 
-m = M.XOAUTH2.client(cred)
-T.eq(M.XOAUTH2.token, true)
-T.eq(m.start(), "user=tim\1auth=Bearer tok\1\1")
-T.eq(m.next('{"status":"401"}', "x"), "", "the error challenge is answered empty")
-T.eq(m.error.status, "401", "and kept, decoded")
-T.eq(m.next("{}", "x"), nil, "a second challenge is cancelled")
-m = M.XOAUTH2.client(cred)
-m.next("not json", "x")
-T.eq(m.error, "not json", "an error that is not JSON is kept as text")
+-- The bearer-token mechanisms: XOAUTH2 (Google's) and OAUTHBEARER (RFC
+-- 7628 3.1: a GS2 header with the user); the error challenge is answered
+-- empty (XOAUTH2) or with ^A (OAUTHBEARER) and kept, decoded.
+for name, want in pairs{
+  XOAUTH2 = {ir = "user=tim\1auth=Bearer tok\1\1", answer = ""},
+  OAUTHBEARER = {ir = "n,a=tim,\1auth=Bearer tok\1\1", answer = "\1"},
+} do
+  m = M[name].client(cred)
+  T.eq(M[name].token, true, name)
+  T.eq(m.start(), want.ir, name .. " initial response")
+  T.eq(m.next('{"status":"401"}', "x"), want.answer, name .. " answers the error challenge")
+  T.eq(m.error.status, "401", name .. " keeps it, decoded")
+  T.eq(m.next("{}", "x"), nil, name .. " cancels a second challenge")
+  m = M[name].client(cred)
+  m.next("not json", "x")
+  T.eq(m.error, "not json", name .. ": an error that is not JSON is kept as text")
+end
 
 T.eq(sasl.offered_in("PLAIN login CRAM-MD5", "LOGIN"), true)
 T.eq(sasl.offered_in("PLAIN", "LOGIN"), false)
 T.eq(sasl.offered_in(nil, "PLAIN"), false)
 
--- OAUTHBEARER (RFC 7628 3.1): GS2 header with the user (= and , escaped
--- as RFC 5801 saslname), the error challenge answered with ^A.
-m = M.OAUTHBEARER.client(cred)
-T.eq(M.OAUTHBEARER.token, true)
-T.eq(m.start(), "n,a=tim,\1auth=Bearer tok\1\1")
-T.eq(m.next('{"status":"invalid_token"}', "x"), "\1", "the error challenge is answered with ^A")
-T.eq(m.error.status, "invalid_token", "and kept, decoded")
-T.eq(m.next("{}", "x"), nil, "a second challenge is cancelled")
+-- OAUTHBEARER's user is an RFC 5801 saslname: = and , escaped.
 T.eq(M.OAUTHBEARER.client{user = "a=b,c", token = "t"}.start(), "n,a=a=3Db=2Cc,\1auth=Bearer t\1\1", "saslname escapes")
 T.eq(M.OAUTHBEARER.client{user = "u", authzid = "boss", token = "t"}.start(), "n,a=boss,\1auth=Bearer t\1\1", "authzid wins")
 
