@@ -193,6 +193,17 @@ func parseArgs(args []string) (*options, error) {
 	return o, nil
 }
 
+// commandFlagError is flagError for a subcommand: an unknown flag gets
+// hint (where that command's flags are listed) instead of the top-level one.
+func commandFlagError(err error, args []string, hint string) error {
+	err = flagError(err, args)
+	var ce *cliError
+	if errors.As(err, &ce) && strings.HasPrefix(ce.msg, "unknown flag") {
+		ce.hint = hint
+	}
+	return err
+}
+
 // flagError rewrites the flag package's messages into the CLI's style.
 func flagError(err error, args []string) error {
 	msg := err.Error()

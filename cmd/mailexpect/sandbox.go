@@ -170,12 +170,7 @@ func parseServeArgs(args []string) (*serveOptions, error) {
 	fs.BoolVar(&so.help, "h", false, "")
 	fs.BoolVar(&so.help, "help", false, "")
 	if err := fs.Parse(args); err != nil {
-		err = flagError(err, args)
-		var ce *cliError
-		if errors.As(err, &ce) && strings.HasPrefix(ce.msg, "unknown flag") {
-			ce.hint = "run 'mailexpect --help' for the sandbox's flags"
-		}
-		return nil, err
+		return nil, commandFlagError(err, args, "run 'mailexpect --help' for the sandbox's flags")
 	}
 	if fs.NArg() > 0 {
 		return nil, usageErr("to run a script against the sandbox: mailexpect --sandbox SCRIPT.lua",

@@ -175,7 +175,7 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	if err := fs.Parse(args); err != nil {
-		return nil, sendFlagError(err, args)
+		return nil, commandFlagError(err, args, "run 'mailexpect send --help' for its flags")
 	}
 	if o.help {
 		return so, nil
@@ -185,16 +185,6 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 		return nil, usageErr(hint, "unexpected argument %q", rest[0])
 	}
 	return so, so.validate(o.sandbox || o.replay != "") // a sandbox recording sets MAILEXPECT_SMTP again
-}
-
-// sendFlagError is flagError with send's help in the hint.
-func sendFlagError(err error, args []string) error {
-	e := flagError(err, args)
-	var ce *cliError
-	if errors.As(e, &ce) && strings.HasPrefix(ce.msg, "unknown flag") {
-		ce.hint = "run 'mailexpect send --help' for its flags"
-	}
-	return e
 }
 
 // readArg reads TEXT, @FILE or - (stdin, once).

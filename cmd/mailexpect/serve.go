@@ -101,12 +101,7 @@ func parseProbeArgs(args []string) (*probeOptions, error) {
 		po.modules = append(po.modules, m)
 	}
 	if err := fs.Parse(own); err != nil {
-		err = flagError(err, own)
-		var ce *cliError
-		if errors.As(err, &ce) && strings.HasPrefix(ce.msg, "unknown flag") {
-			ce.hint = "run 'mailexpect serve --help' for its flags; a module's own flags go after --module NAME=SCRIPT"
-		}
-		return nil, err
+		return nil, commandFlagError(err, own, "run 'mailexpect serve --help' for its flags; a module's own flags go after --module NAME=SCRIPT")
 	}
 	if po.help {
 		return po, nil

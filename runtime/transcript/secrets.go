@@ -44,12 +44,7 @@ func (s *Secrets) Add(value string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.add(value)
-	if strings.ContainsAny(value, "\r\n") {
-		for _, line := range strings.FieldsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' }) {
-			s.add(line)
-		}
-	}
+	eachForm(value, s.add)
 }
 
 // Remove undoes one Add of value: once every Add of it is undone, it is no
@@ -62,10 +57,17 @@ func (s *Secrets) Remove(value string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.remove(value)
+	eachForm(value, s.remove)
+}
+
+// eachForm calls f with value and, for a value of several lines, with
+// each line: a multi-line secret is also masked where a line of it shows
+// alone.
+func eachForm(value string, f func(string)) {
+	f(value)
 	if strings.ContainsAny(value, "\r\n") {
 		for _, line := range strings.FieldsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' }) {
-			s.remove(line)
+			f(line)
 		}
 	}
 }
