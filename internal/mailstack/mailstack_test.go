@@ -571,8 +571,10 @@ func TestPortClash(t *testing.T) {
 			}}
 			s := NewStack(t, opts)
 			t.Logf("started after a clash in %v", s.StartTime)
-			if attempts != 2 {
-				t.Errorf("%d start attempts, want 2", attempts)
+			// At least 2: the first clashes on purpose; on a busy machine a
+			// free port picked for the second can be taken before it binds.
+			if attempts < 2 {
+				t.Errorf("%d start attempts, want at least 2 (the clash must be retried)", attempts)
 			}
 			if strings.HasSuffix(s.IMAPS, fmt.Sprint(":", taken)) || strings.HasSuffix(s.Submission, fmt.Sprint(":", taken)) {
 				t.Errorf("the stack uses the taken port %d", taken)
