@@ -354,38 +354,22 @@ func leadingLiteral(re *syntax.Regexp) string {
 }
 
 // beginsAtLineStart reports whether every match of re begins with '^'.
-func beginsAtLineStart(re *syntax.Regexp) bool {
-	switch re.Op {
-	case syntax.OpBeginLine:
-		return true
-	case syntax.OpCapture:
-		return beginsAtLineStart(re.Sub[0])
-	case syntax.OpConcat:
-		for _, sub := range re.Sub {
-			if beginsAtLineStart(sub) {
-				return true
-			}
-			if !zeroWidth(sub) {
-				return false
-			}
-		}
-	case syntax.OpAlternate:
-		return !slices.ContainsFunc(re.Sub, func(sub *syntax.Regexp) bool { return !beginsAtLineStart(sub) })
-	}
-	return false
-}
+func beginsAtLineStart(re *syntax.Regexp) bool { return beginsWith(re, syntax.OpBeginLine) }
 
 // beginsAtTextStart reports whether every match of re begins at the start
 // of the text: \A, which a line-local pattern's '^' has become.
-func beginsAtTextStart(re *syntax.Regexp) bool {
+func beginsAtTextStart(re *syntax.Regexp) bool { return beginsWith(re, syntax.OpBeginText) }
+
+// beginsWith reports whether every match of re begins with the anchor op.
+func beginsWith(re *syntax.Regexp, op syntax.Op) bool {
 	switch re.Op {
-	case syntax.OpBeginText:
+	case op:
 		return true
 	case syntax.OpCapture:
-		return beginsAtTextStart(re.Sub[0])
+		return beginsWith(re.Sub[0], op)
 	case syntax.OpConcat:
 		for _, sub := range re.Sub {
-			if beginsAtTextStart(sub) {
+			if beginsWith(sub, op) {
 				return true
 			}
 			if !zeroWidth(sub) {
@@ -393,7 +377,7 @@ func beginsAtTextStart(re *syntax.Regexp) bool {
 			}
 		}
 	case syntax.OpAlternate:
-		return !slices.ContainsFunc(re.Sub, func(sub *syntax.Regexp) bool { return !beginsAtTextStart(sub) })
+		return !slices.ContainsFunc(re.Sub, func(sub *syntax.Regexp) bool { return !beginsWith(sub, op) })
 	}
 	return false
 }
