@@ -75,18 +75,39 @@ func startTLSServer(t *testing.T, proto string, implicit bool, cert tls.Certific
 	})
 }
 
+// fakeDialogue is what a fake server of one protocol says: its greeting,
+// its capabilities (with and without STARTTLS, answering capa), the
+// go-ahead for starttls, its goodbye (answering quit) and its refusal of
+// anything else. In IMAP, TAG stands for the command's tag; an SMTP
+// EHLO carries the client's name after the verb.
+type fakeDialogue struct {
+	greeting            string
+	capa, caps, capsTLS string
+	starttls, goAhead   string
+	quit, bye, notHere  string
+}
+
+var fakeDialogues = map[string]fakeDialogue{
+	"smtp": {greeting: "220 fake.test ESMTP\n",
+		capa: "EHLO", caps: "250-fake.test\n250-STARTTLS\n250 8BITMIME\n", capsTLS: "250-fake.test\n250 8BITMIME\n",
+		starttls: "STARTTLS", goAhead: "220 2.0.0 go ahead\n",
+		quit: "QUIT", bye: "221 2.0.0 bye\n", notHere: "502 5.5.1 not here\n"},
+	"pop3": {greeting: "+OK fake POP3 ready\n",
+		capa: "CAPA", caps: "+OK\nUSER\nSTLS\n.\n", capsTLS: "+OK\nUSER\n.\n",
+		starttls: "STLS", goAhead: "+OK begin TLS\n",
+		quit: "QUIT", bye: "+OK bye\n", notHere: "-ERR not here\n"},
+	"imap": {greeting: "* OK [CAPABILITY IMAP4rev1 STARTTLS] fake IMAP ready\n",
+		capa: "CAPABILITY", caps: "* CAPABILITY IMAP4rev1 STARTTLS\nTAG OK done\n", capsTLS: "* CAPABILITY IMAP4rev1 STARTTLS\nTAG OK done\n",
+		starttls: "STARTTLS", goAhead: "TAG OK begin TLS\n",
+		quit: "LOGOUT", bye: "* BYE fake logging out\nTAG OK done\n", notHere: "TAG BAD not here\n"},
+}
+
 // serveMail plays one connection. After STARTTLS it goes on over TLS
 // with a fresh reader: nothing buffered before the upgrade is used.
 func serveMail(conn net.Conn, proto string, secure bool, cfg *tls.Config) {
+	d := fakeDialogues[proto]
 	w := func(s string) { conn.Write([]byte(strings.ReplaceAll(s, "\n", "\r\n"))) }
-	switch proto {
-	case "smtp":
-		w("220 fake.test ESMTP\n")
-	case "pop3":
-		w("+OK fake POP3 ready\n")
-	case "imap":
-		w("* OK [CAPABILITY IMAP4rev1 STARTTLS] fake IMAP ready\n")
-	}
+	w(d.greeting)
 	br := bufio.NewReader(conn)
 	for {
 		line, err := br.ReadString('\n')
@@ -100,46 +121,23 @@ func serveMail(conn net.Conn, proto string, secure bool, cfg *tls.Config) {
 			tag, verb, _ = strings.Cut(verb, " ")
 			tag = line[:len(tag)]
 		}
+		say := func(s string) { w(strings.ReplaceAll(s, "TAG", tag)) }
 		upgrade := false
 		switch {
-		case proto == "smtp" && strings.HasPrefix(verb, "EHLO "):
+		case verb == d.capa || strings.HasPrefix(verb, d.capa+" "):
 			if secure {
-				w("250-fake.test\n250 8BITMIME\n")
+				say(d.capsTLS)
 			} else {
-				w("250-fake.test\n250-STARTTLS\n250 8BITMIME\n")
+				say(d.caps)
 			}
-		case proto == "smtp" && verb == "STARTTLS" && !secure:
-			w("220 2.0.0 go ahead\n")
+		case verb == d.starttls && !secure:
+			say(d.goAhead)
 			upgrade = true
-		case proto == "smtp" && verb == "QUIT":
-			w("221 2.0.0 bye\n")
-			return
-		case proto == "smtp":
-			w("502 5.5.1 not here\n")
-		case proto == "pop3" && verb == "CAPA":
-			if secure {
-				w("+OK\nUSER\n.\n")
-			} else {
-				w("+OK\nUSER\nSTLS\n.\n")
-			}
-		case proto == "pop3" && verb == "STLS" && !secure:
-			w("+OK begin TLS\n")
-			upgrade = true
-		case proto == "pop3" && verb == "QUIT":
-			w("+OK bye\n")
-			return
-		case proto == "pop3":
-			w("-ERR not here\n")
-		case verb == "CAPABILITY":
-			w("* CAPABILITY IMAP4rev1 STARTTLS\n" + tag + " OK done\n")
-		case verb == "STARTTLS" && !secure:
-			w(tag + " OK begin TLS\n")
-			upgrade = true
-		case verb == "LOGOUT":
-			w("* BYE fake logging out\n" + tag + " OK done\n")
+		case verb == d.quit:
+			say(d.bye)
 			return
 		default:
-			w(tag + " BAD not here\n")
+			say(d.notHere)
 		}
 		if upgrade {
 			if br.Buffered() > 0 {
