@@ -96,6 +96,24 @@ func (p *pane) waitFor(re string) string {
 	}
 }
 
+// exitedClean waits for the program's exit 0 and fails the test when the
+// screen, or the log file logf when it is not "", shows the password. It
+// returns the screen.
+func (p *pane) exitedClean(logf, pass, user string) string {
+	p.t.Helper()
+	s := p.waitFor(`EXITED 0`)
+	texts := map[string]string{"screen": s}
+	if logf != "" {
+		logText, err := os.ReadFile(logf)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		texts["log"] = string(logText)
+	}
+	leaks(p.t, pass, user, texts)
+	return s
+}
+
 // leaks fails when any form of pass is in one of the texts.
 func leaks(t *testing.T, pass, user string, texts map[string]string) {
 	t.Helper()
@@ -169,12 +187,11 @@ func TestConnectSandboxSMTP(t *testing.T) {
 	p.typeLine(".")
 	p.waitFor(`(?m)^250 .*queued`)
 	p.typeLine("~.")
-	final := p.waitFor(`EXITED 0`)
+	p.exitedClean(logf, u.Pass, u.Name)
 	logText, err := os.ReadFile(logf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaks(t, u.Pass, u.Name, map[string]string{"screen": final, "log": string(logText)})
 	msgs, _ := srv.Store().Messages(u.Name, "INBOX")
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Raw), "\r\n.two dots typed\r\n~tilde line\r\n") {
 		t.Errorf("the message typed is not in the mailbox as typed (the server unstuffs one dot; ~~ sends ~): %d messages %q", len(msgs), msgs)
@@ -256,12 +273,10 @@ func TestConnectRealServers(t *testing.T) {
 		p.typeLine("MAIL FROM:<" + u.Address + ">")
 		p.waitFor(`(?m)^250 2\.1\.0`)
 		p.typeLine("QUIT")
-		s = p.waitFor(`EXITED 0`)
+		s = p.exitedClean(logf, u.Password, u.Name) // with -v
 		if !strings.Contains(s, "connection closed by the server") {
 			t.Errorf("after QUIT:\n%s", s)
 		}
-		logText, _ := os.ReadFile(logf)
-		leaks(t, u.Password, u.Name, map[string]string{"screen (with -v)": s, "log": string(logText)})
 	})
 
 	t.Run("imap", func(t *testing.T) {
@@ -278,12 +293,10 @@ func TestConnectRealServers(t *testing.T) {
 		p.typeLine("a1 SELECT INBOX")
 		p.waitFor(`(?m)^a1 OK`)
 		p.typeLine("a2 LOGOUT")
-		s = p.waitFor(`EXITED 0`)
+		s = p.exitedClean(logf, u.Password, u.Name)
 		if !strings.Contains(s, "* BYE") {
 			t.Errorf("after LOGOUT:\n%s", s)
 		}
-		logText, _ := os.ReadFile(logf)
-		leaks(t, u.Password, u.Name, map[string]string{"screen": s, "log": string(logText)})
 	})
 
 	t.Run("lmtp from a pipe", func(t *testing.T) {
@@ -304,8 +317,7 @@ func TestConnectRealServers(t *testing.T) {
 		p.typeLine("STAT")
 		p.waitFor(`(?m)^\+OK \d+ \d+`)
 		p.typeLine("~.")
-		s := p.waitFor(`EXITED 0`)
-		leaks(t, u.Password, u.Name, map[string]string{"screen": s})
+		p.exitedClean("", u.Password, u.Name)
 	})
 }
 
