@@ -43,6 +43,13 @@ checked.
   --ca-file FILE       extra trusted CA ($MAILEXPECT_CA_FILE)
   --servername NAME    name to send (SNI) and verify (default: the host)
   --no-verify          report a failed chain or name check, but as OK
+  --pin sha256/BASE64  CRITICAL unless the server's key is this one (curl's
+                       --pinnedpubkey form; repeatable; checked even with
+                       --no-verify). The long output shows each key's pin.
+  --min-version V      1.2 or 1.3: CRITICAL when the server offers less
+  --cert-file F --key-file F   a client certificate to present
+  --proxy URL          socks5://, socks5h://, http:// host:port, or env
+  --resolver IP[:PORT] the DNS server to ask
 Plugin flags: --json (one JSON object), -t SECONDS (deadline of the whole
 check), -v (transcript on stderr), -h (this help).
 ]]
@@ -55,7 +62,9 @@ local opt, targets = options(arg, {
   ["w|warning"] = "30", ["c|critical"] = "7",
   protocol = options.string, tls = options.string,
   ["ca-file"] = options.string, servername = options.string,
-  verify = true,
+  verify = true, pin = options.list, ["min-version"] = options.string,
+  ["cert-file"] = options.string, ["key-file"] = options.string,
+  proxy = options.string, resolver = options.string,
 })
 local missing = options.usage -- UNKNOWN, with the usage line
 local setting = require("credentials").setting
@@ -125,7 +134,10 @@ if #list == 0 then missing("no server to check: give an ADDRESS or set MAILEXPEC
 -- returns s.tls. Verification is done but not enforced (insecure): a
 -- broken chain must not hide the expiry date; s.tls.verified says.
 local function handshake(t)
-  local tlsopts = {tls = t.mode, insecure = true, ca_file = ca_file, servername = opt.servername}
+  local tlsopts = {tls = t.mode, insecure = true, ca_file = ca_file, servername = opt.servername,
+                   pin = (#opt.pin > 0) and opt.pin or nil, min_version = opt["min-version"],
+                   cert_file = opt["cert-file"], key_file = opt["key-file"], proxy = opt.proxy,
+                   resolver = opt.resolver}
   if t.proto == "smtp" then
     local o = {url = "smtp://" .. t.hostport, helo = "localhost"}
     for k, v in pairs(tlsopts) do o[k] = v end
@@ -147,8 +159,10 @@ local function handshake(t)
     return info
   end
   -- IMAP (RFC 9051): the greeting, CAPABILITY, STARTTLS, LOGOUT.
-  local s = connect(t.hostport, {tls = t.mode == "implicit" and "implicit" or nil, insecure = true,
-                                 ca_file = ca_file, servername = opt.servername})
+  local copts = {}
+  for k, v in pairs(tlsopts) do copts[k] = v end
+  copts.tls = t.mode == "implicit" and "implicit" or nil
+  local s = connect(t.hostport, copts)
   local g = s:expect([[^\* (OK|PREAUTH|BYE)\b ?(.*)$]])
   if g[1] == "BYE" then error({kind = "reply", message = t.hostport .. ": server refused: * BYE " .. g[2]}, 0) end
   if t.mode == "starttls" then
@@ -216,9 +230,9 @@ for _, t in ipairs(list) do
     if state == check.CRITICAL then check.critical(msg)
     elseif state == check.WARNING then check.warning(msg)
     else check.ok(msg) end
-    check.detail(string.format("%s: subject %s, issuer %s, names %s, valid %s to %s UTC", t.hostport, p.subject,
+    check.detail(string.format("%s: subject %s, issuer %s, names %s, valid %s to %s UTC, key %s", t.hostport, p.subject,
                                p.issuer, table.concat(p.dns_names, " "), os.date("!%Y-%m-%d %H:%M", p.not_before),
-                               os.date("!%Y-%m-%d %H:%M", p.not_after)))
+                               os.date("!%Y-%m-%d %H:%M", p.not_after), p.spki))
   end
   check.metric(label .. "_time", elapsed, "s", nil, nil, 0)
 end

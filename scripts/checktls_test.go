@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/mailstack"
+	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
 // stackLeaf is the real stack's server certificate, as a client sees it.
@@ -164,10 +165,36 @@ func TestCheckTLSFailures(t *testing.T) {
 		{nil, "TLS UNKNOWN - no server to check: give an ADDRESS or set MAILEXPECT_SMTP, MAILEXPECT_POP3 or MAILEXPECT_IMAP"},
 		{[]string{"ftp://x"}, "TLS UNKNOWN - unknown scheme ftp:// in ftp://x"},
 		{[]string{"127.0.0.1:4000"}, "TLS UNKNOWN - cannot tell the protocol of 127.0.0.1:4000: use a URL (smtp://, pop3s://, ...) or --protocol"},
-		{[]string{"-w", "x", "smtp://a"}, `TLS UNKNOWN - check-tls.lua:70: check: bad threshold "x": "x" is not a number`},
+		{[]string{"-w", "x", "smtp://a"}, `TLS UNKNOWN - check-tls.lua:79: check: bad threshold "x": "x" is not a number`},
 	} {
 		r := run(t, nil, nil, append([]string{script("check-tls.lua")}, tt.args...)...)
 		wantCode(t, r, 3)
 		wantLine(t, r, tt.want)
+	}
+}
+
+// TestCheckTLSPin: --pin against the real stack's key, and against a wrong
+// one (CRITICAL naming both keys, even with --no-verify); --min-version
+// 1.3 holds (Dovecot and Postfix speak 1.3).
+func TestCheckTLSPin(t *testing.T) {
+	st := mailstack.Require(t)
+	t.Parallel()
+	conn, err := tls.Dial("tcp", st.IMAPS, st.TLSConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := session.SPKIPin(conn.ConnectionState().PeerCertificates[0])
+	conn.Close()
+	env := []string{"MAILEXPECT_CA_FILE=" + st.CAFile}
+	r := run(t, env, nil, script("check-tls.lua"), "--pin", pin, "--min-version", "1.3", "imaps://"+st.IMAPS, "smtps://"+st.SMTPS)
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, ", key "+pin+"\n") {
+		t.Errorf("long output does not show the key's pin %s:\n%s", pin, r.stdout)
+	}
+	wrong := "sha256/" + strings.Repeat("A", 43) + "="
+	r = run(t, env, nil, script("check-tls.lua"), "--no-verify", "--pin", wrong, "imaps://"+st.IMAPS)
+	wantCode(t, r, 2)
+	if l := r.firstLine(); !strings.HasPrefix(l, "TLS CRITICAL - ") || !strings.Contains(l, pin) || !strings.Contains(l, wrong) {
+		t.Errorf("status line %q does not name both keys", l)
 	}
 }
