@@ -368,6 +368,8 @@ func formatTLS(info *session.TLSInfo) string {
 		kv("not_before", p.NotBefore.UTC().Format(time.RFC3339))
 		kv("not_after", p.NotAfter.UTC().Format(time.RFC3339))
 		kv("dns", strings.Join(p.DNSNames, ","))
+		kv("fingerprint", p.Fingerprint)
+		kv("spki", p.SPKI)
 	}
 	if !info.EarliestExpiry.IsZero() {
 		kv("earliest_expiry", info.EarliestExpiry.UTC().Format(time.RFC3339))
@@ -412,6 +414,10 @@ func parseTLS(s string) (*session.TLSInfo, error) {
 		if kv["dns"] != "" {
 			p.DNSNames = strings.Split(kv["dns"], ",")
 		}
+		p.Fingerprint, p.SPKI = kv["fingerprint"], kv["spki"]
+		// The chain is not recorded: a replay shows the leaf alone.
+		leaf := *p
+		p.Chain = []*session.PeerCert{&leaf}
 		info.Peer = p
 	}
 	if info.EarliestExpiry, err = tm("earliest_expiry"); err != nil {
