@@ -36,6 +36,8 @@ func main() {
 	msg := flag.String("msg", "", "W4: message file (CRLF lines)")
 	size := flag.Int("size", 0, "W5: bytes of lines")
 	jobs := flag.Int("jobs", 1, "W3: mailboxes worked on at a time")
+	flag.StringVar(&userFormat, "user", userFormat, "W3: login name of mailbox N (fmt, N from -first)")
+	flag.IntVar(&firstBox, "first", firstBox, "W3: number of the first mailbox")
 	flag.Parse()
 	var err error
 	switch *w {
@@ -181,6 +183,13 @@ func w2(addr string, n int) error {
 	return p.quit()
 }
 
+// W3's mailboxes: the load server's box0..boxN-1, or (bench/dovecot_test.go)
+// real Dovecot's user1..userN.
+var (
+	userFormat = "box%d"
+	firstBox   = 0
+)
+
 // W3: for each mailbox: log in, STAT, UIDL, DELE every message, QUIT;
 // jobs mailboxes at a time.
 func w3(addr string, boxes, jobs int) error {
@@ -223,7 +232,7 @@ func w3box(addr string, b int) (deleted int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := p.login("box" + strconv.Itoa(b)); err != nil {
+	if err := p.login(fmt.Sprintf(userFormat, firstBox+b)); err != nil {
 		return 0, err
 	}
 	st, err := p.cmd("STAT")

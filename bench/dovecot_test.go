@@ -1,0 +1,108 @@
+package bench
+
+import (
+	"encoding/csv"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailexpect/mailexpect/internal/mailstack"
+)
+
+// BenchmarkPOP3DeleteAllRealDovecot is issue 26's real-server bench: a
+// private Dovecot (internal/mailstack) with N mailboxes of 10 messages,
+// every message deleted over POP3 (log in, STAT, UIDL, DELE all, QUIT),
+// J mailboxes at a time, by each client from the same state: the
+// mailboxes are seeded again before every run and their Maildir files
+// counted before and after. `doveadm expunge -A` (server-side, no POP3)
+// is the floor beside them. It reports the wall time and the client's
+// CPU (user+sys of the process, from wait4) per run.
+//
+//	MAILEXPECT_BENCH_MAILBOXES=500 go test ./bench -run XXX -bench DeleteAllRealDovecot -benchtime 1x
+//
+// The issue's scale is 10,000 mailboxes, 32 at a time; the default here
+// is 100 (J = 8), small enough for a shared machine.
+func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
+	boxes := 100
+	if v, err := strconv.Atoi(os.Getenv("MAILEXPECT_BENCH_MAILBOXES")); err == nil && v > 0 {
+		boxes = v
+	}
+	const perBox, jobs = 10, "8"
+	dir := b.TempDir()
+	bin := map[string]string{"mailexpect": filepath.Join(dir, "mailexpect"), "goclient": filepath.Join(dir, "goclient")}
+	for name, pkg := range map[string]string{"mailexpect": "../cmd/mailexpect", "goclient": "./goclient"} {
+		if out, err := exec.Command("go", "build", "-o", bin[name], pkg).CombinedOutput(); err != nil {
+			b.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	st := mailstack.NewStack(b, mailstack.Options{Users: boxes, Password: "pw"})
+	var rows strings.Builder
+	w := csv.NewWriter(&rows)
+	w.Write([]string{"user"})
+	for _, u := range st.Users {
+		w.Write([]string{u.Name})
+	}
+	w.Flush()
+	rowsFile := filepath.Join(dir, "rows.csv")
+	if err := os.WriteFile(rowsFile, []byte(rows.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	eachScript, _ := filepath.Abs("clients/w3_each.lua")
+	clients := []struct {
+		name string
+		argv []string
+	}{
+		{"go", []string{bin["goclient"], "-w", "W3", "-addr", st.POP3, "-n", strconv.Itoa(boxes), "-jobs", jobs, "-user", "user%d", "-first", "1"}},
+		{"mx-each", []string{bin["mailexpect"], "-q", "--timeout", "600", "--each", rowsFile, "--jobs", jobs, eachScript, st.POP3}},
+		{"doveadm-expunge", []string{"doveadm", "-c", filepath.Join(st.Dir, "dovecot", "dovecot.conf"), "expunge", "-A", "mailbox", "INBOX", "all"}},
+	}
+	count := func() int {
+		n := 0
+		for _, u := range st.Users {
+			msgs, err := st.Mailbox(u.Name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(msgs)
+		}
+		return n
+	}
+	for _, c := range clients {
+		b.Run(c.name, func(b *testing.B) {
+			var wall, cpu time.Duration
+			for range b.N {
+				b.StopTimer()
+				for _, u := range st.Users {
+					if err := st.SeedN(u.Name, perBox); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if n := count(); n != boxes*perBox {
+					b.Fatalf("%d messages seeded, want %d", n, boxes*perBox)
+				}
+				cmd := exec.Command(c.argv[0], c.argv[1:]...)
+				b.StartTimer()
+				start := time.Now()
+				out, err := cmd.CombinedOutput()
+				wall += time.Since(start)
+				b.StopTimer()
+				if err != nil {
+					b.Fatalf("%s: %v\n%s", c.name, err, out)
+				}
+				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+					cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+				}
+				if n := count(); n != 0 {
+					b.Fatalf("%s left %d of %d messages\n%s", c.name, n, boxes*perBox, out)
+				}
+			}
+			b.ReportMetric(wall.Seconds()/float64(b.N), "s/run")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/run")
+		})
+	}
+}
