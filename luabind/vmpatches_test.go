@@ -31,6 +31,8 @@ func TestVMPatches(t *testing.T) {
 			 for k, v in next, {(type(x) .. "!"):upper()} do out[#out + 1] = k .. v end
 			 for k, v in next, {"a"} do out[#out + 1] = k .. v end
 			 print(table.concat(out))`, "5b1NUMBER!1a\n"},
+		{"string.match without a match returns one nil",
+			`print(select("#", ("x"):match("%d")), tonumber(("x"):match("%d")))`, "1\tnil\n"},
 		{"pairs lists keys in insertion order",
 			`local t = {}
 			 t.c = 1; t.a = 2; t[true] = 3; t.b = 4; t[2.5] = 5

@@ -356,7 +356,7 @@ func strMatch(L *LState) int {
 	mds := findPattern(L, pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1)
 	if len(mds) == 0 {
 		L.Push(LNil)
-		return 0
+		return 1
 	}
 	md := mds[0]
 	nsubs := md.CaptureLength() / 2
