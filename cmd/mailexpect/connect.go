@@ -85,10 +85,7 @@ func executeConnect(ctx context.Context, o *options, stdin io.Reader, stdout, st
 	help := false
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
-	err := fs.Parse(o.connectArgs)
-	if err != nil {
-		err = flagError(err, o.connectArgs)
-	}
+	err := parseFlags(fs, o.connectArgs) // sets help: not in usageOrHelp's argument list
 	if code, done := usageOrHelp(err, help, connectUsage, stdout, stderr); done {
 		return code
 	}

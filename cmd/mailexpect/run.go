@@ -193,6 +193,14 @@ func parseArgs(args []string) (*options, error) {
 	return o, nil
 }
 
+// parseFlags parses args into fs; a refusal is flagError's usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return flagError(err, args)
+	}
+	return nil
+}
+
 // commandFlagError is flagError for a subcommand: an unknown flag gets
 // hint (where that command's flags are listed) instead of the top-level one.
 func commandFlagError(err error, args []string, hint string) error {

@@ -45,10 +45,7 @@ func runTests(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	fs.Func("timeout", "", durationFlag(&timeout))
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
-	err := fs.Parse(o.subArgs)
-	if err != nil {
-		err = flagError(err, o.subArgs)
-	}
+	err := parseFlags(fs, o.subArgs) // sets help: not in usageOrHelp's argument list
 	if code, done := usageOrHelp(err, help, testUsage, stdout, stderr); done {
 		return code
 	}

@@ -215,6 +215,16 @@ func dialIMAP(t *testing.T, srv *Server, u User) *imapclient.Client {
 	return c
 }
 
+// dialIMAPInbox is dialIMAP with INBOX selected.
+func dialIMAPInbox(t *testing.T, srv *Server, u User) *imapclient.Client {
+	t.Helper()
+	c := dialIMAP(t, srv, u)
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // waitFor polls cond for up to two seconds: for effects that land on the
 // server after the client has its answer (a POP3 lock released after QUIT).
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -161,10 +161,7 @@ func TestIMAPFetchBodySetsSeen(t *testing.T) {
 	srv := startSandbox(t, Config{})
 	demo1 := srv.Users()[0]
 	seed(t, srv, demo1.Address, "peek", "read")
-	c := dialIMAP(t, srv, demo1)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := dialIMAPInbox(t, srv, demo1)
 	if _, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect(); err != nil {
 		t.Fatal(err)
 	}
@@ -186,10 +183,7 @@ func TestIMAPFetchSections(t *testing.T) {
 	demo1 := srv.Users()[0]
 	msg := seed(t, srv, demo1.Address, "sections")[0]
 	header := headerAndLines(msg, 0)
-	c := dialIMAP(t, srv, demo1)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := dialIMAPInbox(t, srv, demo1)
 	tests := []struct {
 		name    string
 		section *imap.FetchItemBodySection
@@ -218,10 +212,7 @@ func TestIMAPSearch(t *testing.T) {
 	srv := startSandbox(t, Config{})
 	demo1 := srv.Users()[0]
 	seed(t, srv, demo1.Address, "alpha report", "beta", "alpha again")
-	c := dialIMAP(t, srv, demo1)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := dialIMAPInbox(t, srv, demo1)
 	if err := c.Store(imap.UIDSetNum(2), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
 		t.Fatal(err)
 	}

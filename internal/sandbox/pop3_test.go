@@ -390,10 +390,7 @@ func TestPOP3RetrMarksSeen(t *testing.T) {
 		}
 		return strings.Join(out, " ")
 	}
-	ic := dialIMAP(t, srv, demo1)
-	if _, err := ic.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	ic := dialIMAPInbox(t, srv, demo1)
 
 	p := dialPOP3(t, srv.POP3Addr())
 	p.login(srv, demo1)

@@ -53,10 +53,7 @@ func TestPOP3DeleteQuitRemovesFromIMAP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := dialIMAP(t, srv, demo1)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := dialIMAPInbox(t, srv, demo1)
 
 	p := dialPOP3(t, srv.POP3Addr())
 	p.login(srv, demo1)
@@ -85,10 +82,7 @@ func TestIMAPUIDExpungeRemovesFromPOP3(t *testing.T) {
 	for _, s := range []string{"first", "second", "third"} {
 		srv.Store().Deliver(demo1.Address, testMessage(s))
 	}
-	c := dialIMAP(t, srv, demo1)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := dialIMAPInbox(t, srv, demo1)
 	// Flag two, expunge one by UID: the other flagged one must stay (the
 	// reason docs/DESIGN.md wants UID EXPUNGE, never a bare EXPUNGE).
 	if err := c.Store(imap.UIDSetNum(1, 2), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
@@ -118,10 +112,7 @@ func TestIMAPMoveToTrashAndAppendShowInStore(t *testing.T) {
 	srv := startSandbox(t, Config{})
 	demo1 := srv.Users()[0]
 	srv.Store().Deliver(demo1.Address, testMessage("to trash"))
-	c := dialIMAP(t, srv, demo1)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c := dialIMAPInbox(t, srv, demo1)
 	moved, err := c.Move(imap.UIDSetNum(1), "Trash").Wait()
 	if err != nil {
 		t.Fatalf("UID MOVE: %v", err)
