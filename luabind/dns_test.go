@@ -71,3 +71,31 @@ func TestDNSAndMX(t *testing.T) {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestNetOptionErrors: the connection options are checked before any
+// dialing, and --restricted refuses those that reach beyond the
+// arguments (a proxy, a socket) or read files (certificates).
+func TestNetOptionErrors(t *testing.T) {
+	for _, tc := range []struct {
+		restricted bool
+		src, want  string
+	}{
+		{false, `connect("127.0.0.1:1", {proxy = "socks4://h:1"})`, `unknown scheme "socks4"`},
+		{false, `connect("127.0.0.1:1", {proxy = "http://u:hunter2@h"})`, `want socks5://host:port`},
+		{false, `connect("127.0.0.1:1", {proxy = "socks5://h:1", unix_socket = "/x"})`, `exclude each other`},
+		{false, `connect("127.0.0.1:1", {min_version = "1.1"})`, `min_version: expected "1.2"|"1.3"`},
+		{false, `connect("127.0.0.1:1", {pin = "md5/abc"})`, `sha256/<base64`},
+		{false, `connect("127.0.0.1:1", {tls = "implicit", cert_file = "/nonexistent.pem"})`, `cert_file and key_file go together`},
+		{false, `connect("127.0.0.1:1", {resolver = "dns.example"})`, `want the IP address of a DNS server`},
+		{true, `connect("127.0.0.1:1", {proxy = "socks5://h:1"})`, `proxy is not allowed under --restricted`},
+		{true, `connect("127.0.0.1:1", {unix_socket = "/run/x"})`, `unix_socket is not allowed under --restricted`},
+		{true, `connect("127.0.0.1:1", {cert_file = "c.pem", key_file = "k.pem"})`, `cert_file is not allowed under --restricted`},
+		{true, `connect("unix:/run/dovecot/lmtp")`, `only sockets named in the arguments`},
+	} {
+		out, _, code, _ := runCode(t, Config{Restricted: tc.restricted, Args: []string{"127.0.0.1"}},
+			`local ok, e = pcall(function() `+tc.src+` end) print(e.kind, e.message)`)
+		if code != 0 || !strings.HasPrefix(out, "usage\t") || !strings.Contains(out, tc.want) || strings.Contains(out, "hunter2") {
+			t.Errorf("%s (restricted %v): exit %d, %q, want a usage error with %q", tc.src, tc.restricted, code, out, tc.want)
+		}
+	}
+}

@@ -70,6 +70,9 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := opts.TLS.check(); err != nil {
+		return nil, err
+	}
 	if a.TLS {
 		opts.ImplicitTLS = true
 	}

@@ -40,27 +40,17 @@ func tlsConfig(host string, o TLSOptions, info *TLSInfo) (*tls.Config, error) {
 		name = host
 	}
 	info.ServerName = name
-	for _, p := range o.Pins {
-		if err := checkPinSyntax(p); err != nil {
-			return nil, err
-		}
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	var certs []tls.Certificate
-	switch {
-	case o.CertFile != "" && o.KeyFile != "":
+	if o.CertFile != "" {
 		c, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
 		if err != nil {
 			// The error names the files, never their contents.
 			return nil, failure.New(failure.Usage, "cert_file %s / key_file %s: %v", o.CertFile, o.KeyFile, err)
 		}
 		certs = []tls.Certificate{c}
-	case o.CertFile != "" || o.KeyFile != "":
-		return nil, failure.New(failure.Usage, "cert_file and key_file go together (a PEM client certificate and its key); got only one")
-	}
-	switch o.MinVersion {
-	case 0, tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13:
-	default:
-		return nil, failure.New(failure.Usage, "min_version: unknown TLS version 0x%04x", o.MinVersion)
 	}
 	return &tls.Config{
 		ServerName:         name,
@@ -122,6 +112,26 @@ func Fingerprint(c *x509.Certificate) string {
 		fmt.Fprintf(&b, "%02X", x)
 	}
 	return b.String()
+}
+
+// check finds what is wrong with o without the network: Dial calls it
+// before connecting, so a bad pin is a usage error even for a session that
+// would start TLS only later (STARTTLS), or never.
+func (o TLSOptions) check() error {
+	for _, p := range o.Pins {
+		if err := checkPinSyntax(p); err != nil {
+			return err
+		}
+	}
+	if (o.CertFile == "") != (o.KeyFile == "") {
+		return failure.New(failure.Usage, "cert_file and key_file go together (a PEM client certificate and its key); got only one")
+	}
+	switch o.MinVersion {
+	case 0, tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13:
+	default:
+		return failure.New(failure.Usage, "min_version: unknown TLS version 0x%04x", o.MinVersion)
+	}
+	return nil
 }
 
 // checkPinSyntax accepts only curl's form: a wrong-looking pin must be a
