@@ -33,7 +33,8 @@ End-to-end delivery check: submit a probe over SMTP, poll the mailbox until
 it arrives, report the delivery latency and step times, delete the probe.
 
 Servers (host:port or URL; default from the environment):
-  --smtp ADDR          SMTP server: host:port, smtp://, submission://, smtps://
+  --smtp ADDR          SMTP server: host:port, smtp://, submission://, smtps://,
+                       mx:DOMAIN (the domain's MX hosts in order)
                        ($MAILEXPECT_SMTP)
   --smtp-tls MODE      starttls, implicit or none (default: implicit for
                        smtps:// and port 465, else starttls, required)
@@ -45,6 +46,10 @@ Servers (host:port or URL; default from the environment):
   --mailbox-tls MODE   starttls, implicit or none, for the mailbox
   --ca-file FILE       extra CA for both ($MAILEXPECT_CA_FILE)
   --servername NAME    name to verify in the certificates
+  --cert-file F --key-file F   a TLS client certificate for both
+  --min-version V      1.2 or 1.3: the lowest TLS version accepted
+  --proxy URL          socks5://, socks5h://, http:// host:port, or env
+  --resolver IP[:PORT] the DNS server to ask (names, --smtp mx:DOMAIN)
 Message:
   --to ADDRESS         recipient (default: the user, when it is an address;
                        under --sandbox, the demo user's address)
@@ -72,6 +77,8 @@ local opt = options(arg, {
   smtp = options.string, ["smtp-tls"] = options.string, ["smtp-auth"] = "auto",
   pop3 = options.string, imap = options.string, ["mailbox-tls"] = options.string,
   ["ca-file"] = options.string, servername = options.string,
+  ["cert-file"] = options.string, ["key-file"] = options.string, ["min-version"] = options.string,
+  proxy = options.string, resolver = options.string,
   to = options.string, from = options.string, helo = "localhost",
   user = options.string, ["secret-file"] = options.string,
   ["w|warning"] = options.string, ["c|critical"] = options.string,
@@ -82,9 +89,10 @@ local opt = options(arg, {
 local missing = options.usage
 local setting = require("credentials").setting
 
--- url makes "host:port" a URL of the given scheme; URLs pass through.
+-- url makes "host:port" a URL of the given scheme; URLs (and mx:DOMAIN)
+-- pass through.
 local function url(addr, scheme)
-  if addr:find("://", 1, true) then return addr end
+  if addr:find("://", 1, true) or addr:find("^mx:") then return addr end
   return scheme .. "://" .. addr
 end
 
@@ -126,6 +134,13 @@ if not to then missing("no recipient: give --to (the user name " .. user .. " is
 local from = setting(opt.from) or to
 local ca_file = setting(opt["ca-file"], "MAILEXPECT_CA_FILE")
 
+-- net adds the connection options every server gets to o.
+local function net(o)
+  o.cert_file, o.key_file, o.min_version = opt["cert-file"], opt["key-file"], opt["min-version"]
+  o.proxy, o.resolver = opt.proxy, opt.resolver
+  return o
+end
+
 local t_start = now()
 -- The token makes the probe findable among other mail; time() and now()
 -- differ between any two runs, md5 only shortens them.
@@ -137,8 +152,8 @@ local token = "mailexpect-" .. hex.encode(md5(string.format("%.9f %.9f %s", time
 -- login), IMAP sees new mail on the same session.
 
 local function pop3_mailbox()
-  local o = {url = url(mailbox_addr, "pop3"), tls = opt["mailbox-tls"], user = user, pass = pass,
-             ca_file = ca_file, servername = opt.servername}
+  local o = net{url = url(mailbox_addr, "pop3"), tls = opt["mailbox-tls"], user = user, pass = pass,
+                 ca_file = ca_file, servername = opt.servername}
   local mb = {proto = "pop3"}
   local first = true
   function mb.open()
@@ -195,8 +210,8 @@ local function imap_mailbox()
   if not ok then
     check.exit(check.UNKNOWN, "IMAP polling needs the imap module, which this mailexpect does not have yet; use --pop3")
   end
-  local o = {url = url(mailbox_addr, "imap"), tls = opt["mailbox-tls"], user = user, pass = pass,
-             ca_file = ca_file, servername = opt.servername}
+  local o = net{url = url(mailbox_addr, "imap"), tls = opt["mailbox-tls"], user = user, pass = pass,
+                 ca_file = ca_file, servername = opt.servername}
   local mb = {proto = "imap"}
   function mb.baseline()
     mb.i = imap.open(o)
@@ -233,8 +248,8 @@ mb.baseline()
 
 -- Submission ---------------------------------------------------------------
 
-local c = smtp.connect{url = url(smtp_addr, "smtp"), tls = opt["smtp-tls"], user = user, pass = pass,
-                       ca_file = ca_file, servername = opt.servername, helo = opt.helo}
+local c = smtp.connect(net{url = url(smtp_addr, "smtp"), tls = opt["smtp-tls"], user = user, pass = pass,
+                           ca_file = ca_file, servername = opt.servername, helo = opt.helo})
 check.timings(c, "smtp")
 c:ehlo()
 if c.tlsmode == "starttls" then c:starttls() end
