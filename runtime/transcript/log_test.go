@@ -36,6 +36,15 @@ func lines(out *bytes.Buffer) []string {
 	return got
 }
 
+// wantLines fails the test when the transcript in out is not want, line
+// by line, time stamps aside.
+func wantLines(t *testing.T, out *bytes.Buffer, want []string) {
+	t.Helper()
+	if diff := cmp.Diff(want, lines(out)); diff != "" {
+		t.Errorf("transcript (-want +got):\n%s", diff)
+	}
+}
+
 func credentials() *Secrets {
 	s := NewSecrets()
 	s.Add(pass)
@@ -154,9 +163,7 @@ func TestSent(t *testing.T) {
 		"smtp >>>",
 		"smtp >>> b",
 	}
-	if diff := cmp.Diff(want, lines(out)); diff != "" {
-		t.Errorf("transcript (-want +got):\n%s", diff)
-	}
+	wantLines(t, out, want)
 	assertNoLeak(t, out.String())
 	if strings.Contains(out.String(), "hunter2") {
 		t.Error("secret send leaked")
@@ -213,9 +220,7 @@ func TestTLSMarker(t *testing.T) {
 		"smtp#1 ~>> EHLO x",
 		"smtp#1 <<~ 250 ok",
 	}
-	if diff := cmp.Diff(want, lines(out)); diff != "" {
-		t.Errorf("transcript (-want +got):\n%s", diff)
-	}
+	wantLines(t, out, want)
 	if !strings.HasPrefix(out.String(), stamp+" smtp#1 --- ") {
 		t.Errorf("line does not start with the time stamp: %q", out.String())
 	}
@@ -345,9 +350,7 @@ func TestTruncation(t *testing.T) {
 		"s <<< " + strings.Repeat("y", MaxLine) + fmt.Sprintf("… [%d bytes]", 160*64<<10),
 		"s <<< next",
 	}
-	if diff := cmp.Diff(want, lines(out)); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	wantLines(t, out, want)
 }
 
 // TestTruncateUTF8: the cut never splits a character.
@@ -396,9 +399,7 @@ func TestLabels(t *testing.T) {
 		`with\x20space --- three`,
 		"- --- four",
 	}
-	if diff := cmp.Diff(want, lines(out)); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	wantLines(t, out, want)
 }
 
 func TestClose(t *testing.T) {
@@ -422,9 +423,7 @@ func TestClose(t *testing.T) {
 		"s <<< last",
 		"s --- closed",
 	}
-	if diff := cmp.Diff(want, lines(out)); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	wantLines(t, out, want)
 }
 
 func TestAddOutputAndErr(t *testing.T) {
