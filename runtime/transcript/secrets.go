@@ -39,12 +39,7 @@ func NewSecrets() *Secrets {
 // or LF is also registered line by line, because masking sees one line at
 // a time.
 func (s *Secrets) Add(value string) {
-	if s == nil || value == "" {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	eachForm(value, s.add)
+	s.eachForm(value, (*Secrets).add)
 }
 
 // Remove undoes one Add of value: once every Add of it is undone, it is no
@@ -52,22 +47,22 @@ func (s *Secrets) Add(value string) {
 // and removes them after, so that the registry (and the cost of masking)
 // does not grow with the number of rows.
 func (s *Secrets) Remove(value string) {
+	s.eachForm(value, (*Secrets).remove)
+}
+
+// eachForm calls f, under the lock, with value and, for a value of
+// several lines, with each line: a multi-line secret is also masked where
+// a line of it shows alone. A nil registry or an empty value does nothing.
+func (s *Secrets) eachForm(value string, f func(*Secrets, string)) {
 	if s == nil || value == "" {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	eachForm(value, s.remove)
-}
-
-// eachForm calls f with value and, for a value of several lines, with
-// each line: a multi-line secret is also masked where a line of it shows
-// alone.
-func eachForm(value string, f func(string)) {
-	f(value)
+	f(s, value)
 	if strings.ContainsAny(value, "\r\n") {
 		for _, line := range strings.FieldsFunc(value, func(r rune) bool { return r == '\r' || r == '\n' }) {
-			f(line)
+			f(s, line)
 		}
 	}
 }
