@@ -173,25 +173,22 @@ func (st *Stream) SetTLS(on bool) {
 }
 
 // Flush prints the incomplete received line, if any.
-func (st *Stream) Flush() {
-	if st == nil {
-		return
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.flushPending()
-}
+func (st *Stream) Flush() { st.flush(false) }
 
 // Close flushes the stream; later calls do nothing, so a read loop that
 // outlives the session adds nothing after its last line.
-func (st *Stream) Close() {
+func (st *Stream) Close() { st.flush(true) }
+
+func (st *Stream) flush(andClose bool) {
 	if st == nil {
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.flushPending()
-	st.closed = true
+	if andClose {
+		st.closed = true
+	}
 }
 
 // emit renders one line (data, or its first part if size is larger) and
