@@ -157,13 +157,14 @@ func TestTypedLinesAndEscapes(t *testing.T) {
 	}
 }
 
+// answers is a server's reply function that answers the lines in m and
+// says nothing to the others.
+func answers(m map[string]string) func(string) string {
+	return func(l string) string { return m[l] }
+}
+
 func TestUntilPatternGivesTheSessionBack(t *testing.T) {
-	s, _ := server(t, "", func(l string) string {
-		if l == "GO" {
-			return "a\r\nDONE 42\r\nafter\r\n"
-		}
-		return ""
-	})
+	s, _ := server(t, "", answers(map[string]string{"GO": "a\r\nDONE 42\r\nafter\r\n"}))
 	c := newConsole()
 	c.typed <- "GO"
 	res := run(t, s, c, interact.Options{Until: []expect.Case{{Pattern: expect.MustCompile(`^DONE (\d+)$`)}}})
@@ -178,12 +179,7 @@ func TestUntilPatternGivesTheSessionBack(t *testing.T) {
 }
 
 func TestServerCloses(t *testing.T) {
-	s, _ := server(t, "+OK\r\n", func(l string) string {
-		if l == "QUIT" {
-			return "CLOSE"
-		}
-		return ""
-	})
+	s, _ := server(t, "+OK\r\n", answers(map[string]string{"QUIT": "CLOSE"}))
 	c := newConsole()
 	c.typed <- "QUIT"
 	if res := run(t, s, c, interact.Options{}); res.Reason != interact.Closed {
