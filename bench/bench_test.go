@@ -6,24 +6,19 @@ package bench
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailexpect/mailexpect/bench/runner"
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 func TestQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mailexpect and runs the benchmark's quick mode")
 	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "../cmd/mailexpect", "./goclient")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testutil.GoBuild(t, "../cmd/mailexpect", "./goclient")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	start := time.Now()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailexpect/mailexpect/internal/mailstack"
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // BenchmarkPOP3CleanupRealStack prices a bulk cleanup against real
@@ -21,10 +22,7 @@ import (
 //
 //	go test ./bench -run XXX -bench POP3CleanupRealStack -benchtime 1x
 func BenchmarkPOP3CleanupRealStack(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "mailexpect")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/mailexpect").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := filepath.Join(testutil.GoBuild(b, "../cmd/mailexpect"), "mailexpect")
 	script, err := filepath.Abs("../scripts/pop3-cleanup.lua")
 	if err != nil {
 		b.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // buildBinary builds mailexpect once for the tests that need a real
@@ -18,12 +20,7 @@ func buildBinary(t testing.TB) string {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "mailexpect")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return filepath.Join(testutil.GoBuild(t, "."), "mailexpect")
 }
 
 // TestSignals checks that SIGINT and SIGTERM stop a blocked run with 130

@@ -1,13 +1,16 @@
-// Package testutil holds the small concurrency helpers that tests of
-// several packages need: a buffer that goroutines write while the test
-// reads it, and a gauge of how many callers are inside something at once.
+// Package testutil holds the small helpers that tests of several packages
+// need: a buffer that goroutines write while the test reads it, a gauge of
+// how many callers are inside something at once, and go build.
 // It imports only the standard library, so any package's tests may use it.
 package testutil
 
 import (
 	"bytes"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"testing"
 )
 
 // SyncBuffer is a bytes.Buffer safe for concurrent Write and String: the
@@ -51,3 +54,17 @@ func (g *Gauge) Leave() { g.now.Add(-1) }
 
 // Peak is the most holders there were at once.
 func (g *Gauge) Peak() int32 { return g.peak.Load() }
+
+// GoBuild builds the main packages pkgs (import paths, or directories
+// relative to the test's) into a new temporary directory and returns it:
+// each binary is there under its package's name. A failed build fails tb
+// with the compiler's output.
+func GoBuild(tb testing.TB, pkgs ...string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	build := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
+	if out, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("go build %v: %v\n%s", pkgs, err, out)
+	}
+	return dir
+}

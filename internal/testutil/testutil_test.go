@@ -1,6 +1,8 @@
 package testutil
 
 import (
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -41,5 +43,16 @@ func TestGaugePeak(t *testing.T) {
 		if p := g.Peak(); p != s.want {
 			t.Errorf("step %d: peak %d, want %d", i, p, s.want)
 		}
+	}
+}
+
+func TestGoBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	dir := GoBuild(t, "./testdata/hello")
+	out, err := exec.Command(filepath.Join(dir, "hello")).Output()
+	if err != nil || string(out) != "hello from a built binary\n" {
+		t.Errorf("the built binary said %q, %v", out, err)
 	}
 }
