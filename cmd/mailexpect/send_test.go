@@ -228,6 +228,30 @@ func TestSendSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("--pin and --min-version reach the TLS handshake", func(t *testing.T) {
+		base := []string{"send", "--ca-file", srv.CAFile(), "--quit-after", "tls", "--min-version", "1.3"}
+		wrong := "sha256/" + strings.Repeat("A", 43) + "="
+		code, stdout, stderr := sendRun(t, "", append(base, "--pin", wrong)...)
+		m := regexp.MustCompile(`sha256/[A-Za-z0-9+/]{43}=`).FindAllString(stderr, -1)
+		if code != 29 || stdout != "" || len(m) < 2 || !strings.Contains(stderr, wrong) {
+			t.Fatalf("a wrong pin: exit %d, want 29 naming both keys\nstdout %q\nstderr %s", code, stdout, stderr)
+		}
+		var actual string
+		for _, h := range m {
+			if h != wrong {
+				actual = h
+			}
+		}
+		code, stdout, stderr = sendRun(t, "", append(base, "--pin", actual)...)
+		if code != 0 || !strings.HasPrefix(stdout, "quit after tls: TLS 1.3 ") {
+			t.Errorf("the server's own key %s: exit %d, stdout %q, stderr %s", actual, code, stdout, stderr)
+		}
+		code, _, stderr = sendRun(t, "", "send", "--ca-file", srv.CAFile(), "--quit-after", "tls", "--min-version", "1.1")
+		if code != 2 || !strings.Contains(stderr, "1.1") {
+			t.Errorf("--min-version 1.1: exit %d, want 2 naming the value: %s", code, stderr)
+		}
+	})
+
 	t.Run("implicit TLS against a STARTTLS port: exit 29", func(t *testing.T) {
 		code, _, stderr := sendRun(t, "", "send", "--server", srv.SMTPAddr(), "--tls", "implicit", "--from", "", "--to", "demo2@sandbox.test",
 			"--timeout", "2")
