@@ -284,6 +284,8 @@ func bulkExitCode(sum bulk.Summary, outputErr error) int {
 		return luabind.ExitInterrupted
 	case bulk.RunFailed:
 		return luabind.ExitFailure
+	case bulk.RunUsage:
+		return luabind.ExitUsage
 	}
 	if outputErr != nil {
 		return luabind.ExitFailure

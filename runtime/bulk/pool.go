@@ -79,6 +79,9 @@ const defaultCommitGrace = time.Minute
 
 const defaultProgressInterval = 10 * time.Second
 
+// errUsage is why a run stops at a usage error in the script.
+var errUsage = errors.New("a usage error in the script")
+
 // drainTime bounds the reading of a file's rest after the run stopped
 // (Config.RecordUnread): a million rows are not worth a wait after a
 // signal or --max-time; --resume runs them whether recorded or not.
@@ -648,6 +651,15 @@ func (p *pool) record(it item, rr rowRun) {
 	default:
 		p.sum.Failed++
 		p.stats.failed++
+		if rr.kind == failure.Usage {
+			// The script's command line is wrong (an unknown option): the
+			// same for every row. Stop at the first, say it once.
+			if p.sum.Usage == nil {
+				p.sum.Usage = &Failure{Key: it.key, Kind: rr.kind, Message: oneLine(msg)}
+				p.stopNew(errUsage)
+			}
+			break
+		}
 		if len(p.sum.FirstFailures) < maxFirstFailures {
 			p.sum.FirstFailures = append(p.sum.FirstFailures, Failure{Key: it.key, Kind: rr.kind, Message: oneLine(msg)})
 		}

@@ -225,7 +225,7 @@ func NewRowReader(r io.Reader, format Format) (*RowReader, error) {
 	if format == FormatAuto || sniff(br) == FormatJSONL {
 		format = sniff(br)
 	}
-	if p, _ := br.Peek(4096); bytes.HasPrefix(bytes.TrimLeft(p, " \t\r\n"), []byte("[")) {
+	if firstByte(br) == '[' {
 		return nil, &RowsError{Line: 1, Msg: "a JSON array: rows are JSON Lines, one object per line (jq -c '.[]' turns an array into them), or CSV with a header"}
 	}
 	rr := &RowReader{br: br}
@@ -277,13 +277,29 @@ func IsKeyColumn(name string) bool {
 
 // sniff decides between CSV and JSON Lines by the first non-blank byte.
 func sniff(br *bufio.Reader) Format {
-	p, _ := br.Peek(4096) // fewer at EOF: what there is
-	if t := bytes.TrimLeft(p, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+	if firstByte(br) == '{' {
 		return FormatJSONL
 	}
 	return FormatCSV
 }
 
+// firstByte returns the first byte of the input that is not blank (within
+// its first 4 KiB), or 0. It reads no further than that byte, so that a
+// pipe that has sent one line is not waited on for more.
+func firstByte(br *bufio.Reader) byte {
+	for n := 1; n <= 4096; n++ {
+		p, _ := br.Peek(n)
+		if len(p) < n {
+			return 0
+		}
+		switch c := p[n-1]; c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return c
+		}
+	}
+	return 0
+}
 func (rr *RowReader) readHeader() error {
 	cr := csv.NewReader(rr.br)
 	cr.FieldsPerRecord = -1 // checked here, to say which line and how

@@ -39,6 +39,11 @@ type Summary struct {
 	// rows after the last one read are in no count.
 	Unread bool
 	Shard  Shard // the part of the input the run ran (--shard)
+
+	// Usage is the first row's usage error (failure.Usage: an unknown
+	// option to the script): the run stopped there, since every row
+	// would fail alike. Rows failed by it are not in FirstFailures.
+	Usage *Failure
 }
 
 // Failure is one failed row, as the summary lists it. Message is masked
@@ -57,10 +62,12 @@ const (
 	RunOK          Status = iota // every row ok, or done before (--resume)
 	RunFailed                    // a row failed or did not run, or the run's deadline passed
 	RunInterrupted               // the run was interrupted (a signal) before every row was done
+	RunUsage                     // a row's usage error stopped the run (Summary.Usage)
 )
 
 // Status is RunInterrupted when the run was interrupted (RunFailed when
-// it was its deadline that ended it), else RunFailed when any row failed
+// it was its deadline that ended it), else RunUsage when a usage error
+// stopped it, else RunFailed when any row failed
 // or did not run, else RunOK.
 func (s Summary) Status() Status {
 	switch {
@@ -68,6 +75,8 @@ func (s Summary) Status() Status {
 		return RunFailed
 	case s.Interrupted:
 		return RunInterrupted
+	case s.Usage != nil:
+		return RunUsage
 	case s.Failed > 0 || s.Stopped > 0 || s.NotStarted > 0:
 		return RunFailed
 	}
@@ -112,6 +121,12 @@ func (s Summary) Write(w io.Writer) error {
 			} else {
 				fmt.Fprintf(&b, "  %s: %s\n", f.Key, f.Message)
 			}
+		}
+	}
+	if s.Usage != nil {
+		fmt.Fprintf(&b, "stopped at a usage error in the script (row %s): %s\n", s.Usage.Key, s.Usage.Message)
+		if s.NotStarted > 0 || s.Unread {
+			b.WriteString("the other rows did not run: fix the command line and run again (--resume to skip the rows done)\n")
 		}
 	}
 	if s.CommitUnknown > 0 {
