@@ -11,36 +11,6 @@ import (
 	"time"
 )
 
-// TestEachUsageErrorStopsRun: an unknown option after the script name is
-// a usage error in every row: the run stops at the first, says it once,
-// and exits 2 (it was once reported 200 times, exit 1).
-func TestEachUsageErrorStopsRun(t *testing.T) {
-	var rows strings.Builder
-	rows.WriteString("user,pass\n")
-	for i := range 200 {
-		fmt.Fprintf(&rows, "u%d,pw-%d-x\n", i, i)
-	}
-	file := rowsFile(t, "rows.csv", rows.String())
-	script := writeScript(t, "s.lua", `local o = options(arg, {older_than = "number"})
-print(row.user)
-`)
-	results := filepath.Join(t.TempDir(), "r.jsonl")
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"--each", file, "--jobs", "4", "--results", results, script, "--bogus"}, strings.NewReader(""), &stdout, &stderr)
-	if code != 2 {
-		t.Fatalf("exit %d, want 2\n%s", code, stderr.String())
-	}
-	if n := strings.Count(stderr.String(), "unknown option --bogus"); n != 1 {
-		t.Errorf("the usage error said %d times, want once:\n%s", n, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), "stopped at a usage error in the script") || !strings.Contains(stderr.String(), "not started") {
-		t.Errorf("summary:\n%s", stderr.String())
-	}
-	if stdout.Len() != 0 {
-		t.Errorf("rows ran past the usage error: %s", stdout.String())
-	}
-}
-
 // TestEachStdinInterrupted: rows on stdin from a pipe that never ends:
 // --max-time stops the run although no line is coming; the total is "?".
 func TestEachStdinInterrupted(t *testing.T) {

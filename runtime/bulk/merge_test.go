@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
 // TestMergeResults: shards' results, one of them resumed (its failed row
@@ -63,24 +61,5 @@ func TestMergeResults(t *testing.T) {
 	os.WriteFile(bad, []byte("{\"user\":\"x\"}\n"), 0o600)
 	if _, err := MergeResults([]string{bad}); err == nil || !strings.Contains(err.Error(), "bad.jsonl:1: not a results line") {
 		t.Errorf("a file that is not results: %v", err)
-	}
-}
-
-// TestUsageErrorStopsRun: the first usage error stops the run; the
-// summary says it once, and the status is RunUsage.
-func TestUsageErrorStopsRun(t *testing.T) {
-	sum, err := Run(context.Background(), Config{Jobs: 1}, makeRows(t, 50), func(ctx context.Context, a *Attempt) (any, error) {
-		return nil, &failure.Error{Kind: failure.Usage, Message: "unknown option --bogus"}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Status() != RunUsage || sum.Failed != 1 || sum.NotStarted != 49 || len(sum.FirstFailures) != 0 || sum.Usage == nil {
-		t.Fatalf("%+v", sum)
-	}
-	var out strings.Builder
-	sum.Write(&out)
-	if strings.Count(out.String(), "unknown option --bogus") != 1 {
-		t.Errorf("summary:\n%s", out.String())
 	}
 }
