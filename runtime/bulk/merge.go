@@ -1,16 +1,12 @@
 package bulk
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Merged is the whole run's outcome from the results files of its shards
@@ -69,55 +65,25 @@ func MergeResults(paths []string) (*Merged, error) {
 	return m, nil
 }
 
-type mergeLine struct {
-	ID      string    `json:"id"`
-	Status  string    `json:"status"`
-	RefTime time.Time `json:"ref_time"`
-	Shard   string    `json:"shard"`
-}
-
 func mergeFile(r io.Reader, m *Merged, final map[idKey]string, shardOf map[idKey]string, seenShard map[int]bool) error {
-	br := bufio.NewReader(r)
-	for n := 1; ; n++ {
-		text, err := br.ReadBytes('\n')
-		complete := err == nil
-		if t := bytes.TrimSpace(text); len(t) > 0 {
-			var l mergeLine
-			perr := json.Unmarshal(t, &l)
-			k, ok := parseID(l.ID)
-			if perr == nil && (!ok || l.Status == "" || l.RefTime.IsZero()) {
-				perr = fmt.Errorf("not a results line (id, status or ref_time missing)")
-			}
-			switch {
-			case perr != nil && !complete:
-				// a torn last line
-			case perr != nil:
-				return fmt.Errorf("%d: %v", n, perr)
-			default:
-				final[k] = l.Status
-				if l.Shard != "" {
-					is, ns, _ := strings.Cut(l.Shard, "/")
-					i, _ := strconv.Atoi(is)
-					nn, _ := strconv.Atoi(ns)
-					if m.Shards != 0 && nn != m.Shards {
-						m.Mixed = true
-					}
-					m.Shards = max(m.Shards, nn)
-					seenShard[i] = true
-					if prev, ok := shardOf[k]; ok && prev != l.Shard {
-						m.Twice++
-					}
-					shardOf[k] = l.Shard
-				}
-			}
+	return readResults(r, func(l doneLine, k idKey) {
+		final[k] = l.Status
+		if l.Shard == "" {
+			return
 		}
-		if err == io.EOF {
-			return nil
+		is, ns, _ := strings.Cut(l.Shard, "/")
+		i, _ := strconv.Atoi(is)
+		nn, _ := strconv.Atoi(ns)
+		if m.Shards != 0 && nn != m.Shards {
+			m.Mixed = true
 		}
-		if err != nil {
-			return err
+		m.Shards = max(m.Shards, nn)
+		seenShard[i] = true
+		if prev, ok := shardOf[k]; ok && prev != l.Shard {
+			m.Twice++
 		}
-	}
+		shardOf[k] = l.Shard
+	})
 }
 
 // OK reports whether every row is done (ok, or done before) and the

@@ -65,23 +65,26 @@ func readResume(path string) (*resumeState, error) {
 	return st, nil
 }
 
-type resumeLine struct {
+// doneLine is the part of a results line that --resume and results
+// merge read.
+type doneLine struct {
 	ID      string    `json:"id"`
 	Status  string    `json:"status"`
 	RefTime time.Time `json:"ref_time"`
+	Shard   string    `json:"shard"`
 }
 
-func parseResume(r io.Reader) (*resumeState, error) {
-	// The done rows of each chain, by its ref_time; the chain continued is
-	// known only at the last line.
-	chains := map[int64]map[idKey]struct{}{}
-	var last resumeLine
+// readResults calls fn with each line of a results file, in order, and
+// its parsed id. A line that is not a results line is an error naming its
+// number, except a torn last line (the run died writing it), which is
+// skipped.
+func readResults(r io.Reader, fn func(l doneLine, k idKey)) error {
 	br := bufio.NewReader(r)
 	for n := 1; ; n++ {
 		text, err := br.ReadBytes('\n')
 		complete := err == nil
 		if t := bytes.TrimSpace(text); len(t) > 0 {
-			var l resumeLine
+			var l doneLine
 			perr := json.Unmarshal(t, &l)
 			if perr == nil && (l.ID == "" || l.Status == "" || l.RefTime.IsZero()) {
 				perr = fmt.Errorf("not a results line (id, status or ref_time missing)")
@@ -92,27 +95,38 @@ func parseResume(r io.Reader) (*resumeState, error) {
 			}
 			switch {
 			case perr == nil:
-				last = l
-				chain := chains[l.RefTime.UnixNano()]
-				if chain == nil {
-					chain = map[idKey]struct{}{}
-					chains[l.RefTime.UnixNano()] = chain
-				}
-				if l.Status == StatusOK || l.Status == StatusSkipped {
-					chain[k] = struct{}{}
-				}
-			case !complete:
-				// a torn last line: the run died writing it
-			default:
-				return nil, fmt.Errorf("%d: %v", n, perr)
+				fn(l, k)
+			case complete:
+				return fmt.Errorf("%d: %v", n, perr)
 			}
 		}
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
+	}
+}
+
+func parseResume(r io.Reader) (*resumeState, error) {
+	// The done rows of each chain, by its ref_time; the chain continued is
+	// known only at the last line.
+	chains := map[int64]map[idKey]struct{}{}
+	var last doneLine
+	err := readResults(r, func(l doneLine, k idKey) {
+		last = l
+		chain := chains[l.RefTime.UnixNano()]
+		if chain == nil {
+			chain = map[idKey]struct{}{}
+			chains[l.RefTime.UnixNano()] = chain
+		}
+		if l.Status == StatusOK || l.Status == StatusSkipped {
+			chain[k] = struct{}{}
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	st := &resumeState{done: map[idKey]struct{}{}}
 	if last.ID == "" {
