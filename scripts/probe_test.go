@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,15 +24,6 @@ func steps(out string) (names []string, lines []string) {
 		}
 	}
 	return names, lines
-}
-
-func hasLine(lines []string, want string) bool {
-	for _, l := range lines {
-		if l == want {
-			return true
-		}
-	}
-	return false
 }
 
 func TestSMTPProbe(t *testing.T) {
@@ -67,7 +59,7 @@ func TestSMTPProbe(t *testing.T) {
 			"EXPN      staff: 500 5.5.2 Error: command not recognized",
 			"QUIT      221 2.0.0 Bye",
 		} {
-			if !hasLine(lines, want) {
+			if !slices.Contains(lines, want) {
 				t.Errorf("no line %q in\n%s", want, r.stdout)
 			}
 		}
@@ -184,7 +176,7 @@ func TestPOP3Stat(t *testing.T) {
 			t.Errorf("row %d: %q", i, lines[1+i])
 		}
 	}
-	if lines[5] != "newest message (#3), TOP 3 1:" || !hasLine(lines, "  Subject: seed 3") ||
+	if lines[5] != "newest message (#3), TOP 3 1:" || !slices.Contains(lines, "  Subject: seed 3") ||
 		lines[len(lines)-1] != "  Seeded message 3 of 3 for "+u.Name+"." {
 		t.Errorf("TOP:\n%s", r.stdout)
 	}

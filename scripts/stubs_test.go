@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -281,7 +282,7 @@ func (w *scopeWalker) expr(e ast.Expr) {
 		}
 		if e.Receiver != nil {
 			w.expr(e.Receiver)
-			if !w.stubs.methods[e.Method] && !contains(luaMethods, e.Method) {
+			if !w.stubs.methods[e.Method] && !slices.Contains(luaMethods, e.Method) {
 				w.report(e.Line(), "method :%s is not a method of any class in docs/stubs", e.Method)
 			}
 		}
@@ -314,7 +315,7 @@ func (w *scopeWalker) expr(e ast.Expr) {
 // global checks a free name after the whole script was read (a script
 // may define a global below its first use).
 func (w *scopeWalker) global(name string, line int) {
-	if w.stubs.globals[name] || contains(luaGlobals, name) {
+	if w.stubs.globals[name] || slices.Contains(luaGlobals, name) {
 		return
 	}
 	pendingGlobals = append(pendingGlobals, pendingGlobal{w, name, line})
@@ -327,15 +328,6 @@ type pendingGlobal struct {
 }
 
 var pendingGlobals []pendingGlobal
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 func TestScriptsResolveInStubs(t *testing.T) {
 	stubs := loadStubs(t)
