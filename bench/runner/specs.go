@@ -72,7 +72,7 @@ type spec struct {
 	group  string // "W1".."W5"
 	client string
 	tool   string // what must be installed: goclient, mailexpect, each, python, pexpect, expect, curl
-	argv   func(e *env, out string) ([]string, error)
+	argv   argvFunc
 	check  func(e *env, out, stdout string, c loadserver.Counters) error
 	size   int // W5: bytes of lines
 	// lossy: the client is known to drop data (Tcl Expect's default
@@ -94,165 +94,135 @@ func sizeID(n int) string { return strings.ReplaceAll(size(n), " ", "") }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// argvFunc is a cell's command line, made when it runs (the load
+// server's addresses and the output file are known then); argsFunc is
+// the arguments a workload's client scripts all take, in the same order.
+type (
+	argvFunc func(e *env, out string) ([]string, error)
+	argsFunc func(e *env, out string) []string
+)
+
+// goclient runs the hand-written Go client on workload w's arguments.
+func goclient(w string, args argsFunc) argvFunc {
+	return func(e *env, out string) ([]string, error) {
+		return append([]string{e.bin["goclient"], "-w", w}, args(e, out)...), nil
+	}
+}
+
+// script runs the client script file of clients/ with the tool bin on the
+// workload's arguments (mailexpect with a timeout above any cap).
+func script(bin, file string, args argsFunc) argvFunc {
+	return func(e *env, out string) ([]string, error) {
+		argv := []string{e.bin[bin]}
+		if bin == "mailexpect" {
+			argv = append(argv, "--timeout", "600")
+		}
+		return append(append(argv, e.client(file)), args(e, out)...), nil
+	}
+}
+
+// plus is args followed by more words.
+func plus(args argsFunc, more ...string) argsFunc {
+	return func(e *env, out string) []string { return append(args(e, out), more...) }
+}
+
 // specs returns every cell of the benchmark, in table order.
 func specs(p Params) []spec {
 	var out []spec
-	add := func(s spec) { out = append(out, s) }
-	mx := func(script string, args ...string) func(e *env, out string) ([]string, error) {
-		return func(e *env, _ string) ([]string, error) {
-			return append([]string{e.bin["mailexpect"], "--timeout", "600", e.client(script)}, args...), nil
+	// cells returns the function that adds a client's cell of one workload.
+	cells := func(w, group string, size int, check func(e *env, out, stdout string, c loadserver.Counters) error) func(client, tool string, argv argvFunc) {
+		return func(client, tool string, argv argvFunc) {
+			out = append(out, spec{w: w, group: group, client: client, tool: tool, argv: argv, check: check, size: size})
 		}
+	}
+	// others adds the Python, pexpect and Tcl Expect clients of a workload
+	// (W1-W4): their scripts are named wN.py, wN_pexpect.py and wN.exp.
+	others := func(add func(client, tool string, argv argvFunc), w string, args argsFunc) {
+		name := strings.ToLower(w)
+		add("python", "python", script("python", name+".py", args))
+		add("pexpect", "pexpect", script("python", name+"_pexpect.py", args))
+		add("tcl", "expect", script("expect", name+".exp", args))
 	}
 
 	// W1
-	w1 := func(client, tool string, argv func(e *env, out string) ([]string, error)) {
-		add(spec{w: "W1", group: "W1", client: client, tool: tool, argv: argv, check: checkW1})
-	}
-	w1("go", "goclient", func(e *env, out string) ([]string, error) {
-		return []string{e.bin["goclient"], "-w", "W1", "-addr", e.srv.POP3, "-out", out}, nil
-	})
+	w1 := cells("W1", "W1", 0, checkW1)
+	w1args := func(e *env, out string) []string { return []string{e.srv.POP3, out} }
+	w1("go", "goclient", goclient("W1", func(e *env, out string) []string { return []string{"-addr", e.srv.POP3, "-out", out} }))
 	for _, c := range []struct{ client, script string }{{"mx-raw", "w1_raw.lua"}, {"mx-mod", "w1_mod.lua"}, {"mx-modfile", "w1_modfile.lua"}} {
-		script := c.script
-		w1(c.client, "mailexpect", func(e *env, out string) ([]string, error) {
-			return mx(script, e.srv.POP3, out)(e, out)
-		})
+		w1(c.client, "mailexpect", script("mailexpect", c.script, w1args))
 	}
-	w1("mx-idiom", "mailexpect", func(e *env, out string) ([]string, error) {
-		return mx("w1_idiom.lua", e.srv.POP3, out, itoa(p.BigSize))(e, out)
-	})
-	w1("python", "python", func(e *env, out string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w1.py"), e.srv.POP3, out}, nil
-	})
-	w1("pexpect", "pexpect", func(e *env, out string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w1_pexpect.py"), e.srv.POP3, out}, nil
-	})
-	w1("tcl", "expect", func(e *env, out string) ([]string, error) {
-		return []string{e.bin["expect"], e.client("w1.exp"), e.srv.POP3, out}, nil
-	})
-	w1("curl", "curl", curlArgv("W1", func(e *env, out string) []string { return []string{e.srv.POP3, out} }))
+	w1("mx-idiom", "mailexpect", script("mailexpect", "w1_idiom.lua", plus(w1args, itoa(p.BigSize))))
+	others(w1, "W1", w1args)
+	w1("curl", "curl", curlArgv("W1", w1args))
 
 	// W2
 	n := itoa(p.Noops)
-	w2 := func(client, tool string, argv func(e *env, out string) ([]string, error)) {
-		add(spec{w: "W2", group: "W2", client: client, tool: tool, argv: argv, check: checkW2})
-	}
-	w2("go", "goclient", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["goclient"], "-w", "W2", "-addr", e.srv.POP3, "-n", n}, nil
-	})
-	w2("mx-raw", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w2_raw.lua", e.srv.POP3, n)(e, o) })
-	w2("mx-mod", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w2_mod.lua", e.srv.POP3, n)(e, o) })
-	w2("python", "python", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w2.py"), e.srv.POP3, n}, nil
-	})
-	w2("pexpect", "pexpect", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w2_pexpect.py"), e.srv.POP3, n}, nil
-	})
-	w2("tcl", "expect", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["expect"], e.client("w2.exp"), e.srv.POP3, n}, nil
-	})
-	w2("curl", "curl", curlArgv("W2", func(e *env, _ string) []string { return []string{e.srv.POP3, n} }))
+	w2 := cells("W2", "W2", 0, checkW2)
+	w2args := func(e *env, _ string) []string { return []string{e.srv.POP3, n} }
+	w2("go", "goclient", goclient("W2", func(e *env, _ string) []string { return []string{"-addr", e.srv.POP3, "-n", n} }))
+	w2("mx-raw", "mailexpect", script("mailexpect", "w2_raw.lua", w2args))
+	w2("mx-mod", "mailexpect", script("mailexpect", "w2_mod.lua", w2args))
+	others(w2, "W2", w2args)
+	w2("curl", "curl", curlArgv("W2", w2args))
 
-	// W3
+	// W3, and W3-jobsN: the same, N mailboxes at a time
 	b := itoa(p.Boxes)
-	w3 := func(client, tool string, argv func(e *env, out string) ([]string, error)) {
-		add(spec{w: "W3", group: "W3", client: client, tool: tool, argv: argv, check: checkW3})
+	w3 := cells("W3", "W3", 0, checkW3)
+	w3args := func(e *env, _ string) []string { return []string{e.srv.POP3, b} }
+	w3go := func(jobs ...string) argvFunc {
+		return goclient("W3", func(e *env, _ string) []string { return append([]string{"-addr", e.srv.POP3, "-n", b}, jobs...) })
 	}
-	w3("go", "goclient", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["goclient"], "-w", "W3", "-addr", e.srv.POP3, "-n", b}, nil
-	})
-	rowsFile := func(e *env) (string, error) {
-		rows := filepath.Join(e.tmp, "w3-rows.csv")
-		var sb strings.Builder
-		sb.WriteString("user\n")
-		for i := 0; i < p.Boxes; i++ {
-			fmt.Fprintf(&sb, "box%d\n", i)
+	each := func(jobs string) argvFunc {
+		return func(e *env, _ string) ([]string, error) {
+			rows := filepath.Join(e.tmp, "w3-rows.csv")
+			var sb strings.Builder
+			sb.WriteString("user\n")
+			for i := 0; i < p.Boxes; i++ {
+				fmt.Fprintf(&sb, "box%d\n", i)
+			}
+			if err := os.WriteFile(rows, []byte(sb.String()), 0o644); err != nil {
+				return nil, err
+			}
+			return []string{e.bin["mailexpect"], "--timeout", "600", "-q", "--each", rows, "--jobs", jobs,
+				e.client("w3_each.lua"), e.srv.POP3}, nil
 		}
-		return rows, os.WriteFile(rows, []byte(sb.String()), 0o644)
 	}
-	w3("mx-raw", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w3_raw.lua", e.srv.POP3, b)(e, o) })
-	w3("mx-mod", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w3_mod.lua", e.srv.POP3, b)(e, o) })
-	w3("mx-each", "each", func(e *env, _ string) ([]string, error) {
-		rows, err := rowsFile(e)
-		if err != nil {
-			return nil, err
-		}
-		return []string{e.bin["mailexpect"], "--timeout", "600", "-q", "--each", rows, "--jobs", itoa(p.EachJobs),
-			e.client("w3_each.lua"), e.srv.POP3}, nil
-	})
-	w3("python", "python", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w3.py"), e.srv.POP3, b}, nil
-	})
-	w3("pexpect", "pexpect", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w3_pexpect.py"), e.srv.POP3, b}, nil
-	})
-	w3("tcl", "expect", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["expect"], e.client("w3.exp"), e.srv.POP3, b}, nil
-	})
-	w3("curl", "curl", curlArgv("W3", func(e *env, _ string) []string { return []string{e.srv.POP3, b, itoa(p.PerBox)} }))
-
-	// W3-jobsN: the same, N mailboxes at a time
+	w3("go", "goclient", w3go())
+	w3("mx-raw", "mailexpect", script("mailexpect", "w3_raw.lua", w3args))
+	w3("mx-mod", "mailexpect", script("mailexpect", "w3_mod.lua", w3args))
+	w3("mx-each", "each", each(itoa(p.EachJobs)))
+	others(w3, "W3", w3args)
+	w3("curl", "curl", curlArgv("W3", plus(w3args, itoa(p.PerBox))))
 	if p.Jobs > 1 {
-		id, j := "W3-jobs"+itoa(p.Jobs), itoa(p.Jobs)
-		add(spec{w: id, group: "W3", client: "go", tool: "goclient", check: checkW3,
-			argv: func(e *env, _ string) ([]string, error) {
-				return []string{e.bin["goclient"], "-w", "W3", "-addr", e.srv.POP3, "-n", b, "-jobs", j}, nil
-			}})
-		add(spec{w: id, group: "W3", client: "mx-each", tool: "each", check: checkW3,
-			argv: func(e *env, _ string) ([]string, error) {
-				rows, err := rowsFile(e)
-				if err != nil {
-					return nil, err
-				}
-				return []string{e.bin["mailexpect"], "--timeout", "600", "-q", "--each", rows, "--jobs", j,
-					e.client("w3_each.lua"), e.srv.POP3}, nil
-			}})
+		jobs := cells("W3-jobs"+itoa(p.Jobs), "W3", 0, checkW3)
+		jobs("go", "goclient", w3go("-jobs", itoa(p.Jobs)))
+		jobs("mx-each", "each", each(itoa(p.Jobs)))
 	}
 
 	// W4
 	m := itoa(p.Messages)
-	w4 := func(client, tool string, argv func(e *env, out string) ([]string, error)) {
-		add(spec{w: "W4", group: "W4", client: client, tool: tool, argv: argv, check: checkW4})
-	}
-	w4("go", "goclient", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["goclient"], "-w", "W4", "-addr", e.srv.SMTP, "-n", m, "-msg", e.msgFile}, nil
-	})
-	w4("mx-raw", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w4_raw.lua", e.srv.SMTP, m, e.msgFile)(e, o) })
-	w4("mx-mod", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w4_mod.lua", e.srv.SMTP, m, e.msgFile)(e, o) })
-	w4("python", "python", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w4.py"), e.srv.SMTP, m, e.msgFile}, nil
-	})
-	w4("pexpect", "pexpect", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["python"], e.client("w4_pexpect.py"), e.srv.SMTP, m, e.msgFile}, nil
-	})
-	w4("tcl", "expect", func(e *env, _ string) ([]string, error) {
-		return []string{e.bin["expect"], e.client("w4.exp"), e.srv.SMTP, m, e.msgFile}, nil
-	})
-	w4("curl", "curl", curlArgv("W4", func(e *env, _ string) []string { return []string{e.srv.SMTP, m, e.msgFile} }))
+	w4 := cells("W4", "W4", 0, checkW4)
+	w4args := func(e *env, _ string) []string { return []string{e.srv.SMTP, m, e.msgFile} }
+	w4("go", "goclient", goclient("W4", func(e *env, _ string) []string { return []string{"-addr", e.srv.SMTP, "-n", m, "-msg", e.msgFile} }))
+	w4("mx-raw", "mailexpect", script("mailexpect", "w4_raw.lua", w4args))
+	w4("mx-mod", "mailexpect", script("mailexpect", "w4_mod.lua", w4args))
+	others(w4, "W4", w4args)
+	w4("curl", "curl", curlArgv("W4", w4args))
 
 	// W5, one workload per size
 	for _, sz := range p.LineSizes {
 		s := itoa(sz)
-		id := "W5-" + sizeID(sz)
-		w5 := func(client, tool string, argv func(e *env, out string) ([]string, error)) {
-			add(spec{w: id, group: "W5", client: client, tool: tool, argv: argv, check: checkW5, size: sz})
-		}
-		w5("go", "goclient", func(e *env, _ string) ([]string, error) {
-			return []string{e.bin["goclient"], "-w", "W5", "-addr", e.srv.Lines, "-size", s}, nil
-		})
-		w5("mx-raw", "mailexpect", func(e *env, o string) ([]string, error) { return mx("w5_raw.lua", e.srv.Lines, s)(e, o) })
+		w5 := cells("W5-"+sizeID(sz), "W5", sz, checkW5)
+		w5args := func(e *env, _ string) []string { return []string{e.srv.Lines, s} }
+		w5("go", "goclient", goclient("W5", func(e *env, _ string) []string { return []string{"-addr", e.srv.Lines, "-size", s} }))
+		w5("mx-raw", "mailexpect", script("mailexpect", "w5_raw.lua", w5args))
 		for _, mode := range []string{"re", "exact"} {
-			mode := mode
-			w5("pexpect-"+mode, "pexpect", func(e *env, _ string) ([]string, error) {
-				return []string{e.bin["python"], e.client("w5_pexpect.py"), e.srv.Lines, s, mode}, nil
-			})
+			w5("pexpect-"+mode, "pexpect", script("python", "w5_pexpect.py", plus(w5args, mode)))
 		}
 		for _, v := range []struct{ client, mode, mm string }{
 			{"tcl-re-default", "re", "2000"}, {"tcl-re-big", "re", "150000000"}, {"tcl-ex-big", "ex", "150000000"},
 		} {
-			v := v
-			w5(v.client, "expect", func(e *env, _ string) ([]string, error) {
-				return []string{e.bin["expect"], e.client("w5.exp"), e.srv.Lines, s, v.mode, v.mm}, nil
-			})
+			w5(v.client, "expect", script("expect", "w5.exp", plus(w5args, v.mode, v.mm)))
 		}
 		out[len(out)-3].lossy = "Tcl Expect keeps only the last match_max (2000) bytes"
 	}
@@ -260,7 +230,7 @@ func specs(p Params) []spec {
 }
 
 // curlArgv prepares a curl config (untimed) and returns "curl.sh run CFG".
-func curlArgv(w string, args func(e *env, out string) []string) func(e *env, out string) ([]string, error) {
+func curlArgv(w string, args argsFunc) argvFunc {
 	return func(e *env, out string) ([]string, error) {
 		cfg := filepath.Join(e.tmp, "curl-"+w+".cfg")
 		prep := append([]string{e.client("curl.sh"), "prepare", w, cfg}, args(e, out)...)
