@@ -86,6 +86,15 @@ func (s *imapSession) Close() error {
 
 func (s *imapSession) store() *Store { return s.backend.store }
 
+// lockMailbox takes the store's lock and finds the account's mailbox
+// called name, nil when there is none. The caller releases the lock with
+// the function it returns, whether or not the mailbox was found.
+func (s *imapSession) lockMailbox(name string) (*mailbox, func()) {
+	st := s.store()
+	st.mu.Lock()
+	return s.account.mailboxes[canonicalMailboxName(name)], st.mu.Unlock
+}
+
 // loginAs ends a successful authentication, or turns it into the tempfail
 // fault's refusal.
 func (s *imapSession) loginAs(a *account, how string) error {
@@ -141,10 +150,8 @@ var errReadOnly = &imap.Error{Type: imap.StatusResponseTypeNo, Code: "READ-ONLY"
 var systemFlags = []imap.Flag{imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagSeen, imap.FlagDraft}
 
 func (s *imapSession) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
-	st := s.store()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	m := s.account.mailboxes[canonicalMailboxName(name)]
+	m, unlock := s.lockMailbox(name)
+	defer unlock()
 	if m == nil {
 		return nil, errNoMailbox(name)
 	}
@@ -247,10 +254,8 @@ func (s *imapSession) Rename(oldName, newName string, options *imap.RenameOption
 }
 
 func (s *imapSession) setSubscribed(name string, subscribed bool) error {
-	st := s.store()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	m := s.account.mailboxes[canonicalMailboxName(name)]
+	m, unlock := s.lockMailbox(name)
+	defer unlock()
 	if m == nil {
 		return errNoMailbox(name)
 	}
@@ -315,10 +320,8 @@ func hasChildrenLocked(a *account, name string) bool {
 }
 
 func (s *imapSession) Status(name string, options *imap.StatusOptions) (*imap.StatusData, error) {
-	st := s.store()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	m := s.account.mailboxes[canonicalMailboxName(name)]
+	m, unlock := s.lockMailbox(name)
+	defer unlock()
 	if m == nil {
 		return nil, errNoMailbox(name)
 	}
@@ -373,10 +376,8 @@ func (s *imapSession) Append(name string, r imap.LiteralReader, options *imap.Ap
 	if err != nil {
 		return nil, err
 	}
-	st := s.store()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	m := s.account.mailboxes[canonicalMailboxName(name)]
+	m, unlock := s.lockMailbox(name)
+	defer unlock()
 	if m == nil {
 		return nil, errTryCreate(name)
 	}

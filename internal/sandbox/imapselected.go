@@ -285,22 +285,31 @@ func (s *imapSession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags
 }
 
 func (s *imapSession) Copy(numSet imap.NumSet, destName string) (*imap.CopyData, error) {
-	st := s.store()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	dest := s.account.mailboxes[canonicalMailboxName(destName)]
+	dest, unlock := s.lockMailbox(destName)
+	defer unlock()
 	if dest == nil {
 		return nil, errTryCreate(destName)
 	}
-	var sources []*message
-	s.selected.forEachLocked(numSet, func(_, _ uint32, msg *message) { sources = append(sources, msg) })
+	return copyLocked(s.selected.messagesLocked(numSet), dest), nil
+}
+
+// messagesLocked lists the messages of the selected mailbox in set.
+func (sel *selectedMailbox) messagesLocked(set imap.NumSet) []*message {
+	var msgs []*message
+	sel.forEachLocked(set, func(_, _ uint32, msg *message) { msgs = append(msgs, msg) })
+	return msgs
+}
+
+// copyLocked appends copies of msgs, flags and dates kept, to dest and
+// returns what COPYUID reports.
+func copyLocked(msgs []*message, dest *mailbox) *imap.CopyData {
 	data := &imap.CopyData{UIDValidity: dest.uidValidity}
-	for _, msg := range sources {
+	for _, msg := range msgs {
 		copied := dest.appendLocked(msg.raw, msg.flagList(), msg.received)
 		data.SourceUIDs.AddNum(msg.uid)
 		data.DestUIDs.AddNum(copied.uid)
 	}
-	return data, nil
+	return data
 }
 
 // Move is RFC 6851: copy, then expunge the originals. The COPYUID response
@@ -311,31 +320,23 @@ func (s *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, destNam
 	if sel.readOnly {
 		return errReadOnly
 	}
-	st := s.store()
-	st.mu.Lock()
-	dest := s.account.mailboxes[canonicalMailboxName(destName)]
+	dest, unlock := s.lockMailbox(destName)
 	if dest == nil {
-		st.mu.Unlock()
+		unlock()
 		return errTryCreate(destName)
 	}
 	if dest == sel.mbox {
-		st.mu.Unlock()
+		unlock()
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "source and destination are the same mailbox"}
 	}
-	moving := map[*message]bool{}
-	var sources []*message
-	sel.forEachLocked(numSet, func(_, _ uint32, msg *message) {
-		moving[msg] = true
-		sources = append(sources, msg)
-	})
-	data := &imap.CopyData{UIDValidity: dest.uidValidity}
+	sources := sel.messagesLocked(numSet)
+	data := copyLocked(sources, dest)
+	moving := make(map[*message]bool, len(sources))
 	for _, msg := range sources {
-		moved := dest.appendLocked(msg.raw, msg.flagList(), msg.received)
-		data.SourceUIDs.AddNum(msg.uid)
-		data.DestUIDs.AddNum(moved.uid)
+		moving[msg] = true
 	}
 	sel.mbox.removeLocked(func(msg *message) bool { return moving[msg] })
-	st.mu.Unlock()
+	unlock()
 	if len(sources) == 0 {
 		return nil
 	}
