@@ -69,13 +69,10 @@ print("done", row.n)
 return {n = tonumber(row.n)}
 `
 
+// rowsFile writes a --each rows file: writeScript, named for what it holds.
 func rowsFile(t *testing.T, name, text string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeScript(t, name, text)
 }
 
 func hostRows(t *testing.T, host string, n int) string {

@@ -9,6 +9,8 @@ import (
 	"testing"
 )
 
+// writeScript writes src to a file called name in a new temporary
+// directory and returns its path.
 func writeScript(t *testing.T, name, src string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)

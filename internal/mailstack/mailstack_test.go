@@ -89,39 +89,44 @@ func readBack(t *testing.T, s *Stack, u User, subject string) {
 			t.Errorf("%s: message %q arrived damaged:\n%s", proto, subject, msg)
 		}
 	}
-	for _, v := range []struct {
-		proto string
-		conn  func() net.Conn
-	}{
-		{"POP3", func() net.Conn { return dial(t, s.POP3) }},
-		{"POP3S", func() net.Conn { return dialTLS(t, s.POP3S, s.TLSConfig()) }},
-	} {
-		p := newPOP3(t, v.conn())
+	// Each reader returns the message with subject, as its protocol shows it.
+	pop3Read := func(c net.Conn) (string, error) {
+		p := newPOP3(t, c)
+		defer p.quit()
 		p.login(u.Name, u.Password)
 		msg, ok := p.findSubject(subject)
 		if !ok {
-			t.Errorf("%s: no message with subject %q for %s", v.proto, subject, u.Name)
+			return "", fmt.Errorf("no message with subject %q for %s", subject, u.Name)
 		}
-		check(v.proto, string(msg))
-		p.quit()
+		return string(msg), nil
 	}
-	for _, v := range []struct {
-		proto string
-		conn  func() net.Conn
-	}{
-		{"IMAP", func() net.Conn { return dial(t, s.IMAP) }},
-		{"IMAPS", func() net.Conn { return dialTLS(t, s.IMAPS, s.TLSConfig()) }},
-	} {
-		m := newIMAP(t, v.conn())
+	imapRead := func(c net.Conn) (string, error) {
+		m := newIMAP(t, c)
+		defer m.cmd("LOGOUT")
 		m.cmd("LOGIN %s %s", u.Name, imapQuote(u.Password))
 		m.cmd("SELECT INBOX")
 		uids := m.searchSubject(subject)
 		if len(uids) != 1 {
-			t.Errorf("%s: UID SEARCH for %q found %v, want one message", v.proto, subject, uids)
+			return "", fmt.Errorf("UID SEARCH for %q found %v, want one message", subject, uids)
+		}
+		return m.fetch(uids[0]), nil
+	}
+	for _, v := range []struct {
+		proto string
+		conn  func() net.Conn
+		read  func(net.Conn) (string, error)
+	}{
+		{"POP3", func() net.Conn { return dial(t, s.POP3) }, pop3Read},
+		{"POP3S", func() net.Conn { return dialTLS(t, s.POP3S, s.TLSConfig()) }, pop3Read},
+		{"IMAP", func() net.Conn { return dial(t, s.IMAP) }, imapRead},
+		{"IMAPS", func() net.Conn { return dialTLS(t, s.IMAPS, s.TLSConfig()) }, imapRead},
+	} {
+		msg, err := v.read(v.conn())
+		if err != nil {
+			t.Errorf("%s: %v", v.proto, err)
 			continue
 		}
-		check(v.proto, m.fetch(uids[0]))
-		m.cmd("LOGOUT")
+		check(v.proto, msg)
 	}
 }
 
