@@ -246,13 +246,32 @@ func verb(l []byte) (string, []byte) {
 	return string(bytes.ToUpper(v)), bytes.TrimSpace(arg)
 }
 
+// commands sends the greeting, then hands every command line to handle,
+// split by verb, until the client goes away or handle says the session is
+// over (its last reply is flushed). Replies go out in batches (flush).
+func (c *conn) commands(greeting string, handle func(v string, arg []byte) (end bool)) {
+	c.w.WriteString(greeting)
+	c.w.Flush()
+	for {
+		l, err := c.line()
+		if err != nil {
+			return
+		}
+		if handle(verb(l)) {
+			c.w.Flush()
+			return
+		}
+		if c.flush() != nil {
+			return
+		}
+	}
+}
+
 // --- POP3 ---
 
 func (s *Server) servePOP3(nc net.Conn) {
 	s.c.pop3Conns.Add(1)
 	c := s.newConn(nc)
-	c.w.WriteString("+OK loadserver POP3 ready\r\n")
-	c.w.Flush()
 	var user string
 	var msgs []*Message // nil until logged in
 	var deleted []bool
@@ -265,12 +284,7 @@ func (s *Server) servePOP3(nc net.Conn) {
 		}
 		return n - 1
 	}
-	for {
-		l, err := c.line()
-		if err != nil {
-			return
-		}
-		v, arg := verb(l)
+	c.commands("+OK loadserver POP3 ready\r\n", func(v string, arg []byte) bool {
 		if msgs == nil {
 			switch v {
 			case "USER":
@@ -291,18 +305,14 @@ func (s *Server) servePOP3(nc net.Conn) {
 			case "QUIT":
 				s.c.quit.Add(1)
 				ok("bye")
-				c.w.Flush()
-				return
+				return true
 			case "NOOP":
 				s.c.noop.Add(1)
 				ok("")
 			default:
 				bad("not now")
 			}
-			if c.flush() != nil {
-				return
-			}
-			continue
+			return false
 		}
 		switch v {
 		case "NOOP":
@@ -375,15 +385,12 @@ func (s *Server) servePOP3(nc net.Conn) {
 			s.c.deleCommitted.Add(int64(n))
 			s.c.quit.Add(1)
 			ok("bye")
-			c.w.Flush()
-			return
+			return true
 		default:
 			bad("unknown command")
 		}
-		if c.flush() != nil {
-			return
-		}
-	}
+		return false
+	})
 }
 
 // maildrop returns the messages of user (never nil once logged in).
@@ -404,16 +411,9 @@ func (s *Server) maildrop(user string) []*Message {
 func (s *Server) serveSMTP(nc net.Conn) {
 	s.c.smtpConns.Add(1)
 	c := s.newConn(nc)
-	c.w.WriteString("220 loadserver ESMTP ready\r\n")
-	c.w.Flush()
 	mail, rcpts := false, 0
 	bad := func(text string) { s.c.errors.Add(1); c.w.WriteString(text + "\r\n") }
-	for {
-		l, err := c.line()
-		if err != nil {
-			return
-		}
-		v, _ := verb(l)
+	c.commands("220 loadserver ESMTP ready\r\n", func(v string, _ []byte) bool {
 		if i := bytes.IndexByte([]byte(v), ':'); i >= 0 {
 			v = v[:i] // "MAIL FROM:<x>" splits at the space: v is "MAIL"
 		}
@@ -443,11 +443,11 @@ func (s *Server) serveSMTP(nc net.Conn) {
 			}
 			c.w.WriteString("354 End data with <CR><LF>.<CR><LF>\r\n")
 			if c.w.Flush() != nil {
-				return
+				return true
 			}
 			n, err := c.readBody()
 			if err != nil {
-				return
+				return true
 			}
 			s.c.data.Add(1)
 			s.c.dataBody.Add(n)
@@ -462,15 +462,12 @@ func (s *Server) serveSMTP(nc net.Conn) {
 		case "QUIT":
 			s.c.smtpQuit.Add(1)
 			c.w.WriteString("221 2.0.0 Bye\r\n")
-			c.w.Flush()
-			return
+			return true
 		default:
 			bad("502 5.5.2 unknown command")
 		}
-		if c.flush() != nil {
-			return
-		}
-	}
+		return false
+	})
 }
 
 // readBody reads a DATA body up to "." CRLF and returns its unstuffed size
