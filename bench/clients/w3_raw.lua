@@ -1,15 +1,11 @@
 -- W3, mailexpect raw primitives, one process looping over the mailboxes:
 -- connect, USER/PASS, STAT, UIDL, DELE every message, QUIT.
 -- usage: mailexpect w3_raw.lua POP3ADDR BOXES
+local raw = require "raw_common"
 local addr, boxes = arg[1], tonumber(arg[2])
 local deleted = 0
 for b = 0, boxes - 1 do
-  local s = connect(addr)
-  s:expect([[^\+OK]])
-  s:sendline("USER box" .. b)
-  s:expect([[^\+OK]])
-  s:sendline("PASS pw")
-  s:expect([[^\+OK]])
+  local s = raw.login(addr, "box" .. b)
   s:sendline("STAT")
   local count = tonumber(s:expect([[^\+OK (\d+) \d+]])[1])
   s:sendline("UIDL")
@@ -22,8 +18,6 @@ for b = 0, boxes - 1 do
     s:expect([[^\+OK]])
     deleted = deleted + 1
   end
-  s:sendline("QUIT")
-  s:expect([[^\+OK]])
-  s:close()
+  raw.quit(s)
 end
 print(string.format("deleted=%d", deleted))
