@@ -2,14 +2,12 @@ package luabind
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
@@ -40,8 +38,7 @@ type jsonState struct {
 }
 
 // A huge table or document must not outlive the run's deadline: encoding
-// and decoding look at the run's context every 1024 values, and the
-// decoder reads its input 64 KiB at a time through ctxReader.
+// and decoding (jsondecode.go) look at the run's context every 1024 values.
 var errJSONInterrupted = errors.New("interrupted")
 
 func (js *jsonState) interrupted() bool {
@@ -51,18 +48,6 @@ func (js *jsonState) interrupted() bool {
 
 func (js *jsonState) raiseInterrupted(L *lua.LState, op string) {
 	js.r.raiseOp(L, op, failure.New(failure.Timeout, "%s interrupted", op))
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   *strings.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, errJSONInterrupted
-	}
-	return c.r.Read(p[:min(len(p), 64<<10)])
 }
 
 func (r globalsBinding) openJSON(L *lua.LState) {
@@ -210,7 +195,7 @@ func (js *jsonState) writeTable(buf *bytes.Buffer, t *lua.LTable, depth int) err
 
 func (js *jsonState) decode(L *lua.LState) int {
 	s := js.r.checkString(L, 1, "json.decode")
-	v, err := js.parse(s)
+	v, err := js.decodeValue(L, s)
 	if errors.Is(err, errJSONInterrupted) {
 		js.raiseInterrupted(L, "json.decode")
 	} else if err != nil {
@@ -218,81 +203,8 @@ func (js *jsonState) decode(L *lua.LState) int {
 		L.Push(lua.LString("json.decode: " + err.Error()))
 		return 2
 	}
-	L.Push(js.toLua(L, v))
+	L.Push(v)
 	return 1
-}
-
-// parse decodes one JSON value. encoding/json cannot be interrupted once
-// it has read a value, so a large document is parsed in a goroutine that
-// the run stops waiting for at its deadline; ctxReader makes that
-// goroutine give up early while it is still reading.
-func (js *jsonState) parse(s string) (any, error) {
-	parse := func() (any, error) {
-		dec := json.NewDecoder(ctxReader{js.r.ctx, strings.NewReader(s)})
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		if dec.More() {
-			return nil, errors.New("data after the JSON value")
-		}
-		return v, nil
-	}
-	if len(s) < 1<<20 {
-		return parse()
-	}
-	type result struct {
-		v   any
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		v, err := parse()
-		done <- result{v, err}
-	}()
-	select {
-	case res := <-done:
-		return res.v, res.err
-	case <-js.r.ctx.Done():
-		return nil, errJSONInterrupted
-	}
-}
-
-func (js *jsonState) toLua(L *lua.LState, v any) lua.LValue {
-	if js.interrupted() {
-		js.raiseInterrupted(L, "json.decode")
-	}
-	switch v := v.(type) {
-	case nil:
-		return js.null
-	case bool:
-		return lua.LBool(v)
-	case json.Number:
-		f, _ := v.Float64()
-		return lua.LNumber(f)
-	case string:
-		return lua.LString(v)
-	case []any:
-		t := L.CreateTable(len(v), 0)
-		for i, e := range v {
-			t.RawSetInt(i+1, js.toLua(L, e))
-		}
-		if len(v) == 0 {
-			js.arrays[t] = true // round-trips [] as []
-		}
-		return t
-	case map[string]any:
-		t := L.CreateTable(0, len(v))
-		for k, e := range v {
-			t.RawSetString(k, js.toLua(L, e))
-		}
-		if len(v) == 0 {
-			js.objects[t] = true // round-trips {} as {}
-		}
-		return t
-	}
-	return lua.LNil
 }
 
 // writeJSONString writes s as a JSON string without Go's HTML escaping:
