@@ -176,64 +176,80 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-func TestFaultDrip(t *testing.T) {
+// eachListener runs test once per listener, in parallel.
+func eachListener(t *testing.T, test func(t *testing.T, name string)) {
 	for _, name := range listenerNames {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			// A short drip: the greeting arrives whole, but slowly.
-			srv := startSandbox(t, Config{Faults: map[string][]Fault{name: {{Kind: FaultDrip, Delay: 2 * time.Millisecond}}}})
-			start := time.Now() // the server's pauses start at accept
-			c := dialRaw(t, listenerAddr(srv, name))
-			c.conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a loaded machine's timers are coarse
-			greeting, err := c.r.ReadString('\n')
-			if err != nil || !strings.HasPrefix(greeting, greetingPrefix[name]) {
-				t.Fatalf("greeting under drip:2ms: %q, %v", greeting, err)
-			}
-			if min := time.Duration(len(greeting)) * 2 * time.Millisecond; time.Since(start) < min {
-				t.Errorf("a %d-byte greeting came in %v under drip:2ms, want at least %v", len(greeting), time.Since(start), min)
-			}
-
-			// A long drip: a client with a one-second timeout times out
-			// with part of the greeting in hand.
-			srv = startSandbox(t, Config{Faults: map[string][]Fault{name: {{Kind: FaultDrip, Delay: 50 * time.Millisecond}}}})
-			c = dialRaw(t, listenerAddr(srv, name))
-			start = time.Now()
-			partial, err := c.readLine()
-			elapsed := time.Since(start)
-			if !isTimeout(err) || elapsed > withinTimeout {
-				t.Fatalf("drip:50ms: %v after %v, want a timeout within %v", err, elapsed, withinTimeout)
-			}
-			if len(partial) == 0 || len(partial) > 25 || !strings.HasPrefix(greetingPrefix[name], partial) && !strings.HasPrefix(partial, greetingPrefix[name]) {
-				t.Errorf("drip:50ms: received %q in %v; want a few bytes of the greeting", partial, elapsed)
-			}
+			test(t, name)
 		})
 	}
 }
 
-func TestFaultSlow(t *testing.T) {
-	for _, name := range listenerNames {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			srv := startSandbox(t, Config{Faults: map[string][]Fault{name: {{Kind: FaultSlow, Delay: 300 * time.Millisecond}}}})
-			start := time.Now() // the server's pause starts at accept
-			c := dialRaw(t, listenerAddr(srv, name))
-			c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			if greeting, err := c.r.ReadString('\n'); err != nil || !strings.HasPrefix(greeting, greetingPrefix[name]) {
-				t.Fatalf("greeting under slow:300ms: %q, %v", greeting, err)
-			}
-			if elapsed := time.Since(start); elapsed < 300*time.Millisecond {
-				t.Errorf("greeting came after %v under slow:300ms", elapsed)
-			}
+// startWithFault starts a sandbox with f on the listener called name.
+func startWithFault(t *testing.T, name string, f Fault) *Server {
+	t.Helper()
+	return startSandbox(t, Config{Faults: map[string][]Fault{name: {f}}})
+}
 
-			srv = startSandbox(t, Config{Faults: map[string][]Fault{name: {{Kind: FaultSlow, Delay: 5 * time.Second}}}})
-			c = dialRaw(t, listenerAddr(srv, name))
-			start = time.Now()
-			got, err := c.readLine()
-			if elapsed := time.Since(start); !isTimeout(err) || got != "" || elapsed > withinTimeout {
-				t.Fatalf("slow:5s: %q, %v after %v; want nothing and a timeout within %v", got, err, elapsed, withinTimeout)
-			}
-		})
+// slowGreeting reads the greeting of a listener slowed by fault (its
+// spec, for messages), allowing it 10 s since a loaded machine's timers
+// are coarse, and returns it with the time it took since the dial: the
+// server's pauses start at accept.
+func slowGreeting(t *testing.T, srv *Server, name, fault string) (string, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	c := dialRaw(t, listenerAddr(srv, name))
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	greeting, err := c.r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(greeting, greetingPrefix[name]) {
+		t.Fatalf("greeting under %s: %q, %v", fault, greeting, err)
 	}
+	return greeting, time.Since(start)
+}
+
+// timedRead reads a line under the client timeout and says how long it took.
+func (c *rawClient) timedRead() (string, time.Duration, error) {
+	start := time.Now()
+	line, err := c.readLine()
+	return line, time.Since(start), err
+}
+
+func TestFaultDrip(t *testing.T) {
+	eachListener(t, func(t *testing.T, name string) {
+		// A short drip: the greeting arrives whole, but slowly.
+		srv := startWithFault(t, name, Fault{Kind: FaultDrip, Delay: 2 * time.Millisecond})
+		greeting, elapsed := slowGreeting(t, srv, name, "drip:2ms")
+		if min := time.Duration(len(greeting)) * 2 * time.Millisecond; elapsed < min {
+			t.Errorf("a %d-byte greeting came in %v under drip:2ms, want at least %v", len(greeting), elapsed, min)
+		}
+
+		// A long drip: a client with a one-second timeout times out
+		// with part of the greeting in hand.
+		srv = startWithFault(t, name, Fault{Kind: FaultDrip, Delay: 50 * time.Millisecond})
+		partial, elapsed, err := dialRaw(t, listenerAddr(srv, name)).timedRead()
+		if !isTimeout(err) || elapsed > withinTimeout {
+			t.Fatalf("drip:50ms: %v after %v, want a timeout within %v", err, elapsed, withinTimeout)
+		}
+		if len(partial) == 0 || len(partial) > 25 || !strings.HasPrefix(greetingPrefix[name], partial) && !strings.HasPrefix(partial, greetingPrefix[name]) {
+			t.Errorf("drip:50ms: received %q in %v; want a few bytes of the greeting", partial, elapsed)
+		}
+	})
+}
+
+func TestFaultSlow(t *testing.T) {
+	eachListener(t, func(t *testing.T, name string) {
+		srv := startWithFault(t, name, Fault{Kind: FaultSlow, Delay: 300 * time.Millisecond})
+		if _, elapsed := slowGreeting(t, srv, name, "slow:300ms"); elapsed < 300*time.Millisecond {
+			t.Errorf("greeting came after %v under slow:300ms", elapsed)
+		}
+
+		srv = startWithFault(t, name, Fault{Kind: FaultSlow, Delay: 5 * time.Second})
+		got, elapsed, err := dialRaw(t, listenerAddr(srv, name)).timedRead()
+		if !isTimeout(err) || got != "" || elapsed > withinTimeout {
+			t.Fatalf("slow:5s: %q, %v after %v; want nothing and a timeout within %v", got, err, elapsed, withinTimeout)
+		}
+	})
 }
 
 // conversation is two commands per protocol, with how to read a whole
@@ -248,34 +264,29 @@ var conversation = map[string]struct {
 }
 
 func TestFaultDropAfter(t *testing.T) {
-	for _, name := range listenerNames {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			srv := startSandbox(t, Config{Faults: map[string][]Fault{name: {{Kind: FaultDropAfter, Count: 2}}}})
-			conv := conversation[name]
-			c := dialRaw(t, listenerAddr(srv, name))
-			if _, err := c.readLine(); err != nil {
-				t.Fatalf("greeting: %v", err)
-			}
-			c.send(conv.first)
-			for {
-				line, err := c.readLine()
-				if err != nil {
-					t.Fatalf("reply to %q, the first line: %v", conv.first, err)
-				}
-				if conv.replyEnds(line) {
-					break
-				}
-			}
-			c.send(conv.second)
-			start := time.Now()
+	eachListener(t, func(t *testing.T, name string) {
+		srv := startWithFault(t, name, Fault{Kind: FaultDropAfter, Count: 2})
+		conv := conversation[name]
+		c := dialRaw(t, listenerAddr(srv, name))
+		if _, err := c.readLine(); err != nil {
+			t.Fatalf("greeting: %v", err)
+		}
+		c.send(conv.first)
+		for {
 			line, err := c.readLine()
-			elapsed := time.Since(start)
-			if err == nil || isTimeout(err) || elapsed > withinTimeout {
-				t.Fatalf("after the second line: %q, %v after %v; want the connection closed (EOF or reset) at once", line, err, elapsed)
+			if err != nil {
+				t.Fatalf("reply to %q, the first line: %v", conv.first, err)
 			}
-		})
-	}
+			if conv.replyEnds(line) {
+				break
+			}
+		}
+		c.send(conv.second)
+		line, elapsed, err := c.timedRead()
+		if err == nil || isTimeout(err) || elapsed > withinTimeout {
+			t.Fatalf("after the second line: %q, %v after %v; want the connection closed (EOF or reset) at once", line, err, elapsed)
+		}
+	})
 }
 
 // After STLS the fault can no longer see lines; it counts the client's TLS
@@ -283,7 +294,7 @@ func TestFaultDropAfter(t *testing.T) {
 func TestFaultDropAfterCountsTLSRecords(t *testing.T) {
 	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		t.Run(tls.VersionName(version), func(t *testing.T) {
-			srv := startSandbox(t, Config{Faults: map[string][]Fault{ListenerPOP3: {{Kind: FaultDropAfter, Count: 4}}}})
+			srv := startWithFault(t, ListenerPOP3, Fault{Kind: FaultDropAfter, Count: 4})
 			p := dialPOP3(t, srv.POP3Addr())
 			cfg := clientTLS(srv)
 			cfg.MaxVersion = version
@@ -306,28 +317,24 @@ func TestFaultBye(t *testing.T) {
 		ListenerPOP3: "-ERR [SYS/TEMP] sandbox fault bye: no POP3 service here\r\n",
 		ListenerIMAP: "* BYE sandbox fault bye: no IMAP service here\r\n",
 	}
-	for _, name := range listenerNames {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			var cfg Config
-			if err := cfg.AddFault(name + "=bye"); err != nil {
-				t.Fatal(err)
-			}
-			srv := startSandbox(t, cfg)
-			c := dialRaw(t, listenerAddr(srv, name))
-			if greeting, err := c.readLine(); greeting != want[name] || err != nil {
-				t.Fatalf("greeting %q, %v; want %q", greeting, err, want[name])
-			}
-			start := time.Now()
-			if line, err := c.readLine(); !errors.Is(err, io.EOF) || time.Since(start) > withinTimeout {
-				t.Fatalf("after the refusal: %q, %v; want EOF at once", line, err)
-			}
-		})
-	}
+	eachListener(t, func(t *testing.T, name string) {
+		var cfg Config
+		if err := cfg.AddFault(name + "=bye"); err != nil {
+			t.Fatal(err)
+		}
+		srv := startSandbox(t, cfg)
+		c := dialRaw(t, listenerAddr(srv, name))
+		if greeting, err := c.readLine(); greeting != want[name] || err != nil {
+			t.Fatalf("greeting %q, %v; want %q", greeting, err, want[name])
+		}
+		if line, elapsed, err := c.timedRead(); !errors.Is(err, io.EOF) || elapsed > withinTimeout {
+			t.Fatalf("after the refusal: %q, %v; want EOF at once", line, err)
+		}
+	})
 }
 
 func TestFaultRejectRcpt(t *testing.T) {
-	srv := startSandbox(t, Config{Faults: map[string][]Fault{ListenerSMTP: {{Kind: FaultRejectRcpt}}}})
+	srv := startWithFault(t, ListenerSMTP, Fault{Kind: FaultRejectRcpt})
 	err := trySendMail(srv, "demo2@sandbox.test", []string{srv.Users()[0].Address}, testMessage("rejected"))
 	if smtpCode(err) != 550 || !strings.Contains(err.Error(), "reject-rcpt") {
 		t.Fatalf("send under reject-rcpt: %v, want a 550 naming the fault", err)
