@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
+
+	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // openHelpers installs base64, hex, md5, hmac_md5, json, mail and regex as
@@ -71,6 +73,7 @@ func (r globalsBinding) openHelpers(L *lua.LState) {
 		"parse_address":      r.parseAddress,
 		"parse_address_list": r.parseAddressList,
 		"decode_header":      r.decodeHeader,
+		"printable":          r.printable,
 	})
 	r.openJSON(L)
 	r.openRegex(L)
@@ -232,6 +235,14 @@ func addressTable(L *lua.LState, a *mail.Address) *lua.LTable {
 	t.RawSetString("name", lua.LString(a.Name))
 	t.RawSetString("address", lua.LString(a.Address))
 	return t
+}
+
+// printable: mail.printable(s) is s as one line safe to show on a
+// terminal, escaped as the transcript shows a server's bytes: a decoded
+// Subject can hold an escape sequence or a bidi override.
+func (r globalsBinding) printable(L *lua.LState) int {
+	L.Push(lua.LString(transcript.Escape(r.checkString(L, 1, "mail.printable"))))
+	return 1
 }
 
 // luaDecodeHeader: mail.decode_header(s) decodes RFC 2047 encoded words.

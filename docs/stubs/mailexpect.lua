@@ -715,6 +715,16 @@ function mail.parse_date(s) end
 ---@return mail.HeaderField[]|string list
 function mail.parse_headers(raw) end
 
+---The string as one line safe for a terminal: control bytes, invalid UTF-8 and non-printing runes (bidi overrides) escaped as the transcript shows them.
+---
+---For what a server or a sender chose (a decoded Subject) before it is
+---printed: \t \r \n, \xHH, \uHHHH; printable UTF-8 is kept.
+---
+---    print(mail.printable("Re: \27[2Jhi"))   -- Re: \x1b[2Jhi
+---@param s string
+---@return string
+function mail.printable(s) end
+
 ---A parsed address.
 ---@class mail.Address
 ---@field name string display name

@@ -42,6 +42,11 @@ func init() {
 				Doc: `    for _, a in ipairs(mail.parse_address_list(h.to) or {}) do print(a.address) end`},
 			{Sig: "mail.decode_header(s: string) -> string", Summary: "decode RFC 2047 encoded words (the raw value when a word is malformed)",
 				Doc: `    print(mail.decode_header("=?UTF-8?Q?caf=C3=A9?="))   -- café`},
+			{Sig: "mail.printable(s: string) -> string", Summary: "the string as one line safe for a terminal: control bytes, invalid UTF-8 and non-printing runes (bidi overrides) escaped as the transcript shows them",
+				Doc: `For what a server or a sender chose (a decoded Subject) before it is
+printed: \t \r \n, \xHH, \uHHHH; printable UTF-8 is kept.
+
+    print(mail.printable("Re: \27[2Jhi"))   -- Re: \x1b[2Jhi`},
 			{Sig: "json.encode(v: any, pretty?: boolean) -> string", Summary: "encode a value (pretty: indented); an empty table is [], json.object(t) forces {}", Errors: []string{"usage"},
 				Doc: `    print(json.encode{ok = true, count = 3, list = {}})   -- {"count":3,"list":[],"ok":true}`},
 			{Sig: "json.decode(text: string) -> value: any, err: string|nil", Summary: "decode JSON; null is json.null; nil and a message for bad input",
