@@ -34,11 +34,14 @@
 -- deleted) a mailbox where more than N messages match. Under --dry-run the
 -- mailbox is opened read-only (EXAMINE) and nothing is flagged, moved or
 -- expunged; the journal and the result name exactly what a real run
--- deletes.
+-- deletes, and the messages are listed: UID, date, size and subject
+-- (fetched with BODY.PEEK: nothing is marked \Seen), the first --show N
+-- (default 20) on the terminal, every one with --json.
 --
--- The row's result (--results): {deleted=, kept=, undated=, bytes=,
--- mailbox=, uidvalidity=, moved_to= with --move-to, would_delete=true under
--- --dry-run, uids={...} with --list-uids}.
+-- The row's result (--results): {deleted= (under --dry-run:
+-- would_delete=), kept=, undated=, bytes=, mailbox=, uidvalidity=,
+-- moved_to= with --move-to, uids={...} with --list-uids, messages={...}
+-- with --json}.
 local imap = require "imap"
 local cleanup = require "lib.cleanup"
 
@@ -71,10 +74,15 @@ Options:
   --max-delete N        fail the mailbox, deleting nothing, when more than N
                         messages match
   --list-uids           put the UIDs of the deleted messages in the result
+  --show N              list the first N messages deleted (all: every one;
+                        default: 20 under --dry-run, else none)
+  --json                print the result as one JSON object, listing every
+                        message (UID, date, subject, size)
   -h, --help            this help
 Rows: user (login, username, email), pass (password), host (optional).
 Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_IMAP.
---dry-run reports what would be deleted (EXAMINE: the mailbox is read-only).
+--dry-run reports what would be deleted and lists it (EXAMINE: the
+mailbox is read-only; headers are fetched with BODY.PEEK, never \Seen).
 ]==]
 
 local opt = options(arg, {
@@ -97,6 +105,8 @@ local opt = options(arg, {
   ["ca-file"] = options.string,
   ["max-delete"] = options.number,
   ["list-uids"] = false,
+  show = options.string,
+  json = false,
 })
 -- The criteria, checked once for every row (a bad command line ends the
 -- run with exit 2; in a bulk run it fails every row the same way).
@@ -134,8 +144,10 @@ local candidates = i:uid_search(keys)
 
 -- Examine every candidate first; flag none until all are known.
 local doomed, undated, bytes = {}, 0, 0
+local listed, msgs = cleanup.listed(opt), {}
 local function examine(rec)
   local h = mail.parse_headers(rec[HEADER_ITEM] or "") or {}
+  rec.header = h
   if older then
     local old, why = cleanup.older(h.date, ref, older)
     if not old then return false, why end
@@ -164,6 +176,10 @@ for first = 1, #candidates, BATCH do
   end
 end
 table.sort(doomed, function(a, b) return a.UID < b.UID end)
+for k = 1, math.min(#doomed, listed) do
+  local rec = doomed[k]
+  msgs[k] = cleanup.message(rec.UID, nil, tonumber(rec["RFC822.SIZE"]), rec.header)
+end
 
 cleanup.guard(opt, #doomed, function() i:logout() end) -- nothing was flagged
 
@@ -189,4 +205,5 @@ i:logout()
 local uids = {}
 for k, rec in ipairs(doomed) do uids[k] = rec.UID end
 return cleanup.report(opt, {n = #doomed, bytes = bytes, kept = (sel.exists or 0) - #doomed, undated = undated,
-                            uids = uids, to = dest, extra = {mailbox = mbox, uidvalidity = sel.uidvalidity, moved_to = dest}})
+                            uids = uids, to = dest, msgs = msgs,
+                            extra = {mailbox = mbox, uidvalidity = sel.uidvalidity, moved_to = dest}})

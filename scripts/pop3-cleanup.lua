@@ -27,10 +27,13 @@
 -- untouched or cleaned as a whole. --max-delete N refuses (the row fails,
 -- nothing deleted) a mailbox where more than N messages match: a guard
 -- against a criterion that is wider than meant. Under --dry-run nothing is
--- marked; the journal and the result name exactly what a real run deletes.
+-- marked; the journal and the result name exactly what a real run deletes,
+-- and the messages are listed: number, UIDL, date, size and subject, the
+-- first --show N (default 20) on the terminal, every one with --json.
 --
--- The row's result (--results): {deleted=, kept=, undated=, bytes=,
--- would_delete=true under --dry-run, uids={...} with --list-uids}.
+-- The row's result (--results): {deleted= (under --dry-run: would_delete=),
+-- kept=, undated=, bytes=, uids={...} with --list-uids, messages={...}
+-- with --json}.
 local pop3 = require "pop3"
 local cleanup = require "lib.cleanup"
 
@@ -55,10 +58,15 @@ Options:
   --max-delete N        fail the mailbox, deleting nothing, when more than N
                         messages match
   --list-uids           put the UIDLs of the deleted messages in the result
+  --show N              list the first N messages deleted (all: every one;
+                        default: 20 under --dry-run, else none)
+  --json                print the result as one JSON object, listing every
+                        message (number, UIDL, date, subject, size)
   -h, --help            this help
 Rows: user (login, username, email), pass (password), host (optional).
 Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_POP3.
---dry-run reports what would be deleted (RSET and close, never QUIT).
+--dry-run reports what would be deleted and lists it (RSET and close,
+never QUIT; TOP n 0 reads the headers, nothing is marked).
 ]==]
 
 local opt = options(arg, {
@@ -74,6 +82,8 @@ local opt = options(arg, {
   ["ca-file"] = options.string,
   ["max-delete"] = options.number,
   ["list-uids"] = false,
+  show = options.string,
+  json = false,
 })
 -- The criteria, checked once for every row (a bad command line ends the
 -- run with exit 2; in a bulk run it fails every row the same way).
@@ -95,6 +105,7 @@ elseif not (type(uidl) == "table" and uidl.kind == "reply") then
   error(uidl, 0) -- EOF, timeout: the session is gone
 end
 
+-- matches says whether m goes, and gives the header it read (if any).
 local function matches(m)
   if larger and not (m.size > larger) then return false end
   if not need_headers then return true end
@@ -105,14 +116,28 @@ local function matches(m)
   end
   if subject_re and not subject_re:find(h.subject or "") then return false end
   if from_re and not from_re:find(h.from or "") then return false end
-  return true
+  return true, nil, h
+end
+
+-- The listing's messages: the first `listed` to be deleted, described
+-- from the header matches() read, else from TOP n 0 (asked before any
+-- DELE: a marked message can no longer be asked about).
+local listed, msgs = cleanup.listed(opt), {}
+local function describe(m, h)
+  if not h then
+    local ok, top = pcall(p.top, p, m.n, 0)
+    if not ok and not (type(top) == "table" and top.kind == "reply") then error(top, 0) end
+    h = ok and top or "" -- TOP is optional (RFC 1939): no header, no date or subject
+  end
+  return cleanup.message(uids[m.n] or ("#" .. m.n), m.n, m.size, h)
 end
 
 local doomed, kept, undated, bytes = {}, 0, 0, 0
 for _, m in ipairs(sizes) do
-  local yes, why = matches(m)
+  local yes, why, h = matches(m)
   if yes then
     doomed[#doomed + 1] = m
+    if h and #msgs < listed then msgs[#msgs + 1] = describe(m, h) end
     bytes = bytes + m.size
   else
     kept = kept + 1
@@ -121,6 +146,7 @@ for _, m in ipairs(sizes) do
 end
 
 cleanup.guard(opt, #doomed, function() p:close() end) -- no QUIT: nothing was marked
+for k = #msgs + 1, math.min(#doomed, listed) do msgs[k] = describe(doomed[k]) end
 
 local deleted_uids = {}
 for _, m in ipairs(doomed) do
@@ -129,4 +155,5 @@ for _, m in ipairs(doomed) do
 end
 p:quit() -- the commit point (under --dry-run: RSET and close)
 
-return cleanup.report(opt, {n = #doomed, bytes = bytes, kept = kept, undated = undated, uids = deleted_uids})
+return cleanup.report(opt, {n = #doomed, bytes = bytes, kept = kept, undated = undated, uids = deleted_uids,
+                            msgs = msgs, pop3 = true})

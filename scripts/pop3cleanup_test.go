@@ -348,17 +348,19 @@ func TestCleanupDryRunEqualsRealRun(t *testing.T) {
 			t.Errorf("%s keeps %v, want %v", u.Name, got, survivors)
 		}
 	}
+	// The count is named for what happened: would_delete in the dry run,
+	// deleted in the real one, never both.
 	for _, pair := range []struct {
-		file, commit string
-		dry          bool
-	}{{"dry-results.jsonl", "none", true}, {"results.jsonl", "committed", false}} {
+		file, commit, count, not string
+	}{{"dry-results.jsonl", "none", "would_delete", "deleted"}, {"results.jsonl", "committed", "deleted", "would_delete"}} {
 		lines := readResults(t, filepath.Join(dir, pair.file))
 		if len(lines) != 40 {
 			t.Fatalf("%s: %d lines, want 40", pair.file, len(lines))
 		}
 		for _, l := range lines {
-			if l.Status != "ok" || l.Commit != pair.commit || l.Result["deleted"] != 5.0 || l.Result["kept"] != 5.0 ||
-				l.Result["undated"] != 2.0 || (l.Result["would_delete"] == true) != pair.dry {
+			_, both := l.Result[pair.not]
+			if l.Status != "ok" || l.Commit != pair.commit || l.Result[pair.count] != 5.0 || l.Result["kept"] != 5.0 ||
+				l.Result["undated"] != 2.0 || both {
 				t.Errorf("%s: %+v", pair.file, l)
 			}
 			if _, ok := l.Columns["pass"]; ok || l.Columns["host"] != st.POP3 || l.Key != l.Columns["user"] {

@@ -29,6 +29,10 @@ function M.criteria(opt, spec)
   end
   if opt["larger-than"] ~= nil and not (opt["larger-than"] >= 0) then options.usage("--larger-than wants a number of bytes >= 0") end
   if opt["max-delete"] ~= nil and not (opt["max-delete"] >= 0) then options.usage("--max-delete wants a number >= 0") end
+  if opt.show ~= nil and opt.show ~= "all" then
+    local n = tonumber(opt.show)
+    if not (n and n >= 0 and n == math.floor(n)) then options.usage("--show wants a number of messages >= 0, or all") end
+  end
   local compiled = {}
   for _, f in ipairs(spec.regex or {}) do
     if opt[f] then
@@ -84,19 +88,93 @@ function M.guard(opt, n, close)
   end
 end
 
--- report prints the summary line and returns the row's result (--results):
--- {deleted, kept, undated, bytes, would_delete under --dry-run, uids with
--- --list-uids} plus s.extra. s: n, bytes, kept, undated, uids, to (the
--- --move-to mailbox).
+-- SHOW is how many messages a dry run lists on the terminal unless --show
+-- says otherwise: enough to check a criterion, few enough to read.
+M.SHOW = 20
+
+-- listed is how many of the messages to be deleted the run lists, and so
+-- describes (a POP3 TOP each): every one with --json, else --show N
+-- ("all": every one), by default SHOW under --dry-run and none in a real
+-- run (its journal names them).
+function M.listed(opt)
+  if opt.json or opt.show == "all" then return math.huge end
+  return tonumber(opt.show) or (dry_run and M.SHOW or 0)
+end
+
+-- message describes a message to be deleted for the listing: uid (IMAP
+-- UID or POP3 UIDL), n (POP3 message number), size, and date and subject
+-- from its header (raw: the header as fetched), decoded.
+function M.message(uid, n, size, raw)
+  local h = type(raw) == "table" and raw or mail.parse_headers(raw or "") or {}
+  return {uid = uid, n = n, size = size, date = h.date, subject = h.subject}
+end
+
+-- day shows a Date header on the terminal: UTC to the minute, "-" when
+-- there is none, the value itself (escaped) when it does not parse.
+local function day(date)
+  local t = mail.parse_date(date)
+  if t then return os.date("!%Y-%m-%d %H:%M", t) end
+  return date and mail.printable(date) or "-"
+end
+
+-- clip cuts s (printable, so valid UTF-8) to about max bytes, never in
+-- the middle of a character.
+local function clip(s, max)
+  if #s <= max then return s end
+  local cut = max
+  while cut > 0 and s:byte(cut + 1) and s:byte(cut + 1) >= 0x80 and s:byte(cut + 1) < 0xC0 do cut = cut - 1 end
+  return s:sub(1, cut) .. "..."
+end
+
+-- list prints the messages to be deleted, one line each, after the
+-- summary line: the first of them only, then how many more there are.
+-- POP3 shows the message number before the UIDL.
+local function list(msgs, total, pop3)
+  if total == 0 then return end
+  local w, nw = 3, 1
+  for _, m in ipairs(msgs) do
+    w = math.max(w, #mail.printable(tostring(m.uid)))
+    nw = math.max(nw, #tostring(m.n or ""))
+  end
+  local row = "  %-" .. w .. "s  %-16s  %8s  %s"
+  if pop3 then row = "  %" .. nw .. "s  " .. row:sub(3) end
+  local function line(...)
+    if pop3 then print(string.format(row, ...)) else print(string.format(row, select(2, ...))) end
+  end
+  line("#", pop3 and "UIDL" or "UID", "DATE (UTC)", "SIZE", "SUBJECT")
+  for _, m in ipairs(msgs) do
+    line(m.n or "", mail.printable(tostring(m.uid)), day(m.date), m.size or "", clip(mail.printable(m.subject or ""), 100))
+  end
+  if total > #msgs then
+    print(string.format("  ... and %d more (--show all lists every one)", total - #msgs))
+  end
+end
+
+-- report prints the summary line (with --json: the result, as JSON) and
+-- the listing (see listed); it returns the row's result (--results):
+-- {deleted (under --dry-run: would_delete), kept, undated, bytes, uids
+-- with --list-uids, messages with --json} plus s.extra. s: n, bytes,
+-- kept, undated, uids, to (the --move-to mailbox), msgs (the first
+-- listed(opt) messages to be deleted, as message() makes them), pop3.
 function M.report(opt, s)
+  local result = {kept = s.kept, undated = s.undated, bytes = s.bytes}
+  -- A dry run's count says so in its name: a script reading results
+  -- must never take what would go for what went.
+  result[dry_run and "would_delete" or "deleted"] = s.n
+  for k, v in pairs(s.extra or {}) do result[k] = v end
+  if opt["list-uids"] then result.uids = s.uids end
+  if opt.json then
+    local msgs = {}
+    for k, m in ipairs(s.msgs or {}) do msgs[k] = json.object(m) end
+    result.messages = json.array(msgs)
+    print(json.encode(result))
+    return result
+  end
   local verb = s.to and "move" or "delete"
   verb = dry_run and ("would " .. verb) or (verb .. "d")
   print(string.format("%s %d (%d bytes)%s, kept %d%s", verb, s.n, s.bytes, s.to and (" to " .. s.to) or "", s.kept,
     s.undated > 0 and string.format(" (%d undated)", s.undated) or ""))
-  local result = {deleted = s.n, kept = s.kept, undated = s.undated, bytes = s.bytes}
-  for k, v in pairs(s.extra or {}) do result[k] = v end
-  if dry_run then result.would_delete = true end
-  if opt["list-uids"] then result.uids = s.uids end
+  if M.listed(opt) > 0 then list(s.msgs or {}, s.n, s.pop3) end
   return result
 end
 
