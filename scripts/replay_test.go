@@ -9,7 +9,6 @@ package scripts_test
 // process, with STARTTLS, over the smtp, pop3 and imap modules.
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -246,43 +245,17 @@ i:logout()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv := exec.CommandContext(ctx, bin, "replay", rec)
-	srv.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	stdout, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr testutil.SyncBuffer
-	srv.Stderr = &stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		srv.Process.Signal(os.Interrupt)
-		srv.Wait()
-	}()
-	// The banner ends with the export line's continuation lines.
-	var env []string
-	var banner strings.Builder
-	sc := bufio.NewScanner(stdout)
-	exportRE := regexp.MustCompile(`(MAILEXPECT_[A-Z0-9_]+)=(\S+?)( \\)?$`)
-	for sc.Scan() {
-		line := sc.Text()
-		banner.WriteString(line + "\n")
-		if m := exportRE.FindStringSubmatch(line); m != nil {
-			env = append(env, m[1]+"="+m[2])
-			if m[3] == "" {
-				break
-			}
-		}
-	}
+	cmd := exec.CommandContext(ctx, bin, "replay", rec)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	srv := testutil.StartServer(t, cmd)
+	env, stderr := srv.Env, srv.Stderr
 	for _, want := range []string{"smtp  127.0.0.1:", "pop3  127.0.0.1:", "imap  127.0.0.1:", "ca_file  "} {
-		if !strings.Contains(banner.String(), want) {
-			t.Errorf("the banner lacks %q:\n%s", want, banner.String())
+		if !strings.Contains(srv.Banner, want) {
+			t.Errorf("the banner lacks %q:\n%s", want, srv.Banner)
 		}
 	}
 	if len(env) != 5 { // SMTP, POP3, IMAP, USER, CA_FILE
-		t.Fatalf("export line: %q\n%s", env, banner.String())
+		t.Fatalf("export line: %q\n%s", env, srv.Banner)
 	}
 	replayed := run(t, append(env, "MAILEXPECT_PASS=any-password"), nil, client)
 	wantCode(t, replayed, 0)

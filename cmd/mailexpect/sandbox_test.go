@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/internal/pki"
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // TestSandboxUsage: the sandbox's flags, and what is refused.
@@ -237,28 +236,8 @@ func TestSandboxServe(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			smtpAddr := fakeserver.ClosedAddr(t)
 			cmd := exec.Command(bin, "sandbox", "--smtp", smtpAddr, "--users", "12", "--fault", "pop3=slow:5ms")
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var events bytes.Buffer
-			cmd.Stderr = &events
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Process.Kill()
-
-			// The banner ends with the example command line.
-			var banner strings.Builder
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				banner.WriteString(sc.Text() + "\n")
-				if strings.HasPrefix(sc.Text(), "  mailexpect scripts/check.lua") {
-					break
-				}
-			}
-			go io.Copy(io.Discard, out)
-			text := banner.String()
+			srv := testutil.StartServer(t, cmd)
+			text, events := srv.Banner, srv.Stderr
 			for _, want := range []string{
 				"\n  smtp   " + smtpAddr + " ", // the column is as wide as "smtps"
 				"\n  smtps  127.0.0.1:",
@@ -274,7 +253,10 @@ func TestSandboxServe(t *testing.T) {
 					t.Errorf("banner lacks %q:\n%s", want, text)
 				}
 			}
-			env := exportedEnv(t, text)
+			env := srv.Env
+			if len(env) != 6 {
+				t.Fatalf("banner exports %d variables, want 6:\n%s", len(env), text)
+			}
 			caFile := ""
 			for _, kv := range env {
 				if v, ok := strings.CutPrefix(kv, "MAILEXPECT_CA_FILE="); ok {
@@ -333,20 +315,6 @@ func selfSignedPEM(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return ca.PEM()
-}
-
-// exportedEnv reads the NAME=value pairs of the banner's export line.
-func exportedEnv(t *testing.T, banner string) []string {
-	t.Helper()
-	m := regexp.MustCompile(`(MAILEXPECT_[A-Z0-9_]+)=(\S+)`).FindAllStringSubmatch(banner, -1)
-	var env []string
-	for _, kv := range m {
-		env = append(env, kv[1]+"="+strings.Trim(kv[2], "'"))
-	}
-	if len(env) != 6 {
-		t.Fatalf("banner exports %d variables, want 6:\n%s", len(env), banner)
-	}
-	return env
 }
 
 // TestSandboxImplicitTLSAndLMTP: the modules reach the sandbox's smtps,

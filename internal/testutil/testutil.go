@@ -1,6 +1,7 @@
 // Package testutil holds the small helpers that tests of several packages
 // need: a buffer that goroutines write while the test reads it, a gauge of
-// how many callers are inside something at once, and go build.
+// how many callers are inside something at once, go build, and a serving
+// child process with its banner read (StartServer).
 // It imports only the standard library, so any package's tests may use it.
 package testutil
 

@@ -1,11 +1,13 @@
 package testutil
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestSyncBufferConcurrentWrites(t *testing.T) {
@@ -54,5 +56,24 @@ func TestGoBuild(t *testing.T) {
 	out, err := exec.Command(filepath.Join(dir, "hello")).Output()
 	if err != nil || string(out) != "hello from a built binary\n" {
 		t.Errorf("the built binary said %q, %v", out, err)
+	}
+}
+
+func TestStartServer(t *testing.T) {
+	srv := StartServer(t, exec.Command("sh", "-c", `echo started >&2; printf 'serving\n\n  export A=1 \\\n         B='"'it'\\\\''s here'"' \\\n         C=/tmp/x.pem\n  next line\n\nmore\n'; exec sleep 30`))
+	if want := []string{"A=1", "B=it's here", "C=/tmp/x.pem"}; strings.Join(srv.Env, "|") != strings.Join(want, "|") {
+		t.Errorf("env %q, want %q", srv.Env, want)
+	}
+	if !strings.HasSuffix(srv.Banner, "  next line\n\n") || strings.Contains(srv.Banner, "more") {
+		t.Errorf("banner:\n%s", srv.Banner)
+	}
+	start := time.Now()
+	srv.Cmd.Process.Signal(os.Interrupt)
+	srv.Cmd.Wait()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to stop", d)
+	}
+	if !strings.Contains(srv.Stderr.String(), "started") {
+		t.Errorf("stderr %q", srv.Stderr.String())
 	}
 }
