@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/testclient"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
@@ -91,25 +93,24 @@ func readBack(t *testing.T, s *Stack, u User, subject string) {
 	}
 	// Each reader returns the message with subject, as its protocol shows it.
 	pop3Read := func(c net.Conn) (string, error) {
-		p := newPOP3(t, c)
-		defer p.quit()
-		p.login(u.Name, u.Password)
-		msg, ok := p.findSubject(subject)
+		p := testclient.NewPOP3(t, c)
+		defer p.OK("QUIT")
+		p.Login(u.Name, u.Password)
+		msg, ok := findSubject(p, subject)
 		if !ok {
 			return "", fmt.Errorf("no message with subject %q for %s", subject, u.Name)
 		}
 		return string(msg), nil
 	}
 	imapRead := func(c net.Conn) (string, error) {
-		m := newIMAP(t, c)
-		defer m.cmd("LOGOUT")
-		m.cmd("LOGIN %s %s", u.Name, imapQuote(u.Password))
-		m.cmd("SELECT INBOX")
-		uids := m.searchSubject(subject)
+		m := testclient.NewIMAP(t, c)
+		defer m.OK("LOGOUT")
+		imapLogin(m, u.Name, u.Password)
+		uids := searchSubject(m, subject)
 		if len(uids) != 1 {
 			return "", fmt.Errorf("UID SEARCH for %q found %v, want one message", subject, uids)
 		}
-		return m.fetch(uids[0]), nil
+		return fetch(m, uids[0]), nil
 	}
 	for _, v := range []struct {
 		proto string
@@ -229,25 +230,21 @@ func TestSTARTTLS(t *testing.T) {
 	u := s.Users[0]
 	cfg := &tls.Config{ServerName: "mail." + s.Domain, RootCAs: s.CertPool()}
 
-	p := newPOP3(t, dial(t, s.POP3))
-	p.cmd("STLS")
-	tc := upgrade(t, p.conn, cfg)
-	p = &pop3{t: t, conn: tc, tp: textproto.NewConn(tc)}
-	p.login(u.Name, u.Password)
-	p.stat()
-	p.quit()
-	chain := tc.(*tls.Conn).ConnectionState().VerifiedChains[0]
+	p := testclient.NewPOP3(t, dial(t, s.POP3))
+	tc := p.STLS(cfg)
+	p.Login(u.Name, u.Password)
+	p.Stat()
+	p.OK("QUIT")
+	chain := tc.ConnectionState().VerifiedChains[0]
 	if len(chain) != 2 || !chain[1].IsCA || chain[0].Equal(chain[1]) {
 		t.Errorf("verified chain has %d certificates, want server certificate + CA", len(chain))
 	}
 
-	m := newIMAP(t, dial(t, s.IMAP))
-	m.cmd("STARTTLS")
-	tc = upgrade(t, m.conn, cfg)
-	m = &imap{t: t, conn: tc, r: bufioReader(tc)}
-	m.cmd("LOGIN %s %s", u.Name, imapQuote(u.Password))
-	m.cmd("SELECT INBOX")
-	m.cmd("LOGOUT")
+	m := testclient.NewIMAP(t, dial(t, s.IMAP))
+	m.OK("STARTTLS")
+	m.StartTLS(cfg)
+	imapLogin(m, u.Name, u.Password)
+	m.OK("LOGOUT")
 }
 
 // TestLoginMechanisms: APOP, CRAM-MD5 and PLAIN log in; a wrong password
@@ -257,41 +254,41 @@ func TestLoginMechanisms(t *testing.T) {
 	u := s.Users[1]
 
 	t.Run("POP3 APOP", func(t *testing.T) {
-		p := newPOP3(t, dial(t, s.POP3))
-		i, j := strings.Index(p.greeting, "<"), strings.LastIndex(p.greeting, ">")
+		p := testclient.NewPOP3(t, dial(t, s.POP3))
+		i, j := strings.Index(p.Greeting, "<"), strings.LastIndex(p.Greeting, ">")
 		if i < 0 || j < i {
-			t.Fatalf("no APOP timestamp in greeting %q", p.greeting)
+			t.Fatalf("no APOP timestamp in greeting %q", p.Greeting)
 		}
-		sum := md5.Sum([]byte(p.greeting[i:j+1] + u.Password))
-		p.cmd("APOP %s %s", u.Name, hex.EncodeToString(sum[:]))
-		p.stat()
-		p.quit()
+		sum := md5.Sum([]byte(p.Greeting[i:j+1] + u.Password))
+		p.OK("APOP " + u.Name + " " + hex.EncodeToString(sum[:]))
+		p.Stat()
+		p.OK("QUIT")
 	})
 	t.Run("POP3 AUTH CRAM-MD5", func(t *testing.T) {
-		p := newPOP3(t, dial(t, s.POP3))
-		line := p.try("AUTH CRAM-MD5")
+		p := testclient.NewPOP3(t, dial(t, s.POP3))
+		line := p.Cmd("AUTH CRAM-MD5")
 		if !strings.HasPrefix(line, "+ ") {
 			t.Fatalf("AUTH CRAM-MD5: %q", line)
 		}
-		p.cmd("%s", b64(cramMD5(u.Name, u.Password, unb64(t, line[2:]))))
-		p.stat()
-		p.quit()
+		p.OK(b64(testclient.CRAMMD5(u.Name, u.Password, unb64(t, line[2:]))))
+		p.Stat()
+		p.OK("QUIT")
 	})
 	t.Run("IMAP AUTHENTICATE CRAM-MD5", func(t *testing.T) {
-		m := newIMAP(t, dial(t, s.IMAP))
-		_, status := m.run(func(ch string) string { return b64(cramMD5(u.Name, u.Password, unb64(t, ch))) }, "AUTHENTICATE CRAM-MD5")
+		m := testclient.NewIMAP(t, dial(t, s.IMAP))
+		_, status := m.Run(func(ch string) string { return b64(testclient.CRAMMD5(u.Name, u.Password, unb64(t, ch))) }, "AUTHENTICATE CRAM-MD5")
 		if !strings.HasPrefix(status, "OK") {
 			t.Fatalf("AUTHENTICATE CRAM-MD5: %q", status)
 		}
-		m.cmd("LOGOUT")
+		m.OK("LOGOUT")
 	})
 	t.Run("IMAP AUTHENTICATE PLAIN", func(t *testing.T) {
-		m := newIMAP(t, dial(t, s.IMAP))
-		_, status := m.run(func(string) string { return b64("\x00" + u.Name + "\x00" + u.Password) }, "AUTHENTICATE PLAIN")
+		m := testclient.NewIMAP(t, dial(t, s.IMAP))
+		_, status := m.Run(func(string) string { return b64("\x00" + u.Name + "\x00" + u.Password) }, "AUTHENTICATE PLAIN")
 		if !strings.HasPrefix(status, "OK") {
 			t.Fatalf("AUTHENTICATE PLAIN: %q", status)
 		}
-		m.cmd("LOGOUT")
+		m.OK("LOGOUT")
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		// Dovecot 2.3 answers a failure on a 500 ms timer even with
@@ -307,24 +304,24 @@ func TestLoginMechanisms(t *testing.T) {
 		// Limits with room for a loaded CI machine, yet below the 2 s that
 		// Dovecot's default delay or the anvil penalty would cost.
 		timed("POP3 PASS with a wrong password", 1500*time.Millisecond, func() {
-			p := newPOP3(t, dial(t, s.POP3))
-			p.cmd("USER %s", u.Name)
-			if line := p.try("PASS wrong-%s", u.Password); !strings.HasPrefix(line, "-ERR") {
+			p := testclient.NewPOP3(t, dial(t, s.POP3))
+			p.OK("USER " + u.Name)
+			if line := p.Cmd("PASS wrong-" + u.Password); !strings.HasPrefix(line, "-ERR") {
 				t.Fatalf("PASS with a wrong password: %q", line)
 			}
 		})
 		timed("IMAP LOGIN with a wrong password", 1500*time.Millisecond, func() {
-			m := newIMAP(t, dial(t, s.IMAP))
-			if _, status := m.run(nil, "LOGIN %s wrong", u.Name); !strings.HasPrefix(status, "NO") {
+			m := testclient.NewIMAP(t, dial(t, s.IMAP))
+			if _, status := m.Run(nil, "LOGIN "+u.Name+" wrong"); !strings.HasPrefix(status, "NO") {
 				t.Fatalf("LOGIN with a wrong password: %q", status)
 			}
 		})
 		// Without the anvil auth penalty, failures do not slow down the
 		// next good login from the same IP.
 		timed("a good POP3 login right after two failures", 1500*time.Millisecond, func() {
-			p := newPOP3(t, dial(t, s.POP3))
-			p.login(u.Name, u.Password)
-			p.quit()
+			p := testclient.NewPOP3(t, dial(t, s.POP3))
+			p.Login(u.Name, u.Password)
+			p.OK("QUIT")
 		})
 	})
 }
@@ -385,22 +382,22 @@ func TestSeed(t *testing.T) {
 		}
 	}
 
-	p := newPOP3(t, dial(t, s.POP3))
-	p.login(u.Name, u.Password)
-	if n := p.stat(); n != 6 {
+	p := testclient.NewPOP3(t, dial(t, s.POP3))
+	p.Login(u.Name, u.Password)
+	if n := p.Stat(); n != 6 {
 		t.Errorf("POP3 STAT: %d messages, want 6", n)
 	}
-	msg, ok := p.findSubject("raw seed")
-	if !ok || !bytes.Equal(msg, raw) {
-		t.Errorf("POP3 RETR of the raw seed: %q, want %q", msg, raw)
+	// POP3 sends the seed's LF line ends as CRLF.
+	msg, ok := findSubject(p, "raw seed")
+	if want := bytes.ReplaceAll(raw, []byte("\n"), []byte("\r\n")); !ok || !bytes.Equal(msg, want) {
+		t.Errorf("POP3 RETR of the raw seed: %q, want %q", msg, want)
 	}
-	p.quit()
+	p.OK("QUIT")
 
-	m := newIMAP(t, dial(t, s.IMAP))
-	m.cmd("LOGIN %s %s", u.Name, imapQuote(u.Password))
-	m.cmd("SELECT INBOX")
+	m := testclient.NewIMAP(t, dial(t, s.IMAP))
+	imapLogin(m, u.Name, u.Password)
 	for k := 1; k <= 5; k++ {
-		if uids := m.searchSubject(fmt.Sprintf("seed %d", k)); len(uids) != 1 {
+		if uids := searchSubject(m, fmt.Sprintf("seed %d", k)); len(uids) != 1 {
 			t.Errorf("IMAP: subject \"seed %d\" found %d times, want 1", k, len(uids))
 		}
 	}
@@ -505,9 +502,9 @@ func TestTwoStacks(t *testing.T) {
 	if paths, _ := b.Mailbox("user1"); len(paths) != 0 {
 		t.Errorf("stack b got %d messages, want 0", len(paths))
 	}
-	p := newPOP3(t, dial(t, b.POP3))
-	p.cmd("USER user1")
-	if line := p.try("PASS %s", a.Password); !strings.HasPrefix(line, "-ERR") {
+	p := testclient.NewPOP3(t, dial(t, b.POP3))
+	p.OK("USER user1")
+	if line := p.Cmd("PASS " + a.Password); !strings.HasPrefix(line, "-ERR") {
 		t.Errorf("stack b accepted stack a's password: %q", line)
 	}
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/testclient"
 )
 
 func TestParseFault(t *testing.T) {
@@ -295,15 +297,15 @@ func TestFaultDropAfterCountsTLSRecords(t *testing.T) {
 	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		t.Run(tls.VersionName(version), func(t *testing.T) {
 			srv := startWithFault(t, ListenerPOP3, Fault{Kind: FaultDropAfter, Count: 4})
-			p := dialPOP3(t, srv.POP3Addr())
+			p := testclient.DialPOP3(t, srv.POP3Addr())
 			cfg := clientTLS(srv)
 			cfg.MaxVersion = version
-			p.multi("CAPA")                       // line 1
-			p.stls(cfg)                           // line 2, then TLS
-			p.ok("USER " + srv.Users()[0].Name)   // record 3
-			p.send("PASS " + srv.Users()[0].Pass) // record 4: dropped
-			p.conn.SetReadDeadline(time.Now().Add(clientTimeout))
-			line, err := p.r.ReadString('\n')
+			p.Multi("CAPA")                       // line 1
+			p.STLS(cfg)                           // line 2, then TLS
+			p.OK("USER " + srv.Users()[0].Name)   // record 3
+			p.Send("PASS " + srv.Users()[0].Pass) // record 4: dropped
+			p.Conn.SetReadDeadline(time.Now().Add(clientTimeout))
+			line, err := p.R.ReadString('\n')
 			if err == nil || isTimeout(err) {
 				t.Fatalf("PASS, the 4th line: %q, %v; want the connection dropped", line, err)
 			}
@@ -359,20 +361,19 @@ func TestFaultTempfail(t *testing.T) {
 		}
 	})
 	t.Run("pop3", func(t *testing.T) {
-		p := dialPOP3(t, srv.POP3Addr())
-		p.stls(clientTLS(srv))
-		p.ok("USER " + u.Name)
-		if got := p.cmd("PASS " + u.Pass); !strings.HasPrefix(got, "-ERR [SYS/TEMP] ") {
+		p := testclient.DialPOP3(t, srv.POP3Addr())
+		p.STLS(clientTLS(srv))
+		p.OK("USER " + u.Name)
+		if got := p.Cmd("PASS " + u.Pass); !strings.HasPrefix(got, "-ERR [SYS/TEMP] ") {
 			t.Fatalf("PASS under tempfail: %q", got)
 		}
 	})
 	t.Run("imap", func(t *testing.T) {
-		c, _ := dialIMAPRaw(t, srv.IMAPAddr())
-		c.cmd("a1", "STARTTLS")
-		tc := tls.Client(c.conn, clientTLS(srv))
-		c.conn, c.r = tc, bufio.NewReader(tc)
-		if _, tagged := c.cmd("a2", "LOGIN "+u.Name+" "+u.Pass); !strings.HasPrefix(tagged, "a2 NO [UNAVAILABLE] ") {
-			t.Fatalf("LOGIN under tempfail: %q", tagged)
+		c := testclient.DialIMAP(t, srv.IMAPAddr())
+		c.OK("STARTTLS")
+		c.StartTLS(clientTLS(srv))
+		if _, status := c.Run(nil, "LOGIN "+u.Name+" "+u.Pass); !strings.HasPrefix(status, "NO [UNAVAILABLE] ") {
+			t.Fatalf("LOGIN under tempfail: %q", status)
 		}
 	})
 }

@@ -1,22 +1,19 @@
 package sandbox
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"net/smtp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/mailexpect/mailexpect/internal/testclient"
 )
 
 // Independent clients for the tests: Go's net/smtp, go-imap's imapclient
-// and a raw POP3 client written against RFC 1939 here (textproto's dot
-// reader would turn CRLF into LF and hide byte-exactness).
+// and internal/testclient's strict POP3 and IMAP line clients.
 
 func startSandbox(t *testing.T, cfg Config) *Server {
 	t.Helper()
@@ -101,105 +98,13 @@ func trySendMail(srv *Server, from string, to []string, msg []byte) error {
 	return c.Quit()
 }
 
-// pop3Client is a minimal, strict POP3 client.
-type pop3Client struct {
-	t        *testing.T
-	conn     net.Conn
-	r        *bufio.Reader
-	greeting string
-}
-
-func dialPOP3(t *testing.T, addr string) *pop3Client {
+// loginPOP3 opens a POP3 session as u: STLS, then USER and PASS.
+func loginPOP3(t *testing.T, srv *Server, u User) *testclient.POP3 {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatalf("dial POP3: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	c := &pop3Client{t: t, conn: conn, r: bufio.NewReader(conn)}
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	c.greeting = c.line()
-	if !strings.HasPrefix(c.greeting, "+OK ") {
-		t.Fatalf("POP3 greeting %q", c.greeting)
-	}
-	return c
-}
-
-func (c *pop3Client) line() string {
-	c.t.Helper()
-	l, err := c.r.ReadString('\n')
-	if err != nil {
-		c.t.Fatalf("POP3 read: %v (after %q)", err, l)
-	}
-	if !strings.HasSuffix(l, "\r\n") {
-		c.t.Fatalf("POP3 line %q does not end in CRLF", l)
-	}
-	return strings.TrimSuffix(l, "\r\n")
-}
-
-func (c *pop3Client) send(line string) {
-	c.t.Helper()
-	if _, err := c.conn.Write([]byte(line + "\r\n")); err != nil {
-		c.t.Fatalf("POP3 write %q: %v", line, err)
-	}
-}
-
-// cmd sends a command and returns its status line.
-func (c *pop3Client) cmd(line string) string {
-	c.t.Helper()
-	c.send(line)
-	return c.line()
-}
-
-// ok sends a command that must succeed.
-func (c *pop3Client) ok(line string) string {
-	c.t.Helper()
-	reply := c.cmd(line)
-	if !strings.HasPrefix(reply, "+OK") {
-		c.t.Fatalf("POP3 %q: %q", line, reply)
-	}
-	return reply
-}
-
-// body reads a multi-line body up to the lone dot, unstuffed, CRLFs kept.
-func (c *pop3Client) body() []byte {
-	c.t.Helper()
-	var out bytes.Buffer
-	for {
-		l, err := c.r.ReadString('\n')
-		if err != nil {
-			c.t.Fatalf("POP3 body: %v", err)
-		}
-		if l == ".\r\n" {
-			return out.Bytes()
-		}
-		out.WriteString(strings.TrimPrefix(l, "."))
-	}
-}
-
-func (c *pop3Client) multi(line string) []byte {
-	c.t.Helper()
-	c.ok(line)
-	return c.body()
-}
-
-func (c *pop3Client) stls(cfg *tls.Config) {
-	c.t.Helper()
-	c.ok("STLS")
-	tc := tls.Client(c.conn, cfg)
-	if err := tc.Handshake(); err != nil {
-		c.t.Fatalf("POP3 TLS handshake: %v", err)
-	}
-	c.conn = tc
-	c.r = bufio.NewReader(tc)
-}
-
-// login is STLS + USER/PASS.
-func (c *pop3Client) login(srv *Server, u User) {
-	c.t.Helper()
-	c.stls(clientTLS(srv))
-	c.ok("USER " + u.Name)
-	c.ok("PASS " + u.Pass)
+	p := testclient.DialPOP3(t, srv.POP3Addr())
+	p.STLS(clientTLS(srv))
+	p.Login(u.Name, u.Pass)
+	return p
 }
 
 func dialIMAP(t *testing.T, srv *Server, u User) *imapclient.Client {
@@ -252,17 +157,17 @@ func dialSMTP(t *testing.T, srv *Server) *smtp.Client {
 
 // loginAfterDrop logs u in over POP3 once a dropped session has released
 // the maildrop lock: PASS is refused until then.
-func loginAfterDrop(t *testing.T, srv *Server, u User) *pop3Client {
+func loginAfterDrop(t *testing.T, srv *Server, u User) *testclient.POP3 {
 	t.Helper()
-	var p *pop3Client
+	var p *testclient.POP3
 	waitFor(t, "the dropped session's maildrop lock", func() bool {
-		p = dialPOP3(t, srv.POP3Addr())
-		p.stls(clientTLS(srv))
-		p.ok("USER " + u.Name)
-		if strings.HasPrefix(p.cmd("PASS "+u.Pass), "+OK") {
+		p = testclient.DialPOP3(t, srv.POP3Addr())
+		p.STLS(clientTLS(srv))
+		p.OK("USER " + u.Name)
+		if strings.HasPrefix(p.Cmd("PASS "+u.Pass), "+OK") {
 			return true
 		}
-		p.conn.Close()
+		p.Conn.Close()
 		return false
 	})
 	return p

@@ -1,11 +1,6 @@
 package sandbox
 
 import (
-	"bufio"
-	"crypto/hmac"
-	"crypto/md5"
-	"encoding/hex"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -15,62 +10,20 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
+	"github.com/mailexpect/mailexpect/internal/testclient"
 )
-
-// imapRaw speaks IMAP line by line, for what a client library would hide.
-type imapRaw struct {
-	t    *testing.T
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-func dialIMAPRaw(t *testing.T, addr string) (*imapRaw, string) {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	c := &imapRaw{t: t, conn: conn, r: bufio.NewReader(conn)}
-	return c, c.line()
-}
-
-func (c *imapRaw) line() string {
-	c.t.Helper()
-	l, err := c.r.ReadString('\n')
-	if err != nil {
-		c.t.Fatalf("IMAP read: %v (after %q)", err, l)
-	}
-	return strings.TrimSuffix(l, "\r\n")
-}
-
-// cmd sends "tag command" and returns the untagged lines and the tagged one.
-func (c *imapRaw) cmd(tag, command string) (untagged []string, tagged string) {
-	c.t.Helper()
-	if _, err := c.conn.Write([]byte(tag + " " + command + "\r\n")); err != nil {
-		c.t.Fatal(err)
-	}
-	for {
-		l := c.line()
-		if strings.HasPrefix(l, tag+" ") {
-			return untagged, l
-		}
-		untagged = append(untagged, l)
-	}
-}
 
 func TestIMAPLoginDisabledBeforeSTARTTLS(t *testing.T) {
 	srv := startSandbox(t, Config{})
-	c, greeting := dialIMAPRaw(t, srv.IMAPAddr())
-	if !strings.HasPrefix(greeting, "* OK [CAPABILITY ") || !strings.Contains(greeting, " STARTTLS") || !strings.Contains(greeting, " LOGINDISABLED") {
+	c := testclient.DialIMAP(t, srv.IMAPAddr())
+	if greeting := c.Greeting; !strings.HasPrefix(greeting, "* OK [CAPABILITY ") || !strings.Contains(greeting, " STARTTLS") || !strings.Contains(greeting, " LOGINDISABLED") {
 		t.Errorf("greeting %q: want STARTTLS and LOGINDISABLED", greeting)
 	}
-	if _, tagged := c.cmd("a1", `LOGIN demo1 demo1-pass`); !strings.HasPrefix(tagged, "a1 NO") {
-		t.Errorf("LOGIN before STARTTLS: %q", tagged)
+	if _, status := c.Run(nil, `LOGIN demo1 demo1-pass`); !strings.HasPrefix(status, "NO") {
+		t.Errorf("LOGIN before STARTTLS: %q", status)
 	}
-	if _, tagged := c.cmd("a2", "AUTHENTICATE PLAIN AGRlbW8xAGRlbW8xLXBhc3M="); !strings.HasPrefix(tagged, "a2 NO [PRIVACYREQUIRED]") {
-		t.Errorf("AUTHENTICATE before STARTTLS: %q", tagged)
+	if _, status := c.Run(nil, "AUTHENTICATE PLAIN AGRlbW8xAGRlbW8xLXBhc3M="); !strings.HasPrefix(status, "NO [PRIVACYREQUIRED]") {
+		t.Errorf("AUTHENTICATE before STARTTLS: %q", status)
 	}
 }
 
@@ -93,9 +46,7 @@ type cramClient struct{ user, pass string }
 
 func (c cramClient) Start() (string, []byte, error) { return "CRAM-MD5", nil, nil }
 func (c cramClient) Next(challenge []byte) ([]byte, error) {
-	mac := hmac.New(md5.New, []byte(c.pass))
-	mac.Write(challenge)
-	return []byte(c.user + " " + hex.EncodeToString(mac.Sum(nil))), nil
+	return []byte(testclient.CRAMMD5(c.user, c.pass, string(challenge))), nil
 }
 
 func TestIMAPAuthenticate(t *testing.T) {

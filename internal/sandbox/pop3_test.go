@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/mailexpect/mailexpect/internal/testclient"
 )
 
 func seed(t *testing.T, srv *Server, address string, subjects ...string) [][]byte {
@@ -36,8 +37,7 @@ func TestPOP3Transaction(t *testing.T) {
 	size1, size2 := len(msgs[0]), len(msgs[1])
 	uidvalidity, _, _ := strings.Cut(mustUIDL(t, srv, demo1), ".")
 
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, demo1)
+	p := loginPOP3(t, srv, demo1)
 	steps := []struct {
 		cmd       string
 		wantReply string // exact, or a regexp when it starts with ^
@@ -66,7 +66,7 @@ func TestPOP3Transaction(t *testing.T) {
 		{"DELE 2", "+OK message 2 deleted", ""},
 	}
 	for _, st := range steps {
-		got := p.cmd(st.cmd)
+		got := p.Cmd(st.cmd)
 		if strings.HasPrefix(st.wantReply, "^") {
 			if !regexp.MustCompile(st.wantReply).MatchString(got) {
 				t.Errorf("%s: %q, want a match for %s", st.cmd, got, st.wantReply)
@@ -75,12 +75,12 @@ func TestPOP3Transaction(t *testing.T) {
 			t.Errorf("%s: %q, want %q", st.cmd, got, st.wantReply)
 		}
 		if st.wantBody != "" {
-			if body := p.body(); string(body) != st.wantBody {
+			if body := p.Body(); string(body) != st.wantBody {
 				t.Errorf("%s body:\n got %q\nwant %q", st.cmd, body, st.wantBody)
 			}
 		}
 	}
-	if got := p.cmd("QUIT"); got != "+OK sandbox.test POP3 sandbox signing off (1 messages deleted)" {
+	if got := p.Cmd("QUIT"); got != "+OK sandbox.test POP3 sandbox signing off (1 messages deleted)" {
 		t.Errorf("QUIT: %q", got)
 	}
 	left, _ := srv.Store().Messages("demo1", "INBOX")
@@ -92,10 +92,9 @@ func TestPOP3Transaction(t *testing.T) {
 // mustUIDL reads UIDL 1 in a throwaway session (and checks the lock is
 // released when it ends).
 func mustUIDL(t *testing.T, srv *Server, u User) string {
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, u)
-	reply := p.ok("UIDL 1")
-	p.ok("QUIT")
+	p := loginPOP3(t, srv, u)
+	reply := p.OK("UIDL 1")
+	p.OK("QUIT")
 	return strings.Fields(reply)[2]
 }
 
@@ -105,19 +104,18 @@ func TestPOP3OnlyQuitCommitsDeletions(t *testing.T) {
 	seed(t, srv, demo1.Address, "a", "b", "c")
 
 	// A session that deletes and then drops commits nothing.
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, demo1)
-	p.ok("DELE 1")
-	p.ok("DELE 2")
-	p.conn.Close()
+	p := loginPOP3(t, srv, demo1)
+	p.OK("DELE 1")
+	p.OK("DELE 2")
+	p.Conn.Close()
 
 	// Once the dropped session has released the lock, all three are there.
 	q := loginAfterDrop(t, srv, demo1)
-	if got := q.ok("STAT"); !strings.HasPrefix(got, "+OK 3 ") {
+	if got := q.OK("STAT"); !strings.HasPrefix(got, "+OK 3 ") {
 		t.Fatalf("STAT after a dropped session: %q, want 3 messages", got)
 	}
-	q.ok("DELE 3")
-	q.ok("QUIT")
+	q.OK("DELE 3")
+	q.OK("QUIT")
 	if n := srv.Store().Count("demo1", "INBOX"); n != 2 {
 		t.Fatalf("after DELE 3 + QUIT the store has %d messages, want 2", n)
 	}
@@ -126,29 +124,27 @@ func TestPOP3OnlyQuitCommitsDeletions(t *testing.T) {
 func TestPOP3MaildropInUse(t *testing.T) {
 	srv := startSandbox(t, Config{})
 	demo1, demo2 := srv.Users()[0], srv.Users()[1]
-	first := dialPOP3(t, srv.POP3Addr())
-	first.login(srv, demo1)
+	first := loginPOP3(t, srv, demo1)
 
-	second := dialPOP3(t, srv.POP3Addr())
-	second.stls(clientTLS(srv))
-	second.ok("USER " + demo1.Name)
-	if got := second.cmd("PASS " + demo1.Pass); !strings.HasPrefix(got, "-ERR [IN-USE]") {
+	second := testclient.DialPOP3(t, srv.POP3Addr())
+	second.STLS(clientTLS(srv))
+	second.OK("USER " + demo1.Name)
+	if got := second.Cmd("PASS " + demo1.Pass); !strings.HasPrefix(got, "-ERR [IN-USE]") {
 		t.Fatalf("second POP3 login of demo1: %q, want -ERR [IN-USE]", got)
 	}
 	// Another user is not affected, and the refused session may retry.
-	other := dialPOP3(t, srv.POP3Addr())
-	other.login(srv, demo2)
-	first.ok("QUIT")
+	loginPOP3(t, srv, demo2)
+	first.OK("QUIT")
 	waitFor(t, "the lock after QUIT", func() bool {
-		second.ok("USER " + demo1.Name)
-		return strings.HasPrefix(second.cmd("PASS "+demo1.Pass), "+OK")
+		second.OK("USER " + demo1.Name)
+		return strings.HasPrefix(second.Cmd("PASS "+demo1.Pass), "+OK")
 	})
 }
 
 func TestPOP3CAPA(t *testing.T) {
 	srv := startSandbox(t, Config{})
-	p := dialPOP3(t, srv.POP3Addr())
-	caps := func() string { return string(p.multi("CAPA")) }
+	p := testclient.DialPOP3(t, srv.POP3Addr())
+	caps := func() string { return string(p.Multi("CAPA")) }
 	before := caps()
 	for _, want := range []string{"STLS\r\n", "TOP\r\n", "UIDL\r\n", "RESP-CODES\r\n", "PIPELINING\r\n", "SASL CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256\r\n"} {
 		if !strings.Contains(before, want) {
@@ -158,7 +154,7 @@ func TestPOP3CAPA(t *testing.T) {
 	if strings.Contains(before, "USER\r\n") {
 		t.Errorf("CAPA before TLS offers USER although plaintext passwords are refused:\n%s", before)
 	}
-	p.stls(clientTLS(srv))
+	p.STLS(clientTLS(srv))
 	after := caps()
 	for _, want := range []string{"USER\r\n", "SASL PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 OAUTHBEARER XOAUTH2\r\n"} {
 		if !strings.Contains(after, want) {
@@ -168,30 +164,30 @@ func TestPOP3CAPA(t *testing.T) {
 	if strings.Contains(after, "STLS") {
 		t.Errorf("CAPA after TLS still offers STLS:\n%s", after)
 	}
-	if got := p.cmd("STLS"); !strings.HasPrefix(got, "-ERR") {
+	if got := p.Cmd("STLS"); !strings.HasPrefix(got, "-ERR") {
 		t.Errorf("second STLS: %q", got)
 	}
 }
 
 func TestPOP3PlaintextPasswordsRefused(t *testing.T) {
 	srv := startSandbox(t, Config{})
-	p := dialPOP3(t, srv.POP3Addr())
+	p := testclient.DialPOP3(t, srv.POP3Addr())
 	for _, cmd := range []string{"USER demo1", "AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00demo1\x00demo1-pass")), "AUTH LOGIN"} {
-		if got := p.cmd(cmd); !strings.HasPrefix(got, "-ERR [AUTH] Plaintext authentication disallowed") {
+		if got := p.Cmd(cmd); !strings.HasPrefix(got, "-ERR [AUTH] Plaintext authentication disallowed") {
 			t.Errorf("%s before STLS: %q", strings.Fields(cmd)[0], got)
 		}
 	}
-	if got := p.cmd("PASS demo1-pass"); !strings.HasPrefix(got, "-ERR") {
+	if got := p.Cmd("PASS demo1-pass"); !strings.HasPrefix(got, "-ERR") {
 		t.Errorf("PASS without USER: %q", got)
 	}
-	if got := p.cmd("STAT"); !strings.HasPrefix(got, "-ERR") {
+	if got := p.Cmd("STAT"); !strings.HasPrefix(got, "-ERR") {
 		t.Errorf("STAT before login: %q", got)
 	}
 
 	open := startSandbox(t, Config{AllowPlaintextAuth: true})
-	q := dialPOP3(t, open.POP3Addr())
-	q.ok("USER demo1")
-	q.ok("PASS demo1-pass")
+	q := testclient.DialPOP3(t, open.POP3Addr())
+	q.OK("USER demo1")
+	q.OK("PASS demo1-pass")
 }
 
 func TestPOP3APOP(t *testing.T) {
@@ -206,21 +202,21 @@ func TestPOP3APOP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := dialPOP3(t, srv.POP3Addr())
-			stamp := regexp.MustCompile(`<[^>]+>`).FindString(p.greeting)
+			p := testclient.DialPOP3(t, srv.POP3Addr())
+			stamp := regexp.MustCompile(`<[^>]+>`).FindString(p.Greeting)
 			if stamp == "" {
-				t.Fatalf("greeting %q has no APOP timestamp", p.greeting)
+				t.Fatalf("greeting %q has no APOP timestamp", p.Greeting)
 			}
 			sum := md5.Sum([]byte(stamp + tt.secret))
-			got := p.cmd("APOP " + u.Name + " " + hex.EncodeToString(sum[:]))
+			got := p.Cmd("APOP " + u.Name + " " + hex.EncodeToString(sum[:]))
 			if tt.wantOK != strings.HasPrefix(got, "+OK") || (!tt.wantOK && !strings.HasPrefix(got, "-ERR [AUTH]")) {
 				t.Fatalf("APOP (no TLS needed): %q", got)
 			}
 		})
 	}
-	a, b := dialPOP3(t, srv.POP3Addr()), dialPOP3(t, srv.POP3Addr())
-	if a.greeting == b.greeting {
-		t.Errorf("two greetings share an APOP timestamp: %q", a.greeting)
+	a, b := testclient.DialPOP3(t, srv.POP3Addr()), testclient.DialPOP3(t, srv.POP3Addr())
+	if a.Greeting == b.Greeting {
+		t.Errorf("two greetings share an APOP timestamp: %q", a.Greeting)
 	}
 }
 
@@ -255,11 +251,11 @@ func TestPOP3SASL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := dialPOP3(t, srv.POP3Addr())
-			p.stls(clientTLS(srv))
-			p.send(tt.command)
+			p := testclient.DialPOP3(t, srv.POP3Addr())
+			p.STLS(clientTLS(srv))
+			p.Send(tt.command)
 			for _, respond := range tt.responses {
-				line := p.line()
+				line := p.Line()
 				if !strings.HasPrefix(line, "+ ") {
 					t.Fatalf("wanted a challenge, got %q", line)
 				}
@@ -267,15 +263,15 @@ func TestPOP3SASL(t *testing.T) {
 				if err != nil {
 					t.Fatalf("challenge %q: %v", line, err)
 				}
-				p.send(respond(string(challenge)))
+				p.Send(respond(string(challenge)))
 			}
-			if got := p.line(); !strings.HasPrefix(got, tt.want) {
+			if got := p.Line(); !strings.HasPrefix(got, tt.want) {
 				t.Fatalf("%s: %q, want %q...", tt.command, got, tt.want)
 			}
 			// Release the maildrop lock before the next case logs in as
 			// the same user: the server unlocks before it answers QUIT.
-			p.send("QUIT")
-			p.line()
+			p.Send("QUIT")
+			p.Line()
 		})
 	}
 }
@@ -284,17 +280,17 @@ func TestPOP3SASL(t *testing.T) {
 // had come over TLS (CVE-2011-0411).
 func TestPOP3STLSDiscardsPipelinedPlaintext(t *testing.T) {
 	srv := startSandbox(t, Config{AllowPlaintextAuth: true})
-	p := dialPOP3(t, srv.POP3Addr())
-	p.send("STLS\r\nUSER demo1\r\nPASS demo1-pass")
-	if got := p.line(); !strings.HasPrefix(got, "+OK") {
+	p := testclient.DialPOP3(t, srv.POP3Addr())
+	p.Send("STLS\r\nUSER demo1\r\nPASS demo1-pass")
+	if got := p.Line(); !strings.HasPrefix(got, "+OK") {
 		t.Fatalf("STLS: %q", got)
 	}
-	tc := tls.Client(p.conn, clientTLS(srv))
+	tc := tls.Client(p.Conn, clientTLS(srv))
 	if err := tc.Handshake(); err != nil {
 		t.Fatalf("TLS handshake after pipelined plaintext: %v", err)
 	}
-	p.conn, p.r = tc, bufio.NewReader(tc)
-	if got := p.cmd("STAT"); !strings.HasPrefix(got, "-ERR") {
+	p.Conn, p.R = tc, bufio.NewReader(tc)
+	if got := p.Cmd("STAT"); !strings.HasPrefix(got, "-ERR") {
 		t.Fatalf("STAT right after the handshake: %q; the injected USER/PASS were acted on", got)
 	}
 }
@@ -344,30 +340,30 @@ func TestPOP3Pipelining(t *testing.T) {
 	srv := startSandbox(t, Config{})
 	demo1 := srv.Users()[0]
 	msg := seed(t, srv, demo1.Address, "pipelined")[0]
-	p := dialPOP3(t, srv.POP3Addr())
-	p.stls(clientTLS(srv))
-	p.send("USER " + demo1.Name + "\r\nPASS " + demo1.Pass + "\r\nSTAT\r\nRETR 1\r\nNOOP")
+	p := testclient.DialPOP3(t, srv.POP3Addr())
+	p.STLS(clientTLS(srv))
+	p.Send("USER " + demo1.Name + "\r\nPASS " + demo1.Pass + "\r\nSTAT\r\nRETR 1\r\nNOOP")
 	for _, want := range []string{"+OK send PASS", "+OK Logged in", fmt.Sprintf("+OK 1 %d", len(msg)), fmt.Sprintf("+OK %d octets", len(msg))} {
-		if got := p.line(); !strings.HasPrefix(got, want) {
+		if got := p.Line(); !strings.HasPrefix(got, want) {
 			t.Fatalf("pipelined reply %q, want %q...", got, want)
 		}
 	}
-	if body := p.body(); !bytes.Equal(body, msg) {
+	if body := p.Body(); !bytes.Equal(body, msg) {
 		t.Fatalf("pipelined RETR body %q", body)
 	}
-	if got := p.line(); got != "+OK " {
+	if got := p.Line(); got != "+OK " {
 		t.Fatalf("pipelined NOOP: %q", got)
 	}
 }
 
 func TestPOP3OverlongLine(t *testing.T) {
 	srv := startSandbox(t, Config{})
-	p := dialPOP3(t, srv.POP3Addr())
-	p.send("NOOP " + strings.Repeat("x", pop3MaxLine))
-	if got := p.line(); got != "-ERR command line too long" {
+	p := testclient.DialPOP3(t, srv.POP3Addr())
+	p.Send("NOOP " + strings.Repeat("x", pop3MaxLine))
+	if got := p.Line(); got != "-ERR command line too long" {
 		t.Fatalf("overlong line: %q", got)
 	}
-	if l, err := p.r.ReadString('\n'); err == nil {
+	if l, err := p.R.ReadString('\n'); err == nil {
 		t.Fatalf("after an overlong line the connection stays open: %q", l)
 	}
 }
@@ -392,21 +388,20 @@ func TestPOP3RetrMarksSeen(t *testing.T) {
 	}
 	ic := dialIMAPInbox(t, srv, demo1)
 
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, demo1)
-	p.multi("RETR 1")
-	p.conn.Close()
+	p := loginPOP3(t, srv, demo1)
+	p.Multi("RETR 1")
+	p.Conn.Close()
 	p = loginAfterDrop(t, srv, demo1)
 	if got := flags(); got != "[] [] [] []" {
 		t.Fatalf("after a dropped session that RETR'd 1: flags %s, want none", got)
 	}
-	p.multi("RETR 1") // undone by RSET
-	p.ok("RSET")
-	p.multi("RETR 2")
-	p.multi("TOP 3 0")
-	p.multi("RETR 4")
-	p.ok("DELE 4")
-	p.ok("QUIT")
+	p.Multi("RETR 1") // undone by RSET
+	p.OK("RSET")
+	p.Multi("RETR 2")
+	p.Multi("TOP 3 0")
+	p.Multi("RETR 4")
+	p.OK("DELE 4")
+	p.OK("QUIT")
 	if got := flags(); got != `[] [\Seen] []` {
 		t.Errorf("after RETR 1, RSET, RETR 2, TOP 3, RETR+DELE 4, QUIT: flags %s, want only 2 seen", got)
 	}

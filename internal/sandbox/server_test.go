@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/testclient"
 )
 
 func TestStartDefaults(t *testing.T) {
@@ -119,8 +121,7 @@ func TestListenPublicMakesRandomPasswords(t *testing.T) {
 		}
 		seen[u.Pass] = true
 	}
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, srv.Users()[0])
+	loginPOP3(t, srv, srv.Users()[0]) // the random password logs in
 }
 
 func TestStartFailsCleanlyOnBusyPort(t *testing.T) {
@@ -168,9 +169,9 @@ func TestCAFileAndPool(t *testing.T) {
 	fromFile.AppendCertsFromPEM(pemBytes)
 	for _, pool := range []*x509.CertPool{srv.CAPool(), fromFile} {
 		for _, name := range []string{"localhost", "127.0.0.1", "::1", "sandbox.test"} {
-			p := dialPOP3(t, srv.POP3Addr())
-			p.stls(&tls.Config{RootCAs: pool, ServerName: name})
-			state := p.conn.(*tls.Conn).ConnectionState()
+			p := testclient.DialPOP3(t, srv.POP3Addr())
+			p.STLS(&tls.Config{RootCAs: pool, ServerName: name})
+			state := p.Conn.(*tls.Conn).ConnectionState()
 			leaf := state.PeerCertificates[0]
 			if leaf.NotAfter.Sub(leaf.NotBefore) < 80*24*time.Hour || leaf.PublicKeyAlgorithm != x509.ECDSA {
 				t.Errorf("leaf: %v..%v, %v; want ECDSA valid for about 90 days", leaf.NotBefore, leaf.NotAfter, leaf.PublicKeyAlgorithm)
@@ -192,9 +193,9 @@ func TestCAFileAndPool(t *testing.T) {
 // Each start makes its own CA: one sandbox's pool does not trust another.
 func TestEachStartHasItsOwnCA(t *testing.T) {
 	a, b := startSandbox(t, Config{}), startSandbox(t, Config{})
-	p := dialPOP3(t, b.POP3Addr())
-	p.ok("STLS")
-	err := tls.Client(p.conn, &tls.Config{RootCAs: a.CAPool(), ServerName: "localhost"}).Handshake()
+	p := testclient.DialPOP3(t, b.POP3Addr())
+	p.OK("STLS")
+	err := tls.Client(p.Conn, &tls.Config{RootCAs: a.CAPool(), ServerName: "localhost"}).Handshake()
 	if err == nil || !strings.Contains(err.Error(), "unknown authority") {
 		t.Fatalf("handshake with another sandbox's CA: %v, want unknown authority", err)
 	}
@@ -211,10 +212,9 @@ func TestCloseIsPrompt(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Store().Deliver("demo1@sandbox.test", testMessage("kept"))
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, srv.Users()[0])
-	p.ok("DELE 1")
-	conns := []net.Conn{p.conn}
+	p := loginPOP3(t, srv, srv.Users()[0])
+	p.OK("DELE 1")
+	conns := []net.Conn{p.Conn}
 	for _, addr := range []string{srv.SMTPAddr(), srv.IMAPAddr()} {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {

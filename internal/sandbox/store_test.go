@@ -21,12 +21,11 @@ func TestSMTPDeliveryIsSeenByteExactByPOP3AndIMAP(t *testing.T) {
 		t.Fatalf("store: %d messages, err %v; want the sent message", len(stored), err)
 	}
 
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, demo1)
-	if got := p.multi("RETR 1"); !bytes.Equal(got, msg) {
+	p := loginPOP3(t, srv, demo1)
+	if got := p.Multi("RETR 1"); !bytes.Equal(got, msg) {
 		t.Errorf("POP3 RETR 1:\n got %q\nwant %q", got, msg)
 	}
-	p.ok("QUIT")
+	p.OK("QUIT")
 
 	c := dialIMAP(t, srv, demo1)
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
@@ -55,10 +54,9 @@ func TestPOP3DeleteQuitRemovesFromIMAP(t *testing.T) {
 	}
 	c := dialIMAPInbox(t, srv, demo1)
 
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, demo1)
-	p.ok("DELE 2")
-	p.ok("QUIT")
+	p := loginPOP3(t, srv, demo1)
+	p.OK("DELE 2")
+	p.OK("QUIT")
 
 	// The IMAP session learns of it at its next command.
 	if err := c.Noop().Wait(); err != nil {
@@ -93,12 +91,11 @@ func TestIMAPUIDExpungeRemovesFromPOP3(t *testing.T) {
 		t.Fatalf("UID EXPUNGE 2: expunged seq %v, %v; want [2]", expunged, err)
 	}
 
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, demo1)
-	if got := p.ok("STAT"); got != "+OK 2 "+strconv.Itoa(len(testMessage("first"))+len(testMessage("third"))) {
+	p := loginPOP3(t, srv, demo1)
+	if got := p.OK("STAT"); got != "+OK 2 "+strconv.Itoa(len(testMessage("first"))+len(testMessage("third"))) {
 		t.Errorf("POP3 STAT after UID EXPUNGE = %q", got)
 	}
-	uidl := string(p.multi("UIDL"))
+	uidl := string(p.Multi("UIDL"))
 	stored, _ := srv.Store().Messages("demo1", "INBOX")
 	if len(stored) != 2 || stored[0].UID != 1 || stored[1].UID != 3 {
 		t.Fatalf("store after UID EXPUNGE: %+v", stored)
@@ -135,9 +132,8 @@ func TestIMAPMoveToTrashAndAppendShowInStore(t *testing.T) {
 	if err != nil || data.UID == 0 {
 		t.Fatalf("APPEND: %+v, %v", data, err)
 	}
-	p := dialPOP3(t, srv.POP3Addr())
-	p.login(srv, demo1)
-	if got := p.multi("RETR 1"); !bytes.Equal(got, appended) {
+	p := loginPOP3(t, srv, demo1)
+	if got := p.Multi("RETR 1"); !bytes.Equal(got, appended) {
 		t.Errorf("POP3 RETR of the IMAP-appended message:\n got %q\nwant %q", got, appended)
 	}
 	mboxes, err := c.List("", "*", nil).Collect()
