@@ -5,6 +5,16 @@ package apispec
 
 var netKinds = []string{"timeout", "eof", "usage"}
 
+// The pattern and keys an expect case and an interact case share: an
+// interact pattern is matched as an expect case is.
+var (
+	casePattern = Field{"pattern", "string|regex", "a Go RE2 pattern (line at a time), exact\"...\" or a regex"}
+	caseKeys    = []Field{
+		{"partial?", "boolean", "also try against an incomplete last line (prompts)"},
+		{"lines?", "integer", "window of lines for a pattern that can span any number of lines"},
+	}
+)
+
 func init() {
 	Register(API{
 		Funcs: []Func{
@@ -215,23 +225,11 @@ what was received.`,
 					{"pipe?", "boolean", "without a terminal, read lines from stdin instead of raising (no editing, no getpass)"},
 				}},
 			{Name: "session.InteractCase", Kind: Options, Summary: "{pattern, partial = true, lines = K}: a pattern with the options of an expect case",
-				Items: []Field{
-					{"pattern", "string|regex", "a Go RE2 pattern (line at a time), exact\"...\" or a regex"},
-				},
-				Fields: []Field{
-					{"partial?", "boolean", "also try against an incomplete last line (prompts)"},
-					{"lines?", "integer", "window of lines for a pattern that can span any number of lines"},
-				}},
+				Items: []Field{casePattern}, Fields: caseKeys},
 			{Name: "expect.Guards", Kind: Options, Summary: "the cases of s:guard", Array: "string|regex|expect.Case"},
 			{Name: "expect.Case", Kind: Options, Summary: "one case: {pattern, handler, partial = true, lines = K}",
-				Items: []Field{
-					{"pattern", "string|regex", "a Go RE2 pattern (line at a time), exact\"...\" or a regex"},
-					{"handler?", "function", "called with the match; its results are expect's"},
-				},
-				Fields: []Field{
-					{"partial?", "boolean", "also try against an incomplete last line (prompts)"},
-					{"lines?", "integer", "window of lines for a pattern that can span any number of lines"},
-				}},
+				Items:  []Field{casePattern, {"handler?", "function", "called with the match; its results are expect's"}},
+				Fields: caseKeys},
 		},
 	})
 	Register(API{Funcs: []Func{

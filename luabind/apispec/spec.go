@@ -17,6 +17,8 @@ package apispec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -389,48 +391,48 @@ func (s *Spec) parseSig(f *Func) error {
 	return nil
 }
 
-// matching returns the index of the bracket closing the one at i.
-func matching(s string, i int) int {
-	depth := 0
-	inStr := false
+// walkTop calls visit(j, depth) for each byte of s from i on that is
+// outside string literals, depth being the bracket depth once that byte
+// is counted ("->" is an arrow, not a bracket). It returns the first j for
+// which visit is true, or -1. The signature parsers below share it, so
+// that they agree on what is nested.
+func walkTop(s string, i int, visit func(j, depth int) bool) int {
+	depth, inStr := 0, false
 	for j := i; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == '"':
 			inStr = !inStr
+			continue
 		case inStr:
+			continue
 		case c == '(' || c == '{' || c == '<':
 			depth++
-		case c == ')' || c == '}' || c == '>':
-			if c == '>' && j > 0 && s[j-1] == '-' {
-				continue // "->"
-			}
+		case c == ')' || c == '}' || c == '>' && (j == 0 || s[j-1] != '-'):
 			depth--
-			if depth == 0 {
-				return j
-			}
+		}
+		if visit(j, depth) {
+			return j
 		}
 	}
 	return -1
 }
 
+// matching returns the index of the bracket closing the one at i.
+func matching(s string, i int) int {
+	return walkTop(s, i, func(_, depth int) bool { return depth == 0 })
+}
+
 // splitTop splits s at commas outside brackets and string literals.
 func splitTop(s string) []string {
 	var parts []string
-	depth, start, inStr := 0, 0, false
-	for j := 0; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			inStr = !inStr
-		case inStr:
-		case c == '(' || c == '{' || c == '<':
-			depth++
-		case c == ')' || c == '}' || c == '>':
-			depth--
-		case c == ',' && depth == 0:
+	start := 0
+	walkTop(s, 0, func(j, depth int) bool {
+		if depth == 0 && s[j] == ',' {
 			parts = append(parts, s[start:j])
 			start = j + 1
 		}
-	}
+		return false
+	})
 	if strings.TrimSpace(s[start:]) != "" || len(parts) > 0 {
 		parts = append(parts, s[start:])
 	}
@@ -471,24 +473,14 @@ func parseParams(s string) ([]Param, error) {
 	return out, nil
 }
 
-// cutTopColon cuts "name: type" at a colon outside brackets.
+// cutTopColon cuts "name: type" at a colon outside brackets and string
+// literals.
 func cutTopColon(s string) (string, string, bool) {
-	depth := 0
-	for j := 0; j < len(s); j++ {
-		switch s[j] {
-		case '(', '{', '<':
-			depth++
-		case ')', '}', '>':
-			depth--
-		case '"':
-			return "", "", false
-		case ':':
-			if depth == 0 {
-				return s[:j], s[j+1:], true
-			}
-		}
+	j := walkTop(s, 0, func(j, depth int) bool { return depth == 0 && s[j] == ':' })
+	if j < 0 {
+		return "", "", false
 	}
-	return "", "", false
+	return s[:j], s[j+1:], true
 }
 
 // Field returns the field of c named key (inherited ones too).
@@ -552,24 +544,10 @@ func (s *Spec) Members(m string) (funcs []*Func, values []*Value) {
 }
 
 // ModuleNames lists the modules, sorted.
-func (s *Spec) ModuleNames() []string {
-	var names []string
-	for n := range s.Modules {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (s *Spec) ModuleNames() []string { return slices.Sorted(maps.Keys(s.Modules)) }
 
 // ClassNames lists the classes, sorted.
-func (s *Spec) ClassNames() []string {
-	var names []string
-	for n := range s.Classes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (s *Spec) ClassNames() []string { return slices.Sorted(maps.Keys(s.Classes)) }
 
 // Display is how messages name a function: "c:send" for smtp.Client:send
 // (the class's Var), "smtp.open", "connect".

@@ -105,19 +105,43 @@ func (p *typeParser) peek() byte {
 	return 0
 }
 
-func (p *typeParser) union() (*Type, error) {
-	start := p.i
+// eat consumes c when it comes next.
+func (p *typeParser) eat(c byte) bool {
+	if p.peek() != c {
+		return false
+	}
+	p.i++
+	return true
+}
+
+// need consumes c, which must come next.
+func (p *typeParser) need(c byte, missing string) error {
+	if !p.eat(c) {
+		return fmt.Errorf("%s", missing)
+	}
+	return nil
+}
+
+// list parses one or more items separated by sep.
+func (p *typeParser) list(sep byte, item func() (*Type, error)) ([]*Type, error) {
 	var elems []*Type
 	for {
-		t, err := p.postfix()
+		t, err := item()
 		if err != nil {
 			return nil, err
 		}
 		elems = append(elems, t)
-		if p.peek() != '|' {
-			break
+		if !p.eat(sep) {
+			return elems, nil
 		}
-		p.i++
+	}
+}
+
+func (p *typeParser) union() (*Type, error) {
+	start := p.i
+	elems, err := p.list('|', p.postfix)
+	if err != nil {
+		return nil, err
 	}
 	if len(elems) == 1 {
 		return elems[0], nil
@@ -131,7 +155,7 @@ func (p *typeParser) postfix() (*Type, error) {
 	if err != nil {
 		return nil, err
 	}
-	for p.i+1 < len(p.s) && p.s[p.i] == '[' && p.s[p.i+1] == ']' {
+	for strings.HasPrefix(p.s[p.i:], "[]") {
 		p.i += 2
 		t = &Type{Kind: List, Elems: []*Type{t}, src: strings.TrimSpace(p.s[start:p.i])}
 	}
@@ -148,10 +172,9 @@ func (p *typeParser) primary() (*Type, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.peek() != ')' {
-			return nil, fmt.Errorf("missing )")
+		if err := p.need(')', "missing )"); err != nil {
+			return nil, err
 		}
-		p.i++
 		return &Type{Kind: t.Kind, Lit: t.Lit, Name: t.Name, Elems: t.Elems, src: p.s[start:p.i]}, nil
 	case c == '"':
 		end := strings.IndexByte(p.s[p.i+1:], '"')
@@ -162,28 +185,21 @@ func (p *typeParser) primary() (*Type, error) {
 		return &Type{Kind: Literal, Lit: p.s[start:p.i], src: p.s[start:p.i]}, nil
 	case c == '{':
 		p.i++
-		var elems []*Type
 		var keys []string
-		for {
+		elems, err := p.list(',', func() (*Type, error) {
 			if key, ok := p.structKey(); ok {
 				keys = append(keys, key)
 			} else if len(keys) > 0 {
 				return nil, fmt.Errorf("mixed {name: T} and {T} items")
 			}
-			t, err := p.union()
-			if err != nil {
-				return nil, err
-			}
-			elems = append(elems, t)
-			if p.peek() != ',' {
-				break
-			}
-			p.i++
+			return p.union()
+		})
+		if err != nil {
+			return nil, err
 		}
-		if p.peek() != '}' {
-			return nil, fmt.Errorf("missing }")
+		if err := p.need('}', "missing }"); err != nil {
+			return nil, err
 		}
-		p.i++
 		if len(keys) > 0 {
 			if len(keys) != len(elems) {
 				return nil, fmt.Errorf("mixed {name: T} and {T} items")
@@ -196,25 +212,8 @@ func (p *typeParser) primary() (*Type, error) {
 			p.i++
 		}
 		name := p.s[start:p.i]
-		if name == "table" && p.peek() == '<' {
-			p.i++
-			k, err := p.union()
-			if err != nil {
-				return nil, err
-			}
-			if p.peek() != ',' {
-				return nil, fmt.Errorf("table<K, V> needs two types")
-			}
-			p.i++
-			v, err := p.union()
-			if err != nil {
-				return nil, err
-			}
-			if p.peek() != '>' {
-				return nil, fmt.Errorf("missing >")
-			}
-			p.i++
-			return &Type{Kind: Map, Elems: []*Type{k, v}, src: p.s[start:p.i]}, nil
+		if name == "table" && p.eat('<') {
+			return p.mapType(start)
 		}
 		if k, ok := primitiveKinds[name]; ok {
 			return &Type{Kind: k, src: name}, nil
@@ -226,6 +225,25 @@ func (p *typeParser) primary() (*Type, error) {
 	default:
 		return nil, fmt.Errorf("unexpected %q at %d", string(c), p.i)
 	}
+}
+
+// mapType parses the rest of table<K, V>, after the <.
+func (p *typeParser) mapType(start int) (*Type, error) {
+	k, err := p.union()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.need(',', "table<K, V> needs two types"); err != nil {
+		return nil, err
+	}
+	v, err := p.union()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.need('>', "missing >"); err != nil {
+		return nil, err
+	}
+	return &Type{Kind: Map, Elems: []*Type{k, v}, src: p.s[start:p.i]}, nil
 }
 
 var primitiveKinds = map[string]Kind{"any": Any, "nil": Nil, "string": String, "number": Number,
