@@ -339,8 +339,6 @@ function imap_Client:unsubscribe(name) end
 
 ---Options of imap.open and imap.connect.
 ---@class imap.OpenOptions: ClientOptions
----@field authzid? string authorization identity for AUTHENTICATE PLAIN
----@field token? string OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)
 ---@field max_literal? integer largest literal accepted in memory, bytes
 ---@field utf8? boolean false: never ENABLE UTF8=ACCEPT (mailbox names stay modified UTF-7 on the wire)
 

@@ -206,6 +206,8 @@ sandbox = nil
 ---@field user? string login name; with it open authenticates
 ---@field pass? string password (registered as a secret)
 ---@field auth? string the mechanism: plain, login, cram-md5, scram-sha-1, scram-sha-256, oauthbearer, xoauth2, user, apop (pop3), login-command (imap)
+---@field authzid? string authorization identity for SASL PLAIN, SCRAM and OAUTHBEARER
+---@field token? string OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)
 ---@field tls? "implicit"|"starttls"|"none"|boolean default implicit for 465/993/995 and *s schemes, else starttls, required; "none" must be said
 ---@field allow_plaintext_auth? boolean allow PLAIN/LOGIN/USER without TLS
 ---@field timeout? number seconds per step (default --timeout, else 10)

@@ -134,10 +134,8 @@ function pop3_Client:uidl(n) end
 ---@field n integer message number
 ---@field size integer octets
 
----Options of pop3.open and pop3.connect.
+---Options of pop3.open and pop3.connect: no keys of its own.
 ---@class pop3.OpenOptions: ClientOptions
----@field authzid? string authorization identity for AUTH PLAIN, SCRAM, OAUTHBEARER
----@field token? string OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)
 
 ---A POP3 response: p:cmd.
 ---@class pop3.Response

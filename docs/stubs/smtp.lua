@@ -186,8 +186,6 @@ function smtp_Client:vrfy(who) end
 ---Options of smtp.open and smtp.connect.
 ---@class smtp.OpenOptions: ClientOptions
 ---@field helo? string the EHLO name (default localhost)
----@field authzid? string authorization identity for AUTH PLAIN
----@field token? string OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)
 ---@field lmtp? boolean speak LMTP (LHLO; one reply per recipient after DATA)
 ---@field pipelining? boolean send MAIL/RCPT/DATA as one group when offered
 ---@field chunking? boolean c:send uses BDAT (RFC 3030): true requires CHUNKING, false never; unset: for binary content when offered

@@ -17,6 +17,8 @@ func init() {
 					{"user?", "string", "login name; with it open authenticates"},
 					{"pass?", "string", "password (registered as a secret)"},
 					{"auth?", "string", "the mechanism: plain, login, cram-md5, scram-sha-1, scram-sha-256, oauthbearer, xoauth2, user, apop (pop3), login-command (imap)"},
+					{"authzid?", "string", "authorization identity for SASL PLAIN, SCRAM and OAUTHBEARER"},
+					{"token?", "string", "OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)"},
 					{"tls?", `"implicit"|"starttls"|"none"|boolean`, `default implicit for 465/993/995 and *s schemes, else starttls, required; "none" must be said`},
 					{"allow_plaintext_auth?", "boolean", "allow PLAIN/LOGIN/USER without TLS"},
 					{"timeout?", "number", "seconds per step (default --timeout, else 10)"},
@@ -60,8 +62,6 @@ func registerSMTP() {
 		Classes: []Class{
 			{Name: "smtp.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of smtp.open and smtp.connect", Fields: []Field{
 				{"helo?", "string", "the EHLO name (default localhost)"},
-				{"authzid?", "string", "authorization identity for AUTH PLAIN"},
-				{"token?", "string", "OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)"},
 				{"lmtp?", "boolean", "speak LMTP (LHLO; one reply per recipient after DATA)"},
 				{"pipelining?", "boolean", "send MAIL/RCPT/DATA as one group when offered"},
 				{"chunking?", "boolean", "c:send uses BDAT (RFC 3030): true requires CHUNKING, false never; unset: for binary content when offered"},
@@ -178,10 +178,7 @@ closes without QUIT, so nothing is deleted.
     for _, m in ipairs(p:uidl()) do print(m.n, m.uid) end
     p:quit()`}},
 		Classes: []Class{
-			{Name: "pop3.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of pop3.open and pop3.connect", Fields: []Field{
-				{"authzid?", "string", "authorization identity for AUTH PLAIN, SCRAM, OAUTHBEARER"},
-				{"token?", "string", "OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)"},
-			}},
+			{Name: "pop3.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of pop3.open and pop3.connect: no keys of its own"},
 			{Name: "pop3.Client", Kind: Object, Var: "p", Summary: "a POP3 client: pop3.open, pop3.connect", Fields: []Field{
 				{"session", "session", "the raw session"},
 				{"greeting", "pop3.Response", "the banner"},
@@ -257,8 +254,6 @@ func registerIMAP() {
 		},
 		Classes: []Class{
 			{Name: "imap.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of imap.open and imap.connect", Fields: []Field{
-				{"authzid?", "string", "authorization identity for AUTHENTICATE PLAIN"},
-				{"token?", "string", "OAuth bearer token for OAUTHBEARER (when offered) or XOAUTH2 (registered as a secret)"},
 				{"max_literal?", "integer", "largest literal accepted in memory, bytes"},
 				{"utf8?", "boolean", "false: never ENABLE UTF8=ACCEPT (mailbox names stay modified UTF-7 on the wire)"},
 			}},

@@ -111,10 +111,9 @@ end
 -- ---------------------------------------------------------------------
 -- Options, addresses, errors.
 
--- Options are checked by name (rt.check_options).
-local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "auth", "authzid", "token", "tls",
-  "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
-  "match_max", "label", "max_literal", "utf8"}
+-- Options are checked by name (rt.check_options); open takes these beside
+-- the ones every module takes (mailexpect.client).
+local OPEN_OPTS = {"max_literal", "utf8"}
 
 local timed = client.timed
 

@@ -11,19 +11,21 @@ local connect, now = connect, now
 
 local M = {}
 
--- NET_OPTIONS are the connection options every module takes beside its
--- own (P.options) and hands to connect unchanged: TLS client certificate,
--- lowest version, key pins, and the way to the server (proxy, or a
--- Unix-domain socket dialed instead of the URL's host, as curl's
--- --unix-socket), and the DNS server asked (resolver).
-M.NET_OPTIONS = {"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver"}
+-- OPTIONS are the options every module takes beside its own (P.options):
+-- ClientOptions in the API spec. Where to connect and how (TLS, the
+-- client certificate, lowest version, key pins, a proxy, or a Unix-domain
+-- socket dialed instead of the URL's host as curl's --unix-socket, the DNS
+-- server asked), the login, the timeouts and the session's label.
+local OPTIONS = {"url", "host", "port", "session", "user", "pass", "auth", "authzid", "token", "tls",
+  "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
+  "cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max", "label"}
 
--- options lists P.options and NET_OPTIONS, once per protocol.
+-- options lists OPTIONS and P.options, once per protocol.
 local function options(P)
   if not P.all_options then
     local all = {}
-    for _, k in ipairs(P.options) do all[#all + 1] = k end
-    for _, k in ipairs(M.NET_OPTIONS) do all[#all + 1] = k end
+    for _, k in ipairs(OPTIONS) do all[#all + 1] = k end
+    for _, k in ipairs(P.options or {}) do all[#all + 1] = k end
     P.all_options = all
   end
   return P.all_options
@@ -47,7 +49,7 @@ end
 -- metatable Client) from the options o as protocol P describes it:
 --
 --   name      "smtp": option errors say smtp.connect
---   options   the option names the module takes (rt.check_options)
+--   options   the option names the module takes beside OPTIONS (rt.check_options)
 --   endpoint  rt.endpoint's spec: {name, schemes, port, implicit_port}
 --   wrap      fn(c) once the session is there (IMAP's wire reader)
 --   greeting  fn(c) reads the greeting (timed as "greeting")

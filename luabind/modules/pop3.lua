@@ -28,10 +28,6 @@ local MULTILINE_NOARG = {LIST = true, UIDL = true, AUTH = true}
 -- through p:cmd.
 local SECRET_VERBS = {PASS = true, APOP = true, AUTH = true}
 
--- Options are checked by name (rt.check_options).
-local OPEN_OPTS = {"url", "host", "port", "session", "user", "pass", "token", "authzid", "auth", "tls", "allow_plaintext_auth",
-  "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file", "match_max", "label"}
-
 -- Lazily split multi-line bodies into r.lines: a RETR body is held once,
 -- as r.body, unless the script asks for the lines.
 local lazy_lines = {__index = function(r, k)
@@ -87,7 +83,7 @@ end
 -- defaults to implicit for pop3s and port 995 (RFC 8314), else STLS,
 -- required; "none" must be said.
 local OPENING = {
-  name = "pop3", options = OPEN_OPTS,
+  name = "pop3", -- only the options every module takes (mailexpect.client)
   endpoint = {name = "pop3", schemes = {"pop3", "pop3s"}, port = 110, implicit_port = 995},
   greeting = function(c) return readstatus(c, c.timeouts.greeting) end,
 }

@@ -22,10 +22,9 @@ Client.__index = Client
 
 local NO_OPTS, SECRET = {}, {secret = true}
 
--- Options are checked by name (rt.check_options).
-local OPEN_OPTS = {"url", "host", "port", "session", "helo", "user", "pass", "auth", "authzid", "token",
-  "tls", "lmtp", "allow_plaintext_auth", "pipelining", "chunking", "timeout", "connect_timeout", "timeouts",
-  "servername", "insecure", "ca_file", "match_max", "label"}
+-- Options are checked by name (rt.check_options); open takes these beside
+-- the ones every module takes (mailexpect.client).
+local OPEN_OPTS = {"helo", "lmtp", "pipelining", "chunking"}
 local SEND_OPTS = {"from", "to", "subject", "body", "headers", "raw", "params", "rcpt_params",
   "allow_partial", "pipelining", "chunking"}
 
