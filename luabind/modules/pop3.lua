@@ -321,13 +321,6 @@ function Client:auth()
   end)
 end
 
--- listing iterates over the "n value" lines of a LIST or UIDL body
--- (RFC 1939 7) in one pass: each match starts at a line start (the "\n"
--- before it), and a line that does not parse is skipped.
-local function listing(body, value)
-  return ("\n" .. body):gmatch("\n(%d+)[ \t]+" .. value)
-end
-
 -- A listing holds at most one entry per 32 bytes of match_max (262,144
 -- by default; kind full past it): each entry is a Lua table of several
 -- hundred bytes, so the 8 MiB a LIST body may hold ("1 1" lines) would
@@ -357,38 +350,34 @@ function Client:stat()
   return tonumber(n), tonumber(octets)
 end
 
--- list: with n, the size of message n; without, {{n=, size=}, ...}.
-function Client:list(n)
+-- listing is LIST or UIDL (RFC 1939 5, 7), whose answers have one form:
+-- with n, "+OK n value" for message n, and its value is returned;
+-- without, a body of "n value" lines, returned as {{n =, [field] =
+-- value}, ...}. value is the Lua pattern of the value, conv what turns it
+-- into the result. The body is read in one pass: each match
+-- starts at a line start (the "\n" before it), and a line that does not
+-- parse is skipped.
+local function listing(c, verb, n, value, field, conv)
   if n then
-    local r = must(self, "LIST", msgnum(n, "list"))
-    local size = tonumber(r.text:match("^%d+%s+(%d+)") or "")
-    if not size then rt.raise("protocol", self.label .. ": unparsable LIST reply: " .. r.text) end
-    return size
+    local r = must(c, verb, msgnum(n, verb:lower()))
+    local v = r.text:match("^%d+%s+(" .. value .. ")")
+    if not v then rt.raise("protocol", c.label .. ": unparsable " .. verb .. " reply: " .. r.text) end
+    return conv(v)
   end
-  local out, max = {}, max_listing(self)
-  for k, size in listing(must(self, "LIST").body, "(%d+)") do
-    if #out == max then too_many(self, "LIST") end
-    out[#out + 1] = {n = tonumber(k), size = tonumber(size)}
+  local out, max = {}, max_listing(c)
+  for k, v in ("\n" .. must(c, verb).body):gmatch("\n(%d+)[ \t]+(" .. value .. ")") do
+    if #out == max then too_many(c, verb) end
+    out[#out + 1] = {n = tonumber(k), [field] = conv(v)}
   end
   return out
 end
 
+-- list: with n, the size of message n; without, {{n=, size=}, ...}.
+function Client:list(n) return listing(self, "LIST", n, "%d+", "size", tonumber) end
+
 -- uidl: with n, the unique id of message n; without, {{n=, uid=}, ...}.
 -- UIDs are the only ids stable across sessions (RFC 1939 7).
-function Client:uidl(n)
-  if n then
-    local r = must(self, "UIDL", msgnum(n, "uidl"))
-    local uid = r.text:match("^%d+%s+(%S+)")
-    if not uid then rt.raise("protocol", self.label .. ": unparsable UIDL reply: " .. r.text) end
-    return uid
-  end
-  local out, max = {}, max_listing(self)
-  for k, uid in listing(must(self, "UIDL").body, "(%S+)") do
-    if #out == max then too_many(self, "UIDL") end
-    out[#out + 1] = {n = tonumber(k), uid = uid}
-  end
-  return out
-end
+function Client:uidl(n) return listing(self, "UIDL", n, "%S+", "uid", tostring) end
 
 -- retr returns message n, unstuffed, held once; with {file = path} it
 -- streams the message to the file (0600) and returns its size in octets.
