@@ -96,6 +96,19 @@ func (r *run) goFunc(L *lua.LState, name string, fn lua.LGFunction) *lua.LFuncti
 	})
 }
 
+// methodFuncs wraps a userdata type's method set with goFunc, each as
+// class:name, for its __index to look up; names are sorted, for messages.
+func (r *run) methodFuncs(L *lua.LState, class string, methods map[string]lua.LGFunction) (map[string]*lua.LFunction, []string) {
+	fns := make(map[string]*lua.LFunction, len(methods))
+	names := make([]string, 0, len(methods))
+	for name, fn := range methods {
+		fns[name] = r.goFunc(L, class+":"+name, fn)
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return fns, names
+}
+
 // returnCheck, when set (by the luabind tests), is told when a declared
 // function returns something its declaration does not say: the whole
 // suite then tests the spec's return shapes.
@@ -497,14 +510,19 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 	want := func() string {
 		return fmt.Sprintf("%sexpected %s, got %s", at(path), t.String(), r.describe(L, v))
 	}
+	// fits is for the kinds a value fits by its Lua type alone.
+	fits := func(ok bool) string {
+		if ok {
+			return ""
+		}
+		return want()
+	}
+	_, isTable := v.(*lua.LTable)
 	switch t.Kind {
 	case apispec.Any:
 		return ""
 	case apispec.Nil:
-		if v == lua.LNil {
-			return ""
-		}
-		return want()
+		return fits(v == lua.LNil)
 	case apispec.String:
 		switch v.(type) {
 		case lua.LString, lua.LNumber:
@@ -512,17 +530,8 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 		}
 		return want()
 	case apispec.Number, apispec.Integer:
-		var n float64
-		switch v := v.(type) {
-		case lua.LNumber:
-			n = float64(v)
-		case lua.LString:
-			f, err := parseNumber(string(v))
-			if err != nil {
-				return want()
-			}
-			n = f
-		default:
+		n, ok := toNumber(v)
+		if !ok {
 			return want()
 		}
 		if t.Kind == apispec.Integer && n != math.Trunc(n) {
@@ -530,10 +539,8 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 		}
 		return ""
 	case apispec.Boolean:
-		if _, ok := v.(lua.LBool); ok {
-			return ""
-		}
-		return want()
+		_, ok := v.(lua.LBool)
+		return fits(ok)
 	case apispec.Function:
 		switch v := v.(type) {
 		case *lua.LFunction:
@@ -544,11 +551,8 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 			}
 		}
 		return want()
-	case apispec.Table:
-		if _, ok := v.(*lua.LTable); ok {
-			return ""
-		}
-		return want()
+	case apispec.Table, apispec.Struct:
+		return fits(isTable)
 	case apispec.Literal:
 		switch v := v.(type) {
 		case lua.LString:
@@ -569,7 +573,7 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 			if msg == "" {
 				return ""
 			}
-			if _, isTable := v.(*lua.LTable); isTable && tableish(spec, e) {
+			if isTable && tableish(spec, e) {
 				tableMembers++
 				tableProblem = msg
 			}
@@ -586,14 +590,8 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 			return want()
 		}
 		n := tb.Len()
-		bad := firstProblem(tb, func(k, _ lua.LValue) string {
-			if !isIndex(k, n) {
-				return fmt.Sprintf("%sexpected a list %s, got a table with key %s (a map where a list is expected)", at(path), t.String(), r.describeKey(L, k))
-			}
-			return ""
-		})
-		if bad != "" {
-			return bad + r.listExample(t)
+		if key := r.nonIndexKey(L, tb, n); key != "" {
+			return fmt.Sprintf("%sexpected a list %s, got a table with key %s (a map where a list is expected)", at(path), t.String(), key) + r.listExample(t)
 		}
 		for i := 1; i <= n; i++ {
 			if msg := r.typeProblem(L, spec, t.Elems[0], tb.RawGetInt(i), fmt.Sprintf("%s[%d]", path, i), depth+1); msg != "" {
@@ -606,14 +604,8 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 		if !ok {
 			return want()
 		}
-		bad := firstProblem(tb, func(k, _ lua.LValue) string {
-			if !isIndex(k, len(t.Elems)) {
-				return fmt.Sprintf("%sexpected %s, got a table with key %s", at(path), t.String(), r.describeKey(L, k))
-			}
-			return ""
-		})
-		if bad != "" {
-			return bad
+		if key := r.nonIndexKey(L, tb, len(t.Elems)); key != "" {
+			return fmt.Sprintf("%sexpected %s, got a table with key %s", at(path), t.String(), key)
 		}
 		for i, e := range t.Elems {
 			item := tb.RawGetInt(i + 1)
@@ -636,11 +628,6 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 			}
 			return r.typeProblem(L, spec, t.Elems[1], val, path+"["+r.describeKey(L, k)+"]", depth+1)
 		})
-	case apispec.Struct:
-		if _, ok := v.(*lua.LTable); ok {
-			return ""
-		}
-		return want()
 	case apispec.Named:
 		c := spec.Classes[t.Name]
 		if c == nil {
@@ -648,19 +635,25 @@ func (r *run) typeProblem(L *lua.LState, spec *apispec.Spec, t *apispec.Type, v 
 		}
 		switch c.Kind {
 		case apispec.Object:
-			if r.isInstance(L, c, v) {
-				return ""
-			}
-			return want()
+			return fits(r.isInstance(L, c, v))
 		case apispec.Record:
-			if _, ok := v.(*lua.LTable); ok {
-				return ""
-			}
-			return want()
+			return fits(isTable)
 		}
 		return r.optionsProblem(L, spec, c, v, path, depth)
 	}
 	return ""
+}
+
+// nonIndexKey describes the first key of tb, in firstProblem's order, that
+// is not an index 1..n, or returns "" when there is none: what makes a
+// table not a list (or not a tuple of n).
+func (r *run) nonIndexKey(L *lua.LState, tb *lua.LTable, n int) string {
+	return firstProblem(tb, func(k, _ lua.LValue) string {
+		if isIndex(k, n) {
+			return ""
+		}
+		return r.describeKey(L, k)
+	})
 }
 
 // firstProblem runs check over tb's entries and returns the first problem.

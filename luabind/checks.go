@@ -26,16 +26,25 @@ func (r *run) checkString(L *lua.LState, n int, fname string) string {
 
 // checkNumber returns argument n as a number or raises a usage error.
 func (r *run) checkNumber(L *lua.LState, n int, fname string) float64 {
-	switch v := L.Get(n).(type) {
-	case lua.LNumber:
-		return float64(v)
-	case lua.LString:
-		if f, err := parseNumber(string(v)); err == nil {
-			return f
-		}
+	if f, ok := toNumber(L.Get(n)); ok {
+		return f
 	}
 	r.usage(L, "%s: argument #%d must be a number, got %s", fname, n, L.Get(n).Type())
 	return 0
+}
+
+// toNumber is v as a number the way Lua's arithmetic takes it: a number,
+// or a string that reads as one. The spec's number and integer checks
+// and checkNumber agree by using it.
+func toNumber(v lua.LValue) (float64, bool) {
+	switch v := v.(type) {
+	case lua.LNumber:
+		return float64(v), true
+	case lua.LString:
+		f, err := parseNumber(string(v))
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // optNumber is checkNumber for an optional argument; ok is false for nil.

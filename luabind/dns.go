@@ -113,11 +113,11 @@ func (r dnsBinding) a(L *lua.LState) int {
 		if err != nil {
 			return nil, err
 		}
-		t := L.CreateTable(len(ips), 0)
-		for _, ip := range ips {
-			t.Append(lua.LString(ip.IP.String()))
+		addrs := make([]string, len(ips))
+		for i, ip := range ips {
+			addrs[i] = ip.IP.String()
 		}
-		return t, nil
+		return stringList(L, addrs), nil
 	})
 }
 
@@ -127,10 +127,6 @@ func (r dnsBinding) txt(L *lua.LState) int {
 		if err != nil {
 			return nil, err
 		}
-		t := L.CreateTable(len(txt), 0)
-		for _, s := range txt {
-			t.Append(lua.LString(s))
-		}
-		return t, nil
+		return stringList(L, txt), nil
 	})
 }

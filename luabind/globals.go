@@ -216,6 +216,15 @@ func (r globalsBinding) wrapIterators(L *lua.LState) {
 	}
 }
 
+// stringList is list as a Lua array of strings.
+func stringList(L *lua.LState, list []string) *lua.LTable {
+	t := L.CreateTable(len(list), 0)
+	for _, s := range list {
+		t.Append(lua.LString(s))
+	}
+	return t
+}
+
 // goToLua converts plain Go data (strings, numbers, bools, maps, slices)
 // into Lua values: how rows and sandbox info reach a state.
 func goToLua(L *lua.LState, v any) lua.LValue {
@@ -237,11 +246,7 @@ func goToLua(L *lua.LState, v any) lua.LValue {
 	case float64:
 		return lua.LNumber(v)
 	case []string:
-		t := L.CreateTable(len(v), 0)
-		for _, s := range v {
-			t.Append(lua.LString(s))
-		}
-		return t
+		return stringList(L, v)
 	case []any:
 		t := L.CreateTable(len(v), 0)
 		for _, e := range v {

@@ -37,11 +37,7 @@ func (r globalsBinding) regexMethods() map[string]lua.LGFunction {
 
 func (r globalsBinding) openRegex(L *lua.LState) {
 	mt := L.NewTypeMetatable(regexTypeName)
-	methods := r.regexMethods()
-	fns := make(map[string]*lua.LFunction, len(methods))
-	for name, fn := range methods {
-		fns[name] = r.goFunc(L, "regex:"+name, fn)
-	}
+	fns, names := r.methodFuncs(L, "regex", r.regexMethods())
 	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
 		name := lua.LVAsString(L.Get(2))
 		if fn, ok := fns[name]; ok {
@@ -52,7 +48,7 @@ func (r globalsBinding) openRegex(L *lua.LState) {
 			L.Push(lua.LString(r.checkRegex(L, 1, "pattern").String()))
 			return 1
 		}
-		r.usage(L, "regex has no method '%s' (methods: find, gmatch, match, replace, split)", name)
+		r.usage(L, "regex has no method '%s' (methods: %s)", name, strings.Join(names, ", "))
 		return 0
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -68,15 +67,7 @@ func (r sessionBinding) methods() map[string]lua.LGFunction {
 
 // openSession installs connect, exp_continue and the session metatable.
 func (r sessionBinding) open(L *lua.LState) {
-	methods := r.methods()
-	fns := make(map[string]*lua.LFunction, len(methods))
-	names := make([]string, 0, len(methods))
-	for name, fn := range methods {
-		fns[name] = r.goFunc(L, "session:"+name, fn)
-		names = append(names, name)
-	}
-	sort.Strings(names)
-
+	fns, names := r.methodFuncs(L, "session", r.methods())
 	mt := L.NewTypeMetatable(sessionTypeName)
 	// __index is a function: s.tls is computed, and an unknown name must
 	// raise a clear error instead of "attempt to call a nil value".
@@ -445,11 +436,7 @@ func (r sessionBinding) reply(L *lua.LState) int {
 	if rep.Enhanced != "" {
 		t.RawSetString("enhanced", lua.LString(rep.Enhanced))
 	}
-	lines := L.CreateTable(len(rep.Lines), 0)
-	for _, l := range rep.Lines {
-		lines.Append(lua.LString(l))
-	}
-	t.RawSetString("lines", lines)
+	t.RawSetString("lines", stringList(L, rep.Lines))
 	t.RawSetString("text", lua.LString(rep.Text))
 	L.Push(t)
 	return 1
@@ -627,11 +614,7 @@ func peerTable(L *lua.LState, p *session.PeerCert) *lua.LTable {
 	pt.RawSetString("not_after", lua.LNumber(p.NotAfter.Unix()))
 	pt.RawSetString("fingerprint", lua.LString(p.Fingerprint))
 	pt.RawSetString("spki", lua.LString(p.SPKI))
-	names := L.CreateTable(len(p.DNSNames), 0)
-	for _, n := range p.DNSNames {
-		names.Append(lua.LString(n))
-	}
-	pt.RawSetString("dns_names", names)
+	pt.RawSetString("dns_names", stringList(L, p.DNSNames))
 	return pt
 }
 
