@@ -69,7 +69,7 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 		var result any
 		rn := NewRunner(c)
 		rn.attempt = a
-		rn.onReturn = func(L *lua.LState, v lua.LValue) { result = luaToGo(v, 0, nil) }
+		rn.onReturn = func(r *run, L *lua.LState, v lua.LValue) { result = luaToGo(v, 0, nil, r.through(L)) }
 		code, err := rn.Run(ctx, proto)
 		if err != nil {
 			var re *RunError
@@ -94,8 +94,9 @@ const maxResultDepth = 32
 // any other table (keys written as strings). Functions and other values
 // that have no data are written as their type name in angle brackets; a
 // table met again inside itself, or nested too deep, as "<cycle>" or
-// "<too deep>". A read-only proxy (row, sandbox) shows its table.
-func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool) any {
+// "<too deep>". A read-only proxy (row, sandbox) shows its table, which
+// through gives (nil: no proxies).
+func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool, through func(*lua.LTable) *lua.LTable) any {
 	switch v := v.(type) {
 	case *lua.LNilType:
 		return nil
@@ -124,15 +125,17 @@ func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool) any {
 		}
 		seen[v] = true
 		defer delete(seen, v)
-		if target := proxyTarget(v); target != nil {
-			v = target
+		if through != nil {
+			if target := through(v); target != nil {
+				v = target
+			}
 		}
 		n, count := v.Len(), 0
 		v.ForEach(func(lua.LValue, lua.LValue) { count++ })
 		if n > 0 && n == count {
 			out := make([]any, n)
 			for i := 1; i <= n; i++ {
-				out[i-1] = luaToGo(v.RawGetInt(i), depth+1, seen)
+				out[i-1] = luaToGo(v.RawGetInt(i), depth+1, seen, through)
 			}
 			return out
 		}
@@ -147,30 +150,11 @@ func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool) any {
 			default:
 				name = "<" + k.Type().String() + ">"
 			}
-			out[name] = luaToGo(val, depth+1, seen)
+			out[name] = luaToGo(val, depth+1, seen, through)
 		})
 		return out
 	}
 	return "<" + v.Type().String() + ">"
-}
-
-// proxyTarget returns the table behind a read-only proxy (an empty table
-// whose metatable's __index is a table), or nil.
-func proxyTarget(t *lua.LTable) *lua.LTable {
-	if t.Len() != 0 {
-		return nil
-	}
-	empty := true
-	t.ForEach(func(lua.LValue, lua.LValue) { empty = false })
-	if !empty {
-		return nil
-	}
-	mt, ok := t.Metatable.(*lua.LTable)
-	if !ok {
-		return nil
-	}
-	target, _ := mt.RawGetString("__index").(*lua.LTable)
-	return target
 }
 
 // addBulkHooks adds the bulk run's hooks to mailexpect.internal, for the

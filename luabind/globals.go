@@ -70,7 +70,7 @@ func (r globalsBinding) open(L *lua.LState) {
 
 	ro := map[string]lua.LValue{"dry_run": lua.LBool(r.cfg.DryRun)}
 	for name, v := range r.cfg.ReadOnly {
-		ro[name] = r.readOnly(L, goToLua(L, v))
+		ro[name] = r.readOnlyValue(L, v, nil)
 	}
 	r.protectGlobals(L, ro)
 }
@@ -162,58 +162,6 @@ func (r globalsBinding) protectGlobals(L *lua.LState, ro map[string]lua.LValue) 
 		return 0
 	}))
 	L.SetMetatable(L.G.Global, mt)
-}
-
-// readOnly wraps a table in a proxy whose writes raise; pairs, ipairs and #
-// see the original (see proxyPairs). Other values are returned as they are.
-func (r globalsBinding) readOnly(L *lua.LState, v lua.LValue) lua.LValue {
-	t, ok := v.(*lua.LTable)
-	if !ok {
-		return v
-	}
-	// Nested tables are read-only too.
-	t.ForEach(func(k, val lua.LValue) {
-		if _, ok := val.(*lua.LTable); ok {
-			t.RawSet(k, r.readOnly(L, val))
-		}
-	})
-	proxy := L.NewTable()
-	mt := L.CreateTable(0, 4)
-	mt.RawSetString("__index", t)
-	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		r.usage(L, "attempt to change a read-only table (key %s)", luaString(L, L.Get(2)))
-		return 0
-	}))
-	mt.RawSetString("__len", L.NewFunction(func(L *lua.LState) int {
-		L.Push(lua.LNumber(t.Len()))
-		return 1
-	}))
-	mt.RawSetString("__metatable", lua.LFalse)
-	L.SetMetatable(proxy, mt)
-	if r.proxies == nil {
-		r.proxies = map[*lua.LTable]*lua.LTable{}
-		r.wrapIterators(L)
-	}
-	r.proxies[proxy] = t
-	return proxy
-}
-
-// wrapIterators makes pairs and ipairs look through read-only proxies
-// (Lua 5.1 has no __pairs).
-func (r globalsBinding) wrapIterators(L *lua.LState) {
-	for _, name := range []string{"pairs", "ipairs"} {
-		orig := L.GetGlobal(name)
-		L.SetGlobal(name, L.NewFunction(func(L *lua.LState) int {
-			if t, ok := L.Get(1).(*lua.LTable); ok {
-				if target, ok := r.proxies[t]; ok {
-					L.Replace(1, target)
-				}
-			}
-			L.Insert(orig, 1)
-			L.Call(L.GetTop()-1, lua.MultRet)
-			return L.GetTop()
-		}))
-	}
 }
 
 // stringList is list as a Lua array of strings.

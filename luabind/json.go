@@ -31,6 +31,7 @@ const jsonMaxDepth = 200
 
 type jsonState struct {
 	r       *run
+	L       *lua.LState // the state's own: read-only proxies convert with it
 	null    *lua.LUserData
 	objects map[*lua.LTable]bool // json.object / json.array marks
 	arrays  map[*lua.LTable]bool
@@ -51,7 +52,7 @@ func (js *jsonState) raiseInterrupted(L *lua.LState, op string) {
 }
 
 func (r globalsBinding) openJSON(L *lua.LState) {
-	js := &jsonState{r: r.run, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
+	js := &jsonState{r: r.run, L: L, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
 	nullMT := L.NewTable()
 	nullMT.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("json.null")); return 1 }))
 	L.SetMetatable(js.null, nullMT)
@@ -135,7 +136,7 @@ func (js *jsonState) write(buf *bytes.Buffer, v lua.LValue, depth int) error {
 }
 
 func (js *jsonState) writeTable(buf *bytes.Buffer, t *lua.LTable, depth int) error {
-	if target, ok := js.r.proxies[t]; ok {
+	if target := js.r.proxyTarget(js.L, t); target != nil {
 		t = target // read-only proxies (row, sandbox) encode as their table
 	}
 	n := t.Len()

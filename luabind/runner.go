@@ -111,7 +111,7 @@ type Runner struct {
 
 	// onReturn, when set, gets the chunk's first return value after a
 	// normal end (bulk rows: the row's result; see bulk.go).
-	onReturn func(*lua.LState, lua.LValue)
+	onReturn func(*run, *lua.LState, lua.LValue)
 
 	// attempt is the bulk row attempt this runner runs (BulkJob); nil
 	// outside a bulk run.
@@ -214,7 +214,7 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 	}
 	callErr := L.PCall(len(rn.cfg.Args), nret, nil)
 	if callErr == nil && rn.onReturn != nil {
-		rn.onReturn(L, L.Get(-1))
+		rn.onReturn(r, L, L.Get(-1))
 		L.Pop(1)
 	}
 
@@ -235,7 +235,7 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 func (rn *Runner) RunValue(ctx context.Context, proto *lua.FunctionProto) (int, any, error) {
 	var value any
 	once := *rn
-	once.onReturn = func(_ *lua.LState, v lua.LValue) { value = luaToGo(v, 0, nil) }
+	once.onReturn = func(r *run, L *lua.LState, v lua.LValue) { value = luaToGo(v, 0, nil, r.through(L)) }
 	code, err := once.Run(ctx, proto)
 	return code, value, err
 }
@@ -478,14 +478,15 @@ type run struct {
 	atEnd    *lua.LFunction // rt.at_end: the check module's status line
 	cleanups []func()       // run when Run returns (timers of rt.max_time)
 
-	cancelErr   *lua.LTable                 // the error a cancelled session call raised (see raiseOp)
-	scriptUsage bool                        // the uncaught error is a bad command line for the script
-	expCont     lua.LValue                  // the exp_continue sentinel of this state
-	proxies     map[*lua.LTable]*lua.LTable // read-only proxy -> its table
-	usageErrors []*lua.LTable               // raised by options(): exit 2 when uncaught
-	optUsage    string                      // the last options() spec's _usage, for options.usage
-	apis        *apiState                   // the spec's checkers for this state (argcheck.go)
-	active      interact.Console            // the console of an s:interact in progress
+	cancelErr   *lua.LTable             // the error a cancelled session call raised (see raiseOp)
+	scriptUsage bool                    // the uncaught error is a bad command line for the script
+	expCont     lua.LValue              // the exp_continue sentinel of this state
+	proxies     map[*lua.LTable]*roData // read-only proxy -> what it serves (readonly.go)
+	roMeta      *lua.LTable             // the proxies' metatable
+	usageErrors []*lua.LTable           // raised by options(): exit 2 when uncaught
+	optUsage    string                  // the last options() spec's _usage, for options.usage
+	apis        *apiState               // the spec's checkers for this state (argcheck.go)
+	active      interact.Console        // the console of an s:interact in progress
 }
 
 func newRun(cfg Config) *run {
