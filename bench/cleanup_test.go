@@ -58,9 +58,6 @@ func BenchmarkPOP3CleanupRealStack(b *testing.B) {
 func seededStack(b *testing.B, n int) (*mailstack.Stack, string) {
 	st := mailstack.NewStack(b, mailstack.Options{Users: n, Password: "bench-pw"})
 	dir := b.TempDir()
-	var rows strings.Builder
-	w := csv.NewWriter(&rows)
-	w.Write([]string{"user", "pass", "host"})
 	old := time.Now().AddDate(-2, 0, 0).Format(time.RFC1123Z)
 	recent := time.Now().AddDate(0, 0, -3).Format(time.RFC1123Z)
 	for _, u := range st.Users {
@@ -74,11 +71,23 @@ func seededStack(b *testing.B, n int) (*mailstack.Stack, string) {
 				b.Fatal(err)
 			}
 		}
-		w.Write([]string{u.Name, u.Password, st.POP3})
+	}
+	writeRows(b, filepath.Join(dir, "rows.csv"), st, []string{"user", "pass", "host"},
+		func(u mailstack.User) []string { return []string{u.Name, u.Password, st.POP3} })
+	return st, dir
+}
+
+// writeRows writes the rows file of an --each run over st's mailboxes:
+// header, then row(u) for every user, as CSV.
+func writeRows(b *testing.B, file string, st *mailstack.Stack, header []string, row func(u mailstack.User) []string) {
+	var rows strings.Builder
+	w := csv.NewWriter(&rows)
+	w.Write(header)
+	for _, u := range st.Users {
+		w.Write(row(u))
 	}
 	w.Flush()
-	if err := os.WriteFile(filepath.Join(dir, "rows.csv"), []byte(rows.String()), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(rows.String()), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	return st, dir
 }

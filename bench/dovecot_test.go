@@ -1,17 +1,16 @@
 package bench
 
 import (
-	"encoding/csv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mailexpect/mailexpect/internal/mailstack"
+	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
 // BenchmarkPOP3DeleteAllRealDovecot is issue 26's real-server bench: a
@@ -33,25 +32,11 @@ func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
 		boxes = v
 	}
 	const perBox, jobs = 10, "8"
-	dir := b.TempDir()
+	dir := testutil.GoBuild(b, "../cmd/mailexpect", "./goclient")
 	bin := map[string]string{"mailexpect": filepath.Join(dir, "mailexpect"), "goclient": filepath.Join(dir, "goclient")}
-	for name, pkg := range map[string]string{"mailexpect": "../cmd/mailexpect", "goclient": "./goclient"} {
-		if out, err := exec.Command("go", "build", "-o", bin[name], pkg).CombinedOutput(); err != nil {
-			b.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
-	}
 	st := mailstack.NewStack(b, mailstack.Options{Users: boxes, Password: "pw"})
-	var rows strings.Builder
-	w := csv.NewWriter(&rows)
-	w.Write([]string{"user"})
-	for _, u := range st.Users {
-		w.Write([]string{u.Name})
-	}
-	w.Flush()
-	rowsFile := filepath.Join(dir, "rows.csv")
-	if err := os.WriteFile(rowsFile, []byte(rows.String()), 0o600); err != nil {
-		b.Fatal(err)
-	}
+	rowsFile := filepath.Join(b.TempDir(), "rows.csv")
+	writeRows(b, rowsFile, st, []string{"user"}, func(u mailstack.User) []string { return []string{u.Name} })
 	eachScript, _ := filepath.Abs("clients/w3_each.lua")
 	clients := []struct {
 		name string
