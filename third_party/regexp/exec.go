@@ -194,6 +194,7 @@ func (m *machine) match(i input, pos int) bool {
 	} else {
 		flag = i.context(pos)
 	}
+	steps := 0
 	for {
 		if len(runq.dense) == 0 {
 			if startCond&syntax.EmptyBeginText != 0 && pos != 0 {
@@ -237,6 +238,10 @@ func (m *machine) match(i input, pos int) bool {
 			r1, width1 = i.step(pos + width)
 		}
 		runq, nextq = nextq, runq
+		if steps++; steps%cancelEvery == 0 && m.re.cancelled() {
+			m.matched = false
+			break
+		}
 	}
 	m.clear(nextq)
 	return m.matched
@@ -426,6 +431,7 @@ func (re *Regexp) doOnePass(ir io.RuneReader, ib []byte, is string, pos, ncap in
 	} else {
 		flag = i.context(pos)
 	}
+	steps := 0
 	pc := re.onepass.Start
 	inst := &re.onepass.Inst[pc]
 	// If there is a simple literal prefix, skip over it.
@@ -496,6 +502,9 @@ func (re *Regexp) doOnePass(ir io.RuneReader, ib []byte, is string, pos, ncap in
 		if r != endOfText {
 			r1, width1 = i.step(pos + width)
 		}
+		if steps++; steps%cancelEvery == 0 && re.cancelled() {
+			goto Return
+		}
 	}
 
 Return:
@@ -525,6 +534,9 @@ func (re *Regexp) doExecute(r io.RuneReader, b []byte, s string, pos int, ncap i
 	}
 
 	if r == nil && len(b)+len(s) < re.minInputLen {
+		return nil
+	}
+	if re.cancelled() {
 		return nil
 	}
 

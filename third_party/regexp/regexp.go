@@ -97,7 +97,40 @@ type Regexp struct {
 	// This field can be modified by the Longest method,
 	// but it is otherwise read-only.
 	longest bool // whether regexp prefers leftmost-longest match
+
+	// done, set by WithCancel, stops a search once it is closed
+	// (mailexpect patch).
+	done <-chan struct{}
 }
+
+// WithCancel returns a copy of re whose searches give up once done is
+// closed: they look at done when they start and every few thousand input
+// characters, and report no match when it is closed. The caller tells a
+// real "no match" from an abandoned search by looking at done afterwards.
+// (mailexpect patch: a script's deadline must stop a search of a huge
+// string, not leave it running in a goroutine nobody waits for.)
+func (re *Regexp) WithCancel(done <-chan struct{}) *Regexp {
+	re2 := *re
+	re2.done = done
+	return &re2
+}
+
+// cancelled reports whether re's done channel is closed.
+func (re *Regexp) cancelled() bool {
+	if re.done == nil {
+		return false
+	}
+	select {
+	case <-re.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// cancelEvery is how many input characters a search steps over between
+// two looks at its done channel.
+const cancelEvery = 4096
 
 // String returns the source text used to compile the regular expression.
 func (re *Regexp) String() string {
