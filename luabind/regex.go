@@ -166,7 +166,7 @@ func (r globalsBinding) reMatch(L *lua.LState) int {
 	p := r.checkRegex(L, 1, "match")
 	s := r.checkString(L, 2, "match")
 	var m *expect.Match
-	r.search(L, "match", s, func() { m = p.FindString(s) })
+	r.search(L, "match", p, s, func(p *expect.Pattern) { m = p.FindString(s) })
 	if m == nil {
 		L.Push(lua.LNil)
 		return 1
@@ -194,7 +194,7 @@ func (r globalsBinding) reFind(L *lua.LState) int {
 		start = luaInit(int(init), len(s))
 	}
 	var m *expect.Match
-	r.search(L, "find", s, func() { m = p.FindStringFrom(s, start) })
+	r.search(L, "find", p, s, func(p *expect.Pattern) { m = p.FindStringFrom(s, start) })
 	if m == nil {
 		L.Push(lua.LNil)
 		return 1
@@ -208,25 +208,25 @@ func (r globalsBinding) reFind(L *lua.LState) int {
 // matches, with Go's rule for empty matches.
 func (r globalsBinding) allMatches(L *lua.LState, op string, p *expect.Pattern, s string, limit int) []*expect.Match {
 	var ms []*expect.Match
-	r.search(L, op, s, func() { ms = p.FindAllString(s, limit) })
+	r.search(L, op, p, s, func(p *expect.Pattern) { ms = p.FindAllString(s, limit) })
 	return ms
 }
 
-// search runs f, a search of s, within the run's deadline. Go's regexp
-// cannot be interrupted and scans about 10 MB/s with a pattern that never
-// matches, so past 1 MiB f runs in a goroutine that the run stops waiting
-// for at its deadline (f then finishes in the background; its result is
-// dropped).
-func (r globalsBinding) search(L *lua.LState, op string, s string, f func()) {
-	if len(s) < 1<<20 {
-		f()
+// search runs f, a search of s with p, within the run's deadline. Go's
+// regexp scans about 10 MB/s with a pattern that never matches, and far
+// slower with a large automaton, so from 64 KiB on f gets a copy of p that
+// stops at the deadline (Pattern.WithCancel: the search itself looks at the
+// run's context every few thousand characters), and the call then raises
+// the timeout. Shorter strings are searched with p itself: the copy would
+// cost more than any search of them.
+func (r globalsBinding) search(L *lua.LState, op string, p *expect.Pattern, s string, f func(p *expect.Pattern)) {
+	if len(s) < 64<<10 {
+		f(p)
 		return
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-L.Context().Done():
+	ctx := L.Context()
+	f(p.WithCancel(ctx.Done()))
+	if ctx.Err() != nil {
 		r.raiseOp(L, "regex."+op, failure.New(failure.Timeout, "regex.%s interrupted", op))
 	}
 }
@@ -258,7 +258,9 @@ func (r globalsBinding) reReplace(L *lua.LState) int {
 		tmpl = r.checkString(L, 3, "replace")
 	}
 	if !isFn && !strings.Contains(tmpl, "$") {
-		return replaceLiteral(L, p, s, tmpl)
+		var locs [][]int
+		r.search(L, "replace", p, s, func(p *expect.Pattern) { locs = p.FindAllStringIndex(s, -1) })
+		return replaceLiteral(L, locs, s, tmpl)
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -294,12 +296,11 @@ func (r globalsBinding) reReplace(L *lua.LState) int {
 }
 
 // replaceLiteral is replace with a template that refers to no group: only
-// where the matches are is needed, and the result is built in one
+// where the matches (locs) are is needed, and the result is built in one
 // allocation of its exact size (unstuffing a whole message body with
 // regex.compile("^\\.\\."):replace(body, ".") copies the body once); without
 // a match s itself is returned.
-func replaceLiteral(L *lua.LState, p *expect.Pattern, s, tmpl string) int {
-	locs := p.FindAllStringIndex(s, -1)
+func replaceLiteral(L *lua.LState, locs [][]int, s, tmpl string) int {
 	if len(locs) == 0 {
 		L.Push(lua.LString(s))
 		L.Push(lua.LNumber(0))

@@ -46,6 +46,8 @@ func TestSessionAndExpectStandAlone(t *testing.T) {
 		module + "runtime/failure":    true,
 		module + "runtime/frame":      true,
 		module + "runtime/transcript": true,
+		// The standard library's regexp with a way to stop a search.
+		module + "third_party/regexp": true,
 	}
 	// Beyond the standard library, only the Go project's own SOCKS5
 	// client (session.Options.Proxy): a network library, no UI.

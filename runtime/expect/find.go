@@ -72,7 +72,7 @@ func (p *Pattern) findAllLocs(s string, n int) [][]int {
 				from = loc[1]
 			}
 		} else {
-			locs = p.re.main.FindAllStringSubmatchIndex(norm.text, n)
+			locs = p.use(p.re.main).FindAllStringSubmatchIndex(norm.text, n)
 		}
 		for _, loc := range locs {
 			norm.toSource(loc)
@@ -142,6 +142,9 @@ func (p *Pattern) findLineLocal(s string, start int) *Match {
 func (p *Pattern) lineLocalLoc(s string, start int) []int {
 	midLine := start > 0 && s[start-1] != '\n'
 	for ls := start; ; {
+		if p.cancelled() {
+			return nil
+		}
 		if p.filter != nil {
 			// Lines without the needle cannot match: skip to the first
 			// that has it with one byte search.

@@ -3,7 +3,6 @@ package expect
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"regexp/syntax"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
+	"github.com/mailexpect/mailexpect/third_party/regexp"
 )
 
 // parseFlags is Go's default syntax in multi-line mode: ^ and $ are line
@@ -44,6 +44,41 @@ type Pattern struct {
 	// skip lines with a byte search over many lines at once instead of
 	// trying each line (see candidateLine); nil when there is none.
 	filter *lineFilter
+
+	done <-chan struct{} // see WithCancel; nil for the compiled pattern
+}
+
+// WithCancel returns a copy of p whose searches stop, reporting no match,
+// once done is closed: the regexps look at done every few thousand
+// characters (third_party/regexp) and the line loops before each line. The
+// caller tells an abandoned search from "no match" by looking at done. A
+// script's search of a huge string stops at its deadline this way instead
+// of running on in a goroutine nobody waits for.
+func (p *Pattern) WithCancel(done <-chan struct{}) *Pattern {
+	q := *p
+	q.done = done
+	return &q
+}
+
+// cancelled reports whether p's done channel (WithCancel) is closed.
+func (p *Pattern) cancelled() bool {
+	if p.done == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// use returns re, made to stop when p's done channel closes.
+func (p *Pattern) use(re *regexp.Regexp) *regexp.Regexp {
+	if p.done == nil {
+		return re
+	}
+	return re.WithCancel(p.done)
 }
 
 // lineFilter: every match of a line-local pattern lies within one line's
@@ -400,11 +435,12 @@ func (p *Pattern) findAtLineStarts(text []byte, starts []int) []int {
 	if p.re.prefix != "" && !strings.Contains(view(text[starts[0]:]), p.re.prefix) {
 		return nil
 	}
+	lineStart := p.use(p.re.lineStart)
 	for _, at := range starts {
-		if !p.re.lineStart.Match(text[at:]) {
+		if !lineStart.Match(text[at:]) {
 			continue
 		}
-		loc := p.re.lineStart.FindSubmatchIndex(text[at:])
+		loc := lineStart.FindSubmatchIndex(text[at:])
 		for i := range loc {
 			if loc[i] >= 0 {
 				loc[i] += at
@@ -438,6 +474,7 @@ func (p *Pattern) findInString(text string, from, end int) []int {
 			return nil
 		}
 	}
+	re = p.use(re)
 	// Most texts do not match: MatchString, which tracks no submatches, is
 	// the cheaper test; the submatch search runs only for a match.
 	if !re.MatchString(text) {

@@ -353,3 +353,26 @@ func TestLineFilter(t *testing.T) {
 		t.Errorf(`Exact("250 OK"): filter %+v`, f)
 	}
 }
+
+// TestWithCancel: a pattern with an open done channel finds what the
+// pattern finds; with done closed every search reports no match, over
+// one line or many, without running the search to the end.
+func TestWithCancel(t *testing.T) {
+	open := make(chan struct{})
+	closed := make(chan struct{})
+	close(closed)
+	lines := strings.Repeat(strings.Repeat("a", 100)+"\r\n", 1000) + "aab"
+	for _, expr := range []string{`a{1,50}b`, `(?s)a+\n?b`, `^a+b$`} {
+		p := MustCompile(expr)
+		want := p.FindAllStringIndex(lines, -1)
+		if got := p.WithCancel(open).FindAllStringIndex(lines, -1); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: open: %v, want %v", expr, got, want)
+		}
+		if m := p.WithCancel(closed).FindString(lines); m != nil {
+			t.Errorf("%s: closed: matched %q", expr, m.Groups[0])
+		}
+		if got := p.WithCancel(closed).FindAllString(lines, -1); len(got) != 0 {
+			t.Errorf("%s: closed: %d matches", expr, len(got))
+		}
+	}
+}
