@@ -105,9 +105,7 @@ func (d *jsonDecoder) array(depth int) (lua.LValue, error) {
 	}
 	d.pos++ // [
 	t := d.L.NewTable()
-	d.skipSpace()
-	if d.pos < len(d.s) && d.s[d.pos] == ']' {
-		d.pos++
+	if d.eat(']') {
 		d.js.arrays[t] = true // round-trips [] as []
 		return t, nil
 	}
@@ -118,18 +116,8 @@ func (d *jsonDecoder) array(depth int) (lua.LValue, error) {
 			return nil, err
 		}
 		t.Append(v)
-		d.skipSpace()
-		if d.pos >= len(d.s) {
-			return nil, errJSONSyntax
-		}
-		switch d.s[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			return t, nil
-		default:
-			return nil, errJSONSyntax
+		if end, err := d.end(']'); end || err != nil {
+			return t, err
 		}
 	}
 }
@@ -140,9 +128,7 @@ func (d *jsonDecoder) object(depth int) (lua.LValue, error) {
 	}
 	d.pos++ // {
 	t := d.L.NewTable()
-	d.skipSpace()
-	if d.pos < len(d.s) && d.s[d.pos] == '}' {
-		d.pos++
+	if d.eat('}') {
 		d.js.objects[t] = true // round-trips {} as {}
 		return t, nil
 	}
@@ -155,31 +141,41 @@ func (d *jsonDecoder) object(depth int) (lua.LValue, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.skipSpace()
-		if d.pos >= len(d.s) || d.s[d.pos] != ':' {
+		if !d.eat(':') {
 			return nil, errJSONSyntax
 		}
-		d.pos++
 		d.skipSpace()
 		v, err := d.value(depth)
 		if err != nil {
 			return nil, err
 		}
 		t.RawSetString(k, v) // a repeated key: the last one wins, as in encoding/json
-		d.skipSpace()
-		if d.pos >= len(d.s) {
-			return nil, errJSONSyntax
-		}
-		switch d.s[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			return t, nil
-		default:
-			return nil, errJSONSyntax
+		if end, err := d.end('}'); end || err != nil {
+			return t, err
 		}
 	}
+}
+
+// eat consumes c, after any space, when it comes next.
+func (d *jsonDecoder) eat(c byte) bool {
+	d.skipSpace()
+	if d.pos < len(d.s) && d.s[d.pos] == c {
+		d.pos++
+		return true
+	}
+	return false
+}
+
+// end reads what follows an element of an array or object: a comma, more
+// follow, or close, which ends it (true).
+func (d *jsonDecoder) end(close byte) (bool, error) {
+	if d.eat(',') {
+		return false, nil
+	}
+	if d.eat(close) {
+		return true, nil
+	}
+	return false, errJSONSyntax
 }
 
 // str reads a string. The common one (printable ASCII or valid UTF-8, no
