@@ -85,7 +85,9 @@ Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_IMAP.
 mailbox is read-only; headers are fetched with BODY.PEEK, never \Seen).
 ]==]
 
-local opt = options(arg, {
+-- The script's own options; lib/cleanup adds those it reads itself (--host,
+-- --tls, --ca-file, --max-delete, --list-uids, --show, --json).
+local opt = cleanup.options{
   _help = HELP,
   _usage = "imap-cleanup.lua [--older-than DAYS] [--subject TEXT] [--from TEXT] [--larger-than BYTES] [--all] (-h for help)",
   ["older-than"] = options.number,
@@ -100,14 +102,7 @@ local opt = options(arg, {
   mailbox = "INBOX",
   ["move-to"] = options.string,
   create = false,
-  host = options.string,
-  tls = options.string,
-  ["ca-file"] = options.string,
-  ["max-delete"] = options.number,
-  ["list-uids"] = false,
-  show = options.string,
-  json = false,
-})
+}
 -- The criteria, checked once for every row (a bad command line ends the
 -- run with exit 2; in a bulk run it fails every row the same way).
 local re = cleanup.criteria(opt, {

@@ -69,7 +69,9 @@ Without --each: $MAILEXPECT_USER, $MAILEXPECT_PASS, $MAILEXPECT_POP3.
 never QUIT; TOP n 0 reads the headers, nothing is marked).
 ]==]
 
-local opt = options(arg, {
+-- The script's own options; lib/cleanup adds those it reads itself (--host,
+-- --tls, --ca-file, --max-delete, --list-uids, --show, --json).
+local opt = cleanup.options{
   _help = HELP,
   _usage = "pop3-cleanup.lua [--older-than DAYS] [--subject RE] [--from RE] [--larger-than BYTES] [--all] (-h for help)",
   ["older-than"] = options.number,
@@ -77,14 +79,7 @@ local opt = options(arg, {
   from = options.string,
   ["larger-than"] = options.number,
   all = false,
-  host = options.string,
-  tls = options.string,
-  ["ca-file"] = options.string,
-  ["max-delete"] = options.number,
-  ["list-uids"] = false,
-  show = options.string,
-  json = false,
-})
+}
 -- The criteria, checked once for every row (a bad command line ends the
 -- run with exit 2; in a bulk run it fails every row the same way).
 local re = cleanup.criteria(opt, {criteria = {"older-than", "subject", "from", "larger-than"},

@@ -10,6 +10,26 @@ local M = {}
 
 local DAY = 86400
 
+-- OPTIONS are the options this module reads, which every cleanup script
+-- takes besides its criteria: the mailbox (--host, --tls, --ca-file), the
+-- guard (--max-delete) and the report (--list-uids, --show, --json).
+local OPTIONS = {
+  host = options.string,
+  tls = options.string,
+  ["ca-file"] = options.string,
+  ["max-delete"] = options.number,
+  ["list-uids"] = false,
+  show = options.string,
+  json = false,
+}
+
+-- options parses the script's command line: options(arg, spec), with
+-- OPTIONS added to the script's own spec (its help, usage and criteria).
+function M.options(spec)
+  for k, v in pairs(OPTIONS) do spec[k] = v end
+  return options(arg, spec)
+end
+
 -- alternatives joins names as "a, b or c".
 local function alternatives(names)
   if #names == 1 then return names[1] end
