@@ -3,9 +3,11 @@ package luabind
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
+	"github.com/mailexpect/mailexpect/internal/bigmem"
 	"github.com/mailexpect/mailexpect/runtime/expect"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
@@ -262,10 +264,15 @@ func (r globalsBinding) reReplace(L *lua.LState) int {
 		r.search(L, "replace", p, s, func(p *expect.Pattern) { locs = p.FindAllStringIndex(s, -1) })
 		return replaceLiteral(L, locs, s, tmpl)
 	}
+	matches := r.allMatches(L, "replace", p, s, -1)
+	if len(matches) == 0 {
+		L.Push(lua.LString(s)) // nothing replaced: no copy
+		L.Push(lua.LNumber(0))
+		return 2
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	last := 0
-	matches := r.allMatches(L, "replace", p, s, -1)
 	for _, m := range matches {
 		b.WriteString(s[last:m.Start])
 		if isFn {
@@ -298,8 +305,9 @@ func (r globalsBinding) reReplace(L *lua.LState) int {
 // replaceLiteral is replace with a template that refers to no group: only
 // where the matches (locs) are is needed, and the result is built in one
 // allocation of its exact size (unstuffing a whole message body with
-// regex.compile("^\\.\\."):replace(body, ".") copies the body once); without
-// a match s itself is returned.
+// regex.compile("^\\.\\."):replace(body, ".") copies the body once, into
+// huge pages when it is large: see bigmem); without a match s itself is
+// returned.
 func replaceLiteral(L *lua.LState, locs [][]int, s, tmpl string) int {
 	if len(locs) == 0 {
 		L.Push(lua.LString(s))
@@ -310,16 +318,14 @@ func replaceLiteral(L *lua.LState, locs [][]int, s, tmpl string) int {
 	for _, loc := range locs {
 		size += len(tmpl) - (loc[1] - loc[0])
 	}
-	var b strings.Builder
-	b.Grow(size)
+	b := bigmem.Alloc(size)
 	last := 0
 	for _, loc := range locs {
-		b.WriteString(s[last:loc[0]])
-		b.WriteString(tmpl)
+		b = append(append(b, s[last:loc[0]]...), tmpl...)
 		last = loc[1]
 	}
-	b.WriteString(s[last:])
-	L.Push(lua.LString(b.String()))
+	b = append(b, s[last:]...)
+	L.Push(lua.LString(unsafe.String(unsafe.SliceData(b), len(b))))
 	L.Push(lua.LNumber(len(locs)))
 	return 2
 }

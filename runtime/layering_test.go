@@ -42,6 +42,7 @@ func TestRuntimeDoesNotImportLua(t *testing.T) {
 // in through session.Options.
 func TestSessionAndExpectStandAlone(t *testing.T) {
 	allowed := map[string]bool{ // the layers below the session
+		module + "internal/bigmem":    true,
 		module + "runtime/expect":     true,
 		module + "runtime/failure":    true,
 		module + "runtime/frame":      true,

@@ -57,3 +57,16 @@ T.eq(unstuff:replace("none here", "."), "none here")
 T.eq(select(2, unstuff:replace("none here", ".")), 0, "no match")
 T.eq(regex.compile("o"):replace("foo boo", "0"), "f00 b00")
 T.eq(regex.compile("b(o)"):replace("foo boo", ""), "foo o")
+-- large subjects: the search runs under the deadline, a result of MiBs is
+-- built in one (huge-page) allocation
+local big = string.rep("..x\r\nplain\r\n", 600000) -- 7.2 MB
+local out, n = unstuff:replace(big, ".")
+T.eq(n, 600000, "count over a large body")
+T.eq(out, string.rep(".x\r\nplain\r\n", 600000), "large body unstuffed")
+T.eq(#big, 600000 * 12, "the subject is unchanged")
+T.eq(big:sub(1, 12), "..x\r\nplain\r\n", "the subject is unchanged")
+
+-- no match, template with groups or a function: the subject comes back
+T.eq(r:replace("nothing", "$1"), "nothing")
+T.eq(select(2, r:replace("nothing", "$1")), 0, "no match, template")
+T.eq(r:replace("nothing", function() error("not called") end), "nothing")

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"strconv"
 
+	"github.com/mailexpect/mailexpect/internal/bigmem"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
@@ -64,26 +65,76 @@ func NewBuffer(max int) *Buffer {
 // returns a *failure.Error of kind Full; the owner takes the data with
 // Drain.
 func (b *Buffer) Write(p []byte) error {
-	if need := len(b.data) + len(p); need > cap(b.data) {
-		if b.r > 0 && b.r >= len(b.data)-b.r {
-			// At least half is consumed: slide the rest down instead.
-			n := copy(b.data, b.data[b.r:])
-			b.base += int64(b.r)
-			b.data, b.r = b.data[:n], 0
-		}
-		if need = len(b.data) + len(p); need > cap(b.data) {
-			// Double: append grows large slices by only 1.25x, which
-			// copies a big buffer about five times over.
-			grown := make([]byte, len(b.data), max(2*cap(b.data), need, 4096))
-			copy(grown, b.data)
-			old := cap(b.data)
-			b.data = grown
-			if old >= releaseAfterGrow {
-				releaseOld()
-			}
+	b.room(len(p))
+	b.data = append(b.data, p...)
+	return b.checkFull()
+}
+
+// Reserve returns free space of at least n bytes at the end of the
+// buffer, for a reader to fill in place (a connection's Read: no copy
+// from a chunk of its own); Commit then adds what was written. Nothing
+// else may use the buffer in between.
+func (b *Buffer) Reserve(n int) []byte {
+	b.room(n)
+	return b.data[len(b.data):cap(b.data)]
+}
+
+// Commit adds the first n bytes of the space Reserve returned, as Write
+// would add them (the same Full error past Max).
+func (b *Buffer) Commit(n int) error {
+	b.data = b.data[:len(b.data)+n]
+	return b.checkFull()
+}
+
+// room makes space for n more bytes after the data: it slides the data
+// down when at least half of the array is consumed, else doubles it.
+func (b *Buffer) room(n int) {
+	if len(b.data)+n <= cap(b.data) {
+		return
+	}
+	if b.r > 0 && b.r >= len(b.data)-b.r {
+		// At least half is consumed: slide the rest down instead.
+		k := copy(b.data, b.data[b.r:])
+		b.base += int64(b.r)
+		b.data, b.r = b.data[:k], 0
+	}
+	if need := len(b.data) + n; need > cap(b.data) {
+		old := cap(b.data)
+		b.data = append(bigmem.Alloc(grownCap(old, b.max, need, n)), b.data...)
+		if old >= releaseAfterGrow {
+			releaseOld()
 		}
 	}
-	b.data = append(b.data, p...)
+}
+
+// reserveFrom is the capacity from which a growing buffer reserves its
+// bound at once, and reserveMax bounds that reservation (see grownCap):
+// past it, a buffer doubles again.
+const (
+	reserveFrom = 1 << 20
+	reserveMax  = 1 << 30
+)
+
+// grownCap is the capacity a buffer bounded by max grows to from
+// capacity for need bytes, n of them the space asked for. Small buffers
+// double (append grows large slices by
+// only 1.25x, which copies a big buffer about five times over). From
+// reserveFrom on — a large transfer, whose end the matcher cannot
+// know — the buffer grows to its bound at once (Max, and room for one
+// more read past it, up to reserveMax): bigmem's array is address space
+// until it is written, while every doubling copies all that arrived into
+// memory touched for the first time (a 64 MiB message: 64 MiB copied, and
+// 128 MiB of fresh pages instead of 64, which this VM zeroes at about
+// 1.5 GB/s).
+func grownCap(capacity, bound, need, n int) int {
+	c := max(2*capacity, need, 4096)
+	if c >= reserveFrom {
+		c = max(c, min(bound+n, reserveMax))
+	}
+	return c
+}
+
+func (b *Buffer) checkFull() error {
 	if b.Len() > b.max {
 		return &failure.Error{
 			Kind:    failure.Full,

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mailexpect/mailexpect/runtime/failure"
@@ -185,8 +186,19 @@ func TestBufferCompaction(t *testing.T) {
 			chunk[j] = "ab\r\n"[rng.IntN(4)]
 		}
 		stream = append(stream, chunk...)
-		if err := b.Write(chunk); err != nil {
-			t.Fatal(err)
+		if rng.IntN(2) == 0 {
+			if err := b.Write(chunk); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			// A reader filling the buffer in place (Session.fill).
+			room := b.Reserve(len(chunk) + rng.IntN(8))
+			if len(room) < len(chunk) {
+				t.Fatalf("step %d: Reserve(%d) gave %d bytes", i, len(chunk), len(room))
+			}
+			if err := b.Commit(copy(room, chunk)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		switch rng.IntN(3) {
 		case 0:
@@ -256,14 +268,79 @@ func TestLargeBeforeSurvivesLaterWrites(t *testing.T) {
 		if got := string(b.Bytes()); got != rest {
 			t.Errorf("rest %q: the buffer holds %q", rest, got)
 		}
-		for range 64 {
-			b.Write(bytes.Repeat([]byte("overwrite\r\n"), 1<<10))
+		for i := range 64 {
+			data := bytes.Repeat([]byte("overwrite\r\n"), 1<<10)
+			if i%2 == 0 {
+				b.Write(data)
+			} else {
+				b.Commit(copy(b.Reserve(len(data)), data))
+			}
 			if _, ok := b.NextLine(false); !ok {
 				t.Fatal("NextLine: no line")
 			}
 		}
 		if m.Before != body {
 			t.Errorf("rest %q: Before changed after later writes", rest)
+		}
+	}
+}
+
+func TestBufferReserveCommitFull(t *testing.T) {
+	b := NewBuffer(10)
+	room := b.Reserve(4)
+	if len(room) < 4 {
+		t.Fatalf("Reserve(4) gave %d bytes", len(room))
+	}
+	if err := b.Commit(copy(room, "0123456789")); err != nil || b.Len() != 10 {
+		t.Fatalf("Commit up to Max: %v, Len %d", err, b.Len())
+	}
+	err := b.Commit(copy(b.Reserve(3), "abc"))
+	if !failure.Is(err, failure.Full) {
+		t.Fatalf("Commit past Max = %v, want kind full (as Write)", err)
+	}
+	if got := string(b.Bytes()); got != "0123456789abc" {
+		t.Errorf("buffer holds %q: data past Max must be kept", got)
+	}
+}
+
+// A large transfer reserves the buffer's bound once instead of doubling
+// (grownCap): past 1 MiB, data up to Max arrives without another array,
+// so nothing received is copied again.
+func TestBufferLargeTransferGrowsOnce(t *testing.T) {
+	const max = 24 << 20
+	b := NewBuffer(max)
+	chunk := bytes.Repeat([]byte("250-a line of a long reply\r\n"), 2<<10)
+	arrays, late := 0, 0
+	var last *byte
+	for b.Len()+len(chunk) <= max {
+		b.Commit(copy(b.Reserve(64<<10), chunk))
+		if p := unsafe.SliceData(b.data); p != last {
+			arrays++
+			last = p
+			if b.Len() > 1<<20 {
+				late++
+			}
+		}
+	}
+	// 64 KiB (the first Reserve), 128 KiB, ... 1 MiB, then the bound.
+	if late > 0 || arrays > 6 {
+		t.Errorf("%d arrays for %d bytes, %d of them past 1 MiB: want at most 6, none past 1 MiB", arrays, b.Len(), late)
+	}
+}
+
+func TestBufferGrownCap(t *testing.T) {
+	for _, c := range []struct {
+		max, cap, need, n, want int
+	}{
+		{max: 8 << 20, cap: 4096, need: 5000, n: 4096, want: 8192},                               // small: double
+		{max: 8 << 20, cap: 512 << 10, need: 600 << 10, n: 64 << 10, want: 8<<20 + 64<<10},       // from reserveFrom: the bound
+		{max: 8 << 20, cap: 16 << 20, need: 17 << 20, n: 64 << 10, want: 32 << 20},               // past the bound (full): double
+		{max: 64 << 10, cap: 512 << 10, need: 600 << 10, n: 64 << 10, want: 1 << 20},             // a small bound: double
+		{max: 4 << 30, cap: 512 << 10, need: 600 << 10, n: 64 << 10, want: reserveMax},           // at most reserveMax at once
+		{max: 4 << 30, cap: reserveMax, need: reserveMax + 1, n: 64 << 10, want: 2 * reserveMax}, // then double
+	} {
+		if got := grownCap(c.cap, c.max, c.need, c.n); got != c.want {
+			t.Errorf("max %d, cap %d: grownCap(%d, %d) = %d, want %d", c.max, c.cap, c.need, c.n, got, c.want)
 		}
 	}
 }

@@ -1,27 +1,22 @@
 package session
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/mailexpect/mailexpect/internal/bigmem"
+)
 
 // BodyBuffer collects a message body for ReadDot and hands it out as a
 // string without a copy. Given the size in advance (POP3's "+OK n
-// octets"), it reserves it once; a large one asks the kernel for huge
-// pages (Linux): a 64 MiB body is otherwise 16,384 page faults, which cost
-// more than receiving it.
+// octets"), it reserves it once (a large one in huge pages, see bigmem).
 type BodyBuffer struct {
 	b []byte
 }
 
-// hugeBody is the size from which a body buffer is worth huge pages.
-const hugeBody = 8 << 20
-
 // NewBodyBuffer returns a buffer with room for size bytes (0: unknown, it
 // grows as the body arrives).
 func NewBodyBuffer(size int) *BodyBuffer {
-	b := make([]byte, 0, size)
-	if size >= hugeBody {
-		adviseHugePages(b[:size])
-	}
-	return &BodyBuffer{b: b}
+	return &BodyBuffer{b: bigmem.Alloc(size)}
 }
 
 func (w *BodyBuffer) Write(p []byte) (int, error) {

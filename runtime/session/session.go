@@ -32,13 +32,13 @@ const (
 // Session is one connection to a server. It is not safe for concurrent
 // use, except Close, which may be called from another goroutine.
 type Session struct {
-	addr    Address
-	opts    Options
-	conn    net.Conn // current transport: TCP or TLS over it
-	buf     *expect.Buffer
-	chunk   []byte
-	eof     bool  // the peer closed; nothing more will arrive
-	readErr error // why the stream ended, when not a clean EOF
+	addr     Address
+	opts     Options
+	conn     net.Conn // current transport: TCP or TLS over it
+	buf      *expect.Buffer
+	readSize int   // the least room a read is given: firstChunk, then readChunk
+	eof      bool  // the peer closed; nothing more will arrive
+	readErr  error // why the stream ended, when not a clean EOF
 	// eofWhy is a clean EOF that says more than io.EOF (a spawned
 	// program's exit status): it names the end in error messages.
 	eofWhy error
@@ -178,13 +178,13 @@ func newSession(conn net.Conn, a Address, opts Options) *Session {
 		opts.Transcript = transcript.New(opts.Debug, transcript.Text, nil)
 	}
 	return &Session{
-		addr:   a,
-		opts:   opts,
-		conn:   conn,
-		raw:    conn,
-		buf:    expect.NewBuffer(opts.MatchMax),
-		chunk:  make([]byte, firstChunk),
-		stream: opts.Transcript.Stream(opts.Label),
+		addr:     a,
+		opts:     opts,
+		conn:     conn,
+		raw:      conn,
+		buf:      expect.NewBuffer(opts.MatchMax),
+		readSize: firstChunk,
+		stream:   opts.Transcript.Stream(opts.Label),
 	}
 }
 
@@ -374,23 +374,25 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 	if ctx.Err() != nil { // cancelled before the deadline was set: watch's hook may have run
 		return stoppedBy(ctx)
 	}
-	n, err := s.conn.Read(s.chunk)
+	room := s.buf.Reserve(s.readSize)
+	n, err := s.conn.Read(room)
 	if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil && time.Now().Before(deadline) && !s.rdl.Equal(deadline) {
 		s.rdl = deadline // an earlier call's deadline passed: wait until this call's
 		s.conn.SetReadDeadline(deadline)
-		n, err = s.conn.Read(s.chunk)
+		n, err = s.conn.Read(room)
 	}
 	if n > 0 {
+		s.buf.Commit(n) // overflow is checked by the callers, after matching
+		got := room[:n]
 		if s.rec != nil {
-			s.rec.Received(s.chunk[:n])
+			s.rec.Received(got)
 		}
-		s.stream.Received(s.chunk[:n])
+		s.stream.Received(got)
 		if s.tee != nil {
-			s.tee(s.chunk[:n])
+			s.tee(got)
 		}
-		s.buf.Write(s.chunk[:n]) // overflow is checked by the callers, after matching
-		if n == len(s.chunk) && n < readChunk {
-			s.chunk = make([]byte, readChunk) // a large transfer: read in big chunks
+		if n >= s.readSize && s.readSize < readChunk {
+			s.readSize = readChunk // a large transfer: read in big chunks
 		}
 	}
 	switch {
