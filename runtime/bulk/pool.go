@@ -396,17 +396,17 @@ func (p *pool) read(items chan<- item) {
 		p.sum.Total++
 		p.mu.Unlock()
 		if p.resume != nil && p.resume.has(it.id) {
-			p.skip(it)
+			p.unrun(it, StatusSkipped)
 			continue
 		}
 		if p.startCtx.Err() != nil {
-			p.notStarted(it)
+			p.unrun(it, StatusNotStarted)
 			continue
 		}
 		select {
 		case items <- it:
 		case <-p.startCtx.Done():
-			p.notStarted(it)
+			p.unrun(it, StatusNotStarted)
 		}
 	}
 }
@@ -496,7 +496,7 @@ type rowRun struct {
 func (p *pool) runRow(it item) {
 	row, key := it.row, it.key
 	if err := p.pacer.wait(p.startCtx); err != nil || p.startCtx.Err() != nil {
-		p.notStarted(it)
+		p.unrun(it, StatusNotStarted)
 		return
 	}
 
@@ -673,26 +673,22 @@ func (p *pool) line(it item, status string) resultLine {
 	return l
 }
 
-// skip records a row done in the run --resume continues.
-func (p *pool) skip(it item) {
+// unrun records a row that runs no script: StatusSkipped, done in the run
+// --resume continues (it counts as done in the progress), or
+// StatusNotStarted, one the run never got to.
+func (p *pool) unrun(it item, status string) {
 	defer p.done(it)
-	werr := p.results.write(p.line(it, StatusSkipped))
+	werr := p.results.write(p.line(it, status))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.noteWriteError(werr)
+	if status == StatusNotStarted {
+		p.sum.NotStarted++
+		return
+	}
 	p.sum.Skipped++
 	p.stats.done++
 	p.progress.update(p.stats)
-}
-
-// notStarted records a row the run never got to.
-func (p *pool) notStarted(it item) {
-	defer p.done(it)
-	werr := p.results.write(p.line(it, StatusNotStarted))
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.noteWriteError(werr)
-	p.sum.NotStarted++
 }
 
 // noteWriteError keeps the first results error (or the input's syntax

@@ -72,32 +72,44 @@ func TestBufferDrain(t *testing.T) {
 	}
 }
 
+// ReadLine and NextLine return the same lines (NextLine's alias the buffer
+// instead of being copies), and both leave nothing behind.
 func TestBufferReadLine(t *testing.T) {
-	b := NewBuffer(0)
-	b.Write([]byte("a\r\nb\nc\r\r\n\r\n"))
-	for _, want := range []string{"a", "b", "c\r", ""} {
-		line, ok := b.ReadLine(false)
-		if !ok || string(line) != want {
-			t.Errorf("ReadLine = %q, %v; want %q", line, ok, want)
-		}
-	}
-	if line, ok := b.ReadLine(false); ok {
-		t.Errorf("ReadLine on empty buffer = %q, true", line)
-	}
-	b.Write([]byte("tail"))
-	if line, ok := b.ReadLine(false); ok {
-		t.Errorf("ReadLine of an incomplete line = %q, true", line)
-	}
-	b.Write([]byte(" more\r"))
-	if line, ok := b.ReadLine(false); ok {
-		t.Errorf("ReadLine of an incomplete line = %q, true", line)
-	}
-	line, ok := b.ReadLine(true)
-	if !ok || string(line) != "tail more" {
-		t.Errorf("ReadLine at eof = %q, %v; want the tail without its CR", line, ok)
-	}
-	if line, ok := b.ReadLine(true); ok {
-		t.Errorf("ReadLine at eof on empty buffer = %q, true", line)
+	for _, m := range []struct {
+		name string
+		read func(b *Buffer, eof bool) ([]byte, bool)
+	}{{"ReadLine", (*Buffer).ReadLine}, {"NextLine", (*Buffer).NextLine}} {
+		t.Run(m.name, func(t *testing.T) {
+			b := NewBuffer(0)
+			b.Write([]byte("a\r\nb\nc\r\r\n\r\n"))
+			for _, want := range []string{"a", "b", "c\r", ""} {
+				line, ok := m.read(b, false)
+				if !ok || string(line) != want {
+					t.Errorf("= %q, %v; want %q", line, ok, want)
+				}
+			}
+			if line, ok := m.read(b, false); ok {
+				t.Errorf("on empty buffer = %q, true", line)
+			}
+			b.Write([]byte("tail"))
+			if line, ok := m.read(b, false); ok {
+				t.Errorf("of an incomplete line = %q, true", line)
+			}
+			b.Write([]byte(" more\r"))
+			if line, ok := m.read(b, false); ok {
+				t.Errorf("of an incomplete line = %q, true", line)
+			}
+			line, ok := m.read(b, true)
+			if !ok || string(line) != "tail more" {
+				t.Errorf("at eof = %q, %v; want the tail without its CR", line, ok)
+			}
+			if line, ok := m.read(b, true); ok {
+				t.Errorf("at eof on empty buffer = %q, true", line)
+			}
+			if b.Len() != 0 {
+				t.Errorf("%d bytes left", b.Len())
+			}
+		})
 	}
 }
 
