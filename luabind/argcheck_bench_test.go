@@ -24,17 +24,23 @@ local re = regex.compile("x")
 for _ = 1, tonumber(arg[1]) do re:find("x", 1) end`},
 	}
 	for _, w := range workloads {
-		for _, checked := range []bool{false, true} {
-			name := w.name + "/unchecked"
-			if checked {
-				name = w.name + "/checked"
-			}
-			b.Run(name, func(b *testing.B) {
-				skipArgChecks = !checked
-				defer func() { skipArgChecks = false }()
-				runBench(b, w.src, fmt.Sprint(b.N))
-			})
+		benchChecked(b, w.name, func(b *testing.B) { runBench(b, w.src, fmt.Sprint(b.N)) })
+	}
+}
+
+// benchChecked runs bench as name/unchecked and name/checked: without the
+// argument checks and with them.
+func benchChecked(b *testing.B, name string, bench func(b *testing.B)) {
+	for _, checked := range []bool{false, true} {
+		sub := name + "/unchecked"
+		if checked {
+			sub = name + "/checked"
 		}
+		b.Run(sub, func(b *testing.B) {
+			skipArgChecks = !checked
+			defer func() { skipArgChecks = false }()
+			bench(b)
+		})
 	}
 }
 
@@ -43,16 +49,6 @@ for _ = 1, tonumber(arg[1]) do re:find("x", 1) end`},
 // client class.
 func BenchmarkArgCheckFreshState(b *testing.B) {
 	for _, src := range []struct{ name, src string }{{"empty", ""}, {"require-pop3", `require "pop3"`}} {
-		for _, checked := range []bool{false, true} {
-			name := src.name + "/unchecked"
-			if checked {
-				name = src.name + "/checked"
-			}
-			b.Run(name, func(b *testing.B) {
-				skipArgChecks = !checked
-				defer func() { skipArgChecks = false }()
-				benchmarkFreshRuns(b, src.src)
-			})
-		}
+		benchChecked(b, src.name, func(b *testing.B) { benchmarkFreshRuns(b, src.src) })
 	}
 }

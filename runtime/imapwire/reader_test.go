@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -219,13 +220,23 @@ func TestLiteralsAreNotLines(t *testing.T) {
 	}
 }
 
-func TestDovecotFixture(t *testing.T) {
-	data, err := os.ReadFile("testdata/dovecot-session.server")
-	if err != nil {
-		t.Fatal(err)
+// dovecotFixture is a Dovecot session's server side (testdata/
+// dovecot-session.server) and the two messages it fetches, as bytes.
+func dovecotFixture(t *testing.T) (session, msg1, msg2 []byte) {
+	t.Helper()
+	var files [3][]byte
+	for i, name := range []string{"dovecot-session.server", "message1.eml", "message2.eml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = b
 	}
-	msg1, _ := os.ReadFile("testdata/message1.eml")
-	msg2, _ := os.ReadFile("testdata/message2.eml")
+	return files[0], files[1], files[2]
+}
+
+func TestDovecotFixture(t *testing.T) {
+	data, msg1, msg2 := dovecotFixture(t)
 	resps, err := readAll(t, NewReader(FromReader(bytes.NewReader(data))))
 	if err != nil {
 		t.Fatal(err)

@@ -41,12 +41,7 @@ func dialClient(t *testing.T, addr string) *Client {
 // protocol-looking lines included, and the message bodies are streamed to
 // files.
 func TestSessionDovecotFixture(t *testing.T) {
-	data, err := os.ReadFile("testdata/dovecot-session.server")
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg1, _ := os.ReadFile("testdata/message1.eml")
-	msg2, _ := os.ReadFile("testdata/message2.eml")
+	data, msg1, msg2 := dovecotFixture(t)
 	greetingEnd := bytes.IndexByte(data, '\n') + 1
 	commands := "A001 LOGIN alice \"pass word\"\r\n" +
 		"A002 SELECT INBOX\r\n" +
