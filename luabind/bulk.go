@@ -67,8 +67,8 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 		c.Transcript.Logf("bulk", "row %d (%s), attempt %d", row.Index, key, a.Number())
 
 		var result any
+		c.Attempt = a
 		rn := NewRunner(c)
-		rn.attempt = a
 		rn.onReturn = func(r *run, L *lua.LState, v lua.LValue) { result = luaToGo(v, 0, nil, r.through(L)) }
 		code, err := rn.Run(ctx, proto)
 		if err != nil {
@@ -161,7 +161,8 @@ func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool, through func(*l
 // deletion-safety policy of the protocol modules, which only
 // modules/mailexpect.safety.lua calls (see "Commit point and
 // cancellation" in runtime/bulk);
-// they call the run's *bulk.Attempt, nil outside a bulk run:
+// they call the run's *bulk.Attempt (Config.Attempt: a bulk row's, or a
+// single run's with --journal; nil otherwise):
 //
 //	rt.commit_point()            before POP3 QUIT after DELE, an IMAP \Deleted
 //	                             STORE, EXPUNGE or MOVE; raises (kind timeout,
@@ -178,7 +179,7 @@ func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool, through func(*l
 //	rt.ref_time()                the run's reference time, epoch seconds: the
 //	                             same in a --resume'd run as in the first one
 //
-// Outside a bulk run they are harmless: commit_point raises only when the
+// Without an attempt they are harmless: commit_point raises only when the
 // run itself was stopped, commit_outcome and journal do nothing,
 // journal_enabled is false and ref_time is the run's start.
 func (r moduleHooks) addBulkHooks(L *lua.LState, t *lua.LTable) {

@@ -100,6 +100,13 @@ type Config struct {
 	// Replay, when set, serves every connect (and spawn) from a
 	// recording, in-process, with no network (--replay FILE).
 	Replay *recording.Replay
+
+	// Attempt is the commit tracker, journal and per-host limit the
+	// modules' deletion-safety hooks call: a bulk row's (BulkJob sets it),
+	// or a single run's with --journal (bulk.Single; run the script under
+	// the context Single returns). nil: none (a single run without
+	// --journal).
+	Attempt *bulk.Attempt
 }
 
 // Runner runs compiled scripts with one Config. It is safe for concurrent
@@ -112,10 +119,6 @@ type Runner struct {
 	// onReturn, when set, gets the chunk's first return value after a
 	// normal end (bulk rows: the row's result; see bulk.go).
 	onReturn func(*run, *lua.LState, lua.LValue)
-
-	// attempt is the bulk row attempt this runner runs (BulkJob); nil
-	// outside a bulk run.
-	attempt *bulk.Attempt
 }
 
 // NewRunner returns a Runner for cfg.
@@ -177,7 +180,7 @@ func (e maxTimeError) Error() string {
 // (n, nil).
 func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error) {
 	r := newRun(rn.cfg)
-	r.attempt = rn.attempt
+	r.attempt = rn.cfg.Attempt
 	defer r.closeAll()
 	defer func() {
 		for _, f := range r.cleanups {
@@ -467,7 +470,7 @@ type run struct {
 	cancel  context.CancelCauseFunc
 	secrets *transcript.Secrets
 	start   time.Time
-	attempt *bulk.Attempt // the bulk row attempt; nil outside a bulk run
+	attempt *bulk.Attempt // Config.Attempt: a bulk row's, or a single run's with --journal; nil without
 
 	mu       sync.Mutex
 	sessions []*session.Session // closed when the run ends

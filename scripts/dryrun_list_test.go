@@ -3,6 +3,7 @@ package scripts_test
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -152,7 +153,9 @@ func TestCleanupDryRunListsWhatGoes(t *testing.T) {
 				return len(paths)
 			}
 
-			dry := run(t, env, []string{u.Password}, append([]string{"--dry-run"}, args("--show", "all")...)...)
+			dir := t.TempDir()
+			dryJournal, realJournal := filepath.Join(dir, "dry.jsonl"), filepath.Join(dir, "real.jsonl")
+			dry := run(t, env, []string{u.Password}, append([]string{"--dry-run", "--journal", dryJournal}, args("--show", "all")...)...)
 			wantCode(t, dry, 0)
 			if !strings.HasPrefix(dry.firstLine(), "would delete 5 (") {
 				t.Errorf("summary line %q", dry.firstLine())
@@ -199,7 +202,7 @@ func TestCleanupDryRunListsWhatGoes(t *testing.T) {
 			}
 
 			// The real run deletes exactly what was listed.
-			real := run(t, env, []string{u.Password}, args("--json", "--list-uids")...)
+			real := run(t, env, []string{u.Password}, append([]string{"--journal", realJournal}, args("--json", "--list-uids")...)...)
 			wantCode(t, real, 0)
 			done := parseCleanupJSON(t, real)
 			if done.WouldDelete != nil || done.Deleted == nil || *done.Deleted != 5 {
@@ -214,8 +217,50 @@ func TestCleanupDryRunListsWhatGoes(t *testing.T) {
 			if got := files(); got != tc.before-5 {
 				t.Errorf("after the real run %d Maildir files, want %d", got, tc.before-5)
 			}
+
+			// --journal without --each: the same entries and outcomes as a
+			// bulk row's, keyed by the mailbox.
+			for _, j := range []struct{ path, action, outcome string }{
+				{dryJournal, "would-delete", "none"}, {realJournal, "delete", "committed"},
+			} {
+				uids, outcome := singleJournal(t, j.path, u.Name, j.action)
+				if fmt.Sprint(uids) != fmt.Sprint(uidsOf(listed)) || outcome != j.outcome {
+					t.Errorf("%s: journaled %v, outcome %q; the dry run listed %v, want outcome %q",
+						filepath.Base(j.path), uids, outcome, uidsOf(listed), j.outcome)
+				}
+			}
 		})
 	}
+}
+
+// singleJournal reads the journal of a single run: the UIDs of its
+// entries (each of key and action, pending) and the outcome line that
+// settles them all.
+func singleJournal(t *testing.T, path, key, action string) (uids []string, outcome string) {
+	t.Helper()
+	for _, line := range readLines(t, path) {
+		var l journalLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, line)
+		}
+		switch {
+		case l.Key != key || l.Row != 0:
+			t.Errorf("%s: key %q row %d, want %q and no row: %s", path, l.Key, l.Row, key, line)
+		case outcome != "":
+			t.Errorf("%s: a line after the outcome: %s", path, line)
+		case l.Action == "":
+			outcome = l.Outcome
+			if l.Entries != len(uids) {
+				t.Errorf("%s: the outcome settles %d entries, %d written: %s", path, l.Entries, len(uids), line)
+			}
+		case l.Action != action || l.Outcome != "pending" || l.Size <= 0 || l.Subject == "":
+			t.Errorf("%s: entry %s, want action %q pending with size and subject", path, line, action)
+		default:
+			uids = append(uids, l.UID)
+		}
+	}
+	sort.Strings(uids)
+	return uids, outcome
 }
 
 // TestCleanupDryRunListsSandbox: the same against the sandbox, with a

@@ -70,7 +70,9 @@ func (e *eachOptions) register(fs *flag.FlagSet) {
 	note("row-timeout", durationFlag(&e.rowTimeout))
 	note("results", func(s string) error { e.results = s; return nil })
 	note("resume", func(s string) error { e.resume = s; return nil })
-	note("journal", func(s string) error { e.journal = s; return nil })
+	// --journal works without --each too: a single run's commit point
+	// is journaled as a row's (run.go openSingleJournal).
+	fs.Func("journal", "", func(s string) error { e.journal = s; return nil })
 	note("shard", func(s string) error { e.shardSpec = s; return nil })
 	note("secret-columns", func(s string) error {
 		for _, c := range strings.Split(s, ",") {
@@ -99,6 +101,7 @@ func (e *eachOptions) validate(o *options) error {
 		if len(e.given) > 0 {
 			return usageErr("for one mailbox, use a rows file with one row", "%s needs --each ROWS", e.given[0])
 		}
+		e.journal = bulk.ShardPath(e.journal, e.shard) // {shard}: "all", as in a bulk run without --shard
 		return nil
 	}
 	if o.plugin {

@@ -191,7 +191,9 @@ func TestEachUsage(t *testing.T) {
 		stdin string
 		want  string
 	}{
-		{[]string{"--journal", "j.jsonl", script}, "", "error: --journal needs --each ROWS\n"},
+		// --journal works without --each (TestSingleJournal); the other bulk flags need it.
+		{[]string{"--rate", "5", script}, "", "error: --rate needs --each ROWS\n"},
+		{[]string{"--journal", "/nonexistent/dir/j.jsonl", script}, "", "error: --journal: /nonexistent/dir/j.jsonl: no such file or directory\n"},
 		{[]string{"--each", rows, "--plugin", script}, "", "error: --plugin cannot be combined with --each\n"},
 		{[]string{"--each", "-", "-"}, "", "error: --each - and the script - cannot both be read from stdin\n"},
 		{[]string{"--each", rows, "--rate", "fast", script}, "", "error: --rate wants rows per second > 0 (10 or 10/s), got \"fast\"\n"},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	luabind "github.com/mailexpect/mailexpect/luabind"
+	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/interact"
 )
 
@@ -444,9 +445,15 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		col.out = &limitedBuffer{max: maxPluginOutput}
 		cfg.Stdout = col.out
 	}
+	runCtx, endJournal, err := openSingleJournal(ctx, &cfg, o, name)
+	if err != nil {
+		printError(stderr, err)
+		return luabind.ExitUsage
+	}
 	start := time.Now()
-	code, err = luabind.NewRunner(cfg).Run(ctx, proto)
+	code, err = luabind.NewRunner(cfg).Run(runCtx, proto)
 	elapsed := time.Since(start)
+	code = endJournal(code, stderr)
 	if o.prom != "" {
 		if perr := writeProm(o.prom, name, code, err, elapsed, &col); perr != nil {
 			printError(stderr, fmt.Errorf("--prom: %w", unwrapPath(perr)))
@@ -470,6 +477,49 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 		printError(stderr, err)
 	}
 	return code
+}
+
+// openSingleJournal gives a single run (no --each) its --journal: the
+// commit point and journal of a bulk row (bulk.Single), in cfg.Attempt.
+// It returns the context to run the script under and end, which settles
+// and closes the journal once the script is over and returns the exit
+// code: 1 instead of 0 when the journal could not be written; a commit
+// never confirmed is said on stderr. Without --journal it returns ctx
+// and an end that changes nothing.
+//
+// The journal's key is $MAILEXPECT_USER (the mailbox the cleanup scripts
+// clean without --each), else the script's name.
+func openSingleJournal(ctx context.Context, cfg *luabind.Config, o *options, name string) (context.Context, func(code int, stderr io.Writer) int, error) {
+	path := o.each.journal
+	if path == "" {
+		return ctx, func(code int, _ io.Writer) int { return code }, nil
+	}
+	j, err := bulk.OpenJournal(path, cfg.Secrets)
+	if err != nil {
+		return nil, nil, usageErr("", "--journal: %v", unwrapPath(err))
+	}
+	key := os.Getenv("MAILEXPECT_USER")
+	if key == "" {
+		key = name
+	}
+	a, runCtx, end := bulk.Single(ctx, j, key)
+	cfg.Attempt = a
+	return runCtx, func(code int, stderr io.Writer) int {
+		outcome, err := end()
+		if cerr := j.Close(); err == nil {
+			err = cerr
+		}
+		if outcome == bulk.OutcomeUnknown {
+			fmt.Fprintf(stderr, "warning: the commit was sent and never confirmed: %s lists the messages that may be gone; check the mailbox\n", path)
+		}
+		if err != nil {
+			printError(stderr, fmt.Errorf("--journal %s: %w", path, err))
+			if code == luabind.ExitOK {
+				code = luabind.ExitFailure
+			}
+		}
+		return code
+	}, nil
 }
 
 func pluginState(code int) string {

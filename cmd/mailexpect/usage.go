@@ -37,6 +37,9 @@ Flags:
   --timeout SECONDS   default timeout of each expect/read (default 10)
   --max-time SECONDS  deadline for the whole run; the error names the line
   --dry-run           destructive commands only report (global dry_run)
+  --journal FILE      every message deleted (with --dry-run: that would be),
+                      fsynced before the commit, then the outcome; as for a
+                      bulk row (below), keyed by $MAILEXPECT_USER
   --restricted        for scripts you did not write: no os, io, debug,
                       files, environment; hosts only from the arguments
   --plugin            monitoring-plugin exit codes (also: require "check");

@@ -88,6 +88,30 @@ func (a *Attempt) Journaling() bool {
 	return a != nil && a.run.journal != nil
 }
 
+// begin makes the attempt's context as "Commit point and cancellation"
+// in the package documentation says: not a child of runCtx, whose
+// interrupt must not cancel a commit under way, but with its values, and
+// stopped (with the cause interrupted gives) when runCtx ends, or when
+// timeout (if > 0) passes. end stops the watchers and finishes the
+// attempt.
+func (a *Attempt) begin(runCtx context.Context, interrupted func() error, timeout time.Duration) (end func()) {
+	a.ctx, a.cancel = context.WithCancelCause(context.WithoutCancel(runCtx))
+	stopOnInterrupt := context.AfterFunc(runCtx, func() { a.stop(interrupted(), true) })
+	var timer *time.Timer
+	if timeout > 0 {
+		timer = time.AfterFunc(timeout, func() {
+			a.stop(fmt.Errorf("%w (%v)", ErrRowTimeout, timeout), false)
+		})
+	}
+	return func() {
+		stopOnInterrupt()
+		if timer != nil {
+			timer.Stop()
+		}
+		a.finish()
+	}
+}
+
 // stop is called when the run is interrupted or the row timeout passes.
 func (a *Attempt) stop(cause error, interrupt bool) {
 	a.mu.Lock()

@@ -557,26 +557,10 @@ type attemptResult struct {
 // point and cancellation" describes.
 func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptResult {
 	a := &Attempt{row: row, key: key, number: n, run: p, grace: p.cfg.CommitGrace, out: out}
-	// Not a child of runCtx: an interrupt must not cancel a commit under
-	// way. The values (whatever the caller put in ctx) are kept.
-	a.ctx, a.cancel = context.WithCancelCause(context.WithoutCancel(p.runCtx))
-	stopOnInterrupt := context.AfterFunc(p.runCtx, func() {
-		a.stop(fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(p.runCtx)), true)
-	})
-	var timer *time.Timer
-	if p.cfg.RowTimeout > 0 {
-		timer = time.AfterFunc(p.cfg.RowTimeout, func() {
-			a.stop(fmt.Errorf("%w (%v)", ErrRowTimeout, p.cfg.RowTimeout), false)
-		})
-	}
-
+	end := a.begin(p.runCtx, func() error { return fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(p.runCtx)) },
+		p.cfg.RowTimeout)
 	result, err := p.call(a)
-
-	stopOnInterrupt()
-	if timer != nil {
-		timer.Stop()
-	}
-	a.finish()
+	end()
 
 	a.mu.Lock()
 	defer a.mu.Unlock()

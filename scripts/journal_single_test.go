@@ -1,0 +1,142 @@
+package scripts_test
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// holdingProxy forwards one connection to target, but never forwards
+// the server's bytes once hold() says so: the client stays waiting for
+// the reply to what it sent last. It returns the proxy's address.
+func holdingProxy(t *testing.T, target string, hold func() bool) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var held atomic.Bool
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			t.Cleanup(func() { c.Close(); s.Close() })
+			go io.Copy(s, c)
+			go func() {
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := s.Read(buf)
+					if held.Load() || hold() {
+						held.Store(true)
+						return // the connection stays open, silent
+					}
+					if n > 0 {
+						if _, werr := c.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						c.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// TestSingleJournalKill9: a single run (no --each) with --journal is
+// killed with SIGKILL in mid-commit: QUIT reached the server, which
+// deleted the marked messages, and its reply never came back. The
+// journal on disk names exactly the messages gone, pending, with no
+// outcome line (docs/bulk.md: such entries are "unknown": check the
+// mailbox). The same holds for a bulk row; there the interrupt test
+// (TestCleanupInterruptAndResume) uses SIGINT, which lets the commit
+// finish.
+func TestSingleJournalKill9(t *testing.T) {
+	srv := startSandbox(t)
+	seedMessages(t, srv, 4) // 1 and 3 are two years old
+	// Hold the server's bytes from the moment the store has lost a
+	// message: the sandbox deletes at QUIT before it answers.
+	inbox := func() int { return srv.Store().Count("demo1", "INBOX") }
+	env := replaceEnv(srv.Env(), "MAILEXPECT_POP3", holdingProxy(t, envValue(srv.Env(), "MAILEXPECT_POP3"),
+		func() bool { return inbox() < 4 }))
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+
+	cmd := exec.Command(bin, "--journal", journal, script("pop3-cleanup.lua"), "--older-than", "365")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(30 * time.Second)
+	for inbox() == 4 {
+		select {
+		case err := <-exited:
+			t.Fatalf("the run ended before its commit (%v):\n%s\n%s", err, stdout.String(), stderr.String())
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatalf("QUIT never reached the server:\n%s", stderr.String())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the client waits for the held reply
+	select {
+	case err := <-exited:
+		t.Fatalf("the run ended without the QUIT reply (%v):\n%s\n%s", err, stdout.String(), stderr.String())
+	default:
+	}
+	cmd.Process.Signal(os.Kill)
+	<-exited
+
+	if got := inbox(); got != 2 {
+		t.Fatalf("the mailbox holds %d messages, want 2 (QUIT deleted 1 and 3)", got)
+	}
+	var ids []string
+	for _, line := range readLines(t, journal) {
+		var l journalLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		if l.Action != "delete" || l.Outcome != "pending" || l.Key != "demo1" {
+			t.Errorf("journal line %s: want only delete entries, pending (no outcome: the run died in its commit)", line)
+		}
+		ids = append(ids, l.MessageID)
+	}
+	if strings.Join(ids, " ") != "<seed-1@example.org> <seed-3@example.org>" {
+		t.Errorf("the journal names %v, the server deleted seed 1 and 3", ids)
+	}
+	// What is left is what the journal does not name.
+	again := run(t, srv.Env(), demoPasswords, "--journal", journal, script("pop3-cleanup.lua"), "--older-than", "365")
+	wantCode(t, again, 0)
+	wantPrefix(t, again, "deleted 0 (0 bytes), kept 2")
+}
+
+// envValue is the value of NAME in env ("" when unset).
+func envValue(env []string, name string) string {
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
