@@ -1303,7 +1303,11 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 	return nil
 }
 
-func (ls *LState) getFieldString(obj LValue, key string) LValue {
+// mailexpect patch (PATCHES.md): lkey is key already boxed as an LValue
+// (the VM passes the constant it holds), or nil. It is what an __index or
+// __newindex function receives, so a method call on a userdata (s:send())
+// no longer boxes its name again on every call.
+func (ls *LState) getFieldString(obj LValue, key string, lkey LValue) LValue {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
@@ -1321,9 +1325,12 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 			return LNil
 		}
 		if metaindex.Type() == LTFunction {
+			if lkey == nil { // mailexpect patch
+				lkey = LString(key)
+			}
 			ls.reg.Push(metaindex)
 			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
+			ls.reg.Push(lkey)
 			ls.Call(2, 1)
 			return ls.reg.Pop()
 		} else {
@@ -1366,7 +1373,7 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 	ls.RaiseError("too many recursions in settable")
 }
 
-func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
+func (ls *LState) setFieldString(obj LValue, key string, lkey LValue, value LValue) { // mailexpect patch: lkey as in getFieldString
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
@@ -1385,9 +1392,12 @@ func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
 			return
 		}
 		if metaindex.Type() == LTFunction {
+			if lkey == nil { // mailexpect patch
+				lkey = LString(key)
+			}
 			ls.reg.Push(metaindex)
 			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
+			ls.reg.Push(lkey)
 			ls.reg.Push(value)
 			ls.Call(3, 0)
 			return
@@ -1901,7 +1911,7 @@ func (ls *LState) RawGetInt(tb *LTable, key int) LValue {
 }
 
 func (ls *LState) GetField(obj LValue, skey string) LValue {
-	return ls.getFieldString(obj, skey)
+	return ls.getFieldString(obj, skey, nil)
 }
 
 func (ls *LState) GetTable(obj LValue, key LValue) LValue {
@@ -1922,7 +1932,7 @@ func (ls *LState) RawSetInt(tb *LTable, key int, value LValue) {
 }
 
 func (ls *LState) SetField(obj LValue, key string, value LValue) {
-	ls.setFieldString(obj, key, value)
+	ls.setFieldString(obj, key, nil, value)
 }
 
 func (ls *LState) SetTable(obj LValue, key LValue, value LValue) {

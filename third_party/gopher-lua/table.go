@@ -75,6 +75,7 @@ func (tb *LTable) index() {
 	for i, k := range tb.keys {
 		tb.k2i[k] = i
 	}
+	tb.delStr = nil // k2i knows the deleted keys too
 }
 
 // Len returns length of this LTable without using __len.
@@ -237,18 +238,35 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 	if value == LNil {
 		// A deleted key stays in keys (a traversal may be at it) and k2i
 		// remembers it, so that setting it again does not list it twice.
+		// Without k2i (no traversal yet), delStr remembers it instead:
+		// deleting a few globals from a fresh state (collectgarbage) must
+		// not index it and make every later global pay a map insert.
 		if _, ok := tb.strdict[key]; ok {
-			tb.index()
 			delete(tb.strdict, key)
+			if tb.k2i == nil {
+				if tb.delStr == nil {
+					tb.delStr = make(map[string]struct{}, 1)
+				}
+				tb.delStr[key] = struct{}{}
+			}
 		}
 		return
 	}
 	if _, ok := tb.strdict[key]; !ok {
-		lkey := LValue(LString(key))
-		if tb.k2i == nil {
-			tb.addKey(lkey)
-		} else if _, ok := tb.k2i[lkey]; !ok {
-			tb.addKey(lkey)
+		switch {
+		case tb.k2i != nil:
+			lkey := LValue(LString(key))
+			if _, ok := tb.k2i[lkey]; !ok {
+				tb.addKey(lkey)
+			}
+		case tb.delStr != nil:
+			if _, ok := tb.delStr[key]; ok {
+				delete(tb.delStr, key) // still in keys
+			} else {
+				tb.addKey(LString(key))
+			}
+		default:
+			tb.addKey(LString(key))
 		}
 	}
 	tb.strdict[key] = value

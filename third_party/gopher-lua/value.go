@@ -148,6 +148,9 @@ type LTable struct {
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
+	// mailexpect patch (PATCHES.md): string keys deleted while k2i does
+	// not exist yet; they are still in keys.
+	delStr map[string]struct{}
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
