@@ -97,6 +97,10 @@ type imapBinding struct {
 
 // preloadIMAP registers "mailexpect.imapwire" for the imap module.
 func (r *run) preloadIMAP(L *lua.LState) {
+	preloadLazy(L, "mailexpect.imapwire", r.imapwire)
+}
+
+func (r *run) imapwire(L *lua.LState) *lua.LTable {
 	b := &imapBinding{r: r}
 	b.nilv = L.NewUserData()
 	nmt := L.NewTable()
@@ -152,7 +156,7 @@ func (r *run) preloadIMAP(L *lua.LState) {
 	mod.RawSetString("classify", L.NewFunction(b.classify))
 	mod.RawSetString("mailbox_encode", L.NewFunction(b.mailboxEncode))
 	mod.RawSetString("mailbox_decode", L.NewFunction(b.mailboxDecode))
-	preloadTable(L, "mailexpect.imapwire", mod)
+	return mod
 }
 
 // mailboxEncode: w.mailbox_encode(name) -> modified UTF-7 | nil, why

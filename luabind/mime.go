@@ -25,10 +25,12 @@ var messageKeys = []string{"from", "to", "cc", "subject", "headers", "body", "ht
 var attachmentKeys = []string{"name", "data", "file", "type"}
 
 func (r *run) preloadMIME(L *lua.LState) {
-	t := L.CreateTable(0, 2)
-	t.RawSetString("message", r.goFunc(L, "mime.message", r.luaMIMEMessage))
-	t.RawSetString("parse", r.goFunc(L, "mime.parse", r.luaMIMEParse))
-	preloadTable(L, "mime", t)
+	preloadLazy(L, "mime", func(L *lua.LState) *lua.LTable {
+		t := L.CreateTable(0, 2)
+		t.RawSetString("message", r.goFunc(L, "mime.message", r.luaMIMEMessage))
+		t.RawSetString("parse", r.goFunc(L, "mime.parse", r.luaMIMEParse))
+		return t
+	})
 }
 
 // list returns the elements of a Lua array; a table with any other key

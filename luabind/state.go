@@ -167,7 +167,11 @@ type moduleHooks struct{ *run }
 //	rt.restricted()    --restricted
 //	rt.plugin_mode()   switch to monitoring-plugin exit codes
 func (r moduleHooks) preloadInternal(L *lua.LState) {
-	t := L.CreateTable(0, 3)
+	preloadLazy(L, "mailexpect.internal", r.internal)
+}
+
+func (r moduleHooks) internal(L *lua.LState) *lua.LTable {
+	t := L.CreateTable(0, 24)
 	t.RawSetString("dry_run", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LBool(r.cfg.DryRun))
 		return 1
@@ -251,7 +255,7 @@ func (r moduleHooks) preloadInternal(L *lua.LState) {
 	// Bulk runs: commit_point, commit_outcome, journal, journal_enabled,
 	// ref_time (bulk.go).
 	r.addBulkHooks(L, t)
-	preloadTable(L, "mailexpect.internal", t)
+	return t
 }
 
 // internalRaise is rt.raise(kind, message [, {stage=, reply=}]): how the
@@ -285,6 +289,21 @@ func (r moduleHooks) internalRaise(L *lua.LState) int {
 func preloadTable(L *lua.LState, name string, t *lua.LTable) {
 	preload := L.GetField(L.GetGlobal(lua.LoadLibName), "preload").(*lua.LTable)
 	preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+		L.Push(t)
+		return 1
+	}))
+}
+
+// preloadLazy registers a Go-built module that only require reaches; it
+// is built by the first require in the state. A bulk run builds a state
+// per row, and most rows never require most modules.
+func preloadLazy(L *lua.LState, name string, build func(*lua.LState) *lua.LTable) {
+	var t *lua.LTable
+	preload := L.GetField(L.GetGlobal(lua.LoadLibName), "preload").(*lua.LTable)
+	preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+		if t == nil {
+			t = build(L)
+		}
 		L.Push(t)
 		return 1
 	}))
