@@ -33,10 +33,13 @@ type argChecker struct {
 	display string         // "c:send", "smtp.open"
 	self    *apispec.Class // the class of a method; nil for a function
 	offset  int            // arguments before the declared ones (self, or a __call table)
+
+	returnsObject bool // a result may be an instance of an Object class
 }
 
 func newArgChecker(spec *apispec.Spec, fn *apispec.Func) *argChecker {
 	c := &argChecker{spec: spec, fn: fn, display: spec.Display(fn)}
+	c.returnsObject = returnsObject(c)
 	if fn.Class != "" {
 		c.self = spec.Classes[fn.Class]
 		c.offset = 1
@@ -49,7 +52,6 @@ func newArgChecker(spec *apispec.Spec, fn *apispec.Func) *argChecker {
 type apiState struct {
 	spec    *apispec.Spec
 	classes map[*lua.LTable]string // metatable -> class name
-	factory *lua.LFunction         // builds a Lua-side checking wrapper
 }
 
 func (r *run) api() *apiState {
@@ -171,7 +173,7 @@ func (r *run) wrapValue(L *lua.LState, name string, v lua.LValue) lua.LValue {
 		return 0
 	})
 	var adopt lua.LValue = lua.LNil
-	if returnsObject(c) || returnCheck != nil {
+	if c.returnsObject || returnCheck != nil {
 		adopt = L.NewFunction(func(L *lua.LState) int {
 			n := r.adoptResults(L)
 			if returnCheck != nil {
@@ -180,19 +182,15 @@ func (r *run) wrapValue(L *lua.LState, name string, v lua.LValue) lua.LValue {
 			return n
 		})
 	}
-	L.Push(r.wrapperFactory(L))
-	L.Push(check)
-	L.Push(f)
-	L.Push(adopt)
-	L.Call(3, 1)
-	w := L.Get(-1)
-	L.Pop(1)
-	return w
+	return newWrapper(L, check, f, adopt)
 }
 
-// wrapperSource builds the Lua-side wrapper: check, then a tail call (no
+// wrapperSource is the Lua-side wrapper: check, then a tail call (no
 // extra frame, no copy of the results); a constructor's results go through
 // adopt, which wraps the methods of the client class it returns.
+// newWrapper makes the closures it returns directly, with their upvalues
+// set from Go: a call into the chunk per wrapped function was a third of
+// the cost of wrapping a module (a bulk run wraps them once per row).
 const wrapperSource = `local check, f, adopt = ...
 if adopt then
   return function(...) check(...) return adopt(f(...)) end
@@ -211,12 +209,31 @@ var wrapperProto = func() *lua.FunctionProto {
 	return p
 }()
 
-func (r *run) wrapperFactory(L *lua.LState) *lua.LFunction {
-	a := r.api()
-	if a.factory == nil {
-		a.factory = L.NewFunctionFromProto(wrapperProto)
+// newWrapper is what wrapperSource returns for check, f and adopt (nil:
+// the function without adopt).
+func newWrapper(L *lua.LState, check, f *lua.LFunction, adopt lua.LValue) *lua.LFunction {
+	proto := wrapperProto.FunctionPrototypes[1]
+	if adopt != lua.LNil {
+		proto = wrapperProto.FunctionPrototypes[0]
 	}
-	return a.factory
+	w := L.NewFunctionFromProto(proto)
+	uvs := make([]lua.Upvalue, len(w.Upvalues))
+	for i, name := range proto.DbgUpvalues {
+		var v lua.LValue
+		switch name {
+		case "check":
+			v = check
+		case "f":
+			v = f
+		case "adopt":
+			v = adopt
+		default:
+			panic("luabind: wrapperSource has an upvalue " + name)
+		}
+		uvs[i].SetValue(v) // closed: it belongs to no stack
+		w.Upvalues[i] = &uvs[i]
+	}
+	return w
 }
 
 func returnsObject(c *argChecker) bool {
@@ -931,41 +948,83 @@ func (r *run) describeKey(L *lua.LState, k lua.LValue) string {
 
 // applySpec checks the Go-bound globals and global helper tables (base64,
 // json, regex, ...) against the spec; the Lua modules are wrapped when
-// required (setupRequire).
+// required (setupRequire). It visits the declared functions (specTargets),
+// not every key of every table: a bulk run does this once per row.
 func (r *run) applySpec(L *lua.LState) {
 	g := L.G.Global
-	r.wrapModule(L, "", g)
+	ts := specTargets(r.api().spec)
+	for _, w := range ts.globals {
+		switch v := g.RawGetString(w.key).(type) {
+		case *lua.LFunction:
+			g.RawSetString(w.key, r.wrapValue(L, w.name, v))
+		case *lua.LTable:
+			// A callable table (options) is checked through its __call,
+			// whose first argument is the table itself.
+			r.wrapCall(L, v, w.name)
+		}
+	}
 	if osTable, ok := g.RawGetString(lua.OsLibName).(*lua.LTable); ok {
 		osTable.RawSetString("exit", g.RawGetString("exit")) // os.exit is exit
 	}
-	a := r.api()
-	for _, name := range a.spec.ModuleNames() {
-		if t, ok := g.RawGetString(name).(*lua.LTable); ok && !a.spec.Modules[name].Require {
-			r.wrapModule(L, name, t)
+	for _, w := range ts.members {
+		if t, ok := g.RawGetString(w.module).(*lua.LTable); ok {
+			if v, isFn := t.RawGetString(w.key).(*lua.LFunction); isFn {
+				t.RawSetString(w.key, r.wrapValue(L, w.name, v))
+			}
 		}
 	}
-	// A callable table (options) is checked through its __call, whose
-	// first argument is the table itself.
-	g.ForEach(func(k, v lua.LValue) {
-		t, ok := v.(*lua.LTable)
-		if !ok {
-			return
+}
+
+// wrapCall checks the calls of a callable table against the declaration name.
+func (r *run) wrapCall(L *lua.LState, t *lua.LTable, name string) {
+	mt, ok := L.GetMetatable(t).(*lua.LTable)
+	if !ok {
+		return
+	}
+	call, ok := mt.RawGetString("__call").(*lua.LFunction)
+	c := r.api().checker(name)
+	if !ok || !call.IsG || c == nil {
+		return
+	}
+	cc := *c
+	cc.offset = 1
+	fn := call.GFunction
+	mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
+		r.checkArgs(L, &cc, 1)
+		return fn(L)
+	}))
+}
+
+// specTarget is a declared function that applySpec checks: key in the
+// globals (module "") or in the global table module.
+type specTarget struct{ module, key, name string }
+
+type specTargetList struct {
+	globals, members []specTarget // members: of the modules that are globals, not required
+}
+
+var specTargetLists sync.Map // *apispec.Spec -> *specTargetList
+
+func specTargets(spec *apispec.Spec) *specTargetList {
+	if ts, ok := specTargetLists.Load(spec); ok {
+		return ts.(*specTargetList)
+	}
+	ts := &specTargetList{}
+	fns, _ := spec.Members("")
+	for _, f := range fns {
+		ts.globals = append(ts.globals, specTarget{key: f.Name, name: f.Name})
+	}
+	for _, m := range spec.ModuleNames() {
+		if spec.Modules[m].Require {
+			continue
 		}
-		mt, ok := L.GetMetatable(t).(*lua.LTable)
-		if !ok {
-			return
+		fns, _ := spec.Members(m)
+		for _, f := range fns {
+			if f.Name == m+"."+f.Method {
+				ts.members = append(ts.members, specTarget{module: m, key: f.Method, name: f.Name})
+			}
 		}
-		call, ok := mt.RawGetString("__call").(*lua.LFunction)
-		c := a.checker(lua.LVAsString(k))
-		if !ok || !call.IsG || c == nil {
-			return
-		}
-		cc := *c
-		cc.offset = 1
-		fn := call.GFunction
-		mt.RawSetString("__call", L.NewFunction(func(L *lua.LState) int {
-			r.checkArgs(L, &cc, 1)
-			return fn(L)
-		}))
-	})
+	}
+	specTargetLists.Store(spec, ts)
+	return ts
 }
