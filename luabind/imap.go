@@ -381,7 +381,8 @@ func (b *imapBinding) wait(L *lua.LState) int {
 		L.Push(lua.LNil)
 		L.Push(b.response(L, cont))
 		u := L.CreateTable(0, 0)
-		for _, resp := range k.cmd.Untagged {
+		for i, resp := range k.cmd.Untagged {
+			b.converting(L, li, k.cmd, i)
 			if !li.delivered[resp] {
 				li.delivered[resp] = true
 				u.Append(b.response(L, resp))
@@ -592,7 +593,7 @@ func (b *imapBinding) nodes(L *lua.LState, ns []imapwire.Node) *lua.LTable {
 }
 
 func (b *imapBinding) response(L *lua.LState, resp *imapwire.Response) *lua.LTable {
-	t := L.CreateTable(0, 8)
+	t := L.CreateTable(0, responseFields(resp))
 	t.RawSetString("type", lua.LString(resp.Type.String()))
 	if resp.Tag != "" {
 		t.RawSetString("tag", lua.LString(resp.Tag))
@@ -651,6 +652,25 @@ func canonicalItem(name string) string {
 	return name[:i] + sec + name[j:]
 }
 
+// responseFields is the number of fields response sets: a table sized
+// exactly, because a command may get a quarter of a million of them.
+func responseFields(resp *imapwire.Response) int {
+	n := 1 // type
+	for _, set := range []bool{resp.Tag != "", resp.Name != "", resp.HasNumber,
+		resp.IsStatus() || resp.Type == imapwire.Continuation, resp.Fields != nil} {
+		if set {
+			n++
+		}
+	}
+	if resp.Code != "" {
+		n += 2
+		if resp.CodeArgs != nil {
+			n++
+		}
+	}
+	return n
+}
+
 func (b *imapBinding) statusFields(L *lua.LState, t *lua.LTable, resp *imapwire.Response) {
 	if resp.IsStatus() || resp.Type == imapwire.Continuation {
 		t.RawSetString("text", lua.LString(resp.Text))
@@ -674,7 +694,9 @@ func (b *imapBinding) result(L *lua.LState, li *luaIMAP, cmd *imapwire.Command) 
 	t.RawSetString("command", lua.LString(cmd.Text))
 	b.statusFields(L, t, c)
 	u := L.CreateTable(len(cmd.Untagged), 0)
-	for _, resp := range cmd.Untagged {
+	for i, resp := range cmd.Untagged {
+		b.converting(L, li, cmd, i)
+		cmd.Untagged[i] = nil // its table holds what is needed: let the rest go
 		if li.delivered[resp] {
 			delete(li.delivered, resp)
 			continue
@@ -684,6 +706,22 @@ func (b *imapBinding) result(L *lua.LState, li *luaIMAP, cmd *imapwire.Command) 
 	t.RawSetString("untagged", u)
 	cmd.Untagged = nil
 	return t
+}
+
+// converting is called before the i-th untagged response of cmd becomes a
+// table. Every 1024 responses it raises the command's timeout, or the
+// run's stop, once they have passed: a complete flood that fits the
+// client's budget (240,000 "* 1 EXISTS" lines) takes seconds of CPU to
+// turn into tables, which must not outlast the timeout nor --max-time.
+// The session is still in step afterwards (the completion was read).
+func (b *imapBinding) converting(L *lua.LState, li *luaIMAP, cmd *imapwire.Command, i int) {
+	if i%1024 != 0 || i == 0 || L.Context().Err() == nil && time.Now().Before(li.t.Deadline) {
+		return
+	}
+	n := len(cmd.Untagged)
+	cmd.Untagged = nil
+	b.r.raiseOp(L, "imap "+cmd.Text, failure.New(failure.Timeout,
+		"imap: timeout after %v turning the %d untagged responses of %s into tables (%d done)", li.t.Timeout, n, cmd.Text, i))
 }
 
 // literalFiles is a wait's LiteralSink: message literals to files.

@@ -242,6 +242,16 @@ func imapServe(answer func(c net.Conn, tag, cmd string)) func(c net.Conn, r *buf
 	}
 }
 
+// selectFlood answers SELECT with 240,000 "* 1 EXISTS" lines, all at once,
+// then its completion; other commands with OK.
+var selectFlood = imapServe(func(c net.Conn, tag, cmd string) {
+	if strings.HasPrefix(cmd, "SELECT") {
+		c.Write([]byte(strings.Repeat("* 1 EXISTS\r\n", 240_000) + tag + " OK done\r\n"))
+		return
+	}
+	c.Write([]byte(tag + " OK\r\n"))
+})
+
 // hostileTLS is the certificate of the TLS cases (the client runs with
 // insecure = true: the certificate is not what they test).
 var hostileTLS = func() *tls.Config {
@@ -393,6 +403,26 @@ func TestHostileServers(t *testing.T) {
 			script:   imapOpen + `i:cmd("SELECT INBOX")`,
 			wantCode: 1, wantErr: `untagged responses .*came for A001 SELECT INBOX without its completion`,
 			wall: 4 * time.Second,
+		},
+		{
+			// 240,000 "* 1 EXISTS" fit the 64 MiB the client holds for one
+			// command, and the completion comes: turning them into Lua
+			// tables (187 MiB, 2.8 s when it runs to the end) must still
+			// keep to the command's timeout, whether the timeout falls
+			// while they arrive or while they are converted.
+			name:     "IMAP complete untagged flood within the budget",
+			serve:    selectFlood,
+			script:   imapOpen + `local r = i:cmd("SELECT INBOX", {timeout = 2}) print(#r.untagged)`,
+			wantCode: 1, wantErr: `timeout after 2s`,
+			wall: 2 * time.Second, rss: 200,
+		},
+		{
+			name:     "IMAP complete untagged flood within the budget, --max-time",
+			serve:    selectFlood,
+			flags:    []string{"--max-time", "1"},
+			script:   imapOpen + `local r = i:cmd("SELECT INBOX", {timeout = 10}) print(#r.untagged)`,
+			wantCode: 1, wantErr: `--max-time 1s reached during imap A001 SELECT INBOX`,
+			wall: time.Second, rss: 200,
 		},
 		{
 			name: "IMAP untagged drip keeps no command alive",
