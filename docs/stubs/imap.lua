@@ -82,13 +82,10 @@ imap.NIL = nil
 ---@field secret? boolean mask the value in transcripts
 
 ---An IMAP client: imap.open, imap.connect.
----@class imap.Client
----@field session session the raw session
+---@class imap.Client: Client
 ---@field caps table<string, string|boolean> capabilities, upper-cased
 ---@field mailbox? table the selected mailbox: name, exists, uidvalidity, readonly, ...
 ---@field state string "not authenticated", "authenticated", "selected", "logout"
----@field timings table<string, number> seconds per step
----@field label string the server as named in messages
 ---@field utf8? boolean true once ENABLE UTF8=ACCEPT succeeded: mailbox names travel as UTF-8
 local imap_Client = {}
 

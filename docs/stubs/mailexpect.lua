@@ -198,6 +198,12 @@ row = nil
 ---@type SandboxInfo
 sandbox = nil
 
+---What every protocol client has: smtp.Client, pop3.Client and imap.Client extend it.
+---@class Client
+---@field session session the raw session
+---@field timings table<string, number> seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: capa, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them
+---@field label string the server as named in messages
+
 ---The options every protocol module's open and connect take.
 ---@class ClientOptions
 ---@field url? string "smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode; smtp also "mx:domain[:port]" (the MX hosts in order)

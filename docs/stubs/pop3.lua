@@ -27,12 +27,9 @@ function pop3.connect(opts) end
 function pop3.open(opts) end
 
 ---A POP3 client: pop3.open, pop3.connect.
----@class pop3.Client
----@field session session the raw session
+---@class pop3.Client: Client
 ---@field greeting pop3.Response the banner
 ---@field caps? table<string, string|boolean> after p:capa()
----@field timings table<string, number> seconds per step
----@field label string the server as named in messages
 local pop3_Client = {}
 
 ---Log in with the open options' user/pass and mechanism.

@@ -44,12 +44,9 @@ function smtp.open(opts) end
 ---@field allow_partial? boolean LMTP, last chunk: raise only when every recipient refused
 
 ---An SMTP client: smtp.open, smtp.connect.
----@class smtp.Client
----@field session session the raw session
+---@class smtp.Client: Client
 ---@field greeting Reply the banner's reply
 ---@field caps table<string, string|boolean> EHLO keywords upper-cased -> parameter string or true (c.caps.SIZE)
----@field timings table<string, number> seconds per step: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, quit
----@field label string the server as named in messages
 ---@field lmtp boolean LMTP mode
 ---@field chunked? boolean true once a message went by BDAT (c:send, c:bdat)
 local smtp_Client = {}

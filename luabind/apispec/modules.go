@@ -38,6 +38,11 @@ func init() {
 					{"label?", "string", "the session's name in transcripts"},
 					{"session?", "session", "run over this session (from connect or spawn) instead of connecting; TLS mode none unless tls = \"starttls\""},
 				}},
+			{Name: "Client", Kind: Object, Var: "c", Summary: "what every protocol client has: smtp.Client, pop3.Client and imap.Client extend it", Fields: []Field{
+				{"session", "session", "the raw session"},
+				{"timings", "table<string, number>", "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: capa, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them"},
+				{"label", "string", "the server as named in messages"},
+			}},
 			{Name: "Timeouts", Kind: Options, Summary: "per-phase timeouts in seconds", Fields: []Field{
 				{"greeting?", "number", "the server's banner"},
 				{"command?", "number", "each command's reply"},
@@ -66,12 +71,9 @@ func registerSMTP() {
 				{"pipelining?", "boolean", "send MAIL/RCPT/DATA as one group when offered"},
 				{"chunking?", "boolean", "c:send uses BDAT (RFC 3030): true requires CHUNKING, false never; unset: for binary content when offered"},
 			}},
-			{Name: "smtp.Client", Kind: Object, Var: "c", Summary: "an SMTP client: smtp.open, smtp.connect", Fields: []Field{
-				{"session", "session", "the raw session"},
+			{Name: "smtp.Client", Kind: Object, Var: "c", Extends: "Client", Summary: "an SMTP client: smtp.open, smtp.connect", Fields: []Field{
 				{"greeting", "Reply", "the banner's reply"},
 				{"caps", "table<string, string|boolean>", "EHLO keywords upper-cased -> parameter string or true (c.caps.SIZE)"},
-				{"timings", "table<string, number>", "seconds per step: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, quit"},
-				{"label", "string", "the server as named in messages"},
 				{"lmtp", "boolean", "LMTP mode"},
 				{"chunked?", "boolean", "true once a message went by BDAT (c:send, c:bdat)"},
 			}},
@@ -179,12 +181,9 @@ closes without QUIT, so nothing is deleted.
     p:quit()`}},
 		Classes: []Class{
 			{Name: "pop3.OpenOptions", Kind: Options, Extends: "ClientOptions", Summary: "options of pop3.open and pop3.connect: no keys of its own"},
-			{Name: "pop3.Client", Kind: Object, Var: "p", Summary: "a POP3 client: pop3.open, pop3.connect", Fields: []Field{
-				{"session", "session", "the raw session"},
+			{Name: "pop3.Client", Kind: Object, Var: "p", Extends: "Client", Summary: "a POP3 client: pop3.open, pop3.connect", Fields: []Field{
 				{"greeting", "pop3.Response", "the banner"},
 				{"caps?", "table<string, string|boolean>", "after p:capa()"},
-				{"timings", "table<string, number>", "seconds per step"},
-				{"label", "string", "the server as named in messages"},
 			}},
 			{Name: "pop3.Response", Kind: Record, Summary: "a POP3 response: p:cmd", Fields: []Field{
 				{"ok", "boolean", "+OK"}, {"status", "string", `"+OK" or "-ERR"`}, {"text", "string", "after the status"},
@@ -257,13 +256,10 @@ func registerIMAP() {
 				{"max_literal?", "integer", "largest literal accepted in memory, bytes"},
 				{"utf8?", "boolean", "false: never ENABLE UTF8=ACCEPT (mailbox names stay modified UTF-7 on the wire)"},
 			}},
-			{Name: "imap.Client", Kind: Object, Var: "i", Summary: "an IMAP client: imap.open, imap.connect", Fields: []Field{
-				{"session", "session", "the raw session"},
+			{Name: "imap.Client", Kind: Object, Var: "i", Extends: "Client", Summary: "an IMAP client: imap.open, imap.connect", Fields: []Field{
 				{"caps", "table<string, string|boolean>", "capabilities, upper-cased"},
 				{"mailbox?", "table", "the selected mailbox: name, exists, uidvalidity, readonly, ..."},
 				{"state", "string", `"not authenticated", "authenticated", "selected", "logout"`},
-				{"timings", "table<string, number>", "seconds per step"},
-				{"label", "string", "the server as named in messages"},
 				{"utf8?", "boolean", "true once ENABLE UTF8=ACCEPT succeeded: mailbox names travel as UTF-8"},
 			}},
 			{Name: "imap.ListEntry", Kind: Record, Summary: "a mailbox from i:list or i:lsub", Fields: []Field{
