@@ -326,6 +326,20 @@ func TestCleanupDryRunEqualsRealRun(t *testing.T) {
 	if !strings.Contains(dry.stderr, "40 rows in ") || !strings.Contains(dry.stderr, ": 40 ok, 0 failed") {
 		t.Errorf("summary:\n%s", dry.stderr)
 	}
+	// Each row lists its five messages, under its key.
+	listedPerRow := map[string]int{}
+	for _, line := range strings.Split(dry.stdout, "\n") {
+		key, rest, _ := strings.Cut(line, "] ")
+		if pop3ListedRE.MatchString(rest) {
+			listedPerRow[strings.TrimPrefix(key, "[")]++
+		}
+	}
+	for _, u := range st.Users {
+		if listedPerRow[u.Name] != 5 {
+			t.Errorf("%s: the dry run listed %d messages, want 5:\n%s", u.Name, listedPerRow[u.Name], dry.stdout)
+			break
+		}
+	}
 
 	real := bulkRun(t, st, dir, append([]string{"--each", "rows.csv", "--jobs", "8",
 		"--journal", "journal.jsonl", "--results", "results.jsonl", script}, cleanupCriteria...)...)

@@ -5,12 +5,12 @@
 --   * --dry-run: nothing destructive goes out. A helper's destructive step
 --     only reports ("dry-run: would ..." under -v, a reply with
 --     dry_run = true); a raw destructive command is refused.
---   * The journal (--journal, bulk runs): every message about to be
+--   * The journal (--journal, bulk or single run): every message about to be
 --     deleted (under --dry-run: that would be) is written, and fsynced,
 --     before the commit point.
 --   * The commit point: the step after which the server deletes (POP3 QUIT
 --     with messages marked; an IMAP \Deleted store, UID EXPUNGE, UID MOVE).
---     A bulk run may refuse it (interrupted, row timeout, journal not
+--     The run may refuse it (interrupted, row timeout, journal not
 --     written): then nothing is sent and the session is closed. After
 --     it, the outcome is recorded: "committed" when the server answered,
 --     "unknown" when it did not.
