@@ -31,17 +31,9 @@ func TestDNSAndMX(t *testing.T) {
 		}
 	})
 	_, port, _ := net.SplitHostPort(smtp)
-	dns := fakeserver.DNS(t, fakeserver.Zone{
-		MX: map[string][]fakeserver.MXRecord{
-			"example.test": {{Host: "mx2.example.test", Pref: 20}, {Host: "mx1.example.test", Pref: 10}},
-			"null.test":    {{Host: ".", Pref: 0}},
-		},
-		A: map[string][]string{
-			"mx1.example.test": {"127.0.0.2"}, // nothing listens there: mx2 is used
-			"mx2.example.test": {"127.0.0.1"},
-		},
-		TXT: map[string][]string{"example.test": {"v=spf1 -all"}},
-	})
+	zone := fakeserver.MXZone() // mx1 is dead, mx2 is this server
+	zone.TXT = map[string][]string{"example.test": {"v=spf1 -all"}}
+	dns := fakeserver.DNS(t, zone)
 	out, stderr, code, err := runCode(t, Config{Timeout: 3 * time.Second}, `
 		local R = {resolver = "`+dns+`"}
 		local mx = assert(dns.mx("example.test", R))

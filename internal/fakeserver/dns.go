@@ -23,6 +23,24 @@ type MXRecord struct {
 	Pref uint16
 }
 
+// MXZone is the zone of the MX tests: example.test has two MX hosts,
+// mx1.example.test (preference 10) at 127.0.0.2, where nothing listens on
+// a test's port, and mx2.example.test (20) at 127.0.0.1, so a client that
+// goes down the list reaches mx2; null.test publishes a null MX (RFC
+// 7505). Each call makes a new Zone, which a test may add to.
+func MXZone() Zone {
+	return Zone{
+		MX: map[string][]MXRecord{
+			"example.test": {{Host: "mx2.example.test", Pref: 20}, {Host: "mx1.example.test", Pref: 10}},
+			"null.test":    {{Host: ".", Pref: 0}},
+		},
+		A: map[string][]string{
+			"mx1.example.test": {"127.0.0.2"},
+			"mx2.example.test": {"127.0.0.1"},
+		},
+	}
+}
+
 // DNS serves zone over UDP and TCP on 127.0.0.1 for the life of the test
 // and returns its address (a resolver from session.ResolverFor asks it).
 func DNS(t testing.TB, zone Zone) string {

@@ -16,17 +16,9 @@ func TestLookupMXAndDialMX(t *testing.T) {
 	_, port, _ := net.SplitHostPort(live)
 	// mx:domain:port uses one port for every host: the preferred MX is
 	// 127.0.0.2, where nothing listens on the live port.
-	dns := fakeserver.DNS(t, fakeserver.Zone{
-		MX: map[string][]fakeserver.MXRecord{
-			"example.test": {{Host: "mx2.example.test", Pref: 20}, {Host: "mx1.example.test", Pref: 10}},
-			"null.test":    {{Host: ".", Pref: 0}},
-		},
-		A: map[string][]string{
-			"mx1.example.test": {"127.0.0.2"},
-			"mx2.example.test": {"127.0.0.1"},
-			"bare.test":        {"127.0.0.1"},
-		},
-	})
+	zone := fakeserver.MXZone()
+	zone.A["bare.test"] = []string{"127.0.0.1"} // no MX: the implicit MX
+	dns := fakeserver.DNS(t, zone)
 	r, err := ResolverFor(dns)
 	if err != nil {
 		t.Fatal(err)
