@@ -145,10 +145,17 @@ func TestCleanupDryRunListsWhatGoes(t *testing.T) {
 			args := func(extra ...string) []string {
 				return append(append([]string{script(tc.script)}, tc.args...), extra...)
 			}
+			// files counts the Maildir files; none may carry the Seen flag
+			// (the dry run reads headers with TOP and BODY.PEEK).
 			files := func() int {
 				paths, err := st.Mailbox(u.Name)
 				if err != nil {
 					t.Fatal(err)
+				}
+				for _, p := range paths {
+					if _, flags, _ := strings.Cut(filepath.Base(p), ":2,"); strings.Contains(flags, "S") {
+						t.Errorf("%s is marked seen", p)
+					}
 				}
 				return len(paths)
 			}
@@ -278,6 +285,13 @@ func TestCleanupDryRunListsSandbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			pop3 := name == "pop3-cleanup.lua"
+			for _, bad := range []string{"x", "-1", "2.5"} {
+				r := run(t, srv.Env(), demoPasswords, "--dry-run", script(name), "--older-than", "365", "--show", bad)
+				wantCode(t, r, 2)
+				if !strings.Contains(r.stderr, "--show wants a number of messages >= 0, or all") {
+					t.Errorf("--show %s: %s", bad, r)
+				}
+			}
 			dry := run(t, srv.Env(), demoPasswords, "--dry-run", script(name), "--older-than", "365")
 			wantCode(t, dry, 0)
 			listed, more := parseListing(t, dry, pop3)
