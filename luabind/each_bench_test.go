@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,17 +13,15 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
-// eachScript is bench/clients/w3_each.lua: the pop3 module deletes a
-// mailbox of ten messages, one run per row.
-const eachScript = `local pop3 = require "pop3"
-local p = pop3.open{url = "pop3://" .. arg[1], user = row.user, pass = "pw", auth = "user",
-                    tls = "none", allow_plaintext_auth = true}
-local count = p:stat()
-local uids = p:uidl()
-assert(#uids == count, "UIDL lists " .. #uids .. ", STAT says " .. count)
-for i = 1, count do p:dele(i) end
-p:quit()
-`
+// eachScript is bench/clients/w3_each.lua, the script bench/ runs: the
+// pop3 module deletes a mailbox of ten messages, one run per row.
+func eachScript(b *testing.B) string {
+	src, err := os.ReadFile("../bench/clients/w3_each.lua")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return string(src)
+}
 
 // BenchmarkEachRow is one row of `mailexpect --each rows.csv --jobs 1`
 // through the bulk pool and BulkJob, as the CLI runs it: a fresh state
@@ -32,7 +31,7 @@ p:quit()
 func BenchmarkEachRow(b *testing.B) {
 	addr := answerServer(b, "+OK ready\r\n", mailboxAnswers)
 	for _, bc := range []struct{ name, src string }{
-		{"w3", eachScript},
+		{"w3", eachScript(b)},
 		{"require", `local pop3 = require "pop3"; return row.user`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

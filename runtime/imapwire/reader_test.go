@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -226,7 +225,7 @@ func dovecotFixture(t *testing.T) (session, msg1, msg2 []byte) {
 	t.Helper()
 	var files [3][]byte
 	for i, name := range []string{"dovecot-session.server", "message1.eml", "message2.eml"} {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
+		b, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
