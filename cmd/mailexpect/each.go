@@ -154,15 +154,9 @@ func (c maxTimeCause) Is(target error) bool { return target == context.DeadlineE
 func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &o.each
 	// The script is read first: with --each FILE it may come from stdin.
-	name, src, err := loadScript(o, stdin)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	proto, err := luabind.Compile(name, src)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
+	name, proto, code := compileScript(o, stdin, stdout, stderr)
+	if proto == nil {
+		return code
 	}
 	// Rows are read as the run goes (the header is checked here); a
 	// regular file is read a second time alongside, for the progress

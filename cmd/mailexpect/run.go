@@ -19,6 +19,7 @@ import (
 	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/interact"
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
 // version is set with -ldflags "-X main.version=v1.2.3"; otherwise the
@@ -405,20 +406,8 @@ func prepareRun(cfg *luabind.Config, o *options, logw, stderr io.Writer) (cleanu
 
 // execute runs the script of o under ctx and returns the exit code.
 func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
-	name, src, err := loadScript(o, stdin)
-	if err != nil {
-		printError(stderr, err)
-		return luabind.ExitUsage
-	}
-	proto, err := luabind.Compile(name, src)
-	if err != nil {
-		code := luabind.SyntaxExitCode(o.plugin)
-		if o.plugin {
-			// Reported once, where the monitor reads the status.
-			fmt.Fprintf(stdout, "UNKNOWN - %s\n", err)
-		} else {
-			printError(stderr, err)
-		}
+	name, proto, code := compileScript(o, stdin, stdout, stderr)
+	if proto == nil {
 		return code
 	}
 
@@ -532,6 +521,27 @@ func pluginState(code int) string {
 		return "CRITICAL"
 	}
 	return "UNKNOWN"
+}
+
+// compileScript reads and compiles the script of o. When either fails it
+// reports the error and returns a nil proto with the exit code.
+func compileScript(o *options, stdin io.Reader, stdout, stderr io.Writer) (string, *lua.FunctionProto, int) {
+	name, src, err := loadScript(o, stdin)
+	if err != nil {
+		printError(stderr, err)
+		return "", nil, luabind.ExitUsage
+	}
+	proto, err := luabind.Compile(name, src)
+	if err != nil {
+		if o.plugin {
+			// Reported once, where the monitor reads the status.
+			fmt.Fprintf(stdout, "UNKNOWN - %s\n", err)
+		} else {
+			printError(stderr, err)
+		}
+		return "", nil, luabind.SyntaxExitCode(o.plugin)
+	}
+	return name, proto, 0
 }
 
 // loadScript reads the script: -e code, a file, or "-" for stdin.
