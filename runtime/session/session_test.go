@@ -92,15 +92,15 @@ func TestConnectRefused(t *testing.T) {
 }
 
 func TestExpectAndReply(t *testing.T) {
-	addr := fakeserver.ServeOne(t, func(c net.Conn) {
-		io.WriteString(c, "220 mx ESMTP\r\n")
-		r := bufio.NewReader(c)
-		r.ReadString('\n')
-		io.WriteString(c, "250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n")
-		r.ReadString('\n')
-		io.WriteString(c, "550-5.1.1 no such\r\n550 5.1.1 user\r\n")
-	})
-	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	sc := fakeserver.Start(t, `S: 220 mx ESMTP
+C: EHLO me
+S: 250-mx
+S: 250-PIPELINING
+S: 250 SIZE 1000
+C: RCPT TO:<x@y>
+S: 550-5.1.1 no such
+S: 550 5.1.1 user`)
+	s := dial(t, sc.Addr(), Options{Timeout: 2 * time.Second})
 	m, err := s.Expect(bg, cases(`^220 (\S+)`), 0)
 	if err != nil || m.Groups[1] != "mx" {
 		t.Fatalf("greeting: %+v %v", m, err)
@@ -395,14 +395,11 @@ func TestStartTLS(t *testing.T) {
 // Bytes that arrive after the go-ahead but before the handshake were sent
 // in plaintext and would pose as TLS-protected replies: refuse.
 func TestStartTLSRefusesInjectedData(t *testing.T) {
-	addr := fakeserver.ServeOne(t, func(c net.Conn) {
-		io.WriteString(c, "220 ready\r\n")
-		r := bufio.NewReader(c)
-		r.ReadString('\n')
-		io.WriteString(c, "220 go ahead\r\n250-injected\r\n")
-		r.ReadString('\n')
-	})
-	s := dial(t, addr, Options{Timeout: 2 * time.Second})
+	// One write: the injected line comes with the go-ahead.
+	sc := fakeserver.Start(t, `S: 220 ready
+C: STARTTLS
+SR: "220 go ahead\r\n250-injected\r\n"`)
+	s := dial(t, sc.Addr(), Options{Timeout: 2 * time.Second})
 	s.Reply(bg, 0)
 	s.SendLine(bg, "STARTTLS")
 	if _, err := s.ExpectString(bg, `^220 go ahead`); err != nil {
