@@ -51,6 +51,8 @@ type sendOptions struct {
 	Auth        string       `json:"auth,omitempty"` // "auto" or a mechanism
 	User        string       `json:"user,omitempty"`
 	SecretFile  string       `json:"secret_file,omitempty"`
+	TokenFile   string       `json:"token_file,omitempty"`
+	Token       string       `json:"token,omitempty"` // --token-file -: read from stdin here
 	Plaintext   bool         `json:"allow_plaintext_auth"`
 	QuitAfter   string       `json:"quit_after,omitempty"`
 	Pipeline    bool         `json:"pipeline"`
@@ -172,6 +174,25 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 	fs.Func("pass", "", func(string) error {
 		return errors.New("there is no password flag (it would show in ps and the shell history): set MAILEXPECT_PASS, use --secret-file FILE or ~/.netrc")
 	})
+	fs.Func("token-file", "", func(s string) error {
+		if s != "-" {
+			so.TokenFile = s
+			return nil
+		}
+		t, err := so.readStdin("--token-file", stdin, maxToken)
+		so.Token = strings.TrimRight(t, "\r\n")
+		if err == nil && so.Token == "" {
+			err = errors.New("--token-file -: stdin holds no token")
+		}
+		return err
+	})
+	// curl's --oauth2-bearer and the like put the token in ps and the
+	// shell history: refused, naming the ways that do not.
+	for _, name := range []string{"token", "oauth2-bearer", "auth-token", "bearer"} {
+		fs.Func(name, "", func(string) error {
+			return errors.New("there is no token flag (it would show in ps and the shell history): set MAILEXPECT_TOKEN or use --token-file FILE (- reads stdin)")
+		})
+	}
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -191,18 +212,7 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 func (so *sendOptions) readArg(flagName, s string, stdin io.Reader, fileOnly bool) (string, error) {
 	switch {
 	case s == "-":
-		if so.stdinTaken != "" {
-			return "", fmt.Errorf("%s - and %s - cannot both read stdin", so.stdinTaken, flagName)
-		}
-		so.stdinTaken = flagName
-		b, err := io.ReadAll(io.LimitReader(stdin, maxMessage+1))
-		if err != nil {
-			return "", fmt.Errorf("%s -: %v", flagName, err)
-		}
-		if len(b) > maxMessage {
-			return "", fmt.Errorf("%s -: more than %d bytes", flagName, maxMessage)
-		}
-		return string(b), nil
+		return so.readStdin(flagName, stdin, maxMessage)
 	case strings.HasPrefix(s, "@"):
 		st, err := os.Stat(s[1:])
 		if err != nil {
@@ -222,8 +232,28 @@ func (so *sendOptions) readArg(flagName, s string, stdin io.Reader, fileOnly boo
 	return s, nil
 }
 
+// readStdin reads stdin for flagName's "-", at most limit bytes; only one
+// flag may read it.
+func (so *sendOptions) readStdin(flagName string, stdin io.Reader, limit int) (string, error) {
+	if so.stdinTaken != "" {
+		return "", fmt.Errorf("%s - and %s - cannot both read stdin", so.stdinTaken, flagName)
+	}
+	so.stdinTaken = flagName
+	b, err := io.ReadAll(io.LimitReader(stdin, int64(limit)+1))
+	if err != nil {
+		return "", fmt.Errorf("%s -: %v", flagName, err)
+	}
+	if len(b) > limit {
+		return "", fmt.Errorf("%s -: more than %d bytes", flagName, limit)
+	}
+	return string(b), nil
+}
+
 // maxMessage bounds what --body, --data and stdin may hold (as mime does).
 const maxMessage = 256 << 20
+
+// maxToken bounds a bearer token read from stdin (real ones are a few KiB).
+const maxToken = 64 << 10
 
 // parseAttach reads FILE[;name=NAME][;type=TYPE].
 func parseAttach(s string) (attachFlag, error) {
@@ -291,8 +321,14 @@ func (so *sendOptions) validate(sandbox bool) error {
 	if so.Data == nil && !so.subjectSet {
 		so.Subject = "mailexpect send test"
 	}
-	if so.Auth == "" && (so.User != "" || so.SecretFile != "") {
-		return usageErr("add --auth (or --auth=MECH)", "--user and --secret-file are for --auth")
+	if so.Auth == "" && (so.User != "" || so.SecretFile != "" || so.TokenFile != "" || so.Token != "") {
+		return usageErr("add --auth (or --auth=MECH)", "--user, --secret-file and --token-file are for --auth")
+	}
+	if (so.TokenFile != "" || so.Token != "") && so.Auth != "auto" && so.Auth != "XOAUTH2" && so.Auth != "OAUTHBEARER" {
+		return usageErr("", "--token-file is for --auth=OAUTHBEARER, --auth=XOAUTH2 or --auth (which then prefers them), not --auth=%s", so.Auth)
+	}
+	if so.SecretFile != "" && (so.TokenFile != "" || so.Token != "") {
+		return usageErr("a token logs in with OAUTHBEARER or XOAUTH2, a password with the others", "--secret-file and --token-file exclude each other")
 	}
 	return nil
 }
@@ -333,6 +369,9 @@ func executeSend(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 		return code
 	}
 	defer cleanup()
+	if so.Token != "" {
+		cfg.Secrets.Add(so.Token) // masked before the script sees it
+	}
 	so.resolve()
 	cfgJSON, err := json.Marshal(so)
 	if err != nil {
@@ -393,10 +432,14 @@ Server and session:
   --resolver IP[:PORT]  the DNS server for names and --server mx:DOMAIN
   --chunking[=false]    BDAT (RFC 3030); default: for binary content when
                         the server offers CHUNKING
-  --auth[=MECH]         authenticate (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, SCRAM-SHA-1,
-                        SCRAM-SHA-256; default: the first offered); user from --user or
-                        $MAILEXPECT_USER, password from $MAILEXPECT_PASS,
-                        --secret-file FILE or ~/.netrc, never a flag
+  --auth[=MECH]         authenticate (PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1,
+                        SCRAM-SHA-256, OAUTHBEARER, XOAUTH2; default: the first
+                        offered); user from --user or $MAILEXPECT_USER, password
+                        from $MAILEXPECT_PASS, --secret-file FILE or ~/.netrc,
+                        never a flag
+  --token-file FILE|-   an OAuth 2.0 bearer token for OAUTHBEARER/XOAUTH2 (- reads
+                        stdin; also $MAILEXPECT_TOKEN), never a flag; with
+                        --auth alone OAUTHBEARER when offered, else XOAUTH2
   --allow-plaintext-auth  let PLAIN/LOGIN go without TLS
   --pipeline            MAIL, RCPT and DATA in one round trip when offered
   --timeout SECONDS     per reply (default 10)

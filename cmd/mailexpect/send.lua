@@ -83,12 +83,26 @@ end
 -- The login and the message come before any connection: a missing
 -- password, a bad header or a missing attachment is a usage error, never
 -- a half-finished transaction.
-local user, pass, msg
+local user, pass, token, msg
+local bearer = {XOAUTH2 = true, OAUTHBEARER = true}
 local prepared, perr = pcall(function()
   if o.auth then
-    user, pass = credentials.lookup{user = o.user, secret_file = o.secret_file, address = o.server}
-    if not user then error("--auth needs a user: --user or MAILEXPECT_USER (or a login in ~/.netrc)", 0) end
-    if not pass then error("--auth needs a password: MAILEXPECT_PASS, --secret-file FILE or ~/.netrc (never a flag)", 0) end
+    -- A bearer token (--token-file, stdin read and masked by mailexpect
+    -- send, or MAILEXPECT_TOKEN) logs in instead of a password.
+    if o.auth == "auto" or bearer[o.auth] then
+      token = o.token or (o.token_file and secret_file(o.token_file))
+              or (not o.secret_file and credentials.setting(secret_env("MAILEXPECT_TOKEN", nil)))
+    end
+    if token then
+      user = credentials.setting(o.user, "MAILEXPECT_USER")
+      if not user then error("--auth needs a user: --user or MAILEXPECT_USER", 0) end
+    elseif bearer[o.auth] then
+      error("--auth=" .. o.auth .. " needs a token: --token-file FILE (- reads stdin) or MAILEXPECT_TOKEN (never a flag)", 0)
+    else
+      user, pass = credentials.lookup{user = o.user, secret_file = o.secret_file, address = o.server}
+      if not user then error("--auth needs a user: --user or MAILEXPECT_USER (or a login in ~/.netrc)", 0) end
+      if not pass then error("--auth needs a password: MAILEXPECT_PASS, --secret-file FILE or ~/.netrc (never a flag)", 0) end
+    end
   end
   if o.quit_after then return end
   if o.data then
@@ -116,7 +130,7 @@ local ok, err = pcall(function()
   local opts = {url = o.url, tls = o.tls, helo = o.helo, ca_file = o.ca_file, insecure = o.insecure or nil,
                 cert_file = o.cert_file, key_file = o.key_file, min_version = o.min_version, pin = pin,
                 proxy = o.proxy, unix_socket = o.unix_socket, resolver = o.resolver, chunking = o.chunking,
-                lmtp = o.lmtp or nil, pipelining = o.pipeline or nil, user = user, pass = pass,
+                lmtp = o.lmtp or nil, pipelining = o.pipeline or nil, user = user, pass = pass, token = token,
                 auth = (o.auth and o.auth ~= "auto") and o.auth or nil,
                 allow_plaintext_auth = o.allow_plaintext_auth or nil}
   if o.timeout then opts.timeout = o.timeout end

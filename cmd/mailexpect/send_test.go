@@ -86,6 +86,26 @@ func noSecret(t *testing.T, pass, user string, outputs ...string) {
 	}
 }
 
+// noToken fails when a bearer token shows up in any output: as it is, in
+// base64, or in the base64 of the XOAUTH2 or OAUTHBEARER initial response
+// that carries it.
+func noToken(t *testing.T, token, user string, outputs ...string) {
+	t.Helper()
+	forms := []string{
+		token,
+		base64.StdEncoding.EncodeToString([]byte(token)),
+		base64.StdEncoding.EncodeToString([]byte("user=" + user + "\x01auth=Bearer " + token + "\x01\x01")),
+		base64.StdEncoding.EncodeToString([]byte("n,a=" + user + ",\x01auth=Bearer " + token + "\x01\x01")),
+	}
+	for _, out := range outputs {
+		for _, f := range forms {
+			if strings.Contains(out, f) {
+				t.Errorf("the token (as %q) is in the output:\n%s", f, out)
+			}
+		}
+	}
+}
+
 func writeAttachment(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "data.bin")
 	if err := os.WriteFile(path, attachment, 0o600); err != nil {
@@ -252,6 +272,54 @@ func TestSendSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("a bearer token from a file, stdin or MAILEXPECT_TOKEN never shows", func(t *testing.T) {
+		// The sandbox takes a user's password as its bearer token.
+		tokenFile := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(tokenFile, []byte(u.Pass+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("MAILEXPECT_PASS", "")
+		dir := t.TempDir()
+		for _, tt := range []struct {
+			name, stdin, env, mech string
+			flags                  []string
+		}{
+			{"--auth=XOAUTH2 --token-file FILE", "", "", "XOAUTH2", []string{"--auth=XOAUTH2", "--token-file", tokenFile}},
+			{"--auth --token-file - (stdin)", u.Pass + "\r\n", "", "OAUTHBEARER", []string{"--auth", "--token-file", "-"}},
+			{"--auth=OAUTHBEARER and MAILEXPECT_TOKEN", "", u.Pass, "OAUTHBEARER", []string{"--auth=OAUTHBEARER"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Setenv("MAILEXPECT_TOKEN", tt.env)
+				rec := filepath.Join(dir, strings.ReplaceAll(tt.mech+tt.name, " ", "_")+".rec")
+				args := append([]string{"-v", "--record", rec, "send", "--ca-file", srv.CAFile(), "--from", u.Address, "--to", "demo2@sandbox.test"}, tt.flags...)
+				code, stdout, stderr := sendRun(t, tt.stdin, args...)
+				if code != 0 || !strings.HasPrefix(stdout, "sent to 1 recipient: 250 ") {
+					t.Fatalf("exit %d\nstdout %q\nstderr %s", code, stdout, stderr)
+				}
+				for _, want := range []string{"--- AUTH mechanism " + tt.mech, "~>> ***", "<<~ 235"} {
+					if !strings.Contains(stderr, want) {
+						t.Errorf("the -v transcript lacks %q:\n%s", want, stderr)
+					}
+				}
+				recorded, err := os.ReadFile(rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(recorded), "C: ***") {
+					t.Errorf("the recording has no masked AUTH line:\n%s", recorded)
+				}
+				noToken(t, u.Pass, u.Name, stdout, stderr, string(recorded))
+			})
+		}
+		t.Setenv("MAILEXPECT_TOKEN", "")
+		code, stdout, stderr := sendRun(t, "not"+u.Pass, "-v", "send", "--ca-file", srv.CAFile(), "--from", u.Address, "--to", "demo2@sandbox.test",
+			"--auth=XOAUTH2", "--token-file", "-")
+		if code != 28 {
+			t.Errorf("a wrong token: exit %d, want 28\n%s", code, stderr)
+		}
+		noToken(t, "not"+u.Pass, u.Name, stdout, stderr)
+	})
+
 	t.Run("implicit TLS against a STARTTLS port: exit 29", func(t *testing.T) {
 		code, _, stderr := sendRun(t, "", "send", "--server", srv.SMTPAddr(), "--tls", "implicit", "--from", "", "--to", "demo2@sandbox.test",
 			"--timeout", "2")
@@ -307,6 +375,11 @@ func TestSendUsage(t *testing.T) {
 		{"CR in a subject", []string{"--from", "a@b", "--to", "c@d", "--subject", "x\r\nBcc: e@f"}, "header Subject contains CR, LF or NUL"},
 		{"an unknown flag", []string{"--bogus"}, "error: unknown flag --bogus\nhint: run 'mailexpect send --help' for its flags\n"},
 		{"stdin twice", []string{"--from", "a@b", "--to", "c@d", "--body", "-", "--data", "-"}, "--body - and --data - cannot both read stdin"},
+		{"a token flag", []string{"--from", "a@b", "--to", "c@d", "--auth", "--oauth2-bearer", "tok"}, "there is no token flag"},
+		{"a bearer mechanism without a token", []string{"--from", "a@b", "--to", "c@d", "--auth=XOAUTH2", "--user", "u"}, "--auth=XOAUTH2 needs a token: --token-file FILE (- reads stdin) or MAILEXPECT_TOKEN (never a flag)"},
+		{"a token for PLAIN", []string{"--from", "a@b", "--to", "c@d", "--auth=PLAIN", "--token-file", att}, "--token-file is for --auth=OAUTHBEARER, --auth=XOAUTH2 or --auth"},
+		{"a token without --auth", []string{"--from", "a@b", "--to", "c@d", "--token-file", att}, "--user, --secret-file and --token-file are for --auth"},
+		{"the token and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--auth", "--token-file", "-", "--body", "-"}, "--token-file - and --body - cannot both read stdin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

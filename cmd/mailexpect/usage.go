@@ -120,9 +120,11 @@ Environment:
                       servers (host:port) the example scripts talk to
   MAILEXPECT_USER, MAILEXPECT_PASS
                       the login the example scripts and credentials.lookup use
+  MAILEXPECT_TOKEN    the OAuth 2.0 bearer token of send --auth (OAUTHBEARER,
+                      XOAUTH2) when no --token-file is given
   NETRC               the netrc file of netrc() and credentials (~/.netrc)
   LUA_PATH            searched by require only with --lua-path
-  Set by --sandbox for the script: all of the MAILEXPECT_* above.
+  Set by --sandbox for the script: the MAILEXPECT_* above but the token.
 
 Exit codes:
   0  success
