@@ -64,10 +64,16 @@ type sendOptions struct {
 }
 
 type attachFlag struct {
-	File string `json:"file"`
+	File string `json:"file,omitempty"`
+	Data []byte `json:"data,omitempty"` // --attach -: stdin's bytes (base64 in the JSON, so any byte survives)
 	Name string `json:"name,omitempty"`
 	Type string `json:"type,omitempty"`
 }
+
+// stdinAttachment is the name of an attachment read from stdin without
+// ;name=: a name, so that mail programs offer to save it, but no
+// extension to guess (its type is sniffed from the content).
+const stdinAttachment = "attachment"
 
 // quitStages are --quit-after's values and the names swaks also accepts.
 var quitStages = map[string]string{
@@ -135,6 +141,14 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 	})
 	fs.Func("attach", "", func(s string) error {
 		a, err := parseAttach(s)
+		if err == nil && a.File == "-" {
+			var data string
+			data, err = so.readStdin("--attach", stdin, maxMessage)
+			a.File, a.Data = "", []byte(data)
+			if a.Name == "" {
+				a.Name = stdinAttachment
+			}
+		}
 		so.Attach = append(so.Attach, a)
 		return err
 	})
@@ -255,7 +269,8 @@ const maxMessage = 256 << 20
 // maxToken bounds a bearer token read from stdin (real ones are a few KiB).
 const maxToken = 64 << 10
 
-// parseAttach reads FILE[;name=NAME][;type=TYPE].
+// parseAttach reads FILE[;name=NAME][;type=TYPE]; FILE "-" is stdin, read
+// by the caller.
 func parseAttach(s string) (attachFlag, error) {
 	a := attachFlag{File: s}
 	for {
@@ -274,8 +289,11 @@ func parseAttach(s string) (attachFlag, error) {
 		}
 		a.File = a.File[:i]
 	}
-	if a.File == "" || a.File == "-" {
-		return a, fmt.Errorf("--attach wants FILE[;name=NAME][;type=TYPE], got %q", s)
+	if a.File == "" {
+		return a, fmt.Errorf("--attach wants FILE[;name=NAME][;type=TYPE] (FILE - reads stdin), got %q", s)
+	}
+	if a.File == "-" {
+		return a, nil
 	}
 	if _, err := os.Stat(a.File); err != nil {
 		return a, fmt.Errorf("--attach: %v", unwrapPath(err))
@@ -452,7 +470,8 @@ Envelope and message:
   --subject TEXT        default "mailexpect send test"
   --body TEXT|@FILE|-   the text (default: a one-line test text)
   --attach FILE[;name=NAME][;type=TYPE]  repeatable; type from the
-                        extension, else the content
+                        extension, else the content; FILE - reads stdin
+                        (named "attachment" unless ;name=)
   --data @FILE|-        a whole message as it is, instead of the above
 
 Output:

@@ -111,7 +111,8 @@ local prepared, perr = pcall(function()
   end
   local attachments = {}
   for i, a in ipairs(o.attach) do
-    attachments[i] = {file = a.file, name = a.name, type = a.type}
+    -- data: stdin's bytes (--attach -), base64 in the JSON
+    attachments[i] = {file = a.file, data = a.data and assert(base64.decode(a.data)), name = a.name, type = a.type}
   end
   msg = mime.message{from = o.from, to = o.to, cc = o.cc, subject = o.subject,
                      headers = o.headers, body = o.body, attachments = attachments}

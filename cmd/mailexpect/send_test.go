@@ -156,6 +156,40 @@ func TestSendSandbox(t *testing.T) {
 		checkArrived(t, msgs[0].Raw)
 	})
 
+	t.Run("--attach - reads the attachment from stdin", func(t *testing.T) {
+		args := append(append(append([]string{}, common...), "--to", "demo3@sandbox.test"), messageArgs("-")...)
+		code, stdout, stderr := sendRun(t, string(attachment), args...)
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+		msgs, err := srv.Store().Messages("demo3", "INBOX")
+		if err != nil || len(msgs) == 0 {
+			t.Fatalf("demo3's INBOX: %d messages, %v", len(msgs), err)
+		}
+		checkArrived(t, msgs[len(msgs)-1].Raw)
+
+		// Without ;name= the part is named "attachment", its type sniffed.
+		pdf := "%PDF-1.4\n" + string(attachment)
+		code, _, stderr = sendRun(t, pdf, append(append([]string{}, common[1:]...), "--to", "demo3@sandbox.test", "--attach", "-")...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		msgs, _ = srv.Store().Messages("demo3", "INBOX")
+		m := pyemail.Parse(t, msgs[len(msgs)-1].Raw)
+		var found bool
+		for _, p := range m.Parts {
+			if p.Filename != nil && *p.Filename == "attachment" {
+				found = true
+				if p.Type != "application/pdf" || string(p.Data) != pdf {
+					t.Errorf("the stdin attachment: type %s, %d bytes; want application/pdf, the %d bytes sent", p.Type, len(p.Data), len(pdf))
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no part named attachment in %+v", m.Parts)
+		}
+	})
+
 	t.Run("--json is one object", func(t *testing.T) {
 		args := append(append([]string{}, common[1:]...), "--to", "demo3@sandbox.test", "--json")
 		code, stdout, stderr := sendRun(t, "", args...)
@@ -379,6 +413,8 @@ func TestSendUsage(t *testing.T) {
 		{"a bearer mechanism without a token", []string{"--from", "a@b", "--to", "c@d", "--auth=XOAUTH2", "--user", "u"}, "--auth=XOAUTH2 needs a token: --token-file FILE (- reads stdin) or MAILEXPECT_TOKEN (never a flag)"},
 		{"a token for PLAIN", []string{"--from", "a@b", "--to", "c@d", "--auth=PLAIN", "--token-file", att}, "--token-file is for --auth=OAUTHBEARER, --auth=XOAUTH2 or --auth"},
 		{"a token without --auth", []string{"--from", "a@b", "--to", "c@d", "--token-file", att}, "--user, --secret-file and --token-file are for --auth"},
+		{"the attachment and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--attach", "-", "--body", "-"}, "--attach - and --body - cannot both read stdin"},
+		{"an empty attachment name", []string{"--from", "a@b", "--to", "c@d", "--attach", ";name=x"}, "--attach wants FILE[;name=NAME][;type=TYPE] (FILE - reads stdin)"},
 		{"the token and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--auth", "--token-file", "-", "--body", "-"}, "--token-file - and --body - cannot both read stdin"},
 	}
 	for _, tt := range tests {
