@@ -206,9 +206,11 @@ local i = imap.connect{url = "imap://" .. ADDR, tls = "none", timeout = 3}
 `
 )
 
-func pop3Serve(answer func(c net.Conn, cmd string)) func(c net.Conn, r *bufio.Reader) {
+// serveLines greets, then hands each command line to answer until the
+// client goes away.
+func serveLines(greeting string, answer func(c net.Conn, cmd string)) func(c net.Conn, r *bufio.Reader) {
 	return func(c net.Conn, r *bufio.Reader) {
-		c.Write([]byte("+OK ready\r\n"))
+		c.Write([]byte(greeting))
 		for {
 			cmd := line(r)
 			if cmd == "" {
@@ -217,6 +219,10 @@ func pop3Serve(answer func(c net.Conn, cmd string)) func(c net.Conn, r *bufio.Re
 			answer(c, cmd)
 		}
 	}
+}
+
+func pop3Serve(answer func(c net.Conn, cmd string)) func(c net.Conn, r *bufio.Reader) {
+	return serveLines("+OK ready\r\n", answer)
 }
 
 // pop3Flood answers every command after the greeting with status, then
@@ -228,18 +234,12 @@ func pop3Flood(status, chunk string) func(c net.Conn, r *bufio.Reader) {
 	})
 }
 
+// imapServe hands answer each command's tag and the rest apart.
 func imapServe(answer func(c net.Conn, tag, cmd string)) func(c net.Conn, r *bufio.Reader) {
-	return func(c net.Conn, r *bufio.Reader) {
-		c.Write([]byte("* OK [CAPABILITY IMAP4rev1] ready\r\n"))
-		for {
-			l := line(r)
-			if l == "" {
-				return
-			}
-			tag, cmd, _ := strings.Cut(l, " ")
-			answer(c, tag, cmd)
-		}
-	}
+	return serveLines("* OK [CAPABILITY IMAP4rev1] ready\r\n", func(c net.Conn, l string) {
+		tag, cmd, _ := strings.Cut(l, " ")
+		answer(c, tag, cmd)
+	})
 }
 
 // selectFlood answers SELECT with 240,000 "* 1 EXISTS" lines, all at once,
