@@ -518,3 +518,42 @@ print("ok")
 		t.Fatalf("exit %d: %v\n%s", code, err, stdout.String())
 	}
 }
+
+// TestBulkJobCommandLineUsage: a usage error that cannot depend on the
+// row (options() on the script's own arguments, options.usage before any
+// column was read) is bulk.ErrScriptUsage and stops the run at the first
+// row; one that may come from the row's values (options() over a
+// column's value, options.usage after reading the row, a write to row)
+// fails its row only.
+func TestBulkJobCommandLineUsage(t *testing.T) {
+	rows := "user,flag\na,--num=1\nb,--num=x\nc,--num=2\nd,--num=3\n"
+	for _, tt := range []struct {
+		name, src string
+		args      []string
+		stop      bool // the run stops at the first row
+		failed    string
+	}{
+		{"unknown option", `local o = options(arg, {n = 1}); return row.user`, []string{"--bogus"}, true, ""},
+		{"option read after the row", `local u = row.user; local o = options(arg, {n = 1}); return u`, []string{"--n", "x"}, true, ""},
+		{"options.usage before the row", `local o = options(arg, {n = options.number}); if not o.n then options.usage("no --n") end; return row.user`, nil, true, ""},
+		{"options over a column", `local o = options({row.flag}, {num = 1}); return o.num`, nil, false, "b"},
+		{"options.usage after the row", `if row.user == "c" then options.usage("not c") end; return row.user`, nil, false, "c"},
+		{"write to row", `if row.user == "d" then row.user = "x" end; return 1`, nil, false, "d"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := runBulk(t, context.Background(), tt.src, rows, Config{Args: tt.args}, bulk.Config{Jobs: 1})
+			if tt.stop {
+				if out.sum.Status() != bulk.RunUsage || out.sum.Usage == nil || out.sum.Failed != 1 || out.sum.NotStarted != 3 {
+					t.Fatalf("did not stop at the first row: %+v", out.sum)
+				}
+				return
+			}
+			if out.sum.Usage != nil || out.sum.Failed != 1 || out.sum.OK != 3 {
+				t.Fatalf("%+v", out.sum)
+			}
+			if l := byKey(out.results)[tt.failed]; l["status"] != "failed" || l["error"].(map[string]any)["kind"] != "usage" {
+				t.Errorf("row %s: %v", tt.failed, l)
+			}
+		})
+	}
+}

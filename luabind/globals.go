@@ -64,13 +64,18 @@ func (r globalsBinding) open(L *lua.LState) {
 		argt.RawSetInt(i+1, lua.LString(a))
 	}
 	g.RawSetString("arg", argt)
+	r.argTable = argt
 
 	r.openSecrets(L)
 	r.openOptions(L)
 
 	ro := map[string]lua.LValue{"dry_run": lua.LBool(r.cfg.DryRun)}
 	for name, v := range r.cfg.ReadOnly {
-		ro[name] = r.readOnlyValue(L, v, nil)
+		var onRead func(string, bool)
+		if name == "row" && r.attempt != nil {
+			onRead = r.readColumn // the bulk row: its reads are told to the attempt
+		}
+		ro[name] = r.readOnlyValue(L, v, onRead)
 	}
 	r.protectGlobals(L, ro)
 }

@@ -94,7 +94,8 @@ func (r globalsBinding) openOptions(L *lua.LState) {
 // usage error options() raises for an unknown flag. It ends a run with
 // exit 2 and two lines on stderr, "SCRIPT: msg" and the spec's _usage;
 // a check script (require "check") shows UNKNOWN with the usage line in
-// its long output; in a bulk run it fails the row. The error's where is
+// its long output; in a bulk run it stops the run, or fails only the row
+// when raised after the script read the row (raiseScriptUsage). The error's where is
 // the script's name, not a line in it: the command line is at fault.
 func (r globalsBinding) usageError(L *lua.LState) int {
 	msg := r.checkString(L, 1, "options.usage")
@@ -103,9 +104,36 @@ func (r globalsBinding) usageError(L *lua.LState) int {
 	if r.optUsage != "" {
 		t.RawSetString("usage", lua.LString("usage: mailexpect "+strings.TrimPrefix(r.optUsage, "usage: ")))
 	}
-	r.usageErrors = append(r.usageErrors, t)
-	L.Error(t, 0)
+	r.raiseScriptUsage(L, t, !r.rowRead)
 	return 0
+}
+
+// raiseScriptUsage raises t, a usage error of the script's command line
+// (options(), options.usage). commandLine says it cannot depend on the
+// bulk row: raised before the script read any of the row's columns, or
+// by options() parsing the script's own arguments. A bulk run stops at
+// such an error (bulk.ErrScriptUsage), since every row would fail alike;
+// one that may come from a row's values fails its row only.
+func (r *run) raiseScriptUsage(L *lua.LState, t *lua.LTable, commandLine bool) {
+	r.usageErrors = append(r.usageErrors, t)
+	if commandLine {
+		r.commandLineErrors = append(r.commandLineErrors, t)
+	}
+	L.Error(t, 0)
+}
+
+// isScriptArgs reports whether t is the global arg as the run set it:
+// the script's command line, the same for every row.
+func (r *run) isScriptArgs(t *lua.LTable) bool {
+	if t != r.argTable || t.Len() != len(r.cfg.Args) {
+		return false
+	}
+	for i, a := range r.cfg.Args {
+		if t.RawGetInt(i+1) != lua.LString(a) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r globalsBinding) options(L *lua.LState, sentinels map[lua.LValue]optKind) int {
@@ -192,8 +220,7 @@ func (r globalsBinding) options(L *lua.LState, sentinels map[lua.LValue]optKind)
 			msg += " (options: " + strings.Join(known, ", ") + ")"
 		}
 		t := newErrorObject(L, failure.New(failure.Usage, "%s", msg), r.mask)
-		r.usageErrors = append(r.usageErrors, t)
-		L.Error(t, 0)
+		r.raiseScriptUsage(L, t, !r.rowRead || r.isScriptArgs(argt))
 	}
 	assign := func(o *optSpec, shown, val string) {
 		switch o.kind {

@@ -195,6 +195,15 @@ func (r *run) through(L *lua.LState) func(*lua.LTable) *lua.LTable {
 	return func(t *lua.LTable) *lua.LTable { return r.proxyTarget(L, t) }
 }
 
+// readColumn notes that the script read the row's column key (all: every
+// column): for the bulk run's unread-columns warning, and so that a usage
+// error raised before any column was read is known to be the script's
+// command line, the same for every row.
+func (r *run) readColumn(key string, all bool) {
+	r.rowRead = true
+	r.attempt.ReadColumn(key, all)
+}
+
 // wrapIterators makes pairs and ipairs look through read-only proxies
 // (Lua 5.1 has no __pairs).
 func (r globalsBinding) wrapIterators(L *lua.LState) {

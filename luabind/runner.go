@@ -147,6 +147,16 @@ type RunError struct {
 	// Reported: the check module has already shown this error in the
 	// plugin's status line on stdout, so the CLI need not print it again.
 	Reported bool
+
+	// CommandLine: a usage error of the script's own command line that
+	// cannot depend on the bulk row (see raiseScriptUsage); it is
+	// bulk.ErrScriptUsage (errors.Is), which stops a bulk run.
+	CommandLine bool
+}
+
+// Is makes a command-line usage error bulk.ErrScriptUsage.
+func (e *RunError) Is(target error) bool {
+	return target == bulk.ErrScriptUsage && e.CommandLine
 }
 
 func (e *RunError) Error() string {
@@ -408,10 +418,16 @@ func (r *run) runError1(L *lua.LState, err error) *RunError {
 				r.scriptUsage = true
 			}
 		}
+		commandLine := false
+		for _, u := range r.commandLineErrors {
+			commandLine = commandLine || u == t
+		}
 		re := &RunError{
 			Kind:    failure.Kind(lua.LVAsString(t.RawGetString("kind"))),
 			Where:   lua.LVAsString(t.RawGetString("where")),
 			Message: lua.LVAsString(t.RawGetString("message")),
+
+			CommandLine: commandLine,
 		}
 		if u, ok := t.RawGetString("usage").(lua.LString); ok && r.scriptUsage {
 			re.Usage = string(u)
@@ -481,15 +497,18 @@ type run struct {
 	atEnd    *lua.LFunction // rt.at_end: the check module's status line
 	cleanups []func()       // run when Run returns (timers of rt.max_time)
 
-	cancelErr   *lua.LTable             // the error a cancelled session call raised (see raiseOp)
-	scriptUsage bool                    // the uncaught error is a bad command line for the script
-	expCont     lua.LValue              // the exp_continue sentinel of this state
-	proxies     map[*lua.LTable]*roData // read-only proxy -> what it serves (readonly.go)
-	roMeta      *lua.LTable             // the proxies' metatable
-	usageErrors []*lua.LTable           // raised by options(): exit 2 when uncaught
-	optUsage    string                  // the last options() spec's _usage, for options.usage
-	apis        *apiState               // the spec's checkers for this state (argcheck.go)
-	active      interact.Console        // the console of an s:interact in progress
+	cancelErr         *lua.LTable             // the error a cancelled session call raised (see raiseOp)
+	scriptUsage       bool                    // the uncaught error is a bad command line for the script
+	expCont           lua.LValue              // the exp_continue sentinel of this state
+	proxies           map[*lua.LTable]*roData // read-only proxy -> what it serves (readonly.go)
+	roMeta            *lua.LTable             // the proxies' metatable
+	usageErrors       []*lua.LTable           // raised by options(): exit 2 when uncaught
+	commandLineErrors []*lua.LTable           // those of them that cannot depend on the bulk row
+	argTable          *lua.LTable             // the global arg as the run set it
+	rowRead           bool                    // the script read a column of the bulk row
+	optUsage          string                  // the last options() spec's _usage, for options.usage
+	apis              *apiState               // the spec's checkers for this state (argcheck.go)
+	active            interact.Console        // the console of an s:interact in progress
 }
 
 func newRun(cfg Config) *run {

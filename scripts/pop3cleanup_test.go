@@ -2,6 +2,7 @@ package scripts_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -537,10 +538,20 @@ func TestCleanupInterruptAndResume(t *testing.T) {
 }
 
 // TestCleanupUsage: bad command lines exit 2 before any mailbox is
-// touched; a criterion is required.
+// touched, a bulk run too (stopped at its first row, said once); a
+// criterion is required. A usage error from a row's values (no password
+// column value) fails that row only: exit 1.
 func TestCleanupUsage(t *testing.T) {
 	st, dir := cleanupStack(t, 2, nil)
 	script, _ := filepath.Abs(script("pop3-cleanup.lua"))
+	// Outside dir, which noLeaks reads: it holds a password.
+	partial := filepath.Join(t.TempDir(), "partial.csv")
+	var rows bytes.Buffer
+	w := csv.NewWriter(&rows)
+	w.WriteAll([][]string{{"user", "pass", "host"}, {st.Users[0].Name, st.Users[0].Password, st.POP3}, {st.Users[1].Name, "", st.POP3}})
+	if err := os.WriteFile(partial, rows.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		args []string
 		code int
@@ -550,14 +561,22 @@ func TestCleanupUsage(t *testing.T) {
 		{[]string{"--each", "missing.csv", script, "--all"}, 2, "error: --each: missing.csv: no such file or directory"},
 		{[]string{"--each", "rows.csv", "--jobs", "0", script, "--all"}, 2, "error: --jobs wants a whole number >= 1"},
 		{[]string{"--each", "rows.csv", "--resume", "nothing.jsonl", script, "--all"}, 2, "error: resume: open nothing.jsonl: no such file or directory"},
-		{[]string{"--each", "rows.csv", script}, 1, "no criterion: give --older-than"},
-		{[]string{"--each", "rows.csv", script, "--older-than", "0"}, 1, "--older-than wants a number of days > 0"},
+		{[]string{"--each", "rows.csv", script}, 2, "no criterion: give --older-than"},
+		{[]string{"--each", "rows.csv", script, "--older-than", "0"}, 2, "--older-than wants a number of days > 0"},
+		{[]string{"--each", "rows.csv", script, "--bogus"}, 2, "unknown option --bogus"},
 		{[]string{"--each", "rows.csv", script, "--max-delete", "3", "--all"}, 1, "10 messages match, more than --max-delete 3: nothing deleted"},
+		{[]string{"--each", partial, "--dry-run", script, "--all"}, 1, st.Users[1].Name + ": usage: pop3-cleanup.lua: the row has no pass column"},
 	} {
 		r := bulkRun(t, st, dir, tt.args...)
 		wantCode(t, r, tt.code)
 		if !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("%v: stderr lacks %q:\n%s", tt.args, tt.want, r.stderr)
+		}
+		if n := strings.Count(r.stderr, tt.want); tt.code == 2 && n != 1 {
+			t.Errorf("%v: the usage error said %d times, want once:\n%s", tt.args, n, r.stderr)
+		}
+		if tt.code == 2 && !strings.HasPrefix(tt.want, "error:") && !strings.Contains(r.stderr, "stopped at a usage error in the script") {
+			t.Errorf("%v: the run did not stop at the usage error:\n%s", tt.args, r.stderr)
 		}
 	}
 	for _, u := range st.Users {

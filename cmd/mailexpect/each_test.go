@@ -508,3 +508,84 @@ return {user = u.user, pop3 = sandbox.pop3 ~= nil}
 		b.Logf("rows/s: %.0f with 3 users, %.0f with 1000: ratio %.2f", rates[3], rates[1000], rates[3]/rates[1000])
 	}
 }
+
+// TestEachUsageErrorStopsRun, against the binary: an unknown option
+// after the script name is a usage error in every row: the run stops at
+// the first, says it once, and exits 2 (it was once reported 200 times,
+// exit 1). A usage error that comes from a row's value fails that row
+// only: the others run, exit 1.
+func TestEachUsageErrorStopsRun(t *testing.T) {
+	bin := buildBinary(t)
+	var rows strings.Builder
+	rows.WriteString("user,pass,days\n")
+	for i := range 200 {
+		days := "30"
+		if i == 7 {
+			days = "soon"
+		}
+		fmt.Fprintf(&rows, "u%d,pw-%d-x,%s\n", i, i, days)
+	}
+	file := rowsFile(t, "rows.csv", rows.String())
+	script := writeScript(t, "s.lua", `local o = options(arg, {["older-than"] = 365})
+local days = tonumber(row.days) or options.usage("the days column wants a number, got " .. row.days)
+print(row.user, days)
+`)
+	runBin := func(args ...string) (code int, stdout, stderr string, results []map[string]any) {
+		t.Helper()
+		res := filepath.Join(t.TempDir(), "r.jsonl")
+		cmd := exec.Command(bin, append([]string{"--each", file, "--jobs", "4", "--results", res, script}, args...)...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		data, rerr := os.ReadFile(res)
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("%v: %s", err, l)
+			}
+			results = append(results, m)
+		}
+		return cmd.ProcessState.ExitCode(), out.String(), errb.String(), results
+	}
+
+	code, stdout, stderr, results := runBin("--bogus")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, stderr)
+	}
+	if n := strings.Count(stderr, "unknown option --bogus"); n != 1 {
+		t.Errorf("the usage error said %d times, want once:\n%s", n, stderr)
+	}
+	if !strings.Contains(stderr, "stopped at a usage error in the script") || !strings.Contains(stderr, "not started") {
+		t.Errorf("summary:\n%s", stderr)
+	}
+	if stdout != "" {
+		t.Errorf("rows ran past the usage error: %s", stdout)
+	}
+	status := map[string]int{}
+	for _, r := range results {
+		status[r["status"].(string)]++
+	}
+	if len(results) != 200 || status["ok"] != 0 || status["failed"] < 1 || status["failed"] > 4 || status["not_started"] < 196 {
+		t.Errorf("results: %d lines, %v", len(results), status)
+	}
+
+	code, stdout, stderr, results = runBin("--older-than", "30")
+	if code != 1 {
+		t.Fatalf("a row's bad value: exit %d, want 1\n%s", code, stderr)
+	}
+	if strings.Count(stdout, "\n") != 199 || strings.Contains(stderr, "stopped at a usage error") ||
+		!strings.Contains(stderr, "200 rows") || !strings.Contains(stderr, "199 ok, 1 failed") ||
+		!strings.Contains(stderr, `u7: usage: s.lua: the days column wants a number, got soon`) {
+		t.Errorf("stdout %d lines\nstderr:\n%s", strings.Count(stdout, "\n"), stderr)
+	}
+	if len(results) != 200 {
+		t.Errorf("%d results", len(results))
+	}
+}

@@ -112,7 +112,10 @@ options = {}
 ---For what options() cannot check itself ("no server: give an ADDRESS").
 ---Uncaught, it prints "SCRIPT: message" and the spec's _usage line and
 ---exits 2; a check script shows UNKNOWN with the usage line in the long
----output; in a bulk run it fails the row.
+---output. In a bulk run, raised before the script read any column of row
+---(a bad command line, the same for every row) it stops the run at the
+---first row, exit 2; raised after (a bad value in a column) it fails that
+---row only. A parse error of options(arg, ...) always stops the run.
 ---@param message string
 function options.usage(message) end
 

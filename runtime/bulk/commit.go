@@ -64,6 +64,9 @@ type Attempt struct {
 	journalErr       error
 
 	holds map[string]*hostHold // per-host slots held by this attempt
+
+	read    map[string]bool // the row's columns the job read (ReadColumn)
+	readAll bool            // ... all of them
 }
 
 // Row returns the row this attempt runs.

@@ -635,6 +635,15 @@ func (p *pool) record(it item, rr rowRun) {
 	default:
 		p.sum.Failed++
 		p.stats.failed++
+		if errors.Is(rr.err, ErrScriptUsage) {
+			// The script's command line is wrong (an unknown option):
+			// the same for every row. Stop at the first, say it once.
+			if p.sum.Usage == nil {
+				p.sum.Usage = &Failure{Key: it.key, Kind: rr.kind, Message: oneLine(msg)}
+				p.stopNew(errUsage)
+			}
+			break
+		}
 		if len(p.sum.FirstFailures) < maxFirstFailures {
 			p.sum.FirstFailures = append(p.sum.FirstFailures, Failure{Key: it.key, Kind: rr.kind, Message: oneLine(msg)})
 		}

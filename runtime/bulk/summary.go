@@ -40,9 +40,10 @@ type Summary struct {
 	Unread bool
 	Shard  Shard // the part of the input the run ran (--shard)
 
-	// Usage is the first row's usage error (failure.Usage: an unknown
-	// option to the script): the run stopped there, since every row
-	// would fail alike. Rows failed by it are not in FirstFailures.
+	// Usage is the first usage error of the script's command line (a
+	// job error marked ErrScriptUsage: an unknown option after the script
+	// name): the run stopped there, since every row would fail alike.
+	// Rows failed by it are not in FirstFailures.
 	Usage *Failure
 }
 
@@ -62,7 +63,7 @@ const (
 	RunOK          Status = iota // every row ok, or done before (--resume)
 	RunFailed                    // a row failed or did not run, or the run's deadline passed
 	RunInterrupted               // the run was interrupted (a signal) before every row was done
-	RunUsage                     // a row's usage error stopped the run (Summary.Usage)
+	RunUsage                     // a usage error of the script's command line stopped the run (Summary.Usage)
 )
 
 // Status is RunInterrupted when the run was interrupted (RunFailed when

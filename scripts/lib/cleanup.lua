@@ -36,8 +36,8 @@ local function alternatives(names)
   return table.concat(names, ", ", 1, #names - 1) .. " or " .. names[#names]
 end
 
--- criteria checks the criterion options of opt (once for every row: a
--- bad command line fails every row the same way) and returns the regular
+-- criteria checks the criterion options of opt (before the row is read:
+-- a bad command line stops a bulk run at its first row) and returns the regular
 -- expressions compiled, by option name. spec lists option names:
 -- criteria (all of them, in the order the "no criterion" message names
 -- them), days (numbers > 0), regex (Go RE2 patterns) and text (non-empty
