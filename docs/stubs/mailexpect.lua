@@ -222,18 +222,18 @@ sandbox = nil
 ---@field timeout? number seconds per step (default --timeout, else 10)
 ---@field connect_timeout? number DNS + TCP + TLS, seconds
 ---@field timeouts? Timeouts per phase: greeting, command, data_end
----@field servername? string name checked against the certificate
----@field insecure? boolean skip certificate verification
----@field ca_file? string PEM CAs added to the system roots
----@field cert_file? string PEM client certificate (with key_file)
+---@field servername? string the name checked against the certificate (default: the host)
+---@field insecure? boolean skip certificate verification (s.tls.verify_error still says why it would fail)
+---@field ca_file? string PEM file of CAs added to the system roots (not under --restricted)
+---@field cert_file? string PEM client certificate sent when the server asks (with key_file; not under --restricted)
 ---@field key_file? string PEM private key of cert_file
----@field min_version? "1.2"|"1.3" lowest TLS version accepted
----@field pin? string|string[] "sha256/<base64 SPKI hash>": the server's key must be one of these
----@field proxy? string "socks5://host:port", "socks5h://", "http://" (CONNECT) or "env" (ALL_PROXY)
----@field unix_socket? string dial this Unix-domain socket instead of the URL's host (LMTP to a local Dovecot)
----@field resolver? string the DNS server to ask, "ip[:port]" (default: the system's)
----@field match_max? integer receive buffer bound in bytes
----@field label? string the session's name in transcripts
+---@field min_version? "1.2"|"1.3" lowest TLS version accepted (default 1.2)
+---@field pin? string|string[] "sha256/<base64 SPKI hash>" (curl's --pinnedpubkey): the server's key must be one of these, even when insecure; a mismatch is kind tls naming both
+---@field proxy? string "socks5://[user:pass@]host:port" (names resolved here), "socks5h://..." (by the proxy), "http://host:port" (CONNECT), or "env" (ALL_PROXY, NO_PROXY); not under --restricted
+---@field unix_socket? string dial this Unix-domain socket instead of the host (curl's --unix-socket; connect("unix:/path") is the same)
+---@field resolver? string the DNS server for the host and mx:domain lookups, "ip[:port]" (default: the system's)
+---@field match_max? integer bytes of unmatched data buffered before an overflow (default 8 MiB)
+---@field label? string the session's name in transcripts (default: the address as written)
 ---@field session? session run over this session (from connect or spawn) instead of connecting; TLS mode none unless tls = "starttls"
 
 ---Options of connect.
@@ -249,7 +249,7 @@ sandbox = nil
 ---@field min_version? "1.2"|"1.3" lowest TLS version accepted (default 1.2)
 ---@field pin? string|string[] "sha256/<base64 SPKI hash>" (curl's --pinnedpubkey): the server's key must be one of these, even when insecure; a mismatch is kind tls naming both
 ---@field proxy? string "socks5://[user:pass@]host:port" (names resolved here), "socks5h://..." (by the proxy), "http://host:port" (CONNECT), or "env" (ALL_PROXY, NO_PROXY); not under --restricted
----@field unix_socket? string dial this Unix-domain socket instead of the address's host (curl's --unix-socket); connect("unix:/path") is the same
+---@field unix_socket? string dial this Unix-domain socket instead of the host (curl's --unix-socket; connect("unix:/path") is the same)
 ---@field resolver? string the DNS server for the host and mx:domain lookups, "ip[:port]" (default: the system's)
 ---@field match_max? integer bytes of unmatched data buffered before an overflow (default 8 MiB)
 ---@field label? string the session's name in transcripts (default: the address as written)
@@ -558,9 +558,9 @@ function session:starttls(opts) end
 
 ---Options of s:starttls.
 ---@class session.TLSOptions
----@field servername? string
----@field insecure? boolean
----@field ca_file? string
+---@field servername? string the name checked against the certificate (default: the host)
+---@field insecure? boolean skip certificate verification (s.tls.verify_error still says why it would fail)
+---@field ca_file? string PEM file of CAs added to the system roots (not under --restricted)
 ---@field cert_file? string PEM client certificate sent when the server asks (with key_file; not under --restricted)
 ---@field key_file? string PEM private key of cert_file
 ---@field min_version? "1.2"|"1.3" lowest TLS version accepted (default 1.2)

@@ -1,9 +1,34 @@
 package apispec
 
+import "slices"
+
 // The globals and the session: docs/DESIGN.md "Sessions" and "Regex,
 // utilities".
 
 var netKinds = []string{"timeout", "eof", "usage"}
+
+// The option sets several calls take, declared once: the TLS keys
+// (connect, s:starttls, the protocol modules' open and connect) and the
+// way to the server and the session's buffer and name (connect and the
+// modules, which hand them to connect unchanged).
+var (
+	tlsOptions = []Field{
+		{"servername?", "string", "the name checked against the certificate (default: the host)"},
+		{"insecure?", "boolean", "skip certificate verification (s.tls.verify_error still says why it would fail)"},
+		{"ca_file?", "string", "PEM file of CAs added to the system roots (not under --restricted)"},
+		{"cert_file?", "string", "PEM client certificate sent when the server asks (with key_file; not under --restricted)"},
+		{"key_file?", "string", "PEM private key of cert_file"},
+		{"min_version?", `"1.2"|"1.3"`, "lowest TLS version accepted (default 1.2)"},
+		{"pin?", "string|string[]", `"sha256/<base64 SPKI hash>" (curl's --pinnedpubkey): the server's key must be one of these, even when insecure; a mismatch is kind tls naming both`},
+	}
+	netOptions = []Field{
+		{"proxy?", "string", `"socks5://[user:pass@]host:port" (names resolved here), "socks5h://..." (by the proxy), "http://host:port" (CONNECT), or "env" (ALL_PROXY, NO_PROXY); not under --restricted`},
+		{"unix_socket?", "string", "dial this Unix-domain socket instead of the host (curl's --unix-socket; connect(\"unix:/path\") is the same)"},
+		{"resolver?", "string", `the DNS server for the host and mx:domain lookups, "ip[:port]" (default: the system's)`},
+		{"match_max?", "integer", "bytes of unmatched data buffered before an overflow (default 8 MiB)"},
+		{"label?", "string", "the session's name in transcripts (default: the address as written)"},
+	}
+)
 
 // The pattern and keys an expect case and an interact case share: an
 // interact pattern is matched as an expect case is.
@@ -118,23 +143,11 @@ row only. A parse error of options(arg, ...) always stops the run.`},
 			{Name: "options.list", TypeSrc: "any", Summary: "in an options() spec: a repeatable string option, collected in a list"},
 		},
 		Classes: []Class{
-			{Name: "ConnectOptions", Kind: Options, Summary: "options of connect", Fields: []Field{
+			{Name: "ConnectOptions", Kind: Options, Summary: "options of connect", Fields: slices.Concat([]Field{
 				{"timeout?", "number", "default expect timeout of the session, seconds (default --timeout, else 10)"},
 				{"connect_timeout?", "number", "DNS + TCP + TLS handshake, seconds (default: timeout)"},
 				{"tls?", `"implicit"|"none"|boolean`, `"implicit" (or true): TLS from the first byte; STARTTLS is s:starttls()`},
-				{"servername?", "string", "the name checked against the certificate (default: the host)"},
-				{"insecure?", "boolean", "skip certificate verification (s.tls.verify_error still says why it would fail)"},
-				{"ca_file?", "string", "PEM file of CAs added to the system roots (not under --restricted)"},
-				{"cert_file?", "string", "PEM client certificate sent when the server asks (with key_file; not under --restricted)"},
-				{"key_file?", "string", "PEM private key of cert_file"},
-				{"min_version?", `"1.2"|"1.3"`, "lowest TLS version accepted (default 1.2)"},
-				{"pin?", "string|string[]", `"sha256/<base64 SPKI hash>" (curl's --pinnedpubkey): the server's key must be one of these, even when insecure; a mismatch is kind tls naming both`},
-				{"proxy?", "string", `"socks5://[user:pass@]host:port" (names resolved here), "socks5h://..." (by the proxy), "http://host:port" (CONNECT), or "env" (ALL_PROXY, NO_PROXY); not under --restricted`},
-				{"unix_socket?", "string", "dial this Unix-domain socket instead of the address's host (curl's --unix-socket); connect(\"unix:/path\") is the same"},
-				{"resolver?", "string", `the DNS server for the host and mx:domain lookups, "ip[:port]" (default: the system's)`},
-				{"match_max?", "integer", "bytes of unmatched data buffered before an overflow (default 8 MiB)"},
-				{"label?", "string", "the session's name in transcripts (default: the address as written)"},
-			}},
+			}, tlsOptions, netOptions)},
 			{Name: "SpawnOptions", Kind: Options, Summary: "options of spawn (also allowed as keys of the command table)", Fields: []Field{
 				{"pty?", "boolean", "run the program on a pseudo-terminal"},
 				{"stderr?", `"inherit"|"merge"|"discard"`, "where the program's stderr goes (default inherit)"},
@@ -192,13 +205,7 @@ what was received.`,
 				{"timeout?", "number", "seconds"},
 				{"size?", "integer", "expected size in bytes: the buffer is reserved once (at most 128 MiB), and the body may be up to twice that"},
 			}},
-			{Name: "session.TLSOptions", Kind: Options, Summary: "options of s:starttls", Fields: []Field{
-				{"servername?", "string", ""}, {"insecure?", "boolean", ""}, {"ca_file?", "string", ""},
-				{"cert_file?", "string", "PEM client certificate sent when the server asks (with key_file; not under --restricted)"},
-				{"key_file?", "string", "PEM private key of cert_file"},
-				{"min_version?", `"1.2"|"1.3"`, "lowest TLS version accepted (default 1.2)"},
-				{"pin?", "string|string[]", `"sha256/<base64 SPKI hash>" (curl's --pinnedpubkey): the server's key must be one of these, even when insecure; a mismatch is kind tls naming both`},
-			}},
+			{Name: "session.TLSOptions", Kind: Options, Summary: "options of s:starttls", Fields: tlsOptions},
 			{Name: "Reply", Kind: Record, Summary: "one SMTP-style reply: s:reply() and the smtp module", Fields: []Field{
 				{"code", "integer", "250"},
 				{"enhanced?", "string", `RFC 3463 code "2.1.5", when the last line has one`},

@@ -1,5 +1,7 @@
 package apispec
 
+import "slices"
+
 // The protocol modules (luabind/modules/*.lua), loaded with require.
 
 var openKinds = []string{"connect", "tls", "timeout", "eof", "reply", "protocol", "usage"}
@@ -10,7 +12,7 @@ func init() {
 	Register(API{
 		Classes: []Class{
 			{Name: "ClientOptions", Kind: Options, Summary: "the options every protocol module's open and connect take",
-				Fields: []Field{
+				Fields: slices.Concat([]Field{
 					{"url?", "string", `"smtp://host[:port]", "submission://", "smtps://", "lmtp://", "pop3[s]://", "imap[s]://": port and TLS mode; smtp also "mx:domain[:port]" (the MX hosts in order)`},
 					{"host?", "string", "the server (or url)"},
 					{"port?", "integer|string", "default by protocol and TLS mode"},
@@ -24,20 +26,9 @@ func init() {
 					{"timeout?", "number", "seconds per step (default --timeout, else 10)"},
 					{"connect_timeout?", "number", "DNS + TCP + TLS, seconds"},
 					{"timeouts?", "Timeouts", "per phase: greeting, command, data_end"},
-					{"servername?", "string", "name checked against the certificate"},
-					{"insecure?", "boolean", "skip certificate verification"},
-					{"ca_file?", "string", "PEM CAs added to the system roots"},
-					{"cert_file?", "string", "PEM client certificate (with key_file)"},
-					{"key_file?", "string", "PEM private key of cert_file"},
-					{"min_version?", `"1.2"|"1.3"`, "lowest TLS version accepted"},
-					{"pin?", "string|string[]", `"sha256/<base64 SPKI hash>": the server's key must be one of these`},
-					{"proxy?", "string", `"socks5://host:port", "socks5h://", "http://" (CONNECT) or "env" (ALL_PROXY)`},
-					{"unix_socket?", "string", "dial this Unix-domain socket instead of the URL's host (LMTP to a local Dovecot)"},
-					{"resolver?", "string", `the DNS server to ask, "ip[:port]" (default: the system's)`},
-					{"match_max?", "integer", "receive buffer bound in bytes"},
-					{"label?", "string", "the session's name in transcripts"},
+				}, tlsOptions, netOptions, []Field{
 					{"session?", "session", "run over this session (from connect or spawn) instead of connecting; TLS mode none unless tls = \"starttls\""},
-				}},
+				})},
 			{Name: "Client", Kind: Object, Var: "c", Summary: "what every protocol client has: smtp.Client, pop3.Client and imap.Client extend it", Fields: []Field{
 				{"session", "session", "the raw session"},
 				{"timings", "table<string, number>", "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: capa, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them"},
