@@ -33,7 +33,7 @@ type sendOptions struct {
 	Headers     [][2]string  `json:"headers"`
 	Subject     string       `json:"subject,omitempty"`
 	Body        *string      `json:"body,omitempty"`
-	Data        *string      `json:"data,omitempty"`
+	Data        *[]byte      `json:"data,omitempty"` // base64 in the JSON: a message's 8-bit bytes as they are
 	Attach      []attachFlag `json:"attach"`
 	LMTP        bool         `json:"lmtp"`
 	Helo        string       `json:"helo,omitempty"`
@@ -136,7 +136,8 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 	})
 	fs.Func("data", "", func(s string) error {
 		b, err := so.readArg("--data", s, stdin, true)
-		so.Data = &b
+		data := []byte(b)
+		so.Data = &data
 		return err
 	})
 	fs.Func("attach", "", func(s string) error {

@@ -106,7 +106,7 @@ local prepared, perr = pcall(function()
   end
   if o.quit_after then return end
   if o.data then
-    msg = o.data
+    msg = assert(base64.decode(o.data)) -- base64 in the JSON: 8-bit bytes as they are
     return
   end
   local attachments = {}

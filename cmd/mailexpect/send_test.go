@@ -190,6 +190,26 @@ func TestSendSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("--data sends a message's 8-bit bytes as they are", func(t *testing.T) {
+		// Latin-1, not UTF-8: JSON between the flags and the script once
+		// turned each such byte into U+FFFD.
+		raw := "From: demo1@sandbox.test\r\nTo: demo3@sandbox.test\r\nSubject: caf\xe9\r\n\r\nd\xe9j\xe0 vu \xff\x80\r\n"
+		path := filepath.Join(t.TempDir(), "latin1.eml")
+		if err := os.WriteFile(path, []byte(raw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, data := range []string{"@" + path, "-"} {
+			code, _, stderr := sendRun(t, raw, append(append([]string{}, common[1:]...), "--to", "demo3@sandbox.test", "--data", data)...)
+			if code != 0 {
+				t.Fatalf("--data %s: exit %d: %s", data, code, stderr)
+			}
+			msgs, _ := srv.Store().Messages("demo3", "INBOX")
+			if got := msgs[len(msgs)-1].Raw; !bytes.HasSuffix(got, []byte(raw)) {
+				t.Errorf("--data %s: arrived as\n%q\nwant it to end with\n%q", data, got, raw)
+			}
+		}
+	})
+
 	t.Run("--json is one object", func(t *testing.T) {
 		args := append(append([]string{}, common[1:]...), "--to", "demo3@sandbox.test", "--json")
 		code, stdout, stderr := sendRun(t, "", args...)
