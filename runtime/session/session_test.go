@@ -41,6 +41,17 @@ func cases(pats ...string) []expect.Case {
 	return cs
 }
 
+// recordAll serves one connection; once the client has closed it, what
+// the client sent comes on the channel.
+func recordAll(t *testing.T) (string, <-chan string) {
+	got := make(chan string, 1)
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		got <- string(b)
+	})
+	return addr, got
+}
+
 func wantKind(t *testing.T, err error, k failure.Kind) *failure.Error {
 	t.Helper()
 	var fe *failure.Error
@@ -225,11 +236,7 @@ func TestOverflow(t *testing.T) {
 }
 
 func TestSendLineRefusesInjection(t *testing.T) {
-	got := make(chan string, 1)
-	addr := fakeserver.ServeOne(t, func(c net.Conn) {
-		b, _ := io.ReadAll(c)
-		got <- string(b)
-	})
+	addr, got := recordAll(t)
 	s := dial(t, addr, Options{Timeout: time.Second})
 	for _, bad := range []string{"RCPT TO:<a@b>\r\nDATA", "x\ny", "a\rb", "nul\x00"} {
 		err := s.SendLine(bg, bad)
@@ -302,11 +309,7 @@ func TestReadDotAndRead(t *testing.T) {
 }
 
 func TestSendDot(t *testing.T) {
-	got := make(chan string, 1)
-	addr := fakeserver.ServeOne(t, func(c net.Conn) {
-		b, _ := io.ReadAll(c)
-		got <- string(b)
-	})
+	addr, got := recordAll(t)
 	s := dial(t, addr, Options{Timeout: time.Second})
 	if err := s.SendDot(bg, []byte(".hidden\nbare\rend")); err != nil {
 		t.Fatal(err)
