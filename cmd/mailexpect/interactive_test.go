@@ -134,6 +134,16 @@ func leaks(t *testing.T, pass, user string, texts map[string]string) {
 // test unless the exit code is 0.
 func connectFromPipe(t *testing.T, input string, args ...string) string {
 	t.Helper()
+	code, out, errs := connectPipe(t, input, args...)
+	if code != 0 {
+		t.Fatalf("%q: exit %d; stderr %s", args, code, errs)
+	}
+	return out
+}
+
+// connectPipe is connectFromPipe giving the exit code and stderr too.
+func connectPipe(t *testing.T, input string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -142,10 +152,8 @@ func connectFromPipe(t *testing.T, input string, args ...string) string {
 	w.Close()
 	defer r.Close()
 	var out, errb strings.Builder
-	if code := run(args, r, &out, &errb); code != 0 {
-		t.Fatalf("%q: exit %d; stderr %s", args, code, errb.String())
-	}
-	return out.String()
+	code = run(args, r, &out, &errb)
+	return code, out.String(), errb.String()
 }
 
 // TestConnectSandboxSMTP: STARTTLS verified through MAILEXPECT_CA_FILE,
@@ -296,6 +304,49 @@ func TestConnectRealServers(t *testing.T) {
 		s = p.exitedClean(logf, u.Password, u.Name)
 		if !strings.Contains(s, "* BYE") {
 			t.Errorf("after LOGOUT:\n%s", s)
+		}
+	})
+
+	t.Run("TLS flags against Dovecot's imaps and pop3s", func(t *testing.T) {
+		// The flags reach the handshake with a real server, as send's do:
+		// --ca-file verifies, --pin accepts the server's key and refuses
+		// another naming both, --min-version 1.3 gets TLS 1.3, a bad one is
+		// a usage error.
+		t.Setenv("MAILEXPECT_CA_FILE", "")
+		tlsLine := regexp.MustCompile(`TLS: TLS 1\.3 \S+.*, verified for localhost`)
+		for _, tt := range []struct{ url, quit string }{
+			{"imaps://" + st.IMAPS, "a1 LOGOUT\n"},
+			{"pop3s://" + st.POP3S, "QUIT\n"},
+		} {
+			code, _, stderr := connectPipe(t, tt.quit, "connect", "--servername", "localhost", tt.url)
+			if code == 0 || !strings.Contains(stderr, "certificate") {
+				t.Errorf("%s without --ca-file: exit %d, want a failed verification: %s", tt.url, code, stderr)
+			}
+			base := []string{"connect", "--servername", "localhost", "--ca-file", st.CAFile, "--min-version", "1.3"}
+			out := connectFromPipe(t, tt.quit, append(base, tt.url)...)
+			if !tlsLine.MatchString(out) {
+				t.Errorf("%s --ca-file --min-version 1.3: no verified TLS 1.3 line:\n%s", tt.url, out)
+			}
+			wrong := "sha256/" + strings.Repeat("A", 43) + "="
+			code, _, stderr = connectPipe(t, tt.quit, append(base, "--pin", wrong, tt.url)...)
+			keys := regexp.MustCompile(`sha256/[A-Za-z0-9+/]{43}=`).FindAllString(stderr, -1)
+			var actual string
+			for _, k := range keys {
+				if k != wrong {
+					actual = k
+				}
+			}
+			if code != 1 || actual == "" || !strings.Contains(stderr, wrong) {
+				t.Fatalf("%s --pin of another key: exit %d, want 1 naming both keys: %s", tt.url, code, stderr)
+			}
+			out = connectFromPipe(t, tt.quit, append(base, "--pin", actual, tt.url)...)
+			if !tlsLine.MatchString(out) {
+				t.Errorf("%s --pin of its own key %s: no TLS line:\n%s", tt.url, actual, out)
+			}
+			code, _, stderr = connectPipe(t, tt.quit, "connect", "--ca-file", st.CAFile, "--min-version", "1.1", tt.url)
+			if code != 2 || !strings.Contains(stderr, "1.1") {
+				t.Errorf("%s --min-version 1.1: exit %d, want 2 naming the value: %s", tt.url, code, stderr)
+			}
 		}
 	})
 
