@@ -557,3 +557,55 @@ func TestBulkJobCommandLineUsage(t *testing.T) {
 		})
 	}
 }
+
+// rowIsolation looks for what an earlier row left behind, then leaves
+// its own password everywhere a script can write: globals, the standard
+// library tables, the string metatable, package.loaded and preload, a
+// module table. Every row must find nothing.
+const rowIsolation = `local seen, wrote = {}, {}
+local function look(name, f) local ok, v = pcall(f); if ok and v ~= nil then seen[name] = tostring(v) end end
+local function leave(name, f) if pcall(f) then wrote[#wrote + 1] = name end end
+look("global", function() return leaked_global end)
+look("rawget _G", function() return rawget(_G, "leaked_raw") end)
+look("string", function() return string.leaked end)
+look("string metatable", function() return getmetatable("").leaked end)
+look("method on a string", function() return ("x").leaked end)
+look("table", function() return table.leaked end)
+look("io", function() return io.leaked end)
+look("package.loaded", function() return package.loaded.leaked end)
+look("package.preload", function() return package.preload.leaked end)
+look("math", function() return math.leaked end)
+look("pop3 module", function() return require("pop3").leaked end)
+look("pop3 client class", function() return require("pop3").Client.leaked end)
+look("print", function() return print == leaked_print or nil end)
+leave("global", function() leaked_global = row.pass end)
+leave("rawset _G", function() rawset(_G, "leaked_raw", row.pass) end)
+leave("string", function() string.leaked = row.pass end)
+leave("string metatable", function() getmetatable("").leaked = row.pass end)
+leave("table", function() table.leaked = row.pass end)
+leave("io", function() io.leaked = row.pass end)
+leave("package.loaded", function() package.loaded.leaked = row.pass end)
+leave("package.preload", function() package.preload.leaked = function() return row.pass end end)
+leave("math", function() math.leaked = row.pass end)
+leave("pop3 module", function() require("pop3").leaked = row.pass end)
+leave("print", function() leaked_print = print end)
+return {seen = seen, wrote = #wrote, names = table.concat(wrote, ",")}`
+
+// TestBulkJobRowIsolation: rows run one after the other in the same
+// worker, and none sees a global, a library change or a credential of the
+// row before it: every row has a state of its own.
+func TestBulkJobRowIsolation(t *testing.T) {
+	out := runBulk(t, context.Background(), rowIsolation, rowsFor("127.0.0.1:1", "ann", "bob", "cy"), Config{}, bulk.Config{Jobs: 1})
+	if out.sum.OK != 3 {
+		t.Fatalf("summary %+v\nstderr: %s", out.sum, out.stderr)
+	}
+	for _, u := range []string{"ann", "bob", "cy"} {
+		res, _ := byKey(out.results)[u]["result"].(map[string]any)
+		if seen := res["seen"]; !cmp.Equal(seen, map[string]any{}) {
+			t.Errorf("row %s saw what an earlier row left: %v", u, seen)
+		}
+		if res["wrote"] != 11.0 {
+			t.Errorf("row %s could leave %v of 11 things behind (%v); the test no longer tries them all", u, res["wrote"], res["names"])
+		}
+	}
+}
