@@ -201,20 +201,22 @@ return function(...) check(...) return f(...) end`
 // error positions skip it like a module's.
 const wrapperChunk = moduleChunkPrefix + "(argument check)"
 
-var wrapperProto = func() *lua.FunctionProto {
+// wrapperProto is compiled on first use, not at package init: a process
+// that wraps no module (an empty -e run) does not pay for it.
+var wrapperProto = sync.OnceValue(func() *lua.FunctionProto {
 	p, err := Compile(wrapperChunk, []byte(wrapperSource))
 	if err != nil {
 		panic(err)
 	}
 	return p
-}()
+})
 
 // newWrapper is what wrapperSource returns for check, f and adopt (nil:
 // the function without adopt).
 func newWrapper(L *lua.LState, check, f *lua.LFunction, adopt lua.LValue) *lua.LFunction {
-	proto := wrapperProto.FunctionPrototypes[1]
+	proto := wrapperProto().FunctionPrototypes[1]
 	if adopt != lua.LNil {
-		proto = wrapperProto.FunctionPrototypes[0]
+		proto = wrapperProto().FunctionPrototypes[0]
 	}
 	w := L.NewFunctionFromProto(proto)
 	uvs := make([]lua.Upvalue, len(w.Upvalues))

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/luabind/apispec"
@@ -152,12 +153,17 @@ func envCAFile(cfg *luabind.Config) error {
 // The usage text is the one description of the command line: the man page
 // and the shell completions are made from it.
 
+// Compiled on first use (the docs and completions), not at every start-up.
 var (
-	flagLine    = regexp.MustCompile(`^ {2,}((?:--?[a-z][a-z0-9-]*(?: [A-Z][A-Z0-9.,=]*)?(?:, )?)+)\s{2,}(.*)$`)
-	flagName    = regexp.MustCompile(`--?[a-z][a-z0-9-]*`)
-	subcmdLine  = regexp.MustCompile(`^(?:usage:| ) +mailexpect (?:\[[^]]*\] )*([a-z]+)\b`)
-	sectionLine = regexp.MustCompile(`^([A-Z][A-Za-z ()/,.-]*[a-z)]):?(.*)$`)
+	flagLine    = lazyRegexp(`^ {2,}((?:--?[a-z][a-z0-9-]*(?: [A-Z][A-Z0-9.,=]*)?(?:, )?)+)\s{2,}(.*)$`)
+	flagName    = lazyRegexp(`--?[a-z][a-z0-9-]*`)
+	subcmdLine  = lazyRegexp(`^(?:usage:| ) +mailexpect (?:\[[^]]*\] )*([a-z]+)\b`)
+	sectionLine = lazyRegexp(`^([A-Z][A-Za-z ()/,.-]*[a-z)]):?(.*)$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 type usageFlag struct {
 	names []string // "-h", "--help"
@@ -170,12 +176,12 @@ func usageFlags() []usageFlag {
 	var out []usageFlag
 	seen := map[string]bool{}
 	for _, l := range strings.Split(usage, "\n") {
-		m := flagLine.FindStringSubmatch(l)
+		m := flagLine().FindStringSubmatch(l)
 		if m == nil {
 			continue
 		}
 		var f usageFlag
-		for _, n := range flagName.FindAllString(m[1], -1) {
+		for _, n := range flagName().FindAllString(m[1], -1) {
 			if !seen[n] {
 				seen[n] = true
 				f.names = append(f.names, n)
@@ -197,7 +203,7 @@ func usageSubcommands() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, l := range strings.Split(usage, "\n") {
-		if m := subcmdLine.FindStringSubmatch(l); m != nil && !seen[m[1]] {
+		if m := subcmdLine().FindStringSubmatch(l); m != nil && !seen[m[1]] {
 			seen[m[1]] = true
 			out = append(out, m[1])
 		}
@@ -318,7 +324,7 @@ func manPage() string {
 				inPre = false
 			}
 			b.WriteString(".PP\n")
-		case !strings.HasPrefix(l, " ") && sectionLine.MatchString(l) && strings.HasSuffix(strings.Fields(l)[0], ":") || !strings.HasPrefix(l, " ") && strings.HasSuffix(l, ":"):
+		case !strings.HasPrefix(l, " ") && sectionLine().MatchString(l) && strings.HasSuffix(strings.Fields(l)[0], ":") || !strings.HasPrefix(l, " ") && strings.HasSuffix(l, ":"):
 			if inPre {
 				b.WriteString(".fi\n")
 				inPre = false

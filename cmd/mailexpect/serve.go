@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,7 +41,7 @@ type probeOptions struct {
 	modules       []*probe.Module
 }
 
-var moduleName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+var moduleName = lazyRegexp(`^[A-Za-z0-9_.-]+$`)
 
 // parseProbeArgs reads `mailexpect serve`'s arguments. A --module takes
 // NAME=SCRIPT and then the script's arguments up to the next --module or
@@ -86,7 +85,7 @@ func parseProbeArgs(args []string) (*probeOptions, error) {
 			spec = args[i]
 		}
 		name, script, ok := strings.Cut(spec, "=")
-		if !ok || !moduleName.MatchString(name) || script == "" {
+		if !ok || !moduleName().MatchString(name) || script == "" {
 			return nil, usageErr("for example --module banner=scripts/check-banner.lua -w 1",
 				"--module wants NAME=SCRIPT (NAME of letters, digits, _ . -), got %q", spec)
 		}
@@ -192,7 +191,7 @@ func readProbeConfig(path string) ([]*probe.Module, error) {
 	var mods []*probe.Module
 	for _, name := range names {
 		c := cf.Modules[name]
-		if !moduleName.MatchString(name) {
+		if !moduleName().MatchString(name) {
 			return nil, usageErr("", "--config %s: module name %q: use letters, digits, _ . -", path, name)
 		}
 		if c.Script == "" {
@@ -215,7 +214,7 @@ func readProbeConfig(path string) ([]*probe.Module, error) {
 	return mods, nil
 }
 
-var yamlUnknownField = regexp.MustCompile(`field (\S+) not found in type \S+( \{.*\})?`)
+var yamlUnknownField = lazyRegexp(`field (\S+) not found in type \S+( \{.*\})?`)
 
 // yamlError makes the YAML decoder's message one line without Go type
 // names: "line 4: unknown key tmeout".
@@ -226,7 +225,7 @@ func yamlError(err error) string {
 	}
 	var msgs []string
 	for _, e := range te.Errors {
-		msgs = append(msgs, yamlUnknownField.ReplaceAllString(e, "unknown key $1"))
+		msgs = append(msgs, yamlUnknownField().ReplaceAllString(e, "unknown key $1"))
 	}
 	return strings.Join(msgs, "; ")
 }

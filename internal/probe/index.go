@@ -5,15 +5,19 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 )
 
 // The index page: the modules and the recent probes, each with a link to
 // its masked transcript, as blackbox_exporter's front page shows them.
 // Server-rendered, no script, no external assets.
-var indexPage = template.Must(template.New("index").Funcs(template.FuncMap{
-	"query": url.QueryEscape,
-	"secs":  func(r *Result) string { return strconv.FormatFloat(r.Duration.Seconds(), 'f', 3, 64) },
-}).Parse(`<!doctype html>
+// Parsed on first use: a template parsed at package init is paid by every
+// mailexpect process, an empty -e run included.
+var indexPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("index").Funcs(template.FuncMap{
+		"query": url.QueryEscape,
+		"secs":  func(r *Result) string { return strconv.FormatFloat(r.Duration.Seconds(), 'f', 3, 64) },
+	}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>mailexpect prober</title>
 <style>
@@ -38,10 +42,12 @@ td.t{white-space:nowrap}
 {{end}}</table>{{else}}<p>No probe yet.</p>{{end}}
 </body></html>
 `))
+})
 
-var logPage = template.Must(template.New("log").Funcs(template.FuncMap{
-	"secs": func(r *Result) string { return strconv.FormatFloat(r.Duration.Seconds(), 'f', 3, 64) },
-}).Parse(`<!doctype html>
+var logPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("log").Funcs(template.FuncMap{
+		"secs": func(r *Result) string { return strconv.FormatFloat(r.Duration.Seconds(), 'f', 3, 64) },
+	}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>probe {{.ID}}: {{.Module}} {{.Target}}</title>
 <style>
@@ -61,6 +67,7 @@ in {{secs .Result}}s, exit code {{.Result.ExitCode}}</p>
 {{if .Result.Output}}<h2>Output</h2><pre>{{.Result.Output}}</pre>{{end}}
 </body></html>
 `))
+})
 
 // pageHeaders are set on every HTML page: nothing but the page's own
 // inline style may load or run.
@@ -74,7 +81,7 @@ func pageHeaders(w http.ResponseWriter) {
 
 func (s *Server) serveIndex(w http.ResponseWriter, req *http.Request) {
 	pageHeaders(w)
-	err := indexPage.Execute(w, struct {
+	err := indexPage().Execute(w, struct {
 		Modules []*Module
 		Recent  []*Record
 	}{s.Modules, s.Recent()})
@@ -95,7 +102,7 @@ func (s *Server) serveLog(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	pageHeaders(w)
-	if err := logPage.Execute(w, rec); err != nil {
+	if err := logPage().Execute(w, rec); err != nil {
 		s.logf("log page: %v", err)
 	}
 }

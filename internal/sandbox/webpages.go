@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,18 +49,21 @@ table.fields th{width:9em}
 <main>{{end}}
 {{define "bottom"}}</main></body></html>{{end}}`
 
-var webTemplates = template.Must(template.New("web").Funcs(template.FuncMap{
-	"size": humanSize,
-	"date": func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.Format("2006-01-02 15:04:05 -0700")
-	},
-	"clock": func(t time.Time) string { return t.Format("15:04:05.000") },
-	"esc":   url.PathEscape,
-	"join":  strings.Join,
-}).Parse(webLayout + `
+// Parsed on first use: a template parsed at package init is paid by every
+// mailexpect process, an empty -e run included.
+var webTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("web").Funcs(template.FuncMap{
+		"size": humanSize,
+		"date": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.Format("2006-01-02 15:04:05 -0700")
+		},
+		"clock": func(t time.Time) string { return t.Format("15:04:05.000") },
+		"esc":   url.PathEscape,
+		"join":  strings.Join,
+	}).Parse(webLayout + `
 {{define "index"}}{{template "top" .}}
 <div class="grid"><section>
 <h1>Users and mailboxes</h1>
@@ -109,6 +113,7 @@ var webTemplates = template.Must(template.New("web").Funcs(template.FuncMap{
 <table class="fields">{{range .Headers}}<tr><th>{{.Name}}</th><td class="mono">{{.Value}}</td></tr>{{end}}</table>
 {{end}}{{template "bottom"}}{{end}}
 `))
+})
 
 // liveJS keeps the event log live: it follows /api/events/stream and
 // appends each event as text (never as HTML).
@@ -159,7 +164,7 @@ func (s *Server) page(title string) page {
 func (s *Server) render(w http.ResponseWriter, name string, data any) {
 	uiHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := webTemplates.ExecuteTemplate(w, name, data); err != nil {
+	if err := webTemplates().ExecuteTemplate(w, name, data); err != nil {
 		s.logf("web: rendering %s: %v", name, err)
 	}
 }
