@@ -16,7 +16,7 @@ func OpenBase(L *LState) int {
 	L.SetGlobal("_G", global)
 	L.SetGlobal("_VERSION", LString(LuaVersion))
 	L.SetGlobal("_GOPHER_LUA_VERSION", LString(PackageName+" "+PackageVersion))
-	basemod := L.RegisterModule("_G", baseFuncs)
+	basemod := L.registerLib("_G", baseFuncList) // mailexpect patch: prepared once per process
 	global.RawSetString("ipairs", L.NewClosure(baseIpairs, L.NewFunction(ipairsaux)))
 	global.RawSetString("pairs", L.NewClosure(basePairs, L.NewFunction(pairsaux)))
 	L.Push(basemod)
@@ -595,3 +595,5 @@ func baseNewProxy(L *LState) int {
 /* }}} */
 
 //
+
+var baseFuncList = newFuncList(baseFuncs) // mailexpect patch

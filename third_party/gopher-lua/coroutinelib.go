@@ -2,7 +2,7 @@ package lua
 
 func OpenCoroutine(L *LState) int {
 	// TODO: Tie module name to contents of linit.go?
-	mod := L.RegisterModule(CoroutineLibName, coFuncs)
+	mod := L.registerLib(CoroutineLibName, coFuncList) // mailexpect patch: prepared once per process
 	L.Push(mod)
 	return 1
 }
@@ -110,3 +110,5 @@ func coWrap(L *LState) int {
 }
 
 //
+
+var coFuncList = newFuncList(coFuncs) // mailexpect patch

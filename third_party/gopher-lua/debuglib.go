@@ -6,7 +6,7 @@ import (
 )
 
 func OpenDebug(L *LState) int {
-	dbgmod := L.RegisterModule(DebugLibName, debugFuncs)
+	dbgmod := L.registerLib(DebugLibName, debugFuncList) // mailexpect patch: prepared once per process
 	L.Push(dbgmod)
 	return 1
 }
@@ -171,3 +171,5 @@ func debugTraceback(L *LState) int {
 	L.Push(LString(traceback))
 	return 1
 }
+
+var debugFuncList = newFuncList(debugFuncs) // mailexpect patch

@@ -181,7 +181,7 @@ func OpenIo(L *LState) int {
 	mod := L.RegisterModule(IoLibName, map[string]LGFunction{}).(*LTable)
 	mt := L.NewTypeMetatable(lFileClass)
 	mt.RawSetString("__index", mt)
-	L.SetFuncs(mt, fileMethods)
+	L.setFuncList(mt, fileMethodList) // mailexpect patch: prepared once per process
 	mt.RawSetString("lines", L.NewClosure(fileLines, L.NewFunction(fileLinesIter)))
 
 	for _, finfo := range stdFiles {
@@ -746,3 +746,5 @@ func ioWrite(L *LState) int {
 }
 
 //
+
+var fileMethodList = newFuncList(fileMethods) // mailexpect patch

@@ -47,7 +47,7 @@ func loFindFile(L *LState, name, pname string) (string, string) {
 }
 
 func OpenPackage(L *LState) int {
-	packagemod := L.RegisterModule(LoadLibName, loFuncs)
+	packagemod := L.registerLib(LoadLibName, loFuncList) // mailexpect patch: prepared once per process
 
 	L.SetField(packagemod, "preload", L.NewTable())
 
@@ -126,3 +126,5 @@ func loSeeAll(L *LState) int {
 /* }}} */
 
 //
+
+var loFuncList = newFuncList(loFuncs) // mailexpect patch

@@ -6,7 +6,7 @@ import (
 )
 
 func OpenMath(L *LState) int {
-	mod := L.RegisterModule(MathLibName, mathFuncs).(*LTable)
+	mod := L.registerLib(MathLibName, mathFuncList).(*LTable) // mailexpect patch: prepared once per process
 	mod.RawSetString("pi", LNumber(math.Pi))
 	mod.RawSetString("huge", LNumber(math.MaxFloat64))
 	L.Push(mod)
@@ -229,3 +229,5 @@ func mathTanh(L *LState) int {
 }
 
 //
+
+var mathFuncList = newFuncList(mathFuncs) // mailexpect patch

@@ -47,7 +47,7 @@ func getBoolField(L *LState, tb *LTable, key string, v bool) bool {
 }
 
 func OpenOs(L *LState) int {
-	osmod := L.RegisterModule(OsLibName, osFuncs)
+	osmod := L.registerLib(OsLibName, osFuncList) // mailexpect patch: prepared once per process
 	L.Push(osmod)
 	return 1
 }
@@ -233,3 +233,5 @@ func osTmpname(L *LState) int {
 }
 
 //
+
+var osFuncList = newFuncList(osFuncs) // mailexpect patch

@@ -14,7 +14,7 @@ func OpenString(L *LState) int {
 	var mod *LTable
 	//_, ok := L.G.builtinMts[int(LTString)]
 	//if !ok {
-	mod = L.RegisterModule(StringLibName, strFuncs).(*LTable)
+	mod = L.registerLib(StringLibName, strFuncList).(*LTable) // mailexpect patch: prepared once per process
 	gmatch := L.NewClosure(strGmatch, L.NewFunction(strGmatchIter))
 	mod.RawSetString("gmatch", gmatch)
 	mod.RawSetString("gfind", gmatch)
@@ -457,3 +457,5 @@ func luaIndex2StringIndex(str string, i int, start bool) int {
 }
 
 //
+
+var strFuncList = newFuncList(strFuncs) // mailexpect patch

@@ -232,6 +232,13 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
+	tb.rawSetString(key, nil, value)
+}
+
+// rawSetString is RawSetString with the key already boxed as lkey, or nil
+// (mailexpect patch, PATCHES.md: a library's names are boxed once per
+// process, not once per state).
+func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
 	if tb.strdict == nil {
 		tb.strdict = make(map[string]LValue, defaultHashCap)
 	}
@@ -255,18 +262,24 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 	if _, ok := tb.strdict[key]; !ok {
 		switch {
 		case tb.k2i != nil:
-			lkey := LValue(LString(key))
+			if lkey == nil {
+				lkey = LString(key)
+			}
 			if _, ok := tb.k2i[lkey]; !ok {
 				tb.addKey(lkey)
 			}
 		case tb.delStr != nil:
 			if _, ok := tb.delStr[key]; ok {
 				delete(tb.delStr, key) // still in keys
-			} else {
+			} else if lkey == nil {
 				tb.addKey(LString(key))
+			} else {
+				tb.addKey(lkey)
 			}
-		default:
+		case lkey == nil:
 			tb.addKey(LString(key))
+		default:
+			tb.addKey(lkey)
 		}
 	}
 	tb.strdict[key] = value

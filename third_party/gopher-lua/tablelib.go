@@ -5,7 +5,7 @@ import (
 )
 
 func OpenTable(L *LState) int {
-	tabmod := L.RegisterModule(TabLibName, tableFuncs)
+	tabmod := L.registerLib(TabLibName, tableFuncList) // mailexpect patch: prepared once per process
 	L.Push(tabmod)
 	return 1
 }
@@ -110,3 +110,5 @@ func tableInsert(L *LState) int {
 }
 
 //
+
+var tableFuncList = newFuncList(tableFuncs) // mailexpect patch
