@@ -115,23 +115,38 @@ func (r sessionBinding) handlerValue(L *lua.LState, v lua.LValue, fname, what st
 func (r sessionBinding) expect(L *lua.LState) int {
 	ls := r.checkSession(L, "expect")
 	var c *expectCall
+	// s:expect(pattern), once per command: its one case stays on the
+	// stack (Session.Expect copies the cases), apart from c, whose
+	// handlers escape.
+	var one [1]expect.Case
+	var cases []expect.Case
 	switch v := L.Get(2).(type) {
 	case *lua.LTable:
 		if L.GetTop() > 2 {
 			r.usage(L, "s:expect: with a table of cases, give the timeout inside it: s:expect{..., timeout = 5}")
 		}
 		c = r.parseCases(L, v, "s:expect", true)
+		cases = c.cases
 	case lua.LString, *lua.LUserData:
-		c = &expectCall{
-			cases:   []expect.Case{{Pattern: r.toPatternArg(L, v, "s:expect")}},
-			timeout: r.callTimeout(L, L.Get(3), "s:expect"),
-		}
+		one[0].Pattern = r.toPatternArg(L, v, "s:expect")
+		cases = one[:]
+		c = &expectCall{timeout: r.callTimeout(L, L.Get(3), "s:expect")}
 	default:
 		r.usage(L, "s:expect: want a pattern or a table of cases, got %s", v.Type())
 	}
 
+	// Called as a statement (s:expect("^250 "), once per command) with no
+	// handler to run, the match object would be dropped unseen: the
+	// session then builds no match at all.
+	lean := L.WantedResults() == 0 && untagged(cases) && untagged(ls.s.Guards())
 	for {
-		m, err := ls.s.Expect(L.Context(), c.cases, c.timeout)
+		var m *expect.Match
+		var err error
+		if lean {
+			_, err = ls.s.Await(L.Context(), cases, c.timeout)
+		} else {
+			m, err = ls.s.Expect(L.Context(), cases, c.timeout)
+		}
 		if err != nil {
 			var fe *failure.Error
 			if !errors.As(err, &fe) || L.Context().Err() != nil {
@@ -158,17 +173,29 @@ func (r sessionBinding) expect(L *lua.LState) int {
 			continue
 		}
 
-		mo := r.matchObject(L, m, m.Case+1)
+		if lean {
+			return 0
+		}
 		handler, ok := m.Tag.(lua.LValue)
 		if !ok { // a case without a handler, or a guard added from Go
-			L.Push(mo)
+			L.Push(r.matchObject(L, m, m.Case+1))
 			return 1
 		}
-		if n, again := r.callHandler(L, handler, mo); !again {
+		if n, again := r.callHandler(L, handler, r.matchObject(L, m, m.Case+1)); !again {
 			return n
 		}
 		// exp_continue: the same expect again, with a fresh timer.
 	}
+}
+
+// untagged reports that no case has a handler (Tag).
+func untagged(cases []expect.Case) bool {
+	for _, c := range cases {
+		if c.Tag != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // callHandler calls fn(args...) and leaves its results on the stack. again

@@ -645,8 +645,15 @@ func runBuffered(t testing.TB, r row, chunks []string, n int) outcome {
 // chunks[:buffered] arrive before the first call.
 func play(t testing.TB, calls [][]Case, eof bool, chunks []string, buffered int) outcome {
 	t.Helper()
+	out, _ := playMode(t, calls, eof, chunks, buffered, false)
+	return out
+}
+
+// playMode is play, with lean calls (Scanner.WithoutText: the results hold
+// only Case); spans are where each match was, [Start, End).
+func playMode(t testing.TB, calls [][]Case, eof bool, chunks []string, buffered int, lean bool) (out outcome, spans [][2]int) {
+	t.Helper()
 	b := NewBuffer(0)
-	var out outcome
 	var sc *Scanner
 	call, ok := 0, true
 	// step asks the current call for a decision, starting the next call
@@ -656,6 +663,9 @@ func play(t testing.TB, calls [][]Case, eof bool, chunks []string, buffered int)
 		for ok && call < len(calls) {
 			if sc == nil {
 				sc = b.Scan(calls[call])
+				if lean {
+					sc.WithoutText()
+				}
 			}
 			m, err := sc.Next(eof)
 			if err != nil {
@@ -664,6 +674,12 @@ func play(t testing.TB, calls [][]Case, eof bool, chunks []string, buffered int)
 			}
 			if m == nil {
 				return
+			}
+			spans = append(spans, [2]int{m.Start, m.End})
+			if lean {
+				out.Results = append(out.Results, result{Case: m.Case})
+				call, sc = call+1, nil
+				continue
 			}
 			if m.Start != len(m.Before) || m.End-m.Start != len(m.Groups[0]) {
 				t.Fatalf("match at [%d,%d] with before %q and match %q", m.Start, m.End, m.Before, m.Groups[0])
@@ -689,7 +705,7 @@ func play(t testing.TB, calls [][]Case, eof bool, chunks []string, buffered int)
 		step(true)
 	}
 	out.Rest = string(b.Bytes())
-	return out
+	return out, spans
 }
 
 // splits returns the named ways of cutting data into chunks.
@@ -760,6 +776,41 @@ func TestReplay(t *testing.T) {
 				got := runBuffered(t, r, []string{before, after}, 1)
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("%q buffered, %q arriving: (-want +got)\n%s", before, after, diff)
+				}
+			}
+		})
+	}
+}
+
+// TestConformanceWithoutText: a call that builds no match text
+// (Scanner.WithoutText, s:expect as a Lua statement) picks the same case
+// at the same place and consumes the same bytes, for every row and split.
+func TestConformanceWithoutText(t *testing.T) {
+	for _, r := range conformance {
+		t.Run(r.name, func(t *testing.T) {
+			calls := make([][]Case, len(r.calls))
+			for i, ps := range r.calls {
+				cases, err := compileCases(ps)
+				if err != nil {
+					return // a usage error: no scanner runs
+				}
+				calls[i] = cases
+			}
+			ways := splits(r.server)
+			if r.hasPartial() || r.chunks != nil {
+				ways = map[string][]string{"chunks": r.chunks}
+			}
+			for name, chunks := range ways {
+				full, fullSpans := playMode(t, calls, r.eof, chunks, 0, false)
+				lean, leanSpans := playMode(t, calls, r.eof, chunks, 0, true)
+				for i := range full.Results {
+					full.Results[i] = result{Case: full.Results[i].Case}
+				}
+				if diff := cmp.Diff(full, lean); diff != "" {
+					t.Errorf("%s: (-full +without text)\n%s", name, diff)
+				}
+				if diff := cmp.Diff(fullSpans, leanSpans); diff != "" {
+					t.Errorf("%s: match positions (-full +without text)\n%s", name, diff)
 				}
 			}
 		})

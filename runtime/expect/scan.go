@@ -90,6 +90,20 @@ type Scanner struct {
 	// loc and best hold the offsets of the match being tried and of the
 	// best so far (try), reused from line to line.
 	loc, best []int64
+
+	// lean: see WithoutText; bare is the Match it returns.
+	lean bool
+	bare Match
+}
+
+// WithoutText makes the call's match carry only Case, Tag, Start and End,
+// in a Match the scanner reuses (valid until its next use): for a caller
+// that needs to know which case matched, not what — s:expect("^250 ") as
+// a statement. The buffer is consumed exactly as with the full match;
+// Before, Line and Groups are not built, so the call allocates nothing.
+func (sc *Scanner) WithoutText() *Scanner {
+	sc.lean = true
+	return sc
 }
 
 // filterState is a case's lineFilter and how far the buffer was searched
@@ -436,6 +450,14 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 	b := sc.buf
 	p := sc.cases[i].Pattern
 	origin := b.start()
+	if sc.lean {
+		m := &sc.bare
+		m.Case, m.Tag, m.Names = i, sc.cases[i].Tag, p.names
+		m.Start, m.End = int(loc[0]-origin), int(loc[1]-origin)
+		sc.consumeMatch(loc, kind)
+		sc.done = true
+		return m
+	}
 	m := newMatch(p.numGroups + 1)
 	m.Case, m.Tag, m.Names = i, sc.cases[i].Tag, p.names
 	m.Start, m.End = int(loc[0]-origin), int(loc[1]-origin)
@@ -464,16 +486,22 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 			m.Matched[g] = true
 		}
 	}
-	if kind == partialLine {
-		b.consume(loc[1])
-	} else {
-		b.consume(end.end)
-	}
+	sc.consumeMatch(loc, kind)
 	if shared {
 		b.detach()
 	}
 	sc.done = true
 	return m
+}
+
+// consumeMatch consumes the buffer through the line in which the match at
+// loc ends (a match on the incomplete line: through its end).
+func (sc *Scanner) consumeMatch(loc []int64, kind lineKind) {
+	if kind == partialLine {
+		sc.buf.consume(loc[1])
+	} else {
+		sc.buf.consume(sc.lineOf(loc).end)
+	}
 }
 
 // newMatch returns a Match with n groups; up to four come in the same

@@ -23,16 +23,33 @@ func (s *Session) Guards() []expect.Case { return s.guards }
 // is a total for the call. On timeout or EOF the unmatched data stays in
 // the buffer for the next call.
 func (s *Session) Expect(ctx context.Context, cases []expect.Case, timeout time.Duration) (*expect.Match, error) {
-	all := cases
-	if len(s.guards) > 0 {
-		// The session's own slice: an expect call per command with
-		// guards set allocates nothing for them.
-		s.allCases = append(append(s.allCases[:0], cases...), s.guards...)
-		all = s.allCases
+	return s.expect(ctx, cases, timeout, false)
+}
+
+// Await is Expect for a caller that needs to know which case (or guard)
+// matched, not what: it returns Match.Case. The buffer is consumed as by
+// Expect, and errors are the same; no Match is built (s:expect("^250 ")
+// as a Lua statement, once per command, allocates nothing).
+func (s *Session) Await(ctx context.Context, cases []expect.Case, timeout time.Duration) (int, error) {
+	m, err := s.expect(ctx, cases, timeout, true)
+	if err != nil {
+		return 0, err
 	}
+	return m.Case, nil
+}
+
+func (s *Session) expect(ctx context.Context, cases []expect.Case, timeout time.Duration, lean bool) (*expect.Match, error) {
+	// The cases are copied into the session's own slice, with the
+	// guards: an expect call per command allocates nothing for them, and
+	// the caller's slice may live on its stack.
+	s.allCases = append(append(s.allCases[:0], cases...), s.guards...)
+	all := s.allCases
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
 	sc := s.buf.ScanInto(&s.scanner, all)
+	if lean {
+		sc.WithoutText()
+	}
 	for {
 		m, err := sc.Next(s.eof)
 		if err != nil {

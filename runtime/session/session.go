@@ -36,9 +36,10 @@ type Session struct {
 	opts     Options
 	conn     net.Conn // current transport: TCP or TLS over it
 	buf      *expect.Buffer
-	readSize int   // the least room a read is given: firstChunk, then readChunk
-	eof      bool  // the peer closed; nothing more will arrive
-	readErr  error // why the stream ended, when not a clean EOF
+	readSize int    // the least room a read is given: firstChunk, then readChunk
+	line     []byte // SendLine's scratch: the line and its CR LF
+	eof      bool   // the peer closed; nothing more will arrive
+	readErr  error  // why the stream ended, when not a clean EOF
 	// eofWhy is a clean EOF that says more than io.EOF (a spawned
 	// program's exit status): it names the end in error messages.
 	eofWhy error
@@ -282,11 +283,18 @@ func (s *Session) sendLine(ctx context.Context, line string, secret bool) error 
 		return &failure.Error{Kind: failure.Injection,
 			Message: fmt.Sprintf("refusing to send a line containing %q at byte %d: %q (a CR, LF or NUL would start another command)", line[i], i, clip(shown, 80))}
 	}
-	p := make([]byte, 0, len(line)+2)
-	p = append(append(p, line...), '\r', '\n')
+	// The session's scratch line: a command per expect call allocates
+	// nothing here (writers, the transcript and a recorder keep no slice).
+	p := append(append(s.line[:0], line...), '\r', '\n')
+	if cap(p) <= maxScratchLine {
+		s.line = p
+	}
 	s.stream.Sent(p, secret)
 	return s.write(ctx, p, secret)
 }
+
+// maxScratchLine bounds the line buffer a session keeps for SendLine.
+const maxScratchLine = 4 << 10
 
 // SendDot sends a body terminated by CRLF.CRLF: line ends normalised to
 // CRLF, leading dots doubled (frame.DotWriter).
