@@ -79,22 +79,9 @@ local opt = cleanup.options{
   from = options.string,
   ["larger-than"] = options.number,
   all = false,
-<<<<<<< HEAD
 }
--- The criteria, checked once for every row (a bad command line ends the
--- run with exit 2; in a bulk run it fails every row the same way).
-=======
-  host = options.string,
-  tls = options.string,
-  ["ca-file"] = options.string,
-  ["max-delete"] = options.number,
-  ["list-uids"] = false,
-  show = options.string,
-  json = false,
-})
 -- The criteria, checked before the row is read (a bad command line ends
 -- the run with exit 2; a bulk run stops at its first row, said once).
->>>>>>> 8365e58 (bulk: a usage error of the script's command line stops the run at the first row, said once, exit 2 (bulk.ErrScriptUsage); luabind tells it from a row's own: options() parsing the script's arg, or options.usage before the script read any column of row, is the command line; after reading the row (a bad column value, a missing password) it fails that row only. TestCleanupUsage: the bulk 'no criterion' and '--older-than 0' now exit 2 once (as its own comment says), plus --bogus and a row without a password (exit 1, one row))
 local re = cleanup.criteria(opt, {criteria = {"older-than", "subject", "from", "larger-than"},
                                   days = {"older-than"}, regex = {"subject", "from"}})
 local older, larger, subject_re, from_re = opt["older-than"], opt["larger-than"], re.subject, re.from
