@@ -1166,7 +1166,7 @@ func (ls *LState) setFieldString(obj LValue, key string, lkey LValue, value LVal
 		tb, istable := curobj.(*LTable)
 		if istable {
 			if tb.RawGetString(key) != LNil {
-				tb.RawSetString(key, value)
+				tb.rawSetString(key, lkey, value) // mailexpect patch: the boxed key
 				return
 			}
 		}
@@ -1175,7 +1175,7 @@ func (ls *LState) setFieldString(obj LValue, key string, lkey LValue, value LVal
 			if !istable {
 				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
 			}
-			tb.RawSetString(key, value)
+			tb.rawSetString(key, lkey, value) // mailexpect patch: the boxed key
 			return
 		}
 		if metaindex.Type() == LTFunction {

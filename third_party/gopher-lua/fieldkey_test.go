@@ -48,3 +48,41 @@ func TestFieldKeyNotBoxedPerAccess(t *testing.T) {
 		t.Errorf("1000 reads and writes through __index/__newindex allocated %.0f times, want none per key", a)
 	}
 }
+
+// mailexpect patch (table.go, RawSet/RawSetH; _state.go, setFieldString):
+// a string key that arrives boxed (from the VM: t.x = v, {x = v}) is
+// stored as it is, not boxed again.
+func TestBoxedKeyStoredAsIs(t *testing.T) {
+	key := LValue(LString("name"))
+	fresh := func(set func(tb *LTable)) float64 {
+		return testing.AllocsPerRun(100, func() { set(newLTable(0, 4)) })
+	}
+	boxed := fresh(func(tb *LTable) { tb.RawSet(key, LTrue) })
+	viaH := fresh(func(tb *LTable) { tb.RawSetH(key, LTrue) })
+	unboxed := fresh(func(tb *LTable) { tb.RawSetString("name", LTrue) })
+	if boxed != unboxed-1 || viaH != unboxed-1 {
+		t.Errorf("allocations: RawSet of a boxed key %v, RawSetH %v, RawSetString %v; want one fewer than RawSetString", boxed, viaH, unboxed)
+	}
+	L := NewState()
+	defer L.Close()
+	if err := L.DoString(`function fill() local t = {a = 1, b = true}; t.c = "x"; return t end`); err != nil {
+		t.Fatal(err)
+	}
+	fill := L.GetGlobal("fill")
+	call := func() {
+		L.Push(fill)
+		L.Call(0, 1)
+		L.Pop(1)
+	}
+	call()
+	L.Push(fill)
+	L.Call(0, 1)
+	tb := L.Get(-1).(*LTable)
+	L.Pop(1)
+	if len(tb.keys) != 3 || tb.RawGetString("c") != LString("x") {
+		t.Fatalf("table %v", tb.keys)
+	}
+	if a := testing.AllocsPerRun(100, call); a > 5 {
+		t.Errorf("a three-field table from Lua takes %v allocations; want 5 at most: the table, its map, its key list growing once; boxing the 3 keys again made 8", a)
+	}
+}

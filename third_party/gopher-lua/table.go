@@ -199,7 +199,7 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 			return
 		}
 	case LString:
-		tb.RawSetString(string(v), value)
+		tb.rawSetString(string(v), key, value) // mailexpect patch: key is boxed already
 		return
 	}
 
@@ -237,7 +237,8 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 
 // rawSetString is RawSetString with the key already boxed as lkey, or nil
 // (mailexpect patch, PATCHES.md: a library's names are boxed once per
-// process, not once per state).
+// process, not once per state; a write from Lua, t.x = v or {x = v}, keeps
+// the constant the VM holds).
 func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
 	if tb.strdict == nil {
 		tb.strdict = make(map[string]LValue, defaultHashCap)
@@ -288,7 +289,7 @@ func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
 func (tb *LTable) RawSetH(key LValue, value LValue) {
 	if s, ok := key.(LString); ok {
-		tb.RawSetString(string(s), value)
+		tb.rawSetString(string(s), key, value) // mailexpect patch: key is boxed already
 		return
 	}
 	if tb.dict == nil {
