@@ -129,14 +129,6 @@ function M.message(uid, n, size, raw)
   return {uid = uid, n = n, size = size, date = h.date, subject = h.subject}
 end
 
--- day shows a Date header on the terminal: UTC to the minute, "-" when
--- there is none, the value itself (escaped) when it does not parse.
-local function day(date)
-  local t = mail.parse_date(date)
-  if t then return os.date("!%Y-%m-%d %H:%M", t) end
-  return date and mail.printable(date) or "-"
-end
-
 -- clip cuts s (printable, so valid UTF-8) to about max bytes, never in
 -- the middle of a character.
 local function clip(s, max)
@@ -144,6 +136,14 @@ local function clip(s, max)
   local cut = max
   while cut > 0 and s:byte(cut + 1) and s:byte(cut + 1) >= 0x80 and s:byte(cut + 1) < 0xC0 do cut = cut - 1 end
   return s:sub(1, cut) .. "..."
+end
+
+-- day shows a Date header on the terminal: UTC to the minute, "-" when
+-- there is none, the value itself (escaped, cut) when it does not parse.
+local function day(date)
+  local t = mail.parse_date(date)
+  if t then return os.date("!%Y-%m-%d %H:%M", t) end
+  return date and clip(mail.printable(date), 16) or "-"
 end
 
 -- list prints the messages to be deleted, one line each, after the
