@@ -2,6 +2,7 @@ package scripts_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -13,10 +14,11 @@ import (
 	"time"
 )
 
-// holdingProxy forwards one connection to target, but never forwards
-// the server's bytes once hold() says so: the client stays waiting for
-// the reply to what it sent last. It returns the proxy's address.
-func holdingProxy(t *testing.T, target string, hold func() bool) string {
+// holdingProxy forwards connections to target, but holds the server's
+// bytes from the moment hold() says so until release is closed (never,
+// if it is nil): the client waits for the reply to what it sent last. It
+// returns the proxy's address.
+func holdingProxy(t *testing.T, target string, hold func() bool, release <-chan struct{}) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -41,9 +43,9 @@ func holdingProxy(t *testing.T, target string, hold func() bool) string {
 				buf := make([]byte, 32<<10)
 				for {
 					n, err := s.Read(buf)
-					if held.Load() || hold() {
+					if !held.Load() && hold() {
 						held.Store(true)
-						return // the connection stays open, silent
+						<-release // a nil channel: held for good, the connection open and silent
 					}
 					if n > 0 {
 						if _, werr := c.Write(buf[:n]); werr != nil {
@@ -76,7 +78,7 @@ func TestSingleJournalKill9(t *testing.T) {
 	// message: the sandbox deletes at QUIT before it answers.
 	inbox := func() int { return srv.Store().Count("demo1", "INBOX") }
 	env := replaceEnv(srv.Env(), "MAILEXPECT_POP3", holdingProxy(t, envValue(srv.Env(), "MAILEXPECT_POP3"),
-		func() bool { return inbox() < 4 }))
+		func() bool { return inbox() < 4 }, nil))
 	journal := filepath.Join(t.TempDir(), "journal.jsonl")
 
 	cmd := exec.Command(bin, "--journal", journal, script("pop3-cleanup.lua"), "--older-than", "365")
@@ -139,4 +141,63 @@ func envValue(env []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestSingleJournalSIGINTInCommit: SIGINT reaches a single run with
+// --journal while its QUIT is in flight: the commit is let finish (the
+// reply, held until after the signal, is read), the journal settles it
+// as committed, and the run exits 130. Before its commit point the same
+// signal stops it at once (bulk TestSingle).
+func TestSingleJournalSIGINTInCommit(t *testing.T) {
+	srv := startSandbox(t)
+	seedMessages(t, srv, 4)
+	inbox := func() int { return srv.Store().Count("demo1", "INBOX") }
+	release := make(chan struct{})
+	env := replaceEnv(srv.Env(), "MAILEXPECT_POP3", holdingProxy(t, envValue(srv.Env(), "MAILEXPECT_POP3"),
+		func() bool { return inbox() < 4 }, release))
+	journal := filepath.Join(t.TempDir(), "journal.jsonl")
+
+	cmd := exec.Command(bin, "--journal", journal, script("pop3-cleanup.lua"), "--older-than", "365")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); inbox() == 4; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("QUIT never reached the server:\n%s", stderr.String())
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-exited:
+		t.Fatalf("SIGINT cut the commit under way (%v):\n%s\n%s", err, stdout.String(), stderr.String())
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release) // the +OK to QUIT comes through
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the run did not end after its commit:\n%s", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit %v, want 130\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "never confirmed") {
+		t.Errorf("stderr calls the commit unconfirmed:\n%s", stderr.String())
+	}
+	if got := inbox(); got != 2 {
+		t.Errorf("the mailbox holds %d messages, want 2", got)
+	}
+	uids, outcome := singleJournal(t, journal, "demo1", "delete")
+	if len(uids) != 2 || outcome != "committed" {
+		t.Errorf("journal: %v, outcome %q; want 2 entries, committed", uids, outcome)
+	}
 }
