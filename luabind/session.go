@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unsafe"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
@@ -532,7 +533,8 @@ func (r sessionBinding) sendDot(L *lua.LState) int {
 	ls := r.checkSession(L, "send_dot")
 	data := r.checkString(L, 2, "s:send_dot")
 	ls.warnUnread()
-	if err := ls.s.SendDot(L.Context(), []byte(data)); err != nil {
+	// SendDot only reads the body: the Lua string's bytes, not a copy.
+	if err := ls.s.SendDot(L.Context(), unsafe.Slice(unsafe.StringData(data), len(data))); err != nil {
 		r.raiseOp(L, "s:send_dot", err)
 	}
 	return 0

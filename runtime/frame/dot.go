@@ -1,10 +1,8 @@
 package frame
 
 import (
-	"bufio"
 	"bytes"
 	"io"
-	"strings"
 )
 
 // Unstuff interprets one line (without its terminator) of a dot-terminated
@@ -28,9 +26,9 @@ func Unstuff(line []byte) (data []byte, end bool) {
 // CRLF "." CRLF, adding the CRLF a body without a final line end lacks.
 // Normalising bare CR and LF closes the SMTP smuggling class of bugs.
 type DotWriter struct {
-	w       *bufio.Writer
-	state   int // one of the dw* states below
-	written bool
+	w     io.Writer
+	buf   []byte // one Write's output, reused
+	state int    // one of the dw* states below
 }
 
 const (
@@ -39,60 +37,73 @@ const (
 	dwCR               // just wrote the CRLF for a CR; an LF next is swallowed
 )
 
-// NewDotWriter returns a DotWriter writing to w.
-func NewDotWriter(w io.Writer) *DotWriter {
-	size := 32 << 10
-	switch w.(type) {
-	case *strings.Builder, *bytes.Buffer:
-		// Already in memory: the buffer only batches the byte writes, and
-		// a 32 KiB one per message (SendDot) was most of its allocations.
-		size = 512
-	}
-	return &DotWriter{w: bufio.NewWriterSize(w, size)}
-}
+// NewDotWriter returns a DotWriter writing to w: one Write to w per Write
+// (and one for Close's terminator).
+func NewDotWriter(w io.Writer) *DotWriter { return &DotWriter{w: w} }
 
 // Write writes p, normalising line ends and stuffing dots.
 func (d *DotWriter) Write(p []byte) (int, error) {
-	for i, c := range p {
-		var err error
-		switch {
-		case c == '\n' && d.state == dwCR:
-			d.state = dwLineStart
-			continue
-		case c == '\r' || c == '\n':
-			_, err = d.w.WriteString("\r\n")
-			if c == '\r' {
-				d.state = dwCR
-			} else {
-				d.state = dwLineStart
-			}
-		default:
-			if c == '.' && d.state != dwInLine {
-				err = d.w.WriteByte('.')
-			}
-			if err == nil {
-				err = d.w.WriteByte(c)
-			}
-			d.state = dwInLine
-		}
-		d.written = true
-		if err != nil {
-			return i, err
-		}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	d.buf, d.state = stuff(d.buf[:0], p, d.state)
+	if _, err := d.w.Write(d.buf); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }
 
-// Close writes the terminator and flushes; it does not close the
-// underlying writer.
+// Close writes the terminator; it does not close the underlying writer.
 func (d *DotWriter) Close() error {
-	if d.state == dwInLine {
-		if _, err := d.w.WriteString("\r\n"); err != nil {
-			return err
+	_, err := d.w.Write(terminate(d.buf[:0], d.state))
+	return err
+}
+
+// AppendDot appends body to dst as a DotWriter writes it, terminator
+// included: a whole message in one piece (SendDot), built a line at a
+// time rather than byte by byte.
+func AppendDot(dst, body []byte) []byte {
+	dst, state := stuff(dst, body, dwLineStart)
+	return terminate(dst, state)
+}
+
+// stuff appends p to dst with its line ends made CRLF and leading dots
+// doubled, from state (where the previous bytes left off); it returns the
+// state after p. Each run of bytes between line ends is copied at once.
+func stuff(dst, p []byte, state int) ([]byte, int) {
+	for len(p) > 0 {
+		if state == dwCR && p[0] == '\n' {
+			p, state = p[1:], dwLineStart // the LF of a CR LF already written
+			continue
 		}
+		if state != dwInLine && p[0] == '.' {
+			dst = append(dst, '.')
+		}
+		end := bytes.IndexByte(p, '\n')
+		if end < 0 {
+			end = len(p)
+		}
+		if cr := bytes.IndexByte(p[:end], '\r'); cr >= 0 {
+			end = cr
+		}
+		if end == len(p) {
+			return append(dst, p...), dwInLine
+		}
+		dst = append(append(dst, p[:end]...), '\r', '\n')
+		state = dwLineStart
+		if p[end] == '\r' {
+			state = dwCR
+		}
+		p = p[end+1:]
 	}
-	if _, err := d.w.WriteString(".\r\n"); err != nil {
-		return err
+	return dst, state
+}
+
+// terminate appends the end of a body left in state: the CRLF a last line
+// lacks, then "." CRLF.
+func terminate(dst []byte, state int) []byte {
+	if state == dwInLine {
+		dst = append(dst, '\r', '\n')
 	}
-	return d.w.Flush()
+	return append(dst, '.', '\r', '\n')
 }

@@ -100,5 +100,58 @@ func TestDotWriter(t *testing.T) {
 				t.Errorf("DotWriter(%q split %d) = %q, want %q", tt.in, split, out.String(), tt.want)
 			}
 		}
+		if got := string(AppendDot([]byte("prefix"), []byte(tt.in))); got != "prefix"+tt.want {
+			t.Errorf("AppendDot(%q) = %q, want %q after the prefix", tt.in, got, tt.want)
+		}
 	}
+}
+
+// dotModel is the byte-at-a-time definition of dot-stuffing that
+// DotWriter and AppendDot copy a line at a time.
+func dotModel(in []byte) []byte {
+	var out []byte
+	state := dwLineStart
+	for _, c := range in {
+		switch {
+		case c == '\n' && state == dwCR:
+			state = dwLineStart
+		case c == '\r' || c == '\n':
+			out = append(out, '\r', '\n')
+			state = dwLineStart
+			if c == '\r' {
+				state = dwCR
+			}
+		default:
+			if c == '.' && state != dwInLine {
+				out = append(out, '.')
+			}
+			out = append(out, c)
+			state = dwInLine
+		}
+	}
+	if state == dwInLine {
+		out = append(out, '\r', '\n')
+	}
+	return append(out, '.', '\r', '\n')
+}
+
+func FuzzDotStuffing(f *testing.F) {
+	for _, s := range []string{"", ".", "a\r\n.\r\n", "\r\r\n\n.", ".\r.\n..\r\n", "x\ry\nz"} {
+		f.Add(s, 1)
+	}
+	f.Fuzz(func(t *testing.T, in string, split int) {
+		want := dotModel([]byte(in))
+		if got := AppendDot(nil, []byte(in)); !bytes.Equal(got, want) {
+			t.Fatalf("AppendDot(%q) = %q, want %q", in, got, want)
+		}
+		split = min(max(split, 0), len(in))
+		var out bytes.Buffer
+		d := NewDotWriter(&out)
+		d.Write([]byte(in[:split]))
+		d.Write([]byte(in[split:]))
+		d.Close()
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("DotWriter(%q split %d) = %q, want %q", in, split, out.Bytes(), want)
+		}
+	})
 }

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -37,7 +36,7 @@ type Session struct {
 	conn     net.Conn // current transport: TCP or TLS over it
 	buf      *expect.Buffer
 	readSize int    // the least room a read is given: firstChunk, then readChunk
-	line     []byte // SendLine's scratch: the line and its CR LF
+	line     []byte // SendLine's and SendDot's scratch: what is sent
 	eof      bool   // the peer closed; nothing more will arrive
 	readErr  error  // why the stream ended, when not a clean EOF
 	// eofWhy is a clean EOF that says more than io.EOF (a spawned
@@ -286,27 +285,26 @@ func (s *Session) sendLine(ctx context.Context, line string, secret bool) error 
 	// The session's scratch line: a command per expect call allocates
 	// nothing here (writers, the transcript and a recorder keep no slice).
 	p := append(append(s.line[:0], line...), '\r', '\n')
-	if cap(p) <= maxScratchLine {
+	if cap(p) <= maxScratch {
 		s.line = p
 	}
 	s.stream.Sent(p, secret)
 	return s.write(ctx, p, secret)
 }
 
-// maxScratchLine bounds the line buffer a session keeps for SendLine.
-const maxScratchLine = 4 << 10
+// maxScratch bounds the buffer a session keeps for SendLine and SendDot.
+const maxScratch = 64 << 10
 
 // SendDot sends a body terminated by CRLF.CRLF: line ends normalised to
-// CRLF, leading dots doubled (frame.DotWriter).
+// CRLF, leading dots doubled (frame.AppendDot). data is only read.
 func (s *Session) SendDot(ctx context.Context, data []byte) error {
-	// A bytes.Buffer, not a strings.Builder: its bytes go to Send without
-	// another copy of the whole message.
-	var b bytes.Buffer
-	b.Grow(len(data) + len(data)/64 + 8)
-	w := frame.NewDotWriter(&b)
-	w.Write(data)
-	w.Close()
-	return s.Send(ctx, b.Bytes())
+	// Built in the session's scratch, as SendLine's line: a message per
+	// send_dot allocates nothing once the scratch has grown.
+	p := frame.AppendDot(s.line[:0], data)
+	if cap(p) <= maxScratch {
+		s.line = p
+	}
+	return s.Send(ctx, p)
 }
 
 // Tail returns the last n bytes of the unread buffered data, %q-quoted,
