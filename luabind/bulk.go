@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,7 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 		cfg.Stderr = io.Discard
 	}
 	return func(ctx context.Context, a *bulk.Attempt) (any, error) {
+		a.TrackColumns() // the global row tells what the script reads
 		row := a.Row()
 		key := cfg.Secrets.Mask(row.Key())
 		c := cfg
@@ -178,6 +180,9 @@ func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool, through func(*l
 //	rt.journal_enabled()         whether the run has --journal
 //	rt.ref_time()                the run's reference time, epoch seconds: the
 //	                             same in a --resume'd run as in the first one
+//	rt.credentials_used(user, secret)
+//	                             a login (mailexpect.sasl): the summary says
+//	                             where the row's credentials came from
 //
 // Without an attempt they are harmless: commit_point raises only when the
 // run itself was stopped, commit_outcome and journal do nothing,
@@ -227,6 +232,47 @@ func (r moduleHooks) addBulkHooks(L *lua.LState, t *lua.LTable) {
 		return 1
 	}))
 	t.RawSetString("ref_time", L.NewFunction(r.refTime))
+	t.RawSetString("credentials_used", L.NewFunction(func(L *lua.LState) int {
+		if r.attempt != nil {
+			user, secret := lua.LVAsString(L.Get(1)), lua.LVAsString(L.Get(2))
+			r.attempt.UsedCredentials(r.credentialSource(user, secret), user)
+		}
+		return 0
+	}))
+}
+
+// credentialSource says where a login's secret (else its user) came
+// from, by its value: a column of the row the script read, an
+// environment variable, the script's arguments, a secret file or
+// ~/.netrc, else the script itself. For the bulk summary: a script that
+// ignores its row logs in with the environment's user on every row.
+func (r moduleHooks) credentialSource(user, secret string) string {
+	v := secret
+	if v == "" {
+		v = user
+	}
+	if v == "" {
+		return bulk.CredentialsScript
+	}
+	for col, val := range r.attempt.Row().Fields {
+		if val == v && (r.readAll || r.readCols[col]) {
+			return bulk.CredentialsRow
+		}
+	}
+	for _, kv := range os.Environ() {
+		if _, val, _ := strings.Cut(kv, "="); val == v {
+			return bulk.CredentialsEnvironment
+		}
+	}
+	for _, a := range r.cfg.Args {
+		if a == v || strings.HasSuffix(a, "="+v) {
+			return bulk.CredentialsFlags
+		}
+	}
+	if r.fileSecrets[v] {
+		return bulk.CredentialsFile
+	}
+	return bulk.CredentialsScript
 }
 
 // refTime is the global ref_time() (and rt.ref_time()): the run's

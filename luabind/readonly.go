@@ -201,6 +201,14 @@ func (r *run) through(L *lua.LState) func(*lua.LTable) *lua.LTable {
 // command line, the same for every row.
 func (r *run) readColumn(key string, all bool) {
 	r.rowRead = true
+	if all {
+		r.readAll = true
+	} else {
+		if r.readCols == nil {
+			r.readCols = map[string]bool{}
+		}
+		r.readCols[key] = true
+	}
 	r.attempt.ReadColumn(key, all)
 }
 

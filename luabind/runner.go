@@ -506,6 +506,9 @@ type run struct {
 	commandLineErrors []*lua.LTable           // those of them that cannot depend on the bulk row
 	argTable          *lua.LTable             // the global arg as the run set it
 	rowRead           bool                    // the script read a column of the bulk row
+	readCols          map[string]bool         // which columns (readColumn)
+	readAll           bool                    // all of them
+	fileSecrets       map[string]bool         // secrets read by secret_file and netrc, for the bulk summary's credentials
 	optUsage          string                  // the last options() spec's _usage, for options.usage
 	apis              *apiState               // the spec's checkers for this state (argcheck.go)
 	active            interact.Console        // the console of an s:interact in progress

@@ -63,9 +63,19 @@ func (r globalsBinding) secretFile(L *lua.LState) int {
 	}
 	v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 	r.secrets.Add(v)
+	r.fromFile(v)
 	r.warnPermissions(path, "secret_file")
 	L.Push(lua.LString(v))
 	return 1
+}
+
+// fromFile notes a secret read from a file (secret_file, netrc): where a
+// bulk row's login came from, for the summary.
+func (r globalsBinding) fromFile(v string) {
+	if r.fileSecrets == nil {
+		r.fileSecrets = map[string]bool{}
+	}
+	r.fileSecrets[v] = true
 }
 
 func (r globalsBinding) warnPermissions(path, what string) {
@@ -109,6 +119,7 @@ func (r globalsBinding) netrc(L *lua.LState) int {
 		return 1
 	}
 	r.secrets.Add(e.password)
+	r.fromFile(e.password)
 	L.Push(lua.LString(e.login))
 	L.Push(lua.LString(e.password))
 	return 2

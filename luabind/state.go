@@ -253,7 +253,7 @@ func (r moduleHooks) internal(L *lua.LState) *lua.LTable {
 		return 0
 	}))
 	// Bulk runs: commit_point, commit_outcome, journal, journal_enabled,
-	// ref_time (bulk.go).
+	// ref_time, credentials_used (bulk.go).
 	r.addBulkHooks(L, t)
 	return t
 }

@@ -235,6 +235,7 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 			bc.Progress = stderr
 		}
 	}
+	bc.Warnings = errw // also under -q: a run that ignores its rows is a trap, not chatter
 	job := luabind.BulkJob(cfg, proto)
 	sum, err := bulk.RunSource(runCtx, bc, rows, job)
 	var rowsErr *bulk.RowsError

@@ -589,3 +589,68 @@ print(row.user, days)
 		t.Errorf("%d results", len(results))
 	}
 }
+
+// TestEachUnreadRowWarns, against the binary and the sandbox: a script
+// that never reads row logs in with the environment's user on every row.
+// The run warns once, early, naming the columns it never read, and the
+// summary and the results say the credentials came from the environment
+// (user demo1). A script that reads its row is warned only about the
+// column it did not read, and its credentials are the rows' columns.
+func TestEachUnreadRowWarns(t *testing.T) {
+	bin := buildBinary(t)
+	file := rowsFile(t, "rows.csv", "user,pass,note\ndemo1,demo1-pass,a\ndemo2,demo2-pass,b\ndemo3,demo3-pass,c\n")
+	for _, tt := range []struct {
+		name, login string
+		warn        string
+		creds       string
+		source      string
+	}{
+		{"environment", `user = env("MAILEXPECT_USER"), pass = secret_env("MAILEXPECT_PASS")`,
+			"warning: the script never read row (row demo1, columns note, pass, user): every row does the same work, logging in with the same credentials\n",
+			"credentials: the environment, user demo1 (3 rows)", "environment"},
+		{"row", `user = row.user, pass = row.pass`,
+			"warning: the script did not read the column note of row demo1 (a misspelt column name is ignored, not an error)\n",
+			"credentials: the rows' columns (3 rows)", "row"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			script := writeScript(t, "s.lua", `local pop3 = require "pop3"
+local p = pop3.open{url = "pop3://" .. sandbox.pop3, `+tt.login+`}
+p:quit()
+`)
+			res := filepath.Join(t.TempDir(), "r.jsonl")
+			cmd := exec.Command(bin, "--sandbox", "--each", file, "--jobs", "1", "--results", res, script)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%v\n%s", err, errb.String())
+			}
+			stderr := errb.String()
+			if n := strings.Count(stderr, "warning: the script "); n != 1 || !strings.Contains(stderr, tt.warn) {
+				t.Errorf("%d warnings, want %q:\n%s", n, tt.warn, stderr)
+			}
+			if !strings.Contains(stderr, tt.creds+"\n") {
+				t.Errorf("summary lacks %q:\n%s", tt.creds, stderr)
+			}
+			if strings.Contains(stderr, "-pass") {
+				t.Errorf("a password in stderr:\n%s", stderr)
+			}
+			data, err := os.ReadFile(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+				var line struct {
+					Key         string
+					Credentials []map[string]string
+				}
+				if err := json.Unmarshal([]byte(l), &line); err != nil {
+					t.Fatal(err)
+				}
+				if len(line.Credentials) != 1 || line.Credentials[0]["source"] != tt.source ||
+					tt.source == "environment" && line.Credentials[0]["user"] != "demo1" || tt.source == "row" && line.Credentials[0]["user"] != "" {
+					t.Errorf("%s: credentials %v", line.Key, line.Credentials)
+				}
+			}
+		})
+	}
+}

@@ -296,6 +296,7 @@ function M.authenticate(c, P)
   end
   if o.pass then secret(o.pass) end
   if o.token then secret(o.token) end
+  rt.credentials_used(o.user, o.pass or o.token) -- a bulk run's summary: from the row, or not
   local name = choose(c, P)
   if c.session.tls and o.insecure then
     rt.warn(c.label .. ": sending credentials over TLS without certificate verification (insecure = true)")

@@ -65,8 +65,9 @@ type Attempt struct {
 
 	holds map[string]*hostHold // per-host slots held by this attempt
 
-	read    map[string]bool // the row's columns the job read (ReadColumn)
+	read    map[string]bool // the row's columns the job read (ReadColumn); nil: it does not tell
 	readAll bool            // ... all of them
+	creds   []Credential    // the logins (UsedCredentials)
 }
 
 // Row returns the row this attempt runs.

@@ -62,6 +62,7 @@ type Config struct {
 	RecordUnread bool
 
 	Progress         io.Writer     // where progress goes (stderr); nil: no progress
+	Warnings         io.Writer     // where warnings about the run go (stderr: columns the script never reads); above a live bar; nil: none
 	IsTerminal       bool          // Progress is a terminal: a live bar, else progress lines
 	ProgressInterval time.Duration // between progress lines; 0: 10 s
 	Stdout           io.Writer     // where rows' print lines go (see Stdout); nil: discarded
@@ -110,10 +111,11 @@ type pool struct {
 	progress progressDisplay
 	stdout   io.Writer
 
-	mu    sync.Mutex
-	sum   Summary
-	stats progressStats
-	fatal error
+	mu           sync.Mutex
+	warnedUnread bool // the unread-columns warning was given
+	sum          Summary
+	stats        progressStats
+	fatal        error
 }
 
 // RowSource is where a run's rows come from, one at a time: a *RowReader,
@@ -489,6 +491,7 @@ type rowRun struct {
 	kind      failure.Kind
 	commit    string
 	result    any
+	last      attemptResult // the last attempt's reads and logins
 }
 
 // runRow runs one row: its attempts, waits between them, and the record
@@ -520,7 +523,7 @@ func (p *pool) runRow(it item) {
 		}
 		a := p.attempt(row, key, n, out)
 		rr.attempts = n
-		rr.result, rr.err, rr.commit = a.result, a.err, a.commit
+		rr.result, rr.err, rr.commit, rr.last = a.result, a.err, a.commit, a
 		if a.err == nil {
 			rr.status = StatusOK
 			break
@@ -551,6 +554,9 @@ type attemptResult struct {
 	committed   bool
 	commit      string
 	interrupted bool
+	unread      []string // the row's columns the job did not read
+	tracked     bool     // the job tells what it reads
+	creds       []Credential
 }
 
 // attempt runs the job once, with the row's context built as "Commit
@@ -564,7 +570,8 @@ func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptR
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	r := attemptResult{result: result, err: err, committed: a.committed, commit: OutcomeNone, interrupted: a.interrupted && err != nil}
+	r := attemptResult{result: result, err: err, committed: a.committed, commit: OutcomeNone, interrupted: a.interrupted && err != nil, creds: a.creds}
+	r.unread, r.tracked = a.unreadLocked()
 	if a.committed {
 		r.commit = a.outcome
 	}
@@ -617,6 +624,7 @@ func (p *pool) record(it item, rr rowRun) {
 	line.DurationMS = now.Sub(rr.startedAt).Milliseconds()
 	line.Commit = rr.commit
 	line.Result = rr.result
+	line.Credentials = rr.last.creds
 	var msg string
 	if rr.err != nil {
 		msg = p.cfg.Secrets.Mask(rr.err.Error())
@@ -650,6 +658,12 @@ func (p *pool) record(it item, rr rowRun) {
 	}
 	if rr.commit == OutcomeUnknown {
 		p.sum.CommitUnknown++
+	}
+	p.noteCredentials(rr.last.creds)
+	if rr.last.tracked && (rr.status == StatusOK || len(rr.last.creds) > 0) && !errors.Is(rr.err, ErrScriptUsage) {
+		// A row that ran through (or as far as a login) and left
+		// columns unread: the script may not be using its row.
+		p.warnUnread(it.key, rr.last.unread, len(it.row.Fields))
 	}
 	p.stats.done++
 	p.stats.ran++

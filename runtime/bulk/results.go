@@ -50,6 +50,7 @@ type resultLine struct {
 	ResultError string            `json:"result_error,omitempty"`
 	RefTime     time.Time         `json:"ref_time"`
 	Shard       string            `json:"shard,omitempty"` // "I/N" under --shard
+	Credentials []Credential      `json:"credentials,omitempty"`
 }
 
 type lineError struct {

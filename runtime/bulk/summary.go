@@ -45,6 +45,11 @@ type Summary struct {
 	// name): the run stopped there, since every row would fail alike.
 	// Rows failed by it are not in FirstFailures.
 	Usage *Failure
+
+	// Credentials says where the rows' logins came from (the job's
+	// Attempt.UsedCredentials): the rows' columns, or, for a script that
+	// ignores its row, the environment's one user for every row.
+	Credentials []CredentialCount
 }
 
 // Failure is one failed row, as the summary lists it. Message is masked
@@ -124,6 +129,7 @@ func (s Summary) Write(w io.Writer) error {
 			}
 		}
 	}
+	writeCredentials(&b, s.Credentials)
 	if s.Usage != nil {
 		fmt.Fprintf(&b, "stopped at a usage error in the script (row %s): %s\n", s.Usage.Key, s.Usage.Message)
 		if s.NotStarted > 0 || s.Unread {
