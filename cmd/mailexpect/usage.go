@@ -174,7 +174,9 @@ Bulk runs: mailexpect --each ROWS [bulk flags] SCRIPT.lua [args...]
   they run (memory stays flat); a syntax error on a later line stops the
   run there (exit 2: fix it and --resume). A usage error of the script's
   command line (an unknown option) stops the run at the first row, said
-  once (exit 2); one from a row's value fails that row only.
+  once (exit 2); one from a row's value fails that row only. A script
+  that never reads some of a row's columns is warned about once; the
+  summary and results say where each row's login came from.
   mailexpect results merge results-*.jsonl: the whole run's summary from
   its shards' results (exit 0 all rows ok and every shard there, else 1).
   docs/bulk.md: Kubernetes Indexed Job and ssh/GNU parallel recipes.

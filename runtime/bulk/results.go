@@ -35,6 +35,8 @@ const (
 // message masked; kind is absent for errors that have none (a script's
 // own error("…")). commit is none, committed or unknown. result is what
 // the job returned; result_error says why it could not be written.
+// credentials says where the row's logins came from (Credential), never
+// the secret itself.
 type resultLine struct {
 	Key         string            `json:"key"`
 	Row         int               `json:"row"`
