@@ -121,20 +121,20 @@ type CredentialCount struct {
 	Rows int
 }
 
-// noteCredentials counts a finished row's logins in the summary. The
-// caller holds p.mu.
-func (p *pool) noteCredentials(creds []Credential) {
+// addCredentials counts a row's logins in counts (the run's summary, or
+// results merge's).
+func addCredentials(counts *[]CredentialCount, creds []Credential) {
 	for _, c := range creds {
 		found := false
-		for i := range p.sum.Credentials {
-			if p.sum.Credentials[i].Credential == c {
-				p.sum.Credentials[i].Rows++
+		for i := range *counts {
+			if (*counts)[i].Credential == c {
+				(*counts)[i].Rows++
 				found = true
 				break
 			}
 		}
-		if !found && len(p.sum.Credentials) < maxCredentialLines {
-			p.sum.Credentials = append(p.sum.Credentials, CredentialCount{Credential: c, Rows: 1})
+		if !found && len(*counts) < maxCredentialLines {
+			*counts = append(*counts, CredentialCount{Credential: c, Rows: 1})
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,10 @@ type Merged struct {
 	Missing []int
 	Twice   int
 	Mixed   bool // lines name different N: shards of different splits
+
+	// Credentials says where the rows' logins came from, as the run's
+	// own summary does (each row's last line counts).
+	Credentials []CredentialCount
 }
 
 // MergeResults reads results files (--results of each shard) into the
@@ -34,6 +39,7 @@ type Merged struct {
 func MergeResults(paths []string) (*Merged, error) {
 	m := &Merged{Status: map[string]int{}}
 	final := map[idKey]string{}
+	creds := map[idKey][]Credential{}
 	shardOf := map[idKey]string{}
 	seenShard := map[int]bool{}
 	for _, path := range paths {
@@ -41,7 +47,7 @@ func MergeResults(paths []string) (*Merged, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = mergeFile(f, m, final, shardOf, seenShard)
+		err = mergeFile(f, m, final, creds, shardOf, seenShard)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s:%w", path, err)
@@ -49,6 +55,15 @@ func MergeResults(paths []string) (*Merged, error) {
 		m.Files++
 	}
 	m.Rows = len(final)
+	keys := make([]idKey, 0, len(creds))
+	for k := range creds {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i][:], keys[j][:]) < 0 })
+	for _, k := range keys {
+		addCredentials(&m.Credentials, creds[k])
+	}
+	sort.SliceStable(m.Credentials, func(i, j int) bool { return m.Credentials[i].Rows > m.Credentials[j].Rows })
 	for _, st := range final {
 		if st == StatusSkipped {
 			st = StatusOK
@@ -65,9 +80,12 @@ func MergeResults(paths []string) (*Merged, error) {
 	return m, nil
 }
 
-func mergeFile(r io.Reader, m *Merged, final map[idKey]string, shardOf map[idKey]string, seenShard map[int]bool) error {
+func mergeFile(r io.Reader, m *Merged, final map[idKey]string, creds map[idKey][]Credential, shardOf map[idKey]string, seenShard map[int]bool) error {
 	return readResults(r, func(l doneLine, k idKey) {
 		final[k] = l.Status
+		if len(l.Credentials) > 0 || creds[k] != nil {
+			creds[k] = l.Credentials
+		}
 		if l.Shard == "" {
 			return
 		}
@@ -120,6 +138,7 @@ func (m *Merged) Write(w io.Writer) error {
 		parts = append(parts, fmt.Sprintf("%d %s", m.Status[st], st))
 	}
 	fmt.Fprintf(&b, ": %s: %s\n", plural(m.Rows, "row"), strings.Join(parts, ", "))
+	writeCredentials(&b, m.Credentials)
 	if len(m.Missing) > 0 {
 		var idx []string
 		for _, i := range m.Missing {

@@ -63,3 +63,35 @@ func TestMergeResults(t *testing.T) {
 		t.Errorf("a file that is not results: %v", err)
 	}
 }
+
+// TestMergeCredentials: results merge says where the rows' logins came
+// from, across shards, as the run's own summary does.
+func TestMergeCredentials(t *testing.T) {
+	dir := t.TempDir()
+	rows := makeRows(t, 40)
+	var paths []string
+	for i := range 2 {
+		path := filepath.Join(dir, ShardPath("r-{shard}.jsonl", Shard{i, 2}))
+		paths = append(paths, path)
+		job := func(ctx context.Context, a *Attempt) (any, error) {
+			if a.Row().Index == 5 {
+				a.UsedCredentials(CredentialsEnvironment, "bob")
+			} else {
+				a.UsedCredentials(CredentialsRow, a.Row().Key())
+			}
+			return nil, nil
+		}
+		if _, err := Run(context.Background(), Config{Shard: Shard{i, 2}, Results: path}, rows, job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := MergeResults(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	m.Write(&out)
+	if !strings.Contains(out.String(), "credentials: the rows' columns (39 rows); the environment, user bob (1 row)\n") {
+		t.Errorf("%s", out.String())
+	}
+}

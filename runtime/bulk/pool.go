@@ -659,7 +659,7 @@ func (p *pool) record(it item, rr rowRun) {
 	if rr.commit == OutcomeUnknown {
 		p.sum.CommitUnknown++
 	}
-	p.noteCredentials(rr.last.creds)
+	addCredentials(&p.sum.Credentials, rr.last.creds)
 	if rr.last.tracked && (rr.status == StatusOK || len(rr.last.creds) > 0) && !errors.Is(rr.err, ErrScriptUsage) {
 		// A row that ran through (or as far as a login) and left
 		// columns unread: the script may not be using its row.

@@ -72,6 +72,8 @@ type doneLine struct {
 	Status  string    `json:"status"`
 	RefTime time.Time `json:"ref_time"`
 	Shard   string    `json:"shard"`
+
+	Credentials []Credential `json:"credentials"` // for results merge
 }
 
 // readResults calls fn with each line of a results file, in order, and
