@@ -124,14 +124,19 @@ func (p *POP3) OK(line string) string {
 	return reply
 }
 
-// Body reads a multi-line body up to the lone dot, unstuffed, CRLFs kept.
+// Body reads a multi-line body up to the lone dot, unstuffed, CRLFs kept;
+// a line that does not end in CRLF fails the test (RFC 1939 sends every
+// line of a body so, whatever the stored message holds).
 func (p *POP3) Body() []byte {
 	p.T.Helper()
 	var out bytes.Buffer
 	for {
 		l, err := p.R.ReadString('\n')
 		if err != nil {
-			p.T.Fatalf("POP3 body: %v", err)
+			p.T.Fatalf("POP3 body: %v (after %q)", err, l)
+		}
+		if !strings.HasSuffix(l, "\r\n") {
+			p.T.Fatalf("POP3 body line %q does not end in CRLF", l)
 		}
 		if l == ".\r\n" {
 			return out.Bytes()

@@ -2,6 +2,9 @@ package testclient
 
 import (
 	"crypto/tls"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
@@ -70,5 +73,35 @@ func TestCRAMMD5(t *testing.T) {
 	got := CRAMMD5("tim", "tanstaaftanstaaf", "<1896.697170952@postoffice.reston.mci.net>")
 	if want := "tim b913a602c7eda7a495b4e6e7334d3890"; got != want {
 		t.Errorf("CRAMMD5: %q, want %q", got, want)
+	}
+}
+
+// fatalTB records the first Fatalf and ends the goroutine, as testing.T does.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// A body line ending in a bare LF fails the test: the client is strict.
+func TestPOP3BodyBareLF(t *testing.T) {
+	sc := fakeserver.Start(t, `S: +OK ready
+C: RETR 1
+SR: "+OK\r\nSubject: a\nbody\r\n.\r\n"`)
+	ft := &fatalTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		DialPOP3(ft, sc.Addr()).Multi("RETR 1")
+	}()
+	<-done
+	if !strings.Contains(ft.msg, `"Subject: a\n" does not end in CRLF`) {
+		t.Errorf("a bare LF in a body: Fatalf %q, want the line named", ft.msg)
 	}
 }
