@@ -45,7 +45,8 @@ type Pattern struct {
 	// trying each line (see candidateLine); nil when there is none.
 	filter *lineFilter
 
-	done <-chan struct{} // see WithCancel; nil for the compiled pattern
+	done     <-chan struct{}                   // see WithCancel; nil for the compiled pattern
+	stopping map[*regexp.Regexp]*regexp.Regexp // WithCancel: each regexp's copy that stops
 }
 
 // WithCancel returns a copy of p whose searches stop, reporting no match,
@@ -57,6 +58,15 @@ type Pattern struct {
 func (p *Pattern) WithCancel(done <-chan struct{}) *Pattern {
 	q := *p
 	q.done = done
+	if p.re != nil {
+		// The copies are made once here, not per line searched.
+		q.stopping = map[*regexp.Regexp]*regexp.Regexp{}
+		for _, re := range []*regexp.Regexp{p.re.main, p.re.lineStart} {
+			if re != nil {
+				q.stopping[re] = re.WithCancel(done)
+			}
+		}
+	}
 	return &q
 }
 
@@ -78,7 +88,10 @@ func (p *Pattern) use(re *regexp.Regexp) *regexp.Regexp {
 	if p.done == nil {
 		return re
 	}
-	return re.WithCancel(p.done)
+	if c, ok := p.stopping[re]; ok {
+		return c
+	}
+	return re.WithCancel(p.done) // the continued variant: rarely needed
 }
 
 // lineFilter: every match of a line-local pattern lies within one line's
