@@ -242,15 +242,21 @@ func imapServe(answer func(c net.Conn, tag, cmd string)) func(c net.Conn, r *buf
 	})
 }
 
-// selectFlood answers SELECT with 240,000 "* 1 EXISTS" lines, all at once,
-// then its completion; other commands with OK.
-var selectFlood = imapServe(func(c net.Conn, tag, cmd string) {
-	if strings.HasPrefix(cmd, "SELECT") {
-		c.Write([]byte(strings.Repeat("* 1 EXISTS\r\n", 240_000) + tag + " OK done\r\n"))
-		return
-	}
-	c.Write([]byte(tag + " OK\r\n"))
-})
+// selectFlood answers SELECT with 240,000 "* 1 EXISTS" lines at once,
+// then, after delay, its completion; other commands with OK. The delay
+// puts the conversion into tables right before the deadline: it then
+// starts at a known time and needs far more than what is left.
+func selectFlood(delay time.Duration) func(c net.Conn, r *bufio.Reader) {
+	return imapServe(func(c net.Conn, tag, cmd string) {
+		if strings.HasPrefix(cmd, "SELECT") {
+			c.Write([]byte(strings.Repeat("* 1 EXISTS\r\n", 240_000)))
+			time.Sleep(delay)
+			c.Write([]byte(tag + " OK done\r\n"))
+			return
+		}
+		c.Write([]byte(tag + " OK\r\n"))
+	})
+}
 
 // hostileTLS is the certificate of the TLS cases (the client runs with
 // insecure = true: the certificate is not what they test).
@@ -408,21 +414,23 @@ func TestHostileServers(t *testing.T) {
 			// 240,000 "* 1 EXISTS" fit the 64 MiB the client holds for one
 			// command, and the completion comes: turning them into Lua
 			// tables (187 MiB, 2.8 s when it runs to the end) must still
-			// keep to the command's timeout, whether the timeout falls
-			// while they arrive or while they are converted.
+			// keep to the command's timeout (the completion comes 0.2 s
+			// before it: a timeout falls while the responses arrive, or,
+			// with the fix, while they are converted; before it, the
+			// conversion ran on to exit 0).
 			name:     "IMAP complete untagged flood within the budget",
-			serve:    selectFlood,
+			serve:    selectFlood(1800 * time.Millisecond),
 			script:   imapOpen + `local r = i:cmd("SELECT INBOX", {timeout = 2}) print(#r.untagged)`,
 			wantCode: 1, wantErr: `timeout after 2s`,
 			wall: 2 * time.Second, rss: 200,
 		},
 		{
 			name:     "IMAP complete untagged flood within the budget, --max-time",
-			serve:    selectFlood,
-			flags:    []string{"--max-time", "1"},
+			serve:    selectFlood(1800 * time.Millisecond),
+			flags:    []string{"--max-time", "2"},
 			script:   imapOpen + `local r = i:cmd("SELECT INBOX", {timeout = 10}) print(#r.untagged)`,
-			wantCode: 1, wantErr: `--max-time 1s reached during imap A001 SELECT INBOX`,
-			wall: time.Second, rss: 200,
+			wantCode: 1, wantErr: `--max-time 2s reached during imap A001 SELECT INBOX`,
+			wall: 2 * time.Second, rss: 200,
 		},
 		{
 			name: "IMAP untagged drip keeps no command alive",
