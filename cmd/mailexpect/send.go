@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -131,6 +132,10 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 	fs.Func("subject", "", func(s string) error { so.Subject, so.subjectSet = s, true; return nil })
 	fs.Func("body", "", func(s string) error {
 		b, err := so.readArg("--body", s, stdin, false)
+		if err == nil && !utf8.ValidString(b) {
+			// It goes out as UTF-8 text: other bytes would become U+FFFD.
+			err = fmt.Errorf("--body %s is not UTF-8 text (convert it, e.g. iconv -f latin1 -t utf-8, send it with --attach, or a whole message with --data)", shortArg(s))
+		}
 		so.Body = &b
 		return err
 	})
@@ -245,6 +250,15 @@ func (so *sendOptions) readArg(flagName, s string, stdin io.Reader, fileOnly boo
 		return "", fmt.Errorf("%s wants @FILE or - (stdin), got %q", flagName, s)
 	}
 	return s, nil
+}
+
+// shortArg is a flag's value as an error message names it: a file
+// (@FILE, -) as given, text cut after 40 bytes.
+func shortArg(s string) string {
+	if len(s) > 40 && !strings.HasPrefix(s, "@") {
+		return strings.ToValidUTF8(s[:40], "?") + "..."
+	}
+	return strings.ToValidUTF8(s, "?")
 }
 
 // readStdin reads stdin for flagName's "-", at most limit bytes; only one

@@ -433,6 +433,7 @@ func TestSendUsage(t *testing.T) {
 		{"a bearer mechanism without a token", []string{"--from", "a@b", "--to", "c@d", "--auth=XOAUTH2", "--user", "u"}, "--auth=XOAUTH2 needs a token: --token-file FILE (- reads stdin) or MAILEXPECT_TOKEN (never a flag)"},
 		{"a token for PLAIN", []string{"--from", "a@b", "--to", "c@d", "--auth=PLAIN", "--token-file", att}, "--token-file is for --auth=OAUTHBEARER, --auth=XOAUTH2 or --auth"},
 		{"a token without --auth", []string{"--from", "a@b", "--to", "c@d", "--token-file", att}, "--user, --secret-file and --token-file are for --auth"},
+		{"a body that is not UTF-8", []string{"--from", "a@b", "--to", "c@d", "--body", "d\xe9j\xe0 vu"}, "--body d?j? vu is not UTF-8 text"},
 		{"the attachment and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--attach", "-", "--body", "-"}, "--attach - and --body - cannot both read stdin"},
 		{"an empty attachment name", []string{"--from", "a@b", "--to", "c@d", "--attach", ";name=x"}, "--attach wants FILE[;name=NAME][;type=TYPE] (FILE - reads stdin)"},
 		{"the token and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--auth", "--token-file", "-", "--body", "-"}, "--token-file - and --body - cannot both read stdin"},
