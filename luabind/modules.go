@@ -44,6 +44,11 @@ func moduleNames() []string {
 var moduleProtos sync.Map // name -> func() (*lua.FunctionProto, error)
 
 func moduleProto(name string) (*lua.FunctionProto, error) {
+	if f, ok := moduleProtos.Load(name); ok {
+		// The common case, once per require in every state: no new
+		// OnceValues to throw away.
+		return f.(func() (*lua.FunctionProto, error))()
+	}
 	f, _ := moduleProtos.LoadOrStore(name, sync.OnceValues(func() (*lua.FunctionProto, error) {
 		src, err := moduleFS.ReadFile("modules/" + name + ".lua")
 		if err != nil {
