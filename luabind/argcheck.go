@@ -66,6 +66,27 @@ func (r *run) api() *apiState {
 // bulk run makes a state per row.
 var checkers sync.Map // name -> *argChecker (nil: not declared)
 
+// methodCheckers holds, per class, the checkers of its methods by method
+// name, once per process: adoptClass wraps a class's methods in every
+// state that meets the class (a bulk run: every row).
+var methodCheckers sync.Map // class name -> map[string]*argChecker
+
+// methodChecker is checker(class + ":" + method).
+func (a *apiState) methodChecker(class, method string) *argChecker {
+	if skipArgChecks {
+		return nil
+	}
+	m, ok := methodCheckers.Load(class)
+	if !ok {
+		byMethod := map[string]*argChecker{}
+		for _, f := range a.spec.Methods(class) {
+			byMethod[f.Method] = a.checker(f.Name)
+		}
+		m, _ = methodCheckers.LoadOrStore(class, byMethod)
+	}
+	return m.(map[string]*argChecker)[method]
+}
+
 func (a *apiState) checker(name string) *argChecker {
 	if skipArgChecks {
 		return nil
@@ -152,7 +173,11 @@ func (r *run) checkReturns(L *lua.LState, c *argChecker, first, n int) {
 // is wrapped in Go, a Lua function in a small Lua closure that calls the
 // check first and then tail-calls it.
 func (r *run) wrapValue(L *lua.LState, name string, v lua.LValue) lua.LValue {
-	c := r.api().checker(name)
+	return r.wrapChecked(L, r.api().checker(name), v)
+}
+
+// wrapChecked is wrapValue with the checker looked up (nil: v as is).
+func (r *run) wrapChecked(L *lua.LState, c *argChecker, v lua.LValue) lua.LValue {
 	f, ok := v.(*lua.LFunction)
 	if c == nil || !ok {
 		return v
@@ -306,7 +331,7 @@ func (r *run) adoptClass(L *lua.LState, mt *lua.LTable) {
 		}
 	})
 	for _, k := range keys {
-		methods.RawSetString(k, r.wrapValue(L, class+":"+k, methods.RawGetString(k)))
+		methods.RawSetString(k, r.wrapChecked(L, a.methodChecker(class, k), methods.RawGetString(k)))
 	}
 	if L.GetMetatable(methods) == lua.LNil {
 		r.typoMethods(L, class, methods, keys)
