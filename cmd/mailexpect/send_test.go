@@ -584,3 +584,33 @@ func TestSendExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestMinVersionRealPostfix: against a Postfix that speaks TLS 1.2 at
+// most, --min-version 1.3 refuses the handshake in send (exit 29) and
+// connect (exit 1, naming the version), and both get TLS 1.2 without it:
+// the flag reaches a real server's handshake, not only the client's
+// configuration.
+func TestMinVersionRealPostfix(t *testing.T) {
+	st := mailstack.NewStack(t, mailstack.Options{Users: 1, PostfixTLS12: true})
+	t.Setenv("MAILEXPECT_CA_FILE", "")
+	tls := []string{"--ca-file", st.CAFile}
+
+	code, stdout, stderr := sendRun(t, "", append([]string{"send", "-s", "submission://" + st.Submission, "--quit-after", "tls"}, tls...)...)
+	if code != 0 || !strings.HasPrefix(stdout, "quit after tls: TLS 1.2 ") {
+		t.Errorf("send without --min-version: exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = sendRun(t, "", append([]string{"send", "-s", "submission://" + st.Submission, "--quit-after", "tls", "--min-version", "1.3"}, tls...)...)
+	if code != 29 || stdout != "" || !strings.Contains(stderr, "protocol version") {
+		t.Errorf("send --min-version 1.3: exit %d, want 29 naming the protocol version\nstdout %q\nstderr %s", code, stdout, stderr)
+	}
+
+	tls = append(tls, "--servername", "localhost")
+	out := connectFromPipe(t, "QUIT\n", append(append([]string{"connect"}, tls...), "smtps://"+st.SMTPS)...)
+	if !regexp.MustCompile(`TLS: TLS 1\.2 \S+.*, verified for localhost`).MatchString(out) {
+		t.Errorf("connect without --min-version: no verified TLS 1.2 line:\n%s", out)
+	}
+	code, _, stderr = connectPipe(t, "QUIT\n", append(append([]string{"connect", "--min-version", "1.3"}, tls...), "smtps://"+st.SMTPS)...)
+	if code != 1 || !strings.Contains(stderr, "protocol version") {
+		t.Errorf("connect --min-version 1.3: exit %d, want 1 naming the protocol version: %s", code, stderr)
+	}
+}

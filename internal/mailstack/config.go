@@ -15,6 +15,7 @@ type configData struct {
 	TLS                   tlsFiles
 	VmailUID, VmailGID    int
 	AuthFailureDelay      int // seconds
+	PostfixTLS12          bool
 	MaxConn, ClientLimit  int
 	Port                  ports
 }
@@ -195,6 +196,10 @@ smtpd_tls_cert_file = {{.TLS.Cert}}
 smtpd_tls_key_file = {{.TLS.Key}}
 smtpd_tls_security_level = may
 smtpd_tls_loglevel = 1
+{{- if .PostfixTLS12}}
+smtpd_tls_protocols = >=TLSv1.2, <=TLSv1.2
+smtpd_tls_mandatory_protocols = >=TLSv1.2, <=TLSv1.2
+{{- end}}
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:127.0.0.1:{{.Port.Auth}}
 smtpd_sasl_auth_enable = yes
@@ -256,6 +261,7 @@ func (s *Stack) writeConfig(p ports) error {
 		VmailUID:         s.vmail.uid,
 		VmailGID:         s.vmail.gid,
 		AuthFailureDelay: s.opts.authFailureDelaySecs(),
+		PostfixTLS12:     s.opts.PostfixTLS12,
 		MaxConn:          maxConn,
 		// auth must accept a connection from every login, mail and lmtp process.
 		ClientLimit: 7 * maxConn,

@@ -24,6 +24,11 @@ type Options struct {
 	// so expect about half a second. Set it to test a client's patience.
 	AuthFailureDelay time.Duration
 
+	// PostfixTLS12 makes Postfix speak TLS 1.2 at most on every port, so a
+	// client's minimum version (min_version = "1.3") can be seen to
+	// refuse a real server. Dovecot keeps TLS 1.3.
+	PostfixTLS12 bool
+
 	// pickPorts chooses the ports of a start attempt (default freePorts);
 	// tests use it to provoke a port clash.
 	pickPorts func() (ports, error)
