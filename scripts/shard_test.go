@@ -83,7 +83,7 @@ func TestCleanupShardsEqualUnsharded(t *testing.T) {
 
 	merge := bulkRun(t, st, dir, "results", "merge", "results-0.jsonl", "results-1.jsonl", "results-2.jsonl")
 	wantCode(t, merge, 0)
-	if want := fmt.Sprintf("3 files, 3 of 3 shards: %d rows: %d ok\n", len(st.Users), len(st.Users)); merge.stdout != want {
+	if want := fmt.Sprintf("3 files, 3 of 3 shards: %d rows: %d ok\ncredentials: the rows' columns (%d rows)\n", len(st.Users), len(st.Users), len(st.Users)); merge.stdout != want {
 		t.Errorf("merge: %q, want %q", merge.stdout, want)
 	}
 	partial := bulkRun(t, st, dir, "results", "merge", "results-0.jsonl", "results-2.jsonl")
