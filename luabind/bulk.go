@@ -46,6 +46,9 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 	if cfg.Stderr == nil {
 		cfg.Stderr = io.Discard
 	}
+	if cfg.Restricted {
+		cfg.allowed = &allowedHosts{} // found once for every row
+	}
 	return func(ctx context.Context, a *bulk.Attempt) (any, error) {
 		a.TrackColumns() // the global row tells what the script reads
 		row := a.Row()

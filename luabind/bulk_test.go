@@ -609,3 +609,28 @@ func TestBulkJobRowIsolation(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkRestrictedHosts: under --restricted a row may connect to a
+// host named in its own columns, the arguments or the other read-only
+// globals, and not to another row's: the hosts found once for the run
+// hold no row's values.
+func TestBulkRestrictedHosts(t *testing.T) {
+	closed := fakeserver.ClosedAddr(t) // 127.0.0.1:port, nothing listens
+	src := `local target = row.target
+if row.user == "b" then target = "127.0.0.2:25" end -- a's host: refused
+local ok, err = pcall(connect, target, {timeout = 1})
+return err.kind`
+	rows := "user,host,target\n" +
+		"a,127.0.0.2:25,127.0.0.2:25\n" + // its own host column
+		"b,127.0.0.3:25,\n" +
+		"c,,srv.invalid:25\n" + // a read-only global names it
+		"d,," + closed + "\n" // the arguments name it (name=value)
+	cfg := Config{Restricted: true, Args: []string{"--server=" + closed},
+		ReadOnly: map[string]any{"sandbox": map[string]any{"smtp": "srv.invalid:25"}}}
+	out := runBulk(t, context.Background(), src, rows, cfg, bulk.Config{Jobs: 1})
+	for key, want := range map[string]string{"a": "connect", "b": "usage", "c": "connect", "d": "connect"} {
+		if got := byKey(out.results)[key]["result"]; got != want {
+			t.Errorf("row %s: %v, want %s", key, got, want)
+		}
+	}
+}

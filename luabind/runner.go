@@ -107,6 +107,12 @@ type Config struct {
 	// the context Single returns). nil: none (a single run without
 	// --journal).
 	Attempt *bulk.Attempt
+
+	// allowed is --restricted's hosts from the arguments and the
+	// read-only globals other than row, found once and shared by the rows
+	// of a bulk run (BulkJob sets it): under --sandbox --users 1000 they
+	// are 3000 strings, not to be parsed again at every connect.
+	allowed *allowedHosts
 }
 
 // Runner runs compiled scripts with one Config. It is safe for concurrent

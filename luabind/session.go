@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -330,25 +331,60 @@ func (r sessionBinding) checkRestrictedHost(L *lua.LState, addr string) {
 		}
 		r.usage(L, "connect: --restricted allows only sockets named in the arguments; %q is not one of them", a.Socket)
 	}
-	var candidates []string
-	for _, arg := range r.cfg.Args {
-		candidates = append(candidates, arg)
-		if _, v, ok := strings.Cut(arg, "="); ok {
-			candidates = append(candidates, v)
-		}
+	allowed := r.cfg.allowed
+	if allowed == nil {
+		allowed = &allowedHosts{}
 	}
-	for _, v := range r.cfg.ReadOnly {
-		collectStrings(v, &candidates)
+	host := strings.ToLower(a.Host)
+	if allowed.of(r.cfg)[host] {
+		return
 	}
-	for _, c := range candidates {
-		if strings.EqualFold(c, a.Host) {
-			return
-		}
-		if ca, err := session.ParseAddress(c); err == nil && strings.EqualFold(ca.Host, a.Host) {
-			return
-		}
+	var rowStrings []string // the row's own, which differ from row to row
+	collectStrings(r.cfg.ReadOnly["row"], &rowStrings)
+	if hostsOf(rowStrings)[host] {
+		return
 	}
 	r.usage(L, "connect: --restricted allows only hosts named in the arguments; %q is not one of them", a.Host)
+}
+
+// allowedHosts is the set of hosts --restricted allows, from the
+// arguments (whole, or the value of name=value) and the read-only
+// globals other than row, built once.
+type allowedHosts struct {
+	once  sync.Once
+	hosts map[string]bool
+}
+
+func (h *allowedHosts) of(cfg Config) map[string]bool {
+	h.once.Do(func() {
+		var candidates []string
+		for _, arg := range cfg.Args {
+			candidates = append(candidates, arg)
+			if _, v, ok := strings.Cut(arg, "="); ok {
+				candidates = append(candidates, v)
+			}
+		}
+		for name, v := range cfg.ReadOnly {
+			if name != "row" {
+				collectStrings(v, &candidates)
+			}
+		}
+		h.hosts = hostsOf(candidates)
+	})
+	return h.hosts
+}
+
+// hostsOf is the hosts the strings name, lower-cased: each string as it
+// is, and the host of each that parses as an address (host:port, a URL).
+func hostsOf(candidates []string) map[string]bool {
+	hosts := make(map[string]bool, len(candidates))
+	for _, c := range candidates {
+		hosts[strings.ToLower(c)] = true
+		if ca, err := session.ParseAddress(c); err == nil {
+			hosts[strings.ToLower(ca.Host)] = true
+		}
+	}
+	return hosts
 }
 
 func collectStrings(v any, out *[]string) {
