@@ -45,3 +45,34 @@ func TestLibrariesFromFuncLists(t *testing.T) {
 		}
 	}
 }
+
+// mailexpect patch (_state.go, NewFunction): Go functions come from
+// chunks, each a function of its own with the state's environment and no
+// upvalues.
+func TestNewFunctionFromChunks(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	seen := map[*LFunction]bool{}
+	for i := 0; i < 3*gfuncChunk; i++ {
+		n := i
+		f := L.NewFunction(func(L *LState) int { L.Push(LNumber(n)); return 1 })
+		if seen[f] || !f.IsG || f.Env != L.Env || len(f.Upvalues) != 0 || f.Proto != nil {
+			t.Fatalf("function %d: %+v (seen before: %v)", i, f, seen[f])
+		}
+		seen[f] = true
+		L.Push(f)
+		L.Call(0, 1)
+		if got := L.Get(-1); got != LNumber(n) {
+			t.Fatalf("function %d returned %v", i, got)
+		}
+		L.Pop(1)
+	}
+	fn := func(L *LState) int { return 0 }
+	if a := testing.AllocsPerRun(10, func() {
+		for i := 0; i < gfuncChunk; i++ {
+			L.NewFunction(fn)
+		}
+	}); a > 1 {
+		t.Errorf("%d Go functions took %v allocations, want 1", gfuncChunk, a)
+	}
+}

@@ -198,6 +198,7 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+	gfuncs       []LFunction // mailexpect patch: what NewFunction hands out next
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }
