@@ -44,19 +44,11 @@ var credentialSourceNames = map[string]string{
 // TrackColumns says that the job reports what it reads of the row
 // (ReadColumn): the run may then warn about columns never read. A Lua
 // job does; a job that reports nothing is not warned about.
-func (a *Attempt) TrackColumns() {
-	if a == nil {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.read == nil {
-		a.read = map[string]bool{}
-	}
-}
+func (a *Attempt) TrackColumns() { a.ReadColumn("", false) }
 
 // ReadColumn notes that the job read the row's column name, or, with
 // all, every column (the script iterated the row, or encoded it whole).
+// Either way the job tracks its reads (TrackColumns).
 func (a *Attempt) ReadColumn(name string, all bool) {
 	if a == nil {
 		return
@@ -66,9 +58,10 @@ func (a *Attempt) ReadColumn(name string, all bool) {
 	if a.read == nil {
 		a.read = map[string]bool{}
 	}
-	if all {
+	switch {
+	case all:
 		a.readAll = true
-	} else {
+	case name != "":
 		a.read[name] = true
 	}
 }

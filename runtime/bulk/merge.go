@@ -83,8 +83,8 @@ func MergeResults(paths []string) (*Merged, error) {
 func mergeFile(r io.Reader, m *Merged, final map[idKey]string, creds map[idKey][]Credential, shardOf map[idKey]string, seenShard map[int]bool) error {
 	return readResults(r, func(l doneLine, k idKey) {
 		final[k] = l.Status
-		if len(l.Credentials) > 0 || creds[k] != nil {
-			creds[k] = l.Credentials
+		if ran := l.Status != StatusSkipped && l.Status != StatusNotStarted; ran && (len(l.Credentials) > 0 || creds[k] != nil) {
+			creds[k] = l.Credentials // the row's last run; a skipped line keeps the run before it
 		}
 		if l.Shard == "" {
 			return

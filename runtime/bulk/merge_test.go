@@ -10,8 +10,9 @@ import (
 )
 
 // TestMergeResults: shards' results, one of them resumed (its failed row
-// ok in the second run), merge into the whole run; a missing shard is
-// named and the whole is not ok.
+// ok in the second run), merge into the whole run, with where the rows'
+// logins came from (each row's last run: a skipped line keeps the one
+// before); a missing shard is named and the whole is not ok.
 func TestMergeResults(t *testing.T) {
 	dir := t.TempDir()
 	rows := makeRows(t, 40)
@@ -21,6 +22,11 @@ func TestMergeResults(t *testing.T) {
 		paths = append(paths, path)
 		fail := i == 1
 		job := func(ctx context.Context, a *Attempt) (any, error) {
+			if a.Row().Index == 5 {
+				a.UsedCredentials(CredentialsEnvironment, "bob")
+			} else {
+				a.UsedCredentials(CredentialsRow, a.Row().Key())
+			}
 			if fail && a.Row().Index%2 == 0 {
 				return nil, errors.New("no")
 			}
@@ -39,7 +45,10 @@ func TestMergeResults(t *testing.T) {
 	}
 	// Shard 1 resumed: its failed rows now ok.
 	if _, err := Run(context.Background(), Config{Shard: Shard{1, 3}, Resume: paths[1], Results: paths[1]}, rows,
-		func(ctx context.Context, a *Attempt) (any, error) { return nil, nil }); err != nil {
+		func(ctx context.Context, a *Attempt) (any, error) {
+			a.UsedCredentials(CredentialsRow, "")
+			return nil, nil
+		}); err != nil {
 		t.Fatal(err)
 	}
 	m, err = MergeResults(paths)
@@ -48,7 +57,7 @@ func TestMergeResults(t *testing.T) {
 	}
 	var out strings.Builder
 	m.Write(&out)
-	if !m.OK() || out.String() != "3 files, 3 of 3 shards: 40 rows: 40 ok\n" {
+	if !m.OK() || out.String() != "3 files, 3 of 3 shards: 40 rows: 40 ok\ncredentials: the rows' columns (39 rows); the environment, user bob (1 row)\n" {
 		t.Errorf("after resume: %q %+v", out.String(), m)
 	}
 	m, _ = MergeResults(paths[:2])
@@ -61,37 +70,5 @@ func TestMergeResults(t *testing.T) {
 	os.WriteFile(bad, []byte("{\"user\":\"x\"}\n"), 0o600)
 	if _, err := MergeResults([]string{bad}); err == nil || !strings.Contains(err.Error(), "bad.jsonl:1: not a results line") {
 		t.Errorf("a file that is not results: %v", err)
-	}
-}
-
-// TestMergeCredentials: results merge says where the rows' logins came
-// from, across shards, as the run's own summary does.
-func TestMergeCredentials(t *testing.T) {
-	dir := t.TempDir()
-	rows := makeRows(t, 40)
-	var paths []string
-	for i := range 2 {
-		path := filepath.Join(dir, ShardPath("r-{shard}.jsonl", Shard{i, 2}))
-		paths = append(paths, path)
-		job := func(ctx context.Context, a *Attempt) (any, error) {
-			if a.Row().Index == 5 {
-				a.UsedCredentials(CredentialsEnvironment, "bob")
-			} else {
-				a.UsedCredentials(CredentialsRow, a.Row().Key())
-			}
-			return nil, nil
-		}
-		if _, err := Run(context.Background(), Config{Shard: Shard{i, 2}, Results: path}, rows, job); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := MergeResults(paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	m.Write(&out)
-	if !strings.Contains(out.String(), "credentials: the rows' columns (39 rows); the environment, user bob (1 row)\n") {
-		t.Errorf("%s", out.String())
 	}
 }
