@@ -201,8 +201,12 @@ func parseSendArgs(args []string, o *options, stdin io.Reader) (*sendOptions, er
 		}
 		t, err := so.readStdin("--token-file", stdin, maxToken)
 		so.Token = strings.TrimRight(t, "\r\n")
-		if err == nil && so.Token == "" {
+		switch {
+		case err != nil:
+		case so.Token == "":
 			err = errors.New("--token-file -: stdin holds no token")
+		case strings.ContainsAny(so.Token, "\r\n"):
+			err = errors.New("--token-file -: stdin holds more than one line; a token is one line")
 		}
 		return err
 	})

@@ -434,13 +434,14 @@ func TestSendUsage(t *testing.T) {
 		{"a token for PLAIN", []string{"--from", "a@b", "--to", "c@d", "--auth=PLAIN", "--token-file", att}, "--token-file is for --auth=OAUTHBEARER, --auth=XOAUTH2 or --auth"},
 		{"a token without --auth", []string{"--from", "a@b", "--to", "c@d", "--token-file", att}, "--user, --secret-file and --token-file are for --auth"},
 		{"a body that is not UTF-8", []string{"--from", "a@b", "--to", "c@d", "--body", "d\xe9j\xe0 vu"}, "--body d?j? vu is not UTF-8 text"},
+		{"a token of two lines", []string{"--from", "a@b", "--to", "c@d", "--auth", "--token-file", "-"}, "--token-file -: stdin holds more than one line; a token is one line"},
 		{"the attachment and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--attach", "-", "--body", "-"}, "--attach - and --body - cannot both read stdin"},
 		{"an empty attachment name", []string{"--from", "a@b", "--to", "c@d", "--attach", ";name=x"}, "--attach wants FILE[;name=NAME][;type=TYPE] (FILE - reads stdin)"},
-		{"the token and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--auth", "--token-file", "-", "--body", "-"}, "--token-file - and --body - cannot both read stdin"},
+		{"the token and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--auth", "--body", "-", "--token-file", "-"}, "--body - and --token-file - cannot both read stdin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := sendRun(t, "x", append([]string{"send"}, tt.args...)...)
+			code, stdout, stderr := sendRun(t, "x\ny", append([]string{"send"}, tt.args...)...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2\nstderr: %s", code, stderr)
 			}
