@@ -87,6 +87,10 @@ func main() {
 	if *mem != "" {
 		f, err := os.Create(*mem)
 		if err == nil {
+			// The profile shows allocations as of the last completed
+			// collection: without one, the script's last big allocations
+			// (a regex replace over a whole message) would be missing.
+			runtime.GC()
 			pprof.Lookup("allocs").WriteTo(f, 0)
 			f.Close()
 		}
