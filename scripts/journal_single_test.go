@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/sandbox"
 )
 
 // holdingProxy forwards connections to target, but holds the server's
@@ -74,61 +76,36 @@ func holdingProxy(t *testing.T, target string, hold func() bool, release <-chan 
 func TestSingleJournalKill9(t *testing.T) {
 	srv := startSandbox(t)
 	seedMessages(t, srv, 4) // 1 and 3 are two years old
-	// Hold the server's bytes from the moment the store has lost a
-	// message: the sandbox deletes at QUIT before it answers.
 	inbox := func() int { return srv.Store().Count("demo1", "INBOX") }
-	env := replaceEnv(srv.Env(), "MAILEXPECT_POP3", holdingProxy(t, envValue(srv.Env(), "MAILEXPECT_POP3"),
-		func() bool { return inbox() < 4 }, nil))
-	journal := filepath.Join(t.TempDir(), "journal.jsonl")
-
-	cmd := exec.Command(bin, "--journal", journal, script("pop3-cleanup.lua"), "--older-than", "365")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, env...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.After(30 * time.Second)
-	for inbox() == 4 {
-		select {
-		case err := <-exited:
-			t.Fatalf("the run ended before its commit (%v):\n%s\n%s", err, stdout.String(), stderr.String())
-		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatalf("QUIT never reached the server:\n%s", stderr.String())
-		case <-time.After(time.Millisecond):
-		}
-	}
+	h := startHeldCleanup(t, srv, nil)
 	time.Sleep(100 * time.Millisecond) // the client waits for the held reply
 	select {
-	case err := <-exited:
-		t.Fatalf("the run ended without the QUIT reply (%v):\n%s\n%s", err, stdout.String(), stderr.String())
+	case err := <-h.exited:
+		t.Fatalf("the run ended without the QUIT reply (%v):\n%s\n%s", err, h.stdout.String(), h.stderr.String())
 	default:
 	}
-	cmd.Process.Signal(os.Kill)
-	<-exited
+	h.cmd.Process.Signal(os.Kill)
+	<-h.exited
 
 	if got := inbox(); got != 2 {
 		t.Fatalf("the mailbox holds %d messages, want 2 (QUIT deleted 1 and 3)", got)
 	}
 	var ids []string
-	for _, line := range readLines(t, journal) {
+	for _, line := range readLines(t, h.journal) {
 		var l journalLine
 		if err := json.Unmarshal([]byte(line), &l); err != nil {
 			t.Fatalf("%v: %s", err, line)
 		}
 		if l.Action != "delete" || l.Outcome != "pending" || l.Key != "demo1" {
-			t.Errorf("journal line %s: want only delete entries, pending (no outcome: the run died in its commit)", line)
+			t.Errorf("h.journal line %s: want only delete entries, pending (no outcome: the run died in its commit)", line)
 		}
 		ids = append(ids, l.MessageID)
 	}
 	if strings.Join(ids, " ") != "<seed-1@example.org> <seed-3@example.org>" {
-		t.Errorf("the journal names %v, the server deleted seed 1 and 3", ids)
+		t.Errorf("the h.journal names %v, the server deleted seed 1 and 3", ids)
 	}
-	// What is left is what the journal does not name.
-	again := run(t, srv.Env(), demoPasswords, "--journal", journal, script("pop3-cleanup.lua"), "--older-than", "365")
+	// What is left is what the h.journal does not name.
+	again := run(t, srv.Env(), demoPasswords, "--journal", h.journal, script("pop3-cleanup.lua"), "--older-than", "365")
 	wantCode(t, again, 0)
 	wantPrefix(t, again, "deleted 0 (0 bytes), kept 2")
 }
@@ -144,8 +121,8 @@ func envValue(env []string, name string) string {
 }
 
 // TestSingleJournalSIGINTInCommit: SIGINT reaches a single run with
-// --journal while its QUIT is in flight: the commit is let finish (the
-// reply, held until after the signal, is read), the journal settles it
+// --h.journal while its QUIT is in flight: the commit is let finish (the
+// reply, held until after the signal, is read), the h.journal settles it
 // as committed, and the run exits 130. Before its commit point the same
 // signal stops it at once (bulk TestSingle).
 func TestSingleJournalSIGINTInCommit(t *testing.T) {
@@ -153,51 +130,75 @@ func TestSingleJournalSIGINTInCommit(t *testing.T) {
 	seedMessages(t, srv, 4)
 	inbox := func() int { return srv.Store().Count("demo1", "INBOX") }
 	release := make(chan struct{})
-	env := replaceEnv(srv.Env(), "MAILEXPECT_POP3", holdingProxy(t, envValue(srv.Env(), "MAILEXPECT_POP3"),
-		func() bool { return inbox() < 4 }, release))
-	journal := filepath.Join(t.TempDir(), "journal.jsonl")
-
-	cmd := exec.Command(bin, "--journal", journal, script("pop3-cleanup.lua"), "--older-than", "365")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, env...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	for deadline := time.Now().Add(30 * time.Second); inbox() == 4; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("QUIT never reached the server:\n%s", stderr.String())
-		}
-	}
-	cmd.Process.Signal(os.Interrupt)
+	h := startHeldCleanup(t, srv, release)
+	h.cmd.Process.Signal(os.Interrupt)
 	select {
-	case err := <-exited:
-		t.Fatalf("SIGINT cut the commit under way (%v):\n%s\n%s", err, stdout.String(), stderr.String())
+	case err := <-h.exited:
+		t.Fatalf("SIGINT cut the commit under way (%v):\n%s\n%s", err, h.stdout.String(), h.stderr.String())
 	case <-time.After(300 * time.Millisecond):
 	}
 	close(release) // the +OK to QUIT comes through
 	var err error
 	select {
-	case err = <-exited:
+	case err = <-h.exited:
 	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("the run did not end after its commit:\n%s", stderr.String())
+		h.cmd.Process.Kill()
+		t.Fatalf("the run did not end after its commit:\n%s", h.stderr.String())
 	}
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Errorf("exit %v, want 130\n%s", err, stderr.String())
+		t.Errorf("exit %v, want 130\n%s", err, h.stderr.String())
 	}
-	if strings.Contains(stderr.String(), "never confirmed") {
-		t.Errorf("stderr calls the commit unconfirmed:\n%s", stderr.String())
+	if strings.Contains(h.stderr.String(), "never confirmed") {
+		t.Errorf("h.stderr calls the commit unconfirmed:\n%s", h.stderr.String())
 	}
 	if got := inbox(); got != 2 {
 		t.Errorf("the mailbox holds %d messages, want 2", got)
 	}
-	uids, outcome := singleJournal(t, journal, "demo1", "delete")
+	uids, outcome := singleJournal(t, h.journal, "demo1", "delete")
 	if len(uids) != 2 || outcome != "committed" {
 		t.Errorf("journal: %v, outcome %q; want 2 entries, committed", uids, outcome)
 	}
+}
+
+// heldCleanup is a single pop3-cleanup run with --journal whose QUIT has
+// reached the server and deleted, its reply held by a holdingProxy.
+type heldCleanup struct {
+	cmd            *exec.Cmd
+	exited         chan error
+	stdout, stderr *strings.Builder
+	journal        string
+}
+
+// startHeldCleanup starts pop3-cleanup.lua --older-than 365 against srv
+// through a proxy that holds the server's bytes once the sandbox has
+// deleted (it deletes at QUIT before it answers) until release is
+// closed, and returns when QUIT has reached the server.
+func startHeldCleanup(t *testing.T, srv *sandbox.Server, release chan struct{}) heldCleanup {
+	t.Helper()
+	inbox := func() int { return srv.Store().Count("demo1", "INBOX") }
+	before := inbox()
+	env := replaceEnv(srv.Env(), "MAILEXPECT_POP3", holdingProxy(t, envValue(srv.Env(), "MAILEXPECT_POP3"),
+		func() bool { return inbox() < before }, release))
+	h := heldCleanup{journal: filepath.Join(t.TempDir(), "journal.jsonl"), exited: make(chan error, 1),
+		stdout: new(strings.Builder), stderr: new(strings.Builder)}
+	h.cmd = exec.Command(bin, "--journal", h.journal, script("pop3-cleanup.lua"), "--older-than", "365")
+	h.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TZ=UTC"}, env...)
+	h.cmd.Stdout, h.cmd.Stderr = h.stdout, h.stderr
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { h.exited <- h.cmd.Wait() }()
+	deadline := time.After(30 * time.Second)
+	for inbox() == before {
+		select {
+		case err := <-h.exited:
+			t.Fatalf("the run ended before its commit (%v):\n%s\n%s", err, h.stdout.String(), h.stderr.String())
+		case <-deadline:
+			h.cmd.Process.Kill()
+			t.Fatalf("QUIT never reached the server:\n%s", h.stderr.String())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return h
 }
