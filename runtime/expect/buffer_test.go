@@ -356,3 +356,26 @@ func TestBufferGrownCap(t *testing.T) {
 		}
 	}
 }
+
+// After a match that consumed a large Before, the buffer moves to a small
+// array, with or without the match's text (Scanner.WithoutText): a
+// statement s:expect after a 64 MiB message keeps nothing of it resident.
+func TestLargeMatchLeavesSmallArray(t *testing.T) {
+	for _, lean := range []bool{false, true} {
+		b := NewBuffer(0)
+		b.Write([]byte(strings.Repeat("a long body line\r\n", 16<<10) + ".\r\n+OK"))
+		sc := b.Scan([]Case{{Pattern: MustCompile(`^\.$`)}})
+		if lean {
+			sc.WithoutText()
+		}
+		if m, err := sc.Next(false); err != nil || m == nil {
+			t.Fatalf("lean %v: Next = %v, %v", lean, m, err)
+		}
+		if got := string(b.Bytes()); got != "+OK" {
+			t.Errorf("lean %v: left %q, want +OK", lean, got)
+		}
+		if cap(b.data) > 4096 {
+			t.Errorf("lean %v: the buffer kept an array of %d bytes for 3 unread", lean, cap(b.data))
+		}
+	}
+}

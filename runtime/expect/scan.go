@@ -450,30 +450,42 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 	b := sc.buf
 	p := sc.cases[i].Pattern
 	origin := b.start()
-	if sc.lean {
-		m := &sc.bare
-		m.Case, m.Tag, m.Names = i, sc.cases[i].Tag, p.names
-		m.Start, m.End = int(loc[0]-origin), int(loc[1]-origin)
-		sc.consumeMatch(loc, kind)
-		sc.done = true
-		return m
-	}
-	m := newMatch(p.numGroups + 1)
-	m.Case, m.Tag, m.Names = i, sc.cases[i].Tag, p.names
-	m.Start, m.End = int(loc[0]-origin), int(loc[1]-origin)
 	// A large Before (a whole message expected up to its terminator) is
 	// handed over without a copy when little is buffered after the match:
 	// the buffer then moves that rest to a new array (detach), so the
-	// string's bytes are never written again.
+	// string's bytes are never written again. Without text (lean) the
+	// buffer detaches all the same: its large array is not kept resident
+	// for the rest of the session.
 	before := b.slice(origin, loc[0])
 	shared := len(before) >= shareBeforeMin && b.index(b.end())-b.index(loc[1]) <= len(before)/4
+	m := &sc.bare
+	if !sc.lean {
+		m = newMatch(p.numGroups + 1)
+	}
+	m.Case, m.Tag, m.Names = i, sc.cases[i].Tag, p.names
+	m.Start, m.End = int(loc[0]-origin), int(loc[1]-origin)
+	if !sc.lean {
+		sc.fillText(m, loc, before, shared)
+	}
+	sc.consumeMatch(loc, kind)
+	if shared {
+		b.detach()
+	}
+	sc.done = true
+	return m
+}
+
+// fillText fills in what the match says (Before, Line, Groups) from the
+// buffer, before it is consumed.
+func (sc *Scanner) fillText(m *Match, loc []int64, before []byte, shared bool) {
+	b := sc.buf
 	if shared {
 		m.Before = view(before)
 	} else {
 		m.Before = string(before)
 	}
 	end := sc.lineOf(loc)
-	ls := max(end.start, origin)
+	ls := max(end.start, b.start())
 	m.Line = string(b.slice(ls, end.contentEnd))
 	for g := range m.Groups {
 		if 2*g+1 < len(loc) && loc[2*g] >= 0 {
@@ -486,12 +498,6 @@ func (sc *Scanner) accept(i int, loc []int64, kind lineKind) *Match {
 			m.Matched[g] = true
 		}
 	}
-	sc.consumeMatch(loc, kind)
-	if shared {
-		b.detach()
-	}
-	sc.done = true
-	return m
 }
 
 // consumeMatch consumes the buffer through the line in which the match at
