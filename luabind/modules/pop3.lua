@@ -346,7 +346,7 @@ end
 function Client:stat()
   local r = must(self, "STAT")
   local n, octets = r.text:match("^(%d+)%s+(%d+)")
-  if not n then rt.raise("protocol", self.label .. ": unparsable STAT reply: " .. r.text) end
+  if not n then rt.raise("protocol", self.label .. ": unparsable STAT reply (want +OK COUNT OCTETS): " .. r.text) end
   return tonumber(n), tonumber(octets)
 end
 
@@ -359,9 +359,12 @@ end
 -- parse is skipped.
 local function listing(c, verb, n, value, field, conv)
   if n then
-    local r = must(c, verb, msgnum(n, verb:lower()))
+    local num = msgnum(n, verb:lower())
+    local r = must(c, verb, num)
     local v = r.text:match("^%d+%s+(" .. value .. ")")
-    if not v then rt.raise("protocol", c.label .. ": unparsable " .. verb .. " reply: " .. r.text) end
+    if not v then
+      rt.raise("protocol", string.format("%s: unparsable %s reply (want +OK %s %s): %s", c.label, verb, num, field:upper(), r.text))
+    end
     return conv(v)
   end
   local out, max = {}, max_listing(c)
