@@ -17,9 +17,9 @@ import (
 )
 
 // holdingProxy forwards connections to target, but holds the server's
-// bytes from the moment hold() says so until release is closed (never,
-// if it is nil): the client waits for the reply to what it sent last. It
-// returns the proxy's address.
+// bytes from the moment hold() says so until release is closed (until
+// the test ends, if it is nil): the client waits for the reply to what it
+// sent last. It returns the proxy's address.
 func holdingProxy(t *testing.T, target string, hold func() bool, release <-chan struct{}) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -27,6 +27,8 @@ func holdingProxy(t *testing.T, target string, hold func() bool, release <-chan 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
+	ended := make(chan struct{}) // the test is over: a held reply goroutine ends too
+	t.Cleanup(func() { close(ended) })
 	var held atomic.Bool
 	go func() {
 		for {
@@ -47,7 +49,10 @@ func holdingProxy(t *testing.T, target string, hold func() bool, release <-chan 
 					n, err := s.Read(buf)
 					if !held.Load() && hold() {
 						held.Store(true)
-						<-release // a nil channel: held for good, the connection open and silent
+						select { // release nil: held until the test ends, the connection open and silent
+						case <-release:
+						case <-ended:
+						}
 					}
 					if n > 0 {
 						if _, werr := c.Write(buf[:n]); werr != nil {
@@ -97,14 +102,14 @@ func TestSingleJournalKill9(t *testing.T) {
 			t.Fatalf("%v: %s", err, line)
 		}
 		if l.Action != "delete" || l.Outcome != "pending" || l.Key != "demo1" {
-			t.Errorf("h.journal line %s: want only delete entries, pending (no outcome: the run died in its commit)", line)
+			t.Errorf("journal line %s: want only delete entries, pending (no outcome: the run died in its commit)", line)
 		}
 		ids = append(ids, l.MessageID)
 	}
 	if strings.Join(ids, " ") != "<seed-1@example.org> <seed-3@example.org>" {
-		t.Errorf("the h.journal names %v, the server deleted seed 1 and 3", ids)
+		t.Errorf("the journal names %v, the server deleted seed 1 and 3", ids)
 	}
-	// What is left is what the h.journal does not name.
+	// What is left is what the journal does not name.
 	again := run(t, srv.Env(), demoPasswords, "--journal", h.journal, script("pop3-cleanup.lua"), "--older-than", "365")
 	wantCode(t, again, 0)
 	wantPrefix(t, again, "deleted 0 (0 bytes), kept 2")
@@ -121,8 +126,8 @@ func envValue(env []string, name string) string {
 }
 
 // TestSingleJournalSIGINTInCommit: SIGINT reaches a single run with
-// --h.journal while its QUIT is in flight: the commit is let finish (the
-// reply, held until after the signal, is read), the h.journal settles it
+// --journal while its QUIT is in flight: the commit is let finish (the
+// reply, held until after the signal, is read), the journal settles it
 // as committed, and the run exits 130. Before its commit point the same
 // signal stops it at once (bulk TestSingle).
 func TestSingleJournalSIGINTInCommit(t *testing.T) {
@@ -150,7 +155,7 @@ func TestSingleJournalSIGINTInCommit(t *testing.T) {
 		t.Errorf("exit %v, want 130\n%s", err, h.stderr.String())
 	}
 	if strings.Contains(h.stderr.String(), "never confirmed") {
-		t.Errorf("h.stderr calls the commit unconfirmed:\n%s", h.stderr.String())
+		t.Errorf("stderr calls the commit unconfirmed:\n%s", h.stderr.String())
 	}
 	if got := inbox(); got != 2 {
 		t.Errorf("the mailbox holds %d messages, want 2", got)
