@@ -93,6 +93,12 @@ local prepared, perr = pcall(function()
       token = o.token or (o.token_file and secret_file(o.token_file))
               or (not o.secret_file and credentials.setting(secret_env("MAILEXPECT_TOKEN", nil)))
     end
+    -- A token is one line (--token-file - is checked as it is read): a
+    -- second line would go into the SASL response.
+    if token and token:find("[\r\n]") then
+      error((o.token_file and "--token-file " .. o.token_file or "MAILEXPECT_TOKEN") ..
+            " holds more than one line; a token is one line", 0)
+    end
     if token then
       user = credentials.setting(o.user, "MAILEXPECT_USER")
       if not user then error("--auth needs a user: --user or MAILEXPECT_USER", 0) end

@@ -408,6 +408,10 @@ func TestSendUsage(t *testing.T) {
 	t.Setenv("MAILEXPECT_USER", "")
 	t.Setenv("NETRC", filepath.Join(t.TempDir(), "none"))
 	att := writeAttachment(t)
+	twoLines := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(twoLines, []byte("ya29.a0Af-first\nya29.a0Af-second\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -435,6 +439,7 @@ func TestSendUsage(t *testing.T) {
 		{"a token without --auth", []string{"--from", "a@b", "--to", "c@d", "--token-file", att}, "--user, --secret-file and --token-file are for --auth"},
 		{"a body that is not UTF-8", []string{"--from", "a@b", "--to", "c@d", "--body", "d\xe9j\xe0 vu"}, "--body d?j? vu is not UTF-8 text"},
 		{"a token of two lines", []string{"--from", "a@b", "--to", "c@d", "--auth", "--token-file", "-"}, "--token-file -: stdin holds more than one line; a token is one line"},
+		{"a token file of two lines", []string{"--from", "a@b", "--to", "c@d", "--auth", "--user", "u", "--token-file", twoLines}, "--token-file " + twoLines + " holds more than one line; a token is one line"},
 		{"the attachment and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--attach", "-", "--body", "-"}, "--attach - and --body - cannot both read stdin"},
 		{"an empty attachment name", []string{"--from", "a@b", "--to", "c@d", "--attach", ";name=x"}, "--attach wants FILE[;name=NAME][;type=TYPE] (FILE - reads stdin)"},
 		{"the token and the body from stdin", []string{"--from", "a@b", "--to", "c@d", "--auth", "--body", "-", "--token-file", "-"}, "--body - and --token-file - cannot both read stdin"},
