@@ -367,6 +367,32 @@ func (so *sendOptions) validate(sandbox bool) error {
 	if so.SecretFile != "" && (so.TokenFile != "" || so.Token != "") {
 		return usageErr("a token logs in with OAUTHBEARER or XOAUTH2, a password with the others", "--secret-file and --token-file exclude each other")
 	}
+	return so.checkUTF8()
+}
+
+// checkUTF8 refuses a text flag that is not UTF-8, naming it, as --body
+// does: the flags reach the script as JSON strings, which turn each
+// other byte into U+FFFD, so a Latin-1 --subject would go out changed.
+func (so *sendOptions) checkUTF8() error {
+	type text struct{ flag, value string }
+	texts := []text{{"--from", so.From}, {"--subject", so.Subject}, {"--helo", so.Helo}, {"--user", so.User}}
+	for flag, addrs := range map[string][]string{"--to": so.To, "--cc": so.Cc, "--bcc": so.Bcc} {
+		for _, a := range addrs {
+			texts = append(texts, text{flag, a})
+		}
+	}
+	for _, h := range so.Headers {
+		texts = append(texts, text{"--header", h[0] + ": " + h[1]})
+	}
+	for _, a := range so.Attach {
+		texts = append(texts, text{"--attach ;name=", a.Name})
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t.value) {
+			return usageErr("convert it, e.g. with iconv -f latin1 -t utf-8",
+				"%s %s is not UTF-8 text (it would go out with U+FFFD in place of each other byte)", t.flag, shortArg(t.value))
+		}
+	}
 	return nil
 }
 
