@@ -108,10 +108,12 @@ func (a *Attempt) unreadLocked() (unread []string, tracked bool) {
 }
 
 // CredentialCount is one source (and user) of the run's logins, and the
-// rows that logged in so.
+// rows that logged in so. Others: the rows of this source whose users are
+// past the list's bound (maxCredentialLines), counted together.
 type CredentialCount struct {
 	Credential
-	Rows int
+	Rows   int
+	Others bool
 }
 
 // addCredentials counts a row's logins in counts (the run's summary, or
@@ -126,14 +128,33 @@ func addCredentials(counts *[]CredentialCount, creds []Credential) {
 				break
 			}
 		}
-		if !found && len(*counts) < maxCredentialLines {
+		if found {
+			continue
+		}
+		if len(*counts) < maxCredentialLines {
 			*counts = append(*counts, CredentialCount{Credential: c, Rows: 1})
+			continue
+		}
+		// Past the bound a row still counts, with the others of its
+		// source: the line's numbers add up to the rows that logged in.
+		other := CredentialCount{Credential: Credential{Source: c.Source}, Others: true}
+		for i := range *counts {
+			if (*counts)[i].Others && (*counts)[i].Source == c.Source {
+				(*counts)[i].Rows++
+				found = true
+				break
+			}
+		}
+		if !found {
+			other.Rows = 1
+			*counts = append(*counts, other)
 		}
 	}
 }
 
-// maxCredentialLines bounds the summary's list of credential sources:
-// rows whose users come from the environment are one user, not many.
+// maxCredentialLines bounds the summary's list of credential sources and
+// users (rows whose users come from the environment are one user, not
+// many); past it the rows count as "other users" of their source.
 const maxCredentialLines = 10
 
 // warnUnread warns, once, after the first row that finished with columns
@@ -170,7 +191,11 @@ func writeCredentials(w io.Writer, creds []CredentialCount) {
 	}
 	parts := make([]string, len(creds))
 	for i, c := range creds {
-		parts[i] = fmt.Sprintf("%s (%s)", c.Credential, plural(c.Rows, "row"))
+		what := c.Credential.String()
+		if c.Others {
+			what += ", other users"
+		}
+		parts[i] = fmt.Sprintf("%s (%s)", what, plural(c.Rows, "row"))
 	}
 	fmt.Fprintf(w, "credentials: %s\n", strings.Join(parts, "; "))
 }

@@ -97,6 +97,13 @@ func TestUnreadWarningAndCredentials(t *testing.T) {
 				a.UsedCredentials(CredentialsFlags, "admin")
 			}
 		}, 0, "credentials: the rows' columns (20 rows); the script's arguments, user admin (1 row)\n"},
+		{"a user per row, not from the row", func(a *Attempt) {
+			a.TrackColumns()
+			for col := range a.Row().Fields {
+				a.ReadColumn(col, false)
+			}
+			a.UsedCredentials(CredentialsEnvironment, a.Row().Key())
+		}, 0, "; the environment, other users (10 rows)\n"}, // 10 users listed, then the rest counted
 		{"does not tell", func(a *Attempt) {}, 0, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
