@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"unicode/utf16"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
@@ -211,8 +212,32 @@ func (js *jsonState) decode(L *lua.LState) int {
 // writeJSONString writes s as a JSON string without Go's HTML escaping:
 // "<" and ">" in a status message or an address stay readable.
 func writeJSONString(buf *bytes.Buffer, s string) {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s)
-	buf.Truncate(buf.Len() - 1) // Encode adds a newline
+	buf.WriteByte('"')
+	for _, r := range s { // invalid UTF-8 comes as U+FFFD, as encoding/json writes it
+		switch {
+		case r == '"' || r == '\\':
+			buf.WriteByte('\\')
+			buf.WriteRune(r)
+		case r == '\n':
+			buf.WriteString(`\n`)
+		case r == '\r':
+			buf.WriteString(`\r`)
+		case r == '\t':
+			buf.WriteString(`\t`)
+		case r == ' ' || strconv.IsPrint(r):
+			buf.WriteRune(r)
+		default:
+			// Control characters, C1, bidi overrides, line/paragraph
+			// separators: JSON output goes to terminals (cleanup --json), so
+			// anything that is not a printable character is written as an
+			// escape; a decoder reads back the same string.
+			if r > 0xFFFF {
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(buf, `\u%04x\u%04x`, r1, r2)
+			} else {
+				fmt.Fprintf(buf, `\u%04x`, r)
+			}
+		}
+	}
+	buf.WriteByte('"')
 }

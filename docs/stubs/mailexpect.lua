@@ -661,7 +661,7 @@ function json.array(t) end
 ---@return string|nil err
 function json.decode(text) end
 
----Encode a value (pretty: indented); an empty table is [], json.object(t) forces {}.
+---Encode a value (pretty: indented); an empty table is [], json.object(t) forces {}; a string's non-printable characters (controls, C1, bidi overrides) are written as \u escapes, so the output is safe on a terminal.
 ---
 ---    print(json.encode{ok = true, count = 3, list = {}})   -- {"count":3,"list":[],"ok":true}
 ---@param v? any

@@ -47,7 +47,7 @@ func init() {
 printed: \t \r \n, \xHH, \uHHHH; printable UTF-8 is kept.
 
     print(mail.printable("Re: \27[2Jhi"))   -- Re: \x1b[2Jhi`},
-			{Sig: "json.encode(v: any, pretty?: boolean) -> string", Summary: "encode a value (pretty: indented); an empty table is [], json.object(t) forces {}", Errors: []string{"usage"},
+			{Sig: "json.encode(v: any, pretty?: boolean) -> string", Summary: "encode a value (pretty: indented); an empty table is [], json.object(t) forces {}; a string's non-printable characters (controls, C1, bidi overrides) are written as \\u escapes, so the output is safe on a terminal", Errors: []string{"usage"},
 				Doc: `    print(json.encode{ok = true, count = 3, list = {}})   -- {"count":3,"list":[],"ok":true}`},
 			{Sig: "json.decode(text: string) -> value: any, err: string|nil", Summary: "decode JSON; null is json.null; nil and a message for bad input",
 				Doc: `    local v, err = json.decode('{"a": [1, 2]}')   -- v.a[2] == 2`},
