@@ -167,6 +167,25 @@ func (r globalsBinding) protectGlobals(L *lua.LState, ro map[string]lua.LValue) 
 		return 0
 	}))
 	L.SetMetatable(L.G.Global, mt)
+
+	// rawset would go past both guards: a value planted in a read-only
+	// proxy (rawset(row, "user", x)) would be read back instead of the
+	// row's, and one over a read-only global would shadow it.
+	rawset := L.GetGlobal("rawset")
+	L.SetGlobal("rawset", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		if r.proxies[t] != nil {
+			r.usage(L, "attempt to change a read-only table (key %s)", luaString(L, L.Get(2)))
+		}
+		if k, ok := L.Get(2).(lua.LString); ok && t == L.G.Global {
+			if _, ok := ro[string(k)]; ok {
+				r.usage(L, "%s is read-only", k)
+			}
+		}
+		L.Insert(rawset, 1)
+		L.Call(L.GetTop()-1, lua.MultRet)
+		return L.GetTop()
+	}))
 }
 
 // stringList is list as a Lua array of strings.

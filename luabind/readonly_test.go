@@ -62,11 +62,17 @@ for _, v in ipairs(sandbox.tags) do tags[#tags + 1] = v end
 print(table.concat(tags, ","), #sandbox.tags)
 print(json.encode(sandbox.users[1]))
 for _, f in ipairs{function() sandbox.pop3 = "x" end, function() sandbox.users[3].pass = "x" end,
-                   function() sandbox.users[1001] = {} end, function() sandbox.tags[1] = "c" end} do
+                   function() sandbox.users[1001] = {} end, function() sandbox.tags[1] = "c" end,
+                   function() rawset(sandbox, "pop3", "x") end, function() rawset(sandbox.users[3], "pass", "x") end,
+                   function() rawset(_G, "sandbox", {}) end} do
   local ok, err = pcall(f)
   assert(not ok and err.kind == "usage" and err.message:find("read%-only"), tostring(err))
 end
-assert(getmetatable(sandbox) == false)`)
+assert(getmetatable(sandbox) == false)
+assert(sandbox.pop3 == "127.0.0.1:1110" and sandbox.users[3].pass == "pw")
+local t = {}
+rawset(t, "k", 1); assert(t.k == 1) -- other tables as before
+rawset(_G, "mine", 2); assert(mine == 2)`)
 	want := "n,pop3,tags,users\nb,a\t2\n" + `{"address":"demo1@sandbox.test","pass":"pw","user":"demo1"}` + "\n"
 	if out != want {
 		t.Errorf("got %q, want %q", out, want)
