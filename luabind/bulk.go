@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -246,8 +245,8 @@ func (r moduleHooks) addBulkHooks(L *lua.LState, t *lua.LTable) {
 
 // credentialSource says where a login's secret (else its user) came
 // from, by its value: a column of the row the script read, an
-// environment variable, the script's arguments, a secret file or
-// ~/.netrc, else the script itself. For the bulk summary: a script that
+// environment variable the script read (env, secret_env, os.getenv), the
+// script's arguments, a secret file or ~/.netrc, else the script itself. For the bulk summary: a script that
 // ignores its row logs in with the environment's user on every row.
 func (r moduleHooks) credentialSource(user, secret string) string {
 	v := secret
@@ -262,18 +261,17 @@ func (r moduleHooks) credentialSource(user, secret string) string {
 			return bulk.CredentialsRow
 		}
 	}
-	for _, kv := range os.Environ() {
-		if _, val, _ := strings.Cut(kv, "="); val == v {
-			return bulk.CredentialsEnvironment
-		}
+	source := r.valueSources[v]
+	if source == bulk.CredentialsEnvironment {
+		return source
 	}
 	for _, a := range r.cfg.Args {
 		if a == v || strings.HasSuffix(a, "="+v) {
 			return bulk.CredentialsFlags
 		}
 	}
-	if r.fileSecrets[v] {
-		return bulk.CredentialsFile
+	if source == bulk.CredentialsFile {
+		return source
 	}
 	return bulk.CredentialsScript
 }

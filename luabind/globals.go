@@ -10,6 +10,7 @@ import (
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
+	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
@@ -42,7 +43,8 @@ func (r globalsBinding) open(L *lua.LState) {
 	set("ref_time", r.refTime)
 	exit := L.NewFunction(r.exit)
 	g.RawSetString("exit", exit)
-	if osTable, ok := g.RawGetString(lua.OsLibName).(*lua.LTable); ok {
+	osTable, _ := g.RawGetString(lua.OsLibName).(*lua.LTable)
+	if osTable != nil {
 		osTable.RawSetString("exit", exit)
 	}
 	if !r.cfg.Restricted {
@@ -52,10 +54,25 @@ func (r globalsBinding) open(L *lua.LState) {
 			if !ok {
 				L.Push(lua.LNil)
 			} else {
+				r.noteSource(v, bulk.CredentialsEnvironment)
 				L.Push(lua.LString(v))
 			}
 			return 1
 		})
+		if osTable != nil {
+			// os.getenv as gopher-lua has it (nil for unset or empty),
+			// noting what it read, as env and secret_env do.
+			osTable.RawSetString("getenv", L.NewFunction(func(L *lua.LState) int {
+				v := os.Getenv(L.CheckString(1))
+				if v == "" {
+					L.Push(lua.LNil)
+					return 1
+				}
+				r.noteSource(v, bulk.CredentialsEnvironment)
+				L.Push(lua.LString(v))
+				return 1
+			}))
+		}
 	}
 
 	argt := L.CreateTable(len(r.cfg.Args), 1)

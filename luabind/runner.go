@@ -514,7 +514,7 @@ type run struct {
 	rowRead           bool                    // the script read a column of the bulk row
 	readCols          map[string]bool         // which columns (readColumn)
 	readAll           bool                    // all of them
-	fileSecrets       map[string]bool         // secrets read by secret_file and netrc, for the bulk summary's credentials
+	valueSources      map[string]string       // values read from the environment or a file, by value: where a login came from (credentialSource)
 	optUsage          string                  // the last options() spec's _usage, for options.usage
 	apis              *apiState               // the spec's checkers for this state (argcheck.go)
 	active            interact.Console        // the console of an s:interact in progress

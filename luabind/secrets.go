@@ -10,6 +10,7 @@ import (
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
+	"github.com/mailexpect/mailexpect/runtime/bulk"
 	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
@@ -49,6 +50,7 @@ func (r globalsBinding) secretEnv(L *lua.LState) int {
 		r.usage(L, "secret_env: environment variable %s is not set", name)
 	}
 	r.secrets.Add(v)
+	r.noteSource(v, bulk.CredentialsEnvironment)
 	L.Push(lua.LString(v))
 	return 1
 }
@@ -63,19 +65,20 @@ func (r globalsBinding) secretFile(L *lua.LState) int {
 	}
 	v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 	r.secrets.Add(v)
-	r.fromFile(v)
+	r.noteSource(v, bulk.CredentialsFile)
 	r.warnPermissions(path, "secret_file")
 	L.Push(lua.LString(v))
 	return 1
 }
 
-// fromFile notes a secret read from a file (secret_file, netrc): where a
-// bulk row's login came from, for the summary.
-func (r globalsBinding) fromFile(v string) {
-	if r.fileSecrets == nil {
-		r.fileSecrets = map[string]bool{}
+// noteSource notes where a value the script read came from (the
+// environment: env, secret_env, os.getenv; a file: secret_file, netrc),
+// so that the bulk summary can say where a row's login came from.
+func (r globalsBinding) noteSource(v, source string) {
+	if r.valueSources == nil {
+		r.valueSources = map[string]string{}
 	}
-	r.fileSecrets[v] = true
+	r.valueSources[v] = source
 }
 
 func (r globalsBinding) warnPermissions(path, what string) {
@@ -119,7 +122,7 @@ func (r globalsBinding) netrc(L *lua.LState) int {
 		return 1
 	}
 	r.secrets.Add(e.password)
-	r.fromFile(e.password)
+	r.noteSource(e.password, bulk.CredentialsFile)
 	L.Push(lua.LString(e.login))
 	L.Push(lua.LString(e.password))
 	return 2

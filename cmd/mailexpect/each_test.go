@@ -608,6 +608,15 @@ func TestEachUnreadRowWarns(t *testing.T) {
 		{"environment", `user = env("MAILEXPECT_USER"), pass = secret_env("MAILEXPECT_PASS")`,
 			"warning: the script never read row (row demo1, columns note, pass, user): every row does the same work, logging in with the same credentials\n",
 			"credentials: the environment, user demo1 (3 rows)", "environment"},
+		{"os.getenv", `user = os.getenv("MAILEXPECT_USER"), pass = os.getenv("MAILEXPECT_PASS")`,
+			"warning: the script never read row (row demo1, columns note, pass, user): every row does the same work, logging in with the same credentials\n",
+			"credentials: the environment, user demo1 (3 rows)", "environment"},
+		// The same password as $MAILEXPECT_PASS, but never read from the
+		// environment: where it came from is what the script read, not
+		// which variable happens to hold the same value.
+		{"sandbox users", `user = sandbox.users[1].user, pass = sandbox.users[1].pass`,
+			"warning: the script never read row (row demo1, columns note, pass, user): every row does the same work, logging in with the same credentials\n",
+			"credentials: the script itself, user demo1 (3 rows)", "script"},
 		{"row", `user = row.user, pass = row.pass`,
 			"warning: the script did not read the column note of row demo1 (a misspelt column name is ignored, not an error)\n",
 			"credentials: the rows' columns (3 rows)", "row"},
@@ -647,7 +656,7 @@ p:quit()
 					t.Fatal(err)
 				}
 				if len(line.Credentials) != 1 || line.Credentials[0]["source"] != tt.source ||
-					tt.source == "environment" && line.Credentials[0]["user"] != "demo1" || tt.source == "row" && line.Credentials[0]["user"] != "" {
+					tt.source != "row" && line.Credentials[0]["user"] != "demo1" || tt.source == "row" && line.Credentials[0]["user"] != "" {
 					t.Errorf("%s: credentials %v", line.Key, line.Credentials)
 				}
 			}
