@@ -1,11 +1,11 @@
 package session
 
 import (
-	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 

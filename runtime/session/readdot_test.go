@@ -2,13 +2,13 @@ package session
 
 import (
 	"fmt"
-	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"math/rand/v2"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 

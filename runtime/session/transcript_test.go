@@ -3,13 +3,13 @@ package session
 import (
 	"bytes"
 	"encoding/base64"
-	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
