@@ -174,34 +174,33 @@ func (r globalsBinding) protectGlobals(L *lua.LState, ro map[string]lua.LValue) 
 		L.Push(lua.LNil)
 		return 1
 	}))
-	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		if k, ok := L.Get(2).(lua.LString); ok {
-			if _, ok := ro[string(k)]; ok {
-				r.usage(L, "%s is read-only", k)
+	// refuse raises on a write over a read-only global or into a
+	// read-only proxy (row, sandbox): assignments reach it through _G's
+	// __newindex, rawset through its wrapper below (it would go past
+	// both: a value planted in rawset(row, "user", x) would be read back
+	// instead of the row's).
+	refuse := func(L *lua.LState, t *lua.LTable, k lua.LValue) {
+		if r.proxies[t] != nil {
+			r.usage(L, "attempt to change a read-only table (key %s)", luaString(L, k))
+		}
+		if ks, ok := k.(lua.LString); ok && t == L.G.Global {
+			if _, ok := ro[string(ks)]; ok {
+				r.usage(L, "%s is read-only", ks)
 			}
 		}
-		L.RawSet(L.CheckTable(1), L.Get(2), L.Get(3))
+	}
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		refuse(L, t, L.Get(2))
+		L.RawSet(t, L.Get(2), L.Get(3))
 		return 0
 	}))
 	L.SetMetatable(L.G.Global, mt)
 
-	// rawset would go past both guards: a value planted in a read-only
-	// proxy (rawset(row, "user", x)) would be read back instead of the
-	// row's, and one over a read-only global would shadow it.
-	rawset := L.GetGlobal("rawset")
+	rawset := L.GetGlobal("rawset").(*lua.LFunction).GFunction
 	L.SetGlobal("rawset", L.NewFunction(func(L *lua.LState) int {
-		t := L.CheckTable(1)
-		if r.proxies[t] != nil {
-			r.usage(L, "attempt to change a read-only table (key %s)", luaString(L, L.Get(2)))
-		}
-		if k, ok := L.Get(2).(lua.LString); ok && t == L.G.Global {
-			if _, ok := ro[string(k)]; ok {
-				r.usage(L, "%s is read-only", k)
-			}
-		}
-		L.Insert(rawset, 1)
-		L.Call(L.GetTop()-1, lua.MultRet)
-		return L.GetTop()
+		refuse(L, L.CheckTable(1), L.Get(2))
+		return rawset(L)
 	}))
 }
 
