@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/mailexpect/mailexpect/runtime/failure"
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
@@ -213,19 +214,33 @@ func (js *jsonState) decode(L *lua.LState) int {
 // "<" and ">" in a status message or an address stay readable.
 func writeJSONString(buf *bytes.Buffer, s string) {
 	buf.WriteByte('"')
-	for _, r := range s { // invalid UTF-8 comes as U+FFFD, as encoding/json writes it
+	plain := 0 // s[plain:i] is written as it is, in one piece
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r != utf8.RuneError && r >= utf8.RuneSelf && strconv.IsPrint(r) {
+			i += size
+			continue
+		}
+		buf.WriteString(s[plain:i])
 		switch {
 		case r == '"' || r == '\\':
 			buf.WriteByte('\\')
-			buf.WriteRune(r)
+			buf.WriteByte(c)
 		case r == '\n':
 			buf.WriteString(`\n`)
 		case r == '\r':
 			buf.WriteString(`\r`)
 		case r == '\t':
 			buf.WriteString(`\t`)
-		case r == ' ' || strconv.IsPrint(r):
-			buf.WriteRune(r)
+		case r == utf8.RuneError:
+			// Invalid UTF-8 (or U+FFFD itself) is written as U+FFFD, as
+			// encoding/json writes it.
+			buf.WriteString("\uFFFD")
 		default:
 			// Control characters, C1, bidi overrides, line/paragraph
 			// separators: JSON output goes to terminals (cleanup --json), so
@@ -238,6 +253,9 @@ func writeJSONString(buf *bytes.Buffer, s string) {
 				fmt.Fprintf(buf, `\u%04x`, r)
 			}
 		}
+		i += size
+		plain = i
 	}
+	buf.WriteString(s[plain:])
 	buf.WriteByte('"')
 }
