@@ -16,33 +16,40 @@ import (
 // BenchmarkPOP3DeleteAllRealDovecot is issue 26's real-server bench: a
 // private Dovecot (internal/mailstack) with N mailboxes of 10 messages,
 // every message deleted over POP3 (log in, STAT, UIDL, DELE all, QUIT),
-// J mailboxes at a time, by each client from the same state: the
+// J mailboxes at a time, by each client from the same state (the Go
+// client, Python's poplib in J threads, mailexpect --each): the
 // mailboxes are seeded again before every run and their Maildir files
 // counted before and after. `doveadm expunge -A` (server-side, no POP3)
 // is the floor beside them. It reports the wall time and the client's
 // CPU (user+sys of the process, from wait4) per run.
 //
-//	MAILEXPECT_BENCH_MAILBOXES=500 go test ./bench -run XXX -bench DeleteAllRealDovecot -benchtime 1x
+//	MAILEXPECT_BENCH_MAILBOXES=500 [MAILEXPECT_BENCH_JOBS=32] go test ./bench -run XXX -bench DeleteAllRealDovecot -benchtime 1x
 //
 // The issue's scale is 10,000 mailboxes, 32 at a time; the default here
-// is 100 (J = 8), small enough for a shared machine.
+// is 100 mailboxes, 8 at a time, small enough for a shared machine.
 func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
 	boxes := 100
 	if v, err := strconv.Atoi(os.Getenv("MAILEXPECT_BENCH_MAILBOXES")); err == nil && v > 0 {
 		boxes = v
 	}
-	const perBox, jobs = 10, "8"
+	const perBox = 10
+	jobs := "8"
+	if v, err := strconv.Atoi(os.Getenv("MAILEXPECT_BENCH_JOBS")); err == nil && v > 0 {
+		jobs = strconv.Itoa(v)
+	}
 	dir := testutil.GoBuild(b, "../cmd/mailexpect", "./goclient")
 	bin := map[string]string{"mailexpect": filepath.Join(dir, "mailexpect"), "goclient": filepath.Join(dir, "goclient")}
 	st := mailstack.NewStack(b, mailstack.Options{Users: boxes, Password: "pw"})
 	rowsFile := filepath.Join(b.TempDir(), "rows.csv")
 	writeRows(b, rowsFile, st, []string{"user"}, func(u mailstack.User) []string { return []string{u.Name} })
 	eachScript, _ := filepath.Abs("clients/w3_each.lua")
+	pyScript, _ := filepath.Abs("clients/w3.py")
 	clients := []struct {
 		name string
 		argv []string
 	}{
 		{"go", []string{bin["goclient"], "-w", "W3", "-addr", st.POP3, "-n", strconv.Itoa(boxes), "-jobs", jobs, "-user", "user%d", "-first", "1"}},
+		{"python", []string{"python3", pyScript, st.POP3, strconv.Itoa(boxes), jobs, "user%d", "1"}},
 		{"mx-each", []string{bin["mailexpect"], "-q", "--timeout", "600", "--each", rowsFile, "--jobs", jobs, eachScript, st.POP3}},
 		{"doveadm-expunge", []string{"doveadm", "-c", filepath.Join(st.Dir, "dovecot", "dovecot.conf"), "expunge", "-A", "mailbox", "INBOX", "all"}},
 	}
