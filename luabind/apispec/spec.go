@@ -174,7 +174,33 @@ type Spec struct {
 	Funcs   map[string]*Func
 	Classes map[string]*Class
 	Values  map[string]*Value
+
+	// types holds the types parsed while building, by source: most
+	// declarations repeat a few (string, integer, string|regex), and a
+	// Type is never changed once parsed, so one parse serves them all.
+	types map[string]*Type
 }
+
+// parseType is ParseType, once per distinct source.
+func (s *Spec) parseType(src string) (*Type, error) {
+	if t := s.types[src]; t != nil {
+		return t, nil
+	}
+	t, err := ParseType(src)
+	if err == nil {
+		s.types[src] = t
+	}
+	return t, err
+}
+
+// The spec is parsed in the background from the start of the process:
+// every run needs it (each bound function gets its argument checker when
+// a Lua state is made), parsing it takes about half a millisecond, and
+// the package initialisation of the rest of the binary leaves the other
+// cores idle for longer than that. Get then finds it built. This file's
+// init runs after the Register calls of the files before it; a later
+// Register only makes Get build again.
+func init() { go Build() }
 
 // Get returns the spec, parsed. It panics when a declaration is malformed:
 // the spec is code, and its test catches that first.
@@ -198,7 +224,7 @@ func Build() (*Spec, error) {
 }
 
 func build(apis []API) (*Spec, error) {
-	s := &Spec{Modules: map[string]*Module{}, Funcs: map[string]*Func{}, Classes: map[string]*Class{}, Values: map[string]*Value{}}
+	s := &Spec{Modules: map[string]*Module{}, Funcs: map[string]*Func{}, Classes: map[string]*Class{}, Values: map[string]*Value{}, types: map[string]*Type{}}
 	var errs []string
 	fail := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
 	for _, a := range apis {
@@ -232,7 +258,7 @@ func build(apis []API) (*Spec, error) {
 		}
 		for i := range a.Values {
 			v := a.Values[i]
-			t, err := ParseType(v.TypeSrc)
+			t, err := s.parseType(v.TypeSrc)
 			if err != nil {
 				fail("%s: %v", v.Name, err)
 				continue
@@ -251,7 +277,7 @@ func build(apis []API) (*Spec, error) {
 			var out []*FieldSpec
 			for _, f := range list {
 				fs := &FieldSpec{Name: strings.TrimSuffix(f.Name, "?"), TypeSrc: f.TypeSrc, Doc: f.Doc, Optional: strings.HasSuffix(f.Name, "?")}
-				t, err := ParseType(f.TypeSrc)
+				t, err := s.parseType(f.TypeSrc)
 				if err != nil {
 					fail("%s.%s: %v", c.Name, fs.Name, err)
 					t = &Type{Kind: Any, src: "any"}
@@ -266,7 +292,7 @@ func build(apis []API) (*Spec, error) {
 			c.byField[f.Name] = f
 		}
 		if c.Array != "" {
-			t, err := ParseType(c.Array)
+			t, err := s.parseType(c.Array)
 			if err != nil {
 				fail("%s: array part: %v", c.Name, err)
 			}
@@ -323,6 +349,7 @@ func build(apis []API) (*Spec, error) {
 		sort.Strings(errs)
 		return nil, fmt.Errorf("apispec:\n\t%s", strings.Join(errs, "\n\t"))
 	}
+	s.types = nil
 	return s, nil
 }
 
@@ -362,7 +389,7 @@ func (s *Spec) parseSig(f *Func) error {
 		f.Method = f.Name[strings.LastIndexByte(f.Name, '.')+1:]
 	}
 	f.Module = s.moduleOf(f.Name)
-	params, err := parseParams(sig[open+1 : close])
+	params, err := s.parseParams(sig[open+1 : close])
 	if err != nil {
 		return fmt.Errorf("%s: %v", f.Name, err)
 	}
@@ -382,7 +409,7 @@ func (s *Spec) parseSig(f *Func) error {
 		if !strings.HasPrefix(rest, "->") {
 			return fmt.Errorf("%s: expected -> after the parameters, got %q", f.Name, rest)
 		}
-		rets, err := parseParams(strings.TrimSpace(rest[2:]))
+		rets, err := s.parseParams(strings.TrimSpace(rest[2:]))
 		if err != nil {
 			return fmt.Errorf("%s: returns: %v", f.Name, err)
 		}
@@ -441,12 +468,12 @@ func splitTop(s string) []string {
 
 // parseParams parses "a: T, b?: U, ...: any" (names may be left out in a
 // return list: "integer, integer").
-func parseParams(s string) ([]Param, error) {
+func (s *Spec) parseParams(src string) ([]Param, error) {
 	var out []Param
-	for _, part := range splitTop(s) {
+	for _, part := range splitTop(src) {
 		part = strings.TrimSpace(part)
 		if part == "" {
-			return nil, fmt.Errorf("empty parameter in %q", s)
+			return nil, fmt.Errorf("empty parameter in %q", src)
 		}
 		var p Param
 		name, typ, ok := cutTopColon(part)
@@ -460,7 +487,7 @@ func parseParams(s string) ([]Param, error) {
 			p.Name = strings.TrimSuffix(p.Name, "?")
 			p.Optional = true
 		}
-		t, err := ParseType(p.TypeSrc)
+		t, err := s.parseType(p.TypeSrc)
 		if err != nil {
 			return nil, err
 		}

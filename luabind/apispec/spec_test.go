@@ -41,3 +41,14 @@ func TestParseType(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBuild is the parse of the whole spec, which every process
+// does once (in the background, from init).
+func BenchmarkBuild(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := build(pending); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
