@@ -91,6 +91,7 @@ func smtpAnswers(line string) string {
 // runBench runs src with args; the script does b.N operations itself.
 func runBench(b *testing.B, src string, args ...string) {
 	b.Helper()
+	likeUserRun(b)
 	proto, err := Compile("bench.lua", []byte(src))
 	if err != nil {
 		b.Fatal(err)
@@ -102,6 +103,16 @@ func runBench(b *testing.B, src string, args ...string) {
 	if code, err := rn.Run(context.Background(), proto); code != 0 || err != nil {
 		b.Fatal(code, err, out.String())
 	}
+}
+
+// likeUserRun makes benchmark b price what a user's run costs: the
+// return-value checks TestMain turns on for the test suite (returnCheck,
+// a Go call and a walk of the results after every declared call, and an
+// extra wrapper around every module function) are off until b ends.
+func likeUserRun(b *testing.B) {
+	saved := returnCheck
+	returnCheck = nil
+	b.Cleanup(func() { returnCheck = saved })
 }
 
 const w4Message = "From: a@example.com\r\nTo: b@example.com\r\nSubject: bench\r\n\r\n.dot line\r\nbody\r\n"
