@@ -23,16 +23,23 @@ func (r moduleHooks) checkOptions(L *lua.LState) int {
 	if !ok {
 		r.usage(L, "%s: expected an options table, got %s", fname, L.Get(1).Type())
 	}
-	known := map[string]bool{}
-	var list []string
-	names.ForEach(func(_, v lua.LValue) {
-		known[lua.LVAsString(v)] = true
-		list = append(list, lua.LVAsString(v))
-	})
+	// Every open passes here (a bulk run: once per row), with a handful of
+	// keys against a list of about thirty: each key is looked for in the
+	// list, and the list is joined only for the message.
+	n := names.Len()
 	o.ForEach(func(k, _ lua.LValue) {
-		if s, isStr := k.(lua.LString); !isStr || !known[string(s)] {
-			r.usage(L, "%s: unknown option '%s' (known: %s)", fname, luaString(L, k), strings.Join(list, ", "))
+		if s, isStr := k.(lua.LString); isStr {
+			for i := 1; i <= n; i++ {
+				if names.RawGetInt(i) == s {
+					return
+				}
+			}
 		}
+		var list []string
+		for i := 1; i <= n; i++ {
+			list = append(list, lua.LVAsString(names.RawGetInt(i)))
+		}
+		r.usage(L, "%s: unknown option '%s' (known: %s)", fname, luaString(L, k), strings.Join(list, ", "))
 	})
 	return 0
 }
