@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
+	"github.com/mailexpect/mailexpect/internal/promtext"
 	luabind "github.com/mailexpect/mailexpect/luabind"
 )
 
@@ -63,13 +62,9 @@ func pluginReport(w io.Writer, name string, code int, err error, d time.Duration
 // format, written to a temporary file beside FILE and renamed over it.
 func writeProm(file, name string, code int, err error, d time.Duration, c *collector) error {
 	res := c.result(code, err, d)
-	reg := res.Registry(prometheus.Labels{"script": filepath.Base(name)})
-	last := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "mailexpect_last_run_timestamp_seconds",
-		Help:        "When the run ended, epoch seconds: a check that stopped running shows here",
-		ConstLabels: prometheus.Labels{"script": filepath.Base(name)},
-	})
-	reg.MustRegister(last)
-	last.Set(float64(time.Now().UnixNano()) / 1e9)
-	return prometheus.WriteToTextfile(file, reg)
+	script := promtext.Label{Name: "script", Value: filepath.Base(name)}
+	last := promtext.Family{Name: "mailexpect_last_run_timestamp_seconds", Type: promtext.Gauge,
+		Help:    "When the run ended, epoch seconds: a check that stopped running shows here",
+		Metrics: []promtext.Metric{{Labels: []promtext.Label{script}, Value: float64(time.Now().UnixNano()) / 1e9}}}
+	return promtext.WriteFile(file, append(res.Families(script), last))
 }

@@ -6,14 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-
 	"github.com/mailexpect/mailexpect/internal/probe"
+	"github.com/mailexpect/mailexpect/internal/promtext"
 )
 
 // A run's result as the text Prometheus scrapes (HELP and TYPE lines
 // left out here).
-func ExampleResult_Registry() {
+func ExampleResult_Families() {
 	res := &probe.Result{
 		Success:  true,
 		Duration: 250 * time.Millisecond,
@@ -21,11 +20,8 @@ func ExampleResult_Registry() {
 		Steps:    []probe.Step{{Name: "smtp_banner", Seconds: 0.001}},
 		TLS:      []probe.TLS{{Version: "TLS 1.3", EarliestExpiry: time.Unix(1800000000, 0)}},
 	}
-	mfs, _ := res.Registry(nil).Gather()
 	var b strings.Builder
-	for _, mf := range mfs {
-		expfmt.MetricFamilyToText(&b, mf)
-	}
+	promtext.Write(&b, res.Families())
 	for _, line := range strings.Split(b.String(), "\n") {
 		if line != "" && !strings.HasPrefix(line, "#") {
 			fmt.Fprintln(os.Stdout, line)

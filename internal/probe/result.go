@@ -10,10 +10,11 @@ package probe
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/mailexpect/mailexpect/internal/promtext"
 )
 
 // Module is one probe the prober offers: a script and its arguments. A
@@ -65,7 +66,7 @@ type Result struct {
 // failed target: a failure is a Result with Success false.
 type RunFunc func(ctx context.Context, m *Module, target string) *Result
 
-// Registry returns r as Prometheus metrics, with labels added to every
+// Families returns r as Prometheus metrics, with labels added to every
 // one (the textfile's script label; none for /probe):
 //
 //	probe_success                     1 or 0
@@ -78,51 +79,54 @@ type RunFunc func(ctx context.Context, m *Module, target string) *Result
 //
 // The last two carry blackbox_exporter's names and meaning, so existing
 // certificate dashboards and alerts work unchanged.
-func (r *Result) Registry(labels prometheus.Labels) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	gauge := func(name, help string) prometheus.Gauge {
-		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels})
-		reg.MustRegister(g)
-		return g
+func (r *Result) Families(labels ...promtext.Label) []promtext.Family {
+	var fams []promtext.Family
+	// gauge adds a family and returns its index (set's f).
+	gauge := func(name, help string) int {
+		fams = append(fams, promtext.Family{Name: name, Help: help, Type: promtext.Gauge})
+		return len(fams) - 1
 	}
-	vec := func(name, help string, names ...string) *prometheus.GaugeVec {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels}, names)
-		reg.MustRegister(g)
-		return g
+	// set adds a sample to fams[f]: labels, then the pairs of names and values.
+	set := func(f int, v float64, pairs ...string) {
+		ls := slices.Clone(labels)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			ls = append(ls, promtext.Label{Name: pairs[i], Value: labelValue(pairs[i+1])})
+		}
+		fams[f].Metrics = append(fams[f].Metrics, promtext.Metric{Labels: ls, Value: v})
 	}
 	success := 0.0
 	if r.Success {
 		success = 1
 	}
-	gauge("probe_success", "Whether the script succeeded (exit code 0; a check: state OK)").Set(success)
-	gauge("probe_duration_seconds", "How long the script ran").Set(r.Duration.Seconds())
-	gauge("probe_exit_code", "The script's exit code; for a check its state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN").Set(float64(r.ExitCode))
+	set(gauge("probe_success", "Whether the script succeeded (exit code 0; a check: state OK)"), success)
+	set(gauge("probe_duration_seconds", "How long the script ran"), r.Duration.Seconds())
+	set(gauge("probe_exit_code", "The script's exit code; for a check its state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"), float64(r.ExitCode))
 	if len(r.Metrics) > 0 {
-		v := vec("probe_check_metric", "The check's own metrics (check.metric), by name and unit", "name", "uom")
+		f := gauge("probe_check_metric", "The check's own metrics (check.metric), by name and unit")
 		for _, m := range r.Metrics {
-			v.WithLabelValues(labelValue(m.Name), labelValue(m.Unit)).Set(m.Value)
+			set(f, m.Value, "name", m.Name, "uom", m.Unit)
 		}
 	}
 	if len(r.Steps) > 0 {
-		v := vec("probe_step_duration_seconds", "Duration of each timed step (check.timings, check.step)", "step")
+		f := gauge("probe_step_duration_seconds", "Duration of each timed step (check.timings, check.step)")
 		for _, s := range r.Steps {
-			v.WithLabelValues(labelValue(s.Name)).Set(s.Seconds)
+			set(f, s.Seconds, "step", s.Name)
 		}
 	}
 	if len(r.TLS) > 0 {
 		var earliest time.Time
-		versions := vec("probe_tls_version_info", "The TLS version used", "version")
+		versions := gauge("probe_tls_version_info", "The TLS version used")
 		for _, t := range r.TLS {
 			if !t.EarliestExpiry.IsZero() && (earliest.IsZero() || t.EarliestExpiry.Before(earliest)) {
 				earliest = t.EarliestExpiry
 			}
-			versions.WithLabelValues(labelValue(t.Version)).Set(1)
+			set(versions, 1, "version", t.Version)
 		}
 		if !earliest.IsZero() {
-			gauge("probe_ssl_earliest_cert_expiry", "Returns earliest SSL cert expiry date").Set(float64(earliest.Unix()))
+			set(gauge("probe_ssl_earliest_cert_expiry", "Returns earliest SSL cert expiry date"), float64(earliest.Unix()))
 		}
 	}
-	return reg
+	return fams
 }
 
 // labelValue makes s a valid label value: Prometheus wants UTF-8.

@@ -6,18 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/common/expfmt"
-
 	"github.com/mailexpect/mailexpect/internal/httpguard"
+	"github.com/mailexpect/mailexpect/internal/promtext"
 )
 
 // Defaults of a Server's zero fields.
@@ -53,13 +50,21 @@ type Server struct {
 	once    sync.Once
 	byName  map[string]*Module
 	slots   chan struct{}
-	reg     *prometheus.Registry
-	probes  *prometheus.CounterVec
-	seconds *prometheus.HistogramVec
+	mu      sync.Mutex
+	recent  []*Record // newest last
+	nextID  int
+	probes  map[[2]string]uint64  // module, result -> probes run
+	seconds map[string]*durations // module -> how long its probes took
+}
 
-	mu     sync.Mutex
-	recent []*Record // newest last
-	nextID int
+// durationBuckets are the upper bounds of mailexpect_probe_duration_seconds.
+var durationBuckets = []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+
+// durations is one module's histogram of probe durations.
+type durations struct {
+	counts []uint64 // per bucket of durationBuckets, not cumulative
+	count  uint64
+	sum    float64
 }
 
 // Record is one probe as the index page shows it.
@@ -85,18 +90,8 @@ func (s *Server) init() {
 		if s.History <= 0 {
 			s.History = DefaultHistory
 		}
-		s.reg = prometheus.NewRegistry()
-		s.probes = prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mailexpect_probes_total",
-			Help: "Probes run, by module and result (success, failure)",
-		}, []string{"module", "result"})
-		s.seconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "mailexpect_probe_duration_seconds",
-			Help:    "How long probes took, by module",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
-		}, []string{"module"})
-		s.reg.MustRegister(s.probes, s.seconds,
-			collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		s.probes = map[[2]string]uint64{}
+		s.seconds = map[string]*durations{}
 	})
 }
 
@@ -106,7 +101,7 @@ func (s *Server) Handler() http.Handler {
 	s.init()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /probe", s.serveProbe)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promtext.Handler(s.metrics))
 	mux.HandleFunc("GET /probe/log", s.serveLog)
 	mux.HandleFunc("GET /{$}", s.serveIndex)
 	if s.Public {
@@ -191,13 +186,13 @@ func (s *Server) serveProbe(w http.ResponseWriter, req *http.Request) {
 	}
 	s.record(m, target, start, res)
 
-	reg := res.Registry(nil)
+	fams := res.Families()
 	if debug {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write(debugText(m, target, res, reg))
+		w.Write(debugText(m, target, res, fams))
 		return
 	}
-	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, req)
+	promtext.Handler(func() []promtext.Family { return fams }).ServeHTTP(w, req)
 }
 
 // checkTarget refuses what a script would misread: nothing at all, a
@@ -259,8 +254,7 @@ func (s *Server) record(m *Module, target string, start time.Time, res *Result) 
 	if res.Success {
 		result = "success"
 	}
-	s.probes.WithLabelValues(m.Name, result).Inc()
-	s.seconds.WithLabelValues(m.Name).Observe(res.Duration.Seconds())
+	s.observe(m.Name, result, res.Duration.Seconds())
 	line := fmt.Sprintf("module=%s target=%q result=%s exit=%d duration=%.3fs", m.Name, target,
 		result, res.ExitCode, res.Duration.Seconds())
 	if !res.Success && res.Message != "" {
@@ -310,7 +304,7 @@ func firstLine(s string) string {
 // debugText is the answer to debug=true, laid out as blackbox_exporter's:
 // the transcript, then the metrics that would have been returned, then
 // the module.
-func debugText(m *Module, target string, res *Result, reg *prometheus.Registry) []byte {
+func debugText(m *Module, target string, res *Result, fams []promtext.Family) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Probe of %s with module %s: %s in %.3fs (exit %d)\n", target, m.Name,
 		map[bool]string{true: "success", false: "failure"}[res.Success], res.Duration.Seconds(), res.ExitCode)
@@ -325,14 +319,51 @@ func debugText(m *Module, target string, res *Result, reg *prometheus.Registry) 
 		}
 	}
 	fmt.Fprintf(&b, "\nMetrics that would have been returned:\n")
-	if mfs, err := reg.Gather(); err == nil {
-		for _, mf := range mfs {
-			expfmt.MetricFamilyToText(&b, mf)
-		}
-	}
+	promtext.Write(&b, fams)
 	fmt.Fprintf(&b, "\nModule configuration:\n  script: %s\n  args: %q\n", m.Script, m.Args)
 	if m.Timeout > 0 {
 		fmt.Fprintf(&b, "  timeout: %s\n", m.Timeout)
 	}
 	return b.Bytes()
+}
+
+// observe counts a probe of module with its result (success, failure) and
+// duration in seconds.
+func (s *Server) observe(module, result string, secs float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.probes[[2]string{module, result}]++
+	d := s.seconds[module]
+	if d == nil {
+		d = &durations{counts: make([]uint64, len(durationBuckets))}
+		s.seconds[module] = d
+	}
+	if i, _ := slices.BinarySearch(durationBuckets, secs); i < len(durationBuckets) {
+		d.counts[i]++ // the first bucket whose bound is >= secs
+	}
+	d.count++
+	d.sum += secs
+}
+
+// metrics is the /metrics page: the probes run, their durations, and the
+// Go runtime and process metrics every Go exporter shows.
+func (s *Server) metrics() []promtext.Family {
+	probes := promtext.Family{Name: "mailexpect_probes_total", Help: "Probes run, by module and result (success, failure)", Type: promtext.Counter}
+	seconds := promtext.Family{Name: "mailexpect_probe_duration_seconds", Help: "How long probes took, by module", Type: promtext.Histogram}
+	s.mu.Lock()
+	for k, n := range s.probes {
+		probes.Metrics = append(probes.Metrics, promtext.Metric{
+			Labels: []promtext.Label{{Name: "module", Value: k[0]}, {Name: "result", Value: k[1]}}, Value: float64(n)})
+	}
+	for module, d := range s.seconds {
+		m := promtext.Metric{Labels: []promtext.Label{{Name: "module", Value: module}}, Count: d.count, Sum: d.sum}
+		var cum uint64
+		for i, ub := range durationBuckets {
+			cum += d.counts[i]
+			m.Buckets = append(m.Buckets, promtext.Bucket{UpperBound: ub, Count: cum})
+		}
+		seconds.Metrics = append(seconds.Metrics, m)
+	}
+	s.mu.Unlock()
+	return slices.Concat([]promtext.Family{probes, seconds}, promtext.GoMetrics(), promtext.ProcessMetrics())
 }
