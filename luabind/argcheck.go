@@ -317,6 +317,9 @@ func (r *run) adoptClass(L *lua.LState, mt *lua.LTable) {
 		a.classes[mt] = ""
 		return
 	}
+	if r.reuse != nil { // a reused bulk state records the class again (bulkstate.go)
+		defer r.reuse.follow(mt, methods)()
+	}
 	class := a.classOf(methods)
 	a.classes[mt] = class
 	if class == "" {

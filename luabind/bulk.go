@@ -16,8 +16,8 @@ import (
 )
 
 // BulkJob returns the job of a bulk run (`mailexpect --each rows.csv
-// SCRIPT.lua`): for every row, a fresh Lua state runs proto (compiled
-// once, shared by all rows) with
+// SCRIPT.lua`): for every row, a Lua state runs proto (compiled once,
+// shared by all rows) with
 //
 //   - the read-only global row: the row's columns, every value a string
 //     (a JSON null leaves its column out, so the script sees nil);
@@ -34,6 +34,11 @@ import (
 // an error without a kind (a script bug, error("...")) stays kind-less. A
 // script's exit(0) is a success, exit(n) any other code a failure.
 //
+// A row runs in a state of its own, as if fresh: a worker's state is
+// reused for its next row only when the row ended normally and left the
+// state exactly as it was before the row (bulkstate.go); else the next
+// row gets a new state.
+//
 // cfg.Secrets must be the registry given to bulk.Config.Secrets: the pool
 // registers the secret columns there, and every output of the rows masks
 // with it. cfg.MaxTime, if set, bounds each row; a whole-run deadline belongs on
@@ -47,6 +52,10 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 	}
 	if cfg.Restricted {
 		cfg.allowed = &allowedHosts{} // found once for every row
+	}
+	states, modules := &statePool{}, scriptModules(proto)
+	if cfg.statePool != nil {
+		states = cfg.statePool // a test counts the states
 	}
 	return func(ctx context.Context, a *bulk.Attempt) (any, error) {
 		a.TrackColumns() // the global row tells what the script reads
@@ -74,7 +83,7 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 		c.Attempt = a
 		rn := NewRunner(c)
 		rn.onReturn = func(r *run, L *lua.LState, v lua.LValue) { result = luaToGo(v, 0, nil, r.through(L)) }
-		code, err := rn.Run(ctx, proto)
+		code, err := states.run(ctx, rn, proto, modules)
 		if err != nil {
 			var re *RunError
 			if errors.As(err, &re) && re.Kind != "" {

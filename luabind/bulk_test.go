@@ -634,3 +634,104 @@ return err.kind`
 		}
 	}
 }
+
+// TestBulkStateLeaks: each case leaves the row's password in one place a
+// reused state would carry to the next row; the next row looks there.
+// Every row must find nothing: the row's state is not reused (a naive
+// reuse of the worker's state fails every case). Rows run one after the
+// other in one worker.
+func TestBulkStateLeaks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "helper.lua"), []byte("return {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// upvalue finds a module's local by name, through the argument
+	// checker's wrapper if there is one.
+	const upvalue = `local function upvalue(f, name, depth)
+  for i = 1, 60 do
+    local n, v = debug.getupvalue(f, i)
+    if n == nil then break end
+    if n == name then return i, v, f end
+    if type(v) == "function" and (depth or 0) < 2 then
+      local j, w, g = upvalue(v, name, (depth or 0) + 1)
+      if j then return j, w, g end
+    end
+  end
+end
+`
+	for _, tc := range []struct{ name, leave, look string }{
+		{"global", `leaked = row.pass`, `leaked`},
+		{"library field", `string.trim = function() return row.pass end`, `string.trim and string.trim()`},
+		{"module field", `require("pop3").leaked = row.pass`, `require("pop3").leaked`},
+		{"module local table", `local _, client = upvalue(require("pop3").connect, "Client"); client.leaked = row.pass`,
+			`select(2, upvalue(require("pop3").connect, "Client")).leaked`},
+		{"module local value", `local i, _, f = upvalue(require("mailexpect.safety").would, "rt"); debug.setupvalue(f, i, {note = row.pass})`,
+			`type(select(2, upvalue(require("mailexpect.safety").would, "rt")).note) == "string" and select(2, upvalue(require("mailexpect.safety").would, "rt")).note`},
+		{"package.loaded", `package.loaded.leaked = row.pass`, `package.loaded.leaked`},
+		{"user module", `require("helper").leaked = row.pass`, `package.loaded.helper and package.loaded.helper.leaked`},
+		{"userdata class in the registry", `getmetatable(io.stdout).leaked = row.pass`, `getmetatable(io.stdout).leaked`},
+		{"userdata metatable", `debug.setmetatable(exp_continue, {__index = {leaked = row.pass}})`, `exp_continue.leaked`},
+		{"setfenv of a module function", `setfenv(require("credentials").mailbox, {leaked = row.pass})`,
+			`getfenv(require("credentials").mailbox).leaked`},
+		{"setfenv of the thread", `local pw = row.pass; setfenv(0, setmetatable({leaked = pw}, {__index = _G}))`, `leaked`},
+		{"string metatable", `getmetatable("").__index = setmetatable({leaked = row.pass}, {__index = string})`, `("x").leaked`},
+		{"number metatable", `debug.setmetatable(0, {__index = {leaked = row.pass}})`, `(1).leaked`},
+		{"function metatable", `debug.setmetatable(print, {__index = {leaked = row.pass}})`, `print.leaked`},
+		{"table metatable", `setmetatable(math, {__index = {leaked = row.pass}})`, `math.leaked`},
+		{"suspended coroutine", `local pw = row.pass; math.leaked = coroutine.create(function() coroutine.yield(pw) end); coroutine.resume(math.leaked)`,
+			`math.leaked and coroutine.status(math.leaked)`},
+		{"read-only proxy", `local _, t = pairs(sandbox); t.leaked = row.pass`, `sandbox.leaked`},
+		{"json mark", `json.array(arg)`, `not pcall(json.encode, arg) and "arg marked as an array" or nil`},
+		{"class method", `local _, client = upvalue(require("pop3").connect, "Client"); local stat = client.stat; client.stat = function(...) return row.pass end`,
+			`select(2, upvalue(require("pop3").connect, "Client")).stat ~= nil and pcall(select(2, upvalue(require("pop3").connect, "Client")).stat) and select(2, pcall(select(2, upvalue(require("pop3").connect, "Client")).stat))`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := upvalue + `local ok, seen = pcall(function() return ` + tc.look + ` end)
+local left, err = pcall(function() ` + tc.leave + ` end)
+assert(left, "could not leave: " .. tostring(err))
+return {seen = ok and seen or nil}`
+			p := &statePool{}
+			cfg := Config{statePool: p, ScriptDir: dir, ReadOnly: map[string]any{"sandbox": map[string]any{"smtp": "srv.invalid:25"}}}
+			out := runBulk(t, context.Background(), src, rowsFor("127.0.0.1:1", "ann", "bob", "cy"), cfg, bulk.Config{Jobs: 1})
+			if out.sum.OK != 3 {
+				t.Fatalf("summary %+v\nstderr: %s\nresults: %v", out.sum, out.stderr, out.results)
+			}
+			for _, u := range []string{"ann", "bob", "cy"} {
+				res, _ := byKey(out.results)[u]["result"].(map[string]any)
+				if res["seen"] != nil {
+					t.Errorf("row %s saw what an earlier row left: %v", u, res["seen"])
+				}
+			}
+			if n := p.built.Load(); n != 3 {
+				t.Errorf("%d states for 3 rows that each changed theirs", n)
+			}
+		})
+	}
+}
+
+// TestBulkStateReused: a script that leaves its state as it found it
+// runs every row of a worker in one state; one that fails, exits or
+// makes a temporary file drops it. The speed-up of --each rests on the
+// first half.
+func TestBulkStateReused(t *testing.T) {
+	srv := newFakePOP3(t)
+	for _, tc := range []struct {
+		name, src string
+		built     int64
+	}{
+		{"pop3 cleanup", deleteAll, 1},
+		{"row only", `return row.user .. #row.pass`, 1},
+		{"pcall of an error", `pcall(error, {row.pass}); local t = {}; t[row.user] = row.pass; return t`, 1},
+		{"failed row", `if row.user == "bob" then error("no") end; return 1`, 2},
+		{"exit", `if row.user == "bob" then exit(0) end; return 1`, 2},
+		{"tmpfile", `if row.user == "bob" then io.tmpfile():close() end; return 1`, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &statePool{}
+			runBulk(t, context.Background(), tc.src, rowsFor(srv.addr, "ann", "bob", "cy", "dee"), Config{statePool: p}, bulk.Config{Jobs: 1})
+			if got := p.built.Load(); got != tc.built {
+				t.Errorf("%d states built for 4 rows, want %d", got, tc.built)
+			}
+		})
+	}
+}

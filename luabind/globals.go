@@ -94,6 +94,7 @@ func (r globalsBinding) open(L *lua.LState) {
 		}
 		ro[name] = r.readOnlyValue(L, v, onRead)
 	}
+	r.roGlobals = ro // a reused bulk state gets the next row's row here
 	r.protectGlobals(L, ro)
 }
 

@@ -55,6 +55,7 @@ func (js *jsonState) raiseInterrupted(L *lua.LState, op string) {
 
 func (r globalsBinding) openJSON(L *lua.LState) {
 	js := &jsonState{r: r.run, L: L, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
+	r.json = js // a reused bulk state forgets the row's marks (bulkstate.go)
 	nullMT := L.NewTable()
 	nullMT.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("json.null")); return 1 }))
 	L.SetMetatable(js.null, nullMT)

@@ -28,7 +28,7 @@ func FuzzJSONDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		L := lua.NewState()
 		defer L.Close()
-		js := &jsonState{r: &run{ctx: context.Background()}, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
+		js := &jsonState{r: &run{rowRun: rowRun{ctx: context.Background()}}, null: L.NewUserData(), objects: map[*lua.LTable]bool{}, arrays: map[*lua.LTable]bool{}}
 		got, err := js.decodeValue(L, in)
 
 		dec := json.NewDecoder(strings.NewReader(in))

@@ -113,6 +113,10 @@ type Config struct {
 	// of a bulk run (BulkJob sets it): under --sandbox --users 1000 they
 	// are 3000 strings, not to be parsed again at every connect.
 	allowed *allowedHosts
+
+	// statePool, when set, is where BulkJob keeps its workers' states
+	// (tests count them); nil: a pool of its own.
+	statePool *statePool
 }
 
 // Runner runs compiled scripts with one Config. It is safe for concurrent
@@ -196,7 +200,20 @@ func (e maxTimeError) Error() string {
 // (n, nil).
 func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error) {
 	r := newRun(rn.cfg)
-	r.attempt = rn.cfg.Attempt
+	L, err := r.newState()
+	if err != nil {
+		return ExitFailure, err
+	}
+	defer L.Close()
+	if rn.testHook != nil {
+		rn.testHook(r, L)
+	}
+	return rn.runIn(ctx, r, L, proto)
+}
+
+// runIn runs proto in L, a state of r (fresh, or a bulk worker's ready
+// for its next row), with r's row already begun.
+func (rn *Runner) runIn(ctx context.Context, r *run, L *lua.LState, proto *lua.FunctionProto) (int, error) {
 	defer r.closeAll()
 	defer func() {
 		for _, f := range r.cleanups {
@@ -212,15 +229,6 @@ func (rn *Runner) Run(ctx context.Context, proto *lua.FunctionProto) (int, error
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r.ctx, r.cancel = ctx, cancel
-
-	L, err := r.newState()
-	if err != nil {
-		return ExitFailure, err
-	}
-	defer L.Close()
-	if rn.testHook != nil {
-		rn.testHook(r, L)
-	}
 	L.SetContext(ctx)
 
 	L.Push(L.NewFunctionFromProto(proto))
@@ -486,7 +494,26 @@ func (r *run) runError1(L *lua.LState, err error) *RunError {
 }
 
 // run is the state of one Run: everything the Lua-facing functions share.
+// Its first fields belong to the Lua state and live as long as it does:
+// a bulk worker may run its next row in the same state (bulkstate.go).
+// Everything else is the row's, in rowRun, which beginRow replaces whole:
+// a field added there later starts fresh for every row without anyone
+// remembering to reset it.
 type run struct {
+	expCont   lua.LValue              // the exp_continue sentinel of this state
+	proxies   map[*lua.LTable]*roData // read-only proxy -> what it serves (readonly.go)
+	roMeta    *lua.LTable             // the proxies' metatable
+	roGlobals map[string]lua.LValue   // the read-only globals (row, dry_run, sandbox) _G serves
+	argTable  *lua.LTable             // the global arg as the run set it
+	apis      *apiState               // the spec's checkers for this state (argcheck.go)
+	json      *jsonState              // json.object / json.array marks (json.go)
+	reuse     *stateSnapshot          // a reusable bulk state's record of what a row may not change; nil otherwise
+
+	rowRun
+}
+
+// rowRun is the part of a run that belongs to one script run (a bulk row).
+type rowRun struct {
 	cfg     Config
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
@@ -503,25 +530,28 @@ type run struct {
 	atEnd    *lua.LFunction // rt.at_end: the check module's status line
 	cleanups []func()       // run when Run returns (timers of rt.max_time)
 
-	cancelErr         *lua.LTable             // the error a cancelled session call raised (see raiseOp)
-	scriptUsage       bool                    // the uncaught error is a bad command line for the script
-	expCont           lua.LValue              // the exp_continue sentinel of this state
-	proxies           map[*lua.LTable]*roData // read-only proxy -> what it serves (readonly.go)
-	roMeta            *lua.LTable             // the proxies' metatable
-	usageErrors       []*lua.LTable           // raised by options(): exit 2 when uncaught
-	commandLineErrors []*lua.LTable           // those of them that cannot depend on the bulk row
-	argTable          *lua.LTable             // the global arg as the run set it
-	rowRead           bool                    // the script read a column of the bulk row
-	readCols          map[string]bool         // which columns (readColumn)
-	readAll           bool                    // all of them
-	valueSources      map[string]string       // values read from the environment or a file, by value: where a login came from (credentialSource)
-	optUsage          string                  // the last options() spec's _usage, for options.usage
-	apis              *apiState               // the spec's checkers for this state (argcheck.go)
-	active            interact.Console        // the console of an s:interact in progress
+	cancelErr         *lua.LTable       // the error a cancelled session call raised (see raiseOp)
+	scriptUsage       bool              // the uncaught error is a bad command line for the script
+	usageErrors       []*lua.LTable     // raised by options(): exit 2 when uncaught
+	commandLineErrors []*lua.LTable     // those of them that cannot depend on the bulk row
+	rowRead           bool              // the script read a column of the bulk row
+	readCols          map[string]bool   // which columns (readColumn)
+	readAll           bool              // all of them
+	valueSources      map[string]string // values read from the environment or a file, by value: where a login came from (credentialSource)
+	optUsage          string            // the last options() spec's _usage, for options.usage
+	active            interact.Console  // the console of an s:interact in progress
+	tainted           bool              // the row did what the state cannot be checked for (bulkstate.go)
 }
 
 func newRun(cfg Config) *run {
-	r := &run{cfg: cfg, ctx: context.Background(), start: time.Now()}
+	r := &run{}
+	r.beginRow(cfg)
+	return r
+}
+
+// beginRow gives r a fresh rowRun for cfg.
+func (r *run) beginRow(cfg Config) {
+	r.rowRun = rowRun{cfg: cfg, ctx: context.Background(), start: time.Now(), attempt: cfg.Attempt}
 	r.secrets = cfg.Secrets
 	if r.secrets == nil {
 		r.secrets = cfg.Transcript.Secrets()
@@ -529,7 +559,6 @@ func newRun(cfg Config) *run {
 	if r.secrets == nil {
 		r.secrets = transcript.NewSecrets()
 	}
-	return r
 }
 
 // mask hides every registered secret in s.

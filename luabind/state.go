@@ -285,26 +285,26 @@ func (r moduleHooks) internalRaise(L *lua.LState) int {
 }
 
 // preloadTable registers a Go-built module under name for require and
-// returns it (it is also set as a global by the caller when wanted).
+// returns it (it is also set as a global by the caller when wanted). The
+// table is the loader's upvalue, not a Go variable: what the state holds
+// is in its object graph, where a reused bulk state's check looks.
 func preloadTable(L *lua.LState, name string, t *lua.LTable) {
 	preload := L.GetField(L.GetGlobal(lua.LoadLibName), "preload").(*lua.LTable)
-	preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-		L.Push(t)
+	preload.RawSetString(name, L.NewClosure(func(L *lua.LState) int {
+		L.Push(L.Get(lua.UpvalueIndex(1)))
 		return 1
-	}))
+	}, t))
 }
 
 // preloadLazy registers a Go-built module that only require reaches; it
-// is built by the first require in the state. A bulk run builds a state
-// per row, and most rows never require most modules.
+// is built by require, so a state that never requires it does not pay
+// for it. Like a Lua module, it is built again when a script clears it
+// from package.loaded and requires it anew: no table is kept on the Go
+// side, out of sight of a reused bulk state's check.
 func preloadLazy(L *lua.LState, name string, build func(*lua.LState) *lua.LTable) {
-	var t *lua.LTable
 	preload := L.GetField(L.GetGlobal(lua.LoadLibName), "preload").(*lua.LTable)
 	preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-		if t == nil {
-			t = build(L)
-		}
-		L.Push(t)
+		L.Push(build(L))
 		return 1
 	}))
 }

@@ -20,15 +20,14 @@ local OPTIONS = {"url", "host", "port", "session", "user", "pass", "auth", "auth
   "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
   "cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max", "label"}
 
--- options lists OPTIONS and P.options, once per protocol.
+-- options lists OPTIONS and P.options. Built at each connect, not cached
+-- in P: a module's tables stay as loaded, so that a bulk worker can prove
+-- a row left its state clean and run the next row in it (docs/bulk.md).
 local function options(P)
-  if not P.all_options then
-    local all = {}
-    for _, k in ipairs(OPTIONS) do all[#all + 1] = k end
-    for _, k in ipairs(P.options or {}) do all[#all + 1] = k end
-    P.all_options = all
-  end
-  return P.all_options
+  local all = {}
+  for _, k in ipairs(OPTIONS) do all[#all + 1] = k end
+  for _, k in ipairs(P.options or {}) do all[#all + 1] = k end
+  return all
 end
 
 -- timed runs fn(...) and adds its duration to c.timings[name].

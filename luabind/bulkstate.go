@@ -1,0 +1,516 @@
+package luabind
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
+)
+
+// A bulk run (--each) reuses a worker's Lua state for its next row, but
+// only when it can prove the row left nothing behind that a later row
+// could observe. The proof is a comparison, not a dirty bit: when the
+// state is ready (libraries open, the embedded modules the script names
+// loaded), stateSnapshot records every object a script can reach and
+// change, and after the row every one of them is compared with its
+// record.
+//
+// What a Lua program can change between two rows lives in objects
+// (tables, functions, userdata) and in a few fields of the state. From
+// the roots — the globals, the registry (package.loaded, the loaders,
+// the type metatables of sessions and IMAP clients), the main thread's
+// environment (setfenv(0)), the metatables of strings, numbers,
+// functions and the other types without their own (debug.setmetatable),
+// and the Lua values the Go side holds (the read-only globals but row,
+// the proxies' converted values, exp_continue) — the snapshot follows
+// every edge: each table's entries (keys and values) and metatable, each
+// function's environment and upvalues (a module's locals), each
+// userdata's metatable and environment. An object's record is its edges.
+// If the roots and every recorded object's edges are as recorded, the
+// graph a later row can reach is the one recorded: nothing was added,
+// replaced or removed, however deep (a module's local cache, a method
+// of a class, string.trim, a global). Strings and numbers are values.
+//
+// What the graph does not show is checked or excluded by hand:
+//
+//   - a row that failed (error, exit(n), timeout, interrupt) drops its
+//     state without looking;
+//   - the state's stack must be empty and its running thread the main
+//     one; a coroutine found in the graph at all makes the state
+//     unusable for reuse (its stack is not recorded);
+//   - Go-side state of the bindings: read-only proxies (their converted
+//     values are roots; a proxy's Go record is compared), json.object /
+//     json.array marks (a mark on a recorded table drops the state; marks
+//     on the row's own tables are forgotten), io.tmpfile (the state keeps
+//     the file until it is closed: the row taints it);
+//   - the argument checker adopts a class (wraps its methods) the first
+//     time a constructor returns an instance: the snapshot checks the
+//     class tables are as recorded, lets the checker change them, and
+//     records them again (follow), so that a clean script keeps its
+//     state although its first row adopted pop3's client class.
+//
+// Go-side per-row data (sessions, contexts, the attempt, the journal
+// hooks, the columns read, the record of values read for the credentials
+// summary) lives in rowRun, which every row replaces whole.
+type stateSnapshot struct {
+	L      *lua.LState
+	r      *run
+	env    *lua.LTable  // L.Env
+	glob   *lua.LTable  // L.G.Global
+	reg    *lua.LTable  // L.G.Registry
+	probes []lua.LValue // values of the types with one metatable each (see probes)
+	typed  []lua.LValue // their metatables
+
+	seen    map[any]int // object -> its record (index into tables, funcs or udata)
+	tables  []tableRecord
+	funcs   []funcRecord
+	udata   []udataRecord
+	values  []lua.LValue // the tables' key/value pairs and the functions' upvalues, flat
+	proxies []proxyRecord
+	json    *jsonState
+	stack   []lua.LValue // the walk's work list, kept between walks
+
+	dirty bool // a change was seen while the row ran (follow)
+	err   error
+}
+
+type tableRecord struct {
+	t        *lua.LTable
+	mt       lua.LValue
+	from, to int // key, value pairs in values[from:to], in ForEach order
+}
+
+type funcRecord struct {
+	f        *lua.LFunction
+	env      *lua.LTable
+	from, to int // upvalue values in values[from:to]
+}
+
+type udataRecord struct {
+	ud  *lua.LUserData
+	mt  lua.LValue
+	env *lua.LTable
+}
+
+type proxyRecord struct {
+	proxy *lua.LTable
+	d     *roData
+	conv  *lua.LTable
+	full  bool
+}
+
+// probes are values of the types whose metatable is one per state
+// (debug.setmetatable(0, mt) gives every number mt).
+func probes(L *lua.LState, fn *lua.LFunction) []lua.LValue {
+	return []lua.LValue{lua.LNil, lua.LFalse, lua.LNumber(0), lua.LString(""), fn, L, lua.LChannel(nil)}
+}
+
+// newSnapshot records the state L of r as a row may find it. It fails
+// when the state holds something the comparison cannot cover.
+func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
+	s := &stateSnapshot{L: L, r: r, env: L.Env, glob: L.G.Global, reg: L.G.Registry, seen: map[any]int{}}
+	if L.GetTop() != 0 || L.G.CurrentThread != L {
+		return nil, fmt.Errorf("the state is not at rest")
+	}
+	s.walk(s.env, s.glob, s.reg, r.expCont, r.roMeta, r.argTable)
+	s.probes = probes(L, probeFunc(L.G.Global.RawGetString("print")))
+	for _, p := range s.probes {
+		mt := L.GetMetatable(p)
+		s.typed = append(s.typed, mt)
+		s.walk(mt)
+	}
+	row := r.roGlobals["row"]
+	for name, v := range r.roGlobals {
+		if name != "row" {
+			s.walk(v)
+		}
+	}
+	for proxy, d := range r.proxies {
+		if proxy == row {
+			continue
+		}
+		s.proxies = append(s.proxies, proxyRecord{proxy: proxy, d: d, conv: d.conv, full: d.full})
+		s.walk(proxy, d.conv)
+	}
+	if js := r.json; js != nil {
+		if len(js.objects)+len(js.arrays) != 0 {
+			return nil, fmt.Errorf("json marks before the first row")
+		}
+		s.json = js
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s, nil
+}
+
+// probeFunc is a function to ask for the functions' metatable.
+func probeFunc(v lua.LValue) *lua.LFunction {
+	f, _ := v.(*lua.LFunction)
+	if f == nil {
+		f = &lua.LFunction{}
+	}
+	return f
+}
+
+// walk records the objects reachable from roots that are not recorded
+// yet.
+func (s *stateSnapshot) walk(roots ...lua.LValue) {
+	stack := append(s.stack[:0], roots...)
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		switch o := v.(type) {
+		case *lua.LTable:
+			if _, ok := s.seen[o]; ok {
+				continue
+			}
+			s.seen[o] = len(s.tables)
+			rec := tableRecord{t: o, mt: o.Metatable, from: len(s.values)}
+			o.ForEach(func(k, v lua.LValue) { s.values = append(s.values, k, v); stack = append(stack, k, v) })
+			rec.to = len(s.values)
+			s.tables = append(s.tables, rec)
+			stack = append(stack, o.Metatable)
+		case *lua.LFunction:
+			if _, ok := s.seen[o]; ok {
+				continue
+			}
+			s.seen[o] = len(s.funcs)
+			rec := funcRecord{f: o, env: o.Env, from: len(s.values)}
+			for _, uv := range o.Upvalues {
+				if !uv.IsClosed() {
+					s.fail("an open upvalue")
+				}
+				s.values = append(s.values, uv.Value())
+				stack = append(stack, uv.Value())
+			}
+			rec.to = len(s.values)
+			s.funcs = append(s.funcs, rec)
+			if o.Env != nil {
+				stack = append(stack, o.Env)
+			}
+		case *lua.LUserData:
+			if _, ok := s.seen[o]; ok {
+				continue
+			}
+			s.seen[o] = len(s.udata)
+			s.udata = append(s.udata, udataRecord{ud: o, mt: o.Metatable, env: o.Env})
+			stack = append(stack, o.Metatable)
+			if o.Env != nil {
+				stack = append(stack, o.Env)
+			}
+		case *lua.LState:
+			if o != s.L {
+				s.fail("a coroutine")
+			}
+		case lua.LChannel:
+			if o != nil {
+				s.fail("a channel")
+			}
+		}
+	}
+	s.stack = stack[:0]
+}
+
+func (s *stateSnapshot) fail(what string) {
+	if s.err == nil {
+		s.err = fmt.Errorf("the state holds %s", what)
+	}
+}
+
+// same is raw equality, with NaN equal to itself (a recorded NaN is no
+// change).
+func same(a, b lua.LValue) bool {
+	if a == b {
+		return true
+	}
+	x, ok1 := a.(lua.LNumber)
+	y, ok2 := b.(lua.LNumber)
+	return ok1 && ok2 && math.IsNaN(float64(x)) && math.IsNaN(float64(y))
+}
+
+// unchanged reports whether the state is as recorded: whether a row run
+// in it now finds nothing an earlier row left.
+func (s *stateSnapshot) unchanged() bool { return s.change() == "" }
+
+// change says what differs from the record ("" when nothing does): for
+// tests and for finding what keeps a script from reusing its state.
+func (s *stateSnapshot) change() string {
+	L := s.L
+	switch {
+	case s.dirty:
+		return "a recorded class table changed before the argument checker adopted it"
+	case L.Env != s.env:
+		return "setfenv(0, ...): the main thread's environment"
+	case L.G.Global != s.glob || L.G.Registry != s.reg:
+		return "the globals or registry table"
+	case L.GetTop() != 0 || L.G.CurrentThread != L:
+		return "the state is not at rest"
+	}
+	for i, p := range s.probes {
+		if !same(L.GetMetatable(p), s.typed[i]) {
+			return "the metatable of " + p.Type().String() + " values"
+		}
+	}
+	for i := range s.tables {
+		if k, changed := s.tableChange(&s.tables[i]); changed {
+			return fmt.Sprintf("%v: key %v", s.tables[i].t, k)
+		}
+	}
+	for i := range s.funcs {
+		if !s.funcUnchanged(&s.funcs[i]) {
+			return fmt.Sprintf("%v: environment or upvalue", s.funcs[i].f)
+		}
+	}
+	for _, u := range s.udata {
+		if u.ud.Metatable != u.mt || u.ud.Env != u.env {
+			return fmt.Sprintf("%v: metatable or environment", u.ud)
+		}
+	}
+	for _, p := range s.proxies {
+		if s.r.proxies[p.proxy] != p.d || p.d.conv != p.conv || p.d.full != p.full {
+			return "a read-only global converted a value"
+		}
+	}
+	if !s.jsonUnchanged() {
+		return "json.object or json.array marked a table of the state"
+	}
+	return ""
+}
+
+// tableChange compares a table with its record; when it differs, k is
+// the first key that does ("(metatable)", or a key removed).
+func (s *stateSnapshot) tableChange(rec *tableRecord) (k lua.LValue, changed bool) {
+	if rec.t.Metatable != rec.mt {
+		return lua.LString("(metatable)"), true
+	}
+	i := rec.from
+	values := s.values[:rec.to]
+	rec.t.ForEach(func(key, v lua.LValue) {
+		if k == nil && i+1 < len(values) && same(key, values[i]) && same(v, values[i+1]) {
+			i += 2
+			return
+		}
+		if k == nil {
+			k = key
+		}
+	})
+	if k == nil && i != rec.to {
+		k = values[i]
+	}
+	return k, k != nil
+}
+
+func (s *stateSnapshot) funcUnchanged(rec *funcRecord) bool {
+	f := rec.f
+	if f.Env != rec.env || len(f.Upvalues) != rec.to-rec.from {
+		return false
+	}
+	for i, uv := range f.Upvalues {
+		if !uv.IsClosed() || !same(uv.Value(), s.values[rec.from+i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonUnchanged: json.object / json.array marks on the row's own tables
+// are forgotten (no later row can reach those tables: the graph is as
+// recorded); a mark on a recorded table is a change.
+func (s *stateSnapshot) jsonUnchanged() bool {
+	if s.json == nil {
+		return true
+	}
+	for _, marks := range []map[*lua.LTable]bool{s.json.objects, s.json.arrays} {
+		for t := range marks {
+			if _, recorded := s.seen[t]; recorded {
+				return false
+			}
+			delete(marks, t)
+		}
+	}
+	return true
+}
+
+// follow lets trusted Go code change recorded tables during a row (the
+// argument checker adopting a class): it checks they are still as
+// recorded, and returns the function that records them again, with
+// whatever the change made reachable, once the change is done.
+func (s *stateSnapshot) follow(ts ...*lua.LTable) func() {
+	var recs []int
+	for _, t := range ts {
+		if i, ok := s.seen[t]; ok {
+			if _, changed := s.tableChange(&s.tables[i]); changed {
+				s.dirty = true
+			}
+			recs = append(recs, i)
+		}
+	}
+	return func() {
+		for _, i := range recs {
+			rec := &s.tables[i]
+			rec.mt, rec.from = rec.t.Metatable, len(s.values)
+			var more []lua.LValue
+			rec.t.ForEach(func(k, v lua.LValue) { s.values = append(s.values, k, v); more = append(more, k, v) })
+			rec.to = len(s.values)
+			s.walk(append(more, rec.mt)...)
+		}
+		if s.err != nil {
+			s.dirty = true
+		}
+	}
+}
+
+// statePool keeps the idle states of a bulk run's workers: a row takes
+// one (or builds one), and gives it back when it left it clean.
+type statePool struct {
+	mu   sync.Mutex
+	idle []*bulkState
+	// built counts the states built (a test asks that a clean script
+	// reuses them); reused the rows that ran in a reused one.
+	built, reused atomic.Int64
+}
+
+// bulkState is a state ready for a row: r's state fields and L, with
+// the snapshot taken before its first row.
+type bulkState struct {
+	r *run
+	L *lua.LState
+}
+
+func (p *statePool) get() *bulkState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 {
+		st := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		return st
+	}
+	return nil
+}
+
+func (p *statePool) put(st *bulkState) {
+	p.mu.Lock()
+	p.idle = append(p.idle, st)
+	p.mu.Unlock()
+}
+
+// scriptModules is the embedded modules proto names as string constants
+// (require "pop3" has the constant "pop3"), its nested functions
+// included: what a fresh bulk state loads before the row starts, so that
+// the state a clean row leaves is the one recorded. A name that is only
+// a string ("smtp" in a message) loads a module the row does not use:
+// no harm. The check module is left out: requiring it switches the run
+// to plugin conventions, which is the row's business.
+func scriptModules(proto *lua.FunctionProto) []string {
+	embedded := map[string]bool{"mime": true, "json": true, "regex": true, "dns": true}
+	for _, n := range moduleNames() {
+		embedded[n] = n != "check"
+	}
+	seen := map[string]bool{}
+	var names []string
+	var visit func(p *lua.FunctionProto)
+	visit = func(p *lua.FunctionProto) {
+		for _, c := range p.Constants {
+			if s, ok := c.(lua.LString); ok && embedded[string(s)] && !seen[string(s)] {
+				seen[string(s)] = true
+				names = append(names, string(s))
+			}
+		}
+		for _, f := range p.FunctionPrototypes {
+			visit(f)
+		}
+	}
+	visit(proto)
+	return names
+}
+
+// prepare loads the modules and records the state; an error means the
+// state is not reused (the row still runs in it).
+func (st *bulkState) prepare(modules []string) error {
+	L := st.L
+	for _, name := range modules {
+		if err := L.CallByParam(lua.P{Fn: L.GetGlobal("require"), NRet: 0, Protect: true}, lua.LString(name)); err != nil {
+			return fmt.Errorf("require %q: %w", name, err)
+		}
+	}
+	// io.tmpfile's file lives as long as the state (gopher-lua removes it
+	// on Close): a row that makes one taints its state.
+	if io, ok := L.GetGlobal(lua.IoLibName).(*lua.LTable); ok {
+		if tmpfile, ok := io.RawGetString("tmpfile").(*lua.LFunction); ok {
+			r := st.r
+			io.RawSetString("tmpfile", L.NewFunction(func(L *lua.LState) int {
+				r.tainted = true
+				L.Insert(tmpfile, 1)
+				L.Call(L.GetTop()-1, lua.MultRet)
+				return L.GetTop()
+			}))
+		}
+	}
+	snap, err := newSnapshot(L, st.r)
+	if err != nil {
+		return err
+	}
+	st.r.reuse = snap
+	return nil
+}
+
+// run runs rn's row in an idle state, or a new one, and keeps the state
+// for another row when the row ended normally and left it as recorded.
+func (p *statePool) run(ctx context.Context, rn *Runner, proto *lua.FunctionProto, modules []string) (int, error) {
+	st := p.get()
+	if st != nil {
+		p.reused.Add(1)
+		st.begin(rn.cfg)
+	} else {
+		var err error
+		if st, err = p.build(rn.cfg, modules); err != nil {
+			return ExitFailure, err
+		}
+	}
+	code, err := rn.runIn(ctx, st.r, st.L, proto)
+	r := st.r
+	if err == nil && code == ExitOK && ctx.Err() == nil && !r.exited && !r.tainted &&
+		r.reuse != nil && r.reuse.unchanged() {
+		p.put(st)
+	} else {
+		st.L.Close()
+	}
+	return code, err
+}
+
+// build makes a state for cfg's row, prepared for reuse when it can be.
+func (p *statePool) build(cfg Config, modules []string) (*bulkState, error) {
+	p.built.Add(1)
+	r := newRun(cfg)
+	L, err := r.newState()
+	if err != nil {
+		return nil, err
+	}
+	st := &bulkState{r: r, L: L}
+	if err := st.prepare(modules); err != nil {
+		// Not reusable; the row gets a state as a single run has it.
+		L.Close()
+		r = newRun(cfg)
+		if L, err = r.newState(); err != nil {
+			return nil, err
+		}
+		st = &bulkState{r: r, L: L}
+	}
+	return st, nil
+}
+
+// begin readies a reused state for the row of cfg: a new rowRun, and
+// the global row serving the new row's columns.
+func (st *bulkState) begin(cfg Config) {
+	r, L := st.r, st.L
+	r.beginRow(cfg)
+	clear(r.proxies)
+	for _, p := range r.reuse.proxies {
+		r.proxies[p.proxy] = p.d
+	}
+	r.roGlobals["row"] = r.readOnlyValue(L, cfg.ReadOnly["row"], r.readColumn)
+}
