@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 )
 
 type LValueType int
@@ -113,7 +114,9 @@ func (st LString) Format(f fmt.State, c rune) {
 
 func (nm LNumber) String() string {
 	if isInteger(nm) {
-		return fmt.Sprint(int64(nm))
+		// mailexpect patch (PATCHES.md): strconv, as fmt.Sprint
+		// writes it, without fmt's printer (tostring(n), "x" .. n).
+		return strconv.FormatInt(int64(nm), 10)
 	}
 	return fmt.Sprint(float64(nm))
 }
