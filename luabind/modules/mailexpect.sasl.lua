@@ -288,10 +288,13 @@ end
 --   frame       the challenge framing (see exchange), with challenge =
 --               how the protocol calls a challenge ("334")
 --   accepted    fn(reply): the final reply lets the client in
+local STRING_OPTIONS = {"pass", "token", "authzid"} -- besides user
+
 function M.authenticate(c, P)
   local o = c.opts
   if type(o.user) ~= "string" then rt.raise("usage", P.name .. ": auth needs user = (a string)") end
-  for _, k in ipairs{"pass", "token", "authzid"} do
+  for i = 1, #STRING_OPTIONS do
+    local k = STRING_OPTIONS[i]
     if o[k] ~= nil and type(o[k]) ~= "string" then rt.raise("usage", P.name .. ": " .. k .. " must be a string") end
   end
   if o.pass then secret(o.pass) end

@@ -11,7 +11,8 @@ local safety = require "mailexpect.safety"
 local now, base64, md5 = now, base64, md5
 local timed = client.timed
 local os_remove = os and os.remove
-local byte, find, sub, lower = string.byte, string.find, string.sub, string.lower
+local byte, sub, lower = string.byte, string.sub, string.lower
+local tonumber, tostring = tonumber, tostring
 
 local M = {}
 local Client = {}
@@ -42,25 +43,26 @@ end}
 -- indicators in upper case, but servers vary, so they are matched
 -- case-insensitively; the text is optional. A response code in brackets
 -- (RFC 2449 8: [IN-USE], [LOGIN-DELAY], [SYS/TEMP], [AUTH]) is r.code.
--- The common "+OK" in upper case is recognised without a pattern: this
--- runs once per command.
-local function response(ok, ind, text, line)
-  local code = byte(text, 1) == 91 and text:match("^%[([%w/%-]+)%]") or nil -- 91 = "["
+-- The common "+OK" in upper case is recognised from its first bytes,
+-- read in one call, without a pattern: this runs once per command.
+-- first is the first byte of text (nil: text is empty).
+local function response(ok, ind, text, line, first)
+  local code = first == 91 and text:match("^%[([%w/%-]+)%]") or nil -- 91 = "["
   return {ok = ok, status = ind, text = text, line = line, code = code}
 end
 
 local function status(c, line)
   if line == nil then rt.raise("eof", c.label .. ": connection closed while waiting for a status line") end
-  if find(line, "+OK", 1, true) == 1 then
-    local sep = byte(line, 4)
-    if sep == nil then return response(true, "+OK", "", line) end
-    if sep == 32 then return response(true, "+OK", sub(line, 5), line) end
+  local b1, b2, b3, sep, first = byte(line, 1, 5)
+  if b1 == 43 and b2 == 79 and b3 == 75 then -- "+OK"
+    if sep == nil then return {ok = true, status = "+OK", text = "", line = line} end
+    if sep == 32 then return response(true, "+OK", sub(line, 5), line, first) end
   end
   local ind, text = line:match("^([%+%-]%a+)(.*)$")
   if ind then
     ind = ind:upper()
     if (ind == "+OK" or ind == "-ERR") and (text == "" or byte(text, 1) == 32) then
-      return response(ind == "+OK", ind, sub(text, 2), line)
+      return response(ind == "+OK", ind, sub(text, 2), line, byte(text, 2))
     end
   end
   rt.raise("protocol", c.label .. ": expected +OK or -ERR, got " .. string.format("%q", line:sub(1, 200)))
@@ -127,23 +129,29 @@ local SECRET = {secret = true}
 local COMMIT = {} -- exec's options for p:quit()'s own QUIT
 
 local function exec(c, verb, arg, line, o)
-  if safety.dry_run and (verb == "DELE" or verb == "QUIT") then
-    safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
+  if verb == "DELE" or verb == "QUIT" then
+    if safety.dry_run then
+      safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
+    end
+    -- A raw QUIT is the same commit point as p:quit(): route it there, so
+    -- a bulk run can still refuse it and the journal gets its outcome.
+    if verb == "QUIT" and o ~= COMMIT then return c:quit() end
   end
-  -- A raw QUIT is the same commit point as p:quit(): route it there, so a
-  -- bulk run can still refuse it and the journal gets its outcome.
-  if verb == "QUIT" and o ~= COMMIT then return c:quit() end
   local multiline = o.multiline
   if multiline == nil then
-    multiline = MULTILINE[verb] or (MULTILINE_NOARG[verb] and arg == "") or false
+    multiline = MULTILINE[verb] or (arg == "" and MULTILINE_NOARG[verb]) or false
   end
-  local secret = o.secret or (SECRET_VERBS[verb] and arg ~= "")
-  c.session:sendline(line, secret and SECRET or nil)
-  local r = status(c, c.session:readline(o.timeout or c.timeouts.command))
+  local s = c.session
+  s:sendline(line, (o.secret or (arg ~= "" and SECRET_VERBS[verb])) and SECRET or nil)
+  local r = status(c, s:readline(o.timeout or c.timeouts.command))
+  if not r.ok then return r end
   -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
-  if verb == "DELE" and r.ok then c.deleted[#c.deleted + 1] = tonumber(arg) or arg end
-  if verb == "RSET" and r.ok then c.deleted = {} end
-  if r.ok and multiline then
+  if verb == "DELE" then
+    c.deleted[#c.deleted + 1] = tonumber(arg) or arg
+  elseif verb == "RSET" then
+    c.deleted = {}
+  end
+  if multiline then
     setmetatable(r, lazy_lines)
     if o.file then
       r.octets = read_to_file(c, o.file, o.timeout)
@@ -181,10 +189,11 @@ end
 -- c.timings under the verb in lower case.
 local function must(c, verb, arg, o)
   local t0 = now()
-  local r = exec(c, verb, arg or "", arg and (verb .. " " .. arg) or verb, o or NO_OPTS)
+  local r
+  if arg then r = exec(c, verb, arg, verb .. " " .. arg, o or NO_OPTS) else r = exec(c, verb, "", verb, o or NO_OPTS) end
   if not r.ok then fail(c, o and o.what or verb, r) end
-  local key = TIMING_KEY[verb] or lower(verb)
-  c.timings[key] = (c.timings[key] or 0) + (now() - t0)
+  local key, timings = TIMING_KEY[verb] or lower(verb), c.timings
+  timings[key] = (timings[key] or 0) + (now() - t0)
   return r
 end
 
@@ -257,13 +266,14 @@ function FRAME.cancel(c, why)
 end
 
 local METHODS = {}
+local USER = {what = "USER"} -- must's options for USER
 
 -- USER/PASS (RFC 1939 7): offered when CAPA lists USER, or there is no CAPA.
 METHODS.USER = {
   offered = function(c) return next(c.caps) == nil or c.caps.USER ~= nil end,
   run = function(c, cred)
-    must(c, "USER", cred.user, {what = "USER"})
-    local r = c:cmd("PASS " .. cred.pass, SECRET)
+    must(c, "USER", cred.user, USER)
+    local r = exec(c, "PASS", cred.pass, "PASS " .. cred.pass, SECRET)
     if not r.ok then fail(c, "AUTH", r, "PASS") end
     return r
   end,
@@ -334,12 +344,15 @@ local function too_many(c, verb)
            c.label, verb, max_listing(c), verb))
 end
 
+-- msgnum is message number n as the command argument: a whole number
+-- (k % 1 == 0 says so without a library call; it also refuses inf and
+-- nan), written without exponent or fraction.
 local function msgnum(n, what)
   local k = tonumber(n or "")
-  if not k or k < 1 or k ~= math.floor(k) then
+  if not k or k < 1 or k % 1 ~= 0 then
     rt.raise("usage", string.format("pop3: %s: message number must be a whole number >= 1, got %s", what, tostring(n)))
   end
-  return string.format("%d", k)
+  return tostring(k)
 end
 
 -- stat returns the message count and the maildrop size in octets.
@@ -353,34 +366,45 @@ end
 -- listing is LIST or UIDL (RFC 1939 5, 7), whose answers have one form:
 -- with n, "+OK n value" for message n, and its value is returned;
 -- without, a body of "n value" lines, returned as {{n =, [field] =
--- value}, ...}. value is the Lua pattern of the value, conv what turns it
--- into the result. The body is read in one pass: each match
--- starts at a line start (the "\n" before it), and a line that does not
--- parse is skipped.
-local function listing(c, verb, n, value, field, conv)
+-- value}, ...}. kind says, per verb, the value's Lua pattern, the field and
+-- conv, what turns the value into the result (nil: the string as it is);
+-- its two patterns are made once. The body is read in one pass: each
+-- match starts at a line start (the "\n" before it), and a line that does
+-- not parse is skipped.
+local function listing_of(verb, value, field, conv)
+  return {verb = verb, field = field, conv = conv,
+          one = "^%d+%s+(" .. value .. ")", each = "\n(%d+)[ \t]+(" .. value .. ")"}
+end
+local LIST = listing_of("LIST", "%d+", "size", tonumber)
+local UIDL = listing_of("UIDL", "%S+", "uid", nil)
+
+local function listing(c, kind, n)
+  local verb, field, conv = kind.verb, kind.field, kind.conv
   if n then
-    local num = msgnum(n, verb:lower())
+    local num = msgnum(n, lower(verb))
     local r = must(c, verb, num)
-    local v = r.text:match("^%d+%s+(" .. value .. ")")
+    local v = r.text:match(kind.one)
     if not v then
       rt.raise("protocol", string.format("%s: unparsable %s reply (want +OK %s %s): %s", c.label, verb, num, field:upper(), r.text))
     end
-    return conv(v)
+    if conv then return conv(v) end
+    return v
   end
   local out, max = {}, max_listing(c)
-  for k, v in ("\n" .. must(c, verb).body):gmatch("\n(%d+)[ \t]+(" .. value .. ")") do
+  for k, v in ("\n" .. must(c, verb).body):gmatch(kind.each) do
     if #out == max then too_many(c, verb) end
-    out[#out + 1] = {n = tonumber(k), [field] = conv(v)}
+    if conv then v = conv(v) end
+    out[#out + 1] = {n = tonumber(k), [field] = v}
   end
   return out
 end
 
 -- list: with n, the size of message n; without, {{n=, size=}, ...}.
-function Client:list(n) return listing(self, "LIST", n, "%d+", "size", tonumber) end
+function Client:list(n) return listing(self, LIST, n) end
 
 -- uidl: with n, the unique id of message n; without, {{n=, uid=}, ...}.
 -- UIDs are the only ids stable across sessions (RFC 1939 7).
-function Client:uidl(n) return listing(self, "UIDL", n, "%S+", "uid", tostring) end
+function Client:uidl(n) return listing(self, UIDL, n) end
 
 -- retr returns message n, unstuffed, held once; with {file = path} it
 -- streams the message to the file (0600) and returns its size in octets.
