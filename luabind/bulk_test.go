@@ -725,6 +725,7 @@ func TestBulkStateReused(t *testing.T) {
 		{"failed row", `if row.user == "bob" then error("no") end; return 1`, 2},
 		{"exit", `if row.user == "bob" then exit(0) end; return 1`, 2},
 		{"tmpfile", `if row.user == "bob" then io.tmpfile():close() end; return 1`, 2},
+		{"global every row", `leaked = row.pass`, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &statePool{}
@@ -733,5 +734,42 @@ func TestBulkStateReused(t *testing.T) {
 				t.Errorf("%d states built for 4 rows, want %d", got, tc.built)
 			}
 		})
+	}
+}
+
+// TestBulkStateRecordsSparingly: a script that changes its state in every
+// row stops paying for a record of it after a few rows.
+func TestBulkStateRecordsSparingly(t *testing.T) {
+	p := &statePool{}
+	users := make([]string, 40)
+	for i := range users {
+		users[i] = fmt.Sprint("u", i)
+	}
+	runBulk(t, context.Background(), `leaked = row.pass`, rowsFor("127.0.0.1:1", users...), Config{statePool: p}, bulk.Config{Jobs: 1})
+	if built, recorded := p.built.Load(), p.dropped.Load(); built != 40 || recorded > missLimit+40/retryEvery {
+		t.Errorf("%d states built, %d recorded, want 40 and at most %d", built, recorded, missLimit+40/retryEvery)
+	}
+}
+
+// TestBulkStateGoSide: what a row leaves on the Go side is the row's
+// alone: here, the environment value ann's row read, which makes a
+// login with it "from the environment"; bob's row, run in ann's state,
+// did not read it.
+func TestBulkStateGoSide(t *testing.T) {
+	t.Setenv("MXTEST_SECRET", "s3cret")
+	p := &statePool{}
+	src := `local rt = require "mailexpect.internal"
+if row.user == "ann" then env("MXTEST_SECRET") end
+rt.credentials_used("someone", "s3cret")
+return row.user`
+	out := runBulk(t, context.Background(), src, rowsFor("127.0.0.1:1", "ann", "bob"), Config{statePool: p}, bulk.Config{Jobs: 1})
+	if p.reused.Load() != 1 {
+		t.Fatalf("bob's row did not run in ann's state (%d reused): the test proves nothing", p.reused.Load())
+	}
+	for key, want := range map[string]string{"ann": "environment", "bob": "script"} {
+		creds, _ := byKey(out.results)[key]["credentials"].([]any)
+		if len(creds) != 1 || creds[0].(map[string]any)["source"] != want {
+			t.Errorf("row %s: credentials %v, want source %s", key, creds, want)
+		}
 	}
 }

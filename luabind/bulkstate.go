@@ -111,7 +111,10 @@ func probes(L *lua.LState, fn *lua.LFunction) []lua.LValue {
 // newSnapshot records the state L of r as a row may find it. It fails
 // when the state holds something the comparison cannot cover.
 func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
-	s := &stateSnapshot{L: L, r: r, env: L.Env, glob: L.G.Global, reg: L.G.Registry, seen: map[any]int{}}
+	// Sized for a state with the pop3 module (about 400 objects, 1000
+	// values): the walk does not grow them piecemeal.
+	s := &stateSnapshot{L: L, r: r, env: L.Env, glob: L.G.Global, reg: L.G.Registry, seen: make(map[any]int, 512),
+		tables: make([]tableRecord, 0, 128), funcs: make([]funcRecord, 0, 512), values: make([]lua.LValue, 0, 1536)}
 	if L.GetTop() != 0 || L.G.CurrentThread != L {
 		return nil, fmt.Errorf("the state is not at rest")
 	}
@@ -372,6 +375,23 @@ type statePool struct {
 	// built counts the states built (a test asks that a clean script
 	// reuses them); reused the rows that ran in a reused one.
 	built, reused atomic.Int64
+
+	// A script that changes its state in every row (a global per row)
+	// would pay for a record it never uses: after missLimit recorded
+	// states dropped and none kept, states are built without a record,
+	// but for every retryEvery-th (a script whose first rows differ).
+	kept, dropped atomic.Int64
+}
+
+const (
+	missLimit  = 3
+	retryEvery = 16
+)
+
+// record says whether a new state should be recorded for reuse.
+func (p *statePool) record() bool {
+	d := p.dropped.Load()
+	return p.kept.Load() > 0 || d < missLimit || p.built.Load()%retryEvery == 0
 }
 
 // bulkState is a state ready for a row: r's state fields and L, with
@@ -398,24 +418,18 @@ func (p *statePool) put(st *bulkState) {
 	p.mu.Unlock()
 }
 
-// scriptModules is the embedded modules proto names as string constants
-// (require "pop3" has the constant "pop3"), its nested functions
-// included: what a fresh bulk state loads before the row starts, so that
-// the state a clean row leaves is the one recorded. A name that is only
-// a string ("smtp" in a message) loads a module the row does not use:
-// no harm. The check module is left out: requiring it switches the run
-// to plugin conventions, which is the row's business.
+// scriptModules is the strings proto has as constants (require "pop3"
+// has the constant "pop3"), its nested functions included: prepare loads
+// those that name an embedded module, so that the state a clean row
+// leaves is the one recorded. A name that is only a string ("smtp" in a
+// message) loads a module the row does not use: no harm.
 func scriptModules(proto *lua.FunctionProto) []string {
-	embedded := map[string]bool{"mime": true, "json": true, "regex": true, "dns": true}
-	for _, n := range moduleNames() {
-		embedded[n] = n != "check"
-	}
 	seen := map[string]bool{}
 	var names []string
 	var visit func(p *lua.FunctionProto)
 	visit = func(p *lua.FunctionProto) {
 		for _, c := range p.Constants {
-			if s, ok := c.(lua.LString); ok && embedded[string(s)] && !seen[string(s)] {
+			if s, ok := c.(lua.LString); ok && !seen[string(s)] && len(s) < 64 {
 				seen[string(s)] = true
 				names = append(names, string(s))
 			}
@@ -428,11 +442,19 @@ func scriptModules(proto *lua.FunctionProto) []string {
 	return names
 }
 
-// prepare loads the modules and records the state; an error means the
-// state is not reused (the row still runs in it).
-func (st *bulkState) prepare(modules []string) error {
+// prepare loads the modules and, when record, records the state. An
+// error is a module that failed to load: the state is not for a row.
+func (st *bulkState) prepare(modules []string, record bool) error {
 	L := st.L
+	preload, _ := L.GetField(L.GetGlobal(lua.LoadLibName), "preload").(*lua.LTable)
 	for _, name := range modules {
+		// Embedded modules only (package.preload: the Lua ones and
+		// the Go-built ones), never a file of the user's. The check
+		// module is left out: requiring it switches the run to
+		// plugin conventions, which is the row's business.
+		if preload == nil || preload.RawGetString(name) == lua.LNil || name == "check" {
+			continue
+		}
 		if err := L.CallByParam(lua.P{Fn: L.GetGlobal("require"), NRet: 0, Protect: true}, lua.LString(name)); err != nil {
 			return fmt.Errorf("require %q: %w", name, err)
 		}
@@ -450,11 +472,11 @@ func (st *bulkState) prepare(modules []string) error {
 			}))
 		}
 	}
-	snap, err := newSnapshot(L, st.r)
-	if err != nil {
-		return err
+	if record {
+		// A state the record cannot cover (a coroutine in the graph)
+		// is used for its row and dropped.
+		st.r.reuse, _ = newSnapshot(L, st.r)
 	}
-	st.r.reuse = snap
 	return nil
 }
 
@@ -473,10 +495,14 @@ func (p *statePool) run(ctx context.Context, rn *Runner, proto *lua.FunctionProt
 	}
 	code, err := rn.runIn(ctx, st.r, st.L, proto)
 	r := st.r
-	if err == nil && code == ExitOK && ctx.Err() == nil && !r.exited && !r.tainted &&
-		r.reuse != nil && r.reuse.unchanged() {
+	switch {
+	case r.reuse == nil:
+		st.L.Close()
+	case err == nil && code == ExitOK && ctx.Err() == nil && !r.exited && !r.tainted && r.reuse.unchanged():
+		p.kept.Add(1)
 		p.put(st)
-	} else {
+	default:
+		p.dropped.Add(1)
 		st.L.Close()
 	}
 	return code, err
@@ -491,7 +517,7 @@ func (p *statePool) build(cfg Config, modules []string) (*bulkState, error) {
 		return nil, err
 	}
 	st := &bulkState{r: r, L: L}
-	if err := st.prepare(modules); err != nil {
+	if err := st.prepare(modules, p.record()); err != nil {
 		// Not reusable; the row gets a state as a single run has it.
 		L.Close()
 		r = newRun(cfg)

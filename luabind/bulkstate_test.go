@@ -36,3 +36,24 @@ func BenchmarkStateCompare(b *testing.B) {
 	b.ReportMetric(float64(len(s.funcs)), "funcs")
 	b.ReportMetric(float64(len(s.values)), "values")
 }
+
+// BenchmarkStateSnapshot prices recording a prepared state (once per
+// state: a script that changes its state every row pays it every row).
+func BenchmarkStateSnapshot(b *testing.B) {
+	proto, err := Compile("x.lua", []byte(`local pop3 = require "pop3"`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := Config{Secrets: transcript.NewSecrets(), ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}}
+	st, err := (&statePool{}).build(cfg, scriptModules(proto))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.L.Close()
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := newSnapshot(st.L, st.r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
