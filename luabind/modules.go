@@ -23,8 +23,10 @@ var moduleFS embed.FS
 // script author sees their own line, not one inside smtp.lua.
 const moduleChunkPrefix = "mailexpect/modules/"
 
-// moduleNames lists the embedded modules ("smtp" for modules/smtp.lua).
-func moduleNames() []string {
+// moduleNames lists the embedded modules ("smtp" for modules/smtp.lua),
+// sorted; read once per process (every state preloads them all). Callers
+// must not change the slice.
+var moduleNames = sync.OnceValue(func() []string {
 	entries, err := fs.ReadDir(moduleFS, "modules")
 	if err != nil {
 		return nil
@@ -37,7 +39,7 @@ func moduleNames() []string {
 	}
 	sort.Strings(names)
 	return names
-}
+})
 
 // moduleProtos compiles each embedded module once per process, on first
 // use: a state that never requires a module (an empty -e run) pays nothing.
