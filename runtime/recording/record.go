@@ -274,22 +274,28 @@ func (r *recorder) finish(note string) {
 	}
 }
 
-// autoPatterns are written under the client lines that differ on every
-// run of any script: a message's Date and Message-ID headers. Their
-// groups carry the script's values into what the server sends later.
-var autoPatterns = []struct {
-	re      *regexp.Regexp
-	pattern string
-}{
-	{regexp.MustCompile(`^(?i:date): .+\r\n$`), `(?i:date): (.+)`},
-	{regexp.MustCompile(`^(?i:message-id): <[^<>]+>\r\n$`), `(?i:message-id): <(.+)>`},
-}
-
+// autoPattern is the pattern written under a client line that differs on
+// every run of any script: a message's Date and Message-ID headers. Its
+// group carries the script's value into what the server sends later.
 func autoPattern(line []byte) string {
-	for _, a := range autoPatterns {
+	for _, a := range autoPatterns() {
 		if a.re.Match(line) {
 			return a.pattern
 		}
 	}
 	return ""
+}
+
+// autoPatterns are compiled on first use: only --record needs them, and
+// every run would otherwise compile them as it starts.
+var autoPatterns = sync.OnceValue(func() []autoPatternEntry {
+	return []autoPatternEntry{
+		{regexp.MustCompile(`^(?i:date): .+\r\n$`), `(?i:date): (.+)`},
+		{regexp.MustCompile(`^(?i:message-id): <[^<>]+>\r\n$`), `(?i:message-id): <(.+)>`},
+	}
+})
+
+type autoPatternEntry struct {
+	re      *regexp.Regexp
+	pattern string
 }
