@@ -726,10 +726,17 @@ func TestBulkStateReused(t *testing.T) {
 		{"exit", `if row.user == "bob" then exit(0) end; return 1`, 2},
 		{"tmpfile", `if row.user == "bob" then io.tmpfile():close() end; return 1`, 2},
 		{"global every row", `leaked = row.pass`, 4},
+		{"sandbox read", `local u = sandbox.users[#row.user % 2 + 1]; return u.name .. sandbox.smtp`, 1},
+		{"sandbox traversed", `local n = 0; for _, u in ipairs(sandbox.users) do for k in pairs(u) do n = n + 1 end end; return n + #json.encode(sandbox)`, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &statePool{}
-			runBulk(t, context.Background(), tc.src, rowsFor(srv.addr, "ann", "bob", "cy", "dee"), Config{statePool: p}, bulk.Config{Jobs: 1})
+			sandbox := map[string]any{"smtp": "127.0.0.1:25", "users": []any{map[string]any{"name": "u1"}, map[string]any{"name": "u2"}}}
+			out := runBulk(t, context.Background(), tc.src, rowsFor(srv.addr, "ann", "bob", "cy", "dee"),
+				Config{statePool: p, ReadOnly: map[string]any{"sandbox": sandbox}}, bulk.Config{Jobs: 1})
+			if tc.built == 1 && out.sum.OK != 4 {
+				t.Fatalf("summary %+v", out.sum)
+			}
 			if got := p.built.Load(); got != tc.built {
 				t.Errorf("%d states built for 4 rows, want %d", got, tc.built)
 			}

@@ -70,6 +70,7 @@ type stateSnapshot struct {
 	udata   []udataRecord
 	values  []lua.LValue // the tables' key/value pairs and the functions' upvalues, flat
 	proxies []proxyRecord
+	proxyAt map[*roData]int // index in proxies
 	json    *jsonState
 	stack   []lua.LValue // the walk's work list, kept between walks
 
@@ -135,8 +136,7 @@ func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
 		if proxy == row {
 			continue
 		}
-		s.proxies = append(s.proxies, proxyRecord{proxy: proxy, d: d, conv: d.conv, full: d.full})
-		s.walk(proxy, d.conv)
+		s.addProxy(proxy, d)
 	}
 	if js := r.json; js != nil {
 		if len(js.objects)+len(js.arrays) != 0 {
@@ -364,6 +364,43 @@ func (s *stateSnapshot) follow(ts ...*lua.LTable) func() {
 		if s.err != nil {
 			s.dirty = true
 		}
+	}
+}
+
+func (s *stateSnapshot) addProxy(proxy *lua.LTable, d *roData) {
+	if s.proxyAt == nil {
+		s.proxyAt = map[*roData]int{}
+	}
+	s.proxyAt[d] = len(s.proxies)
+	s.proxies = append(s.proxies, proxyRecord{proxy: proxy, d: d, conv: d.conv, full: d.full})
+	s.walk(proxy, d.conv)
+}
+
+// followProxy lets a recorded read-only proxy convert a value of its Go
+// data on first read (readonly.go): the same data gives the same Lua
+// values in any row, so a row that only reads sandbox.users keeps its
+// state. The converted values must still be as recorded; the function
+// returned records them again, with the nested proxies made for them.
+func (s *stateSnapshot) followProxy(d *roData) func() {
+	i, ok := s.proxyAt[d]
+	if !ok {
+		return func() {} // the row's own
+	}
+	done := s.follow(d.conv)
+	return func() {
+		done()
+		p := &s.proxies[i]
+		p.conv, p.full = d.conv, d.full
+		s.walk(d.conv)
+		d.conv.ForEach(func(_, v lua.LValue) {
+			if t, ok := v.(*lua.LTable); ok {
+				if nd := s.r.proxies[t]; nd != nil {
+					if _, known := s.proxyAt[nd]; !known {
+						s.addProxy(t, nd)
+					}
+				}
+			}
+		})
 	}
 }
 

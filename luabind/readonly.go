@@ -128,6 +128,9 @@ func (d *roData) get(L *lua.LState, r *run, key lua.LValue) lua.LValue {
 	default:
 		return lua.LNil
 	}
+	if r.reuse != nil { // a reused bulk state records the conversion (bulkstate.go)
+		defer r.reuse.followProxy(d)()
+	}
 	v := r.readOnlyValue(L, src, nil)
 	d.conv.RawSet(key, v)
 	return v
@@ -153,6 +156,9 @@ func (d *roData) table(L *lua.LState, r *run) *lua.LTable {
 	}
 	if d.full {
 		return d.conv
+	}
+	if r.reuse != nil {
+		defer r.reuse.followProxy(d)()
 	}
 	t := L.CreateTable(len(d.list), len(d.fields))
 	for i, src := range d.list {
