@@ -144,6 +144,11 @@ func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
 		}
 		s.json = js
 	}
+	if _, held := s.seen[row]; held && row != nil {
+		// A module kept the first row's row (local row = row at load):
+		// the next row would find it there, not its own.
+		return nil, fmt.Errorf("the state holds the row")
+	}
 	if s.err != nil {
 		return nil, s.err
 	}

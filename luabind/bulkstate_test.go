@@ -1,20 +1,22 @@
 package luabind
 
 import (
+	"context"
 	"testing"
 
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
 // BenchmarkStateCompare prices the check a clean row pays to keep its
-// state: comparing a state with pop3 loaded (and its client class
-// adopted) with its record.
+// state: comparing a state with its record after a W3 row (pop3 loaded,
+// its client class adopted).
 func BenchmarkStateCompare(b *testing.B) {
-	proto, err := Compile("x.lua", []byte(`local pop3 = require "pop3"`))
+	addr := answerServer(b, "+OK ready\r\n", mailboxAnswers)
+	proto, err := Compile("w3_each.lua", []byte(eachScript(b)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := Config{Secrets: transcript.NewSecrets(), ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}}
+	cfg := Config{Secrets: transcript.NewSecrets(), Args: []string{addr}, ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}}
 	p := &statePool{}
 	st, err := p.build(cfg, scriptModules(proto))
 	if err != nil {
@@ -24,6 +26,9 @@ func BenchmarkStateCompare(b *testing.B) {
 	s := st.r.reuse
 	if s == nil {
 		b.Fatal("the state is not reusable")
+	}
+	if code, err := NewRunner(cfg).runIn(context.Background(), st.r, st.L, proto); code != 0 || err != nil {
+		b.Fatal(code, err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -55,5 +60,28 @@ func BenchmarkStateSnapshot(b *testing.B) {
 		if _, err := newSnapshot(st.L, st.r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSnapshotRefuses: a state that holds what the record cannot cover
+// is not recorded (so not reused): the row's own row kept by a module,
+// a coroutine.
+func TestSnapshotRefuses(t *testing.T) {
+	for _, src := range []string{
+		`package.loaded.keeper = {r = row}`,
+		`package.loaded.keeper = {co = coroutine.create(function() end)}`,
+	} {
+		r := newRun(Config{ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}})
+		L, err := r.newState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := L.DoString(src); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newSnapshot(L, r); err == nil {
+			t.Errorf("%s: recorded", src)
+		}
+		L.Close()
 	}
 }
