@@ -610,10 +610,28 @@ func (r sessionBinding) drain(L *lua.LState) int {
 func (r sessionBinding) close(L *lua.LState) int {
 	ls := r.checkSession(L, "close")
 	ls.s.Close()
+	r.forget(ls.s)
 	if ls.proc != nil {
 		return exitValues(L, ls.proc)
 	}
 	return 0
+}
+
+// forget drops a closed session from the ones closeAll closes at the end
+// of the run: a script that opens and closes a session per mailbox must
+// not hold every one it ever opened (their buffers) until it ends.
+func (r sessionBinding) forget(s *session.Session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, o := range r.sessions {
+		if o == s {
+			last := len(r.sessions) - 1
+			r.sessions[i] = r.sessions[last]
+			r.sessions[last] = nil
+			r.sessions = r.sessions[:last]
+			return
+		}
+	}
 }
 
 // tlsTable renders s.tls: nil before TLS, else {version, cipher,

@@ -56,6 +56,7 @@ local function status(c, line)
   local b1, b2, b3, sep, first = byte(line, 1, 5)
   if b1 == 43 and b2 == 79 and b3 == 75 then -- "+OK"
     if sep == nil then return {ok = true, status = "+OK", text = "", line = line} end
+    if sep == 32 and first ~= 91 then return {ok = true, status = "+OK", text = sub(line, 5), line = line} end
     if sep == 32 then return response(true, "+OK", sub(line, 5), line, first) end
   end
   local ind, text = line:match("^([%+%-]%a+)(.*)$")
