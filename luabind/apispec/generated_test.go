@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/reference.md and docs/stubs from the spec")
+var update = flag.Bool("update", false, "rewrite docs/reference.md, docs/stubs and spec_gen.go from the spec")
 
 // docsDir is the repository's docs/, from this package's directory.
 const docsDir = "../../docs"

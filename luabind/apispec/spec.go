@@ -11,8 +11,10 @@
 //
 // Adding a function: write its Func (and any option Class) in the file of
 // its module here (or a new file with its own init calling Register), then
-// run `go test ./luabind/apispec -update` to regenerate the reference and
-// the stubs; `go test ./luabind/` checks the spec against the runtime.
+// run `go test ./luabind/apispec -update` to regenerate the reference, the
+// stubs and spec_gen.go (the parsed spec as Go data, which a run uses
+// instead of parsing); `go test ./luabind/` checks the spec against the
+// runtime.
 package apispec
 
 import (
@@ -193,14 +195,18 @@ func (s *Spec) parseType(src string) (*Type, error) {
 	return t, err
 }
 
-// The spec is parsed in the background from the start of the process:
-// every run needs it (each bound function gets its argument checker when
-// a Lua state is made), parsing it takes about half a millisecond, and
-// the package initialisation of the rest of the binary leaves the other
-// cores idle for longer than that. Get then finds it built. This file's
-// init runs after the Register calls of the files before it; a later
-// Register only makes Get build again.
-func init() { go Build() }
+// generated, when spec_gen.go is there, returns the spec as build made
+// it from the declarations when the file was written (go test -update):
+// Go data the compiler lays out statically, so Build costs a few maps
+// instead of a parse of every signature and type (half a millisecond at
+// the start of every run). generatedSigs are the signatures it was made
+// from, in declaration order; when they are not those registered (a
+// declaration added or changed since), Build parses. The test of
+// spec_gen.go holds the rest of the declarations to it.
+var (
+	generated     func() *Spec
+	generatedSigs []string
+)
 
 // Get returns the spec, parsed. It panics when a declaration is malformed:
 // the spec is code, and its test catches that first.
@@ -219,8 +225,38 @@ func Build() (*Spec, error) {
 	if built != nil || buildErr != nil {
 		return built, buildErr
 	}
+	if generated != nil && generatedMatches(pending) {
+		built = generated()
+		return built, nil
+	}
 	built, buildErr = build(pending)
 	return built, buildErr
+}
+
+// declaredSigs lists the signatures of apis' functions in order.
+func declaredSigs(apis []API) []string {
+	var sigs []string
+	for _, a := range apis {
+		for _, f := range a.Funcs {
+			sigs = append(sigs, f.Sig)
+		}
+	}
+	return sigs
+}
+
+// generatedMatches reports whether apis declare the functions the
+// generated spec was made from.
+func generatedMatches(apis []API) bool {
+	i := 0
+	for _, a := range apis {
+		for _, f := range a.Funcs {
+			if i >= len(generatedSigs) || generatedSigs[i] != f.Sig {
+				return false
+			}
+			i++
+		}
+	}
+	return i == len(generatedSigs)
 }
 
 func build(apis []API) (*Spec, error) {
