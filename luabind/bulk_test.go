@@ -203,9 +203,10 @@ func byKey(lines []map[string]any) map[string]map[string]any {
 // the script's table; print carries the row key and masks the password.
 func TestBulkJobCommits(t *testing.T) {
 	srv := newFakePOP3(t)
-	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann", "bob", "cy"), Config{}, bulk.Config{Jobs: 2})
-	if out.sum.OK != 3 || out.sum.Status() != bulk.RunOK {
-		t.Fatalf("summary %+v\nstderr: %s", out.sum, out.stderr)
+	p := &statePool{} // the third row runs in a state an earlier row left
+	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann", "bob", "cy"), Config{statePool: p}, bulk.Config{Jobs: 2})
+	if out.sum.OK != 3 || out.sum.Status() != bulk.RunOK || p.reused.Load() != 1 {
+		t.Fatalf("summary %+v, %d rows in a reused state\nstderr: %s", out.sum, p.reused.Load(), out.stderr)
 	}
 	for _, u := range []string{"ann", "bob", "cy"} {
 		l := byKey(out.results)[u]
@@ -461,11 +462,14 @@ func TestBulkJobTranscriptLabels(t *testing.T) {
 	srv := newFakePOP3(t)
 	var tr testutil.SyncBuffer
 	cfg := Config{Transcript: transcript.New(&tr, transcript.Text, nil)}
-	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann", "bob"), cfg, bulk.Config{Jobs: 2})
-	if out.sum.OK != 2 {
-		t.Fatalf("summary %+v", out.sum)
+	p := &statePool{}
+	cfg.statePool = p
+	users := []string{"ann", "bob", "cy", "dee"}
+	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, users...), cfg, bulk.Config{Jobs: 2})
+	if out.sum.OK != 4 || p.reused.Load() == 0 {
+		t.Fatalf("summary %+v, %d rows in a reused state", out.sum, p.reused.Load())
 	}
-	for _, u := range []string{"ann", "bob"} {
+	for _, u := range users {
 		if !strings.Contains(tr.String(), " ["+u+"]"+srv.addr+" >>> USER "+u) {
 			t.Errorf("no %s-labelled USER line in the transcript:\n%s", u, tr.String())
 		}
