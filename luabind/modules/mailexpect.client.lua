@@ -20,16 +20,6 @@ local OPTIONS = {"url", "host", "port", "session", "user", "pass", "auth", "auth
   "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
   "cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max", "label"}
 
--- options lists OPTIONS and P.options. Built at each connect, not cached
--- in P: a module's tables stay as loaded, so that a bulk worker can prove
--- a row left its state clean and run the next row in it (docs/bulk.md).
-local function options(P)
-  local all = {}
-  for _, k in ipairs(OPTIONS) do all[#all + 1] = k end
-  for _, k in ipairs(P.options or {}) do all[#all + 1] = k end
-  return all
-end
-
 -- timed runs fn(...) and adds its duration to c.timings[name].
 function M.timed(c, name, fn, ...)
   local t0 = now()
@@ -60,7 +50,7 @@ end
 -- closes the session before the error goes on.
 function M.connect(o, P, c, Client)
   o = o or {}
-  rt.check_options(o, P.name .. ".connect", options(P))
+  rt.check_options(o, P.name .. ".connect", OPTIONS, P.options)
   local addr, tls, scheme = rt.endpoint(o, P.endpoint)
   c.opts, c.tlsmode, c.scheme, c.timings = o, tls, scheme, {}
   c.timeouts, c.label = o.timeouts or {}, o.label or addr
