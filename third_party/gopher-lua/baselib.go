@@ -407,7 +407,7 @@ func baseToNumber(L *LState) int {
 
 	switch lv := L.CheckAny(1).(type) {
 	case LNumber:
-		L.Push(lv)
+		L.Push(L.Get(1)) // mailexpect patch (PATCHES.md): the argument as boxed, not boxed again
 	case LString:
 		str := strings.Trim(string(lv), " \n\t")
 		if strings.Index(str, ".") > -1 {
@@ -423,7 +423,7 @@ func baseToNumber(L *LState) int {
 			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
 				L.Push(LNil)
 			} else {
-				L.Push(LNumber(v))
+				L.Push(L.reg.alloc.LNumber2I(LNumber(v))) // mailexpect patch: no allocation of its own
 			}
 		}
 	default:

@@ -57,7 +57,7 @@ func strByte(L *LState) int {
 		if start < 0 || start >= l {
 			return 0
 		}
-		L.Push(LNumber(str[start]))
+		L.Push(L.reg.alloc.LNumber2I(LNumber(str[start]))) // mailexpect patch
 		return 1
 	}
 
@@ -68,7 +68,9 @@ func strByte(L *LState) int {
 	}
 
 	for i := start; i < end; i++ {
-		L.Push(LNumber(str[i]))
+		// mailexpect patch (PATCHES.md): through the state's number
+		// allocator (shared boxes for 0..127), not one allocation each.
+		L.Push(L.reg.alloc.LNumber2I(LNumber(str[i])))
 	}
 	return end - start
 }
@@ -108,8 +110,8 @@ func strFind(L *LState) int {
 			L.Push(LNil)
 			return 1
 		}
-		L.Push(LNumber(init+pos) + 1)
-		L.Push(LNumber(init + pos + len(pattern)))
+		L.Push(L.reg.alloc.LNumber2I(LNumber(init+pos) + 1)) // mailexpect patch
+		L.Push(L.reg.alloc.LNumber2I(LNumber(init + pos + len(pattern))))
 		return 2
 	}
 
@@ -119,8 +121,8 @@ func strFind(L *LState) int {
 		return 1
 	}
 	md := mds[0]
-	L.Push(LNumber(md.Capture(0) + 1))
-	L.Push(LNumber(md.Capture(1)))
+	L.Push(L.reg.alloc.LNumber2I(LNumber(md.Capture(0) + 1))) // mailexpect patch
+	L.Push(L.reg.alloc.LNumber2I(LNumber(md.Capture(1))))
 	for i := 2; i < md.CaptureLength(); i += 2 {
 		if md.IsPosCapture(i) {
 			L.Push(LNumber(md.Capture(i)))
