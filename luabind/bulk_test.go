@@ -684,7 +684,6 @@ end
 		{"table metatable", `setmetatable(math, {__index = {leaked = row.pass}})`, `math.leaked`},
 		{"suspended coroutine", `local pw = row.pass; math.leaked = coroutine.create(function() coroutine.yield(pw) end); coroutine.resume(math.leaked)`,
 			`math.leaked and coroutine.status(math.leaked)`},
-		{"read-only proxy", `local _, t = pairs(sandbox); t.leaked = row.pass`, `sandbox.leaked`},
 		{"json mark", `json.array(arg)`, `not pcall(json.encode, arg) and "arg marked as an array" or nil`},
 		{"class method", `local _, client = upvalue(require("pop3").connect, "Client"); local stat = client.stat; client.stat = function(...) return row.pass end`,
 			`select(2, upvalue(require("pop3").connect, "Client")).stat ~= nil and pcall(select(2, upvalue(require("pop3").connect, "Client")).stat) and select(2, pcall(select(2, upvalue(require("pop3").connect, "Client")).stat))`},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
+
 	"github.com/mailexpect/mailexpect/runtime/transcript"
 )
 
@@ -81,6 +83,41 @@ func TestSnapshotRefuses(t *testing.T) {
 		}
 		if _, err := newSnapshot(L, r); err == nil {
 			t.Errorf("%s: recorded", src)
+		}
+		L.Close()
+	}
+}
+
+// TestSnapshotSeesGoSide: what the bindings keep on the Go side for the
+// state is compared too: a read-only global's converted values (no Lua
+// path writes there since pairs hands out the proxy; the check does not
+// rely on that) and json marks on recorded tables.
+func TestSnapshotSeesGoSide(t *testing.T) {
+	for name, change := range map[string]func(r *run, L *lua.LState){
+		"converted value": func(r *run, L *lua.LState) {
+			for proxy, d := range r.proxies {
+				if proxy != r.roGlobals["row"] {
+					d.conv.RawSetString("smtp", lua.LString("elsewhere"))
+				}
+			}
+		},
+		"json mark": func(r *run, L *lua.LState) { r.json.arrays[L.G.Global] = true },
+	} {
+		r := newRun(Config{ReadOnly: map[string]any{"row": map[string]any{"user": "u"}, "sandbox": map[string]any{"smtp": "x"}}})
+		L, err := r.newState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newSnapshot(L, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := s.change(); c != "" {
+			t.Fatalf("%s: a change before any: %s", name, c)
+		}
+		change(r, L)
+		if s.change() == "" {
+			t.Errorf("%s: not seen", name)
 		}
 		L.Close()
 	}

@@ -219,15 +219,51 @@ func (r *run) readColumn(key string, all bool) {
 }
 
 // wrapIterators makes pairs and ipairs look through read-only proxies
-// (Lua 5.1 has no __pairs).
+// (Lua 5.1 has no __pairs). They hand the script the proxy and a step
+// function that reads the table behind it, never that table itself: the
+// script could write into it (local _, t = pairs(row); t.user = "x"
+// changed what row.user read).
 func (r globalsBinding) wrapIterators(L *lua.LState) {
+	behind := func(L *lua.LState) *lua.LTable {
+		if d := r.proxies[L.CheckTable(1)]; d != nil {
+			return d.conv // whole: pairs and ipairs converted it
+		}
+		return L.NewTable()
+	}
+	step := map[string]*lua.LFunction{
+		"pairs": L.NewFunction(func(L *lua.LState) int {
+			k, v := behind(L).Next(L.Get(2))
+			if k == lua.LNil {
+				L.Push(lua.LNil)
+				return 1
+			}
+			L.Push(k)
+			L.Push(v)
+			return 2
+		}),
+		"ipairs": L.NewFunction(func(L *lua.LState) int {
+			i := L.CheckInt(2) + 1
+			v := behind(L).RawGetInt(i)
+			if v == lua.LNil {
+				return 0
+			}
+			L.Push(lua.LNumber(i))
+			L.Push(v)
+			return 2
+		}),
+	}
 	for _, name := range []string{"pairs", "ipairs"} {
-		orig := L.GetGlobal(name)
+		orig, step := L.GetGlobal(name), step[name]
 		L.SetGlobal(name, L.NewFunction(func(L *lua.LState) int {
-			if t, ok := L.Get(1).(*lua.LTable); ok {
-				if target := r.proxyTarget(L, t); target != nil {
-					L.Replace(1, target)
+			if t, ok := L.Get(1).(*lua.LTable); ok && r.proxyTarget(L, t) != nil {
+				L.Push(step)
+				L.Push(t)
+				if name == "ipairs" {
+					L.Push(lua.LNumber(0))
+				} else {
+					L.Push(lua.LNil)
 				}
+				return 3
 			}
 			L.Insert(orig, 1)
 			L.Call(L.GetTop()-1, lua.MultRet)

@@ -68,6 +68,12 @@ for _, f in ipairs{function() sandbox.pop3 = "x" end, function() sandbox.users[3
   local ok, err = pcall(f)
   assert(not ok and err.kind == "usage" and err.message:find("read%-only"), tostring(err))
 end
+for _, it in ipairs{pairs, ipairs} do -- the iterators hand out the proxy, not the table behind it
+  local _, t = it(sandbox.users)
+  assert(not pcall(function() t[1] = "x" end) and sandbox.users[1].user == "demo1")
+  local _, t = it(sandbox)
+  assert(not pcall(function() t.pop3 = "x" end) and sandbox.pop3 == "127.0.0.1:1110")
+end
 assert(getmetatable(sandbox) == false)
 assert(sandbox.pop3 == "127.0.0.1:1110" and sandbox.users[3].pass == "pw")
 local t = {}
