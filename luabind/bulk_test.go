@@ -783,3 +783,23 @@ return row.user`
 		}
 	}
 }
+
+// TestBulkStateNotReusedSaysWhy: under -v the transcript says what a row
+// that ended well changed, so that a slow --each can be told why.
+func TestBulkStateNotReusedSaysWhy(t *testing.T) {
+	for src, want := range map[string]string{
+		`counter = (counter or 0) + 1`:                    "the row's state is not reused: it changed the globals, key counter",
+		`string.trim = function(s) return s end`:          "it changed module string, key trim",
+		`setmetatable(math, {})`:                          "it changed module math, its metatable",
+		`debug.setmetatable(0, {})`:                       "it changed the metatable of number values",
+		`require("pop3").extra = row.pass`:                "it changed module pop3, key extra",
+		`local t = {}; t[row.pass] = 1; _G[row.pass] = 1`: "it changed the globals, key ***",
+	} {
+		var tr testutil.SyncBuffer
+		cfg := Config{Transcript: transcript.New(&tr, transcript.Text, nil)}
+		runBulk(t, context.Background(), src, rowsFor("127.0.0.1:1", "ann"), cfg, bulk.Config{Jobs: 1})
+		if !strings.Contains(tr.String(), want) {
+			t.Errorf("%s: the transcript lacks %q:\n%s", src, want, tr.String())
+		}
+	}
+}

@@ -265,17 +265,21 @@ func (s *stateSnapshot) change() string {
 	}
 	for i := range s.tables {
 		if k, changed := s.tableChange(&s.tables[i]); changed {
-			return fmt.Sprintf("%v: key %v", s.tables[i].t, k)
+			what := "key " + L.ToStringMeta(k).String()
+			if k == metatableKey {
+				what = "its metatable"
+			}
+			return s.name(s.tables[i].t) + ", " + what
 		}
 	}
 	for i := range s.funcs {
 		if !s.funcUnchanged(&s.funcs[i]) {
-			return fmt.Sprintf("%v: environment or upvalue", s.funcs[i].f)
+			return "a function's environment or upvalue (a module's local)"
 		}
 	}
 	for _, u := range s.udata {
 		if u.ud.Metatable != u.mt || u.ud.Env != u.env {
-			return fmt.Sprintf("%v: metatable or environment", u.ud)
+			return "a userdata's metatable"
 		}
 	}
 	for _, p := range s.proxies {
@@ -289,11 +293,40 @@ func (s *stateSnapshot) change() string {
 	return ""
 }
 
+// name names a recorded table for change: the globals, a global table
+// (string), a loaded module, else "a table of a module".
+func (s *stateSnapshot) name(t *lua.LTable) string {
+	if t == s.glob {
+		return "the globals"
+	}
+	name := ""
+	find := func(in *lua.LTable, prefix string) {
+		in.ForEach(func(k, v lua.LValue) {
+			if ks, ok := k.(lua.LString); ok && v == t && name == "" {
+				name = prefix + string(ks)
+			}
+		})
+	}
+	if s.glob.RawGetString("package") != lua.LNil {
+		if loaded, ok := s.L.GetField(s.reg, "_LOADED").(*lua.LTable); ok {
+			find(loaded, "module ")
+		}
+	}
+	find(s.glob, "")
+	if name == "" {
+		return "a table of a module"
+	}
+	return name
+}
+
+// metatableKey is tableChange's k for a changed metatable.
+var metatableKey lua.LValue = lua.LString("(metatable)")
+
 // tableChange compares a table with its record; when it differs, k is
-// the first key that does ("(metatable)", or a key removed).
+// the first key that does (metatableKey, or a key removed).
 func (s *stateSnapshot) tableChange(rec *tableRecord) (k lua.LValue, changed bool) {
 	if rec.t.Metatable != rec.mt {
-		return lua.LString("(metatable)"), true
+		return metatableKey, true
 	}
 	i := rec.from
 	values := s.values[:rec.to]
@@ -545,6 +578,15 @@ func (p *statePool) run(ctx context.Context, rn *Runner, proto *lua.FunctionProt
 		p.put(st)
 	default:
 		p.dropped.Add(1)
+		if r.cfg.Transcript != nil && err == nil && code == ExitOK {
+			// -v, --log: why a row that ended well did not keep its
+			// state (what makes a bulk run slower than it could be).
+			why := "io.tmpfile"
+			if !r.tainted {
+				why = r.reuse.change()
+			}
+			r.cfg.Transcript.Logf("bulk", "the row's state is not reused: it changed %s", r.mask(why))
+		}
 		st.L.Close()
 	}
 	return code, err
