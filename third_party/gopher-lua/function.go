@@ -89,23 +89,17 @@ func UpvalueIndex(i int) int {
 
 func newFunctionProto(name string) *FunctionProto {
 	return &FunctionProto{
-		SourceName:         name,
-		LineDefined:        0,
-		LastLineDefined:    0,
-		NumUpvalues:        0,
-		NumParameters:      0,
-		IsVarArg:           0,
-		NumUsedRegisters:   2,
-		Code:               make([]uint32, 0, 128),
-		Constants:          make([]LValue, 0, 32),
-		FunctionPrototypes: make([]*FunctionProto, 0, 16),
-
-		DbgSourcePositions: make([]int, 0, 128),
-		DbgLocals:          make([]*DbgLocalInfo, 0, 16),
-		DbgCalls:           make([]DbgCall, 0, 128),
-		DbgUpvalues:        make([]string, 0, 16),
-
-		stringConstants: make([]string, 0, 32),
+		SourceName:       name,
+		LineDefined:      0,
+		LastLineDefined:  0,
+		NumUpvalues:      0,
+		NumParameters:    0,
+		IsVarArg:         0,
+		NumUsedRegisters: 2,
+		// mailexpect patch: no slices made up front. The compiler appends
+		// to these (Code, DbgSourcePositions and DbgUpvalues it replaces
+		// at the end), and a compiled proto kept them at these capacities:
+		// about 6 KiB per function, most of a module's compiled size.
 	}
 }
 
