@@ -679,6 +679,9 @@ end
 			`getfenv(require("credentials").mailbox).leaked`},
 		{"setfenv of the thread", `local pw = row.pass; setfenv(0, setmetatable({leaked = pw}, {__index = _G}))`, `leaked`},
 		{"string metatable", `getmetatable("").__index = setmetatable({leaked = row.pass}, {__index = string})`, `("x").leaked`},
+		{"string metatable behind __metatable", `local old = getmetatable(""); local pw = row.pass
+debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw end return string[k] end, __metatable = old})`,
+			`("x").leaked`},
 		{"number metatable", `debug.setmetatable(0, {__index = {leaked = row.pass}})`, `(1).leaked`},
 		{"function metatable", `debug.setmetatable(print, {__index = {leaked = row.pass}})`, `print.leaked`},
 		{"table metatable", `setmetatable(math, {__index = {leaked = row.pass}})`, `math.leaked`},

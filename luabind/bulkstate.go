@@ -38,6 +38,9 @@ import (
 //
 //   - a row that failed (error, exit(n), timeout, interrupt) drops its
 //     state without looking;
+//   - the metatable of strings (numbers, functions...) is read as
+//     getmetatable sees it, which a __metatable field can fake: the raw
+//     fields the VM uses are compared as well (metaEvents);
 //   - the state's stack must be empty and its running thread the main
 //     one; a coroutine found in the graph at all makes the state
 //     unusable for reuse (its stack is not recorded);
@@ -62,7 +65,8 @@ type stateSnapshot struct {
 	glob   *lua.LTable  // L.G.Global
 	reg    *lua.LTable  // L.G.Registry
 	probes []lua.LValue // values of the types with one metatable each (see probes)
-	typed  []lua.LValue // their metatables
+	typed  []lua.LValue // their metatables, as getmetatable sees them
+	events []lua.LValue // and the raw metatables' fields, metaEvents per probe
 
 	seen    map[any]int // object -> its record (index into tables, funcs or udata)
 	tables  []tableRecord
@@ -109,6 +113,24 @@ func probes(L *lua.LState, fn *lua.LFunction) []lua.LValue {
 	return []lua.LValue{lua.LNil, lua.LFalse, lua.LNumber(0), lua.LString(""), fn, L, lua.LChannel(nil)}
 }
 
+// metaEvents are the fields gopher-lua reads from a metatable. The
+// metatable of strings (numbers...) can only be asked for as getmetatable
+// gives it, which a __metatable field answers for: a row could install a
+// new metatable whose __metatable is the recorded one. The fields the VM
+// uses are read raw (GetMetaField) and compared too.
+// Without a raw __metatable (the usual case), getmetatable gives the raw
+// metatable itself and comparing it is enough.
+var metaEvents = []string{"__metatable", "__index", "__newindex", "__call", "__add", "__sub", "__mul", "__div", "__mod",
+	"__pow", "__unm", "__concat", "__len", "__eq", "__lt", "__le", "__tostring"}
+
+// rawEvents appends p's raw metatable fields (metaEvents) to out.
+func rawEvents(L *lua.LState, p lua.LValue, out []lua.LValue) []lua.LValue {
+	for _, ev := range metaEvents {
+		out = append(out, L.GetMetaField(p, ev))
+	}
+	return out
+}
+
 // newSnapshot records the state L of r as a row may find it. It fails
 // when the state holds something the comparison cannot cover.
 func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
@@ -124,7 +146,9 @@ func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
 	for _, p := range s.probes {
 		mt := L.GetMetatable(p)
 		s.typed = append(s.typed, mt)
-		s.walk(mt)
+		n := len(s.events)
+		s.events = rawEvents(L, p, s.events)
+		s.walk(append([]lua.LValue{mt}, s.events[n:]...)...)
 	}
 	row := r.roGlobals["row"]
 	for name, v := range r.roGlobals {
@@ -259,7 +283,12 @@ func (s *stateSnapshot) change() string {
 		return "the state is not at rest"
 	}
 	for i, p := range s.probes {
-		if !same(L.GetMetatable(p), s.typed[i]) {
+		events := s.events[i*len(metaEvents) : (i+1)*len(metaEvents)]
+		same := same(L.GetMetatable(p), s.typed[i]) && L.GetMetaField(p, metaEvents[0]) == events[0]
+		for j := 1; same && events[0] != lua.LNil && j < len(metaEvents); j++ {
+			same = L.GetMetaField(p, metaEvents[j]) == events[j]
+		}
+		if !same {
 			return "the metatable of " + p.Type().String() + " values"
 		}
 	}
