@@ -345,15 +345,16 @@ local function too_many(c, verb)
            c.label, verb, max_listing(c), verb))
 end
 
--- msgnum is message number n as the command argument: a whole number
--- (k % 1 == 0 says so without a library call; it also refuses inf and
--- nan), written without exponent or fraction.
+-- msgnum is message number n, checked: a whole number >= 1 (k % 1 == 0
+-- says so without a library call; it also refuses inf and nan). A whole
+-- number is written into a command line ("DELE " .. k) without exponent
+-- or fraction.
 local function msgnum(n, what)
   local k = tonumber(n or "")
   if not k or k < 1 or k % 1 ~= 0 then
     rt.raise("usage", string.format("pop3: %s: message number must be a whole number >= 1, got %s", what, tostring(n)))
   end
-  return tostring(k)
+  return k
 end
 
 -- stat returns the message count and the maildrop size in octets.
