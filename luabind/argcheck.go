@@ -126,6 +126,7 @@ func (r *run) methodFuncs(L *lua.LState, class string, methods map[string]lua.LG
 	names := make([]string, 0, len(methods))
 	for name, fn := range methods {
 		fns[name] = r.goFunc(L, class+":"+name, fn)
+		hold(L, fns[name]) // handed out by __index, held in Go (state.go)
 		names = append(names, name)
 	}
 	sort.Strings(names)

@@ -682,6 +682,10 @@ end
 		{"string metatable behind __metatable", `local old = getmetatable(""); local pw = row.pass
 debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw end return string[k] end, __metatable = old})`,
 			`("x").leaked`},
+		{"environment of a userdata type's method", `debug.setfenv(regex.compile("x").match, {leaked = row.pass})`,
+			`debug.getfenv(regex.compile("x").match).leaked`},
+		{"environment of pairs' step function", `debug.setfenv((pairs(sandbox)), {leaked = row.pass})`,
+			`debug.getfenv((pairs(sandbox))).leaked`},
 		{"number metatable", `debug.setmetatable(0, {__index = {leaked = row.pass}})`, `(1).leaked`},
 		{"function metatable", `debug.setmetatable(print, {__index = {leaked = row.pass}})`, `print.leaked`},
 		{"table metatable", `setmetatable(math, {__index = {leaked = row.pass}})`, `math.leaked`},

@@ -21,7 +21,8 @@ import (
 // What a Lua program can change between two rows lives in objects
 // (tables, functions, userdata) and in a few fields of the state. From
 // the roots — the globals, the registry (package.loaded, the loaders,
-// the type metatables of sessions and IMAP clients), the main thread's
+// the type metatables of sessions and IMAP clients, and what Go hands
+// out without keeping it in a table: hold in state.go), the main thread's
 // environment (setfenv(0)), the metatables of strings, numbers,
 // functions and the other types without their own (debug.setmetatable),
 // and the Lua values the Go side holds (the read-only globals but row,

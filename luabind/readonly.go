@@ -252,6 +252,7 @@ func (r globalsBinding) wrapIterators(L *lua.LState) {
 			return 2
 		}),
 	}
+	hold(L, step["pairs"], step["ipairs"]) // handed out by pairs, held in Go (state.go)
 	for _, name := range []string{"pairs", "ipairs"} {
 		orig, step := L.GetGlobal(name), step[name]
 		L.SetGlobal(name, L.NewFunction(func(L *lua.LState) int {

@@ -309,6 +309,26 @@ func preloadLazy(L *lua.LState, name string, build func(*lua.LState) *lua.LTable
 	}))
 }
 
+// heldKey is the registry's list of the values hold keeps.
+const heldKey = "mailexpect.held"
+
+// hold keeps values that Go hands to scripts without their being in any
+// table (a userdata type's methods, which __index returns; the step
+// functions of pairs over a read-only global) in the registry, where a
+// reused bulk state's record finds them (bulkstate.go): a script can
+// still change them (debug.setfenv on a method), and the next row would
+// see it.
+func hold(L *lua.LState, values ...lua.LValue) {
+	held, ok := L.G.Registry.RawGetString(heldKey).(*lua.LTable)
+	if !ok {
+		held = L.NewTable()
+		L.G.Registry.RawSetString(heldKey, held)
+	}
+	for _, v := range values {
+		held.Append(v)
+	}
+}
+
 // luaString renders v as print and tostring would.
 func luaString(L *lua.LState, v lua.LValue) string { return L.ToStringMeta(v).String() }
 
