@@ -646,8 +646,18 @@ return err.kind`
 // other in one worker.
 func TestBulkStateLeaks(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "helper.lua"), []byte("return {}\n"), 0o600); err != nil {
-		t.Fatal(err)
+	for name, src := range map[string]string{
+		"helper.lua": "return {}\n",
+		// a module that plants something in require itself (it is on
+		// the stack while the module loads), then fails (gopher-lua
+		// leaves its loading sentinel in package.loaded, which the
+		// check sees as well)
+		"tamper.lua": `debug.setfenv(debug.getinfo(2, "f").func, {leaked = row.pass}); error("no")`,
+		"peek.lua":   `return {v = debug.getfenv(debug.getinfo(2, "f").func).leaked}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// upvalue finds a module's local by name, through the argument
 	// checker's wrapper if there is one.
@@ -673,6 +683,8 @@ end
 			`type(select(2, upvalue(require("mailexpect.safety").would, "rt")).note) == "string" and select(2, upvalue(require("mailexpect.safety").would, "rt")).note`},
 		{"package.loaded", `package.loaded.leaked = row.pass`, `package.loaded.leaked`},
 		{"user module", `require("helper").leaked = row.pass`, `package.loaded.helper and package.loaded.helper.leaked`},
+		{"require's environment, from a module that failed", `pcall(require, "tamper")`,
+			`(function() local v = require("peek").v; package.loaded.peek = nil; return v end)()`},
 		{"userdata class in the registry", `getmetatable(io.stdout).leaked = row.pass`, `getmetatable(io.stdout).leaked`},
 		{"userdata metatable", `debug.setmetatable(exp_continue, {__index = {leaked = row.pass}})`, `exp_continue.leaked`},
 		{"setfenv of a module function", `setfenv(require("credentials").mailbox, {leaked = row.pass})`,
@@ -725,6 +737,7 @@ return {seen = ok and seen or nil}`
 // first half.
 func TestBulkStateReused(t *testing.T) {
 	srv := newFakePOP3(t)
+	closed := fakeserver.ClosedAddr(t)
 	for _, tc := range []struct {
 		name, src string
 		built     int64
@@ -732,6 +745,7 @@ func TestBulkStateReused(t *testing.T) {
 		{"pop3 cleanup", deleteAll, 1},
 		{"row only", `return row.user .. #row.pass`, 1},
 		{"pcall of an error", `pcall(error, {row.pass}); local t = {}; t[row.user] = row.pass; return t`, 1},
+		{"caught connect error", `local ok, err = pcall(connect, "` + closed + `", {timeout = 1}); return tostring(err.kind)`, 1},
 		{"failed row", `if row.user == "bob" then error("no") end; return 1`, 2},
 		{"exit", `if row.user == "bob" then exit(0) end; return 1`, 2},
 		{"tmpfile", `if row.user == "bob" then io.tmpfile():close() end; return 1`, 2},

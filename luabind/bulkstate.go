@@ -337,10 +337,11 @@ func (s *stateSnapshot) name(t *lua.LTable) string {
 			}
 		})
 	}
-	if s.glob.RawGetString("package") != lua.LNil {
-		if loaded, ok := s.L.GetField(s.reg, "_LOADED").(*lua.LTable); ok {
-			find(loaded, "module ")
+	if loaded, ok := s.reg.RawGetString("_LOADED").(*lua.LTable); ok {
+		if t == loaded {
+			return "package.loaded"
 		}
+		find(loaded, "module ")
 	}
 	find(s.glob, "")
 	if name == "" {
@@ -577,6 +578,10 @@ func (st *bulkState) prepare(modules []string, record bool) error {
 			}))
 		}
 	}
+	// The error objects' metatable is made by the first error a state
+	// raises: made now, so that a row that catches one (pcall(connect,
+	// ...)) does not add it to the registry.
+	errorMetatable(L)
 	if record {
 		// A state the record cannot cover (a coroutine in the graph)
 		// is used for its row and dropped.

@@ -124,6 +124,7 @@ func (r *run) setupRequire(L *lua.LState) {
 // come from.
 func (r *run) wrapRequire(L *lua.LState) {
 	orig := L.GetGlobal("require")
+	hold(L, orig) // on the stack while a module loads: debug.getinfo finds it
 	L.SetGlobal("require", L.NewFunction(func(L *lua.LState) int {
 		name := r.checkString(L, 1, "require")
 		L.Push(orig)
