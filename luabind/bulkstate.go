@@ -407,6 +407,21 @@ func (s *stateSnapshot) jsonUnchanged() bool {
 	return true
 }
 
+// forget drops what the Go side keeps of the row's own tables once the
+// row left the state clean: the argument checker's record of the
+// metatables it met (a class of the script's, or one a constructor made
+// per call). No later row can reach those tables; kept, they would pile
+// up over a million rows.
+func (s *stateSnapshot) forget() {
+	if a := s.r.apis; a != nil {
+		for mt := range a.classes {
+			if _, recorded := s.seen[mt]; !recorded {
+				delete(a.classes, mt)
+			}
+		}
+	}
+}
+
 // follow lets trusted Go code change recorded tables during a row (the
 // argument checker adopting a class): it checks they are still as
 // recorded, and returns the function that records them again, with
@@ -610,6 +625,7 @@ func (p *statePool) run(ctx context.Context, rn *Runner, proto *lua.FunctionProt
 		st.L.Close()
 	case err == nil && code == ExitOK && ctx.Err() == nil && !r.exited && !r.tainted && r.reuse.unchanged():
 		p.kept.Add(1)
+		r.reuse.forget()
 		p.put(st)
 	default:
 		p.dropped.Add(1)

@@ -122,3 +122,27 @@ func TestSnapshotSeesGoSide(t *testing.T) {
 		L.Close()
 	}
 }
+
+// TestBulkStateForgets: the argument checker's record of a metatable the
+// row made (a class of the script's own that went through a checked
+// constructor) does not outlive the row in a reused state; one of the
+// state's stays.
+func TestBulkStateForgets(t *testing.T) {
+	cfg := Config{Secrets: transcript.NewSecrets(), ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}}
+	st, err := (&statePool{}).build(cfg, []string{"pop3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.L.Close()
+	classes := st.r.api().classes
+	before := len(classes)
+	classes[st.L.NewTable()] = ""          // the row's, as adoptResults records it
+	classes[st.L.G.Global] = ""            // the state's
+	if c := st.r.reuse.change(); c != "" { // the Go record is no change
+		t.Fatal(c)
+	}
+	st.r.reuse.forget()
+	if _, kept := classes[st.L.G.Global]; !kept || len(classes) != before+1 {
+		t.Errorf("%d metatables known after the row, %d before (+1 of the state's)", len(classes), before)
+	}
+}
