@@ -326,7 +326,7 @@ func hold(L *lua.LState, values ...lua.LValue) {
 		L.G.Registry.RawSetString(heldKey, held)
 	}
 	for _, v := range values {
-		held.Append(v)
+		held.RawSet(v, lua.LTrue) // a set, not a list: walking a list boxes every index
 	}
 }
 
