@@ -119,14 +119,16 @@ func (r *run) goFunc(L *lua.LState, name string, fn lua.LGFunction) *lua.LFuncti
 	})
 }
 
-// methodFuncs wraps a userdata type's method set with goFunc, each as
-// class:name, for its __index to look up; names are sorted, for messages.
-func (r *run) methodFuncs(L *lua.LState, class string, methods map[string]lua.LGFunction) (map[string]*lua.LFunction, []string) {
-	fns := make(map[string]*lua.LFunction, len(methods))
+// methodTable wraps a userdata type's method set with goFunc, each as
+// class:name, in the table its metatable's __methods field holds (gopher-lua
+// patch 0025: s:send is one table lookup, no Go __index call); names are
+// sorted, for messages. The table is reached from the registry's type
+// metatable, so a reused bulk state's record walks it (bulkstate.go).
+func (r *run) methodTable(L *lua.LState, class string, methods map[string]lua.LGFunction) (*lua.LTable, []string) {
+	fns := L.CreateTable(0, len(methods))
 	names := make([]string, 0, len(methods))
 	for name, fn := range methods {
-		fns[name] = r.goFunc(L, class+":"+name, fn)
-		hold(L, fns[name]) // handed out by __index, held in Go (state.go)
+		fns.RawSetString(name, r.goFunc(L, class+":"+name, fn))
 		names = append(names, name)
 	}
 	sort.Strings(names)

@@ -696,6 +696,8 @@ debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw
 			`("x").leaked`},
 		{"environment of a userdata type's method", `debug.setfenv(regex.compile("x").match, {leaked = row.pass})`,
 			`debug.getfenv(regex.compile("x").match).leaked`},
+		{"method of a userdata type", `local pw = row.pass; getmetatable(regex.compile("x")).__methods.match = function() return pw end`,
+			`regex.compile("x"):match("y")`},
 		{"environment of pairs' step function", `debug.setfenv((pairs(sandbox)), {leaked = row.pass})`,
 			`debug.getfenv((pairs(sandbox))).leaked`},
 		{"number metatable", `debug.setmetatable(0, {__index = {leaked = row.pass}})`, `(1).leaked`},

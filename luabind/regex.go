@@ -39,13 +39,10 @@ func (r globalsBinding) regexMethods() map[string]lua.LGFunction {
 
 func (r globalsBinding) openRegex(L *lua.LState) {
 	mt := L.NewTypeMetatable(regexTypeName)
-	fns, names := r.methodFuncs(L, "regex", r.regexMethods())
+	fns, names := r.methodTable(L, "regex", r.regexMethods())
+	mt.RawSetString("__methods", fns)
 	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
 		name := lua.LVAsString(L.Get(2))
-		if fn, ok := fns[name]; ok {
-			L.Push(fn)
-			return 1
-		}
 		if name == "pattern" {
 			L.Push(lua.LString(r.checkRegex(L, 1, "pattern").String()))
 			return 1

@@ -270,3 +270,24 @@ for _ = 1, tonumber(arg[1]) do
 end`, fmt.Sprint(b.N))
 	})
 }
+
+// BenchmarkMethodLookup is the lookup of a userdata's method (s:sendline
+// finds sendline before it calls it) and of a computed field, per op.
+func BenchmarkMethodLookup(b *testing.B) {
+	b.Run("session-method", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", pop3Answers)
+		runBench(b, `local s, f = connect(arg[1])
+for _ = 1, tonumber(arg[2]) do f = s.sendline end
+s:close()`, addr, fmt.Sprint(b.N))
+	})
+	b.Run("session-label", func(b *testing.B) {
+		addr := answerServer(b, "+OK ready\r\n", pop3Answers)
+		runBench(b, `local s, f = connect(arg[1])
+for _ = 1, tonumber(arg[2]) do f = s.label end
+s:close()`, addr, fmt.Sprint(b.N))
+	})
+	b.Run("regex-method", func(b *testing.B) {
+		runBench(b, `local re, f = regex.compile("x")
+for _ = 1, tonumber(arg[1]) do f = re.match end`, fmt.Sprint(b.N))
+	})
+}

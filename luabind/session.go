@@ -69,17 +69,15 @@ func (r sessionBinding) methods() map[string]lua.LGFunction {
 
 // openSession installs connect, exp_continue and the session metatable.
 func (r sessionBinding) open(L *lua.LState) {
-	fns, names := r.methodFuncs(L, "session", r.methods())
+	fns, names := r.methodTable(L, "session", r.methods())
 	mt := L.NewTypeMetatable(sessionTypeName)
-	// __index is a function: s.tls is computed, and an unknown name must
-	// raise a clear error instead of "attempt to call a nil value".
+	mt.RawSetString("__methods", fns)
+	// __index, asked for what __methods lacks, is a function: s.tls is
+	// computed, and an unknown name must raise a clear error instead of
+	// "attempt to call a nil value".
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		ls := L.CheckUserData(1).Value.(*luaSession)
 		key := lua.LVAsString(L.Get(2))
-		if fn, ok := fns[key]; ok {
-			L.Push(fn)
-			return 1
-		}
 		switch key {
 		case "tls":
 			L.Push(tlsTable(L, ls.s.TLS()))

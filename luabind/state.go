@@ -314,8 +314,8 @@ func preloadLazy(L *lua.LState, name string, build func(*lua.LState) *lua.LTable
 const heldKey = "mailexpect.held"
 
 // hold keeps values that Go hands to scripts without their being in any
-// table (a userdata type's methods, which __index returns; the step
-// functions of pairs over a read-only global) in the registry, where a
+// table (the step functions of pairs over a read-only global) in the
+// registry, where a
 // reused bulk state's record finds them (bulkstate.go): a script can
 // still change them (debug.setfenv on a method), and the next row would
 // see it.

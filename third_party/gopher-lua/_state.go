@@ -1059,6 +1059,23 @@ func (ls *LState) callR(nargs, nret, rbase int) {
 	}
 }
 
+// mailexpect patch (PATCHES.md): userdataMethods is the table under the
+// __methods field of v's metatable when v is a userdata, else nil. Indexing
+// a userdata looks there (raw) before __index, so a method call s:send()
+// is one table lookup while __index stays a function for what is computed
+// per object (s.tls) and for a clear error on an unknown name; an __index
+// table could not do both, since a function behind it is called with that
+// table and not with the userdata.
+func userdataMethods(v LValue) *LTable {
+	if ud, ok := v.(*LUserData); ok {
+		if mt, ok := ud.Metatable.(*LTable); ok {
+			m, _ := mt.RawGetString("__methods").(*LTable)
+			return m
+		}
+	}
+	return nil
+}
+
 func (ls *LState) getField(obj LValue, key LValue) LValue {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
@@ -1066,6 +1083,10 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 		if istable {
 			ret := tb.RawGet(key)
 			if ret != LNil {
+				return ret
+			}
+		} else if m := userdataMethods(curobj); m != nil { // mailexpect patch
+			if ret := m.RawGet(key); ret != LNil {
 				return ret
 			}
 		}
@@ -1101,6 +1122,10 @@ func (ls *LState) getFieldString(obj LValue, key string, lkey LValue) LValue {
 		if istable {
 			ret := tb.RawGetString(key)
 			if ret != LNil {
+				return ret
+			}
+		} else if m := userdataMethods(curobj); m != nil { // mailexpect patch
+			if ret := m.RawGetString(key); ret != LNil {
 				return ret
 			}
 		}
