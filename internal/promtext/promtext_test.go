@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"strings"
 	"testing"
 
@@ -179,5 +180,27 @@ func TestWriteFile(t *testing.T) {
 	}
 	if err := promtext.WriteFile(filepath.Join(dir, "no", "m.prom"), fams); err == nil {
 		t.Error("no error for a missing directory")
+	}
+}
+
+// TestGoSettingsAsRuntime: GOGC, GOMEMLIMIT and GOMAXPROCS, read without
+// runtime/metrics, are what runtime/metrics says.
+func TestGoSettingsAsRuntime(t *testing.T) {
+	got := map[string]float64{}
+	for _, f := range promtext.GoMetrics() {
+		if len(f.Metrics) == 1 {
+			got[f.Name] = f.Metrics[0].Value
+		}
+	}
+	for name, sample := range map[string]string{
+		"go_gc_gogc_percent":          "/gc/gogc:percent",
+		"go_gc_gomemlimit_bytes":      "/gc/gomemlimit:bytes",
+		"go_sched_gomaxprocs_threads": "/sched/gomaxprocs:threads",
+	} {
+		s := []metrics.Sample{{Name: sample}}
+		metrics.Read(s)
+		if want := float64(s[0].Value.Uint64()); got[name] != want {
+			t.Errorf("%s = %v, runtime/metrics %s = %v", name, got[name], sample, want)
+		}
 	}
 }

@@ -7,16 +7,18 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/gcpolicy"
 )
 
 // GoMetrics are the Go runtime metrics of the official client's Go
 // collector, with its names and help texts: garbage collection pauses,
 // goroutines, threads, the memory statistics, GOGC, GOMEMLIMIT and
-// GOMAXPROCS.
+// GOMAXPROCS. They are read without runtime/metrics (whose package init
+// every run would pay): GOGC from gcpolicy, which makes every change to it.
 func GoMetrics() []Family {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -27,20 +29,12 @@ func GoMetrics() []Family {
 	for i, p := range gc.PauseQuantiles {
 		pauses[i] = Quantile{float64(i) / float64(len(gc.PauseQuantiles)-1), p.Seconds()}
 	}
-	samples := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}, {Name: "/sched/gomaxprocs:threads"}}
-	metrics.Read(samples)
-	rt := func(i int) float64 {
-		if samples[i].Value.Kind() != metrics.KindUint64 {
-			return math.NaN()
-		}
-		return float64(samples[i].Value.Uint64())
-	}
 	threads, _ := runtime.ThreadCreateProfile(nil)
 	fams := []Family{
 		{Name: "go_gc_duration_seconds", Type: Summary, Help: "A summary of the wall-time pause (stop-the-world) duration in garbage collection cycles.",
 			Metrics: []Metric{{Quantiles: pauses, Sum: gc.PauseTotal.Seconds(), Count: uint64(gc.NumGC)}}},
-		gauge("go_gc_gogc_percent", "Heap size target percentage configured by the user, otherwise 100. This value is set by the GOGC environment variable, and the runtime/debug.SetGCPercent function. Sourced from /gc/gogc:percent.", rt(0)),
-		gauge("go_gc_gomemlimit_bytes", "Go runtime memory limit configured by the user, otherwise math.MaxInt64. This value is set by the GOMEMLIMIT environment variable, and the runtime/debug.SetMemoryLimit function. Sourced from /gc/gomemlimit:bytes.", rt(1)),
+		gauge("go_gc_gogc_percent", "Heap size target percentage configured by the user, otherwise 100. This value is set by the GOGC environment variable, and the runtime/debug.SetGCPercent function. Sourced from /gc/gogc:percent.", float64(gcpolicy.Percent())),
+		gauge("go_gc_gomemlimit_bytes", "Go runtime memory limit configured by the user, otherwise math.MaxInt64. This value is set by the GOMEMLIMIT environment variable, and the runtime/debug.SetMemoryLimit function. Sourced from /gc/gomemlimit:bytes.", float64(debug.SetMemoryLimit(-1))), // -1: read only
 		gauge("go_goroutines", "Number of goroutines that currently exist.", float64(runtime.NumGoroutine())),
 		{Name: "go_info", Type: Gauge, Help: "Information about the Go environment.",
 			Metrics: []Metric{{Labels: []Label{{"version", runtime.Version()}}, Value: 1}}},
@@ -66,7 +60,7 @@ func GoMetrics() []Family {
 		gauge("go_memstats_stack_inuse_bytes", "Number of bytes obtained from system for stack allocator in non-CGO environments. Equals to /memory/classes/heap/stacks:bytes.", float64(ms.StackInuse)),
 		gauge("go_memstats_stack_sys_bytes", "Number of bytes obtained from system for stack allocator. Equals to /memory/classes/heap/stacks:bytes + /memory/classes/os-stacks:bytes.", float64(ms.StackSys)),
 		gauge("go_memstats_sys_bytes", "Number of bytes obtained from system. Equals to /memory/classes/total:byte.", float64(ms.Sys)),
-		gauge("go_sched_gomaxprocs_threads", "The current runtime.GOMAXPROCS setting, or the number of operating system threads that can execute user-level Go code simultaneously. Sourced from /sched/gomaxprocs:threads.", rt(2)),
+		gauge("go_sched_gomaxprocs_threads", "The current runtime.GOMAXPROCS setting, or the number of operating system threads that can execute user-level Go code simultaneously. Sourced from /sched/gomaxprocs:threads.", float64(runtime.GOMAXPROCS(0))),
 		gauge("go_threads", "Number of OS threads created.", float64(threads)),
 	}
 	return fams

@@ -1,0 +1,69 @@
+// Package gcpolicy is mailexpect's setting of the garbage collector, kept
+// in one place so that /metrics can report it: Go has no way to read
+// GOGC back except runtime/metrics, whose package initialisation (a
+// tenth of a millisecond) every run would pay for one gauge of
+// `mailexpect serve`. Nothing else in mailexpect calls
+// debug.SetGCPercent.
+package gcpolicy
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+)
+
+// FirstPercent is GOGC until the first collection: Go's heap minimum
+// (4 MiB at GOGC=100) scales with it, so a run that allocates less than
+// 8 MiB in all ends without collecting.
+const FirstPercent = 200
+
+// set is GOGC as last set here; 0: never set (the environment's).
+var set atomic.Int64
+
+// DeferFirstGC lets a short run end before its first garbage collection,
+// then gives the rest of the run Go's default pacing (GOGC=100): most
+// runs are short (a check, a probe, one message), and a first collection
+// of a few MiB of heap costs a millisecond or more of CPU, as much again
+// as the start-up. A long or large run collects as before once its heap
+// passes 8 MiB, so its peak heap is unchanged. GOGC set in the
+// environment is left as it is.
+func DeferFirstGC() {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	setPercent(FirstPercent)
+	// A pointer makes it a heap object of its own (not a tiny allocation
+	// shared with others), unreachable at once: the first collection
+	// finds it and runs the cleanup.
+	sentinel := &struct{ _ *byte }{}
+	runtime.AddCleanup(sentinel, func(int) { setPercent(100) }, 0)
+}
+
+func setPercent(p int) {
+	set.Store(int64(p))
+	debug.SetGCPercent(p)
+}
+
+// Percent is the current GOGC: as DeferFirstGC set it, else as the
+// runtime read it from the environment ("off" is -1, as
+// debug.SetGCPercent reports it).
+func Percent() int {
+	if p := set.Load(); p != 0 {
+		return int(p)
+	}
+	return envPercent(os.Getenv("GOGC"))
+}
+
+// envPercent parses GOGC as the runtime does: "off", an integer, or
+// anything else meaning the default, 100.
+func envPercent(s string) int {
+	if s == "off" {
+		return -1
+	}
+	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
+		return int(n)
+	}
+	return 100
+}
