@@ -700,6 +700,13 @@ debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw
 			`regex.compile("x"):match("y")`},
 		{"environment of pairs' step function", `debug.setfenv((pairs(sandbox)), {leaked = row.pass})`,
 			`debug.getfenv((pairs(sandbox))).leaked`},
+		// pairs and ipairs over a plain table hand out gopher-lua's own
+		// step functions, upvalues of the original pairs and ipairs,
+		// which only the Go wrapper holds
+		{"environment of pairs' own step function", `debug.setfenv((pairs({})), {leaked = row.pass})`,
+			`debug.getfenv((pairs({}))).leaked`},
+		{"environment of ipairs' own step function", `debug.setfenv((ipairs({})), {leaked = row.pass})`,
+			`debug.getfenv((ipairs({}))).leaked`},
 		{"number metatable", `debug.setmetatable(0, {__index = {leaked = row.pass}})`, `(1).leaked`},
 		{"function metatable", `debug.setmetatable(print, {__index = {leaked = row.pass}})`, `print.leaked`},
 		{"table metatable", `setmetatable(math, {__index = {leaked = row.pass}})`, `math.leaked`},

@@ -255,6 +255,9 @@ func (r globalsBinding) wrapIterators(L *lua.LState) {
 	hold(L, step["pairs"], step["ipairs"]) // handed out by pairs, held in Go (state.go)
 	for _, name := range []string{"pairs", "ipairs"} {
 		orig, step := L.GetGlobal(name), step[name]
+		// The originals hand out their own step functions (upvalues),
+		// which no table holds either.
+		hold(L, orig)
 		L.SetGlobal(name, L.NewFunction(func(L *lua.LState) int {
 			if t, ok := L.Get(1).(*lua.LTable); ok && r.proxyTarget(L, t) != nil {
 				L.Push(step)
