@@ -255,10 +255,11 @@ func (s *stateSnapshot) fail(what string) {
 }
 
 // same is raw equality, with NaN equal to itself (a recorded NaN is no
-// change).
+// change) and -0 unlike 0 (1/x tells them apart).
 func same(a, b lua.LValue) bool {
 	if a == b {
-		return true
+		x, ok := a.(lua.LNumber)
+		return !ok || x != 0 || math.Signbit(float64(x)) == math.Signbit(float64(b.(lua.LNumber)))
 	}
 	x, ok1 := a.(lua.LNumber)
 	y, ok2 := b.(lua.LNumber)

@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
@@ -120,6 +121,37 @@ func TestSnapshotSeesGoSide(t *testing.T) {
 			t.Errorf("%s: not seen", name)
 		}
 		L.Close()
+	}
+}
+
+// TestSnapshotNegativeZero: a recorded 0 that a row turns into -0 is a
+// change (0 == -0 in Go and Lua, but 1/x tells them apart); a
+// recorded NaN that stays NaN is none.
+func TestSnapshotNegativeZero(t *testing.T) {
+	r := newRun(Config{ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}})
+	L, err := r.newState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer L.Close()
+	if err := L.DoString(`package.loaded.counts = {n = 0, nan = 0/0}`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSnapshot(L, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ src, change string }{
+		{`package.loaded.counts.nan = 0/0`, ""},
+		{`local z = 0; package.loaded.counts.n = -z; assert(1/package.loaded.counts.n < 0)`, "key n"},
+		{`package.loaded.counts.n = 0`, ""},
+	} {
+		if err := L.DoString(tc.src); err != nil {
+			t.Fatal(err)
+		}
+		if c := s.change(); !strings.HasSuffix(c, tc.change) || (c == "") != (tc.change == "") {
+			t.Errorf("after %s: change %q, want one ending in %q", tc.src, c, tc.change)
+		}
 	}
 }
 
