@@ -6,6 +6,12 @@ package lua
 const defaultArrayCap = 4
 const defaultHashCap = 4
 
+// mailexpect patch (PATCHES.md): a table's first smallKeys hash keys keep
+// their string-keyed values in svals, beside keys, searched in order: no
+// Go map for the many small tables (options, replies, objects) until a
+// string key arrives when keys is full.
+const smallKeys = 8
+
 type lValueArraySorter struct {
 	L      *LState
 	Fn     *LFunction
@@ -43,11 +49,14 @@ func newLTable(acap int, hcap int) *LTable {
 	if acap != 0 {
 		tb.array = make([]LValue, 0, acap)
 	}
-	if hcap != 0 {
+	if hcap > smallKeys {
 		tb.strdict = make(map[string]LValue, hcap)
 		// mailexpect patch: the key order for next() sized up front
 		// too, instead of growing from empty key by key (PATCHES.md).
 		tb.keys = make([]LValue, 0, hcap)
+	} else if hcap != 0 {
+		tb.keys = make([]LValue, 0, hcap)
+		tb.svals = make([]LValue, 0, hcap)
 	}
 	return tb
 }
@@ -241,7 +250,25 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 // the constant the VM holds).
 func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
 	if tb.strdict == nil {
-		tb.strdict = make(map[string]LValue, defaultHashCap)
+		if i := tb.smallIndex(key); i >= 0 {
+			tb.svals[i] = value // LNil: deleted, its key stays in keys
+			return
+		}
+		if value == LNil {
+			return
+		}
+		if len(tb.keys) < smallKeys {
+			if lkey == nil {
+				lkey = LString(key)
+			}
+			for len(tb.svals) < len(tb.keys) {
+				tb.svals = append(tb.svals, nil) // a key of dict's
+			}
+			tb.addKey(lkey)
+			tb.svals = append(tb.svals, value)
+			return
+		}
+		tb.toMap()
 	}
 	if value == LNil {
 		// A deleted key stays in keys (a traversal may be at it) and k2i
@@ -286,6 +313,52 @@ func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
 	tb.strdict[key] = value
 }
 
+// smallIndex is the position of key in keys while the table has no
+// strdict, or -1.
+func (tb *LTable) smallIndex(key string) int {
+	for i, k := range tb.keys {
+		if s, ok := k.(LString); ok && string(s) == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// toMap moves the string keys' values from svals to strdict; the deleted
+// ones are remembered as rawSetString does (delStr) until k2i exists.
+func (tb *LTable) toMap() {
+	tb.strdict = make(map[string]LValue, 2*smallKeys)
+	for i, k := range tb.keys {
+		s, ok := k.(LString)
+		if !ok {
+			continue
+		}
+		if v := tb.svals[i]; v != LNil {
+			tb.strdict[string(s)] = v
+		} else if tb.k2i == nil {
+			if tb.delStr == nil {
+				tb.delStr = make(map[string]struct{}, 1)
+			}
+			tb.delStr[string(s)] = struct{}{}
+		}
+	}
+	tb.svals = nil
+}
+
+// getString is the value of a string key, LNil when absent.
+func (tb *LTable) getString(key string) LValue {
+	if tb.strdict == nil {
+		if i := tb.smallIndex(key); i >= 0 {
+			return tb.svals[i]
+		}
+		return LNil
+	}
+	if v, ok := tb.strdict[key]; ok {
+		return v
+	}
+	return LNil
+}
+
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
 func (tb *LTable) RawSetH(key LValue, value LValue) {
 	if s, ok := key.(LString); ok {
@@ -327,13 +400,7 @@ func (tb *LTable) RawGet(key LValue) LValue {
 			return tb.array[index]
 		}
 	case LString:
-		if tb.strdict == nil {
-			return LNil
-		}
-		if ret, ok := tb.strdict[string(v)]; ok {
-			return ret
-		}
-		return LNil
+		return tb.getString(string(v))
 	}
 	if tb.dict == nil {
 		return LNil
@@ -359,13 +426,7 @@ func (tb *LTable) RawGetInt(key int) LValue {
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetH(key LValue) LValue {
 	if s, sok := key.(LString); sok {
-		if tb.strdict == nil {
-			return LNil
-		}
-		if v, vok := tb.strdict[string(s)]; vok {
-			return v
-		}
-		return LNil
+		return tb.getString(string(s))
 	}
 	if tb.dict == nil {
 		return LNil
@@ -378,13 +439,7 @@ func (tb *LTable) RawGetH(key LValue) LValue {
 
 // RawGetString returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetString(key string) LValue {
-	if tb.strdict == nil {
-		return LNil
-	}
-	if v, vok := tb.strdict[string(key)]; vok {
-		return v
-	}
-	return LNil
+	return tb.getString(key)
 }
 
 // ForEach iterates over this table of elements, yielding each in turn to a given function.
@@ -405,7 +460,11 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 		k := tb.keys[i]
 		var v LValue
 		if s, ok := k.(LString); ok {
-			v = tb.strdict[string(s)]
+			if tb.strdict == nil {
+				v = tb.svals[i]
+			} else {
+				v = tb.strdict[string(s)]
+			}
 		} else {
 			v = tb.dict[k]
 		}
@@ -434,7 +493,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 				}
 			}
 			if tb.array == nil || index == len(tb.array) {
-				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
+				if (tb.dict == nil || len(tb.dict) == 0) && len(tb.strdict) == 0 && len(tb.svals) == 0 {
 					return LNil, LNil
 				}
 				key = tb.keys[0]

@@ -154,6 +154,9 @@ type LTable struct {
 	// mailexpect patch (PATCHES.md): string keys deleted while k2i does
 	// not exist yet; they are still in keys.
 	delStr map[string]struct{}
+	// mailexpect patch (PATCHES.md): while strdict is nil, svals[i] is
+	// the value of keys[i] when that is a string (LNil: deleted).
+	svals []LValue
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
