@@ -56,14 +56,14 @@ func Percent() int {
 	return envPercent(os.Getenv("GOGC"))
 }
 
-// envPercent parses GOGC as the runtime does: "off", an integer, or
-// anything else meaning the default, 100.
+// envPercent parses GOGC as the runtime does: "off", an integer (any
+// negative one is off, -1), or anything else meaning the default, 100.
 func envPercent(s string) int {
 	if s == "off" {
 		return -1
 	}
 	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
-		return int(n)
+		return max(int(n), -1)
 	}
 	return 100
 }

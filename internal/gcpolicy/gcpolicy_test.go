@@ -46,7 +46,7 @@ func TestDeferFirstGC(t *testing.T) {
 
 // TestEnvPercent: GOGC parsed as the runtime parses it.
 func TestEnvPercent(t *testing.T) {
-	for s, want := range map[string]int{"": 100, "off": -1, "50": 50, "400": 400, "x": 100, "0": 0} {
+	for s, want := range map[string]int{"": 100, "off": -1, "50": 50, "400": 400, "x": 100, "0": 0, "-5": -1} {
 		if got := envPercent(s); got != want {
 			t.Errorf("GOGC=%q: %d, want %d", s, got, want)
 		}

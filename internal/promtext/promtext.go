@@ -167,9 +167,12 @@ var (
 )
 
 // formatFloat is the official client's number format: the shortest
-// representation that reads back the same, +Inf, -Inf, NaN.
+// representation that reads back the same, +Inf, -Inf, NaN, and 0 for
+// -0 as well.
 func formatFloat(f float64) string {
 	switch {
+	case f == 0:
+		return "0"
 	case math.IsInf(f, 1):
 		return "+Inf"
 	case math.IsInf(f, -1):

@@ -63,6 +63,7 @@ func TestSameAsOfficialClient(t *testing.T) {
 	g.WithLabelValues("inf", "").Set(math.Inf(1))
 	g.WithLabelValues("nan", "").Set(math.NaN())
 	g.WithLabelValues("neg", "").Set(-math.Inf(1))
+	g.WithLabelValues("negzero", "").Set(math.Copysign(0, -1))
 	one.Set(1)
 
 	script := promtext.Label{Name: "script", Value: "a.lua"}
@@ -82,6 +83,7 @@ func TestSameAsOfficialClient(t *testing.T) {
 			{Labels: []promtext.Label{script, {"name", "inf"}, {"uom", ""}}, Value: math.Inf(1)},
 			{Labels: []promtext.Label{script, {"name", "nan"}, {"uom", ""}}, Value: math.NaN()},
 			{Labels: []promtext.Label{script, {"name", "neg"}, {"uom", ""}}, Value: math.Inf(-1)},
+			{Labels: []promtext.Label{script, {"name", "negzero"}, {"uom", ""}}, Value: math.Copysign(0, -1)},
 		}},
 		{Name: "empty", Help: "no samples", Type: promtext.Gauge},
 		{Name: "a_one", Help: "one", Type: promtext.Gauge, Metrics: []promtext.Metric{{Value: 1}}},
