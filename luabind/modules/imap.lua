@@ -709,14 +709,17 @@ function Client:noop() return must(self, "NOOP", "NOOP") end
 
 -- int writes a whole number (a UID, a sequence number) as IMAP wants it:
 -- tostring writes whole numbers without exponent or fraction, as "%d"
--- does, without string.format's parsing.
+-- does, without string.format's parsing. It is given numbers from 1 to
+-- MAX_NUMBER only (nz-number, RFC 3501 9: unsigned 32-bit); a larger one
+-- would be written with an exponent ("1e+19").
 local function int(n) return tostring(n) end
+local MAX_NUMBER = 4294967295
 
 -- set_string checks a sequence set given as a number or a string
 -- ("1:5,7", "1:*") and returns it as a string.
 local function set_string(v, what)
   if type(v) == "number" then
-    if v < 1 or v % 1 ~= 0 then rt.raise("usage", what .. ": bad number " .. tostring(v)) end
+    if v < 1 or v % 1 ~= 0 or v > MAX_NUMBER then rt.raise("usage", what .. ": bad number " .. tostring(v)) end
     return int(v)
   end
   if type(v) == "string" then
@@ -734,7 +737,7 @@ local function collect(uids, key, what)
     local n, rec = v, nil
     if type(v) == "table" then rec, n = v, v[key] end
     n = tonumber(n)
-    if not n or n < 1 or n % 1 ~= 0 then
+    if not n or n < 1 or n % 1 ~= 0 or n > MAX_NUMBER then
       rt.raise("usage", string.format("%s: element %d is not a %s", what, k, key == "UID" and "UID" or "number"))
     end
     if not seen[n] then

@@ -345,14 +345,17 @@ local function too_many(c, verb)
            c.label, verb, max_listing(c), verb))
 end
 
--- msgnum is message number n, checked: a whole number >= 1 (k % 1 == 0
--- says so without a library call; it also refuses inf and nan). A whole
--- number is written into a command line ("DELE " .. k) without exponent
--- or fraction.
+-- msgnum is message number n, checked: a whole number from 1 to
+-- MAX_MSGNUM (k % 1 == 0 says whole without a library call; it also
+-- refuses inf and nan). Such a number is written into a command line
+-- ("DELE " .. k) in digits; a larger one would be written with an
+-- exponent ("DELE 1e+19"), which a lenient server reads as message 1.
+-- RFC 1939 sets no bound; no maildrop holds 2^32 messages.
+local MAX_MSGNUM = 4294967295
 local function msgnum(n, what)
   local k = tonumber(n or "")
-  if not k or k < 1 or k % 1 ~= 0 then
-    rt.raise("usage", string.format("pop3: %s: message number must be a whole number >= 1, got %s", what, tostring(n)))
+  if not k or k < 1 or k % 1 ~= 0 or k > MAX_MSGNUM then
+    rt.raise("usage", string.format("pop3: %s: message number must be a whole number from 1 to %d, got %s", what, MAX_MSGNUM, tostring(n)))
   end
   return k
 end
