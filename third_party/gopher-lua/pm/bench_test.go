@@ -33,3 +33,17 @@ func BenchmarkFindAllWords1K(b *testing.B) {
 func BenchmarkFindBacktrack(b *testing.B) {
 	benchmarkFind(b, strings.Repeat("a*", 6)+"b", strings.Repeat("a", 10), 1)
 }
+
+// TestFindAllocations: a match with up to 3 captures is one allocation
+// for its match data (mailexpect patch: captures' room inside it) and one
+// for the list of matches.
+func TestFindAllocations(t *testing.T) {
+	s := []byte("+OK 2 messages")
+	if _, err := Find("^([%+%-]%a+) (%d+) (%a+)$", s, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	a := testing.AllocsPerRun(100, func() { Find("^([%+%-]%a+) (%d+) (%a+)$", s, 0, 1) })
+	if a > 2 {
+		t.Errorf("a 3-capture match takes %v allocations, want 2 at most", a)
+	}
+}
