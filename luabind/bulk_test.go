@@ -758,6 +758,7 @@ func TestBulkStateReused(t *testing.T) {
 		{"failed row", `if row.user == "bob" then error("no") end; return 1`, 2},
 		{"exit", `if row.user == "bob" then exit(0) end; return 1`, 2},
 		{"tmpfile", `if row.user == "bob" then io.tmpfile():close() end; return 1`, 2},
+		{"setvbuf", `if row.user == "bob" then io.stdout:setvbuf("full") end; return 1`, 2},
 		{"global every row", `leaked = row.pass`, 4},
 		{"sandbox read", `local u = sandbox.users[#row.user % 2 + 1]; return u.name .. sandbox.smtp`, 1},
 		{"sandbox traversed", `local n = 0; for _, u in ipairs(sandbox.users) do for k in pairs(u) do n = n + 1 end end; return n + #json.encode(sandbox)`, 1},

@@ -49,7 +49,8 @@ import (
 //     values are roots; a proxy's Go record is compared), json.object /
 //     json.array marks (a mark on a recorded table drops the state; marks
 //     on the row's own tables are forgotten), io.tmpfile (the state keeps
-//     the file until it is closed: the row taints it);
+//     the file until it is closed) and a file's setvbuf (io.stdout's
+//     buffering would stay): calling them taints the row's state;
 //   - the argument checker adopts a class (wraps its methods) the first
 //     time a constructor returns an instance: the snapshot checks the
 //     class tables are as recorded, lets the checker change them, and
@@ -581,18 +582,15 @@ func (st *bulkState) prepare(modules []string, record bool) error {
 			return fmt.Errorf("require %q: %w", name, err)
 		}
 	}
-	// io.tmpfile's file lives as long as the state (gopher-lua removes it
-	// on Close): a row that makes one taints its state.
+	// What a row does to the io library's Go side, out of the record's
+	// sight, taints its state: io.tmpfile's file lives as long as the
+	// state (gopher-lua removes it on Close), and setvbuf changes how a
+	// file (io.stdout: every later row's) buffers its writes.
 	if io, ok := L.GetGlobal(lua.IoLibName).(*lua.LTable); ok {
-		if tmpfile, ok := io.RawGetString("tmpfile").(*lua.LFunction); ok {
-			r := st.r
-			io.RawSetString("tmpfile", L.NewFunction(func(L *lua.LState) int {
-				r.tainted = true
-				L.Insert(tmpfile, 1)
-				L.Call(L.GetTop()-1, lua.MultRet)
-				return L.GetTop()
-			}))
-		}
+		st.taintOn(io, "tmpfile", "io.tmpfile")
+	}
+	if file, ok := L.GetTypeMetatable("FILE*").(*lua.LTable); ok {
+		st.taintOn(file, "setvbuf", "a file's setvbuf")
 	}
 	// The error objects' metatable is made by the first error a state
 	// raises: made now, so that a row that catches one (pcall(connect,
@@ -604,6 +602,22 @@ func (st *bulkState) prepare(modules []string, record bool) error {
 		st.r.reuse, _ = newSnapshot(L, st.r)
 	}
 	return nil
+}
+
+// taintOn replaces the function t[name] with one that taints the row's
+// state (what) before it runs.
+func (st *bulkState) taintOn(t *lua.LTable, name, what string) {
+	fn, ok := t.RawGetString(name).(*lua.LFunction)
+	if !ok {
+		return
+	}
+	r := st.r
+	t.RawSetString(name, st.L.NewFunction(func(L *lua.LState) int {
+		r.tainted = what
+		L.Insert(fn, 1)
+		L.Call(L.GetTop()-1, lua.MultRet)
+		return L.GetTop()
+	}))
 }
 
 // run runs rn's row in an idle state, or a new one, and keeps the state
@@ -624,7 +638,7 @@ func (p *statePool) run(ctx context.Context, rn *Runner, proto *lua.FunctionProt
 	switch {
 	case r.reuse == nil:
 		st.L.Close()
-	case err == nil && code == ExitOK && ctx.Err() == nil && !r.exited && !r.tainted && r.reuse.unchanged():
+	case err == nil && code == ExitOK && ctx.Err() == nil && !r.exited && r.tainted == "" && r.reuse.unchanged():
 		p.kept.Add(1)
 		r.reuse.forget()
 		p.put(st)
@@ -633,8 +647,8 @@ func (p *statePool) run(ctx context.Context, rn *Runner, proto *lua.FunctionProt
 		if r.cfg.Transcript != nil && err == nil && code == ExitOK {
 			// -v, --log: why a row that ended well did not keep its
 			// state (what makes a bulk run slower than it could be).
-			why := "io.tmpfile"
-			if !r.tainted {
+			why := r.tainted
+			if why == "" {
 				why = r.reuse.change()
 			}
 			r.cfg.Transcript.Logf("bulk", "the row's state is not reused: it changed %s", r.mask(why))

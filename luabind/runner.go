@@ -540,7 +540,7 @@ type rowRun struct {
 	valueSources      map[string]string // values read from the environment or a file, by value: where a login came from (credentialSource)
 	optUsage          string            // the last options() spec's _usage, for options.usage
 	active            interact.Console  // the console of an s:interact in progress
-	tainted           bool              // the row did what the state cannot be checked for (bulkstate.go)
+	tainted           string            // what the row did that the state cannot be checked for (bulkstate.go); "": nothing
 }
 
 func newRun(cfg Config) *run {
