@@ -86,11 +86,20 @@ func (r *Result) Families(labels ...promtext.Label) []promtext.Family {
 		fams = append(fams, promtext.Family{Name: name, Help: help, Type: promtext.Gauge})
 		return len(fams) - 1
 	}
-	// set adds a sample to fams[f]: labels, then the pairs of names and values.
+	// set sets a sample of fams[f]: labels, then the pairs of names and
+	// values. A sample with the same labels (two sessions with TLS 1.3, a
+	// step timed twice) is set again, the last value kept, never written
+	// twice: a scrape with a duplicate series loses it.
 	set := func(f int, v float64, pairs ...string) {
 		ls := slices.Clone(labels)
 		for i := 0; i+1 < len(pairs); i += 2 {
 			ls = append(ls, promtext.Label{Name: pairs[i], Value: labelValue(pairs[i+1])})
+		}
+		for i, m := range fams[f].Metrics {
+			if slices.Equal(m.Labels, ls) {
+				fams[f].Metrics[i].Value = v
+				return
+			}
 		}
 		fams[f].Metrics = append(fams[f].Metrics, promtext.Metric{Labels: ls, Value: v})
 	}

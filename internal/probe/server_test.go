@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/promtext"
 	"github.com/mailexpect/mailexpect/internal/testutil"
 )
 
@@ -66,6 +67,37 @@ func TestProbeMetrics(t *testing.T) {
 		`(?m)^probe_step_duration_seconds\{step="smtp_banner"\} 0\.002$`,
 		`(?m)^probe_ssl_earliest_cert_expiry `+regexp.QuoteMeta(strconv.FormatFloat(float64(expiry.Unix()), 'g', -1, 64))+`$`,
 		`(?m)^probe_tls_version_info\{version="TLS 1\.2"\} 1$`, `(?m)^probe_tls_version_info\{version="TLS 1\.3"\} 1$`)
+}
+
+// TestProbeMetricsOnce: a label set met twice (two sessions with the
+// same TLS version, a step timed twice, two names that are the same once
+// made valid UTF-8) is one sample, the last value, as the official
+// client's Set gave it: a duplicate series is dropped by Prometheus and
+// by node_exporter's textfile collector.
+func TestProbeMetricsOnce(t *testing.T) {
+	res := &Result{
+		Success: true,
+		Metrics: []Metric{{Name: "a\xff", Value: 1}, {Name: "a\xfe", Value: 2}},
+		Steps:   []Step{{Name: "smtp_banner", Seconds: 0.1}, {Name: "smtp_banner", Seconds: 0.2}},
+		TLS:     []TLS{{Version: "TLS 1.3"}, {Version: "TLS 1.3"}},
+	}
+	var b strings.Builder
+	if err := promtext.Write(&b, res.Families(promtext.Label{Name: "script", Value: "x.lua"})); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		series := line[:strings.LastIndexByte(line, ' ')]
+		if seen[series] {
+			t.Errorf("%s written twice in:\n%s", series, b.String())
+		}
+		seen[series] = true
+	}
+	match(t, b.String(), `(?m)^probe_step_duration_seconds\{script="x\.lua",step="smtp_banner"\} 0\.2$`,
+		`(?m)^probe_check_metric\{name="a\x{FFFD}",script="x\.lua",uom=""\} 2$`)
 }
 
 // TestProbeFailureNoTLS: a failed target is HTTP 200 with probe_success 0,
