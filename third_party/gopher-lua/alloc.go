@@ -77,3 +77,11 @@ func (al *allocator) LNumber2I(v LNumber) LValue {
 
 	return al.scratchValue
 }
+
+// PushNumber pushes n boxed by the state's number allocator, as the VM's
+// arithmetic boxes its results (mailexpect patch, PATCHES.md): Push(n)
+// made an 8-byte allocation per number, for instance per reading of a
+// clock.
+func (ls *LState) PushNumber(n LNumber) {
+	ls.Push(ls.reg.alloc.LNumber2I(n))
+}
