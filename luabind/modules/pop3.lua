@@ -424,7 +424,7 @@ end
 -- lines of message n (RFC 1939 7; 0 = headers only).
 function Client:top(n, lines)
   local k = tonumber(lines or 0)
-  if not k or k < 0 or k ~= math.floor(k) then
+  if not k or k < 0 or k % 1 ~= 0 or k > MAX_MSGNUM then -- inf would go as TOP n -9223372036854775808
     rt.raise("usage", "pop3: top: line count must be a whole number >= 0, got " .. tostring(lines))
   end
   return must(self, "TOP", string.format("%s %d", msgnum(n, "top"), k)).body

@@ -26,6 +26,7 @@ T.eq(T.fails(function() p:uidl(-1) end).message, "pop3: uidl: message number mus
 T.eq(T.fails(function() p:list(1 / 0) end).message, "pop3: list: message number must be a whole number from 1 to 4294967295, got +Inf")
 T.eq(T.fails(function() p:list(2 ^ 63) end).message, "pop3: list: message number must be a whole number from 1 to 4294967295, got 9.223372036854776e+18", "not written as LIST 9.223372036854776e+18")
 T.eq(T.fails(function() p:dele(1e19) end).kind, "usage", "nor DELE 1e+19, which a lenient server reads as DELE 1")
+T.eq(T.fails(function() p:top(1, 1 / 0) end).message, "pop3: top: line count must be a whole number >= 0, got +Inf")
 local e = T.fails(function() p:list(1) end)
 T.eq(e.kind, "protocol"); T.eq(e.message, SERVER .. ": unparsable LIST reply (want +OK 1 SIZE): one hundred and twenty")
 e = T.fails(function() p:uidl(2) end)
