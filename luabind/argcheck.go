@@ -360,7 +360,7 @@ func (r *run) typoMethods(L *lua.LState, class string, methods *lua.LTable, name
 	// modules read the same absent fields (c.accepted) on every command,
 	// and an edit distance against every method per read was half the CPU
 	// of converting a large IMAP response.
-	nearOf := map[lua.LString]string{}
+	nearOf := nearestCache{}
 	mt := L.CreateTable(0, 1)
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		key, ok := L.Get(2).(lua.LString)
@@ -368,14 +368,12 @@ func (r *run) typoMethods(L *lua.LState, class string, methods *lua.LTable, name
 			L.Push(lua.LNil)
 			return 1
 		}
-		near, seen := nearOf[key]
-		if !seen {
-			near = nearest(string(key), names)
+		near := nearOf.lookup(key, func() string {
 			if c != nil && c.Field(string(key)) != nil {
-				near = ""
+				return ""
 			}
-			nearOf[key] = near
-		}
+			return nearest(string(key), names)
+		})
 		if near == "" || calledFromModule(L) {
 			L.Push(lua.LNil)
 			return 1
@@ -387,6 +385,28 @@ func (r *run) typoMethods(L *lua.LState, class string, methods *lua.LTable, name
 		return 1
 	}))
 	L.SetMetatable(methods, mt)
+}
+
+// maxNearest bounds a nearestCache: the absent fields modules read are a
+// handful, and a bulk worker's state lives for many rows, so a script
+// reading row-dependent absent keys (p[row.user]) must not grow the
+// cache row after row.
+const maxNearest = 256
+
+// nearestCache remembers the nearest method name of each missed key (""
+// for none), for up to maxNearest keys; past that a miss is computed
+// each time.
+type nearestCache map[lua.LString]string
+
+func (c nearestCache) lookup(key lua.LString, compute func() string) string {
+	if near, seen := c[key]; seen {
+		return near
+	}
+	near := compute()
+	if len(c) < maxNearest {
+		c[key] = near
+	}
+	return near
 }
 
 // classOf names the Object class whose declared methods best match the

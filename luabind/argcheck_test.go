@@ -251,3 +251,24 @@ end
 	}
 	t.Logf("%d argument-check cases", len(cases))
 }
+
+// TestNearestCacheBounded: a reused bulk state keeps its did-you-mean
+// cache across rows, so distinct missed keys past maxNearest are answered
+// without being remembered.
+func TestNearestCacheBounded(t *testing.T) {
+	c := nearestCache{}
+	computed := 0
+	for i := range maxNearest + 100 {
+		key := lua.LString(fmt.Sprintf("sendd%d", i))
+		if got := c.lookup(key, func() string { computed++; return "send" }); got != "send" {
+			t.Fatalf("lookup(%s) = %q, want send", key, got)
+		}
+	}
+	if len(c) != maxNearest {
+		t.Errorf("cache holds %d keys after %d misses, want at most %d", len(c), maxNearest+100, maxNearest)
+	}
+	c.lookup("sendd0", func() string { computed++; return "x" })
+	if computed != maxNearest+100 {
+		t.Errorf("a cached key was computed again (%d computations)", computed)
+	}
+}
