@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailexpect/mailexpect/internal/gcpolicy"
 	luabind "github.com/mailexpect/mailexpect/luabind"
 	"github.com/mailexpect/mailexpect/runtime/bulk"
 )
@@ -153,6 +154,7 @@ func (c maxTimeCause) Is(target error) bool { return target == context.DeadlineE
 // 130 SIGINT (143 SIGTERM).
 func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &o.each
+	gcpolicy.Bulk()
 	// The script is read first: with --each FILE it may come from stdin.
 	name, proto, code := compileScript(o, stdin, stdout, stderr)
 	if proto == nil {

@@ -52,3 +52,44 @@ func TestEnvPercent(t *testing.T) {
 		}
 	}
 }
+
+// TestBulk: a bulk run collects at BulkPercent while its heap in use is
+// small, at 100 once it passes BulkLiveLimit, and at BulkPercent again
+// when it is small again, each looked at after a collection.
+func TestBulk(t *testing.T) {
+	defer debug.SetGCPercent(gogc())
+	defer set.Store(0)
+	defer bulk.Store(false)
+	t.Setenv("GOGC", "")
+
+	waitFor := func(want int, what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for gogc() != want || Percent() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: GOGC %d, Percent %d, want %d", what, gogc(), Percent(), want)
+			}
+			runtime.GC()
+			time.Sleep(time.Millisecond)
+		}
+	}
+	Bulk()
+	waitFor(BulkPercent, "small heap")
+	big := make([]byte, 2*BulkLiveLimit)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	waitFor(100, "heap past the limit")
+	runtime.KeepAlive(big)
+	big = nil
+	waitFor(BulkPercent, "heap small again")
+
+	bulk.Store(false)
+	set.Store(0)
+	debug.SetGCPercent(100)
+	t.Setenv("GOGC", "50")
+	Bulk()
+	if bulk.Load() || Percent() != 50 {
+		t.Fatalf("with GOGC=50 in the environment: bulk %v, Percent %d", bulk.Load(), Percent())
+	}
+}
