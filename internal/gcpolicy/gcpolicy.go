@@ -35,9 +35,9 @@ func DeferFirstGC() {
 	}
 	setPercent(FirstPercent)
 	afterNextGC(func() {
-		if bulk.Load() {
-			paceBulk()
-		} else {
+		// A bulk run paces itself from Bulk on (one chain of looks
+		// per collection, not two).
+		if !bulk.Load() {
 			setPercent(100)
 		}
 	})
