@@ -88,20 +88,14 @@ func TestUnreadWarningAndCredentials(t *testing.T) {
 			a.UsedCredentials(CredentialsEnvironment, "bob")
 		}, 1, "credentials: the environment, user bob (20 rows)\n"},
 		{"reads the row", func(a *Attempt) {
-			a.TrackColumns()
-			for col := range a.Row().Fields {
-				a.ReadColumn(col, false)
-			}
+			readAllColumns(a)
 			a.UsedCredentials(CredentialsRow, a.Row().Key())
 			if a.Row().Index == 3 {
 				a.UsedCredentials(CredentialsFlags, "admin")
 			}
 		}, 0, "credentials: the rows' columns (20 rows); the script's arguments, user admin (1 row)\n"},
 		{"a user per row, not from the row", func(a *Attempt) {
-			a.TrackColumns()
-			for col := range a.Row().Fields {
-				a.ReadColumn(col, false)
-			}
+			readAllColumns(a)
 			a.UsedCredentials(CredentialsEnvironment, a.Row().Key())
 		}, 0, "; the environment, other users (10 rows)\n"}, // 10 users listed, then the rest counted
 		{"does not tell", func(a *Attempt) {}, 0, ""},
@@ -124,5 +118,13 @@ func TestUnreadWarningAndCredentials(t *testing.T) {
 				t.Errorf("summary:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// readAllColumns is a script that tracks and reads every column of its row.
+func readAllColumns(a *Attempt) {
+	a.TrackColumns()
+	for col := range a.Row().Fields {
+		a.ReadColumn(col, false)
 	}
 }
