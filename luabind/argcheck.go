@@ -173,13 +173,21 @@ func (r *run) checkReturns(L *lua.LState, c *argChecker, first, n int) {
 }
 
 // wrapValue returns v checked against the spec entry name: a Go function
-// is wrapped in Go, a Lua function in a small Lua closure that calls the
-// check first and then tail-calls it.
+// is wrapped in Go, a Lua function gets the check as its PreCall.
 func (r *run) wrapValue(L *lua.LState, name string, v lua.LValue) lua.LValue {
 	return r.wrapChecked(L, r.api().checker(name), v)
 }
 
 // wrapChecked is wrapValue with the checker looked up (nil: v as is).
+//
+// A Lua function f becomes a copy of itself whose PreCall is the check
+// (gopher-lua patch 0030): the VM calls the check with the arguments, in
+// a frame of its own, right before it enters the function, so a method
+// call is one Lua call with a Go call before it, not a wrapper's call,
+// the check's and a tail call. A copy, not f itself: the module's own
+// calls of f stay unchecked, and a function two classes share gets each
+// class's check. A constructor's results go through adopt, in a small
+// Lua wrapper around the copy.
 func (r *run) wrapChecked(L *lua.LState, c *argChecker, v lua.LValue) lua.LValue {
 	f, ok := v.(*lua.LFunction)
 	if c == nil || !ok {
@@ -196,34 +204,37 @@ func (r *run) wrapChecked(L *lua.LState, c *argChecker, v lua.LValue) lua.LValue
 			return n
 		})
 	}
-	check := L.NewFunction(func(L *lua.LState) int {
+	check := func(L *lua.LState) int {
 		r.checkArgs(L, c, 1)
 		return 0
-	})
-	var adopt lua.LValue = lua.LNil
-	if c.returnsObject || returnCheck != nil {
-		adopt = L.NewFunction(func(L *lua.LState) int {
-			n := r.adoptResults(L)
-			if returnCheck != nil {
-				r.checkReturns(L, c, 1, n)
-			}
-			return n
-		})
 	}
-	return newWrapper(L, check, f, adopt)
+	if f.PreCall != nil { // checked already (a method two tables share): both checks, this one first
+		inner := f.PreCall.GFunction
+		check = func(L *lua.LState) int {
+			r.checkArgs(L, c, 1)
+			return inner(L)
+		}
+	}
+	checked := &lua.LFunction{Env: f.Env, Proto: f.Proto, Upvalues: f.Upvalues, PreCall: L.NewFunction(check)}
+	if !c.returnsObject && returnCheck == nil {
+		return checked
+	}
+	return newWrapper(L, checked, L.NewFunction(func(L *lua.LState) int {
+		n := r.adoptResults(L)
+		if returnCheck != nil {
+			r.checkReturns(L, c, 1, n)
+		}
+		return n
+	}))
 }
 
-// wrapperSource is the Lua-side wrapper: check, then a tail call (no
-// extra frame, no copy of the results); a constructor's results go through
-// adopt, which wraps the methods of the client class it returns.
-// newWrapper makes the closures it returns directly, with their upvalues
+// wrapperSource is the Lua-side wrapper of a constructor: its results go
+// through adopt, which wraps the methods of the client class it returns.
+// newWrapper makes the closure it returns directly, with its upvalues
 // set from Go: a call into the chunk per wrapped function was a third of
 // the cost of wrapping a module (a bulk run wraps them once per row).
-const wrapperSource = `local check, f, adopt = ...
-if adopt then
-  return function(...) check(...) return adopt(f(...)) end
-end
-return function(...) check(...) return f(...) end`
+const wrapperSource = `local f, adopt = ...
+return function(...) return adopt(f(...)) end`
 
 // wrapperChunk names the wrapper's chunk: inside the modules' prefix, so
 // error positions skip it like a module's.
@@ -239,20 +250,14 @@ var wrapperProto = sync.OnceValue(func() *lua.FunctionProto {
 	return p
 })
 
-// newWrapper is what wrapperSource returns for check, f and adopt (nil:
-// the function without adopt).
-func newWrapper(L *lua.LState, check, f *lua.LFunction, adopt lua.LValue) *lua.LFunction {
-	proto := wrapperProto().FunctionPrototypes[1]
-	if adopt != lua.LNil {
-		proto = wrapperProto().FunctionPrototypes[0]
-	}
+// newWrapper is what wrapperSource returns for f and adopt.
+func newWrapper(L *lua.LState, f, adopt *lua.LFunction) *lua.LFunction {
+	proto := wrapperProto().FunctionPrototypes[0]
 	w := L.NewFunctionFromProto(proto)
 	uvs := make([]lua.Upvalue, len(w.Upvalues))
 	for i, name := range proto.DbgUpvalues {
 		var v lua.LValue
 		switch name {
-		case "check":
-			v = check
 		case "f":
 			v = f
 		case "adopt":

@@ -170,7 +170,28 @@ func threadRun(L *LState) {
 			}
 		}
 	}()
+	if L.preCallFirst { // mailexpect patch, see initCallFrameChecked
+		L.preCallFirst = false
+		body := *L.stack.Pop()
+		L.currentFrame = nil
+		L.callPreCall(body.Fn.PreCall, body.Base, body.NArgs)
+		L.stack.Push(body)
+		L.currentFrame = L.stack.Last()
+		L.initCallFrame(L.currentFrame)
+	}
 	L.mainLoop(L, nil)
+}
+
+// mailexpect patch (PATCHES.md): initCallFrameChecked starts a coroutine's
+// body frame, cf, the thread's only one. A body with a PreCall is left for
+// threadRun, which calls the PreCall where an error in it ends the
+// coroutine as an error in the body would, with no caller below it.
+func (L *LState) initCallFrameChecked(cf *callFrame) {
+	if cf.Fn.PreCall != nil {
+		L.preCallFirst = true
+		return
+	}
+	L.initCallFrame(cf)
 }
 
 type instFunc func(*LState, uint32, *callFrame) int
@@ -641,6 +662,14 @@ func init() {
 					return 1
 				}
 			} else {
+				if callable.PreCall != nil { // mailexpect patch: checked while the caller's frame is still there
+					if meta {
+						nargs++
+						L.reg.Insert(lv, RA+1)
+						meta = false
+					}
+					L.callPreCall(callable.PreCall, RA, nargs)
+				}
 				base := cf.Base
 				cf.Fn = callable
 				cf.Pc = 0

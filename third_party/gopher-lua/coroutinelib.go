@@ -70,7 +70,7 @@ func coResume(L *LState) int {
 		nargs := L.GetTop() - 1
 		L.XMoveTo(th, nargs)
 		cf.NArgs = nargs
-		th.initCallFrame(cf)
+		th.initCallFrameChecked(cf) // mailexpect patch
 		th.Panic = panicWithoutTraceback
 	} else {
 		nargs := L.GetTop() - 1

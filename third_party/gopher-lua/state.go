@@ -1139,6 +1139,9 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	if ls.stack.IsFull() {
 		ls.RaiseError("stack overflow")
 	}
+	if cf.Fn.PreCall != nil { // mailexpect patch
+		ls.callPreCall(cf.Fn.PreCall, cf.Base, cf.NArgs)
+	}
 	ls.stack.Push(cf)
 	newcf := ls.stack.Last()
 	// this section is inlined by go-inline
@@ -1241,6 +1244,26 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	}
 	ls.currentFrame = newcf
 } // +inline-end
+
+// mailexpect patch (PATCHES.md): callPreCall calls pre, a function's
+// PreCall, with the arguments of a call about to be made (the function at
+// base, nargs arguments after it), as the caller would call a Go function
+// there: a frame of its own whose caller is the current frame, so stack
+// levels, error positions and a raised error are those of a Go function
+// called instead. Its results are dropped and the arguments stay as they
+// were.
+func (ls *LState) callPreCall(pre *LFunction, base, nargs int) {
+	if ls.stack.IsFull() {
+		ls.RaiseError("stack overflow")
+	}
+	caller := ls.currentFrame
+	ls.stack.Push(callFrame{Fn: pre, Base: base, LocalBase: base + 1, ReturnBase: base, NArgs: nargs, NRet: 0, Parent: caller})
+	ls.currentFrame = ls.stack.Last()
+	ls.reg.SetTop(base + 1 + nargs)
+	pre.GFunction(ls)
+	ls.stack.Pop()
+	ls.currentFrame = caller
+}
 
 func (ls *LState) callR(nargs, nret, rbase int) {
 	base := ls.reg.Top() - nargs - 1
@@ -2239,7 +2262,7 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 			th.Push(arg)
 		}
 		cf.NArgs = len(args)
-		th.initCallFrame(cf)
+		th.initCallFrameChecked(cf) // mailexpect patch
 		th.Panic = panicWithoutTraceback
 	} else {
 		for _, arg := range args {

@@ -168,6 +168,13 @@ type LFunction struct {
 	Proto     *FunctionProto
 	GFunction LGFunction
 	Upvalues  []*Upvalue
+
+	// mailexpect patch (PATCHES.md): PreCall, when set, is a Go function
+	// that every call of this function runs first, with the same
+	// arguments, in a frame of its own on top of the caller's (as if the
+	// caller had called it): an argument check that raises on bad
+	// arguments, without a wrapper function in between.
+	PreCall *LFunction
 }
 type LGFunction func(*LState) int
 
@@ -199,6 +206,7 @@ type LState struct {
 	alloc        *allocator
 	currentFrame *callFrame
 	wrapped      bool
+	preCallFirst bool // mailexpect patch: threadRun calls the body's PreCall before it starts
 	uvcache      *Upvalue
 	hasErrorFunc bool
 	mainLoop     func(*LState, *callFrame)
