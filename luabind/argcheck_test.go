@@ -173,7 +173,22 @@ func argCases(t *testing.T, spec *apispec.Spec, r *run, L *lua.LState) []argCase
 	return cases
 }
 
+// TestArgumentChecks runs the cases as the suite runs (results checked
+// too: a constructor's results, and with them every checked Lua function,
+// pass through a Lua wrapper) and as a user's run does (no wrapper: the
+// check is the function's PreCall, gopher-lua patch 0030, and each case's
+// "return m(...)" is a tail call into it).
 func TestArgumentChecks(t *testing.T) {
+	t.Run("suite", testArgumentChecks)
+	t.Run("user-run", func(t *testing.T) {
+		saved := returnCheck
+		returnCheck = nil
+		defer func() { returnCheck = saved }()
+		testArgumentChecks(t)
+	})
+}
+
+func testArgumentChecks(t *testing.T) {
 	spec := apispec.Get()
 	srv, err := sandbox.Start(sandbox.Config{})
 	if err != nil {
