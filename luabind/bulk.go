@@ -60,7 +60,7 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 	return func(ctx context.Context, a *bulk.Attempt) (any, error) {
 		a.TrackColumns() // the global row tells what the script reads
 		row := a.Row()
-		key := cfg.Secrets.Mask(row.Key())
+		key := a.Key() // masked, as the pool shows it
 		c := cfg
 		c.Stdout = a.Stdout()
 		c.PrintPrefix = "" // the attempt's Stdout prefixes the key

@@ -78,6 +78,15 @@ func (a *Attempt) Row() Row {
 	return a.row
 }
 
+// Key returns the row's key (Row.Key) as the run shows it everywhere:
+// masked once, when the row was read.
+func (a *Attempt) Key() string {
+	if a == nil {
+		return ""
+	}
+	return a.key
+}
+
 // Number counts the row's attempts from 1; 0 outside a bulk run.
 func (a *Attempt) Number() int {
 	if a == nil {

@@ -616,21 +616,25 @@ func firstLines(s string, n int) string {
 // record writes a finished row's result line and counts it.
 func (p *pool) record(it item, rr rowRun) {
 	defer p.done(it)
-	now := p.cfg.Now()
-	started := rr.startedAt
-	line := p.line(it, rr.status)
-	line.Attempts = rr.attempts
-	line.StartedAt = &started
-	line.DurationMS = now.Sub(rr.startedAt).Milliseconds()
-	line.Commit = rr.commit
-	line.Result = rr.result
-	line.Credentials = rr.last.creds
 	var msg string
 	if rr.err != nil {
 		msg = p.cfg.Secrets.Mask(rr.err.Error())
-		line.Error = &lineError{Kind: rr.kind, Message: msg}
 	}
-	werr := p.results.write(line)
+	var werr error
+	if p.results != nil { // the line is built only to be written
+		started := rr.startedAt
+		line := p.line(it, rr.status)
+		line.Attempts = rr.attempts
+		line.StartedAt = &started
+		line.DurationMS = p.cfg.Now().Sub(rr.startedAt).Milliseconds()
+		line.Commit = rr.commit
+		line.Result = rr.result
+		line.Credentials = rr.last.creds
+		if rr.err != nil {
+			line.Error = &lineError{Kind: rr.kind, Message: msg}
+		}
+		werr = p.results.write(line)
+	}
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -685,7 +689,10 @@ func (p *pool) line(it item, status string) resultLine {
 // StatusNotStarted, one the run never got to.
 func (p *pool) unrun(it item, status string) {
 	defer p.done(it)
-	werr := p.results.write(p.line(it, status))
+	var werr error
+	if p.results != nil {
+		werr = p.results.write(p.line(it, status))
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.noteWriteError(werr)

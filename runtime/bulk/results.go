@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -64,13 +65,55 @@ type lineError struct {
 // occurrence among rows with the same columns (two identical rows are two
 // pieces of work, and resume must not take one's success for the
 // other's). Hashed, so that masking a column in the file cannot change
-// it, and secret columns (left out) cannot be guessed from it.
-func rowID(columns map[string]string, occurrence int) string {
-	b, _ := json.Marshal(columns) // sorted keys: canonical
+// it, and secret columns (left out) cannot be guessed from it. columns
+// is appendColumnsJSON's encoding of them; an id never changes between
+// versions (TestRowIDStable): a results file must stay resumable.
+func rowID(columns []byte, occurrence int) string {
 	h := sha256.New()
-	h.Write(b)
-	fmt.Fprintf(h, "\x00%d", occurrence)
-	return hex.EncodeToString(h.Sum(nil)[:12])
+	h.Write(columns)
+	var tail [24]byte
+	h.Write(strconv.AppendInt(append(tail[:0], 0), int64(occurrence), 10))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:12])
+}
+
+// appendColumnsJSON appends the row's public columns (publicColumns) as
+// encoding/json writes a map[string]string: keys in byte order, strings
+// escaped as json.Marshal does (HTML characters too). A string of
+// printable ASCII that needs no escape is written as it is; any other is
+// left to json.Marshal, so the bytes are always Marshal's.
+func appendColumnsJSON(b []byte, r Row) []byte {
+	var stack [16]string
+	names := append(stack[:0], r.Order...)
+	slices.Sort(names)
+	b = append(b, '{')
+	first := true
+	for i, col := range names {
+		v, ok := r.Fields[col]
+		if !ok || r.Secret[col] || i > 0 && names[i-1] == col {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, col)
+		b = append(b, ':')
+		b = appendJSONString(b, v)
+	}
+	return append(b, '}')
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // rowIDs gives each row of a run its id as the rows are read. It
@@ -82,26 +125,37 @@ func rowID(columns map[string]string, occurrence int) string {
 type rowIDs struct {
 	seen  map[uint64]struct{}
 	again map[uint64]int // occurrences of the sets seen more than once
+	buf   *[]byte        // the columns' encoding, reused (rows are read one at a time)
 }
 
-func newRowIDs() rowIDs { return rowIDs{seen: map[uint64]struct{}{}, again: map[uint64]int{}} }
+func newRowIDs() rowIDs {
+	return rowIDs{seen: map[uint64]struct{}{}, again: map[uint64]int{}, buf: new([]byte)}
+}
+
+// fnv64a is hash/fnv's 64-bit FNV-1a of b, without a hash.Hash to allocate.
+func fnv64a(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
 
 // next returns the id of the next row read.
 func (ids rowIDs) next(r Row) string {
-	cols := publicColumns(r)
-	b, _ := json.Marshal(cols)
-	h := fnv.New64a()
-	h.Write(b)
-	k := h.Sum64()
+	b := appendColumnsJSON((*ids.buf)[:0], r)
+	*ids.buf = b
+	k := fnv64a(b)
 	if _, dup := ids.seen[k]; !dup {
 		ids.seen[k] = struct{}{}
-		return rowID(cols, 1)
+		return rowID(b, 1)
 	}
 	if ids.again[k] == 0 {
 		ids.again[k] = 1
 	}
 	ids.again[k]++
-	return rowID(cols, ids.again[k])
+	return rowID(b, ids.again[k])
 }
 
 // resultsWriter appends result lines, one Write per line, masked.

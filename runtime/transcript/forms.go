@@ -14,6 +14,14 @@ import (
 // must be masked as the value itself. For a plain alphanumeric password
 // they are all the same string and only one is returned.
 func formsOf(value string) []string {
+	if plainValue(value) {
+		return []string{value}
+	}
+	return encodedForms(value)
+}
+
+// encodedForms is formsOf without plainValue's shortcut.
+func encodedForms(value string) []string {
 	forms := []string{value}
 	add := func(f string) {
 		if f != "" && !slices.Contains(forms, f) {
@@ -34,6 +42,20 @@ func formsOf(value string) []string {
 		add(lowerHex(e))
 	}
 	return forms
+}
+
+// plainValue reports whether every encoder formsOf knows writes value as it
+// is: letters, digits and "-._~" (URL-unreserved, and nothing any quoting
+// escapes). A bulk run registers a password per row; most need no
+// encoding at all.
+func plainValue(value string) bool {
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 // unquote strips the quotes around a quoted string: the value shows

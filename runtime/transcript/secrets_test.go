@@ -227,3 +227,20 @@ func TestSecretsRemove(t *testing.T) {
 		t.Errorf("a value added into a freed slot: %q", got)
 	}
 }
+
+// TestPlainHasOneForm: a value plainValue lets through is one that every
+// encoder writes as it is, so formsOf may skip them; checked over every
+// ASCII byte in and around a value.
+func TestPlainHasOneForm(t *testing.T) {
+	for c := 0; c < 0x100; c++ {
+		for _, v := range []string{string(rune(c)), "pw" + string([]byte{byte(c)}) + "x", string([]byte{byte(c)}) + "9"} {
+			forms := encodedForms(v)
+			if plainValue(v) && (len(forms) != 1 || forms[0] != v) {
+				t.Errorf("plainValue(%q) but its forms are %q", v, forms)
+			}
+		}
+	}
+	if !plainValue("Abc-09._~xyz") || plainValue("a b") || plainValue("pa%ss") || !plainValue("") {
+		t.Error("plainValue: wrong verdict on a fixed value")
+	}
+}
