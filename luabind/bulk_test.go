@@ -639,12 +639,83 @@ return err.kind`
 	}
 }
 
-// TestBulkStateLeaks: each case leaves the row's password in one place a
-// reused state would carry to the next row; the next row looks there.
-// Every row must find nothing: the row's state is not reused (a naive
-// reuse of the worker's state fails every case). Rows run one after the
-// other in one worker.
-func TestBulkStateLeaks(t *testing.T) {
+// stateLeaks: each case leaves the row's password (or, for a sort, an
+// order a row could choose by it) in one place a reused state would
+// carry to the next row; look is where the next row finds it.
+var stateLeaks = []struct{ name, leave, look string }{
+	{"global", `leaked = row.pass`, `leaked`},
+	{"library field", `string.trim = function() return row.pass end`, `string.trim and string.trim()`},
+	{"module field", `require("pop3").leaked = row.pass`, `require("pop3").leaked`},
+	{"module local table", `local _, client = upvalue(require("pop3").connect, "Client"); client.leaked = row.pass`,
+		`select(2, upvalue(require("pop3").connect, "Client")).leaked`},
+	{"module local value", `local i, _, f = upvalue(require("mailexpect.safety").would, "rt"); debug.setupvalue(f, i, {note = row.pass})`,
+		`type(select(2, upvalue(require("mailexpect.safety").would, "rt")).note) == "string" and select(2, upvalue(require("mailexpect.safety").would, "rt")).note`},
+	{"package.loaded", `package.loaded.leaked = row.pass`, `package.loaded.leaked`},
+	{"user module", `require("helper").leaked = row.pass`, `package.loaded.helper and package.loaded.helper.leaked`},
+	{"require's environment, from a module that failed", `pcall(require, "tamper")`,
+		`(function() local v = require("peek").v; package.loaded.peek = nil; return v end)()`},
+	{"userdata class in the registry", `getmetatable(io.stdout).leaked = row.pass`, `getmetatable(io.stdout).leaked`},
+	{"userdata metatable", `debug.setmetatable(exp_continue, {__index = {leaked = row.pass}})`, `exp_continue.leaked`},
+	{"setfenv of a module function", `setfenv(require("credentials").mailbox, {leaked = row.pass})`,
+		`getfenv(require("credentials").mailbox).leaked`},
+	{"setfenv of the thread", `local pw = row.pass; setfenv(0, setmetatable({leaked = pw}, {__index = _G}))`, `leaked`},
+	{"string metatable", `getmetatable("").__index = setmetatable({leaked = row.pass}, {__index = string})`, `("x").leaked`},
+	{"string metatable behind __metatable", `local old = getmetatable(""); local pw = row.pass
+debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw end return string[k] end, __metatable = old})`,
+		`("x").leaked`},
+	{"environment of a userdata type's method", `debug.setfenv(regex.compile("x").match, {leaked = row.pass})`,
+		`debug.getfenv(regex.compile("x").match).leaked`},
+	{"method of a userdata type", `local pw = row.pass; getmetatable(regex.compile("x")).__methods.match = function() return pw end`,
+		`regex.compile("x"):match("y")`},
+	{"environment of pairs' step function", `debug.setfenv((pairs(sandbox)), {leaked = row.pass})`,
+		`debug.getfenv((pairs(sandbox))).leaked`},
+	// pairs and ipairs over a plain table hand out gopher-lua's own
+	// step functions, upvalues of the original pairs and ipairs,
+	// which only the Go wrapper holds
+	{"environment of pairs' own step function", `debug.setfenv((pairs({})), {leaked = row.pass})`,
+		`debug.getfenv((pairs({}))).leaked`},
+	{"environment of ipairs' own step function", `debug.setfenv((ipairs({})), {leaked = row.pass})`,
+		`debug.getfenv((ipairs({}))).leaked`},
+	{"number metatable", `debug.setmetatable(0, {__index = {leaked = row.pass}})`, `(1).leaked`},
+	{"function metatable", `debug.setmetatable(print, {__index = {leaked = row.pass}})`, `print.leaked`},
+	{"table metatable", `setmetatable(math, {__index = {leaked = row.pass}})`, `math.leaked`},
+	{"suspended coroutine", `local pw = row.pass; math.leaked = coroutine.create(function() coroutine.yield(pw) end); coroutine.resume(math.leaked)`,
+		`math.leaked and coroutine.status(math.leaked)`},
+	{"json mark", `json.array(arg)`, `not pcall(json.encode, arg) and "arg marked as an array" or nil`},
+	{"class method", `local _, client = upvalue(require("pop3").connect, "Client"); local stat = client.stat; client.stat = function(...) return row.pass end`,
+		`select(2, upvalue(require("pop3").connect, "Client")).stat ~= nil and pcall(select(2, upvalue(require("pop3").connect, "Client")).stat) and select(2, pcall(select(2, upvalue(require("pop3").connect, "Client")).stat))`},
+	// table.sort writes a table's array in place, not through RawSetInt
+	// (pop3's order of SASL mechanisms without TLS)
+	{"sorted module local", `table.sort(orderPlain())`, `orderPlain()[1] == "APOP" and "sorted"`},
+	// a small table (credentials: 3 keys) keeps a deleted key's place:
+	// set again, only its value differs
+	{"small module table, key deleted and set again", `local c = require("credentials"); c.setting = nil; c.setting = row.pass`,
+		`type(require("credentials").setting) == "string" and require("credentials").setting`},
+}
+
+// leakUpvalue defines upvalue, which finds a module's local by name,
+// through the argument checker's wrapper if there is one, and orderPlain.
+const leakUpvalue = `local function upvalue(f, name, depth)
+  for i = 1, 60 do
+    local n, v = debug.getupvalue(f, i)
+    if n == nil then break end
+    if n == name then return i, v, f end
+    if type(v) == "function" and (depth or 0) < 2 then
+      local j, w, g = upvalue(v, name, (depth or 0) + 1)
+      if j then return j, w, g end
+    end
+  end
+end
+local function orderPlain()
+  local _, client = upvalue(require("pop3").connect, "Client")
+  local _, sasl = upvalue(client.auth, "SASL")
+  return (select(2, upvalue(sasl.order, "ORDER_PLAIN")))
+end
+`
+
+// leakModules writes the user modules the leak cases require into a
+// directory for ScriptDir.
+func leakModules(t *testing.T) string {
 	dir := t.TempDir()
 	for name, src := range map[string]string{
 		"helper.lua": "return {}\n",
@@ -659,65 +730,18 @@ func TestBulkStateLeaks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// upvalue finds a module's local by name, through the argument
-	// checker's wrapper if there is one.
-	const upvalue = `local function upvalue(f, name, depth)
-  for i = 1, 60 do
-    local n, v = debug.getupvalue(f, i)
-    if n == nil then break end
-    if n == name then return i, v, f end
-    if type(v) == "function" and (depth or 0) < 2 then
-      local j, w, g = upvalue(v, name, (depth or 0) + 1)
-      if j then return j, w, g end
-    end
-  end
-end
-`
-	for _, tc := range []struct{ name, leave, look string }{
-		{"global", `leaked = row.pass`, `leaked`},
-		{"library field", `string.trim = function() return row.pass end`, `string.trim and string.trim()`},
-		{"module field", `require("pop3").leaked = row.pass`, `require("pop3").leaked`},
-		{"module local table", `local _, client = upvalue(require("pop3").connect, "Client"); client.leaked = row.pass`,
-			`select(2, upvalue(require("pop3").connect, "Client")).leaked`},
-		{"module local value", `local i, _, f = upvalue(require("mailexpect.safety").would, "rt"); debug.setupvalue(f, i, {note = row.pass})`,
-			`type(select(2, upvalue(require("mailexpect.safety").would, "rt")).note) == "string" and select(2, upvalue(require("mailexpect.safety").would, "rt")).note`},
-		{"package.loaded", `package.loaded.leaked = row.pass`, `package.loaded.leaked`},
-		{"user module", `require("helper").leaked = row.pass`, `package.loaded.helper and package.loaded.helper.leaked`},
-		{"require's environment, from a module that failed", `pcall(require, "tamper")`,
-			`(function() local v = require("peek").v; package.loaded.peek = nil; return v end)()`},
-		{"userdata class in the registry", `getmetatable(io.stdout).leaked = row.pass`, `getmetatable(io.stdout).leaked`},
-		{"userdata metatable", `debug.setmetatable(exp_continue, {__index = {leaked = row.pass}})`, `exp_continue.leaked`},
-		{"setfenv of a module function", `setfenv(require("credentials").mailbox, {leaked = row.pass})`,
-			`getfenv(require("credentials").mailbox).leaked`},
-		{"setfenv of the thread", `local pw = row.pass; setfenv(0, setmetatable({leaked = pw}, {__index = _G}))`, `leaked`},
-		{"string metatable", `getmetatable("").__index = setmetatable({leaked = row.pass}, {__index = string})`, `("x").leaked`},
-		{"string metatable behind __metatable", `local old = getmetatable(""); local pw = row.pass
-debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw end return string[k] end, __metatable = old})`,
-			`("x").leaked`},
-		{"environment of a userdata type's method", `debug.setfenv(regex.compile("x").match, {leaked = row.pass})`,
-			`debug.getfenv(regex.compile("x").match).leaked`},
-		{"method of a userdata type", `local pw = row.pass; getmetatable(regex.compile("x")).__methods.match = function() return pw end`,
-			`regex.compile("x"):match("y")`},
-		{"environment of pairs' step function", `debug.setfenv((pairs(sandbox)), {leaked = row.pass})`,
-			`debug.getfenv((pairs(sandbox))).leaked`},
-		// pairs and ipairs over a plain table hand out gopher-lua's own
-		// step functions, upvalues of the original pairs and ipairs,
-		// which only the Go wrapper holds
-		{"environment of pairs' own step function", `debug.setfenv((pairs({})), {leaked = row.pass})`,
-			`debug.getfenv((pairs({}))).leaked`},
-		{"environment of ipairs' own step function", `debug.setfenv((ipairs({})), {leaked = row.pass})`,
-			`debug.getfenv((ipairs({}))).leaked`},
-		{"number metatable", `debug.setmetatable(0, {__index = {leaked = row.pass}})`, `(1).leaked`},
-		{"function metatable", `debug.setmetatable(print, {__index = {leaked = row.pass}})`, `print.leaked`},
-		{"table metatable", `setmetatable(math, {__index = {leaked = row.pass}})`, `math.leaked`},
-		{"suspended coroutine", `local pw = row.pass; math.leaked = coroutine.create(function() coroutine.yield(pw) end); coroutine.resume(math.leaked)`,
-			`math.leaked and coroutine.status(math.leaked)`},
-		{"json mark", `json.array(arg)`, `not pcall(json.encode, arg) and "arg marked as an array" or nil`},
-		{"class method", `local _, client = upvalue(require("pop3").connect, "Client"); local stat = client.stat; client.stat = function(...) return row.pass end`,
-			`select(2, upvalue(require("pop3").connect, "Client")).stat ~= nil and pcall(select(2, upvalue(require("pop3").connect, "Client")).stat) and select(2, pcall(select(2, upvalue(require("pop3").connect, "Client")).stat))`},
-	} {
+	return dir
+}
+
+// TestBulkStateLeaks: each case of stateLeaks leaves something where the
+// next row looks. Every row must find nothing: the row's state is not
+// reused (a naive reuse of the worker's state fails every case). Rows run
+// one after the other in one worker.
+func TestBulkStateLeaks(t *testing.T) {
+	dir := leakModules(t)
+	for _, tc := range stateLeaks {
 		t.Run(tc.name, func(t *testing.T) {
-			src := upvalue + `local ok, seen = pcall(function() return ` + tc.look + ` end)
+			src := leakUpvalue + `local ok, seen = pcall(function() return ` + tc.look + ` end)
 local left, err = pcall(function() ` + tc.leave + ` end)
 assert(left, "could not leave: " .. tostring(err))
 return {seen = ok and seen or nil}`
@@ -760,6 +784,10 @@ func TestBulkStateReused(t *testing.T) {
 		{"tmpfile", `if row.user == "bob" then io.tmpfile():close() end; return 1`, 2},
 		{"setvbuf", `if row.user == "bob" then io.stdout:setvbuf("full") end; return 1`, 2},
 		{"global every row", `leaked = row.pass`, 4},
+		{"recorded tables written back", `local c = require("credentials"); local f = c.setting; c.setting = nil; c.setting = f
+string.trim = string.trim
+local at = {}; for i, f in ipairs(package.loaders) do at[f] = i end
+table.sort(package.loaders, function(a, b) return at[a] > at[b] end); table.sort(package.loaders, function(a, b) return at[a] < at[b] end)`, 1},
 		{"sandbox read", `local u = sandbox.users[#row.user % 2 + 1]; return u.name .. sandbox.smtp`, 1},
 		{"sandbox traversed", `local n = 0; for _, u in ipairs(sandbox.users) do for k in pairs(u) do n = n + 1 end end; return n + #json.encode(sandbox)`, 1},
 	} {
@@ -775,6 +803,33 @@ func TestBulkStateReused(t *testing.T) {
 				t.Errorf("%d states built for 4 rows, want %d", got, tc.built)
 			}
 		})
+	}
+}
+
+// TestBulkStateWrittenBack: a row that writes a recorded table's values
+// back as they were keeps its state (the table is compared entry by
+// entry, and found as recorded); a later row that writes another value
+// there does not, although its state had been kept before.
+func TestBulkStateWrittenBack(t *testing.T) {
+	p := &statePool{}
+	src := `local c = require("credentials")
+local seen = type(c.setting) == "string" and c.setting or nil
+local f = c.setting
+c.setting = nil
+c.setting = (row.user == "bob") and row.pass or f
+return {seen = seen}`
+	out := runBulk(t, context.Background(), src, rowsFor("127.0.0.1:1", "ann", "bob", "cy", "dee"), Config{statePool: p}, bulk.Config{Jobs: 1})
+	if out.sum.OK != 4 {
+		t.Fatalf("summary %+v", out.sum)
+	}
+	for _, u := range []string{"ann", "bob", "cy", "dee"} {
+		if res, _ := byKey(out.results)[u]["result"].(map[string]any); res["seen"] != nil {
+			t.Errorf("row %s saw what an earlier row left: %v", u, res["seen"])
+		}
+	}
+	// ann's state is reused by bob, whose change drops it; cy's by dee
+	if built, reused := p.built.Load(), p.reused.Load(); built != 2 || reused != 2 {
+		t.Errorf("%d states built, %d rows in a reused one; want 2 and 2", built, reused)
 	}
 }
 

@@ -87,7 +87,8 @@ type stateSnapshot struct {
 type tableRecord struct {
 	t        *lua.LTable
 	mt       lua.LValue
-	from, to int // key, value pairs in values[from:to], in ForEach order
+	from, to int    // key, value pairs in values[from:to], in ForEach order
+	version  uint64 // t.Version() when its entries were last seen as recorded
 }
 
 type funcRecord struct {
@@ -203,7 +204,7 @@ func (s *stateSnapshot) walk(roots ...lua.LValue) {
 				continue
 			}
 			s.seen[o] = len(s.tables)
-			rec := tableRecord{t: o, mt: o.Metatable, from: len(s.values)}
+			rec := tableRecord{t: o, mt: o.Metatable, from: len(s.values), version: o.Version()}
 			o.ForEach(func(k, v lua.LValue) { s.values = append(s.values, k, v); stack = append(stack, k, v) })
 			rec.to = len(s.values)
 			s.tables = append(s.tables, rec)
@@ -356,11 +357,29 @@ func (s *stateSnapshot) name(t *lua.LTable) string {
 var metatableKey lua.LValue = lua.LString("(metatable)")
 
 // tableChange compares a table with its record; when it differs, k is
-// the first key that does (metatableKey, or a key removed).
+// the first key that does (metatableKey, or a key removed). A table
+// whose version did not move since its entries were last seen as
+// recorded has them still (gopher-lua patch 0029: every write moves it);
+// one whose version moved is compared entry by entry, so that a row that
+// writes a value back as it was keeps its state, and the version that
+// compared equal is remembered.
 func (s *stateSnapshot) tableChange(rec *tableRecord) (k lua.LValue, changed bool) {
 	if rec.t.Metatable != rec.mt {
 		return metatableKey, true
 	}
+	v := rec.t.Version()
+	if v == rec.version {
+		return nil, false
+	}
+	if k, changed = s.entriesChange(rec); !changed {
+		rec.version = v
+	}
+	return k, changed
+}
+
+// entriesChange compares a table's entries with its record, whatever its
+// version says.
+func (s *stateSnapshot) entriesChange(rec *tableRecord) (k lua.LValue, changed bool) {
 	i := rec.from
 	values := s.values[:rec.to]
 	rec.t.ForEach(func(key, v lua.LValue) {
@@ -441,7 +460,7 @@ func (s *stateSnapshot) follow(ts ...*lua.LTable) func() {
 	return func() {
 		for _, i := range recs {
 			rec := &s.tables[i]
-			rec.mt, rec.from = rec.t.Metatable, len(s.values)
+			rec.mt, rec.from, rec.version = rec.t.Metatable, len(s.values), rec.t.Version()
 			var more []lua.LValue
 			rec.t.ForEach(func(k, v lua.LValue) { s.values = append(s.values, k, v); more = append(more, k, v) })
 			rec.to = len(s.values)

@@ -87,6 +87,14 @@ func (tb *LTable) index() {
 	tb.delStr = nil // k2i knows the deleted keys too
 }
 
+// Version counts the writes to the table's entries (mailexpect patch,
+// PATCHES.md): every call of RawSet, RawSetInt, RawSetString, RawSetH,
+// Append, Insert and Remove, and every swap of table.sort, moves it, also
+// a write that leaves the entries as they were. Reading does not, nor
+// does a change of the Metatable field. While a table's version stays the
+// same, so do its keys, their order and their values. It never wraps.
+func (tb *LTable) Version() uint64 { return tb.version }
+
 // Len returns length of this LTable without using __len.
 func (tb *LTable) Len() int {
 	if tb.array == nil {
@@ -108,6 +116,7 @@ func (tb *LTable) Append(value LValue) {
 	if value == LNil {
 		return
 	}
+	tb.version++ // mailexpect patch
 	if tb.array == nil {
 		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
@@ -126,6 +135,7 @@ func (tb *LTable) Append(value LValue) {
 
 // Insert inserts a given LValue at position `i` in this table.
 func (tb *LTable) Insert(i int, value LValue) {
+	tb.version++ // mailexpect patch
 	if tb.array == nil {
 		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
@@ -158,6 +168,7 @@ func (tb *LTable) MaxN() int {
 
 // Remove removes from this table the element at a given position.
 func (tb *LTable) Remove(pos int) LValue {
+	tb.version++ // mailexpect patch
 	if tb.array == nil {
 		return LNil
 	}
@@ -186,6 +197,7 @@ func (tb *LTable) Remove(pos int) LValue {
 // It is recommended to use `RawSetString` or `RawSetInt` for performance
 // if you already know the given LValue is a string or number.
 func (tb *LTable) RawSet(key LValue, value LValue) {
+	tb.version++ // mailexpect patch
 	switch v := key.(type) {
 	case LNumber:
 		if isArrayKey(v) {
@@ -217,6 +229,7 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 
 // RawSetInt sets a given LValue at a position `key` without the __newindex metamethod.
 func (tb *LTable) RawSetInt(key int, value LValue) {
+	tb.version++ // mailexpect patch
 	if key < 1 || key >= MaxArrayIndex {
 		tb.RawSetH(LNumber(key), value)
 		return
@@ -249,6 +262,7 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 // process, not once per state; a write from Lua, t.x = v or {x = v}, keeps
 // the constant the VM holds).
 func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
+	tb.version++
 	if tb.strdict == nil {
 		if i := tb.smallIndex(key); i >= 0 {
 			tb.svals[i] = value // LNil: deleted, its key stays in keys
@@ -361,6 +375,7 @@ func (tb *LTable) getString(key string) LValue {
 
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
 func (tb *LTable) RawSetH(key LValue, value LValue) {
+	tb.version++ // mailexpect patch
 	if s, ok := key.(LString); ok {
 		tb.rawSetString(string(s), key, value) // mailexpect patch: key is boxed already
 		return

@@ -21,7 +21,7 @@ var tableFuncs = map[string]LGFunction{
 
 func tableSort(L *LState) int {
 	tbl := L.CheckTable(1)
-	sorter := &pollingSorter{lValueArraySorter: lValueArraySorter{L, nil, tbl.array}, p: newPoller(L)}
+	sorter := &pollingSorter{lValueArraySorter: lValueArraySorter{L, nil, tbl.array}, p: newPoller(L), tbl: tbl}
 	if L.GetTop() != 1 {
 		sorter.Fn = L.CheckFunction(2)
 	}
@@ -33,7 +33,17 @@ func tableSort(L *LState) int {
 // (cancel.go); a Lua comparator is polled by the VM already.
 type pollingSorter struct {
 	lValueArraySorter
-	p poller
+	p   poller
+	tbl *LTable
+}
+
+// Swap moves the table's version (mailexpect patch, table.go: Version):
+// the sort writes the array in place, not through RawSetInt. Per swap, not
+// once per sort: a comparator may look at the table (or record it) while
+// the sort runs, or raise an error half way.
+func (s *pollingSorter) Swap(i, j int) {
+	s.tbl.version++
+	s.lValueArraySorter.Swap(i, j)
 }
 
 func (s *pollingSorter) Less(i, j int) bool {

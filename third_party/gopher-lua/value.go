@@ -157,6 +157,10 @@ type LTable struct {
 	// mailexpect patch (PATCHES.md): while strdict is nil, svals[i] is
 	// the value of keys[i] when that is a string (LNil: deleted).
 	svals []LValue
+	// mailexpect patch (PATCHES.md): bumped by every write to the
+	// entries (array, dict, strdict, svals; see Version). Code that
+	// writes them must bump it.
+	version uint64
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
