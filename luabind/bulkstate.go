@@ -70,11 +70,13 @@ type stateSnapshot struct {
 	typed  []lua.LValue // their metatables, as getmetatable sees them
 	events []lua.LValue // and the raw metatables' fields, metaEvents per probe
 
-	seen    map[any]int // object -> its record (index into tables, funcs or udata)
+	seen    map[any]int // object -> its record (index into tables, funcs, udata or upvals)
 	tables  []tableRecord
 	funcs   []funcRecord
 	udata   []udataRecord
-	values  []lua.LValue // the tables' key/value pairs and the functions' upvalues, flat
+	values  []lua.LValue   // the tables' key/value pairs, flat
+	uvs     []*lua.Upvalue // the functions' upvalues, flat
+	upvals  []upvalRecord  // each upvalue once (functions of a module share its locals)
 	proxies []proxyRecord
 	proxyAt map[*roData]int // index in proxies
 	json    *jsonState
@@ -94,7 +96,14 @@ type tableRecord struct {
 type funcRecord struct {
 	f        *lua.LFunction
 	env      *lua.LTable
-	from, to int // upvalue values in values[from:to]
+	from, to int // its upvalues in uvs[from:to]
+}
+
+// An upvalue is recorded closed, and a closed upvalue stays closed: while
+// a function holds the upvalues recorded, only their values can differ.
+type upvalRecord struct {
+	uv *lua.Upvalue
+	v  lua.LValue
 }
 
 type udataRecord struct {
@@ -140,7 +149,8 @@ func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
 	// Sized for a state with the pop3 module (about 400 objects, 1000
 	// values): the walk does not grow them piecemeal.
 	s := &stateSnapshot{L: L, r: r, env: L.Env, glob: L.G.Global, reg: L.G.Registry, seen: make(map[any]int, 512),
-		tables: make([]tableRecord, 0, 128), funcs: make([]funcRecord, 0, 512), values: make([]lua.LValue, 0, 1536)}
+		tables: make([]tableRecord, 0, 128), funcs: make([]funcRecord, 0, 512), values: make([]lua.LValue, 0, 1536),
+		uvs: make([]*lua.Upvalue, 0, 256), upvals: make([]upvalRecord, 0, 256)}
 	if L.GetTop() != 0 || L.G.CurrentThread != L {
 		return nil, fmt.Errorf("the state is not at rest")
 	}
@@ -214,15 +224,20 @@ func (s *stateSnapshot) walk(roots ...lua.LValue) {
 				continue
 			}
 			s.seen[o] = len(s.funcs)
-			rec := funcRecord{f: o, env: o.Env, from: len(s.values)}
+			rec := funcRecord{f: o, env: o.Env, from: len(s.uvs)}
 			for _, uv := range o.Upvalues {
+				s.uvs = append(s.uvs, uv)
+				if _, ok := s.seen[uv]; ok {
+					continue
+				}
 				if !uv.IsClosed() {
 					s.fail("an open upvalue")
 				}
-				s.values = append(s.values, uv.Value())
+				s.seen[uv] = len(s.upvals)
+				s.upvals = append(s.upvals, upvalRecord{uv: uv, v: uv.Value()})
 				stack = append(stack, uv.Value())
 			}
-			rec.to = len(s.values)
+			rec.to = len(s.uvs)
 			s.funcs = append(s.funcs, rec)
 			if o.Env != nil {
 				stack = append(stack, o.Env)
@@ -307,6 +322,11 @@ func (s *stateSnapshot) change() string {
 	}
 	for i := range s.funcs {
 		if !s.funcUnchanged(&s.funcs[i]) {
+			return "a function's environment or upvalue (a module's local)"
+		}
+	}
+	for _, u := range s.upvals {
+		if !same(u.uv.Value(), u.v) {
 			return "a function's environment or upvalue (a module's local)"
 		}
 	}
@@ -397,13 +417,15 @@ func (s *stateSnapshot) entriesChange(rec *tableRecord) (k lua.LValue, changed b
 	return k, k != nil
 }
 
+// funcUnchanged: the function's environment and upvalues are the ones
+// recorded (their values are compared once each, in change).
 func (s *stateSnapshot) funcUnchanged(rec *funcRecord) bool {
-	f := rec.f
-	if f.Env != rec.env || len(f.Upvalues) != rec.to-rec.from {
+	f, uvs := rec.f, s.uvs[rec.from:rec.to]
+	if f.Env != rec.env || len(f.Upvalues) != len(uvs) {
 		return false
 	}
 	for i, uv := range f.Upvalues {
-		if !uv.IsClosed() || !same(uv.Value(), s.values[rec.from+i]) {
+		if uv != uvs[i] {
 			return false
 		}
 	}
