@@ -7,7 +7,7 @@
 local rt = require "mailexpect.internal"
 
 -- The globals this module uses, captured once (see smtp.lua).
-local connect, now = connect, now
+local connect, now, pairs = connect, now, pairs
 
 local M = {}
 
@@ -19,6 +19,28 @@ local M = {}
 local OPTIONS = {"url", "host", "port", "session", "user", "pass", "auth", "authzid", "token", "tls",
   "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
   "cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max", "label"}
+
+-- DIAL are the options that say how to connect: passed on to connect
+-- (the session) when the script gives them.
+local DIAL = {timeout = true, connect_timeout = true, servername = true, insecure = true, ca_file = true,
+  cert_file = true, key_file = true, min_version = true, pin = true, proxy = true, unix_socket = true,
+  resolver = true, match_max = true, label = true}
+
+-- dial_options is connect's options table: those of o in DIAL, and the
+-- TLS mode when it is implicit (STARTTLS is the module's own step); nil
+-- when there are none. It visits the few keys o has rather than reading
+-- every name in DIAL: an open, once per row of a bulk run, should not
+-- build a table of a dozen absent options.
+local function dial_options(o, tls)
+  local d = tls == "implicit" and {tls = "implicit"} or nil
+  for k, v in pairs(o) do
+    if DIAL[k] then
+      d = d or {}
+      d[k] = v
+    end
+  end
+  return d
+end
 
 -- timed runs fn(...) and adds its duration to c.timings[name].
 function M.timed(c, name, fn, ...)
@@ -32,6 +54,13 @@ end
 -- closure, for the steps that run once per message or command.
 function M.took(c, name, t0)
   c.timings[name] = (c.timings[name] or 0) + (now() - t0)
+end
+
+-- greet reads and judges the greeting (see connect).
+local function greet(c, P)
+  if P.wrap then P.wrap(c) end
+  c.greeting = M.timed(c, "greeting", P.greeting, c)
+  P.welcome(c, c.greeting)
 end
 
 -- connect makes client c (a table with its own fields, given the
@@ -55,24 +84,22 @@ function M.connect(o, P, c, Client)
   c.opts, c.tlsmode, c.scheme, c.timings = o, tls, scheme, {}
   c.timeouts, c.label = o.timeouts or {}, o.label or addr
   setmetatable(c, Client)
-  c.session = o.session or M.timed(c, "connect", connect, addr, {
-    timeout = o.timeout, connect_timeout = o.connect_timeout,
-    tls = (tls == "implicit") and "implicit" or nil,
-    servername = o.servername, insecure = o.insecure, ca_file = o.ca_file,
-    cert_file = o.cert_file, key_file = o.key_file, min_version = o.min_version, pin = o.pin,
-    proxy = o.proxy, unix_socket = o.unix_socket, resolver = o.resolver,
-    match_max = o.match_max, label = o.label,
-  })
-  local ok, err = pcall(function()
-    if P.wrap then P.wrap(c) end
-    c.greeting = M.timed(c, "greeting", P.greeting, c)
-    P.welcome(c, c.greeting)
-  end)
+  c.session = o.session or M.timed(c, "connect", connect, addr, dial_options(o, tls))
+  local ok, err = pcall(greet, c, P)
   if not ok then
     c.session:close()
     error(err, 0)
   end
   return c
+end
+
+-- start runs what open does once connected (see open).
+local function start(c, o, P)
+  if P.hello then P.hello(c, o) end
+  if c.tlsmode == "starttls" then c:starttls() end
+  if o.user or o.token then
+    if P.login then P.login(c) else c:auth() end
+  end
 end
 
 -- open is connect, then what the client says first (P.hello, SMTP's
@@ -83,13 +110,7 @@ end
 function M.open(connect_fn, o, P)
   o = o or {}
   local c = connect_fn(o)
-  local ok, err = pcall(function()
-    if P.hello then P.hello(c, o) end
-    if c.tlsmode == "starttls" then c:starttls() end
-    if o.user or o.token then
-      if P.login then P.login(c) else c:auth() end
-    end
-  end)
+  local ok, err = pcall(start, c, o, P)
   if not ok then
     if P.abort then pcall(P.abort, c) end
     c.session:close()

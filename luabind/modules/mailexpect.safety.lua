@@ -43,7 +43,7 @@ function M.would(c, what, reply)
   return reply
 end
 
--- commit runs fn as the session's commit point (see above) and returns
+-- commit runs fn(c) as the session's commit point (see above) and returns
 -- its result. A reply error from fn means the server answered: the outcome
 -- is still known. fn may give the outcome itself as a second result (POP3:
 -- -ERR to QUIT leaves it unknown, RFC 1939 6).
@@ -53,7 +53,7 @@ function M.commit(c, fn)
     c.session:close()
     error(err, 0)
   end
-  local done, r, outcome = pcall(fn)
+  local done, r, outcome = pcall(fn, c)
   if not done then
     rt.commit_outcome(type(r) == "table" and r.kind == "reply" and "committed" or "unknown")
     error(r, 0)
@@ -69,7 +69,7 @@ end
 --   describe(c, arg)   the journal entry; asked only when journaling, and
 --                      before the step (a marked message can no longer be
 --                      described)
---   send(c, arg)       the step; its result is returned
+--   send(c, verb, arg) the step; its result is returned
 --   pretend(c, arg)    under --dry-run, instead of send: checks what the
 --                      server would refuse and returns the reply to report
 -- The entry is journaled once the step went through.
@@ -79,7 +79,7 @@ function M.mark(c, step, arg)
   if M.dry_run then
     r = M.would(c, step.verb .. " " .. arg, step.pretend(c, arg))
   else
-    r = step.send(c, arg)
+    r = step.send(c, step.verb, arg)
   end
   if entry then rt.journal(entry) end
   return r

@@ -9,7 +9,7 @@ local safety = require "mailexpect.safety"
 
 -- The globals this module uses, captured once (see smtp.lua).
 local now, base64, md5 = now, base64, md5
-local timed = client.timed
+local timed, took = client.timed, client.took
 local os_remove = os and os.remove
 local byte, sub, lower = string.byte, string.sub, string.lower
 local tonumber, tostring = tonumber, tostring
@@ -102,9 +102,10 @@ function OPENING.welcome(c, g)
 end
 
 -- M.connect opens the connection and reads the greeting.
-function M.connect(o)
+local function connect(o)
   return client.connect(o, OPENING, {deleted = {}}, Client)
 end
+M.connect = connect
 
 -- read_to_file streams a multi-line body to path (created 0600). A body
 -- cut short (EOF, timeout, a failed write) removes the partial file: it
@@ -124,11 +125,42 @@ local function read_to_file(c, path, timeout)
   return n
 end
 
--- exec sends one command (verb upper-cased, arg the rest) and reads its
--- response, and the body of a multi-line one. See Client:cmd.
+-- exchange sends one command line and reads its response: the status
+-- line, what a +OK does to the session (DELE marks message arg, RSET
+-- unmarks them all) and, when multiline, the body. secret marks a line
+-- that carries credentials; o is {timeout =, file =} or nil. Every
+-- command comes here, the helpers' ten or more per mailbox, so it looks
+-- up nothing its caller already knows (p:cmd's verb tables, options).
 local SECRET = {secret = true}
-local COMMIT = {} -- exec's options for p:quit()'s own QUIT
 
+local function exchange(c, verb, arg, line, multiline, secret, o)
+  local s, timeout = c.session, o and o.timeout
+  s:sendline(line, secret)
+  local r = status(c, s:readline(timeout or c.timeouts.command))
+  if not r.ok then return r end
+  if verb == "DELE" then
+    local deleted = c.deleted
+    deleted[#deleted + 1] = arg
+  elseif verb == "RSET" then
+    c.deleted = {}
+  end
+  if multiline then
+    setmetatable(r, lazy_lines)
+    if o and o.file then
+      r.octets = read_to_file(c, o.file, timeout)
+    else
+      -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
+      -- once instead of growing (and copying) it. The count is optional:
+      -- a bare "+OK" is a valid answer (RFC 1939 7).
+      local size = verb == "RETR" and r.text:match("^(%d+)") or nil
+      r.body = s:read_dot((timeout or size) and {timeout = timeout, size = size and tonumber(size)} or nil)
+    end
+  end
+  return r
+end
+
+-- exec is p:cmd's command (verb upper-cased, arg the rest): what the
+-- line is (destructive, multi-line, secret) is decided from the verb.
 local function exec(c, verb, arg, line, o)
   if verb == "DELE" or verb == "QUIT" then
     if safety.dry_run then
@@ -136,35 +168,15 @@ local function exec(c, verb, arg, line, o)
     end
     -- A raw QUIT is the same commit point as p:quit(): route it there, so
     -- a bulk run can still refuse it and the journal gets its outcome.
-    if verb == "QUIT" and o ~= COMMIT then return c:quit() end
+    if verb == "QUIT" then return c:quit() end
+    -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
+    arg = tonumber(arg) or arg
   end
   local multiline = o.multiline
   if multiline == nil then
     multiline = MULTILINE[verb] or (arg == "" and MULTILINE_NOARG[verb]) or false
   end
-  local s = c.session
-  s:sendline(line, (o.secret or (arg ~= "" and SECRET_VERBS[verb])) and SECRET or nil)
-  local r = status(c, s:readline(o.timeout or c.timeouts.command))
-  if not r.ok then return r end
-  -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
-  if verb == "DELE" then
-    c.deleted[#c.deleted + 1] = tonumber(arg) or arg
-  elseif verb == "RSET" then
-    c.deleted = {}
-  end
-  if multiline then
-    setmetatable(r, lazy_lines)
-    if o.file then
-      r.octets = read_to_file(c, o.file, o.timeout)
-    else
-      -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
-      -- once instead of growing (and copying) it. The count is optional:
-      -- a bare "+OK" is a valid answer (RFC 1939 7).
-      local size = verb == "RETR" and r.text:match("^(%d+)") or nil
-      r.body = c.session:read_dot{timeout = o.timeout, size = size and tonumber(size)}
-    end
-  end
-  return r
+  return exchange(c, verb, arg, line, multiline, (o.secret or (arg ~= "" and SECRET_VERBS[verb])) and SECRET or nil, o)
 end
 
 local NO_OPTS = {}
@@ -186,12 +198,16 @@ function Client:cmd(line, o)
 end
 
 -- must runs the helpers' commands: verb (upper case) and an optional
--- argument; a -ERR is a reply error. The time taken is added to
--- c.timings under the verb in lower case.
+-- argument; a -ERR is a reply error (o.what: the stage it names). The
+-- time taken is added to c.timings under the verb in lower case.
 local function must(c, verb, arg, o)
   local t0 = now()
   local r
-  if arg then r = exec(c, verb, arg, verb .. " " .. arg, o or NO_OPTS) else r = exec(c, verb, "", verb, o or NO_OPTS) end
+  if arg then
+    r = exchange(c, verb, arg, verb .. " " .. arg, MULTILINE[verb] or false, nil, o)
+  else
+    r = exchange(c, verb, "", verb, MULTILINE[verb] or MULTILINE_NOARG[verb] or false, nil, o)
+  end
   if not r.ok then fail(c, o and o.what or verb, r) end
   local key, timings = TIMING_KEY[verb] or lower(verb), c.timings
   timings[key] = (timings[key] or 0) + (now() - t0)
@@ -274,7 +290,7 @@ METHODS.USER = {
   offered = function(c) return next(c.caps) == nil or c.caps.USER ~= nil end,
   run = function(c, cred)
     must(c, "USER", cred.user, USER)
-    local r = exec(c, "PASS", cred.pass, "PASS " .. cred.pass, SECRET)
+    local r = exchange(c, "PASS", cred.pass, "PASS " .. cred.pass, false, SECRET)
     if not r.ok then fail(c, "AUTH", r, "PASS") end
     return r
   end,
@@ -323,14 +339,15 @@ local SASL = {
 -- auth logs in with opts user/pass: auth = "user" (USER/PASS), "apop",
 -- "plain", "login" or "cram-md5" (SASL, RFC 5034), or the default (see
 -- ORDER_TLS). The password is registered as a secret; -v names the method.
-function Client:auth()
-  return timed(self, "auth", function()
-    local r, mech = sasl.authenticate(self, SASL)
-    if not r.ok then fail(self, "AUTH", r, "AUTH " .. mech:upper()) end
-    self.caps = nil -- CAPA may differ after login (RFC 2449 5)
-    return r
-  end)
+local function login(c)
+  local r, mech = sasl.authenticate(c, SASL)
+  if not r.ok then fail(c, "AUTH", r, "AUTH " .. mech:upper()) end
+  c.caps = nil -- CAPA may differ after login (RFC 2449 5)
+  return r
 end
+
+local function auth(c) return timed(c, "auth", login, c) end
+Client.auth = auth
 
 -- A listing holds at most one entry per 32 bytes of match_max (262,144
 -- by default; kind full past it): each entry is a Lua table of several
@@ -434,8 +451,10 @@ end
 -- 1939 7: a message marked deleted cannot be asked about): LIST n, then
 -- UIDL n and TOP n 0, which are optional: a -ERR leaves the field empty;
 -- anything else (EOF, timeout) ends the row.
+local AS_DELE = {what = "DELE"} -- must's options: a refusal names DELE
+
 local function describe(c, num)
-  local l = must(c, "LIST", num, {what = "DELE"})
+  local l = must(c, "LIST", num, AS_DELE)
   local function optional(ok, v)
     if ok then return v end
     if type(v) == "table" and v.kind == "reply" then return nil end
@@ -454,15 +473,14 @@ local function pretend_dele(c, num)
       fail(c, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
     end
   end
-  must(c, "LIST", num, {what = "DELE"})
+  must(c, "LIST", num, AS_DELE)
   c.deleted[#c.deleted + 1] = tonumber(num)
   return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted"}
 end
 
 -- DELE as a step of mailexpect.safety: journaled before QUIT, only
--- reported under --dry-run. exec records the mark.
-local DELE = {verb = "DELE", describe = describe, pretend = pretend_dele,
-              send = function(c, num) return must(c, "DELE", num) end}
+-- reported under --dry-run. must sends it (exchange records the mark).
+local DELE = {verb = "DELE", describe = describe, pretend = pretend_dele, send = must}
 
 -- dele marks message n for deletion; it takes effect only at QUIT (RFC
 -- 1939 6).
@@ -484,18 +502,21 @@ function Client:noop() return must(self, "NOOP") end
 -- then closes without QUIT, which unmarks them; +OK means committed, no
 -- reply or -ERR ("some deleted messages not removed") unknown. Under
 -- --dry-run the session ends with RSET and a close instead.
+local function quit(c)
+  local t0 = now()
+  local r = exchange(c, "QUIT", "", "QUIT", false)
+  took(c, "quit", t0)
+  return r, r.ok and "committed" or "unknown"
+end
+
 function Client:quit()
   if safety.dry_run then
     pcall(self.cmd, self, "RSET")
     self.session:close()
     return safety.would(self, "QUIT", {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT"})
   end
-  local function quit()
-    local r = timed(self, "quit", exec, self, "QUIT", "", "QUIT", COMMIT)
-    return r, r.ok and "committed" or "unknown"
-  end
   local ok, r
-  if #self.deleted > 0 then ok, r = pcall(safety.commit, self, quit) else ok, r = pcall(quit) end
+  if #self.deleted > 0 then ok, r = pcall(safety.commit, self, quit) else ok, r = pcall(quit, self) end
   self.session:close()
   if not ok then error(r, 0) end
   if not r.ok then fail(self, "QUIT", r) end
@@ -507,6 +528,10 @@ function Client:close() self.session:close() end
 -- open = connect + STLS (unless tls is "implicit" or "none") + auth (when
 -- user is given). A failure after connecting closes the session without
 -- QUIT, so nothing is ever committed by a failed open.
-function M.open(o) return client.open(M.connect, o, {}) end
+-- open's own steps are the local functions: the argument checks of
+-- pop3.connect and p:auth() are for the script's calls.
+local OPEN = {login = auth}
+
+function M.open(o) return client.open(connect, o, OPEN) end
 
 return M
