@@ -96,17 +96,19 @@ end
 -- start runs what open does once connected (see open).
 local function start(c, o, P)
   if P.hello then P.hello(c, o) end
-  if c.tlsmode == "starttls" then c:starttls() end
+  if c.tlsmode == "starttls" then
+    if P.starttls then P.starttls(c) else c:starttls() end
+  end
   if o.user or o.token then
     if P.login then P.login(c) else c:auth() end
   end
 end
 
 -- open is connect, then what the client says first (P.hello, SMTP's
--- EHLO), STARTTLS when the TLS mode is "starttls", and the login when
--- user (or token) is given (P.login, default c:auth()). A failure after
--- connecting runs P.abort (SMTP says QUIT; POP3 must not: QUIT would
--- commit) and closes the session.
+-- EHLO), STARTTLS when the TLS mode is "starttls" (P.starttls, default
+-- c:starttls()), and the login when user (or token) is given (P.login,
+-- default c:auth()). A failure after connecting runs P.abort (SMTP says
+-- QUIT; POP3 must not: QUIT would commit) and closes the session.
 function M.open(connect_fn, o, P)
   o = o or {}
   local c = connect_fn(o)

@@ -214,10 +214,14 @@ local function must(c, verb, arg, o)
   return r
 end
 
+-- The module calls its own methods through locals (capa, stls, top,
+-- auth, connect): the argument check of p:capa() or pop3.connect is for
+-- the script's calls, and costs a trip through Go.
+
 -- capa returns capability -> argument string or true (RFC 2449 5); a
 -- server without CAPA gives an empty table. The result is kept as p.caps.
-function Client:capa()
-  local r = timed(self, "capa", self.cmd, self, "CAPA")
+local function capa(c)
+  local r = timed(c, "capa", exec, c, "CAPA", "", "CAPA", NO_OPTS)
   local caps = {}
   if r.ok then
     for _, l in ipairs(r.lines) do
@@ -225,24 +229,27 @@ function Client:capa()
       if k then caps[k:upper()] = (v ~= "" and v) or true end
     end
   end
-  self.caps = caps
+  c.caps = caps
   return caps
 end
+Client.capa = capa
 
 -- stls upgrades to TLS (RFC 2595 4). It is sent only when CAPA lists STLS:
 -- otherwise an error, never a silent fallback. Capabilities seen before TLS
 -- are discarded and asked again; the new ones are returned.
-function Client:stls()
-  client.plaintext(self)
-  return timed(self, "starttls", function()
-    client.offers_tls(self, "STLS", (self.caps or self:capa()).STLS)
-    self.caps = nil
-    must(self, "STLS")
-    self.session:starttls()
-    return self:capa()
-  end)
+local function upgrade(c)
+  client.offers_tls(c, "STLS", (c.caps or capa(c)).STLS)
+  c.caps = nil
+  must(c, "STLS")
+  c.session:starttls()
+  return capa(c)
 end
-Client.starttls = Client.stls
+
+local function stls(c)
+  client.plaintext(c)
+  return timed(c, "starttls", upgrade, c)
+end
+Client.stls, Client.starttls = stls, stls
 
 -- Logging in (RFC 1939 7, RFC 5034) through the shared SASL stack
 -- (mailexpect.sasl), which chooses the method and applies the plaintext
@@ -303,7 +310,7 @@ METHODS.APOP = {
   offered = function(c) return c.timestamp ~= nil end,
   run = function(c, cred)
     if not c.timestamp then rt.raise("protocol", c.label .. ": auth = \"apop\" but the greeting has no timestamp", {stage = "AUTH"}) end
-    local r = c:cmd("APOP " .. cred.user .. " " .. md5(c.timestamp .. cred.pass), SECRET)
+    local r = exchange(c, "APOP", cred.user, "APOP " .. cred.user .. " " .. md5(c.timestamp .. cred.pass), false, SECRET)
     if not r.ok then fail(c, "AUTH", r, "APOP") end
     return r
   end,
@@ -325,12 +332,12 @@ local SASL = {
   -- is tried, not checked against it.
   trust_named = true,
   offered = function(c, name)
-    if not c.caps then c:capa() end
+    if not c.caps then capa(c) end
     return sasl.offered_in(c.caps.SASL, name)
   end,
   advertised = function(c) return c.caps and c.caps.SASL end,
   order = function(c)
-    if not c.caps then c:capa() end
+    if not c.caps then capa(c) end
     return c.session.tls and ORDER_TLS or ORDER_PLAIN
   end,
   accepted = function(r) return r.ok == true end,
@@ -439,13 +446,14 @@ end
 
 -- top returns the headers, the blank line and the first `lines` body
 -- lines of message n (RFC 1939 7; 0 = headers only).
-function Client:top(n, lines)
+local function top(c, n, lines)
   local k = tonumber(lines or 0)
   if not k or k < 0 or k % 1 ~= 0 or k > MAX_MSGNUM then -- inf would go as TOP n -9223372036854775808
     rt.raise("usage", "pop3: top: line count must be a whole number >= 0, got " .. tostring(lines))
   end
-  return must(self, "TOP", string.format("%s %d", msgnum(n, "top"), k)).body
+  return must(c, "TOP", string.format("%s %d", msgnum(n, "top"), k)).body
 end
+Client.top = top
 
 -- describe is the journal entry of message n, asked before DELE (RFC
 -- 1939 7: a message marked deleted cannot be asked about): LIST n, then
@@ -461,7 +469,7 @@ local function describe(c, num)
     error(v, 0)
   end
   return {mailbox = c.opts.user or c.label, size = tonumber(l.text:match("^%d+%s+(%d+)") or ""),
-          uidl = optional(pcall(c.uidl, c, num)), headers = optional(pcall(c.top, c, num, 0))}
+          uidl = optional(pcall(listing, c, UIDL, num)), headers = optional(pcall(top, c, num, 0))}
 end
 
 -- pretend_dele is DELE under --dry-run: what the server would refuse is
@@ -511,7 +519,7 @@ end
 
 function Client:quit()
   if safety.dry_run then
-    pcall(self.cmd, self, "RSET")
+    pcall(exec, self, "RSET", "", "RSET", NO_OPTS)
     self.session:close()
     return safety.would(self, "QUIT", {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT"})
   end
@@ -528,9 +536,7 @@ function Client:close() self.session:close() end
 -- open = connect + STLS (unless tls is "implicit" or "none") + auth (when
 -- user is given). A failure after connecting closes the session without
 -- QUIT, so nothing is ever committed by a failed open.
--- open's own steps are the local functions: the argument checks of
--- pop3.connect and p:auth() are for the script's calls.
-local OPEN = {login = auth}
+local OPEN = {starttls = stls, login = auth}
 
 function M.open(o) return client.open(connect, o, OPEN) end
 
