@@ -266,8 +266,17 @@ end
 -- returns {status = "OK"|"NO"|"BAD", code, code_args, text, tag, command,
 -- untagged = {...}}. NO and BAD are returned, never raised. Options:
 -- timeout, file (FETCH message literals to files), continue (answers "+"
--- continuation requests), secret_continue.
-function Client:cmd(cmd, o)
+-- continuation requests), secret_continue. The module's own commands
+-- come here through the local command, and its own calls of its methods
+-- through locals too (capability, auth, enable_utf8, connect): the
+-- argument check of i:cmd or i:auth() is for the script's calls, and
+-- costs a trip through Go.
+local function exchange(c, cmd, o)
+  local h = c.w:start(cmd, {timeout = o.timeout or c.timeouts.command})
+  return await(c, h, o)
+end
+
+local function command(self, cmd, o)
   o = o or {}
   local class = w.classify(cmd)
   local why, verb = removes(self, class), class.verb
@@ -281,12 +290,12 @@ function Client:cmd(cmd, o)
     self.mailbox = {name = name, flags = {}, readonly = verb == "EXAMINE"}
     self.state = "authenticated"
   end
-  local function run()
-    local h = self.w:start(cmd, {timeout = o.timeout or self.timeouts.command})
-    return await(self, h, o)
-  end
   local r
-  if why then r = safety.commit(self, run) else r = run() end
+  if why then
+    r = safety.commit(self, function() return exchange(self, cmd, o) end)
+  else
+    r = exchange(self, cmd, o)
+  end
   if selecting then
     local mb = self.mailbox
     if r.status ~= "OK" then
@@ -309,6 +318,7 @@ function Client:cmd(cmd, o)
   end
   return r
 end
+Client.cmd = command
 
 -- pipeline sends every command before reading any reply (the completions
 -- are matched by tag) and returns their results in order. A command that
@@ -330,7 +340,7 @@ function Client:pipeline(cmds, o)
 end
 
 local function must(c, stage, cmd, o)
-  local r = c:cmd(cmd, o)
+  local r = command(c, cmd, o)
   if r.status ~= "OK" then fail(c, stage, r, o and o.what or stage) end
   return r
 end
@@ -362,21 +372,23 @@ function OPENING.welcome(c, g)
   end
 end
 
-function M.connect(o)
+local function connect(o)
   return client.connect(o, OPENING, {caps = {}, caps_known = false, known_uidvalidity = {}, journaled = {}}, Client)
 end
+M.connect = connect
 
 -- capability asks for the capabilities (RFC 9051 6.1.1) and returns c.caps:
 -- upper-cased capability -> true, and AUTH = "PLAIN LOGIN" (the AUTH=
 -- mechanisms, space-separated).
-function Client:capability()
-  local r = must(self, "CAPABILITY", "CAPABILITY")
-  if not self.caps_known then set_caps(self, {}) end
-  return self.caps, r
+local function capability(c)
+  local r = must(c, "CAPABILITY", "CAPABILITY")
+  if not c.caps_known then set_caps(c, {}) end
+  return c.caps, r
 end
+Client.capability = capability
 
 local function ensure_caps(c)
-  if not c.caps_known then c:capability() end
+  if not c.caps_known then capability(c) end
   return c.caps
 end
 
@@ -384,18 +396,21 @@ end
 -- a server that does not is an error, never a silent fallback. Bytes the
 -- server sent after its go-ahead are refused in Go (CVE-2011-0411 class).
 -- Capabilities learnt before TLS are discarded and asked again.
-function Client:starttls()
-  client.plaintext(self)
-  return timed(self, "starttls", function()
-    client.offers_tls(self, "STARTTLS", ensure_caps(self).STARTTLS)
-    local r = must(self, "STARTTLS", "STARTTLS")
-    self.session:starttls()
-    self.caps, self.caps_known = {}, false
-    self.w:literal_mode(false, false)
-    self:capability()
-    return r
-  end)
+local function upgrade(c)
+  client.offers_tls(c, "STARTTLS", ensure_caps(c).STARTTLS)
+  local r = must(c, "STARTTLS", "STARTTLS")
+  c.session:starttls()
+  c.caps, c.caps_known = {}, false
+  c.w:literal_mode(false, false)
+  capability(c)
+  return r
 end
+
+local function starttls(c)
+  client.plaintext(c)
+  return timed(c, "starttls", upgrade, c)
+end
+Client.starttls = starttls
 
 -- Logging in (RFC 9051 6.2.2, 6.2.3) through the shared SASL stack
 -- (mailexpect.sasl), which chooses the method and applies the plaintext
@@ -459,7 +474,7 @@ METHODS["LOGIN-COMMAND"] = {
       rt.raise("protocol", c.label .. ": the server says LOGINDISABLED: the LOGIN command is refused here" ..
                (c.session.tls and "" or " (before TLS)"), {stage = "LOGIN"})
     end
-    return c:cmd({"LOGIN", M.string(cred.user), M.secret(cred.pass)})
+    return command(c, {"LOGIN", M.string(cred.user), M.secret(cred.pass)})
   end,
 }
 
@@ -486,78 +501,86 @@ local SASL = {
 -- default (see ORDER_TLS). Credentials never travel in clear unless
 -- allow_plaintext_auth = true; they are registered as secrets and every
 -- line carrying them goes out marked secret.
-function Client:auth()
-  if self.state ~= "not-authenticated" then
-    rt.raise("usage", self.label .. ": already authenticated (" .. tostring(self.state) .. ")")
+local enable_utf8
+
+local function login(c)
+  local before = ensure_caps(c)
+  local r, mech = sasl.authenticate(c, SASL)
+  if r.status ~= "OK" then
+    local verb = mech == "login-command" and "LOGIN" or "AUTHENTICATE"
+    fail(c, verb, r, verb == "LOGIN" and verb or (verb .. " " .. mech:upper()))
   end
-  return timed(self, "auth", function()
-    local before = ensure_caps(self)
-    local r, mech = sasl.authenticate(self, SASL)
-    if r.status ~= "OK" then
-      local verb = mech == "login-command" and "LOGIN" or "AUTHENTICATE"
-      fail(self, verb, r, verb == "LOGIN" and verb or (verb .. " " .. mech:upper()))
-    end
-    self.state = "authenticated"
-    -- The OK may carry the new capabilities (set_caps makes a new table);
-    -- else they are asked for.
-    if self.caps == before then self:capability() end
-    self:enable_utf8()
-    return r
-  end)
+  c.state = "authenticated"
+  -- The OK may carry the new capabilities (set_caps makes a new table);
+  -- else they are asked for.
+  if c.caps == before then capability(c) end
+  enable_utf8(c)
+  return r
 end
-Client.login = Client.auth
+
+local function auth(c)
+  if c.state ~= "not-authenticated" then
+    rt.raise("usage", c.label .. ": already authenticated (" .. tostring(c.state) .. ")")
+  end
+  return timed(c, "auth", login, c)
+end
+Client.auth, Client.login = auth, auth
 
 -- enable_utf8 sends ENABLE UTF8=ACCEPT (RFC 6855) when the server offers
 -- it and the script did not say utf8 = false: mailbox names then travel
 -- as UTF-8 both ways. Done once, right after login (ENABLE belongs to the
 -- authenticated state). Returns whether the session speaks UTF-8.
-function Client:enable_utf8()
-  if self.utf8 ~= nil then return self.utf8 end
-  if self.opts.utf8 == false or not ensure_caps(self)["UTF8=ACCEPT"] then
-    self.utf8 = false
+function enable_utf8(c)
+  if c.utf8 ~= nil then return c.utf8 end
+  if c.opts.utf8 == false or not ensure_caps(c)["UTF8=ACCEPT"] then
+    c.utf8 = false
     return false
   end
-  local r = must(self, "ENABLE", "ENABLE UTF8=ACCEPT")
+  local r = must(c, "ENABLE", "ENABLE UTF8=ACCEPT")
   for _, u in ipairs(r.untagged) do
     if u.name == "ENABLED" then
       for _, f in ipairs(u.fields or {}) do
-        if tostring(f):upper() == "UTF8=ACCEPT" then self.utf8 = true end
+        if tostring(f):upper() == "UTF8=ACCEPT" then c.utf8 = true end
       end
     end
   end
-  self.utf8 = self.utf8 or false
-  return self.utf8
+  c.utf8 = c.utf8 or false
+  return c.utf8
 end
+Client.enable_utf8 = enable_utf8
 
 -- open = connect + STARTTLS (per tls mode) + login (when user is given).
 -- A failure after connecting closes the session.
 local OPEN = {
+  starttls = starttls,
   login = function(c)
     if c.state == "authenticated" then
       rt.note(c.session, "PREAUTH: already authenticated, not logging in")
-      c:enable_utf8()
+      enable_utf8(c)
     else
-      c:auth()
+      auth(c)
     end
   end,
 }
 
-function M.open(o) return client.open(M.connect, o, OPEN) end
+function M.open(o) return client.open(connect, o, OPEN) end
 
 -- ---------------------------------------------------------------------
 -- Mailboxes.
 
+local function enter(c, verb, name, arg, timeout)
+  local r = command(c, {verb, arg}, {timeout = timeout})
+  if r.status ~= "OK" then fail(c, verb, r, verb .. " " .. shown_name(name)) end
+  local mb = c.mailbox
+  return {name = mb.name, exists = mb.exists, recent = mb.recent, uidvalidity = mb.uidvalidity,
+          uidnext = mb.uidnext, flags = mb.flags, permanentflags = mb.permanentflags,
+          unseen = mb.unseen, highestmodseq = mb.highestmodseq, readonly = mb.readonly}
+end
+
 local function open_mailbox(c, verb, name, o)
   o = o or {}
   local arg = mailbox_arg(c, name, "i:" .. verb:lower())
-  return timed(c, "select", function()
-    local r = c:cmd({verb, arg}, {timeout = o.timeout})
-    if r.status ~= "OK" then fail(c, verb, r, verb .. " " .. shown_name(name)) end
-    local mb = c.mailbox
-    return {name = mb.name, exists = mb.exists, recent = mb.recent, uidvalidity = mb.uidvalidity,
-            uidnext = mb.uidnext, flags = mb.flags, permanentflags = mb.permanentflags,
-            unseen = mb.unseen, highestmodseq = mb.highestmodseq, readonly = mb.readonly}
-  end)
+  return timed(c, "select", enter, c, verb, name, arg, o.timeout)
 end
 
 -- select opens a mailbox read-write (RFC 9051 6.3.2); under --dry-run, or
@@ -619,7 +642,7 @@ end
 -- A STATUS refusal is returned as the second result.
 local function whole_mailbox(c, name, arg, target)
   local items = ensure_caps(c)["STATUS=SIZE"] and "(MESSAGES UIDVALIDITY SIZE)" or "(MESSAGES UIDVALIDITY)"
-  local r = c:cmd({"STATUS", arg, items})
+  local r = command(c, {"STATUS", arg, items})
   if r.status ~= "OK" then return nil, r end
   local st = {}
   for _, u in ipairs(r.untagged) do
@@ -1253,7 +1276,7 @@ end
 -- here. It never expunges. Returns the result, or nil if the server had
 -- already gone.
 function Client:logout()
-  local ok, r = pcall(timed, self, "logout", self.cmd, self, "LOGOUT")
+  local ok, r = pcall(timed, self, "logout", command, self, "LOGOUT")
   self.session:close()
   self.state = "logout"
   if ok then return r end

@@ -118,14 +118,21 @@ end
 
 -- M.connect opens the connection and reads the greeting. LMTP (RFC 2033)
 -- is lmtp = true or an lmtp:// url.
-function M.connect(o)
+-- The two openings differ in the default port only (LMTP: 24); both are
+-- made once.
+local function opening(port)
+  return setmetatable({endpoint = {name = "smtp", schemes = {"smtp", "submission", "smtps", "lmtp"},
+                                   port = port, implicit_port = 465}}, {__index = OPENING})
+end
+local OPENING_SMTP, OPENING_LMTP = opening(25), opening(24)
+
+local function connect(o)
   local lmtp = type(o) == "table" and o.lmtp
-  local P = setmetatable({endpoint = {name = "smtp", schemes = {"smtp", "submission", "smtps", "lmtp"},
-                                      port = lmtp and 24 or 25, implicit_port = 465}}, {__index = OPENING})
-  local c = client.connect(o, P, {caps = {}}, Client)
+  local c = client.connect(o, lmtp and OPENING_LMTP or OPENING_SMTP, {caps = {}}, Client)
   c.lmtp = (lmtp or c.scheme == "lmtp") and true or false
   return c
 end
+M.connect = connect
 
 -- send sends one command line whose verb (upper case) is known and reads
 -- the reply; see Client:cmd.
@@ -154,42 +161,53 @@ function Client:cmd(line, o)
   return send(self, verb_of(line), line, o or NO_OPTS)
 end
 
+-- The module's own commands go to send with their verb, and its own calls
+-- of its methods to locals (ehlo, starttls, auth, mail, connect): the
+-- argument check of c:cmd or c:mail is for the script's calls, and costs
+-- a trip through Go.
+
 -- ehlo says hello (LHLO for LMTP, RFC 2033 4.1). A server that does not
 -- know EHLO answers 500 or 502 and gets HELO, without extensions (RFC 5321
 -- 3.2). LMTP has no HELO.
-function Client:ehlo(name)
-  name = name or self.helo_name or self.opts.helo or "localhost"
-  self.helo_name = name
-  return timed(self, "ehlo", function()
-    local verb = self.lmtp and "LHLO" or "EHLO"
-    local r = self:cmd(verb .. " " .. name)
+local function hello(c, name)
+  local verb = c.lmtp and "LHLO" or "EHLO"
+  local r = send(c, verb, verb .. " " .. name, NO_OPTS)
+  if is2(r) then return r end
+  if not c.lmtp and (r.code == 500 or r.code == 502) then
+    r, verb = send(c, "HELO", "HELO " .. name, NO_OPTS), "HELO"
     if is2(r) then return r end
-    if not self.lmtp and (r.code == 500 or r.code == 502) then
-      r, verb = self:cmd("HELO " .. name), "HELO"
-      if is2(r) then return r end
-    end
-    fail(self, verb, r, verb)
-  end)
+  end
+  fail(c, verb, r, verb)
 end
+
+local function ehlo(c, name)
+  name = name or c.helo_name or c.opts.helo or "localhost"
+  c.helo_name = name
+  return timed(c, "ehlo", hello, c, name)
+end
+Client.ehlo = ehlo
 
 -- starttls upgrades the connection (RFC 3207 4). It is sent only when
 -- EHLO offered it: a server that does not is an error, never a silent
 -- fallback to plaintext. The Go side refuses bytes the server sent after
 -- its go-ahead (CVE-2011-0411 class). Everything learnt before TLS is
 -- void (RFC 3207 4.2), so EHLO is sent again; both replies are returned.
-function Client:starttls()
-  client.plaintext(self)
-  if not self.ehlo_reply then rt.raise("usage", self.label .. ": STARTTLS needs c:ehlo() first (it must be advertised)") end
-  local r = timed(self, "starttls", function()
-    client.offers_tls(self, "STARTTLS", self.caps.STARTTLS)
-    local r = self:cmd("STARTTLS")
-    if r.code ~= 220 then fail(self, "STARTTLS", r) end
-    self.session:starttls()
-    self.caps, self.ehlo_reply = {}, nil
-    return r
-  end)
-  return r, self:ehlo()
+local function upgrade(c)
+  client.offers_tls(c, "STARTTLS", c.caps.STARTTLS)
+  local r = send(c, "STARTTLS", "STARTTLS", NO_OPTS)
+  if r.code ~= 220 then fail(c, "STARTTLS", r) end
+  c.session:starttls()
+  c.caps, c.ehlo_reply = {}, nil
+  return r
 end
+
+local function starttls(c)
+  client.plaintext(c)
+  if not c.ehlo_reply then rt.raise("usage", c.label .. ": STARTTLS needs c:ehlo() first (it must be advertised)") end
+  local r = timed(c, "starttls", upgrade, c)
+  return r, ehlo(c)
+end
+Client.starttls = starttls
 
 -- AUTH (RFC 4954) through the shared SASL stack (mailexpect.sasl), which
 -- chooses the mechanism and applies the plaintext rule; this is how SMTP
@@ -215,14 +233,14 @@ local FRAME = {challenge = "334"}
 -- server's empty "334 ". A server that does not take initial responses
 -- asks for it with an empty 334, and gets it (once).
 function FRAME.start(c, mech, ir)
-  if ir == nil then return c, challenge(c:cmd("AUTH " .. mech)) end
+  if ir == nil then return c, challenge(send(c, "AUTH", "AUTH " .. mech, NO_OPTS)) end
   local b = base64.encode(ir)
   local line = "AUTH " .. mech .. " " .. (b == "" and "=" or b)
   if #line + 2 > 512 then
-    local text, final = challenge(c:cmd("AUTH " .. mech))
+    local text, final = challenge(send(c, "AUTH", "AUTH " .. mech, NO_OPTS))
     return c, text, final, ir
   end
-  local r = c:cmd(line, SECRET)
+  local r = send(c, "AUTH", line, SECRET)
   if r.code == 334 and r.text == "" then return c, "", nil, ir end
   return c, challenge(r)
 end
@@ -259,13 +277,14 @@ local SASL = {
 -- without TLS only CRAM-MD5 is allowed, anything else is refused before a
 -- byte is sent. The password and token are registered as secrets, so they
 -- (and their base64 forms) never reach a transcript.
-function Client:auth()
-  return timed(self, "auth", function()
-    local r, mech = sasl.authenticate(self, SASL)
-    if r.code ~= 235 then fail(self, "AUTH", r, "AUTH " .. mech) end
-    return r
-  end)
+local function login(c)
+  local r, mech = sasl.authenticate(c, SASL)
+  if r.code ~= 235 then fail(c, "AUTH", r, "AUTH " .. mech) end
+  return r
 end
+
+local function auth(c) return timed(c, "auth", login, c) end
+Client.auth = auth
 
 -- Which EHLO keyword a MAIL/RCPT parameter needs (RFC 1870, 6152, 6531,
 -- 3461, 3030 for BINARYMIME). A parameter the server did not advertise is
@@ -351,9 +370,10 @@ end
 -- mail starts a transaction (RFC 5321 3.3). params: a table ({SIZE = n,
 -- BODY = "8BITMIME", SMTPUTF8 = true, RET = "HDRS", ENVID = "x"}) or a
 -- string sent as is.
-function Client:mail(from, params)
-  return envelope(self, "MAIL", "mail", now(), mail_line(self, from, params))
+local function mail(c, from, params)
+  return envelope(c, "MAIL", "mail", now(), mail_line(c, from, params))
 end
+Client.mail = mail
 
 -- rcpt adds a recipient; params e.g. {NOTIFY = "SUCCESS,FAILURE"}.
 function Client:rcpt(to, params)
@@ -411,12 +431,12 @@ end
 
 -- rset aborts the current transaction (RFC 5321 4.1.1.5).
 function Client:rset()
-  local r = timed(self, "rset", self.cmd, self, "RSET")
+  local r = timed(self, "rset", send, self, "RSET", "RSET", NO_OPTS)
   if not is2(r) then fail(self, "RSET", r) end
   return r
 end
 
-function Client:noop() return self:cmd("NOOP") end
+function Client:noop() return send(self, "NOOP", "NOOP", NO_OPTS) end
 
 -- vrfy, expn and help ask about an address, a list and the server's help
 -- (RFC 5321 4.1.1.6-8) and return the reply as it is: 250/251/252, or a
@@ -425,8 +445,8 @@ local function query(c, verb, arg, what)
   if arg ~= nil and type(arg) ~= "string" then
     rt.raise("usage", string.format("c:%s: %s must be a string, got %s", verb:lower(), what, type(arg)))
   end
-  if arg == nil or arg == "" then return c:cmd(verb) end
-  return c:cmd(verb .. " " .. arg)
+  if arg == nil or arg == "" then return send(c, verb, verb, NO_OPTS) end
+  return send(c, verb, verb .. " " .. arg, NO_OPTS)
 end
 
 function Client:vrfy(addr)
@@ -476,7 +496,7 @@ end
 -- quit ends the session politely (RFC 5321 4.1.1.10); a server that just
 -- closes is fine. Returns the 221 reply, or nil.
 function Client:quit()
-  local ok, r = pcall(timed, self, "quit", self.cmd, self, "QUIT")
+  local ok, r = pcall(timed, self, "quit", send, self, "QUIT", "QUIT", NO_OPTS)
   self.session:close()
   if ok then return r end
 end
@@ -528,7 +548,7 @@ end
 -- abandon ends a refused transaction with RSET, so the connection stays
 -- usable, and raises err.
 local function abandon(c, err)
-  pcall(c.cmd, c, "RSET")
+  pcall(send, c, "RSET", "RSET", NO_OPTS)
   error(err, 0)
 end
 
@@ -688,19 +708,24 @@ end
 -- envelope_steps is MAIL, then RCPT per recipient, each answered before
 -- the next; a refusal that stops the transaction is raised after RSET.
 -- Returns the RCPT replies and how many were accepted.
+local function steps(c, from, params, rlines, allow_partial, rcpts)
+  local accepted = 0
+  mail(c, from, params)
+  for i, l in ipairs(rlines) do
+    local r = timed(c, "rcpt", send, c, "RCPT", l, NO_OPTS)
+    rcpts[i] = r
+    if is2(r) then accepted = accepted + 1
+    elseif not allow_partial then fail(c, "RCPT", r, l:match("^RCPT TO:%S*")) end
+  end
+  if accepted == 0 then fail_all(c, rlines, rcpts) end
+  return accepted
+end
+
 local function envelope_steps(c, from, params, rlines, allow_partial)
-  local rcpts, accepted = {}, 0
-  local ok, err = pcall(function()
-    c:mail(from, params)
-    for i, l in ipairs(rlines) do
-      local r = timed(c, "rcpt", c.cmd, c, l)
-      rcpts[i] = r
-      if is2(r) then accepted = accepted + 1
-      elseif not allow_partial then fail(c, "RCPT", r, l:match("^RCPT TO:%S*")) end
-    end
-    if accepted == 0 then fail_all(c, rlines, rcpts) end
-  end)
+  local rcpts = {}
+  local ok, accepted = pcall(steps, c, from, params, rlines, allow_partial, rcpts)
   if not ok then
+    local err = accepted
     if type(err) == "table" and err.kind == "reply" then abandon(c, err) end
     error(err, 0)
   end
@@ -720,6 +745,18 @@ local function per_recipient(c, rcpts, fin)
     end
   end
   return per
+end
+
+-- transfer sends the message: BDAT chunks, or DATA (unless it went with
+-- the pipelined group) and the dot-stuffed message.
+local function transfer(c, msg, accepted, chunking, pipelining)
+  if chunking then return send_chunks(c, msg, accepted) end
+  if not pipelining then -- else DATA was accepted with the group
+    local r = send(c, "DATA", "DATA", NO_OPTS)
+    if r.code ~= 354 then abandon(c, caught(fail, c, "DATA", r)) end
+  end
+  c.session:send_dot(msg)
+  return finish(c, accepted)
 end
 
 -- send is MAIL, RCPT per recipient, DATA (RFC 5321 3.3). from/to are the
@@ -770,15 +807,7 @@ function Client:send(o)
   else
     rcpts, accepted = envelope_steps(self, from, params, rlines, o.allow_partial)
   end
-  local fin = timed(self, "data", function()
-    if chunking then return send_chunks(self, msg, accepted) end
-    if not pipelining then -- else DATA was accepted with the group
-      local r = self:cmd("DATA")
-      if r.code ~= 354 then abandon(self, caught(fail, self, "DATA", r)) end
-    end
-    self.session:send_dot(msg)
-    return finish(self, accepted)
-  end)
+  local fin = timed(self, "data", transfer, self, msg, accepted, chunking, pipelining)
   self.accepted = nil
   local last = verdict(self, fin, o.allow_partial)
   if o.allow_partial then return per_recipient(self, rcpts, fin), last end
@@ -790,10 +819,11 @@ end
 -- AUTH (when user is given). A failure after connecting says QUIT and
 -- closes the session.
 local OPEN = {
-  hello = function(c, o) c:ehlo(o.helo) end,
+  hello = function(c, o) ehlo(c, o.helo) end,
+  starttls = starttls, login = auth,
   abort = function(c) c.session:sendline("QUIT") end,
 }
 
-function M.open(o) return client.open(M.connect, o, OPEN) end
+function M.open(o) return client.open(connect, o, OPEN) end
 
 return M
