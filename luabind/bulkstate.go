@@ -34,6 +34,10 @@ import (
 // graph a later row can reach is the one recorded: nothing was added,
 // replaced or removed, however deep (a module's local cache, a method
 // of a class, string.trim, a global). Strings and numbers are values.
+// A table's entries are read only when its version moved (gopher-lua
+// patch 0029: every write to them moves it, and they have no other
+// writer); a function's upvalues are compared as pointers, and each
+// upvalue's value once.
 //
 // What the graph does not show is checked or excluded by hand:
 //
