@@ -21,6 +21,7 @@ var tableFuncs = map[string]LGFunction{
 
 func tableSort(L *LState) int {
 	tbl := L.CheckTable(1)
+	tbl.version++ // mailexpect patch: the sorter writes tbl.array (and moves the version per swap)
 	sorter := &pollingSorter{lValueArraySorter: lValueArraySorter{L, nil, tbl.array}, p: newPoller(L), tbl: tbl}
 	if L.GetTop() != 1 {
 		sorter.Fn = L.CheckFunction(2)

@@ -198,3 +198,24 @@ func versionCase(t *testing.T, shape, setup, name string, f func(*LState, *LTabl
 		}
 	})
 }
+
+// table.sort moves the version at every swap, not once: a comparator (or
+// a mailexpect record taken while the sort runs) sees each swap.
+func TestTableVersionSortSwaps(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	tb := versionTable(t, L, "")
+	var seen []uint64
+	L.SetGlobal("less", L.NewFunction(func(L *LState) int {
+		seen = append(seen, tb.Version())
+		L.Push(LBool(L.CheckString(1) < L.CheckString(2)))
+		return 1
+	}))
+	if err := L.DoString(`table.sort(t, less)`); err != nil {
+		t.Fatal(err)
+	}
+	// "3" "1" "2": a swap after the first and the second comparison
+	if len(seen) < 3 || !(seen[0] < seen[1] && seen[1] < seen[2]) {
+		t.Errorf("versions seen by the comparator: %v, want one more after each swap", seen)
+	}
+}
