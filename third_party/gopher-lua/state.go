@@ -215,7 +215,13 @@ func (cs *fixedCallFrameStack) FreeAll() {
 // FramesPerSegment should be a power of 2 constant for performance reasons. It will allow the go compiler to change
 // the divs and mods into bitshifts. Max is 256 due to current use of uint8 to count how many frames in a segment are
 // used.
-const FramesPerSegment = 8
+//
+// mailexpect patch (PATCHES.md): 32, not 8, and a segment stays once
+// allocated (Pop and SetSp no longer hand it back to the pool): a
+// protocol module's calls go 8 to 12 frames deep, so every few calls
+// crossed a segment boundary both ways, a sync.Pool Get and Put each.
+// 32 frames are 2.8 KiB, taken from the pool per state as before.
+const FramesPerSegment = 32
 
 type callFrameStackSegment struct {
 	array [FramesPerSegment]callFrame
@@ -228,6 +234,9 @@ type autoGrowingCallFrameStack struct {
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
 	// FramesPerSegment indicates that the segment is full and cannot accommodate another frame.
 	segSp uint8
+	// mailexpect patch (PATCHES.md): the most frames, maxSize rounded up
+	// to a multiple of 8 as when segments held 8.
+	limit int
 }
 
 var segmentPool sync.Pool
@@ -251,6 +260,7 @@ func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
 	cs := &autoGrowingCallFrameStack{
 		segments: make([]*callFrameStackSegment, (maxSize+(FramesPerSegment-1))/FramesPerSegment),
 		segIdx:   0,
+		limit:    (maxSize + 7) / 8 * 8, // mailexpect patch
 	}
 	cs.segments[0] = newCallFrameStackSegment()
 	return cs
@@ -262,11 +272,11 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	return cs.Sp() >= cs.limit // mailexpect patch
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
-	for i := segIdx(1); i <= cs.segIdx; i++ {
+	for i := 1; i < len(cs.segments) && cs.segments[i] != nil; i++ { // mailexpect patch: kept segments too
 		freeCallFrameStackSegment(cs.segments[i])
 		cs.segments[i] = nil
 	}
@@ -275,7 +285,7 @@ func (cs *autoGrowingCallFrameStack) Clear() {
 }
 
 func (cs *autoGrowingCallFrameStack) FreeAll() {
-	for i := segIdx(0); i <= cs.segIdx; i++ {
+	for i := 0; i < len(cs.segments) && cs.segments[i] != nil; i++ { // mailexpect patch: kept segments too
 		freeCallFrameStackSegment(cs.segments[i])
 		cs.segments[i] = nil
 	}
@@ -284,13 +294,19 @@ func (cs *autoGrowingCallFrameStack) FreeAll() {
 // Push pushes the passed callFrame onto the stack. it panics if the stack is full, caller should call IsFull() before
 // invoking this to avoid this.
 func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
+	if cs.Sp() >= cs.limit { // mailexpect patch
+		panic("lua callstack overflow")
+	}
 	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
 		if cs.segIdx < segIdx(len(cs.segments)-1) {
-			curSeg = newCallFrameStackSegment()
 			cs.segIdx++
-			cs.segments[cs.segIdx] = curSeg
+			curSeg = cs.segments[cs.segIdx] // mailexpect patch: kept from before
+			if curSeg == nil {
+				curSeg = newCallFrameStackSegment()
+				cs.segments[cs.segIdx] = curSeg
+			}
 			cs.segSp = 0
 		} else {
 			panic("lua callstack overflow")
@@ -315,9 +331,7 @@ func (cs *autoGrowingCallFrameStack) SetSp(sp int) {
 		if cs.segIdx <= desiredSegIdx {
 			break
 		}
-		freeCallFrameStackSegment(cs.segments[cs.segIdx])
-		cs.segments[cs.segIdx] = nil
-		cs.segIdx--
+		cs.segIdx-- // mailexpect patch: the segment stays for the next push
 	}
 	cs.segSp = desiredFramesInLastSeg
 }
@@ -349,9 +363,7 @@ func (cs *autoGrowingCallFrameStack) Pop() *callFrame {
 			// stack empty
 			return nil
 		}
-		freeCallFrameStackSegment(curSeg)
-		cs.segments[cs.segIdx] = nil
-		cs.segIdx--
+		cs.segIdx-- // mailexpect patch: the segment stays for the next push
 		cs.segSp = FramesPerSegment
 		curSeg = cs.segments[cs.segIdx]
 	}
@@ -1426,7 +1438,10 @@ func (ls *LState) setFieldString(obj LValue, key string, lkey LValue, value LVal
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
 		if istable {
-			if tb.RawGetString(key) != LNil {
+			// mailexpect patch (PATCHES.md): a table without a metatable
+			// is written at once, not looked up first (a constructor's
+			// fields, an object's own fields).
+			if tb.Metatable == LNil || tb.RawGetString(key) != LNil {
 				tb.rawSetString(key, lkey, value) // mailexpect patch: the boxed key
 				return
 			}

@@ -44,6 +44,9 @@ func newLTable(acap int, hcap int) *LTable {
 	if hcap < 0 {
 		hcap = 0
 	}
+	if acap == 0 && hcap > 0 && hcap <= 4 || hcap == 0 && acap > 0 && acap <= 4 {
+		return newSmallLTable(acap, hcap)
+	}
 	tb := &LTable{}
 	tb.Metatable = LNil
 	if acap != 0 {
@@ -57,6 +60,54 @@ func newLTable(acap int, hcap int) *LTable {
 	} else if hcap != 0 {
 		tb.keys = make([]LValue, 0, hcap)
 		tb.svals = make([]LValue, 0, hcap)
+	}
+	return tb
+}
+
+// mailexpect patch (PATCHES.md): a table and the room of its first
+// entries in one allocation: up to 4 string keys and their values, or up
+// to 4 array items. A constructor such as {ok = true, text = t} or {a, b}
+// made three allocations (two) for what is one object. The room is sized
+// as the separate slices were, so no bytes are added; past it the slices
+// grow apart as any others, and the room stays with the table.
+type tableRoom2 struct {
+	t    LTable
+	room [2]LValue
+}
+
+type tableRoom4 struct {
+	t    LTable
+	room [4]LValue
+}
+
+type tableRoom8 struct {
+	t    LTable
+	room [8]LValue
+}
+
+// newSmallLTable is newLTable for a hint of 1 to 4 array items and no
+// keys, or 1 to 4 keys and no array items.
+func newSmallLTable(acap, hcap int) *LTable {
+	var tb *LTable
+	var room []LValue
+	switch n := acap + 2*hcap; {
+	case n <= 2:
+		s := &tableRoom2{}
+		tb, room = &s.t, s.room[:]
+	case n <= 4:
+		s := &tableRoom4{}
+		tb, room = &s.t, s.room[:]
+	default:
+		s := &tableRoom8{}
+		tb, room = &s.t, s.room[:]
+	}
+	tb.Metatable = LNil
+	if acap > 0 {
+		tb.array = room[:0:len(room)]
+	} else {
+		half := len(room) / 2
+		tb.keys = room[:0:half]
+		tb.svals = room[half:half:len(room)]
 	}
 	return tb
 }
