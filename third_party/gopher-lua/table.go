@@ -88,28 +88,30 @@ type tableRoom8 struct {
 // newSmallLTable is newLTable for a hint of 1 to 4 array items and no
 // keys, or 1 to 4 keys and no array items.
 func newSmallLTable(acap, hcap int) *LTable {
-	var tb *LTable
-	var room []LValue
 	switch n := acap + 2*hcap; {
 	case n <= 2:
 		s := &tableRoom2{}
-		tb, room = &s.t, s.room[:]
+		s.t = roomTable(acap, s.room[:])
+		return &s.t
 	case n <= 4:
 		s := &tableRoom4{}
-		tb, room = &s.t, s.room[:]
+		s.t = roomTable(acap, s.room[:])
+		return &s.t
 	default:
 		s := &tableRoom8{}
-		tb, room = &s.t, s.room[:]
+		s.t = roomTable(acap, s.room[:])
+		return &s.t
 	}
-	tb.Metatable = LNil
+}
+
+// roomTable is an empty table whose array (acap > 0) or keys and values
+// start in room.
+func roomTable(acap int, room []LValue) LTable {
 	if acap > 0 {
-		tb.array = room[:0:len(room)]
-	} else {
-		half := len(room) / 2
-		tb.keys = room[:0:half]
-		tb.svals = room[half:half:len(room)]
+		return LTable{Metatable: LNil, array: room[:0:len(room)]}
 	}
-	return tb
+	half := len(room) / 2
+	return LTable{Metatable: LNil, keys: room[:0:half], svals: room[half:half:len(room)]}
 }
 
 // mailexpect patch (PATCHES.md): tb.keys keeps the hash keys in insertion
