@@ -301,7 +301,9 @@ function M.authenticate(c, P)
   if o.token then secret(o.token) end
   rt.credentials_used(o.user, o.pass or o.token) -- a bulk run's summary: from the row, or not
   local name = choose(c, P)
-  if c.session.tls and o.insecure then
+  -- insecure first: s.tls is computed in Go (a table of the connection's
+  -- TLS state) on every read.
+  if o.insecure and c.session.tls then
     rt.warn(c.label .. ": sending credentials over TLS without certificate verification (insecure = true)")
   end
   local shown = P.display(name)
