@@ -98,7 +98,9 @@ function OPENING.welcome(c, g)
     rt.raise("reply", string.format("%s: the server refused the session in its greeting: %s %s", c.label, g.status, g.text),
              {reply = {status = g.status, text = g.text, lines = {g.text}}, stage = "greeting"})
   end
-  c.timestamp = g.text:match("(<[^<>]*@[^<>]*>)")
+  -- Most greetings have none: a plain search first (a pattern is tried
+  -- at every position of the text).
+  c.timestamp = g.text:find("<", 1, true) and g.text:match("(<[^<>]*@[^<>]*>)") or nil
 end
 
 -- M.connect opens the connection and reads the greeting.
@@ -134,6 +136,11 @@ end
 local SECRET = {secret = true}
 
 local function exchange(c, verb, arg, line, multiline, secret, o)
+  -- Under --dry-run nothing destructive goes out, whichever way a DELE or
+  -- QUIT came (p:dele() and p:quit() report instead and never get here).
+  if (verb == "DELE" or verb == "QUIT") and safety.dry_run then
+    safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
+  end
   local s, timeout = c.session, o and o.timeout
   s:sendline(line, secret)
   local r = status(c, s:readline(timeout or c.timeouts.command))
@@ -162,16 +169,12 @@ end
 -- exec is p:cmd's command (verb upper-cased, arg the rest): what the
 -- line is (destructive, multi-line, secret) is decided from the verb.
 local function exec(c, verb, arg, line, o)
-  if verb == "DELE" or verb == "QUIT" then
-    if safety.dry_run then
-      safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
-    end
-    -- A raw QUIT is the same commit point as p:quit(): route it there, so
-    -- a bulk run can still refuse it and the journal gets its outcome.
-    if verb == "QUIT" then return c:quit() end
-    -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
-    arg = tonumber(arg) or arg
-  end
+  -- A raw QUIT is the same commit point as p:quit(): route it there, so a
+  -- bulk run can still refuse it and the journal gets its outcome (under
+  -- --dry-run exchange refuses it).
+  if verb == "QUIT" and not safety.dry_run then return c:quit() end
+  -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
+  if verb == "DELE" then arg = tonumber(arg) or arg end
   local multiline = o.multiline
   if multiline == nil then
     multiline = MULTILINE[verb] or (arg == "" and MULTILINE_NOARG[verb]) or false
