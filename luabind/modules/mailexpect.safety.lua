@@ -19,11 +19,14 @@ local rt = require "mailexpect.internal"
 local M = {}
 
 -- dry_run is --dry-run, fixed for the whole run.
-M.dry_run = rt.dry_run()
+local dry_run = rt.dry_run()
+M.dry_run = dry_run
 
 -- journaling says whether the run keeps a journal (fixed too): describing
--- a message for it costs round trips, spent only then.
-M.journaling = rt.journal_enabled()
+-- a message for it costs round trips, spent only then. (Both are locals
+-- too: mark reads them for every message.)
+local journaling = rt.journal_enabled()
+M.journaling = journaling
 
 local function record(entries)
   for _, e in ipairs(entries or {}) do rt.journal(e) end
@@ -74,9 +77,9 @@ end
 --                      server would refuse and returns the reply to report
 -- The entry is journaled once the step went through.
 function M.mark(c, step, arg)
-  local entry = M.journaling and step.describe(c, arg) or nil
+  local entry = journaling and step.describe(c, arg) or nil
   local r
-  if M.dry_run then
+  if dry_run then
     r = M.would(c, step.verb .. " " .. arg, step.pretend(c, arg))
   else
     r = step.send(c, step.verb, arg)
@@ -91,8 +94,8 @@ end
 -- --dry-run the entries are journaled (as would-delete) and report is
 -- returned instead.
 function M.remove(c, what, entries, send, report)
-  if M.journaling then record(entries()) end
-  if M.dry_run then return M.would(c, what, report) end
+  if journaling then record(entries()) end
+  if dry_run then return M.would(c, what, report) end
   return M.commit(c, send)
 end
 
