@@ -35,11 +35,15 @@ type argChecker struct {
 	offset  int            // arguments before the declared ones (self, or a __call table)
 
 	returnsObject bool // a result may be an instance of an Object class
+
+	fast   []fastParam // argsFit's view of the parameters (argfast.go)
+	fastOK bool
 }
 
 func newArgChecker(spec *apispec.Spec, fn *apispec.Func) *argChecker {
 	c := &argChecker{spec: spec, fn: fn, display: spec.Display(fn)}
 	c.returnsObject = returnsObject(c)
+	c.fast, c.fastOK = fastParams(spec, fn)
 	if fn.Class != "" {
 		c.self = spec.Classes[fn.Class]
 		c.offset = 1
@@ -499,6 +503,9 @@ func (r *run) wrapModule(L *lua.LState, module string, t *lua.LTable) {
 // {commit = true}); the spec is the public API. That is asked only when a
 // check fails, so a call that fits costs no stack walk.
 func (r *run) checkArgs(L *lua.LState, c *argChecker, first int) {
+	if r.argsFit(L, c, first) {
+		return
+	}
 	if msg := r.argProblem(L, c, first); msg != "" && !calledFromModule(L) {
 		r.usage(L, "%s: %s", c.display, msg)
 	}

@@ -287,3 +287,63 @@ func TestNearestCacheBounded(t *testing.T) {
 		t.Errorf("a cached key was computed again (%d computations)", computed)
 	}
 }
+
+// TestArgsFitAgreesWithArgProblem: the fast path (argsFit) accepts a call
+// only when the full check (argProblem) finds nothing, for every declared
+// function and every parameter given each of a set of values, alone or
+// after valid ones; and it does accept the plain calls it is there for.
+func TestArgsFitAgreesWithArgProblem(t *testing.T) {
+	spec := apispec.Get()
+	r := newRun(Config{})
+	L, err := r.newState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer L.Close()
+	values := []lua.LValue{lua.LNil, lua.LTrue, lua.LFalse, lua.LString("x"), lua.LString("12"), lua.LString("implicit"),
+		lua.LNumber(3), lua.LNumber(1.5), L.NewFunction(func(*lua.LState) int { return 0 }), L.NewTable(),
+		&lua.LUserData{Value: &luaSession{}}, L.NewUserData()}
+	keyed := L.NewTable()
+	keyed.RawSetString("bogus", lua.LNumber(1))
+	list := L.NewTable()
+	list.Append(lua.LString("a"))
+	values = append(values, keyed, list)
+	fitted := 0
+	for name, fn := range spec.Funcs {
+		c := *newArgChecker(spec, fn)
+		c.self = nil // the receiver is not what is tested here
+		for i := range fn.Params {
+			for _, v := range values {
+				for _, extra := range []bool{false, true} {
+					L.SetTop(0)
+					if c.offset == 1 {
+						L.Push(lua.LNil)
+					}
+					for j := 0; j < i; j++ {
+						L.Push(lua.LNumber(1))
+					}
+					L.Push(v)
+					if extra {
+						L.Push(lua.LString("EXTRA"))
+					}
+					if r.argsFit(L, &c, 1) {
+						fitted++
+						if msg := r.argProblem(L, &c, 1); msg != "" {
+							t.Errorf("%s: argsFit accepts argument #%d = %s, argProblem says %s", name, i+1, v.Type(), msg)
+						}
+					}
+				}
+			}
+		}
+	}
+	L.SetTop(0)
+	sendline := newArgChecker(spec, spec.Funcs["session:sendline"])
+	L.Push(&lua.LUserData{Value: &luaSession{}})
+	L.Push(lua.LString("NOOP"))
+	if !r.argsFit(L, sendline, 1) {
+		t.Error(`argsFit refuses s:sendline("NOOP")`)
+	}
+	if fitted == 0 {
+		t.Error("argsFit accepted nothing")
+	}
+}
