@@ -64,7 +64,7 @@ func (s *Session) expect(ctx context.Context, cases []expect.Case, timeout time.
 		if s.buf.Len() > s.buf.Max() {
 			return nil, s.fullError(describe(all))
 		}
-		if err := s.fill(ctx, deadline); err != nil {
+		if err := s.fill(ctx, deadline, d); err != nil {
 			return nil, s.waitError(err, d, describe(all), patterns(all))
 		}
 	}

@@ -21,9 +21,9 @@ func (s *Session) Reply(ctx context.Context, timeout time.Duration) (*failure.Se
 	deadline := time.Now().Add(d)
 	b := frame.ReplyBuilder{Max: s.buf.Max()}
 	for {
-		line, ok := s.buf.ReadLine(s.eof)
+		line, ok := s.buf.NextLine(s.eof)
 		if ok {
-			done, err := b.Add(string(line))
+			done, err := b.Add(string(line)) // the one copy of the line
 			if err != nil {
 				e := err.(*failure.Error)
 				e.Message = s.opts.Label + ": " + e.Message
@@ -40,7 +40,7 @@ func (s *Session) Reply(ctx context.Context, timeout time.Duration) (*failure.Se
 		if s.buf.Len() > s.buf.Max() {
 			return nil, s.fullError("a line end")
 		}
-		if err := s.fill(ctx, deadline); err != nil {
+		if err := s.fill(ctx, deadline, d); err != nil {
 			return nil, s.waitError(err, d, "a reply", nil)
 		}
 	}
@@ -117,7 +117,7 @@ func (s *Session) ReadDotLimit(ctx context.Context, w io.Writer, limit int64, ti
 		if s.buf.Len() > s.buf.Max() {
 			return fail(s.fullError("a line end in the body"))
 		}
-		if err := s.fill(ctx, deadline); err != nil {
+		if err := s.fill(ctx, deadline, d); err != nil {
 			return fail(s.waitError(err, d, "the end of a dot-terminated body", nil))
 		}
 	}

@@ -356,9 +356,10 @@ func (s *Session) write(ctx context.Context, p []byte, secret bool) error {
 // --- receiving ---
 
 // fill reads once from the connection into the buffer, waiting at most
-// until deadline. The returned error is errDeadline, a context error, or
-// nil; a closed stream sets s.eof instead.
-func (s *Session) fill(ctx context.Context, deadline time.Time) error {
+// until deadline, the end of a call of timeout d. The returned error is
+// errDeadline, a context error, or nil; a closed stream sets s.eof
+// instead.
+func (s *Session) fill(ctx context.Context, deadline time.Time, d time.Duration) error {
 	if s.eof {
 		return nil
 	}
@@ -373,7 +374,8 @@ func (s *Session) fill(ctx context.Context, deadline time.Time) error {
 	// A read deadline reused from an earlier call may be a little earlier
 	// than this call's; reaching it early, the read is tried again below
 	// with the exact deadline, so the call still times out exactly.
-	if s.rdl.After(deadline) || deadline.Sub(s.rdl) > deadlineSlack(time.Until(deadline)) {
+	// The slack is the call's, not what is left of it: no clock read.
+	if s.rdl.After(deadline) || deadline.Sub(s.rdl) > deadlineSlack(d) {
 		s.rdl = deadline
 		s.conn.SetReadDeadline(deadline)
 	}
@@ -541,8 +543,8 @@ func (s *Session) ReadLine(ctx context.Context, timeout time.Duration) (string, 
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
 	for {
-		if line, ok := s.buf.ReadLine(s.eof); ok {
-			return string(line), nil
+		if line, ok := s.buf.NextLine(s.eof); ok {
+			return string(line), nil // the one copy of the line
 		}
 		if s.eof {
 			if s.readErr != nil {
@@ -553,7 +555,7 @@ func (s *Session) ReadLine(ctx context.Context, timeout time.Duration) (string, 
 		if s.buf.Len() > s.buf.Max() {
 			return "", s.fullError("a line end")
 		}
-		if err := s.fill(ctx, deadline); err != nil {
+		if err := s.fill(ctx, deadline, d); err != nil {
 			return "", s.waitError(err, d, "a line", nil)
 		}
 	}
@@ -577,7 +579,7 @@ func (s *Session) Read(ctx context.Context, n int, timeout time.Duration) ([]byt
 		if s.eof {
 			return nil, s.eofError(fmt.Sprintf("%d bytes (have %d)", n, s.buf.Len()), nil)
 		}
-		if err := s.fill(ctx, deadline); err != nil {
+		if err := s.fill(ctx, deadline, d); err != nil {
 			return nil, s.waitError(err, d, fmt.Sprintf("%d bytes (have %d)", n, s.buf.Len()), nil)
 		}
 	}

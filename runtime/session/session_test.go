@@ -411,7 +411,7 @@ SR: "220 go ahead\r\n250-injected\r\n"`)
 	// Make sure the injected line has arrived.
 	deadline := time.Now().Add(2 * time.Second)
 	for s.Pending() == 0 && time.Now().Before(deadline) {
-		s.fill(bg, time.Now().Add(50*time.Millisecond))
+		s.fill(bg, time.Now().Add(50*time.Millisecond), 50*time.Millisecond)
 	}
 	err := s.StartTLS(bg, nil)
 	e := wantKind(t, err, failure.TLS)

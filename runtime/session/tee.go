@@ -45,7 +45,7 @@ func (s *Session) Poll(ctx context.Context, cases []expect.Case, d time.Duration
 			s.buf.Drain()
 			sc = s.buf.Scan(cases)
 		}
-		if err := s.fill(ctx, deadline); err != nil {
+		if err := s.fill(ctx, deadline, d); err != nil {
 			if err == errDeadline {
 				return nil, nil
 			}
