@@ -2,6 +2,7 @@ package session
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,5 +284,90 @@ func TestParseProxy(t *testing.T) {
 		} else if strings.Contains(err.Error(), ":pw@") {
 			t.Errorf("password shown: %v", err)
 		}
+	}
+}
+
+// BenchmarkDial prices a session's connect and close on loopback, under
+// a cancellable context as a script's run has: what a bulk row pays
+// before its first command.
+func BenchmarkDial(b *testing.B) {
+	addr := fakeserver.Serve(b, func(c net.Conn) { io.Copy(io.Discard, c) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := Dial(ctx, addr, Options{Timeout: time.Minute})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}
+
+// fullBacklog returns the address of a TCP listener that never accepts
+// and whose accept queue is full: a connect to it gets no answer (Linux
+// drops the SYN), as a firewalled host gives none.
+func fullBacklog(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	// Fill the queue: these connects complete in the kernel, unaccepted.
+	for range 4 {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break // full already
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	return addr
+}
+
+// TestConnectTimeoutIsExact: a connect that gets no answer fails after
+// the connect timeout, not before and not much after, as kind connect
+// saying so (the socket's deadline may end it a moment before the
+// context's timer: the message must not depend on which); and a
+// cancelled context stops it at once. To an address and to a name.
+func TestConnectTimeoutIsExact(t *testing.T) {
+	addr := fullBacklog(t)
+	_, port, _ := net.SplitHostPort(addr)
+	for _, target := range []string{addr, net.JoinHostPort("localhost", port)} {
+		const ct = 300 * time.Millisecond
+		start := time.Now()
+		s, err := Dial(bg, target, Options{ConnectTimeout: ct, Timeout: time.Minute})
+		el := time.Since(start)
+		if err == nil {
+			s.Close()
+			t.Skipf("%s: the kernel answered a connect to a full accept queue", target)
+		}
+		wantKind(t, err, failure.Connect)
+		if !strings.Contains(err.Error(), "no answer within 300ms") {
+			t.Errorf("%s: error %q does not say the connect timed out", target, err)
+		}
+		if el < ct || el > ct+time.Second {
+			t.Errorf("%s: failed after %v, want %v", target, el, ct)
+		}
+
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start = time.Now()
+		_, err = Dial(ctx, target, Options{ConnectTimeout: time.Minute})
+		if el := time.Since(start); err == nil || el > 5*time.Second {
+			t.Errorf("%s: a cancelled connect returned %v after %v", target, err, el)
+		}
+		wantKind(t, err, failure.Timeout)
 	}
 }

@@ -120,7 +120,9 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 			return nil, stopError(stoppedBy(ctx), "", fmt.Sprintf("connecting to %s", a))
 		}
 		reason := err
-		if dctx.Err() != nil && ctx.Err() == nil {
+		// The socket's deadline (net sets it from dctx's) may end the
+		// connect a moment before dctx's own timer says so.
+		if (dctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded)) && ctx.Err() == nil {
 			reason = fmt.Errorf("no answer within %v", ct)
 		}
 		ferr := &failure.Error{Kind: failure.Connect, Stage: "connect",
