@@ -221,3 +221,48 @@ func TestBulkStateLeaksByVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotUpvalues: functions of a module share its locals; a write
+// through any of them is a change, a value written back is none, and so
+// is an upvalue the Go side replaces with another holding the same value
+// (the function no longer shares the local).
+func TestSnapshotUpvalues(t *testing.T) {
+	r := newRun(Config{ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}})
+	L, err := r.newState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer L.Close()
+	if err := L.DoString(`local n = 0
+package.loaded.counter = {inc = function() n = n + 1 end, dec = function() n = n - 1 end, get = function() return n end}`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSnapshot(L, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		src    string
+		change bool
+	}{
+		{`package.loaded.counter.inc()`, true},
+		{`package.loaded.counter.dec()`, false}, // back to 0
+		{`debug.setupvalue(package.loaded.counter.get, 1, 0)`, false},
+		{`debug.setupvalue(package.loaded.counter.get, 1, "0")`, true},
+		{`debug.setupvalue(package.loaded.counter.get, 1, 0)`, false},
+	} {
+		if err := L.DoString(tc.src); err != nil {
+			t.Fatal(err)
+		}
+		if c := s.change(); (c != "") != tc.change {
+			t.Errorf("after %s: change %q, want a change %v", tc.src, c, tc.change)
+		}
+	}
+	get := L.GetField(L.GetField(L.GetField(L.GetGlobal("package"), "loaded"), "counter"), "get").(*lua.LFunction)
+	uv := &lua.Upvalue{}
+	uv.SetValue(get.Upvalues[0].Value())
+	get.Upvalues[0] = uv
+	if s.change() == "" {
+		t.Error("an upvalue replaced from Go is no change")
+	}
+}
