@@ -28,6 +28,12 @@ var skipArgChecks bool
 
 // argChecker checks the arguments of one declared function.
 type argChecker struct {
+	// argsFit's view of the parameters (argfast.go), first: what a call
+	// that fits reads, together in one cache line.
+	fast     []fastParam
+	fastOK   bool
+	variadic bool // fn.Variadic != nil
+
 	spec    *apispec.Spec
 	fn      *apispec.Func
 	display string         // "c:send", "smtp.open"
@@ -35,15 +41,13 @@ type argChecker struct {
 	offset  int            // arguments before the declared ones (self, or a __call table)
 
 	returnsObject bool // a result may be an instance of an Object class
-
-	fast   []fastParam // argsFit's view of the parameters (argfast.go)
-	fastOK bool
 }
 
 func newArgChecker(spec *apispec.Spec, fn *apispec.Func) *argChecker {
 	c := &argChecker{spec: spec, fn: fn, display: spec.Display(fn)}
 	c.returnsObject = returnsObject(c)
 	c.fast, c.fastOK = fastParams(spec, fn)
+	c.variadic = fn.Variadic != nil
 	if fn.Class != "" {
 		c.self = spec.Classes[fn.Class]
 		c.offset = 1

@@ -87,7 +87,7 @@ func (r *run) argsFit(L *lua.LState, c *argChecker, first int) bool {
 		return false
 	}
 	base := first + c.offset
-	if c.fn.Variadic == nil && L.GetTop()-base+1 > len(c.fast) {
+	if !c.variadic && L.GetTop()-base+1 > len(c.fast) {
 		return false // extra arguments: only trailing nils pass, argProblem checks
 	}
 	for i := range c.fast {

@@ -33,6 +33,9 @@ type luaSession struct {
 	// unread lines are buffered: after EHLO, expect("^250") eats only
 	// the first 250- line.
 	warnTo *transcript.Log
+
+	last     lua.LValue // the last line s:readline returned (lineValue)
+	lastText string
 }
 
 // warnUnread warns (see warnTo) before s:send, s:sendline and s:send_dot.
@@ -448,7 +451,7 @@ func (r sessionBinding) sendline(L *lua.LState) int {
 
 func (r sessionBinding) readline(L *lua.LState) int {
 	ls := r.checkSession(L, "readline")
-	line, err := ls.s.ReadLine(L.Context(), r.callTimeout(L, L.Get(2), "s:readline"))
+	line, err := ls.s.NextLine(L.Context(), r.callTimeout(L, L.Get(2), "s:readline"))
 	if errors.Is(err, io.EOF) {
 		L.Push(lua.LNil)
 		return 1
@@ -456,8 +459,20 @@ func (r sessionBinding) readline(L *lua.LState) int {
 	if err != nil {
 		r.raiseSession(L, ls.s, "s:readline", err)
 	}
-	L.Push(lua.LString(line))
+	L.Push(ls.lineValue(line))
 	return 1
+}
+
+// lineValue is a line read as a Lua string. A server repeats itself
+// ("+OK" after every DELE, "250 2.1.5 Ok" after every RCPT): the same
+// line as the last one is the last one's value again, and costs no
+// allocation.
+func (ls *luaSession) lineValue(line []byte) lua.LValue {
+	if ls.last == nil || string(line) != ls.lastText {
+		text := string(line)
+		ls.last, ls.lastText = lua.LString(text), text
+	}
+	return ls.last
 }
 
 func (r sessionBinding) reply(L *lua.LState) int {

@@ -542,23 +542,30 @@ func (s *Session) Drain() []byte { return s.buf.Drain() }
 // stream ended and nothing is left. At EOF an incomplete last line is
 // returned as a line.
 func (s *Session) ReadLine(ctx context.Context, timeout time.Duration) (string, error) {
+	line, err := s.NextLine(ctx, timeout)
+	return string(line), err
+}
+
+// NextLine is ReadLine without the copy: the line is the receive
+// buffer's, valid until the session's next call.
+func (s *Session) NextLine(ctx context.Context, timeout time.Duration) ([]byte, error) {
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
 	for {
 		if line, ok := s.buf.NextLine(s.eof); ok {
-			return string(line), nil // the one copy of the line
+			return line, nil
 		}
 		if s.eof {
 			if s.readErr != nil {
-				return "", s.eofError("a line", nil)
+				return nil, s.eofError("a line", nil)
 			}
-			return "", io.EOF
+			return nil, io.EOF
 		}
 		if s.buf.Len() > s.buf.Max() {
-			return "", s.fullError("a line end")
+			return nil, s.fullError("a line end")
 		}
 		if err := s.fill(ctx, deadline, d); err != nil {
-			return "", s.waitError(err, d, "a line", nil)
+			return nil, s.waitError(err, d, "a line", nil)
 		}
 	}
 }
