@@ -684,6 +684,9 @@ debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw
 	{"json mark", `json.array(arg)`, `not pcall(json.encode, arg) and "arg marked as an array" or nil`},
 	{"class method", `local _, client = upvalue(require("pop3").connect, "Client"); local stat = client.stat; client.stat = function(...) return row.pass end`,
 		`select(2, upvalue(require("pop3").connect, "Client")).stat ~= nil and pcall(select(2, upvalue(require("pop3").connect, "Client")).stat) and select(2, pcall(select(2, upvalue(require("pop3").connect, "Client")).stat))`},
+	// a checked module function's argument check (its PreCall) is a Go
+	// function an error handler finds on the stack when the check raises
+	{"environment of an argument check", `debug.setfenv(argCheck(), {leaked = row.pass})`, `debug.getfenv(argCheck()).leaked`},
 	// table.sort writes a table's array in place, not through RawSetInt
 	// (pop3's order of SASL mechanisms without TLS)
 	{"sorted module local", `table.sort(orderPlain())`, `orderPlain()[1] == "APOP" and "sorted"`},
@@ -694,7 +697,8 @@ debug.setmetatable("", {__index = function(s, k) if k == "leaked" then return pw
 }
 
 // leakUpvalue defines upvalue, which finds a module's local by name,
-// through the argument checker's wrapper if there is one, and orderPlain.
+// through the argument checker's wrapper if there is one, argCheck and
+// orderPlain.
 const leakUpvalue = `local function upvalue(f, name, depth)
   for i = 1, 60 do
     local n, v = debug.getupvalue(f, i)
@@ -705,6 +709,12 @@ const leakUpvalue = `local function upvalue(f, name, depth)
       if j then return j, w, g end
     end
   end
+end
+local function argCheck()
+  local pre
+  xpcall(function() require("pop3").connect(123) end, function(e) pre = debug.getinfo(2, "f").func; return e end)
+  assert(debug.getinfo(pre, "S").what == "G", "not the check")
+  return pre
 end
 local function orderPlain()
   local _, client = upvalue(require("pop3").connect, "Client")

@@ -28,7 +28,7 @@ import (
 // and the Lua values the Go side holds (the read-only globals but row,
 // the proxies' converted values, exp_continue) — the snapshot follows
 // every edge: each table's entries (keys and values) and metatable, each
-// function's environment and upvalues (a module's locals), each
+// function's environment, upvalues (a module's locals) and PreCall, each
 // userdata's metatable and environment. An object's record is its edges.
 // If the roots and every recorded object's edges are as recorded, the
 // graph a later row can reach is the one recorded: nothing was added,
@@ -100,7 +100,8 @@ type tableRecord struct {
 type funcRecord struct {
 	f        *lua.LFunction
 	env      *lua.LTable
-	from, to int // its upvalues in uvs[from:to]
+	pre      *lua.LFunction // the argument check's PreCall (gopher-lua patch 0030)
+	from, to int            // its upvalues in uvs[from:to]
 }
 
 // An upvalue is recorded closed, and a closed upvalue stays closed: while
@@ -228,7 +229,7 @@ func (s *stateSnapshot) walk(roots ...lua.LValue) {
 				continue
 			}
 			s.seen[o] = len(s.funcs)
-			rec := funcRecord{f: o, env: o.Env, from: len(s.uvs)}
+			rec := funcRecord{f: o, env: o.Env, pre: o.PreCall, from: len(s.uvs)}
 			for _, uv := range o.Upvalues {
 				s.uvs = append(s.uvs, uv)
 				if _, ok := s.seen[uv]; ok {
@@ -245,6 +246,11 @@ func (s *stateSnapshot) walk(roots ...lua.LValue) {
 			s.funcs = append(s.funcs, rec)
 			if o.Env != nil {
 				stack = append(stack, o.Env)
+			}
+			if o.PreCall != nil {
+				// a Go function, but a Lua error handler can reach it
+				// (debug.getinfo while the check raises) and setfenv it
+				stack = append(stack, o.PreCall)
 			}
 		case *lua.LUserData:
 			if _, ok := s.seen[o]; ok {
@@ -421,11 +427,11 @@ func (s *stateSnapshot) entriesChange(rec *tableRecord) (k lua.LValue, changed b
 	return k, k != nil
 }
 
-// funcUnchanged: the function's environment and upvalues are the ones
-// recorded (their values are compared once each, in change).
+// funcUnchanged: the function's environment, PreCall and upvalues are
+// the ones recorded (their values are compared once each, in change).
 func (s *stateSnapshot) funcUnchanged(rec *funcRecord) bool {
 	f, uvs := rec.f, s.uvs[rec.from:rec.to]
-	if f.Env != rec.env || len(f.Upvalues) != len(uvs) {
+	if f.Env != rec.env || f.PreCall != rec.pre || len(f.Upvalues) != len(uvs) {
 		return false
 	}
 	for i, uv := range f.Upvalues {
