@@ -320,7 +320,7 @@ func (s *Session) write(ctx context.Context, p []byte, secret bool) error {
 	if s.rec != nil {
 		s.rec.Sent(p, secret)
 	}
-	if ctx.Err() != nil {
+	if isDone(ctx) {
 		return s.ctxError(stoppedBy(ctx), "sending")
 	}
 	d := s.opts.timeout()
@@ -332,7 +332,7 @@ func (s *Session) write(ctx context.Context, p []byte, secret bool) error {
 		s.wdl = want.Add(deadlineSlack(d))
 		s.conn.SetWriteDeadline(s.wdl)
 	}
-	if ctx.Err() != nil { // cancelled before the deadline was set: watch's hook may have run
+	if isDone(ctx) { // cancelled before the deadline was set: watch's hook may have run
 		return s.ctxError(stoppedBy(ctx), "sending")
 	}
 	_, err := s.conn.Write(p)
@@ -365,7 +365,7 @@ func (s *Session) fill(ctx context.Context, deadline time.Time, d time.Duration)
 	if s.eof {
 		return nil
 	}
-	if ctx.Err() != nil {
+	if isDone(ctx) {
 		return stoppedBy(ctx)
 	}
 	if s.closed {
@@ -381,7 +381,7 @@ func (s *Session) fill(ctx context.Context, deadline time.Time, d time.Duration)
 		s.rdl = deadline
 		s.conn.SetReadDeadline(deadline)
 	}
-	if ctx.Err() != nil { // cancelled before the deadline was set: watch's hook may have run
+	if isDone(ctx) { // cancelled before the deadline was set: watch's hook may have run
 		return stoppedBy(ctx)
 	}
 	room := s.buf.Reserve(s.readSize)
@@ -439,7 +439,7 @@ func deadlineSlack(d time.Duration) time.Duration { return min(50*time.Milliseco
 
 // watch makes a cancellation of ctx unblock the session's reads and
 // writes, with one registration per context rather than one per call.
-// Callers check ctx.Err() after setting their deadline: a hook that ran
+// Callers check ctx (isDone) after setting their deadline: a hook that ran
 // before would have been overwritten.
 func (s *Session) watch(ctx context.Context) {
 	s.wmu.Lock()
@@ -470,6 +470,19 @@ func (s *Session) waitError(err error, d time.Duration, what string, awaited []s
 
 func (s *Session) ctxError(err error, doing string) error {
 	return stopError(err, s.opts.Label+": ", doing)
+}
+
+// isDone reports whether ctx is done. Every read and write asks, before
+// and after setting its deadline: a receive that cannot block, on the
+// open channel of a live context, is a couple of loads, where ctx.Err()
+// takes the context's lock.
+func isDone(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // stopped is why a call ended before its own timeout: the context's
