@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -369,5 +370,25 @@ func TestConnectTimeoutIsExact(t *testing.T) {
 			t.Errorf("%s: a cancelled connect returned %v after %v", target, err, el)
 		}
 		wantKind(t, err, failure.Timeout)
+	}
+}
+
+// TestConnectStoppedByRunDeadline: a connect ended by the run's deadline
+// (a bulk row's timeout, --max-time), which is earlier than the connect
+// timeout, is a stop with its cause, not "no answer within" the connect
+// timeout, also when the socket's deadline (net's, from that same
+// deadline) ends it a moment before the context's timer.
+func TestConnectStoppedByRunDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeoutCause(bg, 200*time.Millisecond, errors.New("the row's timeout (200ms) reached"))
+	defer cancel()
+	early := func(ctx context.Context, _ Target) (net.Conn, error) {
+		d, _ := ctx.Deadline()
+		time.Sleep(time.Until(d) - 20*time.Millisecond) // the poller, a moment early
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	}
+	_, err := Dial(ctx, "127.0.0.1:1", Options{ConnectTimeout: time.Minute, Timeout: time.Minute, Dial: early})
+	wantKind(t, err, failure.Timeout)
+	if err == nil || !strings.Contains(err.Error(), "the row's timeout (200ms) reached") {
+		t.Errorf("error %v does not say the row's timeout stopped the connect", err)
 	}
 }

@@ -116,6 +116,20 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 		if errors.As(err, &fe) {
 			return nil, fe // a usage error: a bad proxy setting
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			// The socket's deadline may be the run's (a row's timeout,
+			// --max-time: earlier than ct), ending the connect a moment
+			// before ctx's own timer says so: that is a stop, not "no
+			// answer within ct".
+			if pd, ok := ctx.Deadline(); ok {
+				if dd, _ := dctx.Deadline(); !pd.After(dd) {
+					select {
+					case <-ctx.Done():
+					case <-time.After(time.Until(pd) + time.Second):
+					}
+				}
+			}
+		}
 		if ctx.Err() != nil {
 			return nil, stopError(stoppedBy(ctx), "", fmt.Sprintf("connecting to %s", a))
 		}
