@@ -276,8 +276,10 @@ local function exchange(c, cmd, o)
   return await(c, h, o)
 end
 
+local NO_OPTS = {} -- command and await only read the options
+
 local function command(self, cmd, o)
-  o = o or {}
+  o = o or NO_OPTS
   local class = w.classify(cmd)
   local why, verb = removes(self, class), class.verb
   local selecting = verb == "SELECT" or verb == "EXAMINE"
