@@ -138,6 +138,10 @@ func callGFunction(L *LState, tailcall bool) bool {
 	}
 
 	// +inline-call L.reg.CopyRange frame.ReturnBase L.reg.Top()-gfnret -1 wantret
+	if fs := L.frames; fs != nil { // mailexpect patch: no interface calls
+		_, L.currentFrame = fs.pop()
+		return false
+	}
 	L.stack.Pop()
 	L.currentFrame = L.stack.Last()
 	return false
@@ -711,9 +715,16 @@ func init() {
 				switchToParentThread(L, n, false, true)
 				return 1
 			}
-			islast := baseframe == L.stack.Pop() || L.stack.IsEmpty()
+			var islast bool
+			if fs := L.frames; fs != nil { // mailexpect patch: no interface calls
+				var popped *callFrame
+				popped, L.currentFrame = fs.pop()
+				islast = baseframe == popped || L.currentFrame == nil
+			} else {
+				islast = baseframe == L.stack.Pop() || L.stack.IsEmpty()
+				L.currentFrame = L.stack.Last()
+			}
 			// +inline-call copyReturnValues L cf.ReturnBase RA n B
-			L.currentFrame = L.stack.Last()
 			if islast || L.currentFrame == nil || L.currentFrame.Fn.IsG {
 				return 1
 			}

@@ -44,3 +44,40 @@ assert(d(196) == 196)`); err != nil {
 		}
 	}
 }
+
+// TestGrowingStackCalls: calls and returns through the growing stack's
+// direct push and pop (patch 0034) across segment boundaries, with
+// errors unwinding frames, Go functions, tail calls and coroutines.
+func TestGrowingStackCalls(t *testing.T) {
+	L := NewState(Options{CallStackSize: 200, MinimizeStackMemory: true})
+	defer L.Close()
+	L.SetGlobal("gosum", L.NewFunction(func(L *LState) int {
+		L.Push(L.CheckNumber(1) + L.CheckNumber(2))
+		return 1
+	}))
+	err := L.DoString(`
+local function d(k, fail)
+  if k == 0 then
+    if fail then error("bottom") end
+    return gosum(0, 0)
+  end
+  return gosum(1, d(k - 1, fail))
+end
+local function t(k) if k == 0 then return "tail" end return t(k - 1) end
+for round = 1, 3 do
+  for _, depth in ipairs{5, 31, 32, 33, 64, 100, 31} do
+    assert(d(depth) == depth)
+    local ok, e = pcall(d, depth, true)
+    assert(not ok and e:find("bottom"), e)
+    assert(t(depth * 10) == "tail")
+  end
+  local co = coroutine.wrap(function(a) for i = 1, 3 do a = coroutine.yield(d(40) + a) end return "done" end)
+  assert(co(1) == 41 and co(2) == 42 and co(3) == 43 and co(0) == "done")
+end`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if L.GetTop() != 0 {
+		t.Errorf("stack top %d after the script", L.GetTop())
+	}
+}

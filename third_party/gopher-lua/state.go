@@ -317,6 +317,37 @@ func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	cs.segSp++
 }
 
+// mailexpect patch (PATCHES.md): push is IsFull, Push and Last in one
+// concrete call, for the VM's calls: cf is copied into the next slot,
+// which it returns (nil when the stack is full).
+func (cs *autoGrowingCallFrameStack) push(cf *callFrame) *callFrame {
+	sp := cs.Sp()
+	if sp >= cs.limit {
+		return nil
+	}
+	if cs.segSp >= FramesPerSegment {
+		cs.Push(*cf)
+		return cs.Last()
+	}
+	f := &cs.segments[cs.segIdx].array[cs.segSp]
+	*f = *cf
+	f.Idx = sp
+	cs.segSp++
+	return f
+}
+
+// mailexpect patch (PATCHES.md): pop is Pop and then Last in one
+// concrete call, for the VM's returns: the frame popped and the one now
+// on top (nil for none).
+func (cs *autoGrowingCallFrameStack) pop() (popped, last *callFrame) {
+	if cs.segSp > 1 {
+		cs.segSp--
+		seg := cs.segments[cs.segIdx]
+		return &seg.array[cs.segSp], &seg.array[cs.segSp-1]
+	}
+	return cs.Pop(), cs.Last()
+}
+
 // Sp retrieves the current stack depth, which is the number of frames currently pushed on the stack.
 func (cs *autoGrowingCallFrameStack) Sp() int {
 	return int(cs.segSp) + int(cs.segIdx)*FramesPerSegment
@@ -692,7 +723,8 @@ func newLState(options Options) *LState {
 		ctx:          nil,
 	}
 	if options.MinimizeStackMemory {
-		ls.stack = newAutoGrowingCallFrameStack(options.CallStackSize)
+		ls.frames = newAutoGrowingCallFrameStack(options.CallStackSize).(*autoGrowingCallFrameStack) // mailexpect patch
+		ls.stack = ls.frames
 	} else {
 		ls.stack = newFixedCallFrameStack(options.CallStackSize)
 	}
@@ -1148,14 +1180,24 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	if cf.Fn == nil {
 		ls.RaiseError("attempt to call a non-function object")
 	}
-	if ls.stack.IsFull() {
-		ls.RaiseError("stack overflow")
-	}
 	if cf.Fn.PreCall != nil { // mailexpect patch
+		if ls.stack.IsFull() {
+			ls.RaiseError("stack overflow")
+		}
 		ls.callPreCall(cf.Fn.PreCall, cf.Base, cf.NArgs)
 	}
-	ls.stack.Push(cf)
-	newcf := ls.stack.Last()
+	var newcf *callFrame
+	if fs := ls.frames; fs != nil { // mailexpect patch: no interface calls
+		if newcf = fs.push(&cf); newcf == nil {
+			ls.RaiseError("stack overflow")
+		}
+	} else {
+		if ls.stack.IsFull() {
+			ls.RaiseError("stack overflow")
+		}
+		ls.stack.Push(cf)
+		newcf = ls.stack.Last()
+	}
 	// this section is inlined by go-inline
 	// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 	{
@@ -1519,6 +1561,7 @@ func (ls *LState) Close() {
 	}
 	ls.stack.FreeAll()
 	ls.stack = nil
+	ls.frames = nil // mailexpect patch
 }
 
 /* registry operations {{{ */

@@ -211,6 +211,9 @@ type LState struct {
 	currentFrame *callFrame
 	wrapped      bool
 	preCallFirst bool // mailexpect patch: threadRun calls the body's PreCall before it starts
+	// mailexpect patch (PATCHES.md): stack when it is the growing kind,
+	// for the VM's calls and returns without interface calls; else nil.
+	frames       *autoGrowingCallFrameStack
 	uvcache      *Upvalue
 	hasErrorFunc bool
 	mainLoop     func(*LState, *callFrame)

@@ -272,6 +272,10 @@ func callGFunction(L *LState, tailcall bool) bool {
 			}
 		}
 	}
+	if fs := L.frames; fs != nil { // mailexpect patch: no interface calls
+		_, L.currentFrame = fs.pop()
+		return false
+	}
 	L.stack.Pop()
 	L.currentFrame = L.stack.Last()
 	return false
@@ -1234,14 +1238,24 @@ func init() {
 				if cf.Fn == nil {
 					ls.RaiseError("attempt to call a non-function object")
 				}
-				if ls.stack.IsFull() {
-					ls.RaiseError("stack overflow")
-				}
 				if cf.Fn.PreCall != nil { // mailexpect patch
+					if ls.stack.IsFull() {
+						ls.RaiseError("stack overflow")
+					}
 					ls.callPreCall(cf.Fn.PreCall, cf.Base, cf.NArgs)
 				}
-				ls.stack.Push(cf)
-				newcf := ls.stack.Last()
+				var newcf *callFrame
+				if fs := ls.frames; fs != nil { // mailexpect patch: no interface calls
+					if newcf = fs.push(&cf); newcf == nil {
+						ls.RaiseError("stack overflow")
+					}
+				} else {
+					if ls.stack.IsFull() {
+						ls.RaiseError("stack overflow")
+					}
+					ls.stack.Push(cf)
+					newcf = ls.stack.Last()
+				}
 				// this section is inlined by go-inline
 				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
 				{
@@ -1719,7 +1733,15 @@ func init() {
 				switchToParentThread(L, n, false, true)
 				return 1
 			}
-			islast := baseframe == L.stack.Pop() || L.stack.IsEmpty()
+			var islast bool
+			if fs := L.frames; fs != nil { // mailexpect patch: no interface calls
+				var popped *callFrame
+				popped, L.currentFrame = fs.pop()
+				islast = baseframe == popped || L.currentFrame == nil
+			} else {
+				islast = baseframe == L.stack.Pop() || L.stack.IsEmpty()
+				L.currentFrame = L.stack.Last()
+			}
 			// this section is inlined by go-inline
 			// source function is 'func copyReturnValues(L *LState, regv, start, n, b int) ' in '_vm.go'
 			{
@@ -1826,7 +1848,6 @@ func init() {
 					}
 				}
 			}
-			L.currentFrame = L.stack.Last()
 			if islast || L.currentFrame == nil || L.currentFrame.Fn.IsG {
 				return 1
 			}
