@@ -85,15 +85,24 @@ func TestColumnsJSONIsMarshal(t *testing.T) {
 }
 
 // BenchmarkRowOverhead is the pool's own work per row: reading it,
-// its id and key, the attempt's contexts, the record and the progress,
-// with a job that does nothing.
+// its id and key, its password registered and removed, the attempt's
+// contexts, the record and the progress, with a job that does nothing.
+// "encoded": a password that quoting and URL encoding change.
 func BenchmarkRowOverhead(b *testing.B) {
-	for _, results := range []bool{false, true} {
-		b.Run(fmt.Sprintf("results=%v", results), func(b *testing.B) {
+	for _, bc := range []struct {
+		name     string
+		results  bool
+		password string
+	}{
+		{"results=false", false, "secret%d"},
+		{"results=true", true, "secret%d"},
+		{"encoded", false, "p@ss w<rd %d"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
 			var in strings.Builder
 			in.WriteString("user,host,pass\n")
 			for i := range b.N {
-				fmt.Fprintf(&in, "box%d,mail%d.example.com,secret%d\n", i, i%7, i)
+				fmt.Fprintf(&in, "box%d,mail%d.example.com,"+bc.password+"\n", i, i%7, i)
 			}
 			rows, err := ReadRows(strings.NewReader(in.String()), FormatCSV)
 			if err != nil {
@@ -101,7 +110,7 @@ func BenchmarkRowOverhead(b *testing.B) {
 			}
 			cfg := Config{Jobs: 1}
 			var out strings.Builder
-			if results {
+			if bc.results {
 				cfg.ResultsWriter = &out
 			}
 			b.ReportAllocs()

@@ -20,9 +20,10 @@ const shortSecret = 3
 // an empty registry; a nil *Secrets masks nothing.
 type Secrets struct {
 	mu      sync.RWMutex
-	values  map[string]int // value -> adds less removes
-	forms   matcher        // every form of every value, searched in text
-	decoded matcher        // the values themselves, searched in decoded base64 tokens
+	values  map[string]int      // value -> adds less removes
+	encoded map[string][]string // formsOf a registered value that has more than itself, for remove
+	forms   matcher             // every form of every value, searched in text
+	decoded matcher             // the values themselves, searched in decoded base64 tokens
 
 	minValue int          // bytes of the shortest value: shorter decodings are skipped
 	maxValue int          // bytes of the longest value
@@ -77,7 +78,12 @@ func (s *Secrets) remove(value string) {
 		return
 	}
 	delete(s.values, value)
-	for _, f := range formsOf(value) { // as add registered them
+	forms, ok := s.encoded[value] // as add registered them
+	if !ok {
+		forms = []string{value}
+	}
+	delete(s.encoded, value)
+	for _, f := range forms {
 		s.forms.remove(f)
 	}
 	s.decoded.remove(value)
@@ -99,7 +105,14 @@ func (s *Secrets) add(value string) {
 	// In base64, value takes at most this many characters wherever it
 	// starts in the decoded bytes, with room for a glued prefix.
 	reach := (len(value)/3+2)*4 + 4
-	for _, f := range formsOf(value) {
+	forms := formsOf(value)
+	if len(forms) > 1 {
+		if s.encoded == nil {
+			s.encoded = make(map[string][]string)
+		}
+		s.encoded[value] = forms
+	}
+	for _, f := range forms {
 		s.forms.add(f, word)
 		reach = max(reach, len(f))
 	}

@@ -226,6 +226,21 @@ func TestSecretsRemove(t *testing.T) {
 	if got := s.Mask("x reused-slot-pw"); got != "x ***" {
 		t.Errorf("a value added into a freed slot: %q", got)
 	}
+	s.Remove("reused-slot-pw")
+
+	// A value with encodings: removed, its encoded forms go too (those
+	// add registered, kept for remove), and nothing is left behind.
+	s.Add("p@ss w<rd")
+	if got := s.Mask("u=p%40ss+w%3Crd"); got != "u=***" {
+		t.Errorf("the query-escaped form of a value: %q", got)
+	}
+	s.Remove("p@ss w<rd")
+	if got := s.Mask("u=p%40ss+w%3Crd"); got != "u=p%40ss+w%3Crd" {
+		t.Errorf("after removing a value with encodings: %q", got)
+	}
+	if len(s.forms.index) != 0 || len(s.encoded) != 0 {
+		t.Errorf("after removing every value: %d forms, %d encoded values left", len(s.forms.index), len(s.encoded))
+	}
 }
 
 // TestPlainHasOneForm: a value plainValue lets through is one that every
