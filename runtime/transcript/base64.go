@@ -71,11 +71,32 @@ func (s *Secrets) decodesToValue(data string, seenWhole bool) bool {
 // the token ends; whole, that data is the entire token, so a short value
 // may match it exactly (AUTH LOGIN).
 func (s *Secrets) decodedHolds(data string, atEnd, whole bool) bool {
+	if (len(data)+3)/4*3+3 <= smallDecode {
+		// A short token (most are) decodes whole into a small buffer,
+		// never in pieces: no kilobyte of stack to clear per call.
+		var stack [smallDecode]byte
+		return s.decodedHoldsIn(stack[:0], data, atEnd, whole)
+	}
+	return s.decodedHoldsLong(data, atEnd, whole)
+}
+
+// smallDecode is the buffer of a short token's decoding (decodedHolds).
+const smallDecode = 96
+
+//go:noinline
+func (s *Secrets) decodedHoldsLong(data string, atEnd, whole bool) bool {
 	var stack [1024]byte
 	buf := stack[:0]
 	if need := 4 * s.maxValue; need > cap(buf) {
 		buf = make([]byte, 0, need)
 	}
+	return s.decodedHoldsIn(buf, data, atEnd, whole)
+}
+
+// decodedHoldsIn is decodedHolds decoding into buf: a buffer with room
+// for the whole decoding plus 3, or for 4 values (it then decodes in
+// pieces, each overlapping the last by a value less one byte).
+func (s *Secrets) decodedHoldsIn(buf []byte, data string, atEnd, whole bool) bool {
 	overlap := s.maxValue - 1 // kept from one piece to the next
 	fromStart := true         // buf begins where the decoding begins
 	for len(data) >= 2 {      // a single trailing character carries no whole byte

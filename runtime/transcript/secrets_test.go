@@ -259,3 +259,41 @@ func TestPlainHasOneForm(t *testing.T) {
 		t.Error("plainValue: wrong verdict on a fixed value")
 	}
 }
+
+// TestShortTokenDecoding: a token short enough to decode whole into the
+// small buffer gets the verdict of the piecewise decoding it used to
+// take (decodedHoldsLong), for values short and long, at every offset,
+// with and without a glued prefix, whole or not.
+func TestShortTokenDecoding(t *testing.T) {
+	s := NewSecrets()
+	for _, v := range []string{"k", "pw", "hunter2", "a-much-longer-secret-value-of-forty-bytes"} {
+		s.Add(v)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	checked := 0
+	for _, v := range []string{"k", "pw", "hunter2", "a-much-longer-secret-value-of-forty-bytes", "nothing here"} {
+		for pre := 0; pre < 6; pre++ {
+			for post := 0; post < 40; post += 7 {
+				raw := strings.Repeat("\x00", pre%2) + strings.Repeat("x", pre) + v + strings.Repeat("y", post)
+				tok := strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(raw)), "=")
+				for off := 0; off < 4 && off < len(tok); off++ {
+					for _, end := range []bool{false, true} {
+						data := tok[off:]
+						if (len(data)+3)/4*3+3 > smallDecode {
+							continue
+						}
+						checked++
+						got, want := s.decodedHolds(data, end, end && off == 0), s.decodedHoldsLong(data, end, end && off == 0)
+						if got != want {
+							t.Errorf("%q from offset %d (at end %v): short path %v, piecewise %v", raw, off, end, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d tokens took the short path", checked)
+	}
+}
