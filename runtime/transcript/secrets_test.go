@@ -201,43 +201,37 @@ func BenchmarkMask(b *testing.B) {
 // longer masked; one still added elsewhere, or sharing a form, stays.
 func TestSecretsRemove(t *testing.T) {
 	s := NewSecrets()
+	mask := func(text, want, when string) {
+		t.Helper()
+		if got := s.Mask(text); got != want {
+			t.Errorf("%s: Mask(%q) = %q, want %q", when, text, got, want)
+		}
+	}
 	s.Add("hunter2-long")
 	s.Add("hunter2-long")
 	s.Add("other-pass\nsecond-line")
 	s.Add("seconds-pw-xyz") // shares its first bytes with another
 	s.Remove("hunter2-long")
-	if got := s.Mask("pw hunter2-long"); got != "pw ***" {
-		t.Errorf("after one of two removes: %q", got)
-	}
+	mask("pw hunter2-long", "pw ***", "after one of two removes")
 	s.Remove("hunter2-long")
-	if got := s.Mask("pw hunter2-long"); got != "pw hunter2-long" {
-		t.Errorf("after both removes: %q", got)
-	}
+	mask("pw hunter2-long", "pw hunter2-long", "after both removes")
 	s.Remove("other-pass\nsecond-line")
-	if got := s.Mask("other-pass second-line seconds-pw-xyz"); got != "other-pass second-line ***" {
-		t.Errorf("after removing the two-line value: %q", got)
-	}
+	mask("other-pass second-line seconds-pw-xyz", "other-pass second-line ***", "after removing the two-line value")
 	s.Remove("never-added")
 	s.Remove("seconds-pw-xyz")
 	if !s.Empty() {
 		t.Error("registry not empty after every value was removed")
 	}
 	s.Add("reused-slot-pw")
-	if got := s.Mask("x reused-slot-pw"); got != "x ***" {
-		t.Errorf("a value added into a freed slot: %q", got)
-	}
+	mask("x reused-slot-pw", "x ***", "a value added into a freed slot")
 	s.Remove("reused-slot-pw")
 
 	// A value with encodings: removed, its encoded forms go too (those
 	// add registered, kept for remove), and nothing is left behind.
 	s.Add("p@ss w<rd")
-	if got := s.Mask("u=p%40ss+w%3Crd"); got != "u=***" {
-		t.Errorf("the query-escaped form of a value: %q", got)
-	}
+	mask("u=p%40ss+w%3Crd", "u=***", "the query-escaped form of a value")
 	s.Remove("p@ss w<rd")
-	if got := s.Mask("u=p%40ss+w%3Crd"); got != "u=p%40ss+w%3Crd" {
-		t.Errorf("after removing a value with encodings: %q", got)
-	}
+	mask("u=p%40ss+w%3Crd", "u=p%40ss+w%3Crd", "after removing a value with encodings")
 	if len(s.forms.index) != 0 || len(s.encoded) != 0 {
 		t.Errorf("after removing every value: %d forms, %d encoded values left", len(s.forms.index), len(s.encoded))
 	}
