@@ -208,7 +208,10 @@ func TestRecordReplayRealServers(t *testing.T) {
 			// replay needs neither.
 			e := replaceEnv(replaceEnv(env, "MAILEXPECT_PASS", "not-the-password"), "MAILEXPECT_CA_FILE", "")
 			if tc.name == "check" {
-				e = replaceEnv(replaceEnv(stackEnv(st, st.Users[1]), "MAILEXPECT_PASS", "x"), "MAILEXPECT_CA_FILE", "")
+				// Not a one-letter password: the replay masks it, and a
+				// secret that short is found in 2 of 10,000 Postfix queue
+				// ids read as base64 ("queued as ***"), a flaky comparison.
+				e = replaceEnv(replaceEnv(stackEnv(st, st.Users[1]), "MAILEXPECT_PASS", "also-not-the-password"), "MAILEXPECT_CA_FILE", "")
 			}
 			rec := filepath.Join(dir, fmt.Sprintf("%d.rec", i))
 			sameRun(t, recorded[i], run(t, e, nil, append([]string{"--replay", rec}, tc.args...)...))

@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -41,18 +42,32 @@ func MXZone() Zone {
 	}
 }
 
+// listenUDPAndTCP listens on one port of 127.0.0.1 for UDP and TCP. The
+// UDP port is the system's pick; its TCP twin may be taken (a client's
+// ephemeral port, another test's listener: tests of several packages run
+// at once), so another port is tried.
+func listenUDPAndTCP() (net.PacketConn, net.Listener, error) {
+	var err error
+	for range 50 {
+		var pc net.PacketConn
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			return nil, nil, err
+		}
+		var l net.Listener
+		if l, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			return pc, l, nil
+		}
+		pc.Close()
+	}
+	return nil, nil, fmt.Errorf("no port free for both UDP and TCP: %w", err)
+}
+
 // DNS serves zone over UDP and TCP on 127.0.0.1 for the life of the test
 // and returns its address (a resolver from session.ResolverFor asks it).
 func DNS(t testing.TB, zone Zone) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, l, err := listenUDPAndTCP()
 	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		pc.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close(); l.Close() })
@@ -90,7 +105,7 @@ func DNS(t testing.TB, zone Zone) string {
 			}()
 		}
 	}()
-	return addr
+	return pc.LocalAddr().String()
 }
 
 func readFull(c net.Conn, b []byte) (int, error) {
