@@ -57,6 +57,10 @@ type Config struct {
 	Secrets    *transcript.Secrets // nil: the transcript's, else a fresh one per run
 
 	Timeout time.Duration // default expect timeout (--timeout); 0: session default
+	// SyscallWait is session.Options.SyscallWait for every connect: set
+	// for a run that talks to one server at a time (a single run, --each
+	// --jobs 1), left off where many sessions wait at once.
+	SyscallWait bool
 	MaxTime time.Duration // deadline of the whole run (--max-time); 0: none
 
 	DryRun     bool // the global dry_run; modules read it from Go

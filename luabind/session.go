@@ -184,9 +184,10 @@ func (r sessionBinding) connect(L *lua.LState) int {
 		"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max", "label")
 
 	so := session.Options{
-		Timeout:    r.cfg.Timeout,
-		Transcript: r.cfg.Transcript,
-		Label:      stringField(opts, "label"),
+		Timeout:     r.cfg.Timeout,
+		Transcript:  r.cfg.Transcript,
+		Label:       stringField(opts, "label"),
+		SyscallWait: r.cfg.SyscallWait,
 	}
 	if opts != nil {
 		if v := opts.RawGetString("timeout"); v != lua.LNil {

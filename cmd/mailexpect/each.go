@@ -181,6 +181,9 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 	errw := &lockedWriter{w: stderr}
 	cfg := baseConfig(o, name)
 	cfg.Stderr = errw
+	// Rows at once wait in Go's network poller: a session waiting in its
+	// own ppoll would hold a thread (session.Options.SyscallWait).
+	cfg.SyscallWait = e.jobs == 1
 	cleanup, code, ok := prepareRun(&cfg, o, errw, stderr)
 	if !ok {
 		return code

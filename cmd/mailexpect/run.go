@@ -327,17 +327,20 @@ func cancelOnSignal(cancel context.CancelCauseFunc) (stop func()) {
 }
 
 // baseConfig is the part of a run's Lua configuration that single and
-// bulk runs share.
+// bulk runs share. A run waits for its servers in its own system calls
+// (SyscallWait): it talks to one at a time; a bulk run with more than one
+// job turns that off.
 func baseConfig(o *options, name string) luabind.Config {
 	return luabind.Config{
-		Timeout:    o.timeout,
-		DryRun:     o.dryRun,
-		Restricted: o.restricted,
-		LuaPath:    o.luaPath,
-		Quiet:      o.quiet,
-		ScriptName: name,
-		Args:       o.args,
-		ScriptDir:  scriptDir(o),
+		SyscallWait: true,
+		Timeout:     o.timeout,
+		DryRun:      o.dryRun,
+		Restricted:  o.restricted,
+		LuaPath:     o.luaPath,
+		Quiet:       o.quiet,
+		ScriptName:  name,
+		Args:        o.args,
+		ScriptDir:   scriptDir(o),
 	}
 }
 

@@ -107,12 +107,22 @@ func noProxy(list, host string) bool {
 	return false
 }
 
+// direct is a connection dialed without a proxy, waiting in ppoll when
+// o.SyscallWait says so.
+func direct(c net.Conn, err error, o *Options) (net.Conn, error) {
+	if err != nil || !o.SyscallWait {
+		return c, err
+	}
+	return pollWait(c), nil
+}
+
 // dialConn opens the transport to a: the Unix socket when there is one,
 // else TCP, through the proxy when one is set.
 func dialConn(ctx context.Context, a Address, o *Options) (net.Conn, error) {
 	var d net.Dialer
 	if path := socketOf(a, o); path != "" {
-		return d.DialContext(ctx, "unix", path)
+		c, err := d.DialContext(ctx, "unix", path)
+		return direct(c, err, o)
 	}
 	var pu *url.URL
 	var err error
@@ -126,7 +136,8 @@ func dialConn(ctx context.Context, a Address, o *Options) (net.Conn, error) {
 			return nil, err
 		}
 		d.Resolver = o.Resolver
-		return d.DialContext(ctx, "tcp", a.HostPort())
+		c, err := d.DialContext(ctx, "tcp", a.HostPort())
+		return direct(c, err, o)
 	}
 	target := a.HostPort()
 	switch pu.Scheme {

@@ -1,0 +1,171 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pollPair is a pollConn to a listener on 127.0.0.1 and the server's end.
+func pollPair(t *testing.T) (*pollConn, net.Conn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); srv.Close() })
+	pc, ok := pollWait(c).(*pollConn)
+	if !ok {
+		t.Fatalf("pollWait(%T) did not wrap it", c)
+	}
+	return pc, srv
+}
+
+// TestPollConn: a connection waiting in ppoll reads, writes, times out
+// at its deadline (not before, not much after), is woken by a deadline
+// or a Close from another goroutine within pollSlice, and reports EOF and
+// errors as the net package does.
+func TestPollConn(t *testing.T) {
+	t.Run("round trip", func(t *testing.T) {
+		c, srv := pollPair(t)
+		go func() {
+			b := make([]byte, 5)
+			io.ReadFull(srv, b)
+			srv.Write([]byte("+OK " + string(b)))
+		}()
+		if _, err := c.Write([]byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 64)
+		n, err := io.ReadAtLeast(c, b, 9)
+		if err != nil || string(b[:n]) != "+OK hello" {
+			t.Fatalf("read %q, %v", b[:n], err)
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		c, _ := pollPair(t)
+		const d = 150 * time.Millisecond
+		start := time.Now()
+		c.SetReadDeadline(start.Add(d))
+		_, err := c.Read(make([]byte, 8))
+		took := time.Since(start)
+		var ne net.Error
+		if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("err %v, want a timeout", err)
+		}
+		if took < d || took > d+100*time.Millisecond {
+			t.Errorf("timed out after %v, want %v", took, d)
+		}
+	})
+	t.Run("deadline from another goroutine", func(t *testing.T) {
+		c, _ := pollPair(t)
+		time.AfterFunc(50*time.Millisecond, func() { c.SetDeadline(time.Unix(1, 0)) })
+		start := time.Now()
+		_, err := c.Read(make([]byte, 8))
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("err %v, want a timeout", err)
+		}
+		if took := time.Since(start); took > 50*time.Millisecond+pollSlice+100*time.Millisecond {
+			t.Errorf("woken after %v", took)
+		}
+	})
+	t.Run("close from another goroutine", func(t *testing.T) {
+		c, _ := pollPair(t)
+		time.AfterFunc(50*time.Millisecond, func() { c.Close() })
+		_, err := c.Read(make([]byte, 8))
+		if !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("err %v, want net.ErrClosed", err)
+		}
+		if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("write after close: %v", err)
+		}
+	})
+	t.Run("eof", func(t *testing.T) {
+		c, srv := pollPair(t)
+		srv.Write([]byte("bye"))
+		srv.Close()
+		got, err := io.ReadAll(c)
+		if err != nil || string(got) != "bye" {
+			t.Fatalf("read %q, %v", got, err)
+		}
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Errorf("after EOF: %d, %v", n, err)
+		}
+	})
+	t.Run("reset", func(t *testing.T) {
+		c, srv := pollPair(t)
+		srv.(*net.TCPConn).SetLinger(0)
+		srv.Close()
+		_, err := c.Read(make([]byte, 1))
+		if err == nil || !strings.Contains(err.Error(), "read tcp 127.0.0.1:") || !strings.Contains(err.Error(), "connection reset by peer") {
+			t.Fatalf("err %v, want read tcp ...: connection reset by peer", err)
+		}
+	})
+	t.Run("write waits for room until its deadline", func(t *testing.T) {
+		c, _ := pollPair(t) // the server never reads
+		c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := c.Write(make([]byte, 64<<20))
+		if !errors.Is(err, os.ErrDeadlineExceeded) || n == 0 || n >= 64<<20 {
+			t.Fatalf("wrote %d, %v; want some bytes, then a timeout", n, err)
+		}
+	})
+}
+
+// TestSyscallWaitSession: a session dialed with SyscallWait waits in
+// ppoll, and Expect's timeout and a cancelled context end its wait as
+// they do in the network poller.
+func TestSyscallWaitSession(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("+OK ready\r\n"))
+			defer c.Close()
+		}
+	}()
+	ctx := context.Background()
+	s, err := Dial(ctx, l.Addr().String(), Options{SyscallWait: true, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok := s.raw.(*pollConn); !ok {
+		t.Fatalf("the connection is a %T, want a pollConn", s.raw)
+	}
+	if l, err := s.ReadLine(ctx, 0); err != nil || l != "+OK ready" {
+		t.Fatalf("ReadLine: %q, %v", l, err)
+	}
+	start := time.Now()
+	_, err = s.ReadLine(ctx, 0)
+	if took := time.Since(start); err == nil || !strings.Contains(err.Error(), "timeout after 200ms") || took < 200*time.Millisecond || took > 400*time.Millisecond {
+		t.Fatalf("ReadLine with nothing to read: %v after %v", err, took)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start = time.Now()
+	_, err = s.ReadLine(cctx, 10*time.Second)
+	if took := time.Since(start); err == nil || took > time.Second {
+		t.Fatalf("cancelled ReadLine: %v after %v", err, took)
+	}
+}
