@@ -61,7 +61,7 @@ type Config struct {
 	// for a run that talks to one server at a time (a single run, --each
 	// --jobs 1), left off where many sessions wait at once.
 	SyscallWait bool
-	MaxTime time.Duration // deadline of the whole run (--max-time); 0: none
+	MaxTime     time.Duration // deadline of the whole run (--max-time); 0: none
 
 	DryRun     bool // the global dry_run; modules read it from Go
 	Restricted bool // no os, io, debug, dofile, loadfile (scripts from elsewhere)
