@@ -51,10 +51,12 @@ func TestSessionAndExpectStandAlone(t *testing.T) {
 		module + "third_party/regexp": true,
 	}
 	// Beyond the standard library, only the Go project's own SOCKS5
-	// client (session.Options.Proxy): a network library, no UI.
+	// client (session.Options.Proxy) and system calls (ppoll for
+	// session.Options.SyscallWait): no UI.
 	external := map[string]bool{
 		"golang.org/x/net/proxy":          true,
 		"golang.org/x/net/internal/socks": true,
+		"golang.org/x/sys/unix":           true,
 	}
 	for _, pkg := range []string{"./session", "./expect"} {
 		full := module + "runtime/" + strings.TrimPrefix(pkg, "./")
