@@ -11,5 +11,6 @@ import (
 
 func main() {
 	gcpolicy.DeferFirstGC()
+	ownProcess = true
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -415,6 +415,9 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	}
 
 	cfg := baseConfig(o, name)
+	if !o.sandbox {
+		oneP()
+	}
 	cfg.Stdout, cfg.Stderr = stdout, interact.AboveLine(stderr) // log() above a typed line
 	if f, ok := stdin.(*os.File); ok && o.script != "-" {
 		cfg.Stdin = f // s:interact's terminal
