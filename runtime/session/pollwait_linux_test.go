@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailexpect/mailexpect/internal/fakeserver"
 )
 
 // pollPair is a pollConn to a listener on 127.0.0.1 and the server's end.
@@ -129,23 +131,12 @@ func TestPollConn(t *testing.T) {
 // ppoll, and Expect's timeout and a cancelled context end its wait as
 // they do in the network poller.
 func TestSyscallWaitSession(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("+OK ready\r\n"))
-			defer c.Close()
-		}
-	}()
+	addr := fakeserver.ServeOne(t, func(c net.Conn) {
+		c.Write([]byte("+OK ready\r\n"))
+		c.Read(make([]byte, 1)) // then nothing until the client goes
+	})
 	ctx := context.Background()
-	s, err := Dial(ctx, l.Addr().String(), Options{SyscallWait: true, Timeout: 200 * time.Millisecond})
+	s, err := Dial(ctx, addr, Options{SyscallWait: true, Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
