@@ -336,10 +336,17 @@ func TestBulkJobInterruptDuringCommit(t *testing.T) {
 }
 
 // TestBulkJobDryRun: the same script under --dry-run journals would-delete
-// entries and never sends DELE or QUIT.
+// entries and never sends DELE or QUIT, also when it wrote the safety
+// module's dry_run field: the modules read the flag from Go.
 func TestBulkJobDryRun(t *testing.T) {
+	for _, src := range []string{deleteAll, "require(\"mailexpect.safety\").dry_run = false\n" + deleteAll} {
+		testBulkJobDryRun(t, src)
+	}
+}
+
+func testBulkJobDryRun(t *testing.T, src string) {
 	srv := newFakePOP3(t)
-	out := runBulk(t, context.Background(), deleteAll, rowsFor(srv.addr, "ann"), Config{DryRun: true}, bulk.Config{})
+	out := runBulk(t, context.Background(), src, rowsFor(srv.addr, "ann"), Config{DryRun: true}, bulk.Config{})
 	if l := out.results[0]; l["status"] != "ok" || l["commit"] != "none" {
 		t.Errorf("result %v", l)
 	}

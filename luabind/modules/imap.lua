@@ -23,6 +23,9 @@ local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
 local client = require "mailexpect.client"
 local safety = require "mailexpect.safety"
+-- --dry-run, read from Go once: safety.dry_run is a field a script could
+-- write, and the modules must not send DELE or QUIT (EXPUNGE...) then.
+local dry_run = rt.dry_run()
 local w = require "mailexpect.imapwire"
 
 -- The globals this module uses, captured once: a script that later
@@ -231,7 +234,7 @@ local function removes(c, class)
   if class.verb == "CLOSE" and c.mailbox and not c.mailbox.readonly then
     why = "CLOSE (it expunges the selected mailbox)"
   end
-  if why and safety.dry_run then
+  if why and dry_run then
     safety.refuse(c, why, "the helpers uid_store, uid_expunge and uid_move report instead")
   end
   return why
@@ -590,8 +593,8 @@ end
 -- uidvalidity, uidnext, flags, permanentflags, unseen, highestmodseq,
 -- readonly}.
 function Client:select(name, o)
-  local verb = (safety.dry_run or (o and o.readonly)) and "EXAMINE" or "SELECT"
-  if verb == "EXAMINE" and safety.dry_run then rt.note(self.session, "dry-run: EXAMINE instead of SELECT") end
+  local verb = (dry_run or (o and o.readonly)) and "EXAMINE" or "SELECT"
+  if verb == "EXAMINE" and dry_run then rt.note(self.session, "dry-run: EXAMINE instead of SELECT") end
   return open_mailbox(self, verb, name, o)
 end
 
@@ -667,9 +670,9 @@ end
 local function retire(c, verb, name, args, target)
   local what = verb .. " " .. shown_name(name) .. (target and (" to " .. shown_name(target)) or "")
   local entry, refused
-  if safety.journaling or safety.dry_run then
+  if safety.journaling or dry_run then
     entry, refused = whole_mailbox(c, name, args[2], target and shown_name(target))
-    if refused and safety.dry_run then fail(c, verb, refused, what) end
+    if refused and dry_run then fail(c, verb, refused, what) end
   end
   return safety.remove(c, "send " .. what, function() return {entry} end,
                        function() return must(c, verb, args, {what = what}) end,
@@ -1080,7 +1083,7 @@ function Client:uid_store(uids, op, flags, o)
   if op:sub(1, 1) ~= "-" and flags:upper():find("\\DELETED", 1, true) then
     return destroy(self, "UID STORE", nums, recs, mb, " " .. op .. " " .. flags, run)
   end
-  if safety.dry_run then -- the mailbox is read-only (EXAMINE): only report
+  if dry_run then -- the mailbox is read-only (EXAMINE): only report
     return safety.would(self, "send UID STORE " .. table.concat(compress(nums), ",") .. " " .. op .. " " .. flags,
                         {status = "OK", text = "dry-run", uids = nums})
   end

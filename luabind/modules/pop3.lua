@@ -6,6 +6,9 @@ local rt = require "mailexpect.internal"
 local sasl = require "mailexpect.sasl"
 local client = require "mailexpect.client"
 local safety = require "mailexpect.safety"
+-- --dry-run, read from Go once: safety.dry_run is a field a script could
+-- write, and the modules must not send DELE or QUIT (EXPUNGE...) then.
+local dry_run = rt.dry_run()
 
 -- The globals this module uses, captured once (see smtp.lua).
 local now, base64, md5 = now, base64, md5
@@ -138,7 +141,7 @@ local SECRET = {secret = true}
 local function exchange(c, verb, arg, line, multiline, secret, o)
   -- Under --dry-run nothing destructive goes out, whichever way a DELE or
   -- QUIT came (p:dele() and p:quit() report instead and never get here).
-  if (verb == "DELE" or verb == "QUIT") and safety.dry_run then
+  if (verb == "DELE" or verb == "QUIT") and dry_run then
     safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
   end
   local s, timeout = c.session, o and o.timeout
@@ -172,7 +175,7 @@ local function exec(c, verb, arg, line, o)
   -- A raw QUIT is the same commit point as p:quit(): route it there, so a
   -- bulk run can still refuse it and the journal gets its outcome (under
   -- --dry-run exchange refuses it).
-  if verb == "QUIT" and not safety.dry_run then return c:quit() end
+  if verb == "QUIT" and not dry_run then return c:quit() end
   -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
   if verb == "DELE" then arg = tonumber(arg) or arg end
   local multiline = o.multiline
@@ -521,7 +524,7 @@ local function quit(c)
 end
 
 function Client:quit()
-  if safety.dry_run then
+  if dry_run then
     pcall(exec, self, "RSET", "", "RSET", NO_OPTS)
     self.session:close()
     return safety.would(self, "QUIT", {ok = true, status = "+OK", text = "dry-run: RSET and close, no QUIT"})

@@ -382,7 +382,11 @@ func (p *pool) read(items chan<- item) {
 		}
 		if err != nil {
 			p.mu.Lock()
-			if p.startCtx.Err() != nil && !errors.As(err, new(*RowsError)) {
+			// runCtx, not only startCtx: the input (stdin) gives up when
+			// runCtx ends, a moment before startCtx, its child, is
+			// cancelled too; seen in between, the interruption read as an
+			// error of the run's own ("error: context deadline exceeded").
+			if (p.runCtx.Err() != nil || p.startCtx.Err() != nil) && !errors.As(err, new(*RowsError)) {
 				p.sum.Unread = true // the read was cut short by the interruption
 			} else {
 				p.noteWriteError(err)
