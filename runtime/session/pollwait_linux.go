@@ -106,6 +106,11 @@ func (c *pollConn) wait(fd int, p []byte, events int16, dl *atomic.Pointer[time.
 		if c.closed.Load() {
 			return 0, net.ErrClosed
 		}
+		// A deadline already passed wins over data already there, as in
+		// the network poller: a cancelled call stops reading at once.
+		if t := dl.Load(); t != nil && !time.Now().Before(*t) {
+			return 0, os.ErrDeadlineExceeded
+		}
 		var n int
 		var err error
 		if events == unix.POLLIN {
@@ -126,11 +131,7 @@ func (c *pollConn) wait(fd int, p []byte, events int16, dl *atomic.Pointer[time.
 		}
 		sleep := pollSlice
 		if t := dl.Load(); t != nil {
-			left := time.Until(*t)
-			if left <= 0 {
-				return 0, os.ErrDeadlineExceeded
-			}
-			sleep = min(sleep, left)
+			sleep = max(min(sleep, time.Until(*t)), 0)
 		}
 		ts := unix.NsecToTimespec(int64(sleep))
 		if _, err := unix.Ppoll(fds, &ts, nil); err != nil && err != unix.EINTR {

@@ -73,6 +73,19 @@ func TestPollConn(t *testing.T) {
 			t.Errorf("timed out after %v, want %v", took, d)
 		}
 	})
+	t.Run("passed deadline wins over waiting data", func(t *testing.T) {
+		c, srv := pollPair(t)
+		srv.Write([]byte("+OK\r\n"))
+		time.Sleep(20 * time.Millisecond)
+		c.SetReadDeadline(time.Unix(1, 0))
+		if n, err := c.Read(make([]byte, 8)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read %d, %v; want a timeout, as net's poller gives", n, err)
+		}
+		c.SetReadDeadline(time.Time{})
+		if n, err := c.Read(make([]byte, 8)); err != nil || n != 5 {
+			t.Fatalf("after the deadline is cleared: %d, %v", n, err)
+		}
+	})
 	t.Run("deadline from another goroutine", func(t *testing.T) {
 		c, _ := pollPair(t)
 		time.AfterFunc(50*time.Millisecond, func() { c.SetDeadline(time.Unix(1, 0)) })
