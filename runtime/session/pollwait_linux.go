@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,9 +27,27 @@ import (
 // callback to return, and the descriptor is never reused under it.
 type pollConn struct {
 	net.Conn
-	rc       syscall.RawConn
-	rdl, wdl atomic.Pointer[time.Time] // nil: no deadline
-	closed   atomic.Bool
+	rc     syscall.RawConn
+	r, w   pollDir
+	closed atomic.Bool
+}
+
+// pollDir is one direction of a pollConn: its deadline, and what a wait
+// needs, made once, so that a read or write allocates nothing (the
+// RawConn callback is a method value bound here, the ppoll arguments
+// live here).
+type pollDir struct {
+	mu     sync.Mutex // one call at a time uses the fields below, as net.Conn allows concurrent calls
+	c      *pollConn
+	dl     atomic.Pointer[time.Time] // nil: no deadline
+	events int16                     // POLLIN or POLLOUT
+	op     string                    // "read" or "write", for errors
+	call   func(fd uintptr) bool     // d.wait as a method value
+	p      []byte                    // the call's buffer
+	n      int                       // its result
+	err    error
+	fds    [1]unix.PollFd
+	ts     unix.Timespec
 }
 
 // pollSlice bounds one ppoll: how late a deadline set from another
@@ -51,39 +70,46 @@ func pollWait(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	return &pollConn{Conn: c, rc: rc}
+	pc := &pollConn{Conn: c, rc: rc}
+	pc.r = pollDir{c: pc, events: unix.POLLIN, op: "read"}
+	pc.w = pollDir{c: pc, events: unix.POLLOUT, op: "write"}
+	pc.r.call, pc.w.call = pc.r.wait, pc.w.wait
+	return pc
 }
 
 func (c *pollConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n int
-	var err error
-	if rerr := c.rc.Read(func(fd uintptr) bool {
-		n, err = c.wait(int(fd), p, unix.POLLIN, &c.rdl)
-		return true
-	}); rerr != nil {
+	d := &c.r
+	d.mu.Lock()
+	d.p = p
+	rerr := c.rc.Read(d.call)
+	n, err := d.n, d.err
+	d.p, d.err = nil, nil
+	d.mu.Unlock()
+	switch {
+	case rerr != nil:
 		return 0, c.opError("read", rerr)
-	}
-	if err == io.EOF {
+	case err == io.EOF:
 		return n, io.EOF
-	}
-	if err != nil {
+	case err != nil:
 		return n, c.opError("read", err)
 	}
 	return n, nil
 }
 
 func (c *pollConn) Write(p []byte) (int, error) {
+	d := &c.w
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	done := 0
 	for done < len(p) {
-		var n int
-		var err error
-		if werr := c.rc.Write(func(fd uintptr) bool {
-			n, err = c.wait(int(fd), p[done:], unix.POLLOUT, &c.wdl)
-			return true
-		}); werr != nil {
+		d.p = p[done:]
+		werr := c.rc.Write(d.call)
+		n, err := d.n, d.err
+		d.p, d.err = nil, nil
+		if werr != nil {
 			return done, c.opError("write", werr)
 		}
 		done += n
@@ -94,48 +120,53 @@ func (c *pollConn) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-// wait reads into p (events POLLIN) or writes p (POLLOUT) once it can,
-// sleeping in ppoll until the deadline dl.
-func (c *pollConn) wait(fd int, p []byte, events int16, dl *atomic.Pointer[time.Time]) (int, error) {
-	fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
-	op := "write"
-	if events == unix.POLLIN {
-		op = "read"
-	}
+// wait is the RawConn callback: it reads into d.p (POLLIN) or writes d.p
+// (POLLOUT) once it can, sleeping in ppoll until the deadline, and leaves
+// the result in d.n and d.err.
+func (d *pollDir) wait(fd uintptr) bool {
+	d.n, d.err = 0, nil
+	d.fds[0] = unix.PollFd{Fd: int32(fd), Events: d.events}
 	for {
-		if c.closed.Load() {
-			return 0, net.ErrClosed
+		if d.c.closed.Load() {
+			d.err = net.ErrClosed
+			return true
 		}
 		// A deadline already passed wins over data already there, as in
 		// the network poller: a cancelled call stops reading at once.
-		if t := dl.Load(); t != nil && !time.Now().Before(*t) {
-			return 0, os.ErrDeadlineExceeded
+		dl := d.dl.Load()
+		if dl != nil && !time.Now().Before(*dl) {
+			d.err = os.ErrDeadlineExceeded
+			return true
 		}
 		var n int
 		var err error
-		if events == unix.POLLIN {
-			n, err = syscall.Read(fd, p)
+		if d.events == unix.POLLIN {
+			n, err = syscall.Read(int(fd), d.p)
 			if err == nil && n == 0 {
-				return 0, io.EOF
+				d.err = io.EOF
+				return true
 			}
 		} else {
-			n, err = syscall.Write(fd, p)
+			n, err = syscall.Write(int(fd), d.p)
 		}
 		switch {
 		case err == nil:
-			return n, nil
+			d.n = n
+			return true
 		case err == syscall.EINTR:
 			continue
 		case err != syscall.EAGAIN:
-			return 0, os.NewSyscallError(op, err)
+			d.err = os.NewSyscallError(d.op, err)
+			return true
 		}
 		sleep := pollSlice
-		if t := dl.Load(); t != nil {
-			sleep = max(min(sleep, time.Until(*t)), 0)
+		if dl != nil {
+			sleep = max(min(sleep, time.Until(*dl)), 0)
 		}
-		ts := unix.NsecToTimespec(int64(sleep))
-		if _, err := unix.Ppoll(fds, &ts, nil); err != nil && err != unix.EINTR {
-			return 0, os.NewSyscallError("ppoll", err)
+		d.ts = unix.NsecToTimespec(int64(sleep))
+		if _, err := unix.Ppoll(d.fds[:], &d.ts, nil); err != nil && err != unix.EINTR {
+			d.err = os.NewSyscallError("ppoll", err)
+			return true
 		}
 	}
 }
@@ -161,12 +192,12 @@ func (c *pollConn) SetDeadline(t time.Time) error {
 }
 
 func (c *pollConn) SetReadDeadline(t time.Time) error {
-	c.rdl.Store(deadlinePtr(t))
+	c.r.dl.Store(deadlinePtr(t))
 	return nil
 }
 
 func (c *pollConn) SetWriteDeadline(t time.Time) error {
-	c.wdl.Store(deadlinePtr(t))
+	c.w.dl.Store(deadlinePtr(t))
 	return nil
 }
 

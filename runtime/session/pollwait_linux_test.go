@@ -130,6 +130,18 @@ func TestPollConn(t *testing.T) {
 			t.Fatalf("err %v, want read tcp ...: connection reset by peer", err)
 		}
 	})
+	t.Run("no allocation per round trip", func(t *testing.T) {
+		c, srv := pollPair(t)
+		go io.Copy(srv, srv)
+		c.SetDeadline(time.Now().Add(time.Minute))
+		cmd, b := []byte("NOOP\r\n"), make([]byte, 6)
+		if n := testing.AllocsPerRun(200, func() {
+			c.Write(cmd)
+			io.ReadFull(c, b)
+		}); n != 0 {
+			t.Errorf("%v allocations per write and read", n)
+		}
+	})
 	t.Run("write waits for room until its deadline", func(t *testing.T) {
 		c, _ := pollPair(t) // the server never reads
 		c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
