@@ -142,25 +142,21 @@ func (g *specGen) decl(name string, v reflect.Value) {
 }
 
 // typ names t's variable, writing it the first time.
-func (g *specGen) typ(t *Type) string {
-	if name, ok := g.types[t]; ok {
-		return "&" + name
-	}
-	name := fmt.Sprintf("specType%d", len(g.types))
-	g.types[t] = name
-	g.decl(name, reflect.ValueOf(*t))
-	return "&" + name
-}
+func (g *specGen) typ(t *Type) string { return declOnce(g, g.types, "specType", t) }
 
 // field names f's variable, writing it the first time: a class's byField
 // holds the same FieldSpecs as its (and its parents') field lists.
-func (g *specGen) field(f *FieldSpec) string {
-	if name, ok := g.fields[f]; ok {
+func (g *specGen) field(f *FieldSpec) string { return declOnce(g, g.fields, "specField", f) }
+
+// declOnce names *v's variable (prefix and a number), writing it the
+// first time v is met, and returns a pointer expression to it.
+func declOnce[T any](g *specGen, names map[*T]string, prefix string, v *T) string {
+	if name, ok := names[v]; ok {
 		return "&" + name
 	}
-	name := fmt.Sprintf("specField%d", len(g.fields))
-	g.fields[f] = name
-	g.decl(name, reflect.ValueOf(*f))
+	name := fmt.Sprintf("%s%d", prefix, len(names))
+	names[v] = name
+	g.decl(name, reflect.ValueOf(*v))
 	return "&" + name
 }
 
