@@ -114,10 +114,6 @@ end
 -- ---------------------------------------------------------------------
 -- Options, addresses, errors.
 
--- Options are checked by name (rt.check_options); open takes these beside
--- the ones every module takes (mailexpect.client).
-local OPEN_OPTS = {"max_literal", "utf8"}
-
 local timed = client.timed
 
 local function describe(r)
@@ -358,7 +354,6 @@ end
 -- defaults to implicit for imaps and port 993, else STARTTLS, required;
 -- "none" must be said.
 local OPENING = {
-  name = "imap", options = OPEN_OPTS,
   endpoint = {name = "imap", schemes = {"imap", "imaps"}, port = 143, implicit_port = 993},
   wrap = function(c) c.w = w.client(c.session, {max_literal = c.opts.max_literal}) end,
   greeting = function(c) return c.w:greeting(c.timeouts.greeting) end,
@@ -366,6 +361,10 @@ local OPENING = {
 
 -- The greeting (RFC 9051 7.1): OK, or PREAUTH (already authenticated);
 -- BYE is raised by the wire reader.
+function OPENING.init(c)
+  c.caps, c.caps_known, c.known_uidvalidity, c.journaled = {}, false, {}, {}
+end
+
 function OPENING.welcome(c, g)
   absorb(c, g)
   c.state = g.name == "PREAUTH" and "authenticated" or "not-authenticated"
@@ -378,7 +377,7 @@ function OPENING.welcome(c, g)
 end
 
 local function connect(o)
-  return client.connect(o, OPENING, {caps = {}, caps_known = false, known_uidvalidity = {}, journaled = {}}, Client)
+  return client.connect(o, OPENING, Client)
 end
 M.connect = connect
 

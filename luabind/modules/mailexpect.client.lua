@@ -7,18 +7,16 @@
 local rt = require "mailexpect.internal"
 
 -- The globals this module uses, captured once (see smtp.lua).
-local connect, now, pairs = connect, now, pairs
+local connect, now, pairs, setmetatable = connect, now, pairs, setmetatable
 
 local M = {}
 
--- OPTIONS are the options every module takes beside its own (P.options):
--- ClientOptions in the API spec. Where to connect and how (TLS, the
--- client certificate, lowest version, key pins, a proxy, or a Unix-domain
--- socket dialed instead of the URL's host as curl's --unix-socket, the DNS
--- server asked), the login, the timeouts and the session's label.
-local OPTIONS = {"url", "host", "port", "session", "user", "pass", "auth", "authzid", "token", "tls",
-  "allow_plaintext_auth", "timeout", "connect_timeout", "timeouts", "servername", "insecure", "ca_file",
-  "cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max", "label"}
+-- The options every module takes beside its own are ClientOptions in the
+-- API spec, which checks them (names and types) before open or connect
+-- runs: where to connect and how (TLS, the client certificate, lowest
+-- version, key pins, a proxy, or a Unix-domain socket dialed instead of
+-- the URL's host as curl's --unix-socket, the DNS server asked), the
+-- login, the timeouts and the session's label.
 
 -- DIAL are the options that say how to connect: passed on to connect
 -- (the session) when the script gives them.
@@ -59,32 +57,43 @@ end
 -- greet reads and judges the greeting (see connect).
 local function greet(c, P)
   if P.wrap then P.wrap(c) end
-  c.greeting = M.timed(c, "greeting", P.greeting, c)
-  P.welcome(c, c.greeting)
+  local t0 = now()
+  local g = P.greeting(c)
+  local timings = c.timings
+  timings.greeting = (timings.greeting or 0) + (now() - t0)
+  c.greeting = g
+  P.welcome(c, g)
 end
 
--- connect makes client c (a table with its own fields, given the
--- metatable Client) from the options o as protocol P describes it:
+-- connect makes a client (given the metatable Client) from the options o,
+-- checked against the API spec already, as protocol P describes it:
 --
---   name      "smtp": option errors say smtp.connect
---   options   the option names the module takes beside OPTIONS (rt.check_options)
 --   endpoint  rt.endpoint's spec: {name, schemes, port, implicit_port}
+--   init      fn(c) sets the module's own fields (optional)
 --   wrap      fn(c) once the session is there (IMAP's wire reader)
 --   greeting  fn(c) reads the greeting (timed as "greeting")
 --   welcome   fn(c, greeting) raises when the greeting refuses the session
 --
--- c gets opts, tlsmode ("implicit", "starttls" or "none"), scheme,
--- timings, timeouts, label, session (o.session, or a new connection) and
--- greeting. Garbage, EOF or a timeout instead of a greeting, or a refusal,
--- closes the session before the error goes on.
-function M.connect(o, P, c, Client)
+-- The client has opts, tlsmode ("implicit", "starttls" or "none"),
+-- scheme, timings, timeouts, label, session (o.session, or a new
+-- connection) and greeting. Garbage, EOF or a timeout instead of a
+-- greeting, or a refusal, closes the session before the error goes on.
+function M.connect(o, P, Client)
   o = o or {}
-  rt.check_options(o, P.name .. ".connect", OPTIONS, P.options)
   local addr, tls, scheme = rt.endpoint(o, P.endpoint)
-  c.opts, c.tlsmode, c.scheme, c.timings = o, tls, scheme, {}
-  c.timeouts, c.label = o.timeouts or {}, o.label or addr
-  setmetatable(c, Client)
-  c.session = o.session or M.timed(c, "connect", connect, addr, dial_options(o, tls))
+  local session, timings = o.session, {}
+  if not session then
+    local t0 = now()
+    session = connect(addr, dial_options(o, tls))
+    timings.connect = now() - t0
+  end
+  -- All its fields at once, the ones set later too (nil until then: the
+  -- constructor sizes the table for them), rather than key by key into
+  -- a table that grows past its first eight keys into a Go map.
+  local c = setmetatable({opts = o, tlsmode = tls, scheme = scheme, timings = timings, timeouts = o.timeouts or {},
+                          label = o.label or addr, session = session, greeting = nil, auth_mechanism = nil,
+                          caps = nil}, Client)
+  if P.init then P.init(c) end
   local ok, err = pcall(greet, c, P)
   if not ok then
     c.session:close()

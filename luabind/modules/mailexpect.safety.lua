@@ -72,7 +72,7 @@ end
 --   describe(c, arg)   the journal entry; asked only when journaling, and
 --                      before the step (a marked message can no longer be
 --                      described)
---   send(c, verb, arg) the step; its result is returned
+--   send(c, arg)       the step; its result is returned
 --   pretend(c, arg)    under --dry-run, instead of send: checks what the
 --                      server would refuse and returns the reply to report
 -- The entry is journaled once the step went through.
@@ -82,10 +82,19 @@ function M.mark(c, step, arg)
   if dry_run then
     r = M.would(c, step.verb .. " " .. arg, step.pretend(c, arg))
   else
-    r = step.send(c, step.verb, arg)
+    r = step.send(c, arg)
   end
   if entry then rt.journal(entry) end
   return r
+end
+
+-- marker returns fn(c, arg), mark(c, step, arg) for the step, made once
+-- per module: a run with neither --dry-run nor a journal (both fixed for
+-- the run) has nothing to add to the step, which is then step.send itself.
+function M.marker(step)
+  if not dry_run and not journaling then return step.send end
+  local mark = M.mark
+  return function(c, arg) return mark(c, step, arg) end
 end
 
 -- remove runs a step that removes messages at once (an IMAP \Deleted

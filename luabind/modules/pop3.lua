@@ -12,7 +12,8 @@ local dry_run = rt.dry_run()
 
 -- The globals this module uses, captured once (see smtp.lua).
 local now, base64, md5 = now, base64, md5
-local timed, took = client.timed, client.took
+local timed = client.timed
+local command = rt.command
 local os_remove = os and os.remove
 local byte, sub, lower = string.byte, string.sub, string.lower
 local tonumber, tostring = tonumber, tostring
@@ -89,7 +90,6 @@ end
 -- defaults to implicit for pop3s and port 995 (RFC 8314), else STLS,
 -- required; "none" must be said.
 local OPENING = {
-  name = "pop3", -- only the options every module takes (mailexpect.client)
   endpoint = {name = "pop3", schemes = {"pop3", "pop3s"}, port = 110, implicit_port = 995},
   greeting = function(c) return readstatus(c, c.timeouts.greeting) end,
 }
@@ -106,9 +106,11 @@ function OPENING.welcome(c, g)
   c.timestamp = g.text:find("<", 1, true) and g.text:match("(<[^<>]*@[^<>]*>)") or nil
 end
 
+function OPENING.init(c) c.deleted = {} end
+
 -- M.connect opens the connection and reads the greeting.
 local function connect(o)
-  return client.connect(o, OPENING, {deleted = {}}, Client)
+  return client.connect(o, OPENING, Client)
 end
 M.connect = connect
 
@@ -132,22 +134,23 @@ end
 
 -- exchange sends one command line and reads its response: the status
 -- line, what a +OK does to the session (DELE marks message arg, RSET
--- unmarks them all) and, when multiline, the body. secret marks a line
--- that carries credentials; o is {timeout =, file =} or nil. Every
--- command comes here, the helpers' ten or more per mailbox, so it looks
--- up nothing its caller already knows (p:cmd's verb tables, options).
-local SECRET = {secret = true}
-
+-- unmarks them all) and, when multiline, the body. secret (a boolean)
+-- marks a line that carries credentials; o is {timeout =, file =} or
+-- nil. It returns the response and the seconds the exchange took (for
+-- c.timings). Every command comes here, the helpers' ten or more per
+-- mailbox, so it looks up nothing its caller already knows (p:cmd's
+-- verb tables, options), and the line goes out and its answer comes
+-- back in one call (rt.command, which times them too).
 local function exchange(c, verb, arg, line, multiline, secret, o)
   -- Under --dry-run nothing destructive goes out, whichever way a DELE or
   -- QUIT came (p:dele() and p:quit() report instead and never get here).
-  if (verb == "DELE" or verb == "QUIT") and dry_run then
+  if dry_run and (verb == "DELE" or verb == "QUIT") then
     safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
   end
-  local s, timeout = c.session, o and o.timeout
-  s:sendline(line, secret)
-  local r = status(c, s:readline(timeout or c.timeouts.command))
-  if not r.ok then return r end
+  local timeout = o and o.timeout
+  local answer, took = command(c.session, line, secret, timeout or c.timeouts.command)
+  local r = status(c, answer)
+  if not r.ok then return r, took end
   if verb == "DELE" then
     local deleted = c.deleted
     deleted[#deleted + 1] = arg
@@ -155,6 +158,7 @@ local function exchange(c, verb, arg, line, multiline, secret, o)
     c.deleted = {}
   end
   if multiline then
+    local t0 = now()
     setmetatable(r, lazy_lines)
     if o and o.file then
       r.octets = read_to_file(c, o.file, timeout)
@@ -163,10 +167,11 @@ local function exchange(c, verb, arg, line, multiline, secret, o)
       -- once instead of growing (and copying) it. The count is optional:
       -- a bare "+OK" is a valid answer (RFC 1939 7).
       local size = verb == "RETR" and r.text:match("^(%d+)") or nil
-      r.body = s:read_dot((timeout or size) and {timeout = timeout, size = size and tonumber(size)} or nil)
+      r.body = c.session:read_dot((timeout or size) and {timeout = timeout, size = size and tonumber(size)} or nil)
     end
+    took = took + (now() - t0)
   end
-  return r
+  return r, took
 end
 
 -- exec is p:cmd's command (verb upper-cased, arg the rest): what the
@@ -182,14 +187,19 @@ local function exec(c, verb, arg, line, o)
   if multiline == nil then
     multiline = MULTILINE[verb] or (arg == "" and MULTILINE_NOARG[verb]) or false
   end
-  return exchange(c, verb, arg, line, multiline, (o.secret or (arg ~= "" and SECRET_VERBS[verb])) and SECRET or nil, o)
+  return (exchange(c, verb, arg, line, multiline, (o.secret or (arg ~= "" and SECRET_VERBS[verb])) and true or false, o))
 end
 
 local NO_OPTS = {}
 
--- The c.timings key of each verb the helpers send.
-local TIMING_KEY = {USER = "user", STAT = "stat", LIST = "list", UIDL = "uidl", RETR = "retr",
-  TOP = "top", DELE = "dele", RSET = "rset", NOOP = "noop", STLS = "stls"}
+-- The commands the helpers send, each described once: its verb, its
+-- c.timings key (the verb in lower case) and whether its response is
+-- multi-line without an argument and with one.
+local CMD = {}
+for verb in ("USER STAT LIST UIDL RETR TOP DELE RSET NOOP STLS"):gmatch("%S+") do
+  CMD[verb] = {verb = verb, key = lower(verb), multiline = MULTILINE[verb] or MULTILINE_NOARG[verb] or false,
+               multiline_arg = MULTILINE[verb] or false}
+end
 
 -- cmd sends a raw command and returns its response: {ok, status, text,
 -- code, line} plus, for a multi-line response, body (unstuffed, CRLF line
@@ -203,20 +213,19 @@ function Client:cmd(line, o)
   return exec(self, (verb or ""):upper(), arg, line, o or NO_OPTS)
 end
 
--- must runs the helpers' commands: verb (upper case) and an optional
+-- must runs the helpers' commands: cmd (from CMD) and an optional
 -- argument; a -ERR is a reply error (o.what: the stage it names). The
--- time taken is added to c.timings under the verb in lower case.
-local function must(c, verb, arg, o)
-  local t0 = now()
-  local r
+-- time taken is added to c.timings under cmd.key.
+local function must(c, cmd, arg, o)
+  local verb, r, took = cmd.verb
   if arg then
-    r = exchange(c, verb, arg, verb .. " " .. arg, MULTILINE[verb] or false, nil, o)
+    r, took = exchange(c, verb, arg, verb .. " " .. arg, cmd.multiline_arg, false, o)
   else
-    r = exchange(c, verb, "", verb, MULTILINE[verb] or MULTILINE_NOARG[verb] or false, nil, o)
+    r, took = exchange(c, verb, "", verb, cmd.multiline, false, o)
   end
   if not r.ok then fail(c, o and o.what or verb, r) end
-  local key, timings = TIMING_KEY[verb] or lower(verb), c.timings
-  timings[key] = (timings[key] or 0) + (now() - t0)
+  local timings, key = c.timings, cmd.key
+  timings[key] = (timings[key] or 0) + took
   return r
 end
 
@@ -246,7 +255,7 @@ Client.capa = capa
 local function upgrade(c)
   client.offers_tls(c, "STLS", (c.caps or capa(c)).STLS)
   c.caps = nil
-  must(c, "STLS")
+  must(c, CMD.STLS)
   c.session:starttls()
   return capa(c)
 end
@@ -272,6 +281,7 @@ local function challenge(c, l)
 end
 
 local FRAME = {challenge = "+"}
+local SECRET = {secret = true}
 
 function FRAME.start(c, mech, ir)
   local line, owed = "AUTH " .. mech, ir
@@ -302,8 +312,8 @@ local USER = {what = "USER"} -- must's options for USER
 METHODS.USER = {
   offered = function(c) return next(c.caps) == nil or c.caps.USER ~= nil end,
   run = function(c, cred)
-    must(c, "USER", cred.user, USER)
-    local r = exchange(c, "PASS", cred.pass, "PASS " .. cred.pass, false, SECRET)
+    must(c, CMD.USER, cred.user, USER)
+    local r = exchange(c, "PASS", cred.pass, "PASS " .. cred.pass, false, true)
     if not r.ok then fail(c, "AUTH", r, "PASS") end
     return r
   end,
@@ -316,7 +326,7 @@ METHODS.APOP = {
   offered = function(c) return c.timestamp ~= nil end,
   run = function(c, cred)
     if not c.timestamp then rt.raise("protocol", c.label .. ": auth = \"apop\" but the greeting has no timestamp", {stage = "AUTH"}) end
-    local r = exchange(c, "APOP", cred.user, "APOP " .. cred.user .. " " .. md5(c.timestamp .. cred.pass), false, SECRET)
+    local r = exchange(c, "APOP", cred.user, "APOP " .. cred.user .. " " .. md5(c.timestamp .. cred.pass), false, true)
     if not r.ok then fail(c, "AUTH", r, "APOP") end
     return r
   end,
@@ -392,7 +402,7 @@ end
 
 -- stat returns the message count and the maildrop size in octets.
 function Client:stat()
-  local r = must(self, "STAT")
+  local r = must(self, CMD.STAT)
   local n, octets = r.text:match("^(%d+)%s+(%d+)")
   if not n then rt.raise("protocol", self.label .. ": unparsable STAT reply (want +OK COUNT OCTETS): " .. r.text) end
   return tonumber(n), tonumber(octets)
@@ -407,7 +417,7 @@ end
 -- match starts at a line start (the "\n" before it), and a line that does
 -- not parse is skipped.
 local function listing_of(verb, value, field, conv)
-  return {verb = verb, field = field, conv = conv,
+  return {verb = verb, cmd = CMD[verb], field = field, conv = conv,
           one = "^%d+%s+(" .. value .. ")", each = "\n(%d+)[ \t]+(" .. value .. ")"}
 end
 local LIST = listing_of("LIST", "%d+", "size", tonumber)
@@ -417,7 +427,7 @@ local function listing(c, kind, n)
   local verb, field, conv = kind.verb, kind.field, kind.conv
   if n then
     local num = msgnum(n, lower(verb))
-    local r = must(c, verb, num)
+    local r = must(c, kind.cmd, num)
     local v = r.text:match(kind.one)
     if not v then
       rt.raise("protocol", string.format("%s: unparsable %s reply (want +OK %s %s): %s", c.label, verb, num, field:upper(), r.text))
@@ -426,7 +436,7 @@ local function listing(c, kind, n)
     return v
   end
   local out, max = {}, max_listing(c)
-  for k, v in ("\n" .. must(c, verb).body):gmatch(kind.each) do
+  for k, v in ("\n" .. must(c, kind.cmd).body):gmatch(kind.each) do
     if #out == max then too_many(c, verb) end
     if conv then v = conv(v) end
     out[#out + 1] = {n = tonumber(k), [field] = v}
@@ -445,7 +455,7 @@ function Client:uidl(n) return listing(self, UIDL, n) end
 -- streams the message to the file (0600) and returns its size in octets.
 function Client:retr(n, o)
   o = o or {}
-  local r = must(self, "RETR", msgnum(n, "retr"), {file = o.file, timeout = o.timeout})
+  local r = must(self, CMD.RETR, msgnum(n, "retr"), {file = o.file, timeout = o.timeout})
   if o.file then return r.octets end
   return r.body
 end
@@ -457,7 +467,7 @@ local function top(c, n, lines)
   if not k or k < 0 or k % 1 ~= 0 or k > MAX_MSGNUM then -- inf would go as TOP n -9223372036854775808
     rt.raise("usage", "pop3: top: line count must be a whole number >= 0, got " .. tostring(lines))
   end
-  return must(c, "TOP", string.format("%s %d", msgnum(n, "top"), k)).body
+  return must(c, CMD.TOP, string.format("%s %d", msgnum(n, "top"), k)).body
 end
 Client.top = top
 
@@ -468,7 +478,7 @@ Client.top = top
 local AS_DELE = {what = "DELE"} -- must's options: a refusal names DELE
 
 local function describe(c, num)
-  local l = must(c, "LIST", num, AS_DELE)
+  local l = must(c, CMD.LIST, num, AS_DELE)
   local function optional(ok, v)
     if ok then return v end
     if type(v) == "table" and v.kind == "reply" then return nil end
@@ -487,28 +497,30 @@ local function pretend_dele(c, num)
       fail(c, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
     end
   end
-  must(c, "LIST", num, AS_DELE)
+  must(c, CMD.LIST, num, AS_DELE)
   c.deleted[#c.deleted + 1] = tonumber(num)
   return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted"}
 end
 
 -- DELE as a step of mailexpect.safety: journaled before QUIT, only
 -- reported under --dry-run. must sends it (exchange records the mark).
-local DELE = {verb = "DELE", describe = describe, pretend = pretend_dele, send = must}
+local DELE_CMD = CMD.DELE
+local dele = safety.marker{verb = "DELE", describe = describe, pretend = pretend_dele,
+                           send = function(c, num) return must(c, DELE_CMD, num) end}
 
 -- dele marks message n for deletion; it takes effect only at QUIT (RFC
 -- 1939 6).
 function Client:dele(n)
-  return safety.mark(self, DELE, msgnum(n, "dele"))
+  return dele(self, msgnum(n, "dele"))
 end
 
 -- rset unmarks every message marked for deletion (RFC 1939 5).
 function Client:rset()
   self.deleted = {}
-  return must(self, "RSET")
+  return must(self, CMD.RSET)
 end
 
-function Client:noop() return must(self, "NOOP") end
+function Client:noop() return must(self, CMD.NOOP) end
 
 -- quit ends the session; the server then deletes the marked messages
 -- (RFC 1939 6, the UPDATE state). With messages marked it is the commit
@@ -517,9 +529,8 @@ function Client:noop() return must(self, "NOOP") end
 -- reply or -ERR ("some deleted messages not removed") unknown. Under
 -- --dry-run the session ends with RSET and a close instead.
 local function quit(c)
-  local t0 = now()
-  local r = exchange(c, "QUIT", "", "QUIT", false)
-  took(c, "quit", t0)
+  local r, took = exchange(c, "QUIT", "", "QUIT", false, false)
+  c.timings.quit = (c.timings.quit or 0) + took
   return r, r.ok and "committed" or "unknown"
 end
 

@@ -22,11 +22,8 @@ Client.__index = Client
 
 local NO_OPTS, SECRET = {}, {secret = true}
 
--- Options are checked by name (rt.check_options); open takes these beside
--- the ones every module takes (mailexpect.client).
-local OPEN_OPTS = {"helo", "lmtp", "pipelining", "chunking"}
-local SEND_OPTS = {"from", "to", "subject", "body", "headers", "raw", "params", "rcpt_params",
-  "allow_partial", "pipelining", "chunking"}
+-- The options of open and c:send are checked by the API spec (names and
+-- types: smtp.OpenOptions, smtp.SendOptions) before the function runs.
 
 local function is2(r) return r.code >= 200 and r.code < 300 end
 
@@ -97,7 +94,7 @@ local function verb_of(line) return (line:match("^%s*(%a+)") or ""):upper() end
 -- mode defaults to implicit for smtps and port 465 (RFC 8314), else
 -- STARTTLS, required; "none" must be said.
 local OPENING = {
-  name = "smtp", options = OPEN_OPTS,
+  init = function(c) c.caps = {} end,
   greeting = function(c) return reply(c, c.timeouts.greeting) end,
 }
 
@@ -128,7 +125,7 @@ local OPENING_SMTP, OPENING_LMTP = opening(25), opening(24)
 
 local function connect(o)
   local lmtp = type(o) == "table" and o.lmtp
-  local c = client.connect(o, lmtp and OPENING_LMTP or OPENING_SMTP, {caps = {}}, Client)
+  local c = client.connect(o, lmtp and OPENING_LMTP or OPENING_SMTP, Client)
   c.lmtp = (lmtp or c.scheme == "lmtp") and true or false
   return c
 end
@@ -774,7 +771,6 @@ end
 -- pipelining = true (or on open) sends MAIL/RCPT.../DATA as one group when
 -- the server offers PIPELINING (RFC 2920); see envelope_pipelined.
 function Client:send(o)
-  rt.check_options(o, "c:send", SEND_OPTS)
   local to = recipients(o.to)
   if #to == 0 then rt.raise("usage", "c:send: needs at least one recipient (to =)") end
   if o.raw and (o.subject or o.body or o.headers) then
