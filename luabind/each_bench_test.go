@@ -23,16 +23,40 @@ func eachScript(b *testing.B) string {
 	return string(src)
 }
 
+// rawEachScript is the W3 mailbox with the raw primitives: a line read
+// per reply, no matching.
+const rawEachScript = `local s = connect(arg[1])
+s:readline()
+s:sendline("USER " .. row.user); s:readline()
+s:sendline("PASS pw", {secret=true}); s:readline()
+s:sendline("STAT")
+local count = tonumber(s:readline():match("^%+OK (%d+)"))
+s:sendline("UIDL"); s:readline()
+local uids = 0
+for _ in s:read_dot():gmatch("[^\r\n]+") do uids = uids + 1 end
+assert(uids == count, "UIDL lists " .. uids .. ", STAT says " .. count)
+for i = 1, count do s:sendline("DELE " .. i); s:readline() end
+s:sendline("QUIT"); s:readline()
+s:close()
+`
+
 // BenchmarkEachRow is one row of `mailexpect --each rows.csv --jobs 1`
 // through the bulk pool and BulkJob, as the CLI runs it: a fresh state
 // per row. "w3" is the W3 mailbox through the pop3 module against a
 // loopback server in this process; "require" only loads the module (the
-// per-row cost before the first command).
+// per-row cost before the first command); "raw" is the same mailbox
+// written with connect / sendline / readline (the raw path's Go side),
+// "raw-jobs8" that with 8 rows at once, as `--jobs 8` runs it.
 func BenchmarkEachRow(b *testing.B) {
 	addr := answerServer(b, "+OK ready\r\n", mailboxAnswers)
-	for _, bc := range []struct{ name, src string }{
-		{"w3", eachScript(b)},
-		{"require", `local pop3 = require "pop3"; return row.user`},
+	for _, bc := range []struct {
+		name, src string
+		jobs      int
+	}{
+		{"w3", eachScript(b), 1},
+		{"require", `local pop3 = require "pop3"; return row.user`, 1},
+		{"raw", rawEachScript, 1},
+		{"raw-jobs8", rawEachScript, 8},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			proto, err := Compile("w3_each.lua", []byte(bc.src))
@@ -52,7 +76,7 @@ func BenchmarkEachRow(b *testing.B) {
 			cfg := Config{Secrets: secrets, Stderr: io.Discard, Timeout: time.Minute, Args: []string{addr}}
 			b.ReportAllocs()
 			b.ResetTimer()
-			sum, err := bulk.Run(context.Background(), bulk.Config{Jobs: 1, Secrets: secrets, Stdout: io.Discard}, rs, BulkJob(cfg, proto))
+			sum, err := bulk.Run(context.Background(), bulk.Config{Jobs: bc.jobs, Secrets: secrets, Stdout: io.Discard}, rs, BulkJob(cfg, proto))
 			if err != nil {
 				b.Fatal(err)
 			}
