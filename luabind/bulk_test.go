@@ -665,6 +665,10 @@ var stateLeaks = []struct{ name, leave, look string }{
 	{"userdata metatable", `debug.setmetatable(exp_continue, {__index = {leaked = row.pass}})`, `exp_continue.leaked`},
 	{"setfenv of a module function", `setfenv(require("credentials").mailbox, {leaked = row.pass})`,
 		`getfenv(require("credentials").mailbox).leaked`},
+	// setfenv by level, called by a module's own function: level 1 is
+	// the module function that called it (mailexpect.client.timed)
+	{"setfenv by level of a module function", `require("mailexpect.client").timed({timings = {}}, "x", setfenv, 1, {leaked = row.pass})`,
+		`getfenv(require("mailexpect.client").timed).leaked`},
 	{"setfenv of the thread", `local pw = row.pass; setfenv(0, setmetatable({leaked = pw}, {__index = _G}))`, `leaked`},
 	{"string metatable", `getmetatable("").__index = setmetatable({leaked = row.pass}, {__index = string})`, `("x").leaked`},
 	{"string metatable behind __metatable", `local old = getmetatable(""); local pw = row.pass

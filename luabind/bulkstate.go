@@ -37,7 +37,8 @@ import (
 // A table's entries are read only when its version moved (gopher-lua
 // patch 0029: every write to them moves it, and they have no other
 // writer); a function's upvalues are compared as pointers, and each
-// upvalue's value once.
+// upvalue's value once; Go functions only after a call that can change
+// one (countEnvWrites).
 //
 // What the graph does not show is checked or excluded by hand:
 //
@@ -74,9 +75,10 @@ type stateSnapshot struct {
 	typed  []lua.LValue // their metatables, as getmetatable sees them
 	events []lua.LValue // and the raw metatables' fields, metaEvents per probe
 
-	seen    map[any]int // object -> its record (index into tables, funcs, udata or upvals)
+	seen    map[any]int // object -> its record (index into tables, funcs or gofuncs, udata or upvals)
 	tables  []tableRecord
-	funcs   []funcRecord
+	funcs   []funcRecord // Lua functions
+	gofuncs []funcRecord // Go functions (see envWrites)
 	udata   []udataRecord
 	values  []lua.LValue   // the tables' key/value pairs, flat
 	uvs     []*lua.Upvalue // the functions' upvalues, flat
@@ -85,6 +87,14 @@ type stateSnapshot struct {
 	proxyAt map[*roData]int // index in proxies
 	json    *jsonState
 	stack   []lua.LValue // the walk's work list, kept between walks
+
+	// envWrites is r.envWrites when the Go functions were last seen as
+	// recorded: a function's environment changes only through setfenv,
+	// debug.setfenv and module, which count their calls (countEnvWrites),
+	// and a Go function's upvalues and PreCall only where Go makes it
+	// (TestFunctionWriters), so until one of them ran no Go function (most
+	// of those recorded, each a cache miss) is read.
+	envWrites uint64
 
 	dirty bool // a change was seen while the row ran (follow)
 	err   error
@@ -153,8 +163,8 @@ func rawEvents(L *lua.LState, p lua.LValue, out []lua.LValue) []lua.LValue {
 func newSnapshot(L *lua.LState, r *run) (*stateSnapshot, error) {
 	// Sized for a state with the pop3 module (about 400 objects, 1000
 	// values): the walk does not grow them piecemeal.
-	s := &stateSnapshot{L: L, r: r, env: L.Env, glob: L.G.Global, reg: L.G.Registry, seen: make(map[any]int, 512),
-		tables: make([]tableRecord, 0, 128), funcs: make([]funcRecord, 0, 512), values: make([]lua.LValue, 0, 1536),
+	s := &stateSnapshot{L: L, r: r, envWrites: r.envWrites, env: L.Env, glob: L.G.Global, reg: L.G.Registry, seen: make(map[any]int, 512),
+		tables: make([]tableRecord, 0, 128), funcs: make([]funcRecord, 0, 256), gofuncs: make([]funcRecord, 0, 512), values: make([]lua.LValue, 0, 1536),
 		uvs: make([]*lua.Upvalue, 0, 256), upvals: make([]upvalRecord, 0, 256)}
 	if L.GetTop() != 0 || L.G.CurrentThread != L {
 		return nil, fmt.Errorf("the state is not at rest")
@@ -228,7 +238,11 @@ func (s *stateSnapshot) walk(roots ...lua.LValue) {
 			if _, ok := s.seen[o]; ok {
 				continue
 			}
-			s.seen[o] = len(s.funcs)
+			funcs := &s.funcs
+			if o.IsG {
+				funcs = &s.gofuncs
+			}
+			s.seen[o] = len(*funcs)
 			rec := funcRecord{f: o, env: o.Env, pre: o.PreCall, from: len(s.uvs)}
 			for _, uv := range o.Upvalues {
 				s.uvs = append(s.uvs, uv)
@@ -243,7 +257,7 @@ func (s *stateSnapshot) walk(roots ...lua.LValue) {
 				stack = append(stack, uv.Value())
 			}
 			rec.to = len(s.uvs)
-			s.funcs = append(s.funcs, rec)
+			*funcs = append(*funcs, rec)
 			if o.Env != nil {
 				stack = append(stack, o.Env)
 			}
@@ -334,6 +348,14 @@ func (s *stateSnapshot) change() string {
 		if !s.funcUnchanged(&s.funcs[i]) {
 			return "a function's environment or upvalue (a module's local)"
 		}
+	}
+	if s.r.envWrites != s.envWrites {
+		for i := range s.gofuncs {
+			if !s.funcUnchanged(&s.gofuncs[i]) {
+				return "a function's environment"
+			}
+		}
+		s.envWrites = s.r.envWrites // as recorded: the writes put them back
 	}
 	for _, u := range s.upvals {
 		if !same(u.uv.Value(), u.v) {

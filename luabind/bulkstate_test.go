@@ -41,7 +41,7 @@ func BenchmarkStateCompare(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(s.tables)), "tables")
-	b.ReportMetric(float64(len(s.funcs)), "funcs")
+	b.ReportMetric(float64(len(s.funcs)+len(s.gofuncs)), "funcs")
 	b.ReportMetric(float64(len(s.values)), "values")
 	b.ReportMetric(float64(len(s.upvals)), "upvalues")
 }

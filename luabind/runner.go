@@ -512,6 +512,7 @@ type run struct {
 	apis      *apiState               // the spec's checkers for this state (argcheck.go)
 	json      *jsonState              // json.object / json.array marks (json.go)
 	reuse     *stateSnapshot          // a reusable bulk state's record of what a row may not change; nil otherwise
+	envWrites uint64                  // calls of setfenv, debug.setfenv and module: what changes a function's environment (bulkstate.go)
 
 	rowRun
 }

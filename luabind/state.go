@@ -58,6 +58,7 @@ func (r *run) newState() (*lua.LState, error) {
 		}
 	}
 
+	r.countEnvWrites(L)
 	g := L.G.Global
 	g.RawSetString("collectgarbage", lua.LNil)
 	if r.cfg.Restricted {
@@ -72,6 +73,30 @@ func (r *run) newState() (*lua.LState, error) {
 	dnsBinding{r}.open(L)
 	r.applySpec(L)
 	return L, nil
+}
+
+// countEnvWrites makes the functions through which Lua changes a
+// function's environment (setfenv, debug.setfenv, module) count their
+// calls in r.envWrites: a bulk state's record compares its functions only
+// after one ran (stateSnapshot.change). They are replaced before anything
+// else runs in the state, so no module holds the originals.
+func (r *run) countEnvWrites(L *lua.LState) {
+	count := func(t lua.LValue, name string) {
+		tbl, _ := t.(*lua.LTable)
+		if tbl == nil {
+			return
+		}
+		if orig, ok := tbl.RawGetString(name).(*lua.LFunction); ok && orig.IsG {
+			fn := orig.GFunction
+			tbl.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+				r.envWrites++
+				return fn(L) // called in place: level 1 is still the caller's function
+			}))
+		}
+	}
+	count(L.G.Global, "setfenv")
+	count(L.G.Global, "module")
+	count(L.GetGlobal(lua.DebugLibName), "setfenv")
 }
 
 // setupRequire makes require find the embedded modules (package.preload)
