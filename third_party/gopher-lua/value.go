@@ -179,6 +179,11 @@ type LFunction struct {
 	// caller had called it): an argument check that raises on bad
 	// arguments, without a wrapper function in between.
 	PreCall *LFunction
+
+	// mailexpect patch (PATCHES.md): where the VM found the fields this
+	// function reads by a constant name, one entry per constant (see
+	// fieldcache.go); made at its first such read.
+	fields []fieldEntry
 }
 type LGFunction func(*LState) int
 

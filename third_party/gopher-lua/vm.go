@@ -583,7 +583,7 @@ func init() {
 			RA := lbase + A
 			Bx := int(inst & 0x3ffff) //GETBX
 			//reg.Set(RA, L.getField(cf.Fn.Env, cf.Fn.Proto.Constants[Bx]))
-			v := L.getFieldString(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx], cf.Fn.Proto.Constants[Bx]) // mailexpect patch: the boxed key
+			v := L.getFieldK(cf.Fn, cf.Fn.Env, Bx) // mailexpect patch: the field cache
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -643,9 +643,14 @@ func init() {
 			lbase := cf.LocalBase
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
-			B := int(inst & 0x1ff)                                               //GETB
-			C := int(inst>>9) & 0x1ff                                            //GETC
-			v := L.getFieldString(reg.Get(lbase+B), L.rkString(C), L.rkValue(C)) // mailexpect patch: the boxed key
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
+			var v LValue
+			if C&opBitRk != 0 { // mailexpect patch: the field cache
+				v = L.getFieldK(cf.Fn, reg.Get(lbase+B), C&^opBitRk)
+			} else {
+				v = L.getFieldString(reg.Get(lbase+B), L.rkString(C), L.rkValue(C)) // mailexpect patch: the boxed key
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -751,7 +756,12 @@ func init() {
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
 			selfobj := reg.Get(lbase + B)
-			v := L.getFieldString(selfobj, L.rkString(C), L.rkValue(C)) // mailexpect patch: the boxed key
+			var v LValue
+			if C&opBitRk != 0 { // mailexpect patch: the field cache
+				v = L.getFieldK(cf.Fn, selfobj, C&^opBitRk)
+			} else {
+				v = L.getFieldString(selfobj, L.rkString(C), L.rkValue(C)) // mailexpect patch: the boxed key
+			}
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
