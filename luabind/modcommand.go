@@ -3,20 +3,24 @@ package luabind
 import (
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
-// command is rt.command(s, line, secret, timeout) -> answer, seconds: a
-// module's command line sent and the first line of its answer read (nil
-// at EOF), with the time both took, for c.timings. It is
-// s:sendline(line, {secret = secret}) then s:readline(timeout), with the
-// same transcript, warnings and errors (they name s:sendline and
+// command is rt.command(s, line, secret, timeout [, prefix]) -> answer,
+// seconds, rest: a module's command line sent and the first line of its
+// answer read (nil at EOF), with the time both took, for c.timings. It
+// is s:sendline(line, {secret = secret}) then s:readline(timeout), with
+// the same transcript, warnings and errors (they name s:sendline and
 // s:readline), in one call instead of four (the two, and now() before
 // and after): the pop3 module sends ten or more commands per mailbox.
-// The module passes what it made itself (a string line, a boolean, the
-// timeout as a script gave it), so only the timeout is checked.
+// When the answer starts with prefix (POP3's "+OK "), rest is what
+// follows it, else nil: the common answer needs no string.byte and
+// string.sub to take apart. The module passes what it made itself (a
+// string line, a boolean, the timeout as a script gave it), so only the
+// timeout is checked.
 //
 // A session written in Lua (the benchmarks' stand-in for a server,
 // which replaces connect before the module is required) is driven
@@ -24,6 +28,7 @@ import (
 func (r moduleHooks) command(L *lua.LState) int {
 	line := L.CheckString(2)
 	secret := lua.LVAsBool(L.Get(3))
+	prefix, hasPrefix := L.Get(5).(lua.LString) // read before anything is pushed
 	start := time.Now()
 	var ls *luaSession
 	if ud, ok := L.Get(1).(*lua.LUserData); ok {
@@ -52,7 +57,13 @@ func (r moduleHooks) command(L *lua.LState) int {
 		}
 	}
 	L.PushNumber(lua.LNumber(time.Since(start).Seconds()))
-	return 2
+	answer, _ := L.Get(-2).(lua.LString)
+	if hasPrefix && strings.HasPrefix(string(answer), string(prefix)) {
+		L.Push(answer[len(prefix):])
+	} else {
+		L.Push(lua.LNil)
+	}
+	return 3
 }
 
 // commandThroughMethods is command for a session that is not one of

@@ -132,15 +132,44 @@ local function read_to_file(c, path, timeout)
   return n
 end
 
--- exchange sends one command line and reads its response: the status
--- line, what a +OK does to the session (DELE marks message arg, RSET
--- unmarks them all) and, when multiline, the body. secret (a boolean)
--- marks a line that carries credentials; o is {timeout =, file =} or
--- nil. It returns the response and the seconds the exchange took (for
--- c.timings). Every command comes here, the helpers' ten or more per
--- mailbox, so it looks up nothing its caller already knows (p:cmd's
--- verb tables, options), and the line goes out and its answer comes
--- back in one call (rt.command, which times them too).
+-- ask sends one command line (secret: a boolean, the line carries
+-- credentials) and reads its status line: the response, and the seconds
+-- that took (for c.timings). Every command comes here, ten or more per
+-- mailbox, so the line goes out, its answer comes back and is timed in
+-- one call (rt.command), which also splits the common answer, "+OK "
+-- and its text. That text is the response's unless it starts with "["
+-- (a response code, see status): a string that does not is below "[" or
+-- from "\\" (the byte after it) on, compared without a call.
+local function ask(c, line, secret, timeout)
+  local answer, took, text = command(c.session, line, secret, timeout or c.timeouts.command, "+OK ")
+  if text and (text < "[" or text >= "\\") then
+    return {ok = true, status = "+OK", text = text, line = answer}, took
+  end
+  return status(c, answer), took
+end
+
+-- body reads a multi-line response's body into r (RFC 1939 3), or with
+-- o.file streams it there, and returns the seconds that took.
+local function body(c, r, verb, o, timeout)
+  local t0 = now()
+  setmetatable(r, lazy_lines)
+  if o and o.file then
+    r.octets = read_to_file(c, o.file, timeout)
+  else
+    -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
+    -- once instead of growing (and copying) it. The count is optional:
+    -- a bare "+OK" is a valid answer (RFC 1939 7).
+    local size = verb == "RETR" and r.text:match("^(%d+)") or nil
+    r.body = c.session:read_dot((timeout or size) and {timeout = timeout, size = size and tonumber(size)} or nil)
+  end
+  return now() - t0
+end
+
+-- exchange runs a command line the way p:cmd (and QUIT, PASS, APOP)
+-- send it: the response, what a +OK does to the session (DELE marks
+-- message arg, RSET unmarks them all) and, when multiline, the body. o
+-- is {timeout =, file =} or nil. Returns the response and the seconds
+-- it took.
 local function exchange(c, verb, arg, line, multiline, secret, o)
   -- Under --dry-run nothing destructive goes out, whichever way a DELE or
   -- QUIT came (p:dele() and p:quit() report instead and never get here).
@@ -148,8 +177,7 @@ local function exchange(c, verb, arg, line, multiline, secret, o)
     safety.refuse(c, verb, "p:dele() only reports; p:quit() ends with RSET and a close")
   end
   local timeout = o and o.timeout
-  local answer, took = command(c.session, line, secret, timeout or c.timeouts.command)
-  local r = status(c, answer)
+  local r, took = ask(c, line, secret, timeout)
   if not r.ok then return r, took end
   if verb == "DELE" then
     local deleted = c.deleted
@@ -157,20 +185,7 @@ local function exchange(c, verb, arg, line, multiline, secret, o)
   elseif verb == "RSET" then
     c.deleted = {}
   end
-  if multiline then
-    local t0 = now()
-    setmetatable(r, lazy_lines)
-    if o and o.file then
-      r.octets = read_to_file(c, o.file, timeout)
-    else
-      -- RETR's "+OK 1234 octets" lets read_dot reserve the body's memory
-      -- once instead of growing (and copying) it. The count is optional:
-      -- a bare "+OK" is a valid answer (RFC 1939 7).
-      local size = verb == "RETR" and r.text:match("^(%d+)") or nil
-      r.body = c.session:read_dot((timeout or size) and {timeout = timeout, size = size and tonumber(size)} or nil)
-    end
-    took = took + (now() - t0)
-  end
+  if multiline then took = took + body(c, r, verb, o, timeout) end
   return r, took
 end
 
@@ -193,12 +208,13 @@ end
 local NO_OPTS = {}
 
 -- The commands the helpers send, each described once: its verb, its
--- c.timings key (the verb in lower case) and whether its response is
--- multi-line without an argument and with one.
+-- c.timings key (the verb in lower case), whether its response is
+-- multi-line without an argument and with one, and whether a +OK marks
+-- message arg (DELE).
 local CMD = {}
 for verb in ("USER STAT LIST UIDL RETR TOP DELE RSET NOOP STLS"):gmatch("%S+") do
   CMD[verb] = {verb = verb, key = lower(verb), multiline = MULTILINE[verb] or MULTILINE_NOARG[verb] or false,
-               multiline_arg = MULTILINE[verb] or false}
+               multiline_arg = MULTILINE[verb] or false, marks = verb == "DELE"}
 end
 
 -- cmd sends a raw command and returns its response: {ok, status, text,
@@ -215,15 +231,20 @@ end
 
 -- must runs the helpers' commands: cmd (from CMD) and an optional
 -- argument; a -ERR is a reply error (o.what: the stage it names). The
--- time taken is added to c.timings under cmd.key.
+-- time taken is added to c.timings under cmd.key. Its commands are never
+-- refused under --dry-run (DELE then only pretends, see pretend_dele),
+-- and it unmarks nothing (p:rset() does, before RSET).
 local function must(c, cmd, arg, o)
-  local verb, r, took = cmd.verb
-  if arg then
-    r, took = exchange(c, verb, arg, verb .. " " .. arg, cmd.multiline_arg, false, o)
-  else
-    r, took = exchange(c, verb, "", verb, cmd.multiline, false, o)
-  end
+  local verb, timeout = cmd.verb, o and o.timeout
+  local line, multiline
+  if arg then line, multiline = verb .. " " .. arg, cmd.multiline_arg else line, multiline = verb, cmd.multiline end
+  local r, took = ask(c, line, false, timeout)
   if not r.ok then fail(c, o and o.what or verb, r) end
+  if cmd.marks then
+    local deleted = c.deleted
+    deleted[#deleted + 1] = arg
+  end
+  if multiline then took = took + body(c, r, verb, o, timeout) end
   local timings, key = c.timings, cmd.key
   timings[key] = (timings[key] or 0) + took
   return r

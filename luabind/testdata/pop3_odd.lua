@@ -13,6 +13,13 @@ T.eq(p:stat(), 2)
 local r = p:noop()
 T.eq(r.ok, true)
 T.eq(r.text, "", "a bare +Ok")
+-- Response codes (RFC 2449 8) on a +OK, and texts that start with the
+-- bytes around "[" (the module tells them apart by comparing strings)
+for _, want in ipairs{{"LOGIN-DELAY", "[LOGIN-DELAY] 900 wait"}, {nil, "\\ a backslash, the byte after ["},
+                      {nil, "Z, the byte before ["}, {nil, "[ not a code"}, {nil, ""}} do
+  r = p:noop()
+  T.eq(r.ok, true); T.eq(r.status, "+OK"); T.eq(r.code, want[1]); T.eq(r.text, want[2])
+end
 local u = p:uidl()
 T.eq(#u, 2, "a line that is not 'n uid' is skipped")
 T.eq(u[1].n, 1); T.eq(u[1].uid, "whq")

@@ -1,0 +1,52 @@
+package luabind
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestModuleCommandOverLuaSession runs the pop3 module over a session
+// written in Lua, as BenchmarkPOP3MailboxWithoutIO does: rt.command
+// drives it through its own sendline (with {secret = true} for PASS) and
+// readline, and the responses and timings are what they are over a
+// connection.
+func TestModuleCommandOverLuaSession(t *testing.T) {
+	src := `
+local sent, queue = {}, {"+OK ready"}
+local fake = {}
+function fake:sendline(line, o)
+  sent[#sent + 1] = line .. ((o and o.secret) and " (secret)" or "")
+  local v = line:match("^(%S+)")
+  queue[#queue + 1] = v == "STAT" and "+OK 2 300" or v == "NOOP" and "+OK [CODE] text" or "+OK"
+end
+function fake:readline(timeout)
+  assert(timeout == 7, "the module's command timeout, got " .. tostring(timeout))
+  return table.remove(queue, 1)
+end
+function fake:close() end
+connect = function() return setmetatable({}, {__index = fake}) end
+local pop3 = require "pop3"
+local p = pop3.connect{url = "pop3://127.0.0.1:1", tls = "none", timeouts = {command = 7}}
+p:cmd("USER u"); p:cmd("PASS pw")
+assert(p:stat() == 2)
+local r = p:noop()
+assert(r.code == "CODE" and r.text == "[CODE] text", r.text)
+p:dele(1)
+p:quit()
+assert(table.concat(sent, "|") == "USER u|PASS pw (secret)|STAT|NOOP|DELE 1|QUIT", table.concat(sent, "|"))
+for _, k in ipairs{"connect", "greeting", "stat", "noop", "dele", "quit"} do
+  assert(type(p.timings[k]) == "number" and p.timings[k] >= 0, "timings." .. k)
+end
+`
+	proto, err := Compile("fake.lua", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	rn := NewRunner(Config{Stdout: &out, Stderr: &out, Timeout: 10 * time.Second})
+	if code, err := rn.Run(context.Background(), proto); code != 0 || err != nil {
+		t.Fatal(code, err, out.String())
+	}
+}
