@@ -460,7 +460,7 @@ local function listing(c, kind, n)
   for k, v in ("\n" .. must(c, kind.cmd).body):gmatch(kind.each) do
     if #out == max then too_many(c, verb) end
     if conv then v = conv(v) end
-    out[#out + 1] = {n = tonumber(k), [field] = v}
+    out[#out + 1] = {n = k + 0, [field] = v} -- k is digits: + 0 converts them without a call
   end
   return out
 end
