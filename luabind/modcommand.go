@@ -35,7 +35,7 @@ func (r moduleHooks) command(L *lua.LState) int {
 		ls, _ = ud.Value.(*luaSession)
 	}
 	if ls == nil {
-		r.commandThroughMethods(L, L.Get(1), line, secret, L.Get(4))
+		r.commandThroughMethods(L, L.Get(1), secret)
 	} else {
 		timeout := r.callTimeout(L, L.Get(4), "s:readline")
 		ls.warnUnread()
@@ -58,24 +58,49 @@ func (r moduleHooks) command(L *lua.LState) int {
 	}
 	L.PushNumber(lua.LNumber(time.Since(start).Seconds()))
 	answer, _ := L.Get(-2).(lua.LString)
-	if hasPrefix && strings.HasPrefix(string(answer), string(prefix)) {
-		L.Push(answer[len(prefix):])
-	} else {
+	if !hasPrefix || !strings.HasPrefix(string(answer), string(prefix)) {
 		L.Push(lua.LNil)
+	} else if ls != nil {
+		L.Push(ls.rest.of(answer, len(prefix)))
+	} else {
+		L.Push(answer[len(prefix):])
 	}
 	return 3
+}
+
+// restCache is a session's last answer split by rt.command: a server
+// repeats itself ("+OK" and the same text after every DELE), and the
+// same answer's rest costs no allocation again (as lineValue's line).
+type restCache struct {
+	answer lua.LString
+	n      int
+	rest   lua.LValue
+}
+
+func (c *restCache) of(answer lua.LString, n int) lua.LValue {
+	if c.rest == nil || c.n != n || c.answer != answer {
+		c.answer, c.n, c.rest = answer, n, answer[n:]
+	}
+	return c.rest
 }
 
 // commandThroughMethods is command for a session that is not one of
 // connect's: s:sendline(line[, {secret = true}]), then s:readline(timeout),
 // whose answer it pushes.
-func (r moduleHooks) commandThroughMethods(L *lua.LState, s lua.LValue, line string, secret bool, timeout lua.LValue) {
-	args := []lua.LValue{s, lua.LString(line)}
+func (r moduleHooks) commandThroughMethods(L *lua.LState, s lua.LValue, secret bool) {
+	L.Push(L.GetField(s, "sendline"))
+	L.Push(s)
+	L.Push(L.Get(2)) // the line
+	nargs := 2
 	if secret {
 		opts := L.CreateTable(0, 1)
 		opts.RawSetString("secret", lua.LTrue)
-		args = append(args, opts)
+		L.Push(opts)
+		nargs = 3
 	}
-	L.CallByParam(lua.P{Fn: L.GetField(s, "sendline"), NRet: 0, Protect: false}, args...)
-	L.CallByParam(lua.P{Fn: L.GetField(s, "readline"), NRet: 1, Protect: false}, s, timeout)
+	L.Call(nargs, 0)
+	L.Push(L.GetField(s, "readline"))
+	L.Push(s)
+	L.Push(L.Get(4)) // the timeout
+	L.Call(2, 1)
 }

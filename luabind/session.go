@@ -36,6 +36,7 @@ type luaSession struct {
 
 	last     lua.LValue // the last line s:readline returned (lineValue)
 	lastText string
+	rest     restCache // rt.command's split of the last answer (modcommand.go)
 }
 
 // warnUnread warns (see warnTo) before s:send, s:sendline and s:send_dot.

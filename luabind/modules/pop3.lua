@@ -139,12 +139,14 @@ end
 -- one call (rt.command), which also splits the common answer, "+OK "
 -- and its text. That text is the response's unless it starts with "["
 -- (a response code, see status): a string that does not is below "[" or
--- from "\\" (the byte after it) on, compared without a call.
+-- from "\\" (the byte after it) on, compared without a call. A bare
+-- "+OK" is as common.
 local function ask(c, line, secret, timeout)
   local answer, took, text = command(c.session, line, secret, timeout or c.timeouts.command, "+OK ")
   if text and (text < "[" or text >= "\\") then
     return {ok = true, status = "+OK", text = text, line = answer}, took
   end
+  if answer == "+OK" then return {ok = true, status = "+OK", text = "", line = answer}, took end
   return status(c, answer), took
 end
 
@@ -460,7 +462,7 @@ local function listing(c, kind, n)
   for k, v in ("\n" .. must(c, kind.cmd).body):gmatch(kind.each) do
     if #out == max then too_many(c, verb) end
     if conv then v = conv(v) end
-    out[#out + 1] = {n = k + 0, [field] = v} -- k is digits: + 0 converts them without a call
+    out[#out + 1] = {n = tonumber(k), [field] = v}
   end
   return out
 end
