@@ -13,7 +13,8 @@ package lua
 // How a fieldEntry's value was found.
 const (
 	fieldNone    uint8 = iota
-	fieldOwn           // obj's own entry (LNil: obj had no metatable)
+	fieldOwn           // a table's own entry, not nil
+	fieldAbsent        // none: a table without an entry or a metatable
 	fieldIndex         // a table: not its own; the entry of mt's __index table
 	fieldMethods       // a userdata: the entry of mt's __methods table, or of its __index table when mt has no __methods
 	fieldString        // a string: the entry of the string metatable's __index table
@@ -21,9 +22,8 @@ const (
 
 type fieldEntry struct {
 	kind   uint8
-	obj    *LTable // the table last read (fieldOwn, fieldIndex)
+	obj    *LTable // the table last read (fieldOwn, fieldAbsent, fieldIndex)
 	objver uint64
-	mtv    LValue  // obj's metatable when read (fieldOwn), or mt
 	mt     *LTable // the metatable whose __index or __methods holds val
 	mtver  uint64
 	holder *LTable // that __index or __methods table
@@ -31,41 +31,76 @@ type fieldEntry struct {
 	val    LValue
 }
 
-// holderValid reports whether mt and holder are as when val was found in
-// holder (always, for a table's own entry).
-func (e *fieldEntry) holderValid() bool {
-	return e.mt == nil || e.mt.version == e.mtver && e.holder.version == e.holdv
+// inherited reports whether an object whose metatable is mt, and that has
+// no entry of its own, still gets val from e.holder.
+func (e *fieldEntry) inherited(mt LValue) bool {
+	m, ok := mt.(*LTable)
+	return ok && m == e.mt && m.version == e.mtver && e.holder.version == e.holdv
 }
 
 // getFieldK is getFieldString(obj, key) for the VM, where key is fn's
 // string constant k. A function's entries (one per constant) keep the last
 // table read through them reachable until the next read replaces it.
+//
+// A small table's own entries (no Go map yet, see smallKeys) are searched
+// as before, without an entry: as quick as a check of the entry, which
+// would miss for every new table (a reply, an options table).
 func (ls *LState) getFieldK(fn *LFunction, obj LValue, k int) LValue {
-	c := fn.fields
-	if c == nil {
-		c = make([]fieldEntry, len(fn.Proto.Constants))
-		fn.fields = c
-	}
-	e := &c[k]
 	switch o := obj.(type) {
 	case *LTable:
-		if e.obj == o && e.objver == o.version && o.Metatable == e.mtv && e.holderValid() {
-			return e.val
+		if o.strdict == nil {
+			v := o.getString(fn.Proto.stringConstants[k])
+			if v != LNil || o.Metatable == LNil {
+				return v
+			}
+			e := fn.fieldEntry(k)
+			if e.kind == fieldIndex && e.inherited(o.Metatable) {
+				return e.val
+			}
+			return ls.getFieldFill(e, obj, fn.Proto.stringConstants[k], fn.Proto.Constants[k])
 		}
-		if e.kind == fieldIndex && o.Metatable == e.mtv && e.holderValid() && o.getString(fn.Proto.stringConstants[k]) == LNil {
+		e := fn.fieldEntry(k)
+		if e.obj == o && e.objver == o.version {
+			switch e.kind {
+			case fieldOwn:
+				return e.val
+			case fieldAbsent:
+				if o.Metatable == LNil {
+					return LNil
+				}
+			case fieldIndex:
+				if e.inherited(o.Metatable) {
+					return e.val
+				}
+			}
+		} else if e.kind == fieldIndex && e.inherited(o.Metatable) && o.getString(fn.Proto.stringConstants[k]) == LNil {
 			e.obj, e.objver = o, o.version
 			return e.val
 		}
+		return ls.getFieldFill(e, obj, fn.Proto.stringConstants[k], fn.Proto.Constants[k])
 	case *LUserData:
-		if e.kind == fieldMethods && o.Metatable == e.mtv && e.holderValid() {
+		e := fn.fieldEntry(k)
+		if e.kind == fieldMethods && e.inherited(o.Metatable) {
 			return e.val
 		}
+		return ls.getFieldFill(e, obj, fn.Proto.stringConstants[k], fn.Proto.Constants[k])
 	case LString:
-		if e.kind == fieldString && e.holderValid() && ls.G.builtinMts[int(LTString)] == e.mtv {
+		e := fn.fieldEntry(k)
+		if e.kind == fieldString && e.inherited(ls.G.builtinMts[int(LTString)]) {
 			return e.val
 		}
+		return ls.getFieldFill(e, obj, fn.Proto.stringConstants[k], fn.Proto.Constants[k])
 	}
-	return ls.getFieldFill(e, obj, fn.Proto.stringConstants[k], fn.Proto.Constants[k])
+	return ls.getFieldString(obj, fn.Proto.stringConstants[k], fn.Proto.Constants[k])
+}
+
+// fieldEntry is the entry of fn's constant k, made with the others at the
+// first.
+func (fn *LFunction) fieldEntry(k int) *fieldEntry {
+	if fn.fields == nil {
+		fn.fields = make([]fieldEntry, len(fn.Proto.Constants))
+	}
+	return &fn.fields[k]
 }
 
 // getFieldFill is getFieldString that records in e how the value was
@@ -76,9 +111,13 @@ func (ls *LState) getFieldFill(e *fieldEntry, obj LValue, key string, lkey LValu
 	switch o := obj.(type) {
 	case *LTable:
 		v := o.getString(key)
-		if v != LNil || o.Metatable == LNil {
-			*e = fieldEntry{kind: fieldOwn, obj: o, objver: o.version, mtv: o.Metatable, val: v}
+		if v != LNil {
+			*e = fieldEntry{kind: fieldOwn, obj: o, objver: o.version, val: v}
 			return v
+		}
+		if o.Metatable == LNil {
+			*e = fieldEntry{kind: fieldAbsent, obj: o, objver: o.version, val: LNil}
+			return LNil
 		}
 		mt, _ = o.Metatable.(*LTable)
 		if mt == nil {
@@ -87,7 +126,7 @@ func (ls *LState) getFieldFill(e *fieldEntry, obj LValue, key string, lkey LValu
 		switch h := mt.getString("__index").(type) {
 		case *LTable:
 			if v := h.getString(key); v != LNil {
-				*e = fieldEntry{kind: fieldIndex, obj: o, objver: o.version, mtv: mt, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
+				*e = fieldEntry{kind: fieldIndex, obj: o, objver: o.version, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
 				return v
 			}
 		case *LFunction:
@@ -101,7 +140,7 @@ func (ls *LState) getFieldFill(e *fieldEntry, obj LValue, key string, lkey LValu
 		h, ok := mt.getString("__methods").(*LTable)
 		if ok {
 			if v := h.getString(key); v != LNil {
-				*e = fieldEntry{kind: fieldMethods, mtv: mt, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
+				*e = fieldEntry{kind: fieldMethods, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
 				return v
 			}
 		}
@@ -109,7 +148,7 @@ func (ls *LState) getFieldFill(e *fieldEntry, obj LValue, key string, lkey LValu
 		case *LTable:
 			if v := h.getString(key); v != LNil {
 				if !ok { // with __methods, val would depend on two tables
-					*e = fieldEntry{kind: fieldMethods, mtv: mt, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
+					*e = fieldEntry{kind: fieldMethods, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
 				}
 				return v
 			}
@@ -123,7 +162,7 @@ func (ls *LState) getFieldFill(e *fieldEntry, obj LValue, key string, lkey LValu
 		}
 		if h, ok := mt.getString("__index").(*LTable); ok {
 			if v := h.getString(key); v != LNil {
-				*e = fieldEntry{kind: fieldString, mtv: mt, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
+				*e = fieldEntry{kind: fieldString, mt: mt, mtver: mt.version, holder: h, holdv: h.version, val: v}
 				return v
 			}
 		}

@@ -38,6 +38,12 @@ assert(rep(get, t) == nil)
 setmetatable(t, {__index = {m = 5}}); assert(get(t) == 5)
 setmetatable(t, {__index = function(_, k) return k .. "!" end}); assert(get(t) == "m!")
 setmetatable(t, nil); assert(get(t) == nil)`},
+	{"absent field of a big table, then a metatable", `
+local t = {}
+for i = 1, 12 do t["k" .. i] = i end
+assert(rep(get, t) == nil)
+debug.setmetatable(t, {__index = {m = 5}}); assert(get(t) == 5)
+debug.setmetatable(t, nil); assert(get(t) == nil)`},
 	{"own field shadows the class", `
 local C = {m = function() return "class" end}
 local o = setmetatable({}, {__index = C})
