@@ -57,3 +57,36 @@ func findPattern(L *LState, pattern string, src []byte, offset, limit int) []*pm
 	}
 	return mds
 }
+
+// compiledPattern is pm.Compile; a bad pattern is raised (mailexpect patch).
+func compiledPattern(L *LState, pattern string) *pm.Pattern {
+	p, err := pm.Compile(pattern)
+	if err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	return p
+}
+
+// matchPattern is p.Match on the state's context into m (nil: the
+// state's own match data, valid until the next call); errors are raised.
+// mailexpect patch: one match, found without allocations.
+func matchPattern(L *LState, p *pm.Pattern, src string, offset int, m *pm.MatchData) (*pm.MatchData, bool) {
+	var done <-chan struct{}
+	if L.ctx != nil {
+		done = L.ctx.Done()
+	}
+	if m == nil {
+		if L.matchData == nil {
+			L.matchData = &pm.MatchData{}
+		}
+		m = L.matchData
+	}
+	ok, err := p.Match(src, offset, m, done)
+	if err == pm.ErrCanceled {
+		L.RaiseError("%s", L.ctx.Err().Error())
+	}
+	if err != nil {
+		L.RaiseError("%s", err.Error())
+	}
+	return m, ok
+}

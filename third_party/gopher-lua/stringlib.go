@@ -115,12 +115,11 @@ func strFind(L *LState) int {
 		return 2
 	}
 
-	mds := findPattern(L, pattern, unsafeFastStringToReadOnlyBytes(str), init, 1)
-	if len(mds) == 0 {
+	md, ok := matchPattern(L, compiledPattern(L, pattern), str, init, nil) // mailexpect patch
+	if !ok {
 		L.Push(LNil)
 		return 1
 	}
-	md := mds[0]
 	L.Push(L.reg.alloc.LNumber2I(LNumber(md.Capture(0) + 1))) // mailexpect patch
 	L.Push(L.reg.alloc.LNumber2I(LNumber(md.Capture(1))))
 	for i := 2; i < md.CaptureLength(); i += 2 {
@@ -287,23 +286,33 @@ func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData
 	return strGsubDoReplace(str, infoList)
 }
 
+// mailexpect patch: gmatch finds one match per call of its iterator,
+// into match data of its own, as Lua does; it found them all at once,
+// each in its own match data, on a copy of the string. A bad pattern is
+// still raised by gmatch itself.
 type strMatchData struct {
-	str     string
-	pos     int
-	matches []*pm.MatchData
+	str  string
+	pat  *pm.Pattern
+	pos  int  // where the next search starts
+	done bool // no more matches
+	md   pm.MatchData
 }
 
 func strGmatchIter(L *LState) int {
 	md := L.CheckUserData(1).Value.(*strMatchData)
-	str := md.str
-	matches := md.matches
-	idx := md.pos
-	md.pos += 1
-	if idx == len(matches) {
+	if md.done {
 		return 0
 	}
-	L.Push(L.Get(1))
-	match := matches[idx]
+	str := md.str
+	match, ok := matchPattern(L, md.pat, str, md.pos, &md.md)
+	if !ok {
+		md.done = true
+		return 0
+	}
+	// As pm.FindCancel: on after the match, and past an empty one; an
+	// anchored pattern matches once.
+	md.pos = max(match.Capture(0)+1, match.Capture(1))
+	md.done = md.pat.Anchored()
 	if match.CaptureLength() == 2 {
 		L.Push(LString(str[match.Capture(0):match.Capture(1)]))
 		return 1
@@ -322,10 +331,10 @@ func strGmatchIter(L *LState) int {
 func strGmatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	mds := findPattern(L, pattern, []byte(str), 0, -1)
+	pat := compiledPattern(L, pattern)
 	L.Push(L.Get(UpvalueIndex(1)))
 	ud := L.NewUserData()
-	ud.Value = &strMatchData{str, 0, mds}
+	ud.Value = &strMatchData{str: str, pat: pat}
 	L.Push(ud)
 	return 2
 }
@@ -355,12 +364,11 @@ func strMatch(L *LState) int {
 		offset = 0
 	}
 
-	mds := findPattern(L, pattern, unsafeFastStringToReadOnlyBytes(str), offset, 1)
-	if len(mds) == 0 {
+	md, ok := matchPattern(L, compiledPattern(L, pattern), str, offset, nil) // mailexpect patch
+	if !ok {
 		L.Push(LNil)
 		return 1
 	}
-	md := mds[0]
 	nsubs := md.CaptureLength() / 2
 	switch nsubs {
 	case 1:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+
+	"github.com/mailexpect/mailexpect/third_party/gopher-lua/pm"
 )
 
 type LValueType int
@@ -225,6 +227,9 @@ type LState struct {
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
 	gfuncs       []LFunction // mailexpect patch: what NewFunction hands out next
+	// mailexpect patch: string.match's and string.find's match data, made
+	// once and reused (cancel.go, matchPattern).
+	matchData *pm.MatchData
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

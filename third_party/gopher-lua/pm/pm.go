@@ -4,8 +4,10 @@ package pm
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 const (
@@ -172,22 +174,63 @@ const (
 	opChar opCode = iota
 	opMatch
 	opTailMatch
-	opJmp
-	opSplit
 	opSave
 	opPSave
 	opBrace
 	opNumber
+	// mailexpect patch: a single-class repetition is one instruction
+	// (it was a split, a char and a jump), see recursiveVM.
+	opStar // greedy *
+	opPlus // greedy +
+	opMin  // lazy -
+	opOpt  // ?
 )
 
 type inst struct {
 	OpCode   opCode
-	Class    class
 	Operand1 int
 	Operand2 int
+	// mailexpect patch: the bytes the instruction's class matches, as a
+	// bitmap made once from class.Matches (opChar and the repetitions).
+	set *byteSet
+	// mailexpect patch: for a repetition, the bytes the rest of the
+	// pattern can start with (nil: any, or none needed), so that a
+	// continuation bound to fail is not tried.
+	next *byteSet
 }
 
-/* }}} */
+// byteSet is a set of bytes, one bit each. mailexpect patch: a class is
+// tested with a load and a mask instead of an interface call.
+type byteSet [4]uint64
+
+func (s *byteSet) has(c byte) bool { return s[c>>6]&(1<<(c&63)) != 0 }
+
+// single is the one byte in s and true, or false if s holds more or none.
+func (s *byteSet) single() (byte, bool) {
+	n, b := 0, byte(0)
+	for c := 0; c < 256; c++ {
+		if s.has(byte(c)) {
+			n, b = n+1, byte(c)
+		}
+	}
+	return b, n == 1
+}
+
+func setOf(cl class) *byteSet {
+	var s byteSet
+	for c := 0; c < 256; c++ {
+		if cl.Matches(c) {
+			s[c>>6] |= 1 << (c & 63)
+		}
+	}
+	return &s
+}
+
+func byteSetOf(b byte) *byteSet {
+	var s byteSet
+	s[b>>6] |= 1 << (b & 63)
+	return &s
+}
 
 /* classes {{{ */
 
@@ -473,156 +516,246 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 	toplevel := false
 	if len(ps) == 0 {
 		toplevel = true
-		ptr = &iptr{[]inst{inst{opSave, nil, 0, -1}}, 2}
+		ptr = &iptr{[]inst{inst{OpCode: opSave, Operand1: 0, Operand2: -1}}, 2}
 	} else {
 		ptr = ps[0]
 	}
 	switch pat := p.(type) {
 	case *singlePattern:
-		ptr.insts = append(ptr.insts, inst{opChar, pat.Class, -1, -1})
+		ptr.insts = append(ptr.insts, inst{OpCode: opChar, Operand1: -1, Operand2: -1, set: setOf(pat.Class)})
 	case *seqPattern:
 		for _, cp := range pat.Patterns {
 			compilePattern(cp, ptr)
 		}
 	case *repeatPattern:
-		idx := len(ptr.insts)
+		// mailexpect patch: one instruction per repetition (see recursiveVM).
+		op := opOpt
 		switch pat.Type {
 		case '*':
-			ptr.insts = append(ptr.insts,
-				inst{opSplit, nil, idx + 1, idx + 3},
-				inst{opChar, pat.Class, -1, -1},
-				inst{opJmp, nil, idx, -1})
+			op = opStar
 		case '+':
-			ptr.insts = append(ptr.insts,
-				inst{opChar, pat.Class, -1, -1},
-				inst{opSplit, nil, idx, idx + 2})
+			op = opPlus
 		case '-':
-			ptr.insts = append(ptr.insts,
-				inst{opSplit, nil, idx + 3, idx + 1},
-				inst{opChar, pat.Class, -1, -1},
-				inst{opJmp, nil, idx, -1})
-		case '?':
-			ptr.insts = append(ptr.insts,
-				inst{opSplit, nil, idx + 1, idx + 2},
-				inst{opChar, pat.Class, -1, -1})
+			op = opMin
 		}
+		ptr.insts = append(ptr.insts, inst{OpCode: op, Operand1: -1, Operand2: -1, set: setOf(pat.Class)})
 	case *posCapPattern:
-		ptr.insts = append(ptr.insts, inst{opPSave, nil, ptr.capture, -1})
+		ptr.insts = append(ptr.insts, inst{OpCode: opPSave, Operand1: ptr.capture, Operand2: -1})
 		ptr.capture += 2
 	case *capPattern:
 		c0, c1 := ptr.capture, ptr.capture+1
 		ptr.capture += 2
-		ptr.insts = append(ptr.insts, inst{opSave, nil, c0, -1})
+		ptr.insts = append(ptr.insts, inst{OpCode: opSave, Operand1: c0, Operand2: -1})
 		compilePattern(pat.Pattern, ptr)
-		ptr.insts = append(ptr.insts, inst{opSave, nil, c1, -1})
+		ptr.insts = append(ptr.insts, inst{OpCode: opSave, Operand1: c1, Operand2: -1})
 	case *bracePattern:
-		ptr.insts = append(ptr.insts, inst{opBrace, nil, pat.Begin, pat.End})
+		ptr.insts = append(ptr.insts, inst{OpCode: opBrace, Operand1: pat.Begin, Operand2: pat.End})
 	case *numberPattern:
-		ptr.insts = append(ptr.insts, inst{opNumber, nil, pat.N, -1})
+		ptr.insts = append(ptr.insts, inst{OpCode: opNumber, Operand1: pat.N, Operand2: -1})
 	}
 	if toplevel {
 		if p.(*seqPattern).MustTail {
-			ptr.insts = append(ptr.insts, inst{opSave, nil, 1, -1}, inst{opTailMatch, nil, -1, -1})
+			ptr.insts = append(ptr.insts, inst{OpCode: opSave, Operand1: 1, Operand2: -1}, inst{OpCode: opTailMatch, Operand1: -1, Operand2: -1})
 		}
-		ptr.insts = append(ptr.insts, inst{opSave, nil, 1, -1}, inst{opMatch, nil, -1, -1})
+		ptr.insts = append(ptr.insts, inst{OpCode: opSave, Operand1: 1, Operand2: -1}, inst{OpCode: opMatch, Operand1: -1, Operand2: -1})
+		for i := range ptr.insts {
+			switch ptr.insts[i].OpCode {
+			case opStar, opPlus, opMin, opOpt:
+				ptr.insts[i].next = firstSet(ptr.insts, i+1)
+			}
+		}
 	}
 	return ptr.insts
+}
+
+// firstSet is the set of bytes a match of insts[pc:] must start with, or
+// nil when it may start with any byte or none (mailexpect patch).
+// Captures consume nothing and are looked through.
+func firstSet(insts []inst, pc int) *byteSet {
+	for ; pc < len(insts); pc++ {
+		switch in := insts[pc]; in.OpCode {
+		case opSave, opPSave:
+			continue
+		case opChar, opPlus:
+			return in.set
+		case opBrace:
+			if in.Operand1 < 0 || in.Operand1 > 255 {
+				return nil
+			}
+			return byteSetOf(byte(in.Operand1))
+		}
+		return nil
+	}
+	return nil
 }
 
 /* }}} parse */
 
 /* VM {{{ */
 
-// Simple recursive virtual machine based on the
-// "Regular Expression Matching: the Virtual Machine Approach" (https://swtch.com/~rsc/regexp/regexp2.html)
-// mailexpect patch: m is a plain parameter (nil: a new match) instead of
-// a variadic one, whose slice was allocated on every recursion, that is
-// for every character a repetition consumed (see PATCHES.md).
-func recursiveVM(vm *matcher, pc, sp, recLevel int, m *MatchData) (bool, int, *MatchData) {
+// recursiveVM runs insts from pc at sp and reports whether they match,
+// and where the match ends. It started from a VM based on "Regular
+// Expression Matching: the Virtual Machine Approach"
+// (https://swtch.com/~rsc/regexp/regexp2.html); mailexpect patch 0040
+// made it Lua's own matcher in shape (lstrlib.c, match):
+//
+//   - a repetition of a single class is one instruction: * and + count
+//     the longest run and try the rest from the longest to the shortest,
+//     the lazy one tries the rest before each byte it takes, ? with the
+//     byte first and then without. That is the order in which the split/char/jump
+//     program explored the same alternatives, without a recursion per
+//     byte taken (which also ended a run of 1,000,000 bytes with "too
+//     complex"), and a try whose rest cannot start at that byte (next)
+//     is skipped;
+//   - in a pattern without a back reference (%1), a capture's start and
+//     end are written without a recursion to restore them on failure:
+//     Lua patterns have no alternation and repeat single classes only,
+//     so every successful path writes every capture again before it
+//     returns it. A back reference reads them on the way, even one of a
+//     capture still open (which the old engine allowed, reading the
+//     restored end), so such a pattern restores them as before;
+//   - classes are byte sets (byteSet), made from class.Matches.
+//
+// m is written as the match goes; its captures are those of the match
+// when it returns true.
+func recursiveVM(vm *matcher, pc, sp, recLevel int, m *MatchData) (bool, int) {
 	src, insts := vm.src, vm.insts
 	recLevel++
 	if recLevel > maxRecursionLevel {
 		panic(newError(_UNKNOWN, "pattern/input too complex"))
 	}
-	if m == nil {
-		m = newMatchState()
-	}
-redo:
-	inst := insts[pc]
-	switch inst.OpCode {
-	case opChar:
-		if sp >= len(src) || !inst.Class.Matches(int(src[sp])) {
-			return false, sp, m
-		}
-		pc++
-		sp++
-		goto redo
-	case opMatch:
-		return true, sp, m
-	case opTailMatch:
-		return sp >= len(src), sp, m
-	case opJmp:
-		pc = inst.Operand1
-		goto redo
-	case opSplit:
-		vm.poll() // mailexpect patch: backtracking can run for hours
-		if ok, nsp, _ := recursiveVM(vm, inst.Operand1, sp, recLevel, m); ok {
-			return true, nsp, m
-		}
-		pc = inst.Operand2
-		goto redo
-	case opSave:
-		vm.poll() // mailexpect patch
-		s := m.setCapture(inst.Operand1, sp)
-		if ok, nsp, _ := recursiveVM(vm, pc+1, sp, recLevel, m); ok {
-			return true, nsp, m
-		}
-		m.restoreCapture(inst.Operand1, s)
-		return false, sp, m
-	case opPSave:
-		m.addPosCapture(inst.Operand1, sp+1)
-		pc++
-		goto redo
-	case opBrace:
-		if sp >= len(src) || int(src[sp]) != inst.Operand1 {
-			return false, sp, m
-		}
-		count := 1
-		for sp = sp + 1; sp < len(src); sp++ {
-			if int(src[sp]) == inst.Operand2 {
-				count--
+	for {
+		in := &insts[pc]
+		switch in.OpCode {
+		case opChar:
+			if sp >= len(src) || !in.set.has(src[sp]) {
+				return false, sp
 			}
-			if count == 0 {
+			pc++
+			sp++
+		case opMatch:
+			return true, sp
+		case opTailMatch:
+			return sp >= len(src), sp
+		case opSave:
+			if !vm.restore {
+				m.setCapture(in.Operand1, sp)
 				pc++
+				continue
+			}
+			s := m.setCapture(in.Operand1, sp)
+			if ok, e := recursiveVM(vm, pc+1, sp, recLevel, m); ok {
+				return true, e
+			}
+			m.restoreCapture(in.Operand1, s)
+			return false, sp
+		case opPSave:
+			m.addPosCapture(in.Operand1, sp+1)
+			pc++
+		case opStar, opPlus:
+			n := 0
+			for sp+n < len(src) && in.set.has(src[sp+n]) {
+				n++
+			}
+			least := 0
+			if in.OpCode == opPlus {
+				least = 1
+			}
+			for i := n; i >= least; i-- {
+				if in.next != nil && (sp+i >= len(src) || !in.next.has(src[sp+i])) {
+					continue
+				}
+				vm.poll() // backtracking can run for hours
+				if ok, e := recursiveVM(vm, pc+1, sp+i, recLevel, m); ok {
+					return true, e
+				}
+			}
+			return false, sp
+		case opMin:
+			for {
+				if in.next == nil || (sp < len(src) && in.next.has(src[sp])) {
+					vm.poll()
+					if ok, e := recursiveVM(vm, pc+1, sp, recLevel, m); ok {
+						return true, e
+					}
+				}
+				if sp >= len(src) || !in.set.has(src[sp]) {
+					return false, sp
+				}
 				sp++
-				goto redo
 			}
-			if int(src[sp]) == inst.Operand1 {
-				count++
+		case opOpt:
+			if sp < len(src) && in.set.has(src[sp]) {
+				vm.poll()
+				if ok, e := recursiveVM(vm, pc+1, sp+1, recLevel, m); ok {
+					return true, e
+				}
 			}
-		}
-		return false, sp, m
-	case opNumber:
-		idx := inst.Operand1 * 2
-		if idx >= m.CaptureLength()-1 {
-			panic(newError(_UNKNOWN, "invalid capture index"))
-		}
-		capture := src[m.Capture(idx):m.Capture(idx+1)]
-		for i := 0; i < len(capture); i++ {
-			if i+sp >= len(src) || capture[i] != src[i+sp] {
-				return false, sp, m
+			pc++
+		case opBrace:
+			if sp >= len(src) || int(src[sp]) != in.Operand1 {
+				return false, sp
 			}
+			count := 1
+			for sp = sp + 1; sp < len(src); sp++ {
+				if int(src[sp]) == in.Operand2 {
+					count--
+				}
+				if count == 0 {
+					break
+				}
+				if int(src[sp]) == in.Operand1 {
+					count++
+				}
+			}
+			if count != 0 {
+				return false, sp
+			}
+			pc++
+			sp++
+		case opNumber:
+			idx := in.Operand1 * 2
+			if idx >= m.CaptureLength()-1 {
+				panic(newError(_UNKNOWN, "invalid capture index"))
+			}
+			capture := ""
+			if !m.IsPosCapture(idx) { // a position is the empty string, as before (byte slices)
+				capture = src[m.Capture(idx):m.Capture(idx+1)]
+			}
+			if len(src)-sp < len(capture) || src[sp:sp+len(capture)] != capture {
+				return false, sp
+			}
+			pc++
+			sp += len(capture)
+		default:
+			panic("should not reach here")
 		}
-		pc++
-		sp += len(capture)
-		goto redo
 	}
-	panic("should not reach here")
 }
 
 /* }}} */
 
 /* API {{{ */
+
+// Pattern is a compiled Lua pattern (mailexpect patch). It is read-only,
+// so states running in parallel share it.
+type Pattern struct {
+	insts    []inst
+	anchored bool
+	backref  bool // it has a back reference (%1): see recursiveVM
+	// Where a match can start, for a pattern that is not anchored:
+	// prefix, the literal bytes every match starts with (two or more), or
+	// else first, the set of its first byte (nil: any byte, or none).
+	prefix string
+	first  *byteSet
+	// first1 is first's only byte when it has one (single1).
+	first1  byte
+	single1 bool
+}
+
+// Anchored reports whether the pattern starts with ^: it is tried at the
+// offset only, and a search for more matches ends after it.
+func (p *Pattern) Anchored() bool { return p.anchored }
 
 // mailexpect patch: a cache of compiled patterns. string.find, match,
 // gmatch and gsub parsed and compiled their pattern on every call; a
@@ -631,39 +764,69 @@ redo:
 // cache is shared by all states. It holds at most patternCacheMax
 // patterns and starts over when full, so patterns built from data cannot
 // grow it without bound.
-type compiledPattern struct {
-	pat   *seqPattern
-	insts []inst
-}
-
 const patternCacheMax = 4096
 
 var (
-	patternCache  sync.Map // string -> *compiledPattern
+	patternCache  sync.Map // string -> *Pattern
 	patternCached atomic.Int64
 )
 
-func compiled(p string) *compiledPattern {
+// Compile returns the compiled pattern p, from the cache when it was
+// compiled before. A bad pattern is an *Error, on every use.
+func Compile(p string) (c *Pattern, err error) {
 	if c, ok := patternCache.Load(p); ok {
-		return c.(*compiledPattern)
+		return c.(*Pattern), nil
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			perr, ok := v.(*Error)
+			if !ok {
+				panic(v)
+			}
+			c, err = nil, perr
+		}
+	}()
 	pat := parsePattern(newScanner([]byte(p)), true) // panics with *Error on a bad pattern
-	c := &compiledPattern{pat: pat, insts: compilePattern(pat)}
+	c = &Pattern{insts: compilePattern(pat), anchored: pat.MustHead}
+	for _, in := range c.insts {
+		c.backref = c.backref || in.OpCode == opNumber
+	}
+	c.first = firstSet(c.insts, 0)
+	if c.first != nil {
+		c.first1, c.single1 = c.first.single()
+	}
+	// The literal prefix: single-byte classes in a row, captures looked through.
+	var prefix []byte
+	for _, in := range c.insts {
+		if in.OpCode == opSave || in.OpCode == opPSave {
+			continue
+		}
+		b, ok := byte(0), false
+		if in.OpCode == opChar {
+			b, ok = in.set.single()
+		}
+		if !ok {
+			break
+		}
+		prefix = append(prefix, b)
+	}
+	if len(prefix) > 1 {
+		c.prefix = string(prefix)
+	}
 	if patternCached.Add(1) > patternCacheMax {
 		patternCache.Clear()
 		patternCached.Store(1)
 	}
 	patternCache.Store(p, c)
-	return c
+	return c, nil
 }
 
 // mailexpect patch: cancelling a match. A pattern such as
 // ("a*"):rep(30) .. "b" backtracks for longer than any deadline, so the
 // matcher polls a done channel (a context's Done) every pollEvery steps
-// (a start position, a split, a capture) and gives up with ErrCanceled
-// once it is closed. The subject, the program and the poll state travel
-// in one *matcher, so recursiveVM takes fewer arguments than before and
-// polling costs nothing measurable (PATCHES.md).
+// (a start position, a try of a repetition's rest) and gives up with
+// ErrCanceled once it is closed. The subject, the program and the poll
+// state travel in one *matcher, so recursiveVM takes few arguments.
 
 // ErrCanceled is returned by FindCancel when done was closed during the match.
 var ErrCanceled = errors.New("pattern match canceled")
@@ -671,10 +834,11 @@ var ErrCanceled = errors.New("pattern match canceled")
 const pollEvery = 1024 // steps between polls; a power of two
 
 type matcher struct {
-	src   []byte
-	insts []inst
-	done  <-chan struct{}
-	steps uint32
+	src     string
+	insts   []inst
+	restore bool // captures are restored on failure (Pattern.backref)
+	done    <-chan struct{}
+	steps   uint32
 }
 
 func (vm *matcher) poll() {
@@ -688,6 +852,69 @@ func (vm *matcher) poll() {
 	}
 }
 
+// Match finds the first match of p in src that starts at or after sp
+// (only at sp for an anchored pattern) and leaves its captures in m:
+// Capture(0) and Capture(1) are where it starts and ends. It returns
+// false when there is none, and ErrCanceled soon after done is closed (a
+// nil done never cancels). To find the next match, search again from
+// max(start+1, end), unless p is anchored (mailexpect patch: one match
+// at a time, without allocations).
+func (p *Pattern) Match(src string, sp int, m *MatchData, done <-chan struct{}) (ok bool, err error) {
+	return p.match(src, sp, m, done, p.anchored)
+}
+
+// match is Match; once: try at sp only.
+func (p *Pattern) match(src string, sp int, m *MatchData, done <-chan struct{}, once bool) (ok bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if perr, isErr := v.(*Error); isErr {
+				ok, err = false, perr
+			} else if v == ErrCanceled {
+				ok, err = false, ErrCanceled
+			} else {
+				panic(v)
+			}
+		}
+	}()
+	vm := matcher{src: src, insts: p.insts, restore: p.backref, done: done}
+	for ; sp <= len(src); sp++ {
+		if !once {
+			// Skip the start positions where no match can start.
+			if p.prefix != "" {
+				i := strings.Index(src[sp:], p.prefix)
+				if i < 0 {
+					return false, nil
+				}
+				sp += i
+			} else if p.single1 {
+				i := strings.IndexByte(src[sp:], p.first1)
+				if i < 0 {
+					return false, nil
+				}
+				sp += i
+			} else if p.first != nil {
+				for sp < len(src) && !p.first.has(src[sp]) {
+					sp++
+				}
+				if sp == len(src) {
+					return false, nil
+				}
+			}
+		} else if p.first != nil && (sp >= len(src) || !p.first.has(src[sp])) {
+			return false, nil
+		}
+		m.captures = m.buf[:0]
+		vm.poll() // each start position is a step too
+		if ok, _ := recursiveVM(&vm, 0, sp, 0, m); ok {
+			return true, nil
+		}
+		if once {
+			return false, nil
+		}
+	}
+	return false, nil
+}
+
 // Find is FindCancel without a way to cancel.
 func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err error) {
 	return FindCancel(p, src, offset, limit, nil)
@@ -697,45 +924,40 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 // offset on (limit < 0: all). It returns ErrCanceled soon after done is
 // closed; a nil done never cancels.
 func FindCancel(p string, src []byte, offset, limit int, done <-chan struct{}) (matches []*MatchData, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if perr, ok := v.(*Error); ok {
-				err = perr
-			} else if v == ErrCanceled {
-				matches, err = nil, ErrCanceled
-			} else {
-				panic(v)
-			}
-		}
-	}()
 	// mailexpect patch: each pattern is parsed and compiled once (see
 	// PATCHES.md); the result is read-only, so states share it.
-	c := compiled(p)
-	pat, insts := c.pat, c.insts
+	c, err := Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	s := unsafe.String(unsafe.SliceData(src), len(src)) // read only, during this call
 	matches = []*MatchData{}
-	var m *MatchData // mailexpect patch: reused across start positions that fail
-	vm := &matcher{src: src, insts: insts, done: done}
-	for sp := offset; sp <= len(src); {
-		if m == nil {
-			m = newMatchState()
-		} else {
-			m.captures = m.captures[:0]
+	// As before 0040: an anchored pattern is tried once, and a limit of 0
+	// is none when the first try (at offset) matches, else no match.
+	for sp := offset; sp <= len(s); {
+		m := newMatchState()
+		ok, err := c.match(s, sp, m, done, c.anchored || limit == 0 && len(matches) == 0)
+		if err != nil {
+			return nil, err
 		}
-		vm.poll() // mailexpect patch: each start position is a step too
-		ok, nsp, ms := recursiveVM(vm, 0, sp, 0, m)
-		sp++
-		if ok {
-			if sp < nsp {
-				sp = nsp
-			}
-			matches = append(matches, ms)
-			m = nil
-		}
-		if len(matches) == limit || pat.MustHead {
+		if !ok {
 			break
 		}
+		matches = append(matches, m)
+		if len(matches) == limit || c.anchored {
+			break
+		}
+		// Each Match counts its own steps; a match is a step here.
+		if len(matches)%pollEvery == 0 {
+			select {
+			case <-done:
+				return nil, ErrCanceled
+			default:
+			}
+		}
+		sp = max(m.Capture(0)+1, m.Capture(1))
 	}
-	return
+	return matches, nil
 }
 
 /* }}} */
