@@ -9,43 +9,34 @@ import (
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 )
 
-// command is rt.command(s, line, secret, timeout [, prefix]) -> answer,
-// seconds, rest: a module's command line sent and the first line of its
-// answer read (nil at EOF), with the time both took, for c.timings. It
-// is s:sendline(line, {secret = secret}) then s:readline(timeout), with
-// the same transcript, warnings and errors (they name s:sendline and
-// s:readline), in one call instead of four (the two, and now() before
-// and after): the pop3 module sends ten or more commands per mailbox.
-// When the answer starts with prefix (POP3's "+OK "), rest is what
-// follows it, else nil: the common answer needs no string.byte and
-// string.sub to take apart. The module passes what it made itself (a
-// string line, a boolean, the timeout as a script gave it), so only the
-// timeout is checked.
+// The protocol modules' round trip, a command line out and its answer
+// back, in one Go call (rt.command for POP3's status line, rt.request for
+// SMTP's reply) instead of four: s:sendline, the read, and now() before
+// and after for c.timings. The pop3 module sends ten or more commands per
+// mailbox, the smtp module three or four per message. They behave as
+// s:sendline(line, {secret = secret}) and s:readline(timeout) or
+// s:reply(timeout): the same transcript, warnings and errors (which name
+// those methods). The module passes what it made itself (a string line, a
+// boolean, the timeout as a script gave it), so only the timeout is
+// checked.
 //
-// A session written in Lua (the benchmarks' stand-in for a server,
-// which replaces connect before the module is required) is driven
-// through its own sendline and readline.
+// A session written in Lua (the benchmarks' stand-in for a server, which
+// replaces connect before the module is required) is driven through its
+// own methods.
+
+// command is rt.command(s, line, secret, timeout [, prefix]) -> answer,
+// seconds, rest: the first line of the answer (nil at EOF), the time
+// taken and, when the answer starts with prefix (POP3's "+OK "), what
+// follows it, else nil: the common answer needs no string.byte and
+// string.sub to take apart.
 func (r moduleHooks) command(L *lua.LState) int {
-	line := L.CheckString(2)
-	secret := lua.LVAsBool(L.Get(3))
 	prefix, hasPrefix := L.Get(5).(lua.LString) // read before anything is pushed
 	start := time.Now()
-	var ls *luaSession
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		ls, _ = ud.Value.(*luaSession)
-	}
-	if ls == nil {
-		r.commandThroughMethods(L, L.Get(1), secret)
+	if ls := moduleSession(L); ls == nil {
+		callMethods(L, "readline")
 	} else {
 		timeout := r.callTimeout(L, L.Get(4), "s:readline")
-		ls.warnUnread()
-		send := ls.s.SendLine
-		if secret {
-			send = ls.s.SendLineSecret
-		}
-		if err := send(L.Context(), line); err != nil {
-			r.raiseOp(L, "s:sendline", err)
-		}
+		r.sendLine(L, ls)
 		answer, err := ls.s.NextLine(L.Context(), timeout)
 		switch {
 		case errors.Is(err, io.EOF):
@@ -60,12 +51,99 @@ func (r moduleHooks) command(L *lua.LState) int {
 	answer, _ := L.Get(-2).(lua.LString)
 	if !hasPrefix || !strings.HasPrefix(string(answer), string(prefix)) {
 		L.Push(lua.LNil)
-	} else if ls != nil {
+	} else if ls := moduleSession(L); ls != nil {
 		L.Push(ls.rest.of(answer, len(prefix)))
 	} else {
 		L.Push(answer[len(prefix):])
 	}
 	return 3
+}
+
+// request is rt.request(s, line, secret, timeout) -> reply, seconds: the
+// reply as s:reply returns it, and the time taken; line nil sends
+// nothing (a greeting, the reply after a message's final dot). An
+// enhanced code that does not agree with the basic code is left out: RFC
+// 2034 4 says a 2xx reply carries 2.X.X, 4xx 4.X.X, 5xx 5.X.X, and 3xx
+// none (the RFC 3463 syntax itself is checked as the reply is read).
+func (r moduleHooks) request(L *lua.LState) int {
+	start := time.Now()
+	if ls := moduleSession(L); ls == nil {
+		callMethods(L, "reply")
+		if t, ok := L.Get(-1).(*lua.LTable); ok {
+			code, _ := t.RawGetString("code").(lua.LNumber)
+			if e, ok := t.RawGetString("enhanced").(lua.LString); ok && !agrees(int(code), string(e)) {
+				t.RawSetString("enhanced", lua.LNil)
+			}
+		}
+	} else {
+		timeout := r.callTimeout(L, L.Get(4), "s:reply")
+		if L.Get(2) != lua.LNil {
+			r.sendLine(L, ls)
+		}
+		rep, err := ls.s.Reply(L.Context(), timeout)
+		if err != nil {
+			r.raiseSession(L, ls.s, "s:reply", err)
+		}
+		enhanced := rep.Enhanced
+		if !agrees(rep.Code, enhanced) {
+			enhanced = ""
+		}
+		L.Push(replyValue(L, rep, enhanced))
+	}
+	L.PushNumber(lua.LNumber(time.Since(start).Seconds()))
+	return 2
+}
+
+// agrees says whether enhanced (empty or RFC 3463 syntax) may go with
+// the basic code (see request).
+func agrees(code int, enhanced string) bool {
+	return enhanced == "" || int(enhanced[0]-'0') == code/100
+}
+
+// moduleSession is argument 1, one of connect's sessions, or nil.
+func moduleSession(L *lua.LState) *luaSession {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		ls, _ := ud.Value.(*luaSession)
+		return ls
+	}
+	return nil
+}
+
+// sendLine sends argument 2 as s:sendline(line, {secret = argument 3}).
+func (r moduleHooks) sendLine(L *lua.LState, ls *luaSession) {
+	line := L.CheckString(2)
+	ls.warnUnread()
+	send := ls.s.SendLine
+	if lua.LVAsBool(L.Get(3)) {
+		send = ls.s.SendLineSecret
+	}
+	if err := send(L.Context(), line); err != nil {
+		r.raiseOp(L, "s:sendline", err)
+	}
+}
+
+// callMethods is command and request for a session written in Lua:
+// s:sendline(line[, {secret = true}]) unless line is nil, then
+// s:<read>(timeout), whose result it pushes.
+func callMethods(L *lua.LState, read string) {
+	s := L.Get(1)
+	if line := L.Get(2); line != lua.LNil {
+		L.Push(L.GetField(s, "sendline"))
+		L.Push(s)
+		L.Push(line)
+		nargs := 2
+		if lua.LVAsBool(L.Get(3)) {
+			opts := L.CreateTable(0, 1)
+			opts.RawSetString("secret", lua.LTrue)
+			L.Push(opts)
+			nargs = 3
+		}
+		L.Call(nargs, 0)
+	}
+	L.Push(L.GetField(s, read))
+	L.Push(s)
+	L.Push(L.Get(4)) // the timeout
+	L.Call(2, 1)
 }
 
 // restCache is a session's last answer split by rt.command: a server
@@ -82,25 +160,4 @@ func (c *restCache) of(answer lua.LString, n int) lua.LValue {
 		c.answer, c.n, c.rest = answer, n, answer[n:]
 	}
 	return c.rest
-}
-
-// commandThroughMethods is command for a session that is not one of
-// connect's: s:sendline(line[, {secret = true}]), then s:readline(timeout),
-// whose answer it pushes.
-func (r moduleHooks) commandThroughMethods(L *lua.LState, s lua.LValue, secret bool) {
-	L.Push(L.GetField(s, "sendline"))
-	L.Push(s)
-	L.Push(L.Get(2)) // the line
-	nargs := 2
-	if secret {
-		opts := L.CreateTable(0, 1)
-		opts.RawSetString("secret", lua.LTrue)
-		L.Push(opts)
-		nargs = 3
-	}
-	L.Call(nargs, 0)
-	L.Push(L.GetField(s, "readline"))
-	L.Push(s)
-	L.Push(L.Get(4)) // the timeout
-	L.Call(2, 1)
 }

@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// TestModuleCommandOverLuaSession runs the pop3 module over a session
-// written in Lua, as BenchmarkPOP3MailboxWithoutIO does: rt.command
-// drives it through its own sendline (with {secret = true} for PASS) and
-// readline, and the responses and timings are what they are over a
-// connection.
+// TestModuleCommandOverLuaSession runs the pop3 and smtp modules over a
+// session written in Lua, as BenchmarkPOP3MailboxWithoutIO does:
+// rt.command and rt.request drive it through its own sendline (with
+// {secret = true} for PASS), readline and reply, and the responses and
+// timings are what they are over a connection.
 func TestModuleCommandOverLuaSession(t *testing.T) {
-	src := `
+	runLua(t, `
 local sent, queue = {}, {"+OK ready"}
 local fake = {}
 function fake:sendline(line, o)
@@ -38,8 +38,30 @@ p:quit()
 assert(table.concat(sent, "|") == "USER u|PASS pw (secret)|STAT|NOOP|DELE 1|QUIT", table.concat(sent, "|"))
 for _, k in ipairs{"connect", "greeting", "stat", "noop", "dele", "quit"} do
   assert(type(p.timings[k]) == "number" and p.timings[k] >= 0, "timings." .. k)
+end`)
+	runLua(t, `
+local sent, queue = {}, {{code = 220, lines = {"fake"}, text = "fake"}}
+local fake = {}
+function fake:sendline(line, o) sent[#sent + 1] = line .. ((o and o.secret) and " (secret)" or "") end
+function fake:reply(timeout)
+  if #queue > 0 then return table.remove(queue, 1) end
+  local l = sent[#sent]
+  if l:find("^MAIL") then return {code = 550, enhanced = "2.1.0", lines = {"no"}, text = "no"} end
+  return {code = 250, enhanced = "2.0.0", lines = {"ok"}, text = "ok"}
 end
-`
+function fake:close() end
+connect = function() return setmetatable({}, {__index = fake}) end
+local smtp = require "smtp"
+local c = smtp.connect{url = "smtp://127.0.0.1:1", tls = "none"}
+local r = c:cmd("NOOP")
+assert(r.code == 250 and r.enhanced == "2.0.0")
+r = c:cmd("MAIL FROM:<a@b>")
+assert(r.code == 550 and r.enhanced == nil, "class 2 in a 5xx reply is dropped")
+assert(table.concat(sent, "|") == "NOOP|MAIL FROM:<a@b>", table.concat(sent, "|"))`)
+}
+
+func runLua(t *testing.T, src string) {
+	t.Helper()
 	proto, err := Compile("fake.lua", []byte(src))
 	if err != nil {
 		t.Fatal(err)

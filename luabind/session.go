@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailexpect/mailexpect/luabind/apispec"
 
+	"github.com/mailexpect/mailexpect/runtime/failure"
 	"github.com/mailexpect/mailexpect/runtime/session"
 	"github.com/mailexpect/mailexpect/runtime/spawn"
 	"github.com/mailexpect/mailexpect/runtime/transcript"
@@ -483,15 +484,21 @@ func (r sessionBinding) reply(L *lua.LState) int {
 	if err != nil {
 		r.raiseSession(L, ls.s, "s:reply", err)
 	}
+	L.Push(replyValue(L, rep, rep.Enhanced))
+	return 1
+}
+
+// replyValue is rep as s:reply returns it, {code, enhanced, lines,
+// text}, with enhanced (rep's, or none) as its enhanced code.
+func replyValue(L *lua.LState, rep *failure.ServerReply, enhanced string) *lua.LTable {
 	t := L.CreateTable(0, 4)
 	t.RawSetString("code", lua.LNumber(rep.Code))
-	if rep.Enhanced != "" {
-		t.RawSetString("enhanced", lua.LString(rep.Enhanced))
+	if enhanced != "" {
+		t.RawSetString("enhanced", lua.LString(enhanced))
 	}
 	t.RawSetString("lines", stringList(L, rep.Lines))
 	t.RawSetString("text", lua.LString(rep.Text))
-	L.Push(t)
-	return 1
+	return t
 }
 
 func (r sessionBinding) read(L *lua.LState) int {

@@ -215,6 +215,7 @@ func (r moduleHooks) internal(L *lua.LState) *lua.LTable {
 	t.RawSetString("check_options", L.NewFunction(r.checkOptions))
 	t.RawSetString("endpoint", L.NewFunction(r.endpoint))
 	t.RawSetString("command", L.NewFunction(r.command))
+	t.RawSetString("request", L.NewFunction(r.request))
 	// address parses "host:port" or a URL the way connect does, so the
 	// modules pick ports and TLS modes by the same rules.
 	t.RawSetString("address", L.NewFunction(func(L *lua.LState) int {

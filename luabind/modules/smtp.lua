@@ -13,8 +13,8 @@ local client = require "mailexpect.client"
 -- The globals this module uses, captured once: a script that later
 -- assigns to one of them must not change how credentials are handled.
 local now, base64 = now, base64
-
-local byte, floor = string.byte, math.floor
+local request = rt.request
+local byte = string.byte
 
 local M = {}
 local Client = {}
@@ -27,17 +27,13 @@ local NO_OPTS, SECRET = {}, {secret = true}
 
 local function is2(r) return r.code >= 200 and r.code < 300 end
 
--- checked drops an enhanced code that does not agree with the basic code:
--- RFC 2034 4 says a 2xx reply carries 2.X.X, 4xx 4.X.X, 5xx 5.X.X, and 3xx
--- none. (The RFC 3463 syntax itself is checked in Go.)
-local function checked(r)
-  local e = r.enhanced
-  if e and byte(e, 1) - 48 ~= floor(r.code / 100) then r.enhanced = nil end
-  return r
-end
-
+-- The module's replies come from rt.request (a command line and its reply
+-- in one call, timed), which drops an enhanced code that does not agree
+-- with the basic code: RFC 2034 4 says a 2xx reply carries 2.X.X, 4xx
+-- 4.X.X, 5xx 5.X.X, and 3xx none. (The RFC 3463 syntax itself is checked
+-- as the reply is read.) reply reads one without sending anything.
 local function reply(c, timeout)
-  return checked(c.session:reply(timeout or c.timeouts.command))
+  return (request(c.session, nil, false, timeout or c.timeouts.command))
 end
 
 local function oneline(r) return (r.text:gsub("\n", " / ")) end
@@ -79,11 +75,13 @@ end
 
 -- track follows the transaction state (RFC 5321 4.1.4) from the replies,
 -- whichever way the commands went out (helpers, c:cmd, a pipelined
--- group), so that DATA knows how many LMTP replies to read.
-local function track(c, verb, r)
-  if verb == "MAIL" and is2(r) then c.accepted = 0
-  elseif verb == "RCPT" and is2(r) then c.accepted = (c.accepted or 0) + 1
-  elseif (verb == "RSET" or verb == "EHLO" or verb == "HELO" or verb == "LHLO") and is2(r) then c.accepted = nil
+-- group), so that DATA knows how many LMTP replies to read. ok: the
+-- reply to verb is a 2xx.
+local function track(c, verb, ok)
+  if not ok then return end
+  if verb == "MAIL" then c.accepted = 0
+  elseif verb == "RCPT" then c.accepted = (c.accepted or 0) + 1
+  elseif verb == "RSET" or verb == "EHLO" or verb == "HELO" or verb == "LHLO" then c.accepted = nil
   end
 end
 
@@ -135,17 +133,17 @@ M.connect = connect
 -- the reply; see Client:cmd.
 local function send(c, verb, line, o)
   -- an AUTH line may carry an initial response: always secret
-  c.session:sendline(line, (o.secret or verb == "AUTH") and SECRET or nil)
-  local r = reply(c, o.timeout)
-  if is2(r) and (verb == "EHLO" or verb == "LHLO") then
+  local r, secs = request(c.session, line, (o.secret or verb == "AUTH") and true or false, o.timeout or c.timeouts.command)
+  local ok = r.code >= 200 and r.code < 300
+  if ok and (verb == "EHLO" or verb == "LHLO") then
     c.caps, c.ehlo_reply = parse_ehlo(r), r
-  elseif is2(r) and verb == "HELO" then
+  elseif ok and verb == "HELO" then
     c.caps, c.ehlo_reply = {}, r
   elseif r.code == 220 and verb == "STARTTLS" then
     c.caps, c.ehlo_reply = {}, nil -- void once TLS starts (RFC 3207 4.2)
   end
-  track(c, verb, r)
-  return r
+  track(c, verb, ok)
+  return r, secs
 end
 
 -- cmd sends one command line and returns the reply; 4xx and 5xx replies
@@ -155,7 +153,7 @@ end
 -- after a raw EHLO knows SIZE and PIPELINING; a raw STARTTLS go-ahead
 -- empties them (then c.session:starttls() and EHLO again).
 function Client:cmd(line, o)
-  return send(self, verb_of(line), line, o or NO_OPTS)
+  return (send(self, verb_of(line), line, o or NO_OPTS))
 end
 
 -- The module's own commands go to send with their verb, and its own calls
@@ -243,16 +241,12 @@ function FRAME.start(c, mech, ir)
 end
 
 function FRAME.respond(c, line)
-  c.session:sendline(line, SECRET)
-  return challenge(reply(c))
+  return challenge((request(c.session, line, true, c.timeouts.command)))
 end
 
 -- The server answers "*" with 501; the exchange failed on our side.
 function FRAME.cancel(c, why)
-  pcall(function()
-    c.session:sendline("*", SECRET)
-    reply(c)
-  end)
+  pcall(request, c.session, "*", true, c.timeouts.command)
   rt.raise("protocol", c.label .. ": AUTH cancelled: " .. why, {stage = "AUTH"})
 end
 
@@ -357,10 +351,11 @@ end
 
 -- envelope sends a MAIL or RCPT line and raises on a refusal, naming the
 -- path ("MAIL FROM:<a@b>") refused; the time goes to c.timings[key].
-local function envelope(c, verb, key, t0, line)
-  local r = send(c, verb, line, NO_OPTS)
+local function envelope(c, verb, key, line)
+  local r, secs = send(c, verb, line, NO_OPTS)
   if not is2(r) then fail(c, verb, r, line:match("^%u+ %u+:%S*")) end
-  took(c, key, t0)
+  local timings = c.timings
+  timings[key] = (timings[key] or 0) + secs
   return r
 end
 
@@ -368,13 +363,13 @@ end
 -- BODY = "8BITMIME", SMTPUTF8 = true, RET = "HDRS", ENVID = "x"}) or a
 -- string sent as is.
 local function mail(c, from, params)
-  return envelope(c, "MAIL", "mail", now(), mail_line(c, from, params))
+  return envelope(c, "MAIL", "mail", mail_line(c, from, params))
 end
 Client.mail = mail
 
 -- rcpt adds a recipient; params e.g. {NOTIFY = "SUCCESS,FAILURE"}.
 function Client:rcpt(to, params)
-  return envelope(self, "RCPT", "rcpt", now(), rcpt_line(self, to, params))
+  return envelope(self, "RCPT", "rcpt", rcpt_line(self, to, params))
 end
 
 -- finish reads the verdict after the final dot (RFC 5321 4.1.1.4): one
@@ -433,7 +428,7 @@ function Client:rset()
   return r
 end
 
-function Client:noop() return send(self, "NOOP", "NOOP", NO_OPTS) end
+function Client:noop() return (send(self, "NOOP", "NOOP", NO_OPTS)) end
 
 -- vrfy, expn and help ask about an address, a list and the server's help
 -- (RFC 5321 4.1.1.6-8) and return the reply as it is: 250/251/252, or a
@@ -442,8 +437,8 @@ local function query(c, verb, arg, what)
   if arg ~= nil and type(arg) ~= "string" then
     rt.raise("usage", string.format("c:%s: %s must be a string, got %s", verb:lower(), what, type(arg)))
   end
-  if arg == nil or arg == "" then return send(c, verb, verb, NO_OPTS) end
-  return send(c, verb, verb .. " " .. arg, NO_OPTS)
+  if arg == nil or arg == "" then return (send(c, verb, verb, NO_OPTS)) end
+  return (send(c, verb, verb .. " " .. arg, NO_OPTS))
 end
 
 function Client:vrfy(addr)
@@ -482,7 +477,7 @@ function Client:bdat(data, o)
     verdict(self, r, o and o.allow_partial)
   else
     r = reply(self, self.timeouts.command)
-    track(self, "BDAT", r)
+    track(self, "BDAT", is2(r))
     if not is2(r) then fail(self, "BDAT", r) end
   end
   took(self, "data", t0)
@@ -600,7 +595,7 @@ local function send_chunks(c, msg, n)
     local part = msg:sub(i, i + CHUNK - 1)
     c.session:send("BDAT " .. #part .. "\r\n" .. part)
     local r = reply(c, c.timeouts.command)
-    track(c, "BDAT", r)
+    track(c, "BDAT", is2(r))
     if not is2(r) then abandon(c, caught(fail, c, "BDAT", r)) end
     i = i + CHUNK
   end
@@ -651,13 +646,13 @@ local function send_group(c, mline, rlines)
   local t0 = now()
   c.session:send(table.concat(lines, "\r\n") .. "\r\n")
   local mr = reply(c)
-  track(c, "MAIL", mr)
+  track(c, "MAIL", is2(mr))
   local t1 = now()
   c.timings.mail = (c.timings.mail or 0) + (t1 - t0)
   local rr = {}
   for i = 1, #rlines do
     rr[i] = reply(c)
-    track(c, "RCPT", rr[i])
+    track(c, "RCPT", is2(rr[i]))
   end
   local t2 = now()
   c.timings.rcpt = (c.timings.rcpt or 0) + (t2 - t1)
@@ -709,7 +704,8 @@ local function steps(c, from, params, rlines, allow_partial, rcpts)
   local accepted = 0
   mail(c, from, params)
   for i, l in ipairs(rlines) do
-    local r = timed(c, "rcpt", send, c, "RCPT", l, NO_OPTS)
+    local r, secs = send(c, "RCPT", l, NO_OPTS)
+    c.timings.rcpt = (c.timings.rcpt or 0) + secs
     rcpts[i] = r
     if is2(r) then accepted = accepted + 1
     elseif not allow_partial then fail(c, "RCPT", r, l:match("^RCPT TO:%S*")) end
