@@ -59,6 +59,9 @@ func BenchmarkEachRow(b *testing.B) {
 		{"raw-jobs8", rawEachScript, 8},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
+			if bc.jobs > 1 || bc.src == rawEachScript {
+				likeUserRun(b) // as a user's run: no return checks
+			}
 			proto, err := Compile("w3_each.lua", []byte(bc.src))
 			if err != nil {
 				b.Fatal(err)

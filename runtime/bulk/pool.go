@@ -96,6 +96,7 @@ type pool struct {
 	drain   bool // rows after an interruption are read and recorded as not started
 	resume  *resumeState
 	rowIDs  rowIDs
+	reader  rowReader
 	secrets secretColumns
 	refTime time.Time
 
@@ -322,15 +323,19 @@ func (p *pool) run() Summary {
 		close(countDone)
 	}
 
-	// Rows are read one at a time, as a worker is ready for one.
-	items := make(chan item)
-	go p.read(items)
+	// Rows are read one at a time, by the worker ready for one: no
+	// goroutine in between to hand each row over (and wake a thread for).
+	p.reader = rowReader{inMemory: inMemory(p.src)}
 	var wg sync.WaitGroup
 	for range max(p.cfg.Jobs, 1) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for it := range items {
+			for {
+				it, ok := p.next()
+				if !ok {
+					return
+				}
 				p.runRow(it)
 			}
 		}()
@@ -349,38 +354,59 @@ func (p *pool) run() Summary {
 	return p.sum
 }
 
-// read reads the rows, hands those of this shard to the workers and
-// records those done before (--resume); it closes items at the end of the
-// input, on a syntax error, or when no new row may start.
-func (p *pool) read(items chan<- item) {
-	defer close(items)
-	_, inMemory := p.src.(*sliceSource)
-	var drainUntil time.Time
-	for n := 0; ; n++ {
+// rowReader is where the workers are in the input (next).
+type rowReader struct {
+	mu         sync.Mutex
+	inMemory   bool
+	n          int       // rows read
+	drainUntil time.Time // a stopped run reads a file's rest until then
+	done       bool      // the input is at its end, or no new row may start
+}
+
+func inMemory(src RowSource) bool {
+	_, ok := src.(*sliceSource)
+	return ok
+}
+
+// next reads the next row of this shard for a worker to run, and records
+// on the way those done before (--resume) and, once no new row may start,
+// those read (see Config.RecordUnread) as not started. It returns false
+// at the end of the input, on a syntax error, or when no new row may
+// start. Workers call it in turn: a row is read when one is ready for it.
+func (p *pool) next() (item, bool) {
+	rd := &p.reader
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	for !rd.done {
+		n := rd.n
+		rd.n++
 		if p.startCtx.Err() != nil {
-			if drainUntil.IsZero() {
-				drainUntil = time.Now().Add(drainTime)
+			if rd.drainUntil.IsZero() {
+				rd.drainUntil = time.Now().Add(drainTime)
 			}
 			// A stopped run does not wait on its input: a file is read on
 			// for a moment, to record its rows as not started.
-			if !p.drain || !inMemory && n%256 == 0 && time.Now().After(drainUntil) {
+			if !p.drain || !rd.inMemory && n%256 == 0 && time.Now().After(rd.drainUntil) {
+				rd.done = true
 				p.mu.Lock()
 				p.sum.Unread = true
 				p.mu.Unlock()
-				return
+				break
 			}
 		}
 		row, err := p.src.Next()
 		if err == io.EOF {
+			rd.done = true
 			p.mu.Lock()
 			if p.stats.total != p.sum.Total {
 				p.stats.total = p.sum.Total // read to the end: the count is exact
 				p.progress.update(p.stats)
 			}
 			p.mu.Unlock()
-			return
+			break
 		}
 		if err != nil {
+			rd.done = true
 			p.mu.Lock()
 			// runCtx, not only startCtx: the input (stdin) gives up when
 			// runCtx ends, a moment before startCtx, its child, is
@@ -392,7 +418,7 @@ func (p *pool) read(items chan<- item) {
 				p.noteWriteError(err)
 			}
 			p.mu.Unlock()
-			return
+			break
 		}
 		it, ok := p.prepare(row)
 		if !ok {
@@ -409,12 +435,9 @@ func (p *pool) read(items chan<- item) {
 			p.unrun(it, StatusNotStarted)
 			continue
 		}
-		select {
-		case items <- it:
-		case <-p.startCtx.Done():
-			p.unrun(it, StatusNotStarted)
-		}
+		return it, true
 	}
+	return item{}, false
 }
 
 // prepare makes a row ready to run: its secret columns found and their
