@@ -15,35 +15,42 @@ import (
 // its client class adopted).
 func BenchmarkStateCompare(b *testing.B) {
 	addr := answerServer(b, "+OK ready\r\n", mailboxAnswers)
-	proto, err := Compile("w3_each.lua", []byte(eachScript(b)))
-	if err != nil {
-		b.Fatal(err)
+	for _, bc := range []struct{ name, src string }{
+		{"module", eachScript(b)}, // bench/clients/w3_each.lua: the pop3 module
+		{"raw", rawEachScript},    // connect, sendline, readline: no module
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			proto, err := Compile("w3_each.lua", []byte(bc.src))
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := Config{Secrets: transcript.NewSecrets(), Args: []string{addr}, ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}}
+			p := &statePool{}
+			st, err := p.build(cfg, scriptModules(proto))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.L.Close()
+			s := st.r.reuse
+			if s == nil {
+				b.Fatal("the state is not reusable")
+			}
+			if code, err := NewRunner(cfg).runIn(context.Background(), st.r, st.L, proto); code != 0 || err != nil {
+				b.Fatal(code, err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if c := s.change(); c != "" {
+					b.Fatal(c)
+				}
+			}
+			b.ReportMetric(float64(len(s.tables)), "tables")
+			b.ReportMetric(float64(len(s.funcs)+len(s.gofuncs)), "funcs")
+			b.ReportMetric(float64(len(s.values)), "values")
+			b.ReportMetric(float64(len(s.upvals)), "upvalues")
+		})
 	}
-	cfg := Config{Secrets: transcript.NewSecrets(), Args: []string{addr}, ReadOnly: map[string]any{"row": map[string]any{"user": "u"}}}
-	p := &statePool{}
-	st, err := p.build(cfg, scriptModules(proto))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.L.Close()
-	s := st.r.reuse
-	if s == nil {
-		b.Fatal("the state is not reusable")
-	}
-	if code, err := NewRunner(cfg).runIn(context.Background(), st.r, st.L, proto); code != 0 || err != nil {
-		b.Fatal(code, err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if c := s.change(); c != "" {
-			b.Fatal(c)
-		}
-	}
-	b.ReportMetric(float64(len(s.tables)), "tables")
-	b.ReportMetric(float64(len(s.funcs)+len(s.gofuncs)), "funcs")
-	b.ReportMetric(float64(len(s.values)), "values")
-	b.ReportMetric(float64(len(s.upvals)), "upvalues")
 }
 
 // BenchmarkStateSnapshot prices recording a prepared state (once per
