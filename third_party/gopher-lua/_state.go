@@ -332,6 +332,24 @@ func (cs *autoGrowingCallFrameStack) push(cf *callFrame) *callFrame {
 	return f
 }
 
+// mailexpect patch (PATCHES.md): alloc pushes a frame whose fields the
+// caller then sets, all but Idx, and returns it (nil when the stack is
+// full): OP_CALL writes a frame in place instead of copying one in.
+func (cs *autoGrowingCallFrameStack) alloc() *callFrame {
+	sp := cs.Sp()
+	if sp >= cs.limit {
+		return nil
+	}
+	if cs.segSp >= FramesPerSegment {
+		cs.Push(callFrame{})
+		return cs.Last()
+	}
+	f := &cs.segments[cs.segIdx].array[cs.segSp]
+	f.Idx = sp
+	cs.segSp++
+	return f
+}
+
 // mailexpect patch (PATCHES.md): pop is Pop and then Last in one
 // concrete call, for the VM's returns: the frame popped and the one now
 // on top (nil for none).
@@ -978,7 +996,7 @@ func (ls *LState) metaCall(lvalue LValue) (*LFunction, bool) {
 
 func (ls *LState) initCallFrame(cf *callFrame) { // +inline-start
 	if cf.Fn.IsG {
-		ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+		// +inline-call ls.reg.SetTop cf.LocalBase+cf.NArgs
 	} else {
 		proto := cf.Fn.Proto
 		nargs := cf.NArgs

@@ -20,9 +20,18 @@ func mainLoop(L *LState, baseframe *callFrame) {
 		return
 	}
 
+	// mailexpect patch (PATCHES.md): the running function's code is
+	// looked up again only when the frame's function changes (a call, a
+	// return, a tail call), not through three pointers per instruction.
+	var fn *LFunction
+	var code []uint32
 	for {
 		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
+		if cf.Fn != fn {
+			fn = cf.Fn
+			code = fn.Proto.Code
+		}
+		inst = code[cf.Pc]
 		cf.Pc++
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
 			return
@@ -53,9 +62,15 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 	// Lua.
 	done := L.ctx.Done()
 	check := true
+	var fn *LFunction // mailexpect patch: as in mainLoop
+	var code []uint32
 	for n := uint32(1); ; n++ {
 		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
+		if cf.Fn != fn {
+			fn = cf.Fn
+			code = fn.Proto.Code
+		}
+		inst = code[cf.Pc]
 		cf.Pc++
 		if check || n&63 == 0 {
 			select {
@@ -618,6 +633,31 @@ func init() {
 			}
 			lv := reg.Get(RA)
 			nret := C - 1
+			// mailexpect patch (PATCHES.md): a function without a PreCall,
+			// on the growing stack: its frame is written in its slot, not
+			// built on the Go stack and copied there (twice, the first
+			// copy reading back what was just written field by field).
+			if fn, ok := lv.(*LFunction); ok && fn.PreCall == nil && L.frames != nil {
+				newcf := L.frames.alloc()
+				if newcf == nil {
+					L.RaiseError("stack overflow")
+				}
+				newcf.Fn = fn
+				newcf.Parent = cf
+				newcf.Pc = 0
+				newcf.Base = RA
+				newcf.LocalBase = RA + 1
+				newcf.ReturnBase = RA
+				newcf.NArgs = nargs
+				newcf.NRet = nret
+				newcf.TailCall = 0
+				// +inline-call L.initCallFrame newcf
+				L.currentFrame = newcf
+				if fn.IsG && callGFunction(L, false) {
+					return 1
+				}
+				return 0
+			}
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {

@@ -55,10 +55,21 @@ func TestGrowingStackCalls(t *testing.T) {
 		L.Push(L.CheckNumber(1) + L.CheckNumber(2))
 		return 1
 	}))
+	// Every frame knows its position (OP_CALL writes frames in place,
+	// patch 0037): what debug.getlocal and errors' positions rely on.
+	L.SetGlobal("checkidx", L.NewFunction(func(L *LState) int {
+		for i := 0; i < L.stack.Sp(); i++ {
+			if f := L.stack.At(i); f.Idx != i {
+				L.RaiseError("frame %d has Idx %d", i, f.Idx)
+			}
+		}
+		return 0
+	}))
 	err := L.DoString(`
 local function d(k, fail)
   if k == 0 then
     if fail then error("bottom") end
+    checkidx()
     return gosum(0, 0)
   end
   return gosum(1, d(k - 1, fail))

@@ -336,6 +336,24 @@ func (cs *autoGrowingCallFrameStack) push(cf *callFrame) *callFrame {
 	return f
 }
 
+// mailexpect patch (PATCHES.md): alloc pushes a frame whose fields the
+// caller then sets, all but Idx, and returns it (nil when the stack is
+// full): OP_CALL writes a frame in place instead of copying one in.
+func (cs *autoGrowingCallFrameStack) alloc() *callFrame {
+	sp := cs.Sp()
+	if sp >= cs.limit {
+		return nil
+	}
+	if cs.segSp >= FramesPerSegment {
+		cs.Push(callFrame{})
+		return cs.Last()
+	}
+	f := &cs.segments[cs.segIdx].array[cs.segSp]
+	f.Idx = sp
+	cs.segSp++
+	return f
+}
+
 // mailexpect patch (PATCHES.md): pop is Pop and then Last in one
 // concrete call, for the VM's returns: the frame popped and the one now
 // on top (nil for none).
@@ -1078,7 +1096,36 @@ func (ls *LState) metaCall(lvalue LValue) (*LFunction, bool) {
 
 func (ls *LState) initCallFrame(cf *callFrame) { // +inline-start
 	if cf.Fn.IsG {
-		ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+		// this section is inlined by go-inline
+		// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
+		{
+			rg := ls.reg
+			topi := cf.LocalBase + cf.NArgs
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+			{
+				requiredSize := topi
+				if requiredSize > cap(rg.array) {
+					rg.resize(requiredSize)
+				}
+			}
+			oldtopi := rg.top
+			rg.top = topi
+			for i := oldtopi; i < rg.top; i++ {
+				rg.array[i] = LNil
+			}
+			// values beyond top don't need to be valid LValues, so setting them to nil is fine
+			// setting them to nil rather than LNil lets us invoke the golang memclr opto
+			if rg.top < oldtopi {
+				nilRange := rg.array[rg.top:oldtopi]
+				for i := range nilRange {
+					nilRange[i] = nil
+				}
+			}
+			//for i := rg.top; i < oldtop; i++ {
+			//	rg.array[i] = LNil
+			//}
+		}
 	} else {
 		proto := cf.Fn.Proto
 		nargs := cf.NArgs
@@ -1203,7 +1250,36 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	{
 		cf := newcf
 		if cf.Fn.IsG {
-			ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+			// this section is inlined by go-inline
+			// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
+			{
+				rg := ls.reg
+				topi := cf.LocalBase + cf.NArgs
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				{
+					requiredSize := topi
+					if requiredSize > cap(rg.array) {
+						rg.resize(requiredSize)
+					}
+				}
+				oldtopi := rg.top
+				rg.top = topi
+				for i := oldtopi; i < rg.top; i++ {
+					rg.array[i] = LNil
+				}
+				// values beyond top don't need to be valid LValues, so setting them to nil is fine
+				// setting them to nil rather than LNil lets us invoke the golang memclr opto
+				if rg.top < oldtopi {
+					nilRange := rg.array[rg.top:oldtopi]
+					for i := range nilRange {
+						nilRange[i] = nil
+					}
+				}
+				//for i := rg.top; i < oldtop; i++ {
+				//	rg.array[i] = LNil
+				//}
+			}
 		} else {
 			proto := cf.Fn.Proto
 			nargs := cf.NArgs

@@ -24,9 +24,18 @@ func mainLoop(L *LState, baseframe *callFrame) {
 		return
 	}
 
+	// mailexpect patch (PATCHES.md): the running function's code is
+	// looked up again only when the frame's function changes (a call, a
+	// return, a tail call), not through three pointers per instruction.
+	var fn *LFunction
+	var code []uint32
 	for {
 		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
+		if cf.Fn != fn {
+			fn = cf.Fn
+			code = fn.Proto.Code
+		}
+		inst = code[cf.Pc]
 		cf.Pc++
 		if jumpTable[int(inst>>26)](L, inst, baseframe) == 1 {
 			return
@@ -57,9 +66,15 @@ func mainLoopWithContext(L *LState, baseframe *callFrame) {
 	// Lua.
 	done := L.ctx.Done()
 	check := true
+	var fn *LFunction // mailexpect patch: as in mainLoop
+	var code []uint32
 	for n := uint32(1); ; n++ {
 		cf = L.currentFrame
-		inst = cf.Fn.Proto.Code[cf.Pc]
+		if cf.Fn != fn {
+			fn = cf.Fn
+			code = fn.Proto.Code
+		}
+		inst = code[cf.Pc]
 		cf.Pc++
 		if check || n&63 == 0 {
 			select {
@@ -1227,6 +1242,158 @@ func init() {
 			}
 			lv := reg.Get(RA)
 			nret := C - 1
+			// mailexpect patch (PATCHES.md): a function without a PreCall,
+			// on the growing stack: its frame is written in its slot, not
+			// built on the Go stack and copied there (twice, the first
+			// copy reading back what was just written field by field).
+			if fn, ok := lv.(*LFunction); ok && fn.PreCall == nil && L.frames != nil {
+				newcf := L.frames.alloc()
+				if newcf == nil {
+					L.RaiseError("stack overflow")
+				}
+				newcf.Fn = fn
+				newcf.Parent = cf
+				newcf.Pc = 0
+				newcf.Base = RA
+				newcf.LocalBase = RA + 1
+				newcf.ReturnBase = RA
+				newcf.NArgs = nargs
+				newcf.NRet = nret
+				newcf.TailCall = 0
+				// this section is inlined by go-inline
+				// source function is 'func (ls *LState) initCallFrame(cf *callFrame) ' in '_state.go'
+				{
+					ls := L
+					cf := newcf
+					if cf.Fn.IsG {
+						// this section is inlined by go-inline
+						// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
+						{
+							rg := ls.reg
+							topi := cf.LocalBase + cf.NArgs
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								requiredSize := topi
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							oldtopi := rg.top
+							rg.top = topi
+							for i := oldtopi; i < rg.top; i++ {
+								rg.array[i] = LNil
+							}
+							// values beyond top don't need to be valid LValues, so setting them to nil is fine
+							// setting them to nil rather than LNil lets us invoke the golang memclr opto
+							if rg.top < oldtopi {
+								nilRange := rg.array[rg.top:oldtopi]
+								for i := range nilRange {
+									nilRange[i] = nil
+								}
+							}
+							//for i := rg.top; i < oldtop; i++ {
+							//	rg.array[i] = LNil
+							//}
+						}
+					} else {
+						proto := cf.Fn.Proto
+						nargs := cf.NArgs
+						np := int(proto.NumParameters)
+						if nargs < np {
+							// default any missing arguments to nil
+							newSize := cf.LocalBase + np
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								rg := ls.reg
+								requiredSize := newSize
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							for i := nargs; i < np; i++ {
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+							nargs = np
+							ls.reg.top = newSize
+						}
+
+						if (proto.IsVarArg & VarArgIsVarArg) == 0 {
+							if nargs < int(proto.NumUsedRegisters) {
+								nargs = int(proto.NumUsedRegisters)
+							}
+							newSize := cf.LocalBase + nargs
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								rg := ls.reg
+								requiredSize := newSize
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							for i := np; i < nargs; i++ {
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+							ls.reg.top = cf.LocalBase + int(proto.NumUsedRegisters)
+						} else {
+							/* swap vararg positions:
+									   closure
+									   namedparam1 <- lbase
+									   namedparam2
+									   vararg1
+									   vararg2
+
+							           TO
+
+									   closure
+									   nil
+									   nil
+									   vararg1
+									   vararg2
+									   namedparam1 <- lbase
+									   namedparam2
+							*/
+							nvarargs := nargs - np
+							if nvarargs < 0 {
+								nvarargs = 0
+							}
+
+							ls.reg.SetTop(cf.LocalBase + nargs + np)
+							for i := 0; i < np; i++ {
+								//ls.reg.Set(cf.LocalBase+nargs+i, ls.reg.Get(cf.LocalBase+i))
+								ls.reg.array[cf.LocalBase+nargs+i] = ls.reg.array[cf.LocalBase+i]
+								//ls.reg.Set(cf.LocalBase+i, LNil)
+								ls.reg.array[cf.LocalBase+i] = LNil
+							}
+
+							if CompatVarArg {
+								ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
+								if (proto.IsVarArg & VarArgNeedsArg) != 0 {
+									argtb := newLTable(nvarargs, 0)
+									for i := 0; i < nvarargs; i++ {
+										argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
+									}
+									argtb.RawSetString("n", LNumber(nvarargs))
+									//ls.reg.Set(cf.LocalBase+nargs+np, argtb)
+									ls.reg.array[cf.LocalBase+nargs+np] = argtb
+								} else {
+									ls.reg.array[cf.LocalBase+nargs+np] = LNil
+								}
+							}
+							cf.LocalBase += nargs
+							maxreg := cf.LocalBase + int(proto.NumUsedRegisters)
+							ls.reg.SetTop(maxreg)
+						}
+					}
+				}
+				L.currentFrame = newcf
+				if fn.IsG && callGFunction(L, false) {
+					return 1
+				}
+				return 0
+			}
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {
@@ -1271,7 +1438,36 @@ func init() {
 				{
 					cf := newcf
 					if cf.Fn.IsG {
-						ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+						// this section is inlined by go-inline
+						// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
+						{
+							rg := ls.reg
+							topi := cf.LocalBase + cf.NArgs
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								requiredSize := topi
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							oldtopi := rg.top
+							rg.top = topi
+							for i := oldtopi; i < rg.top; i++ {
+								rg.array[i] = LNil
+							}
+							// values beyond top don't need to be valid LValues, so setting them to nil is fine
+							// setting them to nil rather than LNil lets us invoke the golang memclr opto
+							if rg.top < oldtopi {
+								nilRange := rg.array[rg.top:oldtopi]
+								for i := range nilRange {
+									nilRange[i] = nil
+								}
+							}
+							//for i := rg.top; i < oldtop; i++ {
+							//	rg.array[i] = LNil
+							//}
+						}
 					} else {
 						proto := cf.Fn.Proto
 						nargs := cf.NArgs
@@ -1459,7 +1655,36 @@ func init() {
 				{
 					ls := L
 					if cf.Fn.IsG {
-						ls.reg.SetTop(cf.LocalBase + cf.NArgs)
+						// this section is inlined by go-inline
+						// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
+						{
+							rg := ls.reg
+							topi := cf.LocalBase + cf.NArgs
+							// this section is inlined by go-inline
+							// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+							{
+								requiredSize := topi
+								if requiredSize > cap(rg.array) {
+									rg.resize(requiredSize)
+								}
+							}
+							oldtopi := rg.top
+							rg.top = topi
+							for i := oldtopi; i < rg.top; i++ {
+								rg.array[i] = LNil
+							}
+							// values beyond top don't need to be valid LValues, so setting them to nil is fine
+							// setting them to nil rather than LNil lets us invoke the golang memclr opto
+							if rg.top < oldtopi {
+								nilRange := rg.array[rg.top:oldtopi]
+								for i := range nilRange {
+									nilRange[i] = nil
+								}
+							}
+							//for i := rg.top; i < oldtop; i++ {
+							//	rg.array[i] = LNil
+							//}
+						}
 					} else {
 						proto := cf.Fn.Proto
 						nargs := cf.NArgs
