@@ -409,6 +409,23 @@ func baseToNumber(L *LState) int {
 	case LNumber:
 		L.Push(L.Get(1)) // mailexpect patch (PATCHES.md): the argument as boxed, not boxed again
 	case LString:
+		// mailexpect patch: a string of up to 15 decimal digits (a
+		// message number, a size) without the trimming and parsing below,
+		// whose result is the same.
+		if noBase && len(lv) > 0 && len(lv) <= 15 {
+			v := int64(0)
+			for i := 0; i < len(lv) && v >= 0; i++ {
+				if c := lv[i]; c >= '0' && c <= '9' {
+					v = v*10 + int64(c-'0')
+				} else {
+					v = -1
+				}
+			}
+			if v >= 0 {
+				L.Push(L.reg.alloc.LNumber2I(LNumber(v)))
+				return 1
+			}
+		}
 		str := strings.Trim(string(lv), " \n\t")
 		if strings.Index(str, ".") > -1 {
 			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {

@@ -42,22 +42,6 @@ func (p *poller) check() {
 	}
 }
 
-// findPattern is pm.FindCancel on the state's context; errors are raised.
-func findPattern(L *LState, pattern string, src []byte, offset, limit int) []*pm.MatchData {
-	var done <-chan struct{}
-	if L.ctx != nil {
-		done = L.ctx.Done()
-	}
-	mds, err := pm.FindCancel(pattern, src, offset, limit, done)
-	if err == pm.ErrCanceled {
-		L.RaiseError("%s", L.ctx.Err().Error())
-	}
-	if err != nil {
-		L.RaiseError("%s", err.Error())
-	}
-	return mds
-}
-
 // compiledPattern is pm.Compile; a bad pattern is raised (mailexpect patch).
 func compiledPattern(L *LState, pattern string) *pm.Pattern {
 	p, err := pm.Compile(pattern)
@@ -71,6 +55,11 @@ func compiledPattern(L *LState, pattern string) *pm.Pattern {
 // state's own match data, valid until the next call); errors are raised.
 // mailexpect patch: one match, found without allocations.
 func matchPattern(L *LState, p *pm.Pattern, src string, offset int, m *pm.MatchData) (*pm.MatchData, bool) {
+	return matchPatternAt(L, p, src, offset, m, false)
+}
+
+// matchPatternAt is matchPattern; here: at offset only (pm.MatchHere).
+func matchPatternAt(L *LState, p *pm.Pattern, src string, offset int, m *pm.MatchData, here bool) (*pm.MatchData, bool) {
 	var done <-chan struct{}
 	if L.ctx != nil {
 		done = L.ctx.Done()
@@ -81,7 +70,13 @@ func matchPattern(L *LState, p *pm.Pattern, src string, offset int, m *pm.MatchD
 		}
 		m = L.matchData
 	}
-	ok, err := p.Match(src, offset, m, done)
+	var ok bool
+	var err error
+	if here {
+		ok, err = p.MatchHere(src, offset, m, done)
+	} else {
+		ok, err = p.Match(src, offset, m, done)
+	}
 	if err == pm.ErrCanceled {
 		L.RaiseError("%s", L.ctx.Err().Error())
 	}

@@ -144,6 +144,13 @@ func strFormat(L *LState) int {
 	return 1
 }
 
+// mailexpect patch: gsub finds one match at a time (pm.Pattern.Match,
+// into one match data) and writes the result as it goes, as Lua does; it
+// found all matches first, each in match data of its own, and built a
+// list of replacements, with a new scanner and string per match for a
+// string replacement. The results are those of before, quirks included:
+// a limit of 0 replaces all matches if one starts at the beginning and
+// none otherwise, "%x" for a non-digit x in the replacement stays "%x".
 func strGsub(L *LState) int {
 	str := L.CheckString(1)
 	pat := L.CheckString(2)
@@ -151,27 +158,70 @@ func strGsub(L *LState) int {
 	repl := L.CheckAny(3)
 	limit := L.OptInt(4, -1)
 
-	mds := findPattern(L, pat, unsafeFastStringToReadOnlyBytes(str), 0, limit)
-	if len(mds) == 0 {
+	p := compiledPattern(L, pat)
+	// The state's match data, taken: a replacement function may match too.
+	m := L.matchData
+	L.matchData = nil
+	if m == nil {
+		m = &pm.MatchData{}
+	}
+	var b strings.Builder
+	var sc *flagScanner // a string replacement with a %, reused
+	replStr, isStr := repl.(LString)
+	if isStr && strings.IndexByte(string(replStr), '%') >= 0 {
+		sc = newFlagScanner('%', "", "", string(replStr))
+	}
+	last, n := 0, 0
+	for sp := 0; sp <= len(str); {
+		if _, ok := matchPatternAt(L, p, str, sp, m, p.Anchored() || limit == 0 && n == 0); !ok {
+			break
+		}
+		if n == 0 {
+			b.Grow(len(str))
+		}
+		n++
+		start, end := m.Capture(0), m.Capture(1)
+		switch lv := repl.(type) {
+		case LString:
+			b.WriteString(str[last:start])
+			if sc == nil {
+				b.WriteString(string(lv))
+			} else {
+				b.Write(strGsubExpand(L, sc, str, m))
+			}
+			last = end
+		case *LTable:
+			if value := strGsubTableValue(L, str, lv, m); !LVIsFalse(value) {
+				b.WriteString(str[last:start])
+				b.WriteString(LVAsString(value))
+				last = end
+			}
+		case *LFunction:
+			if value := strGsubFuncValue(L, str, lv, m); !LVIsFalse(value) {
+				b.WriteString(str[last:start])
+				b.WriteString(LVAsString(value))
+				last = end
+			}
+		}
+		if n == limit || p.Anchored() {
+			break
+		}
+		sp = max(start+1, end)
+		if n%pollEvery == 0 { // each match polls on its own count
+			poll := newPoller(L)
+			poll.check()
+		}
+	}
+	L.matchData = m
+	if n == 0 {
 		L.SetTop(1)
 		L.Push(LNumber(0))
 		return 2
 	}
-	switch lv := repl.(type) {
-	case LString:
-		L.Push(LString(strGsubStr(L, str, string(lv), mds)))
-	case *LTable:
-		L.Push(LString(strGsubTable(L, str, lv, mds)))
-	case *LFunction:
-		L.Push(LString(strGsubFunc(L, str, lv, mds)))
-	}
-	L.Push(LNumber(len(mds)))
+	b.WriteString(str[last:])
+	L.Push(LString(b.String()))
+	L.Push(L.reg.alloc.LNumber2I(LNumber(n)))
 	return 2
-}
-
-type replaceInfo struct {
-	Indicies []int
-	String   string
 }
 
 func checkCaptureIndex(L *LState, m *pm.MatchData, idx int) {
@@ -196,94 +246,61 @@ func capturedString(L *LState, m *pm.MatchData, str string, idx int) string {
 
 }
 
-// mailexpect patch: the result is built in one pass. The original copied
-// the whole string once per replacement, so a gsub over a 300 KB string
-// with 100000 matches took 54 s (PATCHES.md). Matches come from pm.Find
-// in order and do not overlap.
-func strGsubDoReplace(str string, info []replaceInfo) string {
-	var b strings.Builder
-	last := 0
-	for _, replace := range info {
-		b.WriteString(str[last:replace.Indicies[0]])
-		b.WriteString(replace.String)
-		last = replace.Indicies[1]
-	}
-	b.WriteString(str[last:])
-	return b.String()
-}
-
-func strGsubStr(L *LState, str string, repl string, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		start, end := match.Capture(0), match.Capture(1)
-		sc := newFlagScanner('%', "", "", repl)
-		for c, eos := sc.Next(); !eos; c, eos = sc.Next() {
-			if !sc.ChangeFlag {
-				if sc.HasFlag {
-					if c >= '0' && c <= '9' {
-						sc.AppendString(capturedString(L, match, str, 2*(int(c)-48)))
-					} else {
-						sc.AppendChar('%')
-						sc.AppendChar(c)
-					}
-					sc.HasFlag = false
+// strGsubExpand is a string replacement's text for the match m, sc
+// rewound: %0-%9 are captures, "%%" is "%".
+func strGsubExpand(L *LState, sc *flagScanner, str string, match *pm.MatchData) []byte {
+	sc.buf, sc.Pos, sc.HasFlag, sc.ChangeFlag = sc.buf[:0], 0, false, false
+	for c, eos := sc.Next(); !eos; c, eos = sc.Next() {
+		if !sc.ChangeFlag {
+			if sc.HasFlag {
+				if c >= '0' && c <= '9' {
+					sc.AppendString(capturedString(L, match, str, 2*(int(c)-48)))
 				} else {
+					sc.AppendChar('%')
 					sc.AppendChar(c)
 				}
+				sc.HasFlag = false
+			} else {
+				sc.AppendChar(c)
 			}
 		}
-		infoList = append(infoList, replaceInfo{[]int{start, end}, sc.String()})
 	}
-
-	return strGsubDoReplace(str, infoList)
+	return sc.buf
 }
 
-func strGsubTable(L *LState, str string, repl *LTable, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		idx := 0
-		if match.CaptureLength() > 2 { // has captures
-			idx = 2
-		}
-		var value LValue
-		if match.IsPosCapture(idx) {
-			value = L.GetTable(repl, LNumber(match.Capture(idx)))
-		} else {
-			value = L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
-		}
-		if !LVIsFalse(value) {
-			infoList = append(infoList, replaceInfo{[]int{match.Capture(0), match.Capture(1)}, LVAsString(value)})
-		}
+// strGsubTableValue is a table replacement's value for the match: the
+// table indexed by the first capture, or the whole match.
+func strGsubTableValue(L *LState, str string, repl *LTable, match *pm.MatchData) LValue {
+	idx := 0
+	if match.CaptureLength() > 2 { // has captures
+		idx = 2
 	}
-	return strGsubDoReplace(str, infoList)
+	if match.IsPosCapture(idx) {
+		return L.GetTable(repl, LNumber(match.Capture(idx)))
+	}
+	return L.GetField(repl, str[match.Capture(idx):match.Capture(idx+1)])
 }
 
-func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData) string {
-	infoList := make([]replaceInfo, 0, len(matches))
-	for _, match := range matches {
-		start, end := match.Capture(0), match.Capture(1)
-		L.Push(repl)
-		nargs := 0
-		if match.CaptureLength() > 2 { // has captures
-			for i := 2; i < match.CaptureLength(); i += 2 {
-				if match.IsPosCapture(i) {
-					L.Push(LNumber(match.Capture(i)))
-				} else {
-					L.Push(LString(capturedString(L, match, str, i)))
-				}
-				nargs++
+// strGsubFuncValue is a function replacement's value for the match: the
+// function called with the captures, or the whole match.
+func strGsubFuncValue(L *LState, str string, repl *LFunction, match *pm.MatchData) LValue {
+	L.Push(repl)
+	nargs := 0
+	if match.CaptureLength() > 2 { // has captures
+		for i := 2; i < match.CaptureLength(); i += 2 {
+			if match.IsPosCapture(i) {
+				L.Push(LNumber(match.Capture(i)))
+			} else {
+				L.Push(LString(capturedString(L, match, str, i)))
 			}
-		} else {
-			L.Push(LString(capturedString(L, match, str, 0)))
 			nargs++
 		}
-		L.Call(nargs, 1)
-		ret := L.reg.Pop()
-		if !LVIsFalse(ret) {
-			infoList = append(infoList, replaceInfo{[]int{start, end}, LVAsString(ret)})
-		}
+	} else {
+		L.Push(LString(capturedString(L, match, str, 0)))
+		nargs++
 	}
-	return strGsubDoReplace(str, infoList)
+	L.Call(nargs, 1)
+	return L.reg.Pop()
 }
 
 // mailexpect patch: gmatch finds one match per call of its iterator,
@@ -347,8 +364,35 @@ func strLen(L *LState) int {
 
 func strLower(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LString(strings.ToLower(str)))
+	L.Push(asciiCase(L, str, 'A', 'Z'))
 	return 1
+}
+
+// asciiCase is str with the bytes from lo to hi (the ASCII capitals or
+// small letters) in the other case. mailexpect patch: string.upper and
+// lower change ASCII letters only, byte by byte, as Lua's toupper and
+// tolower in the C locale; strings.ToUpper changed other Unicode letters
+// and turned every byte that is not UTF-8 into the three bytes of U+FFFD
+// (a Latin-1 or binary string grew and changed). A string with nothing
+// to change is the argument as it came, without a new box.
+func asciiCase(L *LState, str string, lo, hi byte) LValue {
+	i := 0
+	for i < len(str) && (str[i] < lo || str[i] > hi) {
+		i++
+	}
+	if i == len(str) {
+		if lv := L.Get(1); lv.Type() == LTString {
+			return lv // as boxed
+		}
+		return LString(str)
+	}
+	b := []byte(str)
+	for ; i < len(b); i++ {
+		if lo <= b[i] && b[i] <= hi {
+			b[i] ^= 0x20
+		}
+	}
+	return LString(unsafe.String(&b[0], len(b)))
 }
 
 func strMatch(L *LState) int {
@@ -447,7 +491,7 @@ func strSub(L *LState) int {
 
 func strUpper(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LString(strings.ToUpper(str)))
+	L.Push(asciiCase(L, str, 'a', 'z')) // mailexpect patch
 	return 1
 }
 

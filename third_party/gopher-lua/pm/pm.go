@@ -863,6 +863,11 @@ func (p *Pattern) Match(src string, sp int, m *MatchData, done <-chan struct{}) 
 	return p.match(src, sp, m, done, p.anchored)
 }
 
+// MatchHere is Match that tries at sp only, anchored or not.
+func (p *Pattern) MatchHere(src string, sp int, m *MatchData, done <-chan struct{}) (ok bool, err error) {
+	return p.match(src, sp, m, done, true)
+}
+
 // match is Match; once: try at sp only.
 func (p *Pattern) match(src string, sp int, m *MatchData, done <-chan struct{}, once bool) (ok bool, err error) {
 	defer func() {
