@@ -230,8 +230,13 @@ func (rn *Runner) runIn(ctx context.Context, r *run, L *lua.LState, proto *lua.F
 		ctx, cancel = context.WithTimeoutCause(ctx, rn.cfg.MaxTime, maxTimeError{d: rn.cfg.MaxTime})
 		defer cancel()
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	// A bulk row's context is its attempt's, which ends with the row: exit
+	// cancels it (Attempt.Canceler) rather than a context made for that.
+	cancel := rn.cfg.Attempt.Canceler(ctx)
+	if cancel == nil {
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+	}
 	r.ctx, r.cancel = ctx, cancel
 	L.SetContext(ctx)
 

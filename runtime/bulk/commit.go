@@ -95,6 +95,18 @@ func (a *Attempt) Number() int {
 	return a.number
 }
 
+// Canceler returns the cancel function of ctx when ctx is the context
+// the Job was given, else nil: a job that would derive a context only to
+// cancel it itself (a script's exit) cancels the attempt's instead, one
+// context less per row. Cancelling it ends the attempt's work, as the
+// job returning does.
+func (a *Attempt) Canceler(ctx context.Context) context.CancelCauseFunc {
+	if a == nil || ctx != a.ctx {
+		return nil
+	}
+	return a.cancel
+}
+
 // Journaling reports whether the run writes a journal (--journal), so a
 // module can skip the round trips that only feed it.
 func (a *Attempt) Journaling() bool {

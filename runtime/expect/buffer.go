@@ -107,6 +107,11 @@ func (b *Buffer) room(n int) {
 	}
 }
 
+// minCap is the least array a buffer allocates: a session's first read
+// asks for 1 KiB (a bulk run opens a session per row, most of which only
+// read short replies; each array is allocated and zeroed).
+const minCap = 1 << 10
+
 // reserveFrom is the capacity from which a growing buffer reserves its
 // bound at once, and reserveMax bounds that reservation (see grownCap):
 // past it, a buffer doubles again.
@@ -127,7 +132,7 @@ const (
 // 128 MiB of fresh pages instead of 64, which this VM zeroes at about
 // 1.5 GB/s).
 func grownCap(capacity, bound, need, n int) int {
-	c := max(2*capacity, need, 4096)
+	c := max(2*capacity, need, minCap)
 	if c >= reserveFrom {
 		c = max(c, min(bound+n, reserveMax))
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 // opens thousands of them.
 const (
 	readChunk  = 64 << 10
-	firstChunk = 4 << 10
+	firstChunk = 1 << 10
 )
 
 // Session is one connection to a server. It is not safe for concurrent
@@ -290,7 +289,7 @@ func (s *Session) SendLineSecret(ctx context.Context, line string) error {
 }
 
 func (s *Session) sendLine(ctx context.Context, line string, secret bool) error {
-	if i := strings.IndexAny(line, "\r\n\x00"); i >= 0 {
+	if i := lineBreak(line); i >= 0 {
 		shown := line
 		if secret {
 			shown = "***"
@@ -306,6 +305,17 @@ func (s *Session) sendLine(ctx context.Context, line string, secret bool) error 
 	}
 	s.stream.Sent(p, secret)
 	return s.write(ctx, p, secret)
+}
+
+// lineBreak is the index of the first CR, LF or NUL in line, or -1:
+// strings.IndexAny, without its per-call setup (a command is a few bytes).
+func lineBreak(line string) int {
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c == '\r' || c == '\n' || c == 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // maxScratch bounds the buffer a session keeps for SendLine and SendDot.
