@@ -52,8 +52,16 @@ func (r moduleHooks) checkOptions(L *lua.LState) int {
 	return 0
 }
 
-// endpoint is rt.endpoint(o, spec) -> hostport, tls, scheme: where a
-// module connects and in which TLS mode. o has url, or host and port;
+// dialOptions are the module options that say how to connect (beside
+// where): passed on to connect, and refused with session = (see
+// endpoint), where they would go unused.
+var dialOptions = []string{"connect_timeout", "timeout", "servername", "insecure", "ca_file",
+	"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max"}
+
+// endpoint is rt.endpoint(o, spec) -> hostport, tls, scheme, dial: where a
+// module connects, in which TLS mode, and connect's options table (nil
+// when there are none): o's dialOptions and label, and tls = "implicit"
+// when it is (STARTTLS is the module's own step). o has url, or host and port;
 // spec is {name =, schemes = {...}, port =, implicit_port =}. The TLS mode
 // defaults to implicit for a TLS scheme (smtps, pop3s, imaps) or the
 // implicit port, else STARTTLS, which is then required; "none" must be
@@ -76,8 +84,7 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 		if !isSession {
 			r.usage(L, "%s: session must be a session (from connect or spawn), got %s", name, sv.Type())
 		}
-		for _, k := range []string{"url", "host", "port", "connect_timeout", "timeout", "servername", "insecure", "ca_file",
-			"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max"} {
+		for _, k := range append([]string{"url", "host", "port"}, dialOptions...) {
 			if o.RawGetString(k) != lua.LNil {
 				r.usage(L, "%s: %s applies to making a connection; with session = set it on connect or spawn", name, k)
 			}
@@ -93,7 +100,8 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 		L.Push(lua.LString(ls.s.Label()))
 		L.Push(lua.LString(tls))
 		L.Push(lua.LString(""))
-		return 3
+		L.Push(lua.LNil)
+		return 4
 	}
 	var a session.Address
 	var scheme, mx string
@@ -156,5 +164,32 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 	}
 	L.Push(lua.LString(tls))
 	L.Push(lua.LString(scheme))
-	return 3
+	L.Push(connectOptions(L, o, tls))
+	return 4
+}
+
+// connectOptions is endpoint's dial (see there).
+func connectOptions(L *lua.LState, o *lua.LTable, tls string) lua.LValue {
+	var d *lua.LTable
+	set := func(k string, v lua.LValue) {
+		if d == nil {
+			d = L.CreateTable(0, 4)
+		}
+		d.RawSetString(k, v)
+	}
+	if tls == "implicit" {
+		set("tls", lua.LString("implicit"))
+	}
+	for _, k := range dialOptions {
+		if v := o.RawGetString(k); v != lua.LNil {
+			set(k, v)
+		}
+	}
+	if v := o.RawGetString("label"); v != lua.LNil {
+		set("label", v)
+	}
+	if d == nil {
+		return lua.LNil
+	}
+	return d
 }

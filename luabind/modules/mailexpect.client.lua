@@ -7,7 +7,7 @@
 local rt = require "mailexpect.internal"
 
 -- The globals this module uses, captured once (see smtp.lua).
-local connect, now, pairs, setmetatable = connect, now, pairs, setmetatable
+local connect, now, setmetatable = connect, now, setmetatable
 
 local M = {}
 
@@ -17,28 +17,6 @@ local M = {}
 -- version, key pins, a proxy, or a Unix-domain socket dialed instead of
 -- the URL's host as curl's --unix-socket, the DNS server asked), the
 -- login, the timeouts and the session's label.
-
--- DIAL are the options that say how to connect: passed on to connect
--- (the session) when the script gives them.
-local DIAL = {timeout = true, connect_timeout = true, servername = true, insecure = true, ca_file = true,
-  cert_file = true, key_file = true, min_version = true, pin = true, proxy = true, unix_socket = true,
-  resolver = true, match_max = true, label = true}
-
--- dial_options is connect's options table: those of o in DIAL, and the
--- TLS mode when it is implicit (STARTTLS is the module's own step); nil
--- when there are none. It visits the few keys o has rather than reading
--- every name in DIAL: an open, once per row of a bulk run, should not
--- build a table of a dozen absent options.
-local function dial_options(o, tls)
-  local d = tls == "implicit" and {tls = "implicit"} or nil
-  for k, v in pairs(o) do
-    if DIAL[k] then
-      d = d or {}
-      d[k] = v
-    end
-  end
-  return d
-end
 
 -- timed runs fn(...) and adds its duration to c.timings[name].
 function M.timed(c, name, fn, ...)
@@ -80,11 +58,12 @@ end
 -- greeting, or a refusal, closes the session before the error goes on.
 function M.connect(o, P, Client)
   o = o or {}
-  local addr, tls, scheme = rt.endpoint(o, P.endpoint)
+  -- dial: connect's options (how to connect), nil when there are none.
+  local addr, tls, scheme, dial = rt.endpoint(o, P.endpoint)
   local session, timings = o.session, {}
   if not session then
     local t0 = now()
-    session = connect(addr, dial_options(o, tls))
+    session = connect(addr, dial)
     timings.connect = now() - t0
   end
   -- All its fields at once, the ones set later too (nil until then: the

@@ -221,10 +221,10 @@ local function known_list(P)
   return table.concat(names, ", ")
 end
 
--- choose returns the name (upper case) of the method to use: auth = as
--- asked (known and, for SASL, offered); else XOAUTH2 when token = is
--- given; else the first of P.order(c) the server offers and the plaintext
--- rule allows.
+-- choose returns the name (upper case) of the method to use, and what
+-- method returns for it: auth = as asked (known and, for SASL, offered);
+-- else XOAUTH2 when token = is given; else the first of P.order(c) the
+-- server offers and the plaintext rule allows.
 local function choose(c, P)
   local want = c.opts.auth
   if want then
@@ -236,7 +236,7 @@ local function choose(c, P)
                c.label, want, tostring(P.advertised(c) or "not advertised")), {stage = P.stage})
     end
     if not may_send(c, m.digest) then refuse_plaintext(c, P) end
-    return name
+    return name, m, is_sasl
   end
   if c.opts.token then
     -- The standard OAUTHBEARER when offered, else XOAUTH2 (which
@@ -245,7 +245,7 @@ local function choose(c, P)
                  or (P.mechanisms.XOAUTH2 and "XOAUTH2")
     if name then
       if not may_send(c, false) then refuse_plaintext(c, P) end
-      return name
+      return name, method(P, name)
     end
   end
   local skipped, digests = false, {}
@@ -255,7 +255,7 @@ local function choose(c, P)
     local offered
     if is_sasl then offered = P.offered(c, name) else offered = m.offered(c) end
     if offered then
-      if may_send(c, m.digest) then return name end
+      if may_send(c, m.digest) then return name, m, is_sasl end
       skipped = true
     end
   end
@@ -288,19 +288,21 @@ end
 --   frame       the challenge framing (see exchange), with challenge =
 --               how the protocol calls a challenge ("334")
 --   accepted    fn(reply): the final reply lets the client in
-local STRING_OPTIONS = {"pass", "token", "authzid"} -- besides user
+local function string_option(P, k, v)
+  if v ~= nil and type(v) ~= "string" then rt.raise("usage", P.name .. ": " .. k .. " must be a string") end
+end
 
 function M.authenticate(c, P)
   local o = c.opts
+  local pass, token = o.pass, o.token
   if type(o.user) ~= "string" then rt.raise("usage", P.name .. ": auth needs user = (a string)") end
-  for i = 1, #STRING_OPTIONS do
-    local k = STRING_OPTIONS[i]
-    if o[k] ~= nil and type(o[k]) ~= "string" then rt.raise("usage", P.name .. ": " .. k .. " must be a string") end
-  end
-  if o.pass then secret(o.pass) end
-  if o.token then secret(o.token) end
-  rt.credentials_used(o.user, o.pass or o.token) -- a bulk run's summary: from the row, or not
-  local name = choose(c, P)
+  string_option(P, "pass", pass)
+  if token ~= nil then string_option(P, "token", token) end
+  if o.authzid ~= nil then string_option(P, "authzid", o.authzid) end
+  if pass then secret(pass) end
+  if token then secret(token) end
+  rt.credentials_used(o.user, pass or token) -- a bulk run's summary: from the row, or not
+  local name, m, is_sasl = choose(c, P)
   -- insecure first: s.tls is computed in Go (a table of the connection's
   -- TLS state) on every read.
   if o.insecure and c.session.tls then
@@ -309,8 +311,7 @@ function M.authenticate(c, P)
   local shown = P.display(name)
   rt.note(c.session, "AUTH mechanism " .. shown)
   c.auth_mechanism = shown
-  local cred = {user = o.user, pass = o.pass or "", token = o.token, authzid = o.authzid}
-  local m, is_sasl = method(P, name)
+  local cred = {user = o.user, pass = pass or "", token = token, authzid = o.authzid}
   if not is_sasl then return m.run(c, cred), shown end
   if m.token and not cred.token then rt.raise("usage", P.name .. ": auth = \"" .. shown .. "\" needs token =") end
   local r, client = exchange(c, P.frame, name, cred)
