@@ -204,7 +204,7 @@ sandbox = nil
 ---What every protocol client has: smtp.Client, pop3.Client and imap.Client extend it.
 ---@class Client
 ---@field session session the raw session
----@field timings table<string, number> seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: capa, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them
+---@field timings table<string, number> seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: user, capa, stls, stat, list, uidl, retr, top, dele, rset, noop, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them
 ---@field label string the server as named in messages
 
 ---The options every protocol module's open and connect take.

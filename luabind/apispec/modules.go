@@ -30,7 +30,7 @@ var clientAPI = API{
 			})},
 		{Name: "Client", Kind: Object, Var: "c", Summary: "what every protocol client has: smtp.Client, pop3.Client and imap.Client extend it", Fields: []Field{
 			{"session", "session", "the raw session"},
-			{"timings", "table<string, number>", "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: capa, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them"},
+			{"timings", "table<string, number>", "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: user, capa, stls, stat, list, uidl, retr, top, dele, rset, noop, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them"},
 			{"label", "string", "the server as named in messages"},
 		}},
 		{Name: "Timeouts", Kind: Options, Summary: "per-phase timeouts in seconds", Fields: []Field{

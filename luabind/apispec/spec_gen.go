@@ -514,13 +514,13 @@ var specType3 = Type{Kind: 3, src: "number"}
 
 var specType1 = Type{Kind: 12, Elems: []*Type{&specType2, &specType3}, src: "table<string, number>"}
 
-var specField1 = FieldSpec{Name: "timings", TypeSrc: "table<string, number>", Doc: "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: capa, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them", Type: &specType1}
+var specField1 = FieldSpec{Name: "timings", TypeSrc: "table<string, number>", Doc: "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: user, capa, stls, stat, list, uidl, retr, top, dele, rset, noop, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them", Type: &specType1}
 
 var specType4 = Type{Kind: 2, src: "string"}
 
 var specField2 = FieldSpec{Name: "label", TypeSrc: "string", Doc: "the server as named in messages", Type: &specType4}
 
-var specClass0 = Class{Name: "Client", Kind: 1, Var: "c", Summary: "what every protocol client has: smtp.Client, pop3.Client and imap.Client extend it", Fields: []Field{Field{Name: "session", TypeSrc: "session", Doc: "the raw session"}, Field{Name: "timings", TypeSrc: "table<string, number>", Doc: "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: capa, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them"}, Field{Name: "label", TypeSrc: "string", Doc: "the server as named in messages"}}, fields: []*FieldSpec{&specField0, &specField1, &specField2}, byField: nil}
+var specClass0 = Class{Name: "Client", Kind: 1, Var: "c", Summary: "what every protocol client has: smtp.Client, pop3.Client and imap.Client extend it", Fields: []Field{Field{Name: "session", TypeSrc: "session", Doc: "the raw session"}, Field{Name: "timings", TypeSrc: "table<string, number>", Doc: "seconds per step: connect, greeting, starttls, auth and the protocol's own (smtp: ehlo, mail, rcpt, data, rset, quit; pop3: user, capa, stls, stat, list, uidl, retr, top, dele, rset, noop, quit; imap: select, search, fetch, store, expunge, move); check.timings reports them"}, Field{Name: "label", TypeSrc: "string", Doc: "the server as named in messages"}}, fields: []*FieldSpec{&specField0, &specField1, &specField2}, byField: nil}
 
 var specField3 = FieldSpec{Name: "url", TypeSrc: "string", Doc: "\"smtp://host[:port]\", \"submission://\", \"smtps://\", \"lmtp://\", \"pop3[s]://\", \"imap[s]://\": port and TLS mode; smtp also \"mx:domain[:port]\" (the MX hosts in order)", Type: &specType4, Optional: true}
 
