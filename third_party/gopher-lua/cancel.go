@@ -1,6 +1,10 @@
 package lua
 
-import "github.com/mailexpect/mailexpect/third_party/gopher-lua/pm"
+import (
+	"unsafe"
+
+	"github.com/mailexpect/mailexpect/third_party/gopher-lua/pm"
+)
 
 // mailexpect patch: library functions that can run long (a backtracking
 // pattern, string.rep of a large size, table.sort of a large table) poll
@@ -42,12 +46,32 @@ func (p *poller) check() {
 	}
 }
 
-// compiledPattern is pm.Compile; a bad pattern is raised (mailexpect patch).
+// compiledPattern is pm.Compile; a bad pattern is raised (mailexpect
+// patch). The state remembers the last patterns it compiled by where
+// their bytes are (a constant of a function is the same string on every
+// call), so a call does not hash the pattern for pm's shared cache: a
+// slot is chosen by the address and checked by comparing the strings,
+// which is one pointer comparison when they are the same.
+type patternSlots [16]struct {
+	key string
+	p   *pm.Pattern
+}
+
 func compiledPattern(L *LState, pattern string) *pm.Pattern {
+	slots := L.patterns
+	if slots == nil {
+		slots = new(patternSlots)
+		L.patterns = slots
+	}
+	e := &slots[(uintptr(unsafe.Pointer(unsafe.StringData(pattern)))>>3^uintptr(len(pattern)))%uintptr(len(slots))]
+	if e.p != nil && e.key == pattern {
+		return e.p
+	}
 	p, err := pm.Compile(pattern)
 	if err != nil {
 		L.RaiseError("%s", err.Error())
 	}
+	e.key, e.p = pattern, p
 	return p
 }
 

@@ -350,9 +350,13 @@ func strGmatch(L *LState) int {
 	pattern := L.CheckString(2)
 	pat := compiledPattern(L, pattern)
 	L.Push(L.Get(UpvalueIndex(1)))
-	ud := L.NewUserData()
-	ud.Value = &strMatchData{str: str, pat: pat}
-	L.Push(ud)
+	// The userdata and its state in one allocation (NewUserData's fields).
+	g := &struct {
+		ud LUserData
+		md strMatchData
+	}{LUserData{Env: L.currentEnv(), Metatable: LNil}, strMatchData{str: str, pat: pat}}
+	g.ud.Value = &g.md
+	L.Push(&g.ud)
 	return 2
 }
 

@@ -230,6 +230,7 @@ type LState struct {
 	// mailexpect patch: string.match's and string.find's match data, made
 	// once and reused (cancel.go, matchPattern).
 	matchData *pm.MatchData
+	patterns  *patternSlots // mailexpect patch: the last patterns compiled (cancel.go)
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }
