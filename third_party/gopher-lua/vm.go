@@ -1114,7 +1114,20 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			ret := equals(L, L.rkValue(B), L.rkValue(C), false)
+			// mailexpect patch (PATCHES.md): two strings (verb == "DELE")
+			// or two numbers are compared at once, without equals' two
+			// Type() calls and its switch.
+			lhs, rhs := L.rkValue(B), L.rkValue(C)
+			var ret bool
+			if ls, ok := lhs.(LString); ok {
+				rs, ok := rhs.(LString)
+				ret = ok && ls == rs
+			} else if ln, ok := lhs.(LNumber); ok {
+				rn, ok := rhs.(LNumber)
+				ret = ok && ln == rn
+			} else {
+				ret = equals(L, lhs, rhs, false)
+			}
 			v := 1
 			if ret {
 				v = 0
