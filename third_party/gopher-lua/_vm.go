@@ -134,7 +134,11 @@ func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
 	if tailcall {
-		L.currentFrame = L.RemoveCallerFrame()
+		if fs := L.frames; fs != nil { // mailexpect patch: no interface calls
+			L.currentFrame = fs.removeCaller()
+		} else {
+			L.currentFrame = L.RemoveCallerFrame()
+		}
 	}
 
 	if gfnret < 0 {
@@ -711,17 +715,35 @@ func init() {
 			// +inline-call L.closeUpvalues lbase
 			if callable.IsG {
 				luaframe := cf
-				L.pushCallFrame(callFrame{
-					Fn:         callable,
-					Pc:         0,
-					Base:       RA,
-					LocalBase:  RA + 1,
-					ReturnBase: cf.ReturnBase,
-					NArgs:      nargs,
-					NRet:       cf.NRet,
-					Parent:     cf,
-					TailCall:   0,
-				}, lv, meta)
+				if !meta && callable.PreCall == nil && L.frames != nil { // mailexpect patch: as OP_CALL's
+					newcf := L.frames.alloc()
+					if newcf == nil {
+						L.RaiseError("stack overflow")
+					}
+					newcf.Fn = callable
+					newcf.Parent = cf
+					newcf.Pc = 0
+					newcf.Base = RA
+					newcf.LocalBase = RA + 1
+					newcf.ReturnBase = cf.ReturnBase
+					newcf.NArgs = nargs
+					newcf.NRet = cf.NRet
+					newcf.TailCall = 0
+					// +inline-call L.reg.SetTop RA+1+nargs
+					L.currentFrame = newcf
+				} else {
+					L.pushCallFrame(callFrame{
+						Fn:         callable,
+						Pc:         0,
+						Base:       RA,
+						LocalBase:  RA + 1,
+						ReturnBase: cf.ReturnBase,
+						NArgs:      nargs,
+						NRet:       cf.NRet,
+						Parent:     cf,
+						TailCall:   0,
+					}, lv, meta)
+				}
 				if callGFunction(L, true) {
 					return 1
 				}

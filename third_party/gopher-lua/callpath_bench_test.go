@@ -16,6 +16,7 @@ func BenchmarkCallPath(b *testing.B) {
 		{"loop", `local x = 0; for i = 1, n do x = i end`},
 		{"lua-call", `local function f() end; for i = 1, n do f() end`},
 		{"go-call", `local f = gofn; for i = 1, n do f() end`},
+		{"go-tailcall", `local g = gofn; local function f() return g() end; for i = 1, n do f() end`},
 		{"method-call", `local C = {}; C.__index = C
 for _, k in ipairs{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"} do C[k] = function() end end
 function C:m(x) return x end

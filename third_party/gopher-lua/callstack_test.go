@@ -66,9 +66,12 @@ func TestGrowingStackCalls(t *testing.T) {
 		return 0
 	}))
 	err := L.DoString(`
+local function tailcheck() return checkidx() end -- a Go function tail-called
 local function d(k, fail)
   if k == 0 then
     if fail then error("bottom") end
+    checkidx()
+    tailcheck()
     checkidx()
     return gosum(0, 0)
   end

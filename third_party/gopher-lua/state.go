@@ -354,6 +354,22 @@ func (cs *autoGrowingCallFrameStack) alloc() *callFrame {
 	return f
 }
 
+// mailexpect patch (PATCHES.md): removeCaller is RemoveCallerFrame for
+// the growing stack, without its four interface calls: the top frame (a
+// Go function called by a tail call) takes its caller's place, keeping
+// the caller's parent, and is returned.
+func (cs *autoGrowingCallFrameStack) removeCaller() *callFrame {
+	sp := cs.Sp()
+	parentFrame := cs.At(sp - 2)
+	currentFrame := cs.At(sp - 1)
+	parentsParentFrame := parentFrame.Parent
+	*parentFrame = *currentFrame
+	parentFrame.Parent = parentsParentFrame
+	parentFrame.Idx = sp - 2
+	cs.Pop()
+	return parentFrame
+}
+
 // mailexpect patch (PATCHES.md): pop is Pop and then Last in one
 // concrete call, for the VM's returns: the frame popped and the one now
 // on top (nil for none).

@@ -229,7 +229,11 @@ func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
 	if tailcall {
-		L.currentFrame = L.RemoveCallerFrame()
+		if fs := L.frames; fs != nil { // mailexpect patch: no interface calls
+			L.currentFrame = fs.removeCaller()
+		} else {
+			L.currentFrame = L.RemoveCallerFrame()
+		}
 	}
 
 	if gfnret < 0 {
@@ -1625,17 +1629,64 @@ func init() {
 			}
 			if callable.IsG {
 				luaframe := cf
-				L.pushCallFrame(callFrame{
-					Fn:         callable,
-					Pc:         0,
-					Base:       RA,
-					LocalBase:  RA + 1,
-					ReturnBase: cf.ReturnBase,
-					NArgs:      nargs,
-					NRet:       cf.NRet,
-					Parent:     cf,
-					TailCall:   0,
-				}, lv, meta)
+				if !meta && callable.PreCall == nil && L.frames != nil { // mailexpect patch: as OP_CALL's
+					newcf := L.frames.alloc()
+					if newcf == nil {
+						L.RaiseError("stack overflow")
+					}
+					newcf.Fn = callable
+					newcf.Parent = cf
+					newcf.Pc = 0
+					newcf.Base = RA
+					newcf.LocalBase = RA + 1
+					newcf.ReturnBase = cf.ReturnBase
+					newcf.NArgs = nargs
+					newcf.NRet = cf.NRet
+					newcf.TailCall = 0
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
+					{
+						rg := L.reg
+						topi := RA + 1 + nargs
+						// this section is inlined by go-inline
+						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+						{
+							requiredSize := topi
+							if requiredSize > cap(rg.array) {
+								rg.resize(requiredSize)
+							}
+						}
+						oldtopi := rg.top
+						rg.top = topi
+						for i := oldtopi; i < rg.top; i++ {
+							rg.array[i] = LNil
+						}
+						// values beyond top don't need to be valid LValues, so setting them to nil is fine
+						// setting them to nil rather than LNil lets us invoke the golang memclr opto
+						if rg.top < oldtopi {
+							nilRange := rg.array[rg.top:oldtopi]
+							for i := range nilRange {
+								nilRange[i] = nil
+							}
+						}
+						//for i := rg.top; i < oldtop; i++ {
+						//	rg.array[i] = LNil
+						//}
+					}
+					L.currentFrame = newcf
+				} else {
+					L.pushCallFrame(callFrame{
+						Fn:         callable,
+						Pc:         0,
+						Base:       RA,
+						LocalBase:  RA + 1,
+						ReturnBase: cf.ReturnBase,
+						NArgs:      nargs,
+						NRet:       cf.NRet,
+						Parent:     cf,
+						TailCall:   0,
+					}, lv, meta)
+				}
 				if callGFunction(L, true) {
 					return 1
 				}
