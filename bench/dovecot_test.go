@@ -25,6 +25,11 @@ import (
 //
 //	MAILEXPECT_BENCH_MAILBOXES=500 [MAILEXPECT_BENCH_JOBS=32] go test ./bench -run XXX -bench DeleteAllRealDovecot -benchtime 1x
 //
+// MAILEXPECT_BENCH_BEFORE=/path/to/mailexpect adds "mx-each-before": the
+// same run with another build (an earlier commit's), so a change is
+// measured against its starting point on the same seeded server, in the
+// same run.
+//
 // The scale is 10,000 mailboxes, 32 at a time; the default here
 // is 100 mailboxes, 8 at a time, small enough for a shared machine.
 func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
@@ -44,15 +49,22 @@ func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
 	writeRows(b, rowsFile, st, []string{"user"}, func(u mailstack.User) []string { return []string{u.Name} })
 	eachScript, _ := filepath.Abs("clients/w3_each.lua")
 	pyScript, _ := filepath.Abs("clients/w3.py")
-	clients := []struct {
+	each := func(mailexpect string) []string {
+		return []string{mailexpect, "-q", "--timeout", "600", "--each", rowsFile, "--jobs", jobs, eachScript, st.POP3}
+	}
+	type client struct {
 		name string
 		argv []string
-	}{
+	}
+	clients := []client{
 		{"go", []string{bin["goclient"], "-w", "W3", "-addr", st.POP3, "-n", strconv.Itoa(boxes), "-jobs", jobs, "-user", "user%d", "-first", "1"}},
 		{"python", []string{"python3", pyScript, st.POP3, strconv.Itoa(boxes), jobs, "user%d", "1"}},
-		{"mx-each", []string{bin["mailexpect"], "-q", "--timeout", "600", "--each", rowsFile, "--jobs", jobs, eachScript, st.POP3}},
-		{"doveadm-expunge", []string{"doveadm", "-c", filepath.Join(st.Dir, "dovecot", "dovecot.conf"), "expunge", "-A", "mailbox", "INBOX", "all"}},
+		{"mx-each", each(bin["mailexpect"])},
 	}
+	if before := os.Getenv("MAILEXPECT_BENCH_BEFORE"); before != "" {
+		clients = append(clients, client{"mx-each-before", each(before)})
+	}
+	clients = append(clients, client{"doveadm-expunge", []string{"doveadm", "-c", filepath.Join(st.Dir, "dovecot", "dovecot.conf"), "expunge", "-A", "mailbox", "INBOX", "all"}})
 	count := func() int {
 		n := 0
 		for _, u := range st.Users {
