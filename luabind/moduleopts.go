@@ -110,13 +110,15 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 		if a, err = session.ParseAddress(lua.LVAsString(url)); err != nil {
 			r.raise(L, err)
 		}
-		var schemes []string
+		// Every open comes here (a bulk run: once per row): the schemes
+		// are compared in place, and listed only for the message.
+		schemes := spec.RawGetString("schemes").(*lua.LTable)
 		ok, smtp := false, false
-		spec.RawGetString("schemes").(*lua.LTable).ForEach(func(_, v lua.LValue) {
-			schemes = append(schemes, lua.LVAsString(v)+"://")
-			ok = ok || lua.LVAsString(v) == a.Scheme
-			smtp = smtp || lua.LVAsString(v) == "smtp"
-		})
+		for i, n := 1, schemes.Len(); i <= n; i++ {
+			v := lua.LVAsString(schemes.RawGetInt(i))
+			ok = ok || v == a.Scheme
+			smtp = smtp || v == "smtp"
+		}
 		if a.MX && smtp {
 			// url = "mx:domain": the domain's MX hosts in order, plain
 			// SMTP on port 25 (STARTTLS unless tls says otherwise); the
@@ -125,7 +127,11 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 			ok, a.Scheme = true, "smtp"
 		}
 		if !ok {
-			r.usage(L, "%s: url must start with %s, got %s", name, strings.Join(schemes, ", "), lua.LVAsString(url))
+			var list []string
+			for i, n := 1, schemes.Len(); i <= n; i++ {
+				list = append(list, lua.LVAsString(schemes.RawGetInt(i))+"://")
+			}
+			r.usage(L, "%s: url must start with %s, got %s", name, strings.Join(list, ", "), lua.LVAsString(url))
 		}
 		scheme = a.Scheme
 	} else {
