@@ -28,7 +28,7 @@ import (
 // seconds, rest: the first line of the answer (nil at EOF), the time
 // taken and, when the answer starts with prefix (POP3's "+OK "), what
 // follows it, else nil: the common answer needs no string.byte and
-// string.sub to take apart.
+// string.sub to take apart. line nil sends nothing (the greeting).
 func (r moduleHooks) command(L *lua.LState) int {
 	prefix, hasPrefix := L.Get(5).(lua.LString) // read before anything is pushed
 	start := time.Now()
@@ -36,7 +36,9 @@ func (r moduleHooks) command(L *lua.LState) int {
 		callMethods(L, "readline")
 	} else {
 		timeout := r.callTimeout(L, L.Get(4), "s:readline")
-		r.sendLine(L, ls)
+		if L.Get(2) != lua.LNil {
+			r.sendLine(L, ls)
+		}
 		answer, err := ls.s.NextLine(L.Context(), timeout)
 		switch {
 		case errors.Is(err, io.EOF):

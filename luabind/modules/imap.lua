@@ -356,7 +356,11 @@ end
 local OPENING = {
   endpoint = {name = "imap", schemes = {"imap", "imaps"}, port = 143, implicit_port = 993},
   wrap = function(c) c.w = w.client(c.session, {max_literal = c.opts.max_literal}) end,
-  greeting = function(c) return c.w:greeting(c.timeouts.greeting) end,
+  greeting = function(c)
+    local t0 = now()
+    local g = c.w:greeting(c.timeouts.greeting)
+    return g, now() - t0
+  end,
 }
 
 -- The greeting (RFC 9051 7.1): OK, or PREAUTH (already authenticated);

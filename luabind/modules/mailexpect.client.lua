@@ -35,10 +35,9 @@ end
 -- greet reads and judges the greeting (see connect).
 local function greet(c, P)
   if P.wrap then P.wrap(c) end
-  local t0 = now()
-  local g = P.greeting(c)
+  local g, secs = P.greeting(c)
   local timings = c.timings
-  timings.greeting = (timings.greeting or 0) + (now() - t0)
+  timings.greeting = (timings.greeting or 0) + secs
   c.greeting = g
   P.welcome(c, g)
 end
@@ -49,7 +48,8 @@ end
 --   endpoint  rt.endpoint's spec: {name, schemes, port, implicit_port}
 --   init      fn(c) sets the module's own fields (optional)
 --   wrap      fn(c) once the session is there (IMAP's wire reader)
---   greeting  fn(c) reads the greeting (timed as "greeting")
+--   greeting  fn(c) reads the greeting; returns it and the seconds it
+--             took (c.timings.greeting)
 --   welcome   fn(c, greeting) raises when the greeting refuses the session
 --
 -- The client has opts, tlsmode ("implicit", "starttls" or "none"),

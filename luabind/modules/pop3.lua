@@ -91,7 +91,6 @@ end
 -- required; "none" must be said.
 local OPENING = {
   endpoint = {name = "pop3", schemes = {"pop3", "pop3s"}, port = 110, implicit_port = 995},
-  greeting = function(c) return readstatus(c, c.timeouts.greeting) end,
 }
 
 -- The greeting (RFC 1939 4): a msg-id in it is the APOP timestamp (RFC
@@ -133,8 +132,8 @@ local function read_to_file(c, path, timeout)
 end
 
 -- ask sends one command line (secret: a boolean, the line carries
--- credentials) and reads its status line: the response, and the seconds
--- that took (for c.timings). Every command comes here, ten or more per
+-- credentials; nil: the greeting, nothing is sent) and reads its status
+-- line: the response, and the seconds that took (for c.timings). Every command comes here, ten or more per
 -- mailbox, so the line goes out, its answer comes back and is timed in
 -- one call (rt.command), which also splits the common answer, "+OK "
 -- and its text. That text is the response's unless it starts with "["
@@ -149,6 +148,8 @@ local function ask(c, line, secret, timeout)
   if answer == "+OK" then return {ok = true, status = "+OK", text = "", line = answer}, took end
   return status(c, answer), took
 end
+
+function OPENING.greeting(c) return ask(c, nil, false, c.timeouts.greeting) end
 
 -- body reads a multi-line response's body into r (RFC 1939 3), or with
 -- o.file streams it there, and returns the seconds that took.

@@ -93,7 +93,7 @@ local function verb_of(line) return (line:match("^%s*(%a+)") or ""):upper() end
 -- STARTTLS, required; "none" must be said.
 local OPENING = {
   init = function(c) c.caps = {} end,
-  greeting = function(c) return reply(c, c.timeouts.greeting) end,
+  greeting = function(c) return request(c.session, nil, false, c.timeouts.greeting or c.timeouts.command) end,
 }
 
 -- The greeting (RFC 5321 3.1) may span several lines. 220 is a welcome;
