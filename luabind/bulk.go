@@ -77,7 +77,9 @@ func BulkJob(cfg Config, proto *lua.FunctionProto) bulk.Job {
 			c.ReadOnly[k] = v
 		}
 		c.ReadOnly["row"] = fields
-		c.Transcript.Logf("bulk", "row %d (%s), attempt %d", row.Index, key, a.Number())
+		if c.Transcript != nil { // the arguments would be boxed for nothing
+			c.Transcript.Logf("bulk", "row %d (%s), attempt %d", row.Index, key, a.Number())
+		}
 
 		var result any
 		c.Attempt = a

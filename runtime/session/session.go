@@ -156,7 +156,9 @@ func Dial(ctx context.Context, addr string, opts Options) (*Session, error) {
 	if opts.Record != nil {
 		s.rec = opts.Record(target)
 	}
-	s.stream.Note("connected to %s (%s)", a, conn.RemoteAddr())
+	if s.stream != nil { // the arguments would be boxed for nothing
+		s.stream.Note("connected to %s (%s)", a, conn.RemoteAddr())
+	}
 	if opts.ImplicitTLS {
 		if err := s.handshake(dctx, &opts.TLS); err != nil {
 			s.Close()
