@@ -60,6 +60,9 @@ type Session struct {
 	wmu      sync.Mutex
 	watched  context.Context
 	unwatch  func() bool
+	// hooked is watched as the session's own goroutine last set it
+	// (Close, from another, clears watched): compared without the lock.
+	hooked context.Context
 }
 
 // Dial connects to addr ("host:port" or a URL) and, for implicit TLS,
@@ -468,6 +471,9 @@ func deadlineSlack(d time.Duration) time.Duration { return min(50*time.Milliseco
 // Callers check ctx (isDone) after setting their deadline: a hook that ran
 // before would have been overwritten.
 func (s *Session) watch(ctx context.Context) {
+	if ctx == s.hooked {
+		return // every call but the first of a context: no lock
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if ctx == s.watched || s.closed {
@@ -477,7 +483,7 @@ func (s *Session) watch(ctx context.Context) {
 		s.unwatch()
 	}
 	raw := s.raw
-	s.watched = ctx
+	s.watched, s.hooked = ctx, ctx
 	s.unwatch = context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
 	s.rdl, s.wdl = time.Time{}, time.Time{} // the last context's hook may have moved them
 }
