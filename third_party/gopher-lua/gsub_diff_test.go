@@ -1,11 +1,76 @@
 package lua
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/mailexpect/mailexpect/third_party/gopher-lua/pm"
 )
+
+// The patterns and subjects TestGsubAsBefore and TestGmatchAsBefore try.
+var (
+	gsubPatterns = []string{"", "a", "a*", "a-", "a?", "(a)", "(a*)", "()", "^a", "^a*", "a$", "%s+", "(%w+)=(%w+)",
+		"\r\n", "\n", "(.-)\r\n", "%b()", "(a)(b)", "[^,]+", "(%d)", "x*", "^", "$", "()a()", "(a)%1", "[a-c]+", "%z", "(", "%",
+		"\n(%d+)[ \t]+(%S+)", "%S+"}
+	gsubSubjects = []string{"", "a", "aaa", "abc abc", "a=b, c=d", "x\r\ny\r\n", "(a)(b)", "1,2,,3", "ba", "a\x00b", "banana",
+		"\n1 box5-m1\r\n2 box5-m2\r\n"}
+)
+
+// string.gmatch of patch 0036 (one match per call of the iterator)
+// yields the matches pm.Find lists (as the old gmatch did), or the
+// same error.
+func TestGmatchAsBefore(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	fn, err := L.LoadString(`
+local s, p = ...
+local out = {}
+local ok, err = pcall(function()
+  for a, b, c in s:gmatch(p) do out[#out + 1] = string.format("%q %q %q", tostring(a), tostring(b), tostring(c)) end
+end)
+if not ok then return "error: " .. tostring(err) end
+return table.concat(out, ";")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range gsubPatterns {
+		for _, s := range gsubSubjects {
+			var want string
+			if mds, err := pm.Find(p, []byte(s), 0, -1); err != nil {
+				want = "error: " + err.Error()
+			} else {
+				var out []string
+				for _, m := range mds {
+					v := []string{"nil", "nil", "nil"}
+					if m.CaptureLength() == 2 {
+						v[0] = s[m.Capture(0):m.Capture(1)]
+					}
+					for i := 2; i < m.CaptureLength() && i < 8; i += 2 {
+						if m.IsPosCapture(i) {
+							v[i/2-1] = LNumber(m.Capture(i)).String()
+						} else {
+							v[i/2-1] = s[m.Capture(i):m.Capture(i+1)]
+						}
+					}
+					out = append(out, fmt.Sprintf("%q %q %q", v[0], v[1], v[2]))
+				}
+				want = strings.Join(out, ";")
+			}
+			if err := L.CallByParam(P{Fn: fn, NRet: 1, Protect: true}, LString(s), LString(p)); err != nil {
+				t.Fatal(err)
+			}
+			got := L.Get(-1).String()
+			L.Pop(1)
+			if strings.HasPrefix(want, "error: ") && strings.Contains(got, want[len("error: "):]) {
+				continue // raised with the position of the call
+			}
+			if got != want {
+				t.Errorf("gmatch(%q, %q):\n got %s\nwant %s", s, p, got, want)
+			}
+		}
+	}
+}
 
 // string.gsub of patch 0036 (one match at a time, the result written as
 // it goes) against the one before it, kept below: all matches from
@@ -27,9 +92,6 @@ return run(string.gsub), run(oldgsub)`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	patterns := []string{"", "a", "a*", "a-", "a?", "(a)", "(a*)", "()", "^a", "^a*", "a$", "%s+", "(%w+)=(%w+)",
-		"\r\n", "\n", "(.-)\r\n", "%b()", "(a)(b)", "[^,]+", "(%d)", "x*", "^", "$", "()a()", "(a)%1", "[a-c]+", "%z", "(", "%"}
-	subjects := []string{"", "a", "aaa", "abc abc", "a=b, c=d", "x\r\ny\r\n", "(a)(b)", "1,2,,3", "ba", "a\x00b", "banana"}
 	repls := []func(L *LState) LValue{
 		func(*LState) LValue { return LString("") },
 		func(*LState) LValue { return LString("<%0>") },
@@ -52,8 +114,8 @@ return run(string.gsub), run(oldgsub)`)
 		},
 	}
 	limits := []LValue{LNil, LNumber(-1), LNumber(0), LNumber(1), LNumber(2)}
-	for _, p := range patterns {
-		for _, s := range subjects {
+	for _, p := range gsubPatterns {
+		for _, s := range gsubSubjects {
 			for ri, r := range repls {
 				for _, n := range limits {
 					if err := L.CallByParam(P{Fn: fn, NRet: 2, Protect: true}, LString(s), LString(p), r(L), n); err != nil {
