@@ -298,3 +298,37 @@ run(1)`); err != nil {
 		t.Errorf("%v allocations for 1000 method calls", allocs)
 	}
 }
+
+// A userdata whose metatable is the string metatable, read through the
+// instruction that read a string's method: a userdata looks in __methods
+// first, a string does not.
+func TestFieldCacheStringAndUserData(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	strmt := L.G.builtinMts[int(LTString)].(*LTable)
+	methods := L.NewTable()
+	methods.RawSetString("upper", LString("from __methods"))
+	strmt.RawSetString("__methods", methods)
+	ud := L.NewUserData()
+	ud.Metatable = strmt
+	L.SetGlobal("ud", ud)
+	if err := L.DoString(fieldCachePrelude + `
+for _ = 1, 3 do
+  assert(type(get("a")) == "nil") -- get reads o.m
+end
+local function up(o) return o.upper end
+for _ = 1, 3 do
+  assert(up("a") == string.upper); assert(up(ud) == "from __methods")
+end
+-- tables with that metatable: __index, never __methods
+local small = setmetatable({}, getmetatable(""))
+local big = {}
+for i = 1, 12 do big["k" .. i] = i end
+setmetatable(big, getmetatable(""))
+for _ = 1, 3 do
+  assert(up(ud) == "from __methods"); assert(up(small) == string.upper)
+  assert(up(ud) == "from __methods"); assert(up(big) == string.upper)
+end`); err != nil {
+		t.Fatal(err)
+	}
+}
