@@ -216,6 +216,7 @@ func (r moduleHooks) internal(L *lua.LState) *lua.LTable {
 	t.RawSetString("endpoint", L.NewFunction(r.endpoint))
 	t.RawSetString("command", L.NewFunction(r.command))
 	t.RawSetString("request", L.NewFunction(r.request))
+	t.RawSetString("message_shape", L.NewFunction(r.messageShape))
 	// address parses "host:port" or a URL the way connect does, so the
 	// modules pick ports and TLS modes by the same rules.
 	t.RawSetString("address", L.NewFunction(func(L *lua.LState) int {

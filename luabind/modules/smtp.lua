@@ -286,8 +286,10 @@ local PARAM_EXT = {SIZE = "SIZE", BODY = "8BITMIME", SMTPUTF8 = "SMTPUTF8",
 
 local function params_string(c, params, verb)
   if params == nil then return "" end
-  if type(params) == "string" then return params ~= "" and (" " .. params) or "" end
-  if type(params) ~= "table" then rt.raise("usage", verb .. ": params must be a table or a string") end
+  local t = type(params)
+  if t == "string" then return params ~= "" and (" " .. params) or "" end
+  if t ~= "table" then rt.raise("usage", verb .. ": params must be a table or a string") end
+  if next(params) == nil then return "" end -- c:send's, when the message needs none
   local keys, out = {}, {}
   for k, v in pairs(params) do
     if type(k) ~= "string" or not k:match("^%w[%w%-]*$") then
@@ -506,20 +508,12 @@ end
 -- quoted-printable, Date and Message-ID added when missing.
 M.message = mime.message
 
--- wire_size is the message size as RFC 1870 counts it: octets after line
--- ends are made CRLF, without the added dots and the final dot line.
-local function wire_size(msg)
-  local n, i = #msg, 1
-  while true do
-    local s = msg:find("[\r\n]", i)
-    if not s then return n end
-    if msg:byte(s) == 13 and msg:byte(s + 1) == 10 then
-      i = s + 2
-    else
-      n, i = n + 1, s + 1 -- a bare CR or LF becomes CRLF
-    end
-  end
-end
+-- message_shape(msg) -> wire_size, binary, eight_bit, in one pass in Go:
+-- the size as RFC 1870 counts it (octets after line ends are made CRLF,
+-- without the added dots and the final dot line); content DATA cannot
+-- carry as it is (RFC 3030 3: a NUL or a line longer than 998 octets,
+-- RFC 5321 4.5.3.1.6); an octet above 127 (RFC 6152).
+local message_shape = rt.message_shape
 
 -- fail_all raises when no recipient was accepted, with the first refusal.
 local function fail_all(c, rlines, rcpts)
@@ -544,29 +538,15 @@ local function abandon(c, err)
   error(err, 0)
 end
 
--- binary reports content DATA cannot carry as it is (RFC 3030 3): a NUL
--- or a line longer than 998 octets (RFC 5321 4.5.3.1.6).
-local function binary(msg)
-  if msg:find("%z") then return true end
-  local i = 1
-  while true do
-    local e = msg:find("\n", i, true)
-    if (e or #msg + 1) - i > 999 then return true end
-    if not e then return false end
-    i = e + 1
-  end
-end
-
 -- use_chunking decides between DATA and BDAT (RFC 3030): chunking = true
 -- (on send or open) requires CHUNKING; false never; unset uses BDAT for
--- binary content when offered. The second result says the message goes
--- as it is, with BODY=BINARYMIME (offered, and binary content); else its
--- line ends are made CRLF, as DATA would.
-local function use_chunking(c, o, msg)
+-- binary content (bin, see message_shape) when offered. The second result
+-- says the message goes as it is, with BODY=BINARYMIME (offered, and
+-- binary content); else its line ends are made CRLF, as DATA would.
+local function use_chunking(c, o, bin)
   local want = o.chunking
   if want == nil then want = c.opts.chunking end
   if want == false then return false, false end
-  local bin = binary(msg)
   if want == true then
     if not c.caps.CHUNKING then
       rt.raise("usage", c.label .. ": chunking = true, but the server does not offer CHUNKING (BDAT)", {stage = "BDAT"})
@@ -610,9 +590,9 @@ local function utf8_addr(a) return a:find("[\128-\255]") ~= nil end
 -- mail_params adds the MAIL parameters a message needs, when params is a
 -- table or nil: SIZE=n (RFC 1870) when offered; SMTPUTF8 for a non-ASCII
 -- envelope address (required, RFC 6531 3.4: a usage error when not
--- offered); BODY=8BITMIME for 8-bit content (RFC 6152; a warning when not
--- offered). A string is sent as it is.
-local function mail_params(c, params, from, to, msg, size, raw)
+-- offered); BODY=8BITMIME for 8-bit content (eight_bit; RFC 6152; a warning
+-- when not offered). A string is sent as it is.
+local function mail_params(c, params, from, to, eight_bit, size, raw)
   if params ~= nil and type(params) ~= "table" then return params end
   local p = {}
   for k, v in pairs(params or {}) do p[type(k) == "string" and k:upper() or k] = v end
@@ -626,7 +606,7 @@ local function mail_params(c, params, from, to, msg, size, raw)
     p.SMTPUTF8 = true
   end
   if p.BODY == nil and raw then p.BODY = "BINARYMIME"
-  elseif p.BODY == nil and msg:find("[\128-\255]") then
+  elseif p.BODY == nil and eight_bit then
     if c.caps["8BITMIME"] then p.BODY = "8BITMIME"
     elseif not p.SMTPUTF8 then rt.warn(c.label .. ": sending 8-bit data to a server that does not offer 8BITMIME") end
   end
@@ -774,12 +754,14 @@ function Client:send(o)
   end
   local msg = o.raw or mime.message{from = o.from, to = o.to, subject = o.subject, body = o.body, headers = o.headers}
   if type(msg) ~= "string" then rt.raise("usage", "c:send: raw must be a string") end
-  local chunking, raw = use_chunking(self, o, msg)
+  local wire_size, bin, eight_bit = message_shape(msg)
+  local chunking, raw = use_chunking(self, o, bin)
+  -- crlf adds what wire_size counts already: the size is the same after it
   if chunking and not raw then msg = crlf(msg) end
-  local size = raw and #msg or wire_size(msg)
+  local size = raw and #msg or wire_size
   too_big(self, size)
   local from = o.from or ""
-  local params = mail_params(self, o.params, from, to, msg, size, raw)
+  local params = mail_params(self, o.params, from, to, eight_bit, size, raw)
 
   local pipelining = o.pipelining
   if pipelining == nil then pipelining = self.opts.pipelining end
