@@ -10,47 +10,9 @@ import (
 	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
-// The option handling every protocol module shares, in Go so that smtp,
-// pop3 and imap check options and pick TLS modes by one rule.
-
-// checkOptions is rt.check_options(o, fname, {"url", "host", ...} [,
-// more]): o must be a table whose keys are all in the list or in more (a
-// module's own options beside the ones every module takes). A typo such
-// as insecur = true must not silently verify, nor alow_plaintext_auth
-// silently refuse.
-func (r moduleHooks) checkOptions(L *lua.LState) int {
-	fname := L.CheckString(2)
-	lists := []*lua.LTable{L.CheckTable(3)}
-	if more, ok := L.Get(4).(*lua.LTable); ok {
-		lists = append(lists, more)
-	}
-	o, ok := L.Get(1).(*lua.LTable)
-	if !ok {
-		r.usage(L, "%s: expected an options table, got %s", fname, L.Get(1).Type())
-	}
-	// Every open passes here (a bulk run: once per row), with a handful of
-	// keys against about thirty names: each key is looked for in the
-	// lists, and they are joined only for the message.
-	o.ForEach(func(k, _ lua.LValue) {
-		if s, isStr := k.(lua.LString); isStr {
-			for _, names := range lists {
-				for i, n := 1, names.Len(); i <= n; i++ {
-					if names.RawGetInt(i) == s {
-						return
-					}
-				}
-			}
-		}
-		var known []string
-		for _, names := range lists {
-			for i, n := 1, names.Len(); i <= n; i++ {
-				known = append(known, lua.LVAsString(names.RawGetInt(i)))
-			}
-		}
-		r.usage(L, "%s: unknown option '%s' (known: %s)", fname, luaString(L, k), strings.Join(known, ", "))
-	})
-	return 0
-}
+// The endpoint rule every protocol module shares, in Go so that smtp,
+// pop3 and imap pick ports and TLS modes by one rule (their options are
+// checked by the API spec before open or connect runs).
 
 // dialOptions are the module options that say how to connect (beside
 // where): passed on to connect, and refused with session = (see

@@ -212,7 +212,6 @@ func (r moduleHooks) internal(L *lua.LState) *lua.LTable {
 	}))
 	t.RawSetString("raise", L.NewFunction(r.internalRaise))
 	t.RawSetString("scram", L.NewFunction(r.scramClient))
-	t.RawSetString("check_options", L.NewFunction(r.checkOptions))
 	t.RawSetString("endpoint", L.NewFunction(r.endpoint))
 	t.RawSetString("command", L.NewFunction(r.command))
 	t.RawSetString("request", L.NewFunction(r.request))

@@ -24,7 +24,6 @@ end
 -- is an option's value (nil or "" when not given), o.secret_file a path
 -- (or nil), o.address the server as connect takes it, for ~/.netrc.
 function M.lookup(o)
-  rt.check_options(o, "credentials.lookup", {"user", "secret_file", "address"})
   if not env then rt.raise("usage", "credentials.lookup: the environment, secret files and ~/.netrc are not available under --restricted") end
   local user = M.setting(o.user, "MAILEXPECT_USER")
   local pass
@@ -48,7 +47,6 @@ end
 -- {user =, pass =, host =} with the password registered as a secret, or
 -- nil and what is missing. Under --restricted only rows and o.host count.
 function M.mailbox(o)
-  rt.check_options(o, "credentials.mailbox", {"host", "env", "what"})
   local getenv = env or function() return nil end
   local function column(...)
     if not row then return nil end

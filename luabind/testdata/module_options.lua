@@ -1,6 +1,6 @@
--- The protocol modules check their options and TLS modes by one rule
--- (rt.check_options, rt.endpoint): a typo or a bad mode is a usage error
--- that names the module, before anything is sent.
+-- The protocol modules' options are checked by the API spec, and their
+-- TLS modes by one rule (rt.endpoint): a typo or a bad mode is a usage
+-- error that names the module, before anything is sent.
 local smtp, pop3, imap = require "smtp", require "pop3", require "imap"
 local function usage(fn)
   local err = T.fails(fn)
