@@ -22,6 +22,7 @@ func BenchmarkStringLib(b *testing.B) {
 		{"find-pattern", `local s = "Subject: hello world"; for i = 1, n do local a, b = s:find("^%a+:") end`},
 		{"gmatch-uidl-10", `local s = ` + uidl + `; for i = 1, n do for k, v in s:gmatch("\n(%d+)[ \t]+(%S+)") do end end`},
 		{"gmatch-lines-10", `local s = ` + uidl + `; for i = 1, n do for l in s:gmatch("(.-)\r\n") do end end`},
+		{"gmatch-lines-64k", `local s = (("x"):rep(78) .. "\r\n"):rep(800); for i = 1, n do for l in s:gmatch("(.-)\r\n") do end end`},
 		{"gmatch-words", `local s = "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256"; for i = 1, n do for w in s:gmatch("%S+") do end end`},
 		{"gsub-short", `local s = "user=a,b"; for i = 1, n do local r = s:gsub("=", "=3D") end`},
 		{"byte-5", `local s = "+OK 2 320"; for i = 1, n do local a, b, c, d, e = s:byte(1, 5) end`},

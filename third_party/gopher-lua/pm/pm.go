@@ -197,6 +197,11 @@ type inst struct {
 	// pattern can start with (nil: any, or none needed), so that a
 	// continuation bound to fail is not tried.
 	next *byteSet
+	// seek: a lazy repetition of any byte (.-) whose rest starts with one
+	// byte, seekByte, jumps to that byte's next occurrence
+	// (strings.IndexByte) instead of testing each byte on the way.
+	seek     bool
+	seekByte byte
 }
 
 // byteSet is a set of bytes, one bit each. mailexpect patch: a class is
@@ -561,7 +566,11 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 		for i := range ptr.insts {
 			switch ptr.insts[i].OpCode {
 			case opStar, opPlus, opMin, opOpt:
-				ptr.insts[i].next = firstSet(ptr.insts, i+1)
+				in := &ptr.insts[i]
+				in.next = firstSet(ptr.insts, i+1)
+				if in.OpCode == opMin && in.next != nil && *in.set == (byteSet{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}) {
+					in.seekByte, in.seek = in.next.single()
+				}
 			}
 		}
 	}
@@ -672,6 +681,18 @@ func recursiveVM(vm *matcher, pc, sp, recLevel int, m *MatchData) (bool, int) {
 			}
 			return false, sp
 		case opMin:
+			for in.seek {
+				i := strings.IndexByte(src[sp:], in.seekByte)
+				if i < 0 {
+					return false, sp // the rest cannot start anywhere ahead
+				}
+				sp += i
+				vm.poll()
+				if ok, e := recursiveVM(vm, pc+1, sp, recLevel, m); ok {
+					return true, e
+				}
+				sp++
+			}
 			for {
 				if in.next == nil || (sp < len(src) && in.next.has(src[sp])) {
 					vm.poll()
