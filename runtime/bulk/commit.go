@@ -117,10 +117,11 @@ func (a *Attempt) Journaling() bool {
 // in the package documentation says: not a child of runCtx, whose
 // interrupt must not cancel a commit under way, but with its values, and
 // stopped (with the cause interrupted gives) when runCtx ends, or when
-// timeout (if > 0) passes. end stops the watchers and finishes the
+// timeout (if > 0) passes. detached is context.WithoutCancel(runCtx),
+// made once for all attempts. end stops the watchers and finishes the
 // attempt.
-func (a *Attempt) begin(runCtx context.Context, interrupted func() error, timeout time.Duration) (end func()) {
-	a.ctx, a.cancel = context.WithCancelCause(context.WithoutCancel(runCtx))
+func (a *Attempt) begin(runCtx, detached context.Context, interrupted func() error, timeout time.Duration) (end func()) {
+	a.ctx, a.cancel = context.WithCancelCause(detached)
 	stopOnInterrupt := context.AfterFunc(runCtx, func() { a.stop(interrupted(), true) })
 	var timer *time.Timer
 	if timeout > 0 {

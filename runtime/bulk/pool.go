@@ -100,9 +100,11 @@ type pool struct {
 	secrets secretColumns
 	refTime time.Time
 
-	runCtx   context.Context // the caller's: cancelled on SIGINT/SIGTERM
-	startCtx context.Context // runCtx, also cancelled when results cannot be written: gates new rows
-	stopNew  context.CancelCauseFunc
+	runCtx      context.Context // the caller's: cancelled on SIGINT/SIGTERM
+	detached    context.Context // context.WithoutCancel(runCtx): the attempts' contexts derive from it
+	interrupted func() error    // interruptedErr, made once
+	startCtx    context.Context // runCtx, also cancelled when results cannot be written: gates new rows
+	stopNew     context.CancelCauseFunc
 
 	hosts    *HostLimiter
 	pacer    *pacer
@@ -215,7 +217,8 @@ func newPool(ctx context.Context, cfg Config, src RowSource, job Job) (_ *pool, 
 		cfg.ProgressInterval = defaultProgressInterval
 	}
 
-	p := &pool{cfg: cfg, job: job, src: src, runCtx: ctx, rowIDs: newRowIDs(), secrets: newSecretColumns(cfg.SecretColumns)}
+	p := &pool{cfg: cfg, job: job, src: src, runCtx: ctx, detached: context.WithoutCancel(ctx), rowIDs: newRowIDs(), secrets: newSecretColumns(cfg.SecretColumns)}
+	p.interrupted = p.interruptedErr
 	p.hosts = NewHostLimiter(cfg.PerHost)
 	p.pacer = newPacer(cfg.Rate, cfg.Now, cfg.sleep)
 	defer func() {
@@ -586,12 +589,16 @@ type attemptResult struct {
 	creds       []Credential
 }
 
+// interruptedErr is why an attempt stops when the run is interrupted.
+func (p *pool) interruptedErr() error {
+	return fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(p.runCtx))
+}
+
 // attempt runs the job once, with the row's context built as "Commit
 // point and cancellation" describes.
 func (p *pool) attempt(row Row, key string, n int, out *PrefixedWriter) attemptResult {
 	a := &Attempt{row: row, key: key, number: n, run: p, grace: p.cfg.CommitGrace, out: out}
-	end := a.begin(p.runCtx, func() error { return fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(p.runCtx)) },
-		p.cfg.RowTimeout)
+	end := a.begin(p.runCtx, p.detached, p.interrupted, p.cfg.RowTimeout)
 	result, err := p.call(a)
 	end()
 

@@ -26,7 +26,7 @@ import (
 func Single(ctx context.Context, journal *Journal, key string) (a *Attempt, actx context.Context, end func() (outcome string, err error)) {
 	a = &Attempt{key: key, number: 1, run: &pool{journal: journal, refTime: time.Now()}, grace: defaultCommitGrace}
 	// The cause as it is: the caller tells a signal from a deadline by it.
-	stop := a.begin(ctx, func() error { return context.Cause(ctx) }, 0)
+	stop := a.begin(ctx, context.WithoutCancel(ctx), func() error { return context.Cause(ctx) }, 0)
 	return a, a.ctx, func() (string, error) {
 		stop()
 		a.mu.Lock()
