@@ -477,10 +477,11 @@ function Client:uidl(n) return listing(self, UIDL, n) end
 
 -- retr returns message n, unstuffed, held once; with {file = path} it
 -- streams the message to the file (0600) and returns its size in octets.
+-- o goes to must as it is: the API spec lets it hold file and timeout
+-- only (pop3.RetrOptions).
 function Client:retr(n, o)
-  o = o or {}
-  local r = must(self, CMD.RETR, msgnum(n, "retr"), {file = o.file, timeout = o.timeout})
-  if o.file then return r.octets end
+  local r = must(self, CMD.RETR, msgnum(n, "retr"), o)
+  if o and o.file then return r.octets end
   return r.body
 end
 
