@@ -72,3 +72,58 @@ func runLua(t *testing.T, src string) {
 		t.Fatal(code, err, out.String())
 	}
 }
+
+// TestIMAPSetRanges compares the imap module's set_ranges and in_ranges
+// (reached through upvalues) with the set membership it replaces, which
+// read the set again for every fetched record, on generated sets.
+func TestIMAPSetRanges(t *testing.T) {
+	runLua(t, `
+local function upvalue(f, name)
+  for i = 1, 200 do
+    local n, v = debug.getupvalue(f, i)
+    if n == nil then break end
+    if n == name then return v end
+  end
+  error("no upvalue " .. name)
+end
+local imap = require "imap"
+local Client = upvalue(upvalue(imap.connect, "f"), "Client")
+local fetch = upvalue(Client.fetch, "fetch")
+local set_ranges, in_ranges = upvalue(fetch, "set_ranges"), upvalue(fetch, "in_ranges")
+
+local function in_set(n, set, star) -- the module's before
+  for part in set:gmatch("[^,]+") do
+    local a, b = part:match("^([^:]+):([^:]+)$")
+    a = a or part
+    b = b or part
+    a = a == "*" and star or tonumber(a)
+    b = b == "*" and star or tonumber(b)
+    if a and b then
+      if a > b then a, b = b, a end
+      if n >= a and n <= b then return true end
+    end
+  end
+  return false
+end
+
+math.randomseed(26)
+local sets = {"", "*", "1", "1:*", "*:3", "5:2", "x,3", "1:x,4", "2,2,2", "1:10,5:20,30", "nan,4", "3:nan", "7:7,1:2,3:4"}
+for _ = 1, 400 do
+  local parts = {}
+  for i = 1, math.random(1, 12) do
+    local a, b = math.random(1, 40), math.random(1, 40)
+    local r = math.random(1, 10)
+    if r == 1 then parts[i] = "*" elseif r == 2 then parts[i] = a .. ":*"
+    elseif r <= 6 then parts[i] = tostring(a) else parts[i] = a .. ":" .. b end
+  end
+  sets[#sets + 1] = table.concat(parts, ",")
+end
+for _, set in ipairs(sets) do
+  for _, star in ipairs{25, math.huge} do
+    local ranges = set_ranges(set, star)
+    for n = 0, 45 do
+      assert(in_ranges(n, ranges) == in_set(n, set, star), string.format("n = %d in %q (star %s)", n, set, tostring(star)))
+    end
+  end
+end`)
+}

@@ -804,19 +804,47 @@ local function compress(nums)
   return sets
 end
 
--- in_set reports whether n is in a sequence set; "*" is star (the
--- highest number), and a:b means the numbers between, either way round.
-local function in_set(n, set, star)
+-- set_ranges reads a sequence set once, for in_ranges: "*" is star (the
+-- highest number), and a:b means the numbers between, either way round;
+-- a part that is neither is skipped. The ranges come sorted, overlapping
+-- ones merged: a FETCH's records are each looked up in a set that may
+-- have thousands of parts (i:uid_fetch of a list of UIDs).
+local function set_ranges(set, star)
+  local ranges = {}
   for part in set:gmatch("[^,]+") do
     local a, b = part:match("^([^:]+):([^:]+)$")
     a = a or part
     b = b or part
     a = a == "*" and star or tonumber(a)
     b = b == "*" and star or tonumber(b)
-    if a and b then
+    if a and b and a == a and b == b then -- not nan, which is in no range
       if a > b then a, b = b, a end
-      if n >= a and n <= b then return true end
+      ranges[#ranges + 1] = {a, b}
     end
+  end
+  table.sort(ranges, function(x, y) return x[1] < y[1] end)
+  local merged = {}
+  for _, r in ipairs(ranges) do
+    local last = merged[#merged]
+    if last and r[1] <= last[2] then
+      if r[2] > last[2] then last[2] = r[2] end
+    else
+      merged[#merged + 1] = r
+    end
+  end
+  return merged
+end
+
+-- in_ranges reports whether n is in set_ranges' ranges (a binary search:
+-- they are sorted and apart).
+local function in_ranges(n, ranges)
+  local lo, hi = 1, #ranges
+  while lo <= hi do
+    local mid = lo + (hi - lo - (hi - lo) % 2) / 2
+    local r = ranges[mid]
+    if n < r[1] then hi = mid - 1
+    elseif n > r[2] then lo = mid + 1
+    else return true end
   end
   return false
 end
@@ -915,13 +943,14 @@ local function fetch(c, uid, set, items, o)
   -- Keep the records of the messages asked for: unsolicited FLAGS updates
   -- for other messages may arrive during a FETCH.
   local kept = {}
-  local star_seq = mb and mb.exists or math.huge
+  local ranges = set_ranges(set, uid and math.huge or (mb and mb.exists or math.huge))
+  local any_uid = uid and set:find("*", 1, true) ~= nil
   for _, rec in ipairs(out) do
     local ours
     if uid then
-      ours = rec.UID ~= nil and (set:find("*", 1, true) ~= nil or in_set(rec.UID, set, math.huge))
+      ours = rec.UID ~= nil and (any_uid or in_ranges(rec.UID, ranges))
     else
-      ours = in_set(rec.seq, set, star_seq)
+      ours = in_ranges(rec.seq, ranges)
     end
     if ours and more then
       local only_update = true
