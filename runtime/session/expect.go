@@ -46,7 +46,10 @@ func (s *Session) expect(ctx context.Context, cases []expect.Case, timeout time.
 	all := s.allCases
 	d := s.callTimeout(timeout)
 	deadline := time.Now().Add(d)
-	sc := s.buf.ScanInto(&s.scanner, all)
+	if s.scanner == nil {
+		s.scanner = new(expect.Scanner)
+	}
+	sc := s.buf.ScanInto(s.scanner, all)
 	if lean {
 		sc.WithoutText()
 	}

@@ -42,8 +42,10 @@ type Session struct {
 	// program's exit status): it names the end in error messages.
 	eofWhy error
 	guards []expect.Case
-	// scanner and allCases are reused by every Expect (one at a time).
-	scanner  expect.Scanner
+	// scanner and allCases are reused by every Expect (one at a time);
+	// the scanner (488 bytes) is made by the first: a session that only
+	// reads lines, as a bulk row's often does, never needs one.
+	scanner  *expect.Scanner
 	allCases []expect.Case
 	stream   *transcript.Stream
 	tee      func([]byte) // see SetTee
