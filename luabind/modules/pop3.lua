@@ -517,13 +517,22 @@ end
 -- refused (a number LIST does not know, a message already marked), and
 -- the mark is kept only here.
 local function pretend_dele(c, num)
-  for _, d in ipairs(c.deleted) do
-    if d == tonumber(num) then
-      fail(c, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
-    end
+  local k = tonumber(num)
+  -- The numbers marked so far as a set, made for the current list (p:rset()
+  -- starts another): a dry run over a large maildrop must not search the
+  -- list at every message.
+  local marked = c.dry_marked
+  if not marked or marked.list ~= c.deleted then
+    marked = {list = c.deleted, set = {}}
+    for _, d in ipairs(c.deleted) do marked.set[d] = true end
+    c.dry_marked = marked
+  end
+  if marked.set[k] then
+    fail(c, "DELE", {status = "-ERR", text = "message " .. num .. " already deleted (dry-run)"}, "DELE")
   end
   must(c, CMD.LIST, num, AS_DELE)
-  c.deleted[#c.deleted + 1] = tonumber(num)
+  c.deleted[#c.deleted + 1] = k
+  marked.set[k] = true
   return {ok = true, status = "+OK", text = "dry-run: message " .. num .. " would be deleted"}
 end
 
