@@ -492,7 +492,8 @@ local function top(c, n, lines)
   if not k or k < 0 or k % 1 ~= 0 or k > MAX_MSGNUM then -- inf would go as TOP n -9223372036854775808
     rt.raise("usage", "pop3: top: line count must be a whole number >= 0, got " .. tostring(lines))
   end
-  return must(c, CMD.TOP, string.format("%s %d", msgnum(n, "top"), k)).body
+  -- Both are whole numbers below 2^32: .. writes them in digits.
+  return must(c, CMD.TOP, msgnum(n, "top") .. " " .. k).body
 end
 Client.top = top
 
