@@ -243,7 +243,8 @@ end
 local function await(c, h, o)
   local steps = 0
   while true do
-    local res, cont = c.w:wait(h, {timeout = o.timeout or c.timeouts.command, file = o.file})
+    local timeout, file = o.timeout or c.timeouts.command, o.file
+    local res, cont = c.w:wait(h, (timeout or file) and {timeout = timeout, file = file} or nil)
     if res then
       absorb_result(c, res)
       return res
@@ -271,7 +272,10 @@ end
 -- argument check of i:cmd or i:auth() is for the script's calls, and
 -- costs a trip through Go.
 local function exchange(c, cmd, o)
-  local h = c.w:start(cmd, {timeout = o.timeout or c.timeouts.command})
+  -- No options table when there is nothing to say (the usual case: the
+  -- session's timeout): one less table per command.
+  local timeout = o.timeout or c.timeouts.command
+  local h = c.w:start(cmd, timeout and {timeout = timeout} or nil)
   return await(c, h, o)
 end
 
