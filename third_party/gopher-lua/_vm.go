@@ -338,8 +338,8 @@ func init() {
 			lbase := cf.LocalBase
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
-			B := int(inst & 0x1ff)                                               //GETB
-			C := int(inst>>9) & 0x1ff                                            //GETC
+			B := int(inst & 0x1ff)    //GETB
+			C := int(inst>>9) & 0x1ff //GETC
 			var v LValue
 			if C&opBitRk != 0 { // mailexpect patch: the field cache
 				v = L.getFieldK(cf.Fn, reg.Get(lbase+B), C&^opBitRk)
