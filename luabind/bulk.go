@@ -190,6 +190,9 @@ func luaToGo(v lua.LValue, depth int, seen map[*lua.LTable]bool, through func(*l
 //	                             --dry-run: that would be), before commit_point;
 //	                             headers (TOP n 0, a FETCH of the header) fills
 //	                             in message_id, date and subject when not given
+//	rt.journal_withdraw()        the messages journaled so far are no longer
+//	                             marked (POP3 RSET answered +OK): settled as
+//	                             "none" at once
 //	rt.journal_enabled()         whether the run has --journal
 //	rt.ref_time()                the run's reference time, epoch seconds: the
 //	                             same in a --resume'd run as in the first one
@@ -235,6 +238,13 @@ func (r moduleHooks) addBulkHooks(L *lua.LState, t *lua.LTable) {
 	t.RawSetString("journal", L.NewFunction(func(L *lua.LState) int {
 		e := r.journalEntry(L, r.checkTable(L, 1, "journal"))
 		if err := r.attempt.RecordDeletion(e); err != nil {
+			L.Error(newErrorObject(L, &failure.Error{Kind: failure.Usage, Stage: "journal", Err: err,
+				Message: err.Error() + "; nothing will be committed"}, r.mask), 0)
+		}
+		return 0
+	}))
+	t.RawSetString("journal_withdraw", L.NewFunction(func(L *lua.LState) int {
+		if err := r.attempt.WithdrawDeletions(); err != nil {
 			L.Error(newErrorObject(L, &failure.Error{Kind: failure.Usage, Stage: "journal", Err: err,
 				Message: err.Error() + "; nothing will be committed"}, r.mask), 0)
 		}

@@ -97,6 +97,13 @@ function M.marker(step)
   return function(c, arg) return mark(c, step, arg) end
 end
 
+-- unmarked says that every message marked so far is unmarked (POP3 RSET
+-- answered +OK): their journal entries are settled as not deleted, so the
+-- commit at QUIT covers only what is marked after it.
+function M.unmarked()
+  if journaling then rt.journal_withdraw() end
+end
+
 -- remove runs a step that removes messages at once (an IMAP \Deleted
 -- store, UID EXPUNGE, UID MOVE): entries() (asked only when journaling)
 -- are journaled first, then send() runs as the commit point. Under

@@ -187,6 +187,7 @@ local function exchange(c, verb, arg, line, multiline, secret, o)
     deleted[#deleted + 1] = arg
   elseif verb == "RSET" then
     c.deleted = {}
+    safety.unmarked()
   end
   if multiline then took = took + body(c, r, verb, o, timeout) end
   return r, took
@@ -236,7 +237,7 @@ end
 -- argument; a -ERR is a reply error (o.what: the stage it names). The
 -- time taken is added to c.timings under cmd.key. Its commands are never
 -- refused under --dry-run (DELE then only pretends, see pretend_dele),
--- and it unmarks nothing (p:rset() does, before RSET).
+-- and it unmarks nothing (p:rset() does, after RSET's +OK).
 local function must(c, cmd, arg, o)
   local verb, timeout = cmd.verb, o and o.timeout
   local line, multiline
@@ -550,9 +551,13 @@ function Client:dele(n)
 end
 
 -- rset unmarks every message marked for deletion (RFC 1939 5).
+-- Only a +OK unmarks: after a -ERR the server may still hold the marks,
+-- and QUIT must stay a commit point.
 function Client:rset()
+  local r = must(self, CMD.RSET)
   self.deleted = {}
-  return must(self, CMD.RSET)
+  safety.unmarked()
+  return r
 end
 
 function Client:noop() return must(self, CMD.NOOP) end

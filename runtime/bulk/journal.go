@@ -236,3 +236,22 @@ func (a *Attempt) RecordDeletion(e JournalEntry) error {
 	}
 	return nil
 }
+
+// WithdrawDeletions says that the row's pending journal entries will not
+// be deleted: the server unmarked them before any commit point (POP3
+// RSET answered +OK, RFC 1939 5). They are settled at once as
+// OutcomeNone, so a later commit settles only what is marked after it.
+// Entries recorded after a commit began are left to that commit's
+// outcome.
+func (a *Attempt) WithdrawDeletions() error {
+	if a == nil || a.run.journal == nil {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pendingCommitted {
+		return a.journalErr
+	}
+	a.settleLocked(OutcomeNone)
+	return a.journalErr
+}
