@@ -75,7 +75,8 @@ end
 --   send(c, arg)       the step; its result is returned
 --   pretend(c, arg)    under --dry-run, instead of send: checks what the
 --                      server would refuse and returns the reply to report
--- The entry is journaled once the step went through.
+-- The entry is journaled once the step went through (not when it returns
+-- a reply with ok = false).
 function M.mark(c, step, arg)
   local entry = journaling and step.describe(c, arg) or nil
   local r
@@ -84,7 +85,9 @@ function M.mark(c, step, arg)
   else
     r = step.send(c, arg)
   end
-  if entry then rt.journal(entry) end
+  -- A step that returns a refusal (a raw p:cmd("DELE n") answered -ERR)
+  -- marked nothing.
+  if entry and r.ok ~= false then rt.journal(entry) end
   return r
 end
 

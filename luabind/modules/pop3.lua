@@ -193,6 +193,9 @@ local function exchange(c, verb, arg, line, multiline, secret, o)
   return r, took
 end
 
+-- describe is the journal entry of message n (defined below, with DELE).
+local describe
+
 -- exec is p:cmd's command (verb upper-cased, arg the rest): what the
 -- line is (destructive, multi-line, secret) is decided from the verb.
 local function exec(c, verb, arg, line, o)
@@ -200,8 +203,16 @@ local function exec(c, verb, arg, line, o)
   -- bulk run can still refuse it and the journal gets its outcome (under
   -- --dry-run exchange refuses it).
   if verb == "QUIT" and not dry_run then return c:quit() end
-  -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point.
-  if verb == "DELE" then arg = tonumber(arg) or arg end
+  -- A raw DELE marks a message like p:dele(): QUIT becomes a commit point,
+  -- and with --journal the message is journaled first, as p:dele() does
+  -- (the journal names every message QUIT may delete).
+  if verb == "DELE" then
+    arg = tonumber(arg) or arg
+    if safety.journaling and not dry_run and type(arg) == "number" then
+      return safety.mark(c, {verb = "DELE", describe = describe,
+        send = function(_, num) return (exchange(c, verb, num, line, false, false, o)) end}, arg)
+    end
+  end
   local multiline = o.multiline
   if multiline == nil then
     multiline = MULTILINE[verb] or (arg == "" and MULTILINE_NOARG[verb]) or false
@@ -504,7 +515,7 @@ Client.top = top
 -- anything else (EOF, timeout) ends the row.
 local AS_DELE = {what = "DELE"} -- must's options: a refusal names DELE
 
-local function describe(c, num)
+function describe(c, num)
   local l = must(c, CMD.LIST, num, AS_DELE)
   local function optional(ok, v)
     if ok then return v end
