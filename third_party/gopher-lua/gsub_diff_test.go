@@ -35,6 +35,9 @@ return table.concat(out, ";")`)
 		t.Fatal(err)
 	}
 	for _, p := range gsubPatterns {
+		if strings.HasPrefix(p, "^") {
+			continue // a literal "^" in gmatch since patch 0045, as Lua 5.1 (TestStringLua51)
+		}
 		for _, s := range gsubSubjects {
 			var want string
 			if mds, err := pm.Find(p, []byte(s), 0, -1); err != nil {
@@ -118,6 +121,11 @@ return run(string.gsub), run(oldgsub)`)
 		for _, s := range gsubSubjects {
 			for ri, r := range repls {
 				for _, n := range limits {
+					if n, ok := n.(LNumber); ok && n <= 0 || ri == 4 {
+						// Since patch 0045 as Lua 5.1 (TestStringLua51): a limit
+						// of 0 or less replaces nothing, "%x" is "x".
+						continue
+					}
 					if err := L.CallByParam(P{Fn: fn, NRet: 2, Protect: true}, LString(s), LString(p), r(L), n); err != nil {
 						t.Fatal(err)
 					}

@@ -16,7 +16,7 @@ func OpenString(L *LState) int {
 	//_, ok := L.G.builtinMts[int(LTString)]
 	//if !ok {
 	mod = L.registerLib(StringLibName, strFuncList).(*LTable) // mailexpect patch: prepared once per process
-	gmatch := L.NewClosure(strGmatch, L.NewFunction(strGmatchIter))
+	gmatch := L.NewFunction(strGmatch)                        // mailexpect patch: its iterator is made per call
 	mod.RawSetString("gmatch", gmatch)
 	mod.RawSetString("gfind", gmatch)
 	mod.RawSetString("__index", mod)
@@ -94,16 +94,11 @@ func strDump(L *LState) int {
 func strFind(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	if len(pattern) == 0 {
-		L.Push(LNumber(1))
-		L.Push(LNumber(0))
-		return 2
-	}
-	init := luaIndex2StringIndex(str, L.OptInt(3, 1), true)
-	plain := false
-	if L.GetTop() == 4 {
-		plain = LVAsBool(L.Get(4))
-	}
+	init := strInit(L, str)
+	// mailexpect patch: plain as Lua 5.1 reads it (lua_toboolean(L, 4),
+	// whatever the number of arguments), and a pattern without specials
+	// is searched plainly too; an empty pattern is found at init.
+	plain := LVAsBool(L.Get(4)) || strings.IndexAny(pattern, "^$*+?.([%-") < 0
 
 	if plain {
 		pos := strings.Index(str[init:], pattern)
@@ -204,15 +199,15 @@ func strFormatFmt(L *LState, str string) string {
 // into one match data) and writes the result as it goes, as Lua does; it
 // found all matches first, each in match data of its own, and built a
 // list of replacements, with a new scanner and string per match for a
-// string replacement. The results are those of before, quirks included:
-// a limit of 0 replaces all matches if one starts at the beginning and
-// none otherwise, "%x" for a non-digit x in the replacement stays "%x".
+// string replacement.
 func strGsub(L *LState) int {
 	str := L.CheckString(1)
 	pat := L.CheckString(2)
 	L.CheckTypes(3, LTString, LTTable, LTFunction)
 	repl := L.CheckAny(3)
-	limit := L.OptInt(4, -1)
+	// mailexpect patch: as Lua 5.1, at most limit replacements: none for
+	// a limit of 0 or less (it replaced all; a limit of 0 all or none).
+	limit := L.OptInt(4, len(str)+1)
 
 	p := compiledPattern(L, pat)
 	// The state's match data, taken: a replacement function may match too.
@@ -222,14 +217,11 @@ func strGsub(L *LState) int {
 		m = &pm.MatchData{}
 	}
 	var b strings.Builder
-	var sc *flagScanner // a string replacement with a %, reused
 	replStr, isStr := repl.(LString)
-	if isStr && strings.IndexByte(string(replStr), '%') >= 0 {
-		sc = newFlagScanner('%', "", "", string(replStr))
-	}
+	expand := isStr && strings.IndexByte(string(replStr), '%') >= 0
 	last, n := 0, 0
-	for sp := 0; sp <= len(str); {
-		if _, ok := matchPatternAt(L, p, str, sp, m, p.Anchored() || limit == 0 && n == 0); !ok {
+	for sp := 0; sp <= len(str) && n < limit; {
+		if _, ok := matchPatternAt(L, p, str, sp, m, p.Anchored()); !ok {
 			break
 		}
 		if n == 0 {
@@ -240,10 +232,10 @@ func strGsub(L *LState) int {
 		switch lv := repl.(type) {
 		case LString:
 			b.WriteString(str[last:start])
-			if sc == nil {
+			if !expand {
 				b.WriteString(string(lv))
 			} else {
-				b.Write(strGsubExpand(L, sc, str, m))
+				strGsubExpand(L, &b, string(lv), str, m)
 			}
 			last = end
 		case *LTable:
@@ -302,26 +294,28 @@ func capturedString(L *LState, m *pm.MatchData, str string, idx int) string {
 
 }
 
-// strGsubExpand is a string replacement's text for the match m, sc
-// rewound: %0-%9 are captures, "%%" is "%".
-func strGsubExpand(L *LState, sc *flagScanner, str string, match *pm.MatchData) []byte {
-	sc.buf, sc.Pos, sc.HasFlag, sc.ChangeFlag = sc.buf[:0], 0, false, false
-	for c, eos := sc.Next(); !eos; c, eos = sc.Next() {
-		if !sc.ChangeFlag {
-			if sc.HasFlag {
-				if c >= '0' && c <= '9' {
-					sc.AppendString(capturedString(L, match, str, 2*(int(c)-48)))
-				} else {
-					sc.AppendChar('%')
-					sc.AppendChar(c)
-				}
-				sc.HasFlag = false
-			} else {
-				sc.AppendChar(c)
-			}
+// strGsubExpand writes a string replacement's text for the match m to b:
+// %0-%9 are captures, "%x" for any other x is x (so "%%" is "%"), and a
+// final "%" reads the NUL byte that ends the string in C, as Lua 5.1's
+// add_s does (mailexpect patch: "%x" stayed "%x", a final "%" "%").
+func strGsubExpand(L *LState, b *strings.Builder, repl, str string, match *pm.MatchData) {
+	for i := 0; i < len(repl); i++ {
+		c := repl[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		c = 0
+		if i < len(repl) {
+			c = repl[i]
+		}
+		if c >= '0' && c <= '9' {
+			b.WriteString(capturedString(L, match, str, 2*int(c-'0')))
+		} else {
+			b.WriteByte(c)
 		}
 	}
-	return sc.buf
 }
 
 // strGsubTableValue is a table replacement's value for the match: the
@@ -372,7 +366,7 @@ type strMatchData struct {
 }
 
 func strGmatchIter(L *LState) int {
-	md := L.CheckUserData(1).Value.(*strMatchData)
+	md := L.Get(UpvalueIndex(1)).(*LUserData).Value.(*strMatchData)
 	if md.done {
 		return 0
 	}
@@ -382,10 +376,8 @@ func strGmatchIter(L *LState) int {
 		md.done = true
 		return 0
 	}
-	// As pm.FindCancel: on after the match, and past an empty one; an
-	// anchored pattern matches once.
+	// As Lua 5.1's gmatch_aux: on after the match, and past an empty one.
 	md.pos = max(match.Capture(0)+1, match.Capture(1))
-	md.done = md.pat.Anchored()
 	if match.CaptureLength() == 2 {
 		L.Push(LString(str[match.Capture(0):match.Capture(1)]))
 		return 1
@@ -401,19 +393,31 @@ func strGmatchIter(L *LState) int {
 	return match.CaptureLength()/2 - 1
 }
 
+// mailexpect patch: gmatch returns one iterator function, as Lua 5.1 (a
+// closure over its state; it returned a function and a userdata, so
+// "local it = s:gmatch(p); it()" failed), and a leading "^" is a literal
+// "^" there, as in Lua 5.1's gmatch_aux (it anchored the first match).
+// The function, its upvalue and the state come in one allocation.
 func strGmatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
+	if strings.HasPrefix(pattern, "^") {
+		pattern = "%" + pattern
+	}
 	pat := compiledPattern(L, pattern)
-	L.Push(L.Get(UpvalueIndex(1)))
-	// The userdata and its state in one allocation (NewUserData's fields).
 	g := &struct {
-		ud LUserData
-		md strMatchData
-	}{LUserData{Env: L.currentEnv(), Metatable: LNil}, strMatchData{str: str, pat: pat}}
-	g.ud.Value = &g.md
-	L.Push(&g.ud)
-	return 2
+		fn  LFunction
+		uv  Upvalue
+		uvs [1]*Upvalue
+		ud  LUserData
+		md  strMatchData
+	}{md: strMatchData{str: str, pat: pat}}
+	g.ud = LUserData{Value: &g.md, Env: L.currentEnv(), Metatable: LNil}
+	g.uv = Upvalue{value: &g.ud, closed: true}
+	g.uvs[0] = &g.uv
+	g.fn = LFunction{IsG: true, Env: L.currentEnv(), GFunction: strGmatchIter, Upvalues: g.uvs[:]}
+	L.Push(&g.fn)
+	return 1
 }
 
 func strLen(L *LState) int {
@@ -458,15 +462,7 @@ func asciiCase(L *LState, str string, lo, hi byte) LValue {
 func strMatch(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	offset := L.OptInt(3, 1)
-	l := len(str)
-	if offset < 0 {
-		offset = l + offset + 1
-	}
-	offset--
-	if offset < 0 {
-		offset = 0
-	}
+	offset := strInit(L, str)
 
 	md, ok := matchPattern(L, compiledPattern(L, pattern), str, offset, nil) // mailexpect patch
 	if !ok {
@@ -553,6 +549,18 @@ func strUpper(L *LState) int {
 	str := L.CheckString(1)
 	L.Push(asciiCase(L, str, 'a', 'z')) // mailexpect patch
 	return 1
+}
+
+// strInit is string.find's and string.match's init (argument 3) as a
+// byte offset, as Lua 5.1's str_find_aux: negative counts from the end,
+// and it is clamped to 0..len(str), so that an empty match is found at
+// the end whatever init past it is given (mailexpect patch).
+func strInit(L *LState, str string) int {
+	init := L.OptInt(3, 1)
+	if init < 0 {
+		init += len(str) + 1
+	}
+	return min(max(init-1, 0), len(str))
 }
 
 func luaIndex2StringIndex(str string, i int, start bool) int {

@@ -139,8 +139,51 @@ func matchOutcome(p, s string, offset int) string {
 	})
 }
 
+// luaOnly reports whether p uses what the matcher has done as Lua 5.1.5
+// since patch 0045 and the old one did not: a frontier (%f) or a back
+// reference to a position capture (it matched ""). The old matcher is no
+// reference there; stringlib_lua51_test.go asserts lua5.1's results.
+func luaOnly(p string) bool {
+	var pos []bool // per capture in order: a position capture
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '%':
+			if i++; i == len(p) {
+				break
+			}
+			switch c := p[i]; {
+			case c == 'f':
+				return true
+			case c == 'b':
+				i += 2
+			case c >= '1' && c <= '9' && int(c-'1') < len(pos) && pos[c-'1']:
+				return true
+			}
+		case '[':
+			i++
+			if i < len(p) && p[i] == '^' {
+				i++
+			}
+			if i < len(p) && p[i] == ']' {
+				i++
+			}
+			for ; i < len(p) && p[i] != ']'; i++ {
+				if p[i] == '%' {
+					i++
+				}
+			}
+		case '(':
+			pos = append(pos, i+1 < len(p) && p[i+1] == ')')
+		}
+	}
+	return false
+}
+
 func checkSame(t *testing.T, p, s string) bool {
 	t.Helper()
+	if luaOnly(p) {
+		return true
+	}
 	for _, offset := range []int{0, 1, len(s), len(s) + 1} {
 		for _, limit := range []int{1, -1, 0, 2} {
 			want, got := oldOutcome(p, s, offset, limit), newOutcome(p, s, offset, limit)

@@ -184,6 +184,11 @@ const (
 	opPlus // greedy +
 	opMin  // lazy -
 	opOpt  // ?
+	// mailexpect patch: the frontier %f[set], as Lua 5.1.5's lstrlib
+	// (undocumented there, but implemented): matches the empty string
+	// where the byte before (NUL at the start) is not in the set and the
+	// byte at (NUL at the end) is.
+	opFrontier
 )
 
 type inst struct {
@@ -354,6 +359,10 @@ type numberPattern struct {
 	N int
 }
 
+type frontierPattern struct {
+	Class class
+}
+
 type bracePattern struct {
 	Begin int
 	End   int
@@ -455,6 +464,12 @@ func parsePattern(sc *scanner, toplevel bool) *seqPattern {
 			case 'b':
 				sc.Next()
 				pat.Patterns = append(pat.Patterns, &bracePattern{sc.Next(), sc.Next()})
+			case 'f': // mailexpect patch: the frontier, as Lua 5.1.5
+				sc.Next()
+				if sc.Peek() != '[' {
+					panic(newError(_UNKNOWN, "%s", "missing '[' after '%f' in pattern"))
+				}
+				pat.Patterns = append(pat.Patterns, &frontierPattern{parseClass(sc, true)})
 			default:
 				sc.Restore()
 				pat.Patterns = append(pat.Patterns, &singlePattern{parseClass(sc, true)})
@@ -553,6 +568,8 @@ func compilePattern(p pattern, ps ...*iptr) []inst {
 		ptr.insts = append(ptr.insts, inst{OpCode: opSave, Operand1: c0, Operand2: -1})
 		compilePattern(pat.Pattern, ptr)
 		ptr.insts = append(ptr.insts, inst{OpCode: opSave, Operand1: c1, Operand2: -1})
+	case *frontierPattern:
+		ptr.insts = append(ptr.insts, inst{OpCode: opFrontier, Operand1: -1, Operand2: -1, set: setOf(pat.Class)})
 	case *bracePattern:
 		ptr.insts = append(ptr.insts, inst{OpCode: opBrace, Operand1: pat.Begin, Operand2: pat.End})
 	case *numberPattern:
@@ -713,6 +730,18 @@ func recursiveVM(vm *matcher, pc, sp, recLevel int, m *MatchData) (bool, int) {
 				}
 			}
 			pc++
+		case opFrontier:
+			var prev, cur byte // NUL before the start and at the end, as in C
+			if sp > 0 {
+				prev = src[sp-1]
+			}
+			if sp < len(src) {
+				cur = src[sp]
+			}
+			if in.set.has(prev) || !in.set.has(cur) {
+				return false, sp
+			}
+			pc++
 		case opBrace:
 			if sp >= len(src) || int(src[sp]) != in.Operand1 {
 				return false, sp
@@ -739,10 +768,13 @@ func recursiveVM(vm *matcher, pc, sp, recLevel int, m *MatchData) (bool, int) {
 			if idx >= m.CaptureLength()-1 {
 				panic(newError(_UNKNOWN, "invalid capture index"))
 			}
-			capture := ""
-			if !m.IsPosCapture(idx) { // a position is the empty string, as before (byte slices)
-				capture = src[m.Capture(idx):m.Capture(idx+1)]
+			if m.IsPosCapture(idx) {
+				// mailexpect patch: a back reference to a position capture
+				// never matches, as in Lua 5.1.5 (match_capture compares
+				// CAP_POSITION's length as a size_t); it matched "".
+				return false, sp
 			}
+			capture := src[m.Capture(idx):m.Capture(idx+1)]
 			if len(src)-sp < len(capture) || src[sp:sp+len(capture)] != capture {
 				return false, sp
 			}
