@@ -1,6 +1,7 @@
 package lua
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -404,6 +405,17 @@ func baseSetMetatable(L *LState) int {
 func baseToNumber(L *LState) int {
 	base := L.OptInt(2, 10)
 	noBase := L.Get(2) == LNil
+	// mailexpect patch: Lua 5.1's checks: a base from 2 to 36, and a
+	// number with a base is read as its string.
+	if !noBase && base != 10 {
+		if base < 2 || base > 36 {
+			L.ArgError(2, "base out of range")
+		}
+		if n, ok := L.CheckAny(1).(LNumber); ok {
+			L.Push(strtoulNumber(n.String(), base))
+			return 1
+		}
+	}
 
 	switch lv := L.CheckAny(1).(type) {
 	case LNumber:
@@ -426,23 +438,19 @@ func baseToNumber(L *LState) int {
 				return 1
 			}
 		}
-		str := strings.Trim(string(lv), " \n\t")
-		if strings.Index(str, ".") > -1 {
-			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {
-				L.Push(LNil)
+		// mailexpect patch: as Lua 5.1's luaB_tonumber: without a base
+		// (or base 10) the string as the VM converts it (str2number: it
+		// took "1e5" for no number and "010" for 8); with one, C's
+		// strtoul in that base, spaces around.
+		if noBase || base == 10 {
+			if v, ok := str2number(string(lv)); ok {
+				L.Push(v)
 			} else {
-				L.Push(LNumber(v))
-			}
-		} else {
-			if noBase && strings.HasPrefix(strings.ToLower(str), "0x") {
-				base, str = 16, str[2:] // Hex number
-			}
-			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
 				L.Push(LNil)
-			} else {
-				L.Push(L.reg.alloc.LNumber2I(LNumber(v))) // mailexpect patch: no allocation of its own
 			}
+			return 1
 		}
+		L.Push(strtoulNumber(string(lv), base))
 	default:
 		L.Push(LNil)
 	}
@@ -614,3 +622,35 @@ func baseNewProxy(L *LState) int {
 //
 
 var baseFuncList = newFuncList(baseFuncs) // mailexpect patch
+
+// strtoulNumber is s read as C's strtoul in base does, as Lua 5.1's
+// tonumber with a base: spaces, an optional sign, "0x" in base 16, at
+// least one digit, then only spaces to the string's first NUL; nil
+// otherwise (mailexpect patch). A minus makes the number negative, as
+// Lua 5.1's test suite asserts (math.lua: tonumber('-10', 36) == -36)
+// and Lua 5.2 does; lua5.1 on 64-bit Linux returns strtoul's unsigned
+// wrap-around there (2^64 - 36), a C artifact not copied.
+func strtoulNumber(s string, base int) LValue {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.Trim(s, cSpace)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if base == 16 && len(s) > 2 && s[0] == '0' && s[1]|0x20 == 'x' {
+		s = s[2:]
+	}
+	if s == "" || s[0] == '+' || s[0] == '-' || strings.IndexByte(s, '_') >= 0 {
+		return LNil
+	}
+	u, err := strconv.ParseUint(s, base, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return LNil
+	}
+	if neg {
+		return LNumber(-float64(u))
+	}
+	return LNumber(u)
+}

@@ -2,8 +2,10 @@ package lua
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -150,19 +152,89 @@ func isArrayKey(v LNumber) bool {
 	return isInteger(v) && v < LNumber(int((^uint(0))>>1)) && v > LNumber(0) && v < LNumber(MaxArrayIndex)
 }
 
+// mailexpect patch: a string converts to a number as in Lua 5.1
+// (luaO_str2d with glibc's strtod, the C locale): see str2number. It
+// read Go's literals (ParseInt with base 0: "010" was 8, "0b1" and
+// "1_000" numbers) and no exponent without a '.'.
 func parseNumber(number string) (LNumber, error) {
-	var value LNumber
-	number = strings.Trim(number, " \t\n")
-	if v, err := strconv.ParseInt(number, 0, LNumberBit); err != nil {
-		if v2, err2 := strconv.ParseFloat(number, LNumberBit); err2 != nil {
-			return LNumber(0), err2
-		} else {
-			value = LNumber(v2)
-		}
-	} else {
-		value = LNumber(v)
+	if v, ok := str2number(number); ok {
+		return v, nil
 	}
-	return value, nil
+	return 0, strconv.ErrSyntax
+}
+
+// cSpace is C's isspace in the C locale.
+const cSpace = " \t\n\v\f\r"
+
+// str2number is Lua 5.1's luaO_str2d on Linux: the string up to its
+// first NUL (a C string), spaces around it, then what glibc's strtod
+// reads, all of it: an optional sign and a decimal number with an
+// optional exponent, a hexadecimal one ("0x", hex digits with an
+// optional '.', an optional binary exponent "p"), "inf", "infinity" or
+// "nan" (any case; "nan(chars)"). An out-of-range number is ±Inf or 0,
+// as strtod returns it.
+func str2number(s string) (LNumber, bool) {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.Trim(s, cSpace)
+	t := s
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		t = t[1:]
+	}
+	digits := func(i int, hex bool) int { // the end of a run of digits from i
+		for ; i < len(t); i++ {
+			c := t[i] | 0x20
+			if !('0' <= t[i] && t[i] <= '9' || hex && 'a' <= c && c <= 'f') {
+				break
+			}
+		}
+		return i
+	}
+	hex := len(t) > 1 && t[0] == '0' && t[1]|0x20 == 'x'
+	i, exp := 0, byte('e')
+	if hex {
+		i, exp = 2, 'p'
+	}
+	j := digits(i, hex)
+	n := j - i
+	if j < len(t) && t[j] == '.' {
+		k := digits(j+1, hex)
+		n += k - j - 1
+		j = k
+	}
+	if n == 0 { // no digits: inf, nan or nothing
+		switch l := strings.ToLower(t); {
+		case l == "inf" || l == "infinity":
+			if s[0] == '-' {
+				return LNumber(math.Inf(-1)), true
+			}
+			return LNumber(math.Inf(1)), true
+		case l == "nan" || strings.HasPrefix(l, "nan(") && strings.HasSuffix(l, ")") && strings.Trim(l[4:len(l)-1], "abcdefghijklmnopqrstuvwxyz0123456789_") == "":
+			return LNumber(math.NaN()), true
+		}
+		return 0, false
+	}
+	if j < len(t) && t[j]|0x20 == exp {
+		k := j + 1
+		if k < len(t) && (t[k] == '+' || t[k] == '-') {
+			k++
+		}
+		if e := digits(k, false); e > k {
+			j = e
+		}
+	}
+	if j != len(t) {
+		return 0, false
+	}
+	if hex && strings.IndexAny(t, "pP") < 0 {
+		s += "p0" // Go reads a hexadecimal float with an exponent only
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return LNumber(v), true
 }
 
 func popenArgs(arg string) (string, []string) {
