@@ -20,8 +20,8 @@ import (
 // client, Python's poplib in J threads, mailexpect --each): the
 // mailboxes are seeded again before every run and their Maildir files
 // counted before and after. `doveadm expunge -A` (server-side, no POP3)
-// is the floor beside them. It reports the wall time and the client's
-// CPU (user+sys of the process, from wait4) per run.
+// is the floor beside them. It reports the wall time, the client's CPU
+// (user+sys of the process, from wait4) and its context switches per run.
 //
 //	MAILEXPECT_BENCH_MAILBOXES=500 [MAILEXPECT_BENCH_JOBS=32] go test ./bench -run XXX -bench DeleteAllRealDovecot -benchtime 1x
 //
@@ -79,6 +79,7 @@ func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
 	for _, c := range clients {
 		b.Run(c.name, func(b *testing.B) {
 			var wall, cpu time.Duration
+			var switches int64 // context switches, voluntary and not: a thread put to sleep and woken costs CPU
 			for range b.N {
 				b.StopTimer()
 				for _, u := range st.Users {
@@ -100,6 +101,7 @@ func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
 				}
 				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 					cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+					switches += ru.Nvcsw + ru.Nivcsw
 				}
 				if n := count(); n != 0 {
 					b.Fatalf("%s left %d of %d messages\n%s", c.name, n, boxes*perBox, out)
@@ -107,6 +109,7 @@ func BenchmarkPOP3DeleteAllRealDovecot(b *testing.B) {
 			}
 			b.ReportMetric(wall.Seconds()/float64(b.N), "s/run")
 			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/run")
+			b.ReportMetric(float64(switches)/float64(b.N), "ctxsw/run")
 		})
 	}
 }
