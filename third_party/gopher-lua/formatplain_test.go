@@ -25,11 +25,14 @@ func TestFormatPlainAsFmt(t *testing.T) {
 				if b != nil {
 					L.Push(b)
 				}
-				want := strFormatFmt(L, f)
 				got, ok := strFormatPlain(L, f, nil)
 				if !ok {
 					continue
 				}
+				// Asked only where the plain path writes: since patch 0047
+				// the general path raises errors (a bad argument), outside
+				// a call here.
+				want := strFormatFmt(L, f)
 				plain++
 				if got != want {
 					t.Errorf("string.format(%q, %v, %v) = %q, fmt: %q", f, a, b, got, want)

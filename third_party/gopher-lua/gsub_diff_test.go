@@ -1,7 +1,6 @@
 package lua
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -56,7 +55,8 @@ return table.concat(out, ";")`)
 							v[i/2-1] = s[m.Capture(i):m.Capture(i+1)]
 						}
 					}
-					out = append(out, fmt.Sprintf("%q %q %q", v[0], v[1], v[2]))
+					// Lua's %q (patch 0047), as the script writes them
+					out = append(out, string(strFormatQuoted(nil, v[0]))+" "+string(strFormatQuoted(nil, v[1]))+" "+string(strFormatQuoted(nil, v[2])))
 				}
 				want = strings.Join(out, ";")
 			}

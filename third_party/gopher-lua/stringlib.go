@@ -2,6 +2,7 @@ package lua
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -184,15 +185,162 @@ func strFormatPlain(L *LState, format string, b []byte) (string, bool) {
 	return string(b), true
 }
 
-// strFormatFmt is string.format through fmt.
-func strFormatFmt(L *LState, str string) string {
-	args := make([]interface{}, L.GetTop()-1)
-	top := L.GetTop()
-	for i := 2; i <= top; i++ {
-		args[i-2] = L.Get(i)
+// strFormatFmt is string.format as Lua 5.1's str_format (mailexpect
+// patch; it handed the format and the Lua values to fmt.Sprintf, so
+// "%d" of "x" was "0", "%s" of a table its address, a missing argument
+// "%!d(MISSING)"): each conversion checks its argument as Lua does
+// (luaL_checknumber for c d i o u x X e E f g G, a number from a string
+// included; luaL_checklstring for s and q), takes at most 5 flags of
+// "-+ #0" and 2 digits of width and of precision, and an unknown
+// conversion is an error. The numbers are written by fmt with the same
+// flags, width and precision, which print them as C does for these
+// conversions (%g with C's default precision of 6); infinities and NaN
+// as C does ("inf", "-nan"), and %c, %s and %q count bytes. Two C
+// artifacts are not copied: %s of a string with a NUL byte and %c of 0
+// keep the byte (C's sprintf stopped there).
+func strFormatFmt(L *LState, format string) string {
+	b := make([]byte, 0, len(format)+16)
+	top, arg := L.GetTop(), 1
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' {
+			b = append(b, c)
+			continue
+		}
+		if i+1 < len(format) && format[i+1] == '%' {
+			b = append(b, '%')
+			i++
+			continue
+		}
+		if arg++; arg > top {
+			L.ArgError(arg, "no value")
+		}
+		start := i + 1
+		j := start
+		for j < len(format) && strings.IndexByte("-+ #0", format[j]) >= 0 {
+			j++
+		}
+		if j-start > 5 {
+			L.RaiseError("invalid format (repeated flags)")
+		}
+		digits := func() {
+			for k := 0; k < 2 && j < len(format) && '0' <= format[j] && format[j] <= '9'; k++ {
+				j++
+			}
+		}
+		digits()
+		if j < len(format) && format[j] == '.' {
+			j++
+			digits()
+		}
+		if j < len(format) && '0' <= format[j] && format[j] <= '9' {
+			L.RaiseError("invalid format (width or precision too long)")
+		}
+		spec := format[start:j] // flags, width, precision
+		var conv byte
+		if j < len(format) {
+			conv = format[j]
+		}
+		i = j
+		switch conv {
+		case 'c':
+			b = strFormatPad(b, spec, string([]byte{byte(int(L.CheckNumber(arg)))}))
+		case 'd', 'i':
+			b = fmt.Appendf(b, "%"+spec+"d", int64(L.CheckNumber(arg)))
+		case 'o', 'u', 'x', 'X':
+			verb := conv
+			if verb == 'u' {
+				verb = 'd'
+			}
+			b = fmt.Appendf(b, "%"+spec+string(verb), uint64(int64(L.CheckNumber(arg))))
+		case 'e', 'E', 'f', 'g', 'G':
+			v := float64(L.CheckNumber(arg))
+			if math.IsInf(v, 0) || math.IsNaN(v) {
+				width, _, _ := strings.Cut(spec, ".") // C pads them, never cuts or zero-fills
+				b = strFormatPad(b, width, strFormatNonFinite(v, spec, conv))
+				break
+			}
+			if (conv == 'g' || conv == 'G') && strings.IndexByte(spec, '.') < 0 {
+				spec += ".6" // C's default; fmt's %g is the shortest text
+			}
+			b = fmt.Appendf(b, "%"+spec+string(conv), v)
+		case 'q':
+			b = strFormatQuoted(b, L.CheckString(arg))
+		case 's':
+			b = strFormatPad(b, spec, L.CheckString(arg))
+		default:
+			L.RaiseError("invalid option '%%%c' to 'format'", conv)
+		}
 	}
-	npat := strings.Count(str, "%") - strings.Count(str, "%%")
-	return fmt.Sprintf(str, args[:intMin(npat, len(args))]...)
+	return string(b)
+}
+
+// strFormatPad appends s with spec's precision (at most that many bytes)
+// and width (padded with spaces, on the left unless spec has '-').
+func strFormatPad(b []byte, spec, s string) []byte {
+	left := strings.IndexByte(spec, '-') >= 0
+	spec = strings.TrimLeft(spec, "-+ #0")
+	width, prec, hasPrec := spec, "", false
+	if k := strings.IndexByte(spec, '.'); k >= 0 {
+		width, prec, hasPrec = spec[:k], spec[k+1:], true
+	}
+	if hasPrec {
+		if n, _ := strconv.Atoi(prec); n < len(s) {
+			s = s[:n]
+		}
+	}
+	pad, _ := strconv.Atoi(width)
+	pad -= len(s)
+	if !left {
+		for ; pad > 0; pad-- {
+			b = append(b, ' ')
+		}
+	}
+	b = append(b, s...)
+	for ; pad > 0; pad-- {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// strFormatNonFinite is an infinity or NaN as C's printf writes it.
+func strFormatNonFinite(v float64, spec string, conv byte) string {
+	s := "inf"
+	if math.IsNaN(v) {
+		s = "nan"
+	}
+	switch {
+	case math.Signbit(v):
+		s = "-" + s
+	case strings.IndexByte(spec, '+') >= 0:
+		s = "+" + s
+	case strings.IndexByte(spec, ' ') >= 0:
+		s = " " + s
+	}
+	if conv == 'E' || conv == 'G' {
+		s = strings.ToUpper(s)
+	}
+	return s
+}
+
+// strFormatQuoted appends s as Lua 5.1's %q (addquoted): in double
+// quotes, with '"', '\\' and a newline after a backslash, '\r' as \r and
+// NUL as \000; every other byte as it is.
+func strFormatQuoted(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\\', '\n':
+			b = append(b, '\\', c)
+		case '\r':
+			b = append(b, `\r`...)
+		case 0:
+			b = append(b, `\000`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // mailexpect patch: gsub finds one match at a time (pm.Pattern.Match,
