@@ -61,7 +61,7 @@ T.eq(T.fails(function() i:cmd{"SEARCH", "SUBJECT", "a\r\nb"} end).kind, "injecti
 T.eq(#i:search{"SUBJECT", imap.string("a\r\nb")}, 0, "CR LF in imap.string goes as a literal")
 T.eq(T.fails(function() i:uid_store("1:*", "+FLAGS", "(\\Deleted)") end).kind, "usage", "* refused")
 T.eq(T.fails(function() i:uid_store({1}, "+FLAGZ", "(\\Deleted)") end).kind, "usage", "bad op")
-T.eq(T.fails(function() i:fetch(1 / 0, "FLAGS") end).message, "i:fetch: bad number +Inf", "inf is no message number")
+T.eq(T.fails(function() i:fetch(1 / 0, "FLAGS") end).message, "i:fetch: bad number inf", "inf is no message number")
 T.eq(T.fails(function() i:uid_fetch({1 / 0}, "FLAGS") end).message, "i:uid_fetch: element 1 is not a UID", "nor a UID")
 T.eq(T.fails(function() i:uid_store({2 ^ 63}, "+FLAGS", "(\\Deleted)") end).message, "UID STORE: element 1 is not a UID", "a UID is 32 bits, never UID STORE 9.223372036854776e+18")
 T.eq(T.fails(function() i:fetch(1e19, "FLAGS") end).message, "i:fetch: bad number 1e+19", "nor FETCH 1e+19")

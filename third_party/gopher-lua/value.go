@@ -3,6 +3,7 @@ package lua
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 
@@ -120,7 +121,27 @@ func (nm LNumber) String() string {
 		// writes it, without fmt's printer (tostring(n), "x" .. n).
 		return strconv.FormatInt(int64(nm), 10)
 	}
-	return fmt.Sprint(float64(nm))
+	return formatFloat(float64(nm)) // mailexpect patch (PATCHES.md)
+}
+
+// formatFloat writes a number that is not whole as Lua 5.1 does, C's
+// "%.14g" (LUAI_NUMFFORMAT): 0.1+0.2 is "0.3", not Go's shortest
+// "0.30000000000000004". Infinities are "inf" and "-inf", NaN "nan" or
+// "-nan" by its sign bit, as glibc's printf writes them (Go: "+Inf",
+// "NaN"). mailexpect patch.
+func formatFloat(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	}
+	return strconv.FormatFloat(f, 'g', 14, 64)
 }
 
 func (nm LNumber) Type() LValueType { return LTNumber }
