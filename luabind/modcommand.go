@@ -31,14 +31,7 @@ import (
 // string.sub to take apart. line nil sends nothing (the greeting).
 func (r moduleHooks) command(L *lua.LState) int {
 	prefix, hasPrefix := L.Get(5).(lua.LString) // read before anything is pushed
-	start := time.Now()
-	if ls := moduleSession(L); ls == nil {
-		callMethods(L, "readline")
-	} else {
-		timeout := r.callTimeout(L, L.Get(4), "s:readline")
-		if L.Get(2) != lua.LNil {
-			r.sendLine(L, ls)
-		}
+	ls := r.roundTrip(L, "s:readline", func(ls *luaSession, timeout time.Duration) {
 		answer, err := ls.s.NextLine(L.Context(), timeout)
 		switch {
 		case errors.Is(err, io.EOF):
@@ -48,12 +41,11 @@ func (r moduleHooks) command(L *lua.LState) int {
 		default:
 			L.Push(ls.lineValue(answer))
 		}
-	}
-	L.PushNumber(lua.LNumber(time.Since(start).Seconds()))
+	})
 	answer, _ := L.Get(-2).(lua.LString)
 	if !hasPrefix || !strings.HasPrefix(string(answer), string(prefix)) {
 		L.Push(lua.LNil)
-	} else if ls := moduleSession(L); ls != nil {
+	} else if ls != nil {
 		L.Push(ls.rest.of(answer, len(prefix)))
 	} else {
 		L.Push(answer[len(prefix):])
@@ -68,20 +60,7 @@ func (r moduleHooks) command(L *lua.LState) int {
 // 2034 4 says a 2xx reply carries 2.X.X, 4xx 4.X.X, 5xx 5.X.X, and 3xx
 // none (the RFC 3463 syntax itself is checked as the reply is read).
 func (r moduleHooks) request(L *lua.LState) int {
-	start := time.Now()
-	if ls := moduleSession(L); ls == nil {
-		callMethods(L, "reply")
-		if t, ok := L.Get(-1).(*lua.LTable); ok {
-			code, _ := t.RawGetString("code").(lua.LNumber)
-			if e, ok := t.RawGetString("enhanced").(lua.LString); ok && !agrees(int(code), string(e)) {
-				t.RawSetString("enhanced", lua.LNil)
-			}
-		}
-	} else {
-		timeout := r.callTimeout(L, L.Get(4), "s:reply")
-		if L.Get(2) != lua.LNil {
-			r.sendLine(L, ls)
-		}
+	ls := r.roundTrip(L, "s:reply", func(ls *luaSession, timeout time.Duration) {
 		rep, err := ls.s.Reply(L.Context(), timeout)
 		if err != nil {
 			r.raiseSession(L, ls.s, "s:reply", err)
@@ -91,9 +70,36 @@ func (r moduleHooks) request(L *lua.LState) int {
 			enhanced = ""
 		}
 		L.Push(replyValue(L, rep, enhanced))
+	})
+	if t, ok := L.Get(-2).(*lua.LTable); ok && ls == nil { // a session written in Lua: its reply as it is
+		code, _ := t.RawGetString("code").(lua.LNumber)
+		if e, ok := t.RawGetString("enhanced").(lua.LString); ok && !agrees(int(code), string(e)) {
+			t.RawSetString("enhanced", lua.LNil)
+		}
+	}
+	return 2
+}
+
+// roundTrip is what command and request share: argument 2 sent (unless
+// nil) as s:sendline(line, {secret = argument 3}), the answer read by
+// read with argument 4's timeout and pushed, then the seconds both took.
+// fname names the read in errors ("s:readline"); a session written in
+// Lua goes through its own sendline and that method (read is not
+// called). It returns connect's session, or nil.
+func (r moduleHooks) roundTrip(L *lua.LState, fname string, read func(ls *luaSession, timeout time.Duration)) *luaSession {
+	start := time.Now()
+	ls := moduleSession(L)
+	if ls == nil {
+		callMethods(L, strings.TrimPrefix(fname, "s:"))
+	} else {
+		timeout := r.callTimeout(L, L.Get(4), fname)
+		if L.Get(2) != lua.LNil {
+			r.sendLine(L, ls)
+		}
+		read(ls, timeout)
 	}
 	L.PushNumber(lua.LNumber(time.Since(start).Seconds()))
-	return 2
+	return ls
 }
 
 // agrees says whether enhanced (empty or RFC 3463 syntax) may go with

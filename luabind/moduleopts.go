@@ -7,6 +7,7 @@ import (
 
 	lua "github.com/mailexpect/mailexpect/third_party/gopher-lua"
 
+	"github.com/mailexpect/mailexpect/luabind/apispec"
 	"github.com/mailexpect/mailexpect/runtime/session"
 )
 
@@ -16,9 +17,19 @@ import (
 
 // dialOptions are the module options that say how to connect (beside
 // where): passed on to connect, and refused with session = (see
-// endpoint), where they would go unused.
-var dialOptions = []string{"connect_timeout", "timeout", "servername", "insecure", "ca_file",
-	"cert_file", "key_file", "min_version", "pin", "proxy", "unix_socket", "resolver", "match_max"}
+// endpoint), where they would go unused. They are connect's own options
+// (ConnectOptions in the API spec, so an option added there reaches the
+// modules too) but tls, which the module decides from its URL, and
+// label, which names the client as well (connectOptions passes it on).
+var dialOptions = func() []string {
+	var names []string
+	for _, f := range apispec.Get().Classes["ConnectOptions"].OwnFields() {
+		if f.Name != "tls" && f.Name != "label" {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}()
 
 // endpoint is rt.endpoint(o, spec) -> hostport, tls, scheme, dial: where a
 // module connects, in which TLS mode, and connect's options table (nil
