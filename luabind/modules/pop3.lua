@@ -223,13 +223,12 @@ end
 local NO_OPTS = {}
 
 -- The commands the helpers send, each described once: its verb, its
--- c.timings key (the verb in lower case), whether its response is
--- multi-line without an argument and with one, and whether a +OK marks
--- message arg (DELE).
+-- c.timings key (the verb in lower case), and whether its response is
+-- multi-line without an argument and with one.
 local CMD = {}
 for verb in ("USER STAT LIST UIDL RETR TOP DELE RSET NOOP STLS"):gmatch("%S+") do
   CMD[verb] = {verb = verb, key = lower(verb), multiline = MULTILINE[verb] or MULTILINE_NOARG[verb] or false,
-               multiline_arg = MULTILINE[verb] or false, marks = verb == "DELE"}
+               multiline_arg = MULTILINE[verb] or false}
 end
 
 -- cmd sends a raw command and returns its response: {ok, status, text,
@@ -246,20 +245,15 @@ end
 
 -- must runs the helpers' commands: cmd (from CMD) and an optional
 -- argument; a -ERR is a reply error (o.what: the stage it names). The
--- time taken is added to c.timings under cmd.key. Its commands are never
--- refused under --dry-run (DELE then only pretends, see pretend_dele),
--- and it unmarks nothing (p:rset() does, after RSET's +OK).
+-- time taken is added to c.timings under cmd.key. They go through
+-- exchange as p:cmd's do (a DELE +OK marks, a RSET +OK unmarks); under
+-- --dry-run none of them is DELE (that only pretends, see pretend_dele).
 local function must(c, cmd, arg, o)
-  local verb, timeout = cmd.verb, o and o.timeout
+  local verb = cmd.verb
   local line, multiline
   if arg then line, multiline = verb .. " " .. arg, cmd.multiline_arg else line, multiline = verb, cmd.multiline end
-  local r, took = ask(c, line, false, timeout)
+  local r, took = exchange(c, verb, arg, line, multiline, false, o)
   if not r.ok then fail(c, o and o.what or verb, r) end
-  if cmd.marks then
-    local deleted = c.deleted
-    deleted[#deleted + 1] = arg
-  end
-  if multiline then took = took + body(c, r, verb, o, timeout) end
   local timings, key = c.timings, cmd.key
   timings[key] = (timings[key] or 0) + took
   return r
@@ -561,15 +555,10 @@ function Client:dele(n)
   return dele(self, msgnum(n, "dele"))
 end
 
--- rset unmarks every message marked for deletion (RFC 1939 5).
--- Only a +OK unmarks: after a -ERR the server may still hold the marks,
--- and QUIT must stay a commit point.
-function Client:rset()
-  local r = must(self, CMD.RSET)
-  self.deleted = {}
-  safety.unmarked()
-  return r
-end
+-- rset unmarks every message marked for deletion (RFC 1939 5). Only a
+-- +OK unmarks (exchange): after a -ERR the server may still hold the
+-- marks, and QUIT must stay a commit point.
+function Client:rset() return must(self, CMD.RSET) end
 
 function Client:noop() return must(self, CMD.NOOP) end
 
