@@ -52,7 +52,7 @@ func TestSessionAndExpectStandAlone(t *testing.T) {
 	}
 	// Beyond the standard library, only the Go project's own SOCKS5
 	// client (session.Options.Proxy) and system calls (ppoll for
-	// session.Options.SyscallWait): no UI.
+	// session.Options.SyscallWait, raw reads and writes otherwise): no UI.
 	external := map[string]bool{
 		"golang.org/x/net/proxy":          true,
 		"golang.org/x/net/internal/socks": true,

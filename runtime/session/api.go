@@ -53,7 +53,9 @@ type Options struct {
 	// that talks to one server at a time spends about a quarter less CPU
 	// per round trip: no goroutine park and scheduler hand-off per reply.
 	// Many sessions waiting at once (a bulk run with --jobs > 1) do better
-	// in the network poller, where a waiting session holds no thread.
+	// in the network poller, where a waiting session holds no thread;
+	// without SyscallWait a direct connection reads and writes there with
+	// raw system calls, which do not wake the scheduler's monitor thread.
 	SyscallWait bool
 
 	MatchMax   int             // receive buffer bound (0: expect.DefaultMatchMax)

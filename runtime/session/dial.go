@@ -107,13 +107,17 @@ func noProxy(list, host string) bool {
 	return false
 }
 
-// direct is a connection dialed without a proxy, waiting in ppoll when
-// o.SyscallWait says so.
+// direct is a connection dialed without a proxy: it waits in ppoll when
+// o.SyscallWait says so, else in the network poller with raw system
+// calls (rawIOConn).
 func direct(c net.Conn, err error, o *Options) (net.Conn, error) {
-	if err != nil || !o.SyscallWait {
+	switch {
+	case err != nil:
 		return c, err
+	case o.SyscallWait:
+		return pollWait(c), nil
 	}
-	return pollWait(c), nil
+	return rawIO(c), nil
 }
 
 // dialConn opens the transport to a: the Unix socket when there is one,

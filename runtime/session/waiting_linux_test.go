@@ -14,8 +14,20 @@ import (
 	"github.com/mailexpect/mailexpect/internal/fakeserver"
 )
 
-// pollPair is a pollConn to a listener on 127.0.0.1 and the server's end.
-func pollPair(t *testing.T) (*pollConn, net.Conn) {
+// waitingConns are the two ways a direct connection reads and waits:
+// in ppoll (Options.SyscallWait) or with raw system calls in the
+// network poller (the default).
+var waitingConns = []struct {
+	name string
+	wrap func(net.Conn) net.Conn
+}{
+	{"ppoll", pollWait},
+	{"raw", rawIO},
+}
+
+// wrappedPair is a connection to a listener on 127.0.0.1 wrapped by wrap
+// (which must wrap it), and the server's end.
+func wrappedPair(t *testing.T, wrap func(net.Conn) net.Conn) (net.Conn, net.Conn) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,20 +43,26 @@ func pollPair(t *testing.T) (*pollConn, net.Conn) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close(); srv.Close() })
-	pc, ok := pollWait(c).(*pollConn)
-	if !ok {
-		t.Fatalf("pollWait(%T) did not wrap it", c)
+	wc := wrap(c)
+	if wc == c {
+		t.Fatalf("%T was not wrapped", c)
 	}
-	return pc, srv
+	return wc, srv
 }
 
-// TestPollConn: a connection waiting in ppoll reads, writes, times out
-// at its deadline (not before, not much after), is woken by a deadline
-// or a Close from another goroutine within pollSlice, and reports EOF and
-// errors as the net package does.
-func TestPollConn(t *testing.T) {
+// TestWaitingConns: a connection waiting in ppoll, or reading with raw
+// system calls, reads, writes, times out at its deadline (not before, not
+// much after), is woken by a deadline or a Close from another goroutine
+// (within pollSlice), and reports EOF and errors as the net package does.
+func TestWaitingConns(t *testing.T) {
+	for _, w := range waitingConns {
+		t.Run(w.name, func(t *testing.T) { testWaitingConn(t, w.wrap) })
+	}
+}
+
+func testWaitingConn(t *testing.T, wrap func(net.Conn) net.Conn) {
 	t.Run("round trip", func(t *testing.T) {
-		c, srv := pollPair(t)
+		c, srv := wrappedPair(t, wrap)
 		go func() {
 			b := make([]byte, 5)
 			io.ReadFull(srv, b)
@@ -62,7 +80,7 @@ func TestPollConn(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		const d = 150 * time.Millisecond
 		onTime(t, func() string {
-			c, _ := pollPair(t)
+			c, _ := wrappedPair(t, wrap)
 			start := time.Now()
 			c.SetReadDeadline(start.Add(d))
 			_, err := c.Read(make([]byte, 8))
@@ -81,7 +99,7 @@ func TestPollConn(t *testing.T) {
 		})
 	})
 	t.Run("passed deadline wins over waiting data", func(t *testing.T) {
-		c, srv := pollPair(t)
+		c, srv := wrappedPair(t, wrap)
 		srv.Write([]byte("+OK\r\n"))
 		time.Sleep(20 * time.Millisecond)
 		c.SetReadDeadline(time.Unix(1, 0))
@@ -95,7 +113,7 @@ func TestPollConn(t *testing.T) {
 	})
 	t.Run("deadline from another goroutine", func(t *testing.T) {
 		onTime(t, func() string {
-			c, _ := pollPair(t)
+			c, _ := wrappedPair(t, wrap)
 			time.AfterFunc(50*time.Millisecond, func() { c.SetDeadline(time.Unix(1, 0)) })
 			start := time.Now()
 			_, err := c.Read(make([]byte, 8))
@@ -109,7 +127,7 @@ func TestPollConn(t *testing.T) {
 		})
 	})
 	t.Run("close from another goroutine", func(t *testing.T) {
-		c, _ := pollPair(t)
+		c, _ := wrappedPair(t, wrap)
 		time.AfterFunc(50*time.Millisecond, func() { c.Close() })
 		_, err := c.Read(make([]byte, 8))
 		if !errors.Is(err, net.ErrClosed) {
@@ -120,7 +138,7 @@ func TestPollConn(t *testing.T) {
 		}
 	})
 	t.Run("eof", func(t *testing.T) {
-		c, srv := pollPair(t)
+		c, srv := wrappedPair(t, wrap)
 		srv.Write([]byte("bye"))
 		srv.Close()
 		got, err := io.ReadAll(c)
@@ -132,7 +150,7 @@ func TestPollConn(t *testing.T) {
 		}
 	})
 	t.Run("reset", func(t *testing.T) {
-		c, srv := pollPair(t)
+		c, srv := wrappedPair(t, wrap)
 		srv.(*net.TCPConn).SetLinger(0)
 		srv.Close()
 		_, err := c.Read(make([]byte, 1))
@@ -141,7 +159,7 @@ func TestPollConn(t *testing.T) {
 		}
 	})
 	t.Run("no allocation per round trip", func(t *testing.T) {
-		c, srv := pollPair(t)
+		c, srv := wrappedPair(t, wrap)
 		go io.Copy(srv, srv)
 		c.SetDeadline(time.Now().Add(time.Minute))
 		cmd, b := []byte("NOOP\r\n"), make([]byte, 6)
@@ -154,7 +172,7 @@ func TestPollConn(t *testing.T) {
 	})
 	t.Run("write waits for room until its deadline", func(t *testing.T) {
 		onTime(t, func() string {
-			c, _ := pollPair(t) // the server never reads
+			c, _ := wrappedPair(t, wrap) // the server never reads
 			c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
 			n, err := c.Write(make([]byte, 64<<20))
 			if !errors.Is(err, os.ErrDeadlineExceeded) || n >= 64<<20 {
@@ -168,22 +186,31 @@ func TestPollConn(t *testing.T) {
 	})
 }
 
-// TestSyscallWaitSession: a session dialed with SyscallWait waits in
-// ppoll, and Expect's timeout and a cancelled context end its wait as
-// they do in the network poller.
-func TestSyscallWaitSession(t *testing.T) {
+// TestDirectSessionWaits: a session dialed with SyscallWait waits in
+// ppoll, one without reads with raw system calls, and in both Expect's
+// timeout and a cancelled context end its wait as they do in the network
+// poller.
+func TestDirectSessionWaits(t *testing.T) {
+	for _, syscallWait := range []bool{true, false} {
+		t.Run(fmt.Sprint("SyscallWait=", syscallWait), func(t *testing.T) { testDirectSessionWait(t, syscallWait) })
+	}
+}
+
+func testDirectSessionWait(t *testing.T, syscallWait bool) {
 	addr := fakeserver.ServeOne(t, func(c net.Conn) {
 		c.Write([]byte("+OK ready\r\n"))
 		c.Read(make([]byte, 1)) // then nothing until the client goes
 	})
 	ctx := context.Background()
-	s, err := Dial(ctx, addr, Options{SyscallWait: true, Timeout: 200 * time.Millisecond})
+	s, err := Dial(ctx, addr, Options{SyscallWait: syscallWait, Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, ok := s.raw.(*pollConn); !ok {
-		t.Fatalf("the connection is a %T, want a pollConn", s.raw)
+	_, isPoll := s.raw.(*pollConn)
+	_, isRaw := s.raw.(*rawIOConn)
+	if isPoll != syscallWait || isRaw == syscallWait {
+		t.Fatalf("SyscallWait %v: the connection is a %T", syscallWait, s.raw)
 	}
 	if l, err := s.ReadLine(ctx, 0); err != nil || l != "+OK ready" {
 		t.Fatalf("ReadLine: %q, %v", l, err)
