@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -115,12 +114,10 @@ func (c *rawIOConn) Write(p []byte) (int, error) {
 // is not ready (EAGAIN), and the caller then waits in the network poller.
 func (d *rawIODir) try(fd uintptr) bool {
 	for {
-		// The buffer is the caller's and stays reachable through d.p for
-		// the call; the socket is non-blocking, so the call returns at once.
-		r, _, e := unix.RawSyscall(d.trap, fd, uintptr(unsafe.Pointer(&d.p[0])), uintptr(len(d.p)))
+		n, e := readWrite(d.trap, fd, d.p)
 		switch e {
 		case 0:
-			d.n = int(r)
+			d.n = n
 			if d.n == 0 && d.trap == unix.SYS_READ {
 				d.err = io.EOF
 			}
