@@ -72,3 +72,44 @@ func TestSharedProto(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestVMStopInsideModule: a run the VM stops between instructions of a
+// module's own code (the imap module turning a flood of responses into
+// its state) names the module command it was working on, as a stop in
+// the wait itself does, masked; a stop in the script keeps the script's
+// line, and one in another module keeps that module's.
+func TestVMStopInsideModule(t *testing.T) {
+	cases := []struct {
+		name, op, raised string
+		want             RunError
+	}{
+		{"in the imap module", "imap A001 SELECT INBOX", imapModuleChunk + ":186: context deadline exceeded",
+			RunError{Kind: failure.Timeout, Message: "--max-time 2s reached during imap A001 SELECT INBOX"}},
+		{"secret in the command", "imap A002 LOGIN ann hunter22", imapModuleChunk + ":90: context deadline exceeded",
+			RunError{Kind: failure.Timeout, Message: "--max-time 2s reached during imap A002 LOGIN ann ***"}},
+		{"in the script", "imap A001 SELECT INBOX", "check.lua:7: context deadline exceeded",
+			RunError{Kind: failure.Timeout, Message: "check.lua:7: --max-time 2s reached"}},
+		{"in another module", "imap A001 SELECT INBOX", moduleChunkPrefix + "pop3.lua:12: context deadline exceeded",
+			RunError{Kind: failure.Timeout, Message: moduleChunkPrefix + "pop3.lua:12: --max-time 2s reached"}},
+		{"no command yet", "", imapModuleChunk + ":186: context deadline exceeded",
+			RunError{Kind: failure.Timeout, Message: imapModuleChunk + ":186: --max-time 2s reached"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			L := lua.NewState()
+			defer L.Close()
+			r := newRun(Config{})
+			r.secrets.Add("hunter22")
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(maxTimeError{d: 2e9})
+			r.ctx = ctx
+			if c.op != "" {
+				r.moduleOp = moduleOp{chunk: imapModuleChunk, op: c.op}
+			}
+			got := r.runError(L, &lua.ApiError{Type: lua.ApiErrorRun, Object: lua.LString(c.raised)})
+			if diff := cmp.Diff(c.want, *got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -326,7 +326,12 @@ func (b *imapBinding) wait(L *lua.LState) int {
 	if opts != nil {
 		timeout, file = opts.RawGetString("timeout"), opts.RawGetString("file")
 	}
-	b.bind(L, li, timeout, "imap "+k.cmd.Text)
+	op := "imap " + k.cmd.Text
+	b.bind(L, li, timeout, op)
+	// The module works on this command's responses in Lua once they are
+	// read (a flood of untagged ones takes a while): a stop the VM sees
+	// there is said to come during it (runError1).
+	b.r.moduleOp = moduleOp{chunk: imapModuleChunk, op: op}
 
 	var sink *literalFiles
 	if file != lua.LNil {
@@ -366,13 +371,13 @@ func (b *imapBinding) wait(L *lua.LState) int {
 		}
 	}
 	if err != nil {
-		b.fail(L, li, "imap "+k.cmd.Text, err)
+		b.fail(L, li, op, err)
 	}
 	if sink != nil && sink.luaErr != nil {
 		L.Error(sink.luaErr, 0)
 	}
 	if sinkErr != nil {
-		b.r.raiseOp(L, "imap "+k.cmd.Text, sinkErr)
+		b.r.raiseOp(L, op, sinkErr)
 	}
 	if cont != nil {
 		// The command goes on (IDLE, AUTHENTICATE): hand over what came

@@ -491,6 +491,12 @@ func (r *run) runError1(L *lua.LState, err error) *RunError {
 					}
 				}
 				msg = strings.TrimSuffix(msg, ctxMsg) + cause.Error()
+				if op := r.moduleOp; op.chunk != "" && strings.HasPrefix(msg, op.chunk+":") {
+					// Stopped inside the module's own code, whose line
+					// means nothing to the script: name the command, as a
+					// stop during the wait itself does (raiseOp).
+					msg = r.mask(oneLine(cause.Error() + " during " + op.op))
+				}
 				var mt maxTimeError
 				if errors.As(cause, &mt) {
 					return &RunError{Kind: failure.Timeout, Message: msg}
@@ -501,6 +507,14 @@ func (r *run) runError1(L *lua.LState, err error) *RunError {
 	}
 	return &RunError{Message: msg}
 }
+
+// moduleOp is a module command in progress: chunk is the module's chunk
+// name (a line of it in an error starts "chunk:"), op what raiseOp calls
+// the command ("imap A001 SELECT INBOX").
+type moduleOp struct{ chunk, op string }
+
+// imapModuleChunk is the imap module's chunk name.
+const imapModuleChunk = moduleChunkPrefix + "imap.lua"
 
 // run is the state of one Run: everything the Lua-facing functions share.
 // Its first fields belong to the Lua state and live as long as it does:
@@ -541,6 +555,7 @@ type rowRun struct {
 	cleanups []func()       // run when Run returns (timers of rt.max_time)
 
 	cancelErr         *lua.LTable       // the error a cancelled session call raised (see raiseOp)
+	moduleOp          moduleOp          // the module command last waited for
 	scriptUsage       bool              // the uncaught error is a bad command line for the script
 	usageErrors       []*lua.LTable     // raised by options(): exit 2 when uncaught
 	commandLineErrors []*lua.LTable     // those of them that cannot depend on the bulk row
