@@ -152,9 +152,9 @@ func OpenTerminal(in *os.File, out io.Writer) (*Terminal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tio, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
+	if tio, err := unix.IoctlGetTermios(fd, ioctlGetTermios); err == nil {
 		tio.Oflag |= unix.OPOST | unix.ONLCR
-		unix.IoctlSetTermios(fd, unix.TCSETS, tio)
+		unix.IoctlSetTermios(fd, ioctlSetTermios, tio)
 	}
 	p := pumpFor(in)
 	t := term.NewTerminal(struct {

@@ -181,11 +181,11 @@ func (p *Process) startPTY() error {
 	// two line ends: CR is ignored instead (IGNCR). And no echo, so an
 	// expect never matches what the script itself sent.
 	fd := int(tty.Fd())
-	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	tio, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
 	if err == nil {
 		tio.Iflag = tio.Iflag&^unix.ICRNL | unix.IGNCR
 		tio.Lflag &^= unix.ECHO | unix.ECHOE | unix.ECHOK | unix.ECHONL
-		err = unix.IoctlSetTermios(fd, unix.TCSETS, tio)
+		err = unix.IoctlSetTermios(fd, ioctlSetTermios, tio)
 	}
 	if err != nil {
 		master.Close()
