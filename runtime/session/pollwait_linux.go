@@ -1,11 +1,9 @@
 package session
 
 import (
-	"errors"
 	"io"
 	"net"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,26 +24,19 @@ import (
 // syscall.RawConn callbacks, which hold it open: a Close waits for the
 // callback to return, and the descriptor is never reused under it.
 type pollConn struct {
-	net.Conn
-	rc     syscall.RawConn
-	r, w   pollDir
+	*callConn
+	pr, pw pollDir // the ppoll side of callConn's r and w
 	closed atomic.Bool
 }
 
-// pollDir is one direction of a pollConn: its deadline, and what a wait
-// needs, made once, so that a read or write allocates nothing (the
-// RawConn callback is a method value bound here, the ppoll arguments
-// live here).
+// pollDir is what one direction of a pollConn adds to its callDir: its
+// deadline and the ppoll arguments, made once so that a wait allocates
+// nothing.
 type pollDir struct {
-	mu     sync.Mutex // one call at a time uses the fields below, as net.Conn allows concurrent calls
+	*callDir
 	c      *pollConn
 	dl     atomic.Pointer[time.Time] // nil: no deadline
 	events int16                     // POLLIN or POLLOUT
-	op     string                    // "read" or "write", for errors
-	call   func(fd uintptr) bool     // d.wait as a method value
-	p      []byte                    // the call's buffer
-	n      int                       // its result
-	err    error
 	fds    [1]unix.PollFd
 	ts     unix.Timespec
 }
@@ -57,67 +48,15 @@ const pollSlice = 20 * time.Millisecond
 // pollWait wraps c, a direct TCP or Unix-domain connection, as a
 // pollConn; any other connection is returned as it is.
 func pollWait(c net.Conn) net.Conn {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
+	cc := callConnOf(c)
+	if cc == nil {
 		return c
 	}
-	switch c.(type) {
-	case *net.TCPConn, *net.UnixConn:
-	default:
-		return c
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return c
-	}
-	pc := &pollConn{Conn: c, rc: rc}
-	pc.r = pollDir{c: pc, events: unix.POLLIN, op: "read"}
-	pc.w = pollDir{c: pc, events: unix.POLLOUT, op: "write"}
-	pc.r.call, pc.w.call = pc.r.wait, pc.w.wait
+	pc := &pollConn{callConn: cc}
+	pc.pr = pollDir{callDir: &cc.r, c: pc, events: unix.POLLIN}
+	pc.pw = pollDir{callDir: &cc.w, c: pc, events: unix.POLLOUT}
+	cc.r.call, cc.w.call = pc.pr.wait, pc.pw.wait
 	return pc
-}
-
-func (c *pollConn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	d := &c.r
-	d.mu.Lock()
-	d.p = p
-	rerr := c.rc.Read(d.call)
-	n, err := d.n, d.err
-	d.p, d.err = nil, nil
-	d.mu.Unlock()
-	switch {
-	case rerr != nil:
-		return 0, c.opError("read", rerr)
-	case err == io.EOF:
-		return n, io.EOF
-	case err != nil:
-		return n, c.opError("read", err)
-	}
-	return n, nil
-}
-
-func (c *pollConn) Write(p []byte) (int, error) {
-	d := &c.w
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	done := 0
-	for done < len(p) {
-		d.p = p[done:]
-		werr := c.rc.Write(d.call)
-		n, err := d.n, d.err
-		d.p, d.err = nil, nil
-		if werr != nil {
-			return done, c.opError("write", werr)
-		}
-		done += n
-		if err != nil {
-			return done, c.opError("write", err)
-		}
-	}
-	return done, nil
 }
 
 // wait is the RawConn callback: it reads into d.p (POLLIN) or writes d.p
@@ -171,16 +110,6 @@ func (d *pollDir) wait(fd uintptr) bool {
 	}
 }
 
-// opError makes err look like the net package's own (read tcp a->b: ...),
-// keeping net.ErrClosed and os.ErrDeadlineExceeded findable with errors.Is.
-func (c *pollConn) opError(op string, err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return err
-	}
-	return &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
-}
-
 func (c *pollConn) Close() error {
 	c.closed.Store(true)
 	return c.Conn.Close()
@@ -192,12 +121,12 @@ func (c *pollConn) SetDeadline(t time.Time) error {
 }
 
 func (c *pollConn) SetReadDeadline(t time.Time) error {
-	c.r.dl.Store(deadlinePtr(t))
+	c.pr.dl.Store(deadlinePtr(t))
 	return nil
 }
 
 func (c *pollConn) SetWriteDeadline(t time.Time) error {
-	c.w.dl.Store(deadlinePtr(t))
+	c.pw.dl.Store(deadlinePtr(t))
 	return nil
 }
 

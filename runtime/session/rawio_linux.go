@@ -1,12 +1,9 @@
 package session
 
 import (
-	"errors"
 	"io"
 	"net"
 	"os"
-	"sync"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,84 +26,26 @@ import (
 // session at a time still does better in its own ppoll, pollConn: there
 // the network poller's idle CPU woke later for each reply on this VM.)
 type rawIOConn struct {
-	net.Conn
-	rc   syscall.RawConn
-	r, w rawIODir
+	*callConn
 }
 
-// rawIODir is one direction of a rawIOConn, made once so that a read or
-// write allocates nothing: the RawConn callback is a method value bound
-// here and the call's buffer and result live here.
+// rawIODir is the callback of one direction of a rawIOConn.
 type rawIODir struct {
-	mu   sync.Mutex // one call at a time uses the fields below, as net.Conn allows concurrent calls
-	trap uintptr    // SYS_READ or SYS_WRITE
-	op   string     // "read" or "write", for errors
-	call func(fd uintptr) bool
-	p    []byte
-	n    int
-	err  error
+	*callDir
+	trap uintptr // SYS_READ or SYS_WRITE
 }
 
 // rawIO wraps c, a direct TCP or Unix-domain connection, as a rawIOConn;
 // any other connection is returned as it is.
 func rawIO(c net.Conn) net.Conn {
-	switch c.(type) {
-	case *net.TCPConn, *net.UnixConn:
-	default:
+	cc := callConnOf(c)
+	if cc == nil {
 		return c
 	}
-	rc, err := c.(syscall.Conn).SyscallConn()
-	if err != nil {
-		return c
-	}
-	rc2 := &rawIOConn{Conn: c, rc: rc}
-	rc2.r = rawIODir{trap: unix.SYS_READ, op: "read"}
-	rc2.w = rawIODir{trap: unix.SYS_WRITE, op: "write"}
-	rc2.r.call, rc2.w.call = rc2.r.try, rc2.w.try
-	return rc2
-}
-
-func (c *rawIOConn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	d := &c.r
-	d.mu.Lock()
-	d.p = p
-	rerr := c.rc.Read(d.call)
-	n, err := d.n, d.err
-	d.p, d.n, d.err = nil, 0, nil
-	d.mu.Unlock()
-	switch {
-	case rerr != nil:
-		return 0, c.opError("read", rerr)
-	case err == io.EOF:
-		return n, io.EOF
-	case err != nil:
-		return n, c.opError("read", err)
-	}
-	return n, nil
-}
-
-func (c *rawIOConn) Write(p []byte) (int, error) {
-	d := &c.w
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	done := 0
-	for done < len(p) {
-		d.p = p[done:]
-		werr := c.rc.Write(d.call)
-		n, err := d.n, d.err
-		d.p, d.n, d.err = nil, 0, nil
-		done += n
-		if werr != nil {
-			return done, c.opError("write", werr)
-		}
-		if err != nil {
-			return done, c.opError("write", err)
-		}
-	}
-	return done, nil
+	r := &rawIODir{callDir: &cc.r, trap: unix.SYS_READ}
+	w := &rawIODir{callDir: &cc.w, trap: unix.SYS_WRITE}
+	cc.r.call, cc.w.call = r.try, w.try
+	return &rawIOConn{cc}
 }
 
 // try is the RawConn callback: one read into d.p or write of d.p,
@@ -118,7 +57,7 @@ func (d *rawIODir) try(fd uintptr) bool {
 		switch e {
 		case 0:
 			d.n = n
-			if d.n == 0 && d.trap == unix.SYS_READ {
+			if n == 0 && d.trap == unix.SYS_READ {
 				d.err = io.EOF
 			}
 			return true
@@ -131,15 +70,4 @@ func (d *rawIODir) try(fd uintptr) bool {
 			return true
 		}
 	}
-}
-
-// opError makes err look like the net package's own (read tcp a->b: ...),
-// keeping net.ErrClosed and os.ErrDeadlineExceeded findable with errors.Is.
-// The RawConn's own errors name their operation raw-read or raw-write.
-func (c *rawIOConn) opError(op string, err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		err = oe.Err
-	}
-	return &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }
