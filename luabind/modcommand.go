@@ -1,8 +1,6 @@
 package luabind
 
 import (
-	"errors"
-	"io"
 	"strings"
 	"time"
 
@@ -32,15 +30,7 @@ import (
 func (r moduleHooks) command(L *lua.LState) int {
 	prefix, hasPrefix := L.Get(5).(lua.LString) // read before anything is pushed
 	ls := r.roundTrip(L, "s:readline", func(ls *luaSession, timeout time.Duration) {
-		answer, err := ls.s.NextLine(L.Context(), timeout)
-		switch {
-		case errors.Is(err, io.EOF):
-			L.Push(lua.LNil)
-		case err != nil:
-			r.raiseSession(L, ls.s, "s:readline", err)
-		default:
-			L.Push(ls.lineValue(answer))
-		}
+		r.pushLine(L, ls, timeout)
 	})
 	answer, _ := L.Get(-2).(lua.LString)
 	if !hasPrefix || !strings.HasPrefix(string(answer), string(prefix)) {
@@ -61,10 +51,7 @@ func (r moduleHooks) command(L *lua.LState) int {
 // none (the RFC 3463 syntax itself is checked as the reply is read).
 func (r moduleHooks) request(L *lua.LState) int {
 	ls := r.roundTrip(L, "s:reply", func(ls *luaSession, timeout time.Duration) {
-		rep, err := ls.s.Reply(L.Context(), timeout)
-		if err != nil {
-			r.raiseSession(L, ls.s, "s:reply", err)
-		}
+		rep := r.nextReply(L, ls, timeout)
 		enhanced := rep.Enhanced
 		if !agrees(rep.Code, enhanced) {
 			enhanced = ""
@@ -94,7 +81,7 @@ func (r moduleHooks) roundTrip(L *lua.LState, fname string, read func(ls *luaSes
 	} else {
 		timeout := r.callTimeout(L, L.Get(4), fname)
 		if L.Get(2) != lua.LNil {
-			r.sendLine(L, ls)
+			r.sendLine(L, ls, L.CheckString(2), lua.LVAsBool(L.Get(3)))
 		}
 		read(ls, timeout)
 	}
@@ -115,19 +102,6 @@ func moduleSession(L *lua.LState) *luaSession {
 		return ls
 	}
 	return nil
-}
-
-// sendLine sends argument 2 as s:sendline(line, {secret = argument 3}).
-func (r moduleHooks) sendLine(L *lua.LState, ls *luaSession) {
-	line := L.CheckString(2)
-	ls.warnUnread()
-	send := ls.s.SendLine
-	if lua.LVAsBool(L.Get(3)) {
-		send = ls.s.SendLineSecret
-	}
-	if err := send(L.Context(), line); err != nil {
-		r.raiseOp(L, "s:sendline", err)
-	}
 }
 
 // callMethods is command and request for a session written in Lua:

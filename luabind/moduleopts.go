@@ -31,6 +31,10 @@ var dialOptions = func() []string {
 	return names
 }()
 
+// sessionRefused are the options an open with session = refuses: where
+// to connect, and how.
+var sessionRefused = append([]string{"url", "host", "port"}, dialOptions...)
+
 // endpoint is rt.endpoint(o, spec) -> hostport, tls, scheme, dial: where a
 // module connects, in which TLS mode, and connect's options table (nil
 // when there are none): o's dialOptions and label, and tls = "implicit"
@@ -57,7 +61,7 @@ func (r moduleHooks) endpoint(L *lua.LState) int {
 		if !isSession {
 			r.usage(L, "%s: session must be a session (from connect or spawn), got %s", name, sv.Type())
 		}
-		for _, k := range append([]string{"url", "host", "port"}, dialOptions...) {
+		for _, k := range sessionRefused {
 			if o.RawGetString(k) != lua.LNil {
 				r.usage(L, "%s: %s applies to making a connection; with session = set it on connect or spawn", name, k)
 			}

@@ -440,7 +440,13 @@ func (r sessionBinding) send(L *lua.LState) int {
 func (r sessionBinding) sendline(L *lua.LState) int {
 	ls := r.checkSession(L, "sendline")
 	line := r.checkString(L, 2, "s:sendline")
-	secret := r.sendOpts(L, 3, "s:sendline")
+	r.sendLine(L, ls, line, r.sendOpts(L, 3, "s:sendline"))
+	return 0
+}
+
+// sendLine is s:sendline's work once its arguments are checked (the
+// modules' rt.command and rt.request send through it too).
+func (r *run) sendLine(L *lua.LState, ls *luaSession, line string, secret bool) {
 	ls.warnUnread()
 	send := ls.s.SendLine
 	if secret {
@@ -449,21 +455,26 @@ func (r sessionBinding) sendline(L *lua.LState) int {
 	if err := send(L.Context(), line); err != nil {
 		r.raiseOp(L, "s:sendline", err)
 	}
-	return 0
 }
 
 func (r sessionBinding) readline(L *lua.LState) int {
 	ls := r.checkSession(L, "readline")
-	line, err := ls.s.NextLine(L.Context(), r.callTimeout(L, L.Get(2), "s:readline"))
-	if errors.Is(err, io.EOF) {
-		L.Push(lua.LNil)
-		return 1
-	}
-	if err != nil {
-		r.raiseSession(L, ls.s, "s:readline", err)
-	}
-	L.Push(ls.lineValue(line))
+	r.pushLine(L, ls, r.callTimeout(L, L.Get(2), "s:readline"))
 	return 1
+}
+
+// pushLine is s:readline's work once its timeout is checked: the next
+// line pushed, nil at EOF (rt.command reads through it too).
+func (r *run) pushLine(L *lua.LState, ls *luaSession, timeout time.Duration) {
+	line, err := ls.s.NextLine(L.Context(), timeout)
+	switch {
+	case errors.Is(err, io.EOF):
+		L.Push(lua.LNil)
+	case err != nil:
+		r.raiseSession(L, ls.s, "s:readline", err)
+	default:
+		L.Push(ls.lineValue(line))
+	}
 }
 
 // lineValue is a line read as a Lua string. A server repeats itself
@@ -480,12 +491,19 @@ func (ls *luaSession) lineValue(line []byte) lua.LValue {
 
 func (r sessionBinding) reply(L *lua.LState) int {
 	ls := r.checkSession(L, "reply")
-	rep, err := ls.s.Reply(L.Context(), r.callTimeout(L, L.Get(2), "s:reply"))
+	rep := r.nextReply(L, ls, r.callTimeout(L, L.Get(2), "s:reply"))
+	L.Push(replyValue(L, rep, rep.Enhanced))
+	return 1
+}
+
+// nextReply is s:reply's read once its timeout is checked (rt.request
+// reads through it too).
+func (r *run) nextReply(L *lua.LState, ls *luaSession, timeout time.Duration) *failure.ServerReply {
+	rep, err := ls.s.Reply(L.Context(), timeout)
 	if err != nil {
 		r.raiseSession(L, ls.s, "s:reply", err)
 	}
-	L.Push(replyValue(L, rep, rep.Enhanced))
-	return 1
+	return rep
 }
 
 // replyValue is rep as s:reply returns it, {code, enhanced, lines,
