@@ -184,9 +184,6 @@ func executeEach(ctx context.Context, o *options, stdin io.Reader, stdout, stder
 	// Rows at once wait in Go's network poller: a session waiting in its
 	// own ppoll would hold a thread (session.Options.SyscallWait).
 	cfg.SyscallWait = e.jobs == 1
-	if cfg.SyscallWait && !o.sandbox {
-		oneP()
-	}
 	cleanup, code, ok := prepareRun(&cfg, o, errw, stderr)
 	if !ok {
 		return code

@@ -7,10 +7,10 @@ import (
 	"os"
 
 	"github.com/mailexpect/mailexpect/internal/gcpolicy"
+	_ "github.com/mailexpect/mailexpect/internal/onep" // one P from the start (procs.go)
 )
 
 func main() {
 	gcpolicy.DeferFirstGC()
-	ownProcess = true
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -1,36 +1,43 @@
 package main
 
 import (
-	"os"
-	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/mailexpect/mailexpect/internal/onep"
 )
 
-// TestOneP: a run in its own process on Linux gets one P unless
-// GOMAXPROCS says otherwise; a run called from a test keeps the test's.
-func TestOneP(t *testing.T) {
-	prev := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(prev)
-	defer func(was bool) { ownProcess = was }(ownProcess)
-	if prev == 1 {
-		runtime.GOMAXPROCS(2)
-	}
-	want := runtime.GOMAXPROCS(0)
+// The tests call run in a process of their own: they keep Go's default.
+func init() { onep.Release() }
 
-	ownProcess = false
-	oneP()
-	if got := runtime.GOMAXPROCS(0); got != want {
-		t.Errorf("called from a test: GOMAXPROCS %d, want %d kept", got, want)
-	}
-	ownProcess = true
-	t.Setenv("GOMAXPROCS", "2")
-	oneP()
-	if got := runtime.GOMAXPROCS(0); got != want {
-		t.Errorf("GOMAXPROCS set in the environment: %d, want %d kept", got, want)
-	}
-	os.Unsetenv("GOMAXPROCS")
-	oneP()
-	if got, one := runtime.GOMAXPROCS(0), runtime.GOOS == "linux"; (got == 1) != one {
-		t.Errorf("own process on %s: GOMAXPROCS %d", runtime.GOOS, got)
+// TestOneServerAtATime: which runs keep the one P the process started
+// with.
+func TestOneServerAtATime(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		want bool
+	}{
+		{"check.lua", true},
+		{"-e x=1", true},
+		{"--each rows.csv --jobs 1 clean.lua", true},
+		{"--each rows.csv --jobs 4 clean.lua", false},
+		{"--each rows.csv clean.lua", false},
+		{"--sandbox check.lua", false},
+		{"--sandbox --each rows.csv --jobs 1 clean.lua", false},
+		{"sandbox", false},
+		{"serve --config probes.yml", false},
+		{"replay rec.jsonl", false},
+		{"test", false},
+		{"connect pop3://127.0.0.1", false},
+		{"send --to a@example.org --server smtp://127.0.0.1", false},
+	} {
+		o, err := parseArgs(strings.Fields(tc.args))
+		if err != nil {
+			t.Errorf("%s: %v", tc.args, err)
+			continue
+		}
+		if got := oneServerAtATime(o); got != tc.want {
+			t.Errorf("mailexpect %s: one server at a time = %v, want %v", tc.args, got, tc.want)
+		}
 	}
 }

@@ -273,6 +273,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runResults(o.results, stdout, stderr)
 	}
 
+	releaseProcs(o)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	stopSignals := cancelOnSignal(cancel)
@@ -415,9 +416,6 @@ func execute(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io
 	}
 
 	cfg := baseConfig(o, name)
-	if !o.sandbox {
-		oneP()
-	}
 	cfg.Stdout, cfg.Stderr = stdout, interact.AboveLine(stderr) // log() above a typed line
 	if f, ok := stdin.(*os.File); ok && o.script != "-" {
 		cfg.Stdin = f // s:interact's terminal
