@@ -26,7 +26,7 @@ func TestQuick(t *testing.T) {
 	rep, err := runner.Run(ctx, runner.Options{
 		Quick:       true,
 		BinDir:      bin,
-		Clients:     []string{"go", "mx-raw", "mx-mod", "mx-modfile", "mx-idiom", "mx-each"},
+		Clients:     []string{"go", "go-mem", "mx-raw", "mx-mod", "mx-modfile", "mx-idiom", "mx-each"},
 		Cap:         20 * time.Second,
 		StartupReps: 1,
 		Log:         &log,
@@ -50,7 +50,7 @@ func TestQuick(t *testing.T) {
 		t.Errorf("only %d cells ran", ran)
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"## W1:", "## W5 growth", "## Targets", "| go |"} {
+	for _, want := range []string{"## W1:", "## W5 growth", "## Targets", "| go |", "| go-mem |", "W1 mx-idiom wall <= 1.3x go-mem"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the table lacks %q", want)
 		}

@@ -4,6 +4,7 @@
 // with.
 //
 //	goclient -w W1 -addr 127.0.0.1:P -out FILE     RETR 1 of user big, unstuffed to FILE
+//	goclient -w W1 -mem ...                        the same, the message held in memory first
 //	goclient -w W2 -addr 127.0.0.1:P -n 20000      NOOP n times, one at a time
 //	goclient -w W3 -addr 127.0.0.1:P -n 500 [-jobs J]  box0..box{n-1}: USER/PASS, STAT, UIDL, DELE all, QUIT
 //	goclient -w W4 -addr 127.0.0.1:P -n 2000 -msg FILE   one SMTP session, n x MAIL/RCPT/DATA
@@ -32,6 +33,7 @@ func main() {
 	w := flag.String("w", "", "workload: W1..W5")
 	addr := flag.String("addr", "", "server address")
 	out := flag.String("out", "", "W1: output file")
+	mem := flag.Bool("mem", false, "W1: hold the whole message in memory, then write it")
 	n := flag.Int("n", 0, "W2: NOOPs, W3: mailboxes, W4: messages")
 	msg := flag.String("msg", "", "W4: message file (CRLF lines)")
 	size := flag.Int("size", 0, "W5: bytes of lines")
@@ -42,7 +44,7 @@ func main() {
 	var err error
 	switch *w {
 	case "W1":
-		err = w1(*addr, *out)
+		err = w1(*addr, *out, *mem)
 	case "W2":
 		err = w2(*addr, *n)
 	case "W3":
@@ -115,8 +117,12 @@ func (p *pop3) quit() error {
 	return err
 }
 
-// W1: log in, RETR 1, unstuff the body into a file, QUIT.
-func w1(addr, out string) error {
+// W1: log in, RETR 1, unstuff the body into a file, QUIT. With hold the
+// message is first kept whole in memory, in a slice sized once from
+// RETR's "n octets", as a client that hands the message on as one value
+// would (the in-memory mailexpect clients' fair limit); without it the
+// body streams through a 64 KiB writer.
+func w1(addr, out string, hold bool) error {
 	p, err := dialPOP3(addr)
 	if err != nil {
 		return err
@@ -124,14 +130,24 @@ func w1(addr, out string) error {
 	if err := p.login("big"); err != nil {
 		return err
 	}
-	if _, err := p.cmd("RETR 1"); err != nil {
+	status, err := p.cmd("RETR 1")
+	if err != nil {
 		return err
 	}
 	f, err := os.Create(out)
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(f, 64<<10)
+	var dst io.Writer = bufio.NewWriterSize(f, 64<<10)
+	var msg []byte
+	if hold {
+		octets, _, _ := strings.Cut(status, " ")
+		size, err := strconv.Atoi(octets)
+		if err != nil {
+			return fmt.Errorf("RETR: no octet count in %q", status)
+		}
+		msg = make([]byte, 0, size)
+	}
 	var n int64
 	r := p.R
 	start := true
@@ -148,12 +164,24 @@ func w1(addr, out string) error {
 				l = l[1:]
 			}
 		}
-		bw.Write(l)
+		if hold {
+			msg = append(msg, l...)
+		} else {
+			dst.Write(l)
+		}
 		n += int64(len(l))
 		start = err == nil
 	}
-	if err := bw.Flush(); err != nil {
-		return err
+	if hold {
+		dst = f
+		if _, err := dst.Write(msg); err != nil {
+			return err
+		}
+	}
+	if bw, ok := dst.(*bufio.Writer); ok {
+		if err := bw.Flush(); err != nil {
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err

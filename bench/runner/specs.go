@@ -50,6 +50,7 @@ var workloadTitles = map[string]string{
 // clientInfo describes a client for the table.
 var clientInfo = map[string]string{
 	"go":             "hand-written Go: bufio + net/textproto (the limit)",
+	"go-mem":         "the Go client with W1's message held in memory (a slice sized once from RETR's octet count), then written: the limit for the clients that hold it (mx-mod, mx-idiom)",
 	"mx-raw":         "mailexpect, raw primitives (connect/sendline/expect; W1: s:read_dot{file=})",
 	"mx-mod":         "mailexpect, protocol modules (pop3/smtp); W1: p:retr(1) in memory",
 	"mx-modfile":     "mailexpect, pop3 module, p:retr(1, {file=}) streams to a file",
@@ -148,6 +149,7 @@ func specs(p Params) []spec {
 	w1 := cells("W1", "W1", 0, checkW1)
 	w1args := func(e *env, out string) []string { return []string{e.srv.POP3, out} }
 	w1("go", "goclient", goclient("W1", func(e *env, out string) []string { return []string{"-addr", e.srv.POP3, "-out", out} }))
+	w1("go-mem", "goclient", goclient("W1", func(e *env, out string) []string { return []string{"-addr", e.srv.POP3, "-out", out, "-mem"} }))
 	for _, c := range []struct{ client, script string }{{"mx-raw", "w1_raw.lua"}, {"mx-mod", "w1_mod.lua"}, {"mx-modfile", "w1_modfile.lua"}} {
 		w1(c.client, "mailexpect", script("mailexpect", c.script, w1args))
 	}
