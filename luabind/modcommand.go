@@ -58,10 +58,12 @@ func (r moduleHooks) request(L *lua.LState) int {
 		}
 		L.Push(replyValue(L, rep, enhanced))
 	})
-	if t, ok := L.Get(-2).(*lua.LTable); ok && ls == nil { // a session written in Lua: its reply as it is
-		code, _ := t.RawGetString("code").(lua.LNumber)
-		if e, ok := t.RawGetString("enhanced").(lua.LString); ok && !agrees(int(code), string(e)) {
-			t.RawSetString("enhanced", lua.LNil)
+	if ls == nil { // a session written in Lua: its reply as it is
+		if t, ok := L.Get(-2).(*lua.LTable); ok {
+			code, _ := t.RawGetString("code").(lua.LNumber)
+			if e, ok := t.RawGetString("enhanced").(lua.LString); ok && !agrees(int(code), string(e)) {
+				t.RawSetString("enhanced", lua.LNil)
+			}
 		}
 	}
 	return 2

@@ -138,7 +138,7 @@ func w1(addr, out string, hold bool) error {
 	if err != nil {
 		return err
 	}
-	var dst io.Writer = bufio.NewWriterSize(f, 64<<10)
+	bw := bufio.NewWriterSize(f, 64<<10)
 	var msg []byte
 	if hold {
 		octets, _, _ := strings.Cut(status, " ")
@@ -167,21 +167,14 @@ func w1(addr, out string, hold bool) error {
 		if hold {
 			msg = append(msg, l...)
 		} else {
-			dst.Write(l)
+			bw.Write(l)
 		}
 		n += int64(len(l))
 		start = err == nil
 	}
-	if hold {
-		dst = f
-		if _, err := dst.Write(msg); err != nil {
-			return err
-		}
-	}
-	if bw, ok := dst.(*bufio.Writer); ok {
-		if err := bw.Flush(); err != nil {
-			return err
-		}
+	bw.Write(msg) // held: larger than the buffer, it goes to the file at once
+	if err := bw.Flush(); err != nil {
+		return err
 	}
 	if err := f.Close(); err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
+
+	"github.com/mailexpect/mailexpect/internal/termios"
 )
 
 // pump reads a file (stdin) in a goroutine of its own, for the life of
@@ -152,10 +154,7 @@ func OpenTerminal(in *os.File, out io.Writer) (*Terminal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tio, err := unix.IoctlGetTermios(fd, ioctlGetTermios); err == nil {
-		tio.Oflag |= unix.OPOST | unix.ONLCR
-		unix.IoctlSetTermios(fd, ioctlSetTermios, tio)
-	}
+	termios.Update(fd, func(tio *unix.Termios) { tio.Oflag |= unix.OPOST | unix.ONLCR })
 	p := pumpFor(in)
 	t := term.NewTerminal(struct {
 		io.Reader

@@ -25,6 +25,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
+	"github.com/mailexpect/mailexpect/internal/termios"
 	"github.com/mailexpect/mailexpect/runtime/failure"
 )
 
@@ -181,12 +182,10 @@ func (p *Process) startPTY() error {
 	// two line ends: CR is ignored instead (IGNCR). And no echo, so an
 	// expect never matches what the script itself sent.
 	fd := int(tty.Fd())
-	tio, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
-	if err == nil {
+	err = termios.Update(fd, func(tio *unix.Termios) {
 		tio.Iflag = tio.Iflag&^unix.ICRNL | unix.IGNCR
 		tio.Lflag &^= unix.ECHO | unix.ECHOE | unix.ECHOK | unix.ECHONL
-		err = unix.IoctlSetTermios(fd, ioctlSetTermios, tio)
-	}
+	})
 	if err != nil {
 		master.Close()
 		return fmt.Errorf("pty: %w", err)

@@ -1,11 +1,10 @@
 //go:build darwin || dragonfly || freebsd || netbsd || openbsd
 
-package spawn
+package termios
 
 import "golang.org/x/sys/unix"
 
-// See termios_linux.go.
 const (
-	ioctlGetTermios = unix.TIOCGETA
-	ioctlSetTermios = unix.TIOCSETA
+	getRequest = unix.TIOCGETA
+	setRequest = unix.TIOCSETA
 )
